@@ -1,0 +1,3 @@
+export * from './ask.js';
+export * from './http.js';
+export * from './metrics.js';

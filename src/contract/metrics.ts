@@ -1,0 +1,20 @@
+/**
+ * Prometheus metric names the API exports and the gate reads. Every series also carries a
+ * `replica` label, so a sum over replicas is `sum(metric)` in Prometheus or a sum over scrapes.
+ */
+export const METRICS = {
+  /** Counter, label `outcome` ∈ NARRATOR_OUTCOMES minus `skipped`: one per LLM call attempted or refused. */
+  narratorLlmRequests: 'services_narrator_llm_requests_total',
+  /** Counter: heavy executions (SQL + LLM) run. Summed over replicas it counts "exactly one execution". */
+  heavyExecutions: 'services_plan_heavy_executions_total',
+  /** Counter, label `result` ∈ hit | miss | bypass (bypass: Redis unavailable). */
+  planCacheRequests: 'services_plan_cache_requests_total',
+  /** Counter, label `role` ∈ leader | follower | takeover. */
+  singleFlight: 'services_single_flight_total',
+  /** Gauge: LLM calls in flight on this replica. */
+  narratorInFlight: 'services_narrator_llm_in_flight',
+  /** Histogram, labels `route`, `method`, `status`. */
+  httpRequestDuration: 'services_http_request_duration_seconds',
+} as const;
+
+export const REPLICA_LABEL = 'replica';

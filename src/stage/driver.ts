@@ -1,0 +1,81 @@
+/**
+ * The one interface through which the gate sees a stage, whatever runs it (docker compose, local
+ * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
+ */
+
+/** Desired shape of the stage, passed to `boot`. */
+export interface StageSpec {
+  /** Number of `api` replicas. */
+  replicas: number;
+  /** Passed to every replica's environment as NARRATOR_MAX_CONCURRENCY. */
+  narratorMaxConcurrency: number;
+  /** Upper bound for boot plus health wait. */
+  bootTimeoutMs: number;
+  /** Extra environment for the stage's processes/containers. */
+  env?: Record<string, string>;
+}
+
+export type ServiceHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+/** One row of `docker compose ps`, or its equivalent for a local process. */
+export interface ServiceStatus {
+  /** Logical service name, e.g. `api`, `gateway`, `redis`. */
+  service: string;
+  /** Instance name, e.g. `stage-api-2` or `api-2`. */
+  name: string;
+  /** `running`, `exited`, `created`, `restarting`, `dead`, `unavailable` ... */
+  state: string;
+  health: ServiceHealth;
+  /** Where it listens, for the humans reading the report (e.g. `127.0.0.1:41234`). */
+  address?: string;
+  /** Anything worth showing: exit code, "not available on the local stage", ... */
+  detail?: string;
+}
+
+export interface BootResult {
+  ok: boolean;
+  /** Why the boot failed, for the report (never a stack trace). */
+  reason?: string;
+  services: ServiceStatus[];
+  durationMs: number;
+}
+
+/** A reader of the stage's Prometheus counters, summed over every api replica. */
+export interface MetricsReader {
+  /** Human-readable description of where the numbers come from (e.g. "scrape of 3 replicas"). */
+  readonly source: string;
+  /**
+   * Sum of every series of `metric` whose labels include `labels`, over all replicas.
+   * Resolves to `undefined` when the metric is absent everywhere; rejects when the source is unreachable.
+   */
+  sum(metric: string, labels?: Record<string, string>): Promise<number | undefined>;
+  /** Same sum, per replica (keyed by the `replica` label, or by instance when absent). */
+  perReplica(metric: string, labels?: Record<string, string>): Promise<Map<string, number>>;
+  /**
+   * Prometheus-backed readers lag by a scrape interval: resolve once the source reflects everything
+   * up to now (direct scrapes resolve at once). Bounded by `timeoutMs`.
+   */
+  settle(timeoutMs: number): Promise<void>;
+}
+
+export interface StageDriver {
+  readonly kind: 'compose' | 'local' | 'external';
+  /** Base URL of the gateway, e.g. `http://127.0.0.1:8000`. Valid after a successful boot. */
+  readonly baseUrl: string;
+  /** Start the stage (or, for `external`, verify it answers) and wait, bounded, until healthy. */
+  boot(spec: StageSpec, signal?: AbortSignal): Promise<BootResult>;
+  /** Current state of every service, like `docker compose ps`. */
+  services(signal?: AbortSignal): Promise<ServiceStatus[]>;
+  /**
+   * Log lines of one service (all its replicas), oldest first, bounded to the newest `maxLines`.
+   * `undefined` when this driver cannot see logs (external).
+   */
+  logs(service: string, maxLines: number, signal?: AbortSignal): Promise<string[] | undefined>;
+  /** Counters of the api replicas; `undefined` when no metrics source is reachable. */
+  metrics(): MetricsReader | undefined;
+  /**
+   * Stop everything this driver started, bounded in time; never throws. Where `logDir` is given,
+   * first stream each service's log into a file there (never holding it whole in memory).
+   */
+  teardown(options?: { logDir?: string; timeoutMs?: number }): Promise<void>;
+}
