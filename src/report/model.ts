@@ -1,0 +1,61 @@
+/**
+ * The report model: what every check produces and what every renderer (markdown, terminal, JSON)
+ * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
+ */
+
+export const CHECK_IDS = [
+  'stage-up',
+  'load-balancing',
+  'plan-cache-single-flight',
+  'private-isolation',
+  'narrator-saturation',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/**
+ * `pass` ✅, `warn` ⚠️ (degraded), `fail` ❌, `skipped` (not run: not selected, or a check it depends
+ * on could not run — the reason says which).
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
+
+/** One piece of evidence: a table, a key/value list, a histogram, or preformatted lines. */
+export type Evidence =
+  | { kind: 'facts'; title: string; facts: Array<{ label: string; value: string | number | boolean }> }
+  | { kind: 'table'; title: string; columns: string[]; rows: Array<Array<string | number | boolean>> }
+  | { kind: 'histogram'; title: string; buckets: Array<{ label: string; count: number }> }
+  | { kind: 'lines'; title: string; lines: string[] };
+
+export interface CheckResult {
+  id: CheckId;
+  status: CheckStatus;
+  /** One line a human reads first: why this status. Stage-supplied text in here is escaped by renderers. */
+  reason: string;
+  evidence: Evidence[];
+  durationMs: number;
+}
+
+/**
+ * `ready`: every selected check passed (or warned, when warnings are allowed by the fail policy).
+ * `not-ready`: a check failed. `boot-failed`: the stage could not be booted, so nothing was proven.
+ */
+export type Verdict = 'ready' | 'not-ready' | 'boot-failed';
+
+export interface GateReport {
+  /** Schema version of this JSON, so consumers can detect changes. */
+  version: 1;
+  verdict: Verdict;
+  /** Worst status over the checks that ran. */
+  worst: CheckStatus;
+  checks: CheckResult[];
+  stage: {
+    driver: 'compose' | 'local' | 'external';
+    baseUrl: string;
+    replicas: number;
+    narratorMaxConcurrency: number;
+  };
+  startedAt: string;
+  durationMs: number;
+  /** Durations of boot, each check and teardown, for the time-to-verdict benchmark. */
+  phases: Array<{ name: string; durationMs: number }>;
+  language: 'pt-BR' | 'en';
+}
