@@ -38,6 +38,11 @@ export interface BootResult {
   reason?: string;
   services: ServiceStatus[];
   durationMs: number;
+  /**
+   * Diagnostics of a failed boot worth printing whole (e.g. `ps` and the tail of the unhealthy
+   * services' logs); the report shows `reason`, the action log shows this.
+   */
+  log?: string;
 }
 
 /** A reader of the stage's Prometheus counters, summed over every api replica. */

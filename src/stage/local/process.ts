@@ -130,9 +130,26 @@ export class ManagedProcess {
 const liveProcesses = new Set<ManagedProcess>();
 let exitHooksInstalled = false;
 
+/** Synchronous cleanups (e.g. removing a stage's work dir) run right after the kill on exit. */
+const exitCleanups = new Set<() => void>();
+
+/** Run `cleanup` (synchronous, must not throw) when the process exits or is interrupted; returns an unregister. */
+export function registerExitCleanup(cleanup: () => void): () => void {
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
+
 function killAllNow(): void {
   for (const managed of liveProcesses) managed.signal('SIGKILL');
   liveProcesses.clear();
+  for (const cleanup of exitCleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort while exiting: nothing can report it any more.
+    }
+  }
+  exitCleanups.clear();
 }
 
 export function installExitHooks(): void {

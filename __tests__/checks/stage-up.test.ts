@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideStageUp, type StageUpInput } from '../../src/checks/stage-up.js';
+import type { ServiceStatus } from '../../src/stage/driver.js';
+
+const row = (
+  service: string,
+  name = service,
+  state = 'running',
+  health: ServiceStatus['health'] = 'healthy',
+): ServiceStatus => ({
+  service,
+  name,
+  state,
+  health,
+});
+
+const healthyRows = [
+  row('api', 'api-1'),
+  row('api', 'api-2'),
+  row('api', 'api-3'),
+  row('gateway'),
+  row('redis'),
+  row('ollama'),
+  row('prometheus'),
+  row('grafana', 'grafana', 'running', 'none'),
+  row('tempo'),
+];
+
+function input(overrides: Partial<StageUpInput>): StageUpInput {
+  return {
+    driverKind: 'compose',
+    baseUrl: 'http://127.0.0.1:8000',
+    boot: { ok: true, services: healthyRows, durationMs: 1000 },
+    services: healthyRows,
+    apiService: 'api',
+    gatewayService: 'gateway',
+    replicas: 3,
+    requiredServices: ['redis', 'ollama', 'prometheus', 'grafana', 'tempo'],
+    language: 'en',
+    ...overrides,
+  };
+}
+
+test('every expected service running and healthy passes, with the services table as evidence', () => {
+  const outcome = decideStageUp(input({}));
+  assert.equal(outcome.status, 'pass', outcome.reason);
+  assert.match(outcome.reason, /3\/3 api replicas, the gateway and 5 required services/);
+  const table = outcome.evidence.find((evidence) => evidence.kind === 'table');
+  assert.equal(table?.kind === 'table' && table.rows.length, healthyRows.length);
+});
+
+test("a failed boot fails with the driver's reason", () => {
+  const outcome = decideStageUp(
+    input({ boot: { ok: false, reason: 'api-2 exited (code 1)', services: [], durationMs: 5 } }),
+  );
+  assert.equal(outcome.status, 'fail');
+  assert.match(outcome.reason, /could not be booted: api-2 exited \(code 1\)/);
+});
+
+test('a missing replica, an unhealthy service or a missing required service fails, naming it', () => {
+  const rows = healthyRows.filter((entry) => entry.name !== 'api-3' && entry.service !== 'tempo');
+  rows[rows.findIndex((entry) => entry.service === 'redis')] = row('redis', 'redis', 'running', 'unhealthy');
+  const outcome = decideStageUp(input({ services: rows }));
+  assert.equal(outcome.status, 'fail');
+  assert.match(outcome.reason, /api: 2\/3 replicas running and healthy/);
+  assert.match(outcome.reason, /redis: redis running\/unhealthy/);
+  assert.match(outcome.reason, /tempo: not found/);
+});
+
+test('the local stage lists compose-only services as unavailable: said, not failed', () => {
+  const rows = [
+    ...healthyRows.filter((entry) => !['grafana', 'tempo'].includes(entry.service)),
+    { ...row('grafana', 'grafana', 'unavailable', 'none'), detail: 'compose only' },
+    { ...row('tempo', 'tempo', 'unavailable', 'none'), detail: 'compose only' },
+  ];
+  const outcome = decideStageUp(input({ driverKind: 'local', services: rows }));
+  assert.equal(outcome.status, 'pass', outcome.reason);
+  assert.match(outcome.reason, /grafana, tempo: not part of a local stage/);
+  // The same rows on compose are a failure: there they must exist.
+  assert.equal(decideStageUp(input({ driverKind: 'compose', services: rows })).status, 'fail');
+});
+
+test('an external stage that shows only its gateway passes on what it shows', () => {
+  const outcome = decideStageUp(
+    input({ driverKind: 'external', services: [row('gateway', 'gateway', 'reachable')] }),
+  );
+  assert.equal(outcome.status, 'pass', outcome.reason);
+  assert.match(outcome.reason, /api replicas not visible/);
+});
+
+test('more replicas than expected is a warning', () => {
+  const outcome = decideStageUp(input({ services: [...healthyRows, row('api', 'api-4')] }));
+  assert.equal(outcome.status, 'warn');
+  assert.match(outcome.reason, /4 replicas up, 3 expected/);
+});
+
+test('reasons follow the report language', () => {
+  const outcome = decideStageUp(input({ language: 'pt-BR' }));
+  assert.match(outcome.reason, /réplicas da api/);
+});

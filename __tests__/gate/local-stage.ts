@@ -1,0 +1,71 @@
+/** Runs the whole gate against the local reference stage (real redis, haproxy, API replicas, simulator). */
+import assert from 'node:assert/strict';
+import { runGate } from '../../src/gate/run-gate.js';
+import { createRecordingLogger } from '../../src/gate/logger.js';
+import { parseGateSettings, type GateSettingsInput } from '../../src/gate/settings.js';
+import type { CheckId, CheckStatus, GateReport } from '../../src/report/model.js';
+import { LocalStageDriver, type LocalStageOptions } from '../../src/stage/local/local-driver.js';
+
+export interface LocalGateRun {
+  report: GateReport;
+  elapsedMs: number;
+  logLines: string[];
+  /** Processes the stage started that were still running after runGate returned. */
+  leftRunning: string[];
+}
+
+export async function gateOnLocalStage(
+  options: {
+    settings?: GateSettingsInput;
+    stageEnv?: Record<string, string>;
+    local?: LocalStageOptions;
+  } = {},
+): Promise<LocalGateRun> {
+  const settings = parseGateSettings({ driver: 'local', language: 'en', ...options.settings });
+  const driver = new LocalStageDriver(options.local ?? {});
+  const logger = createRecordingLogger();
+  const started = Date.now();
+  try {
+    const report = await runGate(settings, {
+      driver,
+      logger,
+      ...(options.stageEnv ? { stageEnv: options.stageEnv } : {}),
+    });
+    return {
+      report,
+      elapsedMs: Date.now() - started,
+      logLines: logger.lines,
+      leftRunning: driver
+        .processes()
+        .filter((entry) => entry.running)
+        .map((entry) => entry.name),
+    };
+  } finally {
+    // runGate tears down; this only guards against a bug leaving processes behind.
+    await driver.teardown({ timeoutMs: 5000 });
+  }
+}
+
+export function statusesOf(report: GateReport): Record<CheckId, CheckStatus> {
+  return Object.fromEntries(report.checks.map((check) => [check.id, check.status])) as Record<
+    CheckId,
+    CheckStatus
+  >;
+}
+
+export function reasonOf(report: GateReport, id: CheckId): string {
+  return report.checks.find((check) => check.id === id)?.reason ?? '';
+}
+
+/** Assert `id` failed, and nothing else did (warnings allowed where the fault also degrades them). */
+export function assertFailsOnly(report: GateReport, id: CheckId, allowedToWarn: CheckId[] = []): void {
+  const statuses = statusesOf(report);
+  const summary = report.checks.map((check) => `${check.id}: ${check.status} — ${check.reason}`).join('\n');
+  assert.equal(statuses[id], 'fail', summary);
+  assert.equal(report.verdict, 'not-ready', summary);
+  for (const [other, status] of Object.entries(statuses)) {
+    if (other === id) continue;
+    const allowed: CheckStatus[] = allowedToWarn.includes(other as CheckId) ? ['pass', 'warn'] : ['pass'];
+    assert.ok(allowed.includes(status), `${other} should be ${allowed.join('/')}:\n${summary}`);
+  }
+}

@@ -1,0 +1,254 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Check } from '../../src/checks/index.js';
+import { createRecordingLogger } from '../../src/gate/logger.js';
+import { decideExit, decideVerdict, newRunToken, runGate } from '../../src/gate/run-gate.js';
+import { parseGateSettings, SettingsError, type GateSettings } from '../../src/gate/settings.js';
+import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js';
+import { findFreePort } from '../../src/stage/local/process.js';
+import { FakeDriver } from './fake-driver.js';
+
+const base = parseGateSettings({ driver: 'external', baseUrl: 'http://127.0.0.1:9', language: 'en' });
+const settings = (overrides: Partial<GateSettings> = {}): GateSettings => ({ ...base, ...overrides });
+
+const passing =
+  (id: CheckId): Check =>
+  async () => ({ id, status: 'pass', reason: `${id} ok`, evidence: [], durationMs: 0 });
+const allPassing = {
+  'load-balancing': passing('load-balancing'),
+  'plan-cache-single-flight': passing('plan-cache-single-flight'),
+  'private-isolation': passing('private-isolation'),
+  'narrator-saturation': passing('narrator-saturation'),
+};
+const statuses = (report: GateReport) =>
+  Object.fromEntries(report.checks.map((check) => [check.id, check.status]));
+
+test('a healthy run: every check in order, verdict ready, phases timed, teardown once, spec from the settings', async () => {
+  const driver = new FakeDriver();
+  const report = await runGate(settings({ replicas: 4, narratorMaxConcurrency: 2 }), {
+    driver,
+    checks: allPassing,
+    skipPreflight: true,
+    stageEnv: { X: '1' },
+  });
+  assert.equal(report.verdict, 'ready');
+  assert.deepEqual(
+    report.checks.map((check) => check.id),
+    ['stage-up', 'load-balancing', 'plan-cache-single-flight', 'private-isolation', 'narrator-saturation'],
+  );
+  assert.equal(report.checks[0]!.status, 'pass', report.checks[0]!.reason);
+  assert.deepEqual(
+    report.phases.map((phase) => phase.name),
+    [
+      'boot',
+      'stage-up',
+      'load-balancing',
+      'plan-cache-single-flight',
+      'private-isolation',
+      'narrator-saturation',
+      'teardown',
+    ],
+  );
+  assert.deepEqual(driver.calls.filter((call) => call.startsWith('teardown(')).length, 1);
+  assert.deepEqual(driver.bootSpec, {
+    replicas: 4,
+    narratorMaxConcurrency: 2,
+    bootTimeoutMs: 300_000,
+    env: { X: '1' },
+  });
+  assert.equal(decideExit(report, 'fail').exitCode, 0);
+});
+
+test('a boot failure: stage-up fails with the reason, the rest is skipped, verdict boot-failed, teardown still runs', async () => {
+  const driver = new FakeDriver({
+    boot: { ok: false, reason: 'gateway exited (code 1)', services: [], durationMs: 3 },
+  });
+  const report = await runGate(settings(), { driver, checks: allPassing, skipPreflight: true });
+  assert.equal(report.verdict, 'boot-failed');
+  assert.equal(report.checks[0]!.status, 'fail');
+  assert.match(report.checks[0]!.reason, /gateway exited \(code 1\)/);
+  assert.ok(
+    report.checks
+      .slice(1)
+      .every((check) => check.status === 'skipped' && /could not be booted/.test(check.reason)),
+  );
+  assert.ok(driver.calls.includes('teardown done'));
+  assert.deepEqual(decideExit(report, 'fail'), {
+    failed: true,
+    exitCode: 1,
+    message: 'the stage could not be booted',
+  });
+  assert.equal(decideExit(report, 'never').exitCode, 0);
+});
+
+test('a boot failure is reported through stage-up even when stage-up is not selected', async () => {
+  const driver = new FakeDriver({ boot: { ok: false, reason: 'redis exited', services: [], durationMs: 3 } });
+  const report = await runGate(settings({ checks: ['load-balancing'] }), {
+    driver,
+    checks: allPassing,
+    skipPreflight: true,
+  });
+  assert.equal(report.verdict, 'boot-failed');
+  assert.equal(report.checks[0]!.status, 'fail');
+  assert.match(report.checks[0]!.reason, /redis exited/);
+});
+
+test('a boot that throws is a boot failure, not a crash of the gate', async () => {
+  const driver = new FakeDriver({
+    boot: async () => {
+      throw new Error('docker: command not found');
+    },
+  });
+  const report = await runGate(settings(), { driver, checks: allPassing, skipPreflight: true });
+  assert.equal(report.verdict, 'boot-failed');
+  assert.match(report.checks[0]!.reason, /docker: command not found/);
+});
+
+test('a crashing check fails alone; the others still run', async () => {
+  const driver = new FakeDriver();
+  const report = await runGate(settings(), {
+    driver,
+    skipPreflight: true,
+    checks: {
+      ...allPassing,
+      'plan-cache-single-flight': async () => {
+        throw new Error('boom');
+      },
+    },
+  });
+  assert.equal(report.verdict, 'not-ready');
+  assert.deepEqual(statuses(report), {
+    'stage-up': 'pass',
+    'load-balancing': 'pass',
+    'plan-cache-single-flight': 'fail',
+    'private-isolation': 'pass',
+    'narrator-saturation': 'pass',
+  });
+  assert.match(report.checks[2]!.reason, /stopped with an error: boom/);
+});
+
+test('a check that never ends is cut at the global deadline; later checks are skipped; the teardown still runs', async () => {
+  const driver = new FakeDriver();
+  const logger = createRecordingLogger();
+  const started = Date.now();
+  const report = await runGate(settings({ globalDeadlineSeconds: 7 }), {
+    driver,
+    logger,
+    skipPreflight: true,
+    checks: { ...allPassing, 'private-isolation': () => new Promise<CheckResult>(() => undefined) },
+  });
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 7000, `within the deadline (took ${elapsed} ms)`);
+  assert.equal(statuses(report)['private-isolation'], 'fail');
+  assert.match(report.checks[3]!.reason, /global deadline of 7 s reached during this check/);
+  assert.equal(statuses(report)['narrator-saturation'], 'skipped');
+  assert.match(report.checks[4]!.reason, /before this check/);
+  assert.ok(driver.calls.includes('teardown done'));
+  assert.equal(report.verdict, 'not-ready');
+});
+
+test('a teardown that hangs is bounded by the reserve', async () => {
+  const driver = new FakeDriver({ teardownMs: 60_000 });
+  const logger = createRecordingLogger();
+  const started = Date.now();
+  await runGate(settings({ globalDeadlineSeconds: 30 }), {
+    driver,
+    logger,
+    checks: allPassing,
+    skipPreflight: true,
+  });
+  assert.ok(Date.now() - started < 10_000);
+  assert.ok(
+    logger.lines.some((line) => /teardown did not finish within 5 s/.test(line)),
+    logger.lines.join('\n'),
+  );
+});
+
+test('keep-stage skips the teardown; unselected checks are reported as not selected', async () => {
+  const driver = new FakeDriver();
+  const report = await runGate(settings({ keepStage: true, checks: ['stage-up', 'load-balancing'] }), {
+    driver,
+    checks: allPassing,
+    skipPreflight: true,
+  });
+  assert.ok(!driver.calls.some((call) => call.startsWith('teardown')));
+  assert.equal(statuses(report)['narrator-saturation'], 'skipped');
+  assert.match(report.checks[4]!.reason, /not selected/);
+  assert.equal(report.verdict, 'ready');
+});
+
+test('fail-on decides the verdict and the exit for warnings', async () => {
+  const warnChecks = {
+    ...allPassing,
+    'load-balancing': (async () => ({
+      id: 'load-balancing',
+      status: 'warn',
+      reason: 'only 2/3',
+      evidence: [],
+      durationMs: 0,
+    })) as Check,
+  };
+  const lenient = await runGate(settings(), {
+    driver: new FakeDriver(),
+    checks: warnChecks,
+    skipPreflight: true,
+  });
+  assert.equal(lenient.verdict, 'ready');
+  assert.equal(decideExit(lenient, 'fail').exitCode, 0);
+  assert.equal(decideExit(lenient, 'warn').exitCode, 1);
+  const strict = await runGate(settings({ failOn: 'warn' }), {
+    driver: new FakeDriver(),
+    checks: warnChecks,
+    skipPreflight: true,
+  });
+  assert.equal(strict.verdict, 'not-ready');
+  assert.equal(decideVerdict(strict.checks, true, 'fail'), 'ready');
+});
+
+test('the JSON report is written where asked', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gate-json-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'nested', 'report.json');
+  const report = await runGate(settings({ jsonReport: path }), {
+    driver: new FakeDriver(),
+    checks: allPassing,
+    skipPreflight: true,
+  });
+  const written = JSON.parse(readFileSync(path, 'utf8')) as GateReport;
+  assert.equal(written.verdict, report.verdict);
+  assert.equal(written.checks.length, 5);
+});
+
+test('preflight: a missing compose file or an unreachable base URL fails before anything boots, naming the option', async () => {
+  const composeDriver = new FakeDriver();
+  await assert.rejects(
+    runGate(parseGateSettings({ driver: 'compose', composeFile: 'no/such/compose.yaml' }), {
+      driver: composeDriver,
+    }),
+    (error: unknown) =>
+      error instanceof SettingsError &&
+      /^Invalid compose-file 'no\/such\/compose.yaml': no such file/.test(error.message),
+  );
+  assert.deepEqual(composeDriver.calls, []);
+  const port = await findFreePort();
+  const externalDriver = new FakeDriver();
+  await assert.rejects(
+    runGate(parseGateSettings({ driver: 'external', baseUrl: `http://127.0.0.1:${port}` }), {
+      driver: externalDriver,
+    }),
+    (error: unknown) =>
+      error instanceof SettingsError &&
+      error.option === 'base-url' &&
+      /nothing answers there \(connection refused\)/.test(error.message),
+  );
+  assert.deepEqual(externalDriver.calls, []);
+});
+
+test('run tokens are unique and can never read as a fund ticker', () => {
+  const tokens = new Set(Array.from({ length: 200 }, () => newRunToken()));
+  assert.equal(tokens.size, 200);
+  for (const token of tokens) assert.match(token, /^[2-9][a-z2-9]{7}$/);
+});

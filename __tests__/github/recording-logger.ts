@@ -1,0 +1,18 @@
+import type { Logger } from '../../src/github/ports.js';
+
+export interface RecordingLogger extends Logger {
+  lines: Array<{ level: 'debug' | 'info' | 'warn'; message: string }>;
+  warnings(): string[];
+}
+
+/** A logger that keeps every line, so tests assert on what a user would read. */
+export function recordingLogger(): RecordingLogger {
+  const lines: RecordingLogger['lines'] = [];
+  return {
+    lines,
+    debug: (message) => lines.push({ level: 'debug', message }),
+    info: (message) => lines.push({ level: 'info', message }),
+    warn: (message) => lines.push({ level: 'warn', message }),
+    warnings: () => lines.filter((l) => l.level === 'warn').map((l) => l.message),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The action's main step, behind injected ports so tests run it whole: inputs → driver → runGate →
+ * report (JSON file, job summary, sticky PR comment, outputs) → the exit decision. It never calls
+ * core.setFailed itself: it returns the decision, or throws a SettingsError for bad inputs, and the
+ * entry (main.ts) turns either into the step's result.
+ */
+import { resolve } from 'node:path';
+import { driverChoiceFor } from '../gate/driver-choice.js';
+import { preflight } from '../gate/preflight.js';
+import { decideExit, runGate, teardownReserveMs, writeJsonReport, type ExitDecision } from '../gate/run-gate.js';
+import type { EventContext } from '../github/event-context.js';
+import type { GitHubApi } from '../github/github-api.js';
+import type { Logger, OutputSink, StateStore, SummarySink } from '../github/ports.js';
+import { findPullRequestNumber } from '../github/pull-request.js';
+import { commentMarker, upsertStickyComment, type StickyOutcome } from '../github/sticky-comment.js';
+import { COMMENT_MAX_CHARS, renderMarkdown, SUMMARY_MAX_BYTES } from '../report/markdown-renderer.js';
+import { CHECK_IDS, type GateReport } from '../report/model.js';
+import { redactReport, secretsFromEnv } from '../report/redact.js';
+import type { DriverChoice } from '../stage/create-driver.js';
+import type { StageDriver } from '../stage/driver.js';
+import { DEFAULT_COMMENT_KEY, OUTPUTS } from './constants.js';
+import type { ActionInputs } from './inputs.js';
+import { markTornDown, saveStageState } from './state.js';
+
+export interface ActionDeps {
+  /** Reads and validates the inputs; throws a SettingsError naming a bad one. */
+  readInputs(): ActionInputs;
+  logger: Logger;
+  summary: SummarySink;
+  outputs: OutputSink;
+  state: StateStore;
+  createDriver(choice: DriverChoice): StageDriver;
+  createGitHubApi(token: string, baseUrl: string): GitHubApi;
+  context: EventContext;
+  /** The step's environment: secret-looking values in it are scrubbed from every report. */
+  env: NodeJS.ProcessEnv;
+  /** Masks a value in the runner's log (core.setSecret). */
+  maskSecret(value: string): void;
+  /** Where relative paths (compose file, log dir, JSON report) are resolved from. */
+  cwd: string;
+  /** Cancellation of the workflow (SIGINT/SIGTERM from the runner). */
+  signal?: AbortSignal;
+  /** Extra environment for the stage (tests). */
+  stageEnv?: Record<string, string>;
+}
+
+export interface ActionResult {
+  exit: ExitDecision;
+  report: GateReport;
+  comment: StickyOutcome | undefined;
+}
+
+export async function runAction(deps: ActionDeps): Promise<ActionResult> {
+  const { logger } = deps;
+  const inputs = deps.readInputs();
+  if (inputs.githubToken) deps.maskSecret(inputs.githubToken);
+  const secrets = [inputs.githubToken, ...secretsFromEnv(deps.env)];
+
+  const logDir = inputs.settings.logDir ? resolve(deps.cwd, inputs.settings.logDir) : undefined;
+  const jsonReport = inputs.settings.jsonReport ? resolve(deps.cwd, inputs.settings.jsonReport) : undefined;
+  // runGate would write the JSON itself; the action writes it after redaction instead.
+  const settings = { ...inputs.settings, logDir, jsonReport: undefined };
+
+  // Bad options against the world (a missing compose file, an unreachable base URL) fail before any boot.
+  await preflight(settings, { cwd: deps.cwd });
+
+  const choice = driverChoiceFor(settings, {
+    cwd: deps.cwd,
+    log: (text) => logger.info(text.replace(/\n+$/, '')),
+  });
+  saveStageState(deps.state, {
+    choice,
+    logDir,
+    teardownTimeoutMs: teardownReserveMs(settings.globalDeadlineSeconds * 1000),
+  });
+  const driver = deps.createDriver(choice);
+  const rawReport = await runGate(settings, {
+    driver,
+    logger,
+    skipPreflight: true,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.stageEnv ? { stageEnv: deps.stageEnv } : {}),
+  });
+  if (!settings.keepStage) markTornDown(deps.state);
+
+  const report = redactReport(rawReport, secrets);
+  if (jsonReport) await writeJsonReport(jsonReport, report, logger);
+
+  const summaryMarkdown = renderMarkdown(report, { maxBytes: SUMMARY_MAX_BYTES - 1024 });
+  try {
+    if (await deps.summary.write(summaryMarkdown)) logger.info('report: job summary written');
+  } catch (error) {
+    logger.warn(`could not write the job summary: ${(error as Error).message}`);
+  }
+
+  const commentKey = inputs.commentKey || deps.context.job || DEFAULT_COMMENT_KEY;
+  const commentMarkdown = renderMarkdown(report, {
+    maxChars: COMMENT_MAX_CHARS - commentMarker(commentKey).length - 64,
+  });
+  const comment = inputs.prComment ? await postComment(deps, inputs, commentKey, commentMarkdown) : undefined;
+  if (!inputs.prComment) logger.info('PR comment: off (pr-comment: false)');
+
+  setOutputs(deps.outputs, report, { jsonReport, logDir, markdown: commentMarkdown, comment });
+
+  const exit = decideExit(report, settings.failOn);
+  logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
+  return { exit, report, comment };
+}
+
+async function postComment(
+  deps: ActionDeps,
+  inputs: ActionInputs,
+  key: string,
+  markdown: string,
+): Promise<StickyOutcome | undefined> {
+  const { logger, context } = deps;
+  if (!inputs.githubToken) {
+    logger.warn('PR comment skipped: github-token is empty. The job summary and the verdict still stand.');
+    return undefined;
+  }
+  if (!context.repo) {
+    logger.debug('PR comment skipped: GITHUB_REPOSITORY is not set (not on a runner?)');
+    return undefined;
+  }
+  const api = deps.createGitHubApi(inputs.githubToken, context.apiUrl);
+  const issueNumber = await findPullRequestNumber(context, api, logger);
+  if (issueNumber === undefined) {
+    logger.info(`PR comment skipped: no open pull request for this ${context.eventName || 'run'}`);
+    return undefined;
+  }
+  return upsertStickyComment(api, { repo: context.repo, issueNumber, key }, markdown, logger);
+}
+
+function setOutputs(
+  outputs: OutputSink,
+  report: GateReport,
+  extra: { jsonReport?: string; logDir?: string; markdown: string; comment: StickyOutcome | undefined },
+): void {
+  outputs.set(OUTPUTS.verdict, report.verdict);
+  outputs.set(OUTPUTS.worst, report.worst);
+  outputs.set(OUTPUTS.bootFailed, String(report.verdict === 'boot-failed'));
+  const statuses: Record<string, string> = {};
+  for (const id of CHECK_IDS) {
+    const status = report.checks.find((c) => c.id === id)?.status ?? 'skipped';
+    statuses[id] = status;
+    outputs.set(id, status);
+  }
+  outputs.set(OUTPUTS.checks, JSON.stringify(statuses));
+  outputs.set(OUTPUTS.reportJson, extra.jsonReport ?? '');
+  outputs.set(OUTPUTS.logDir, extra.logDir ?? '');
+  outputs.set(OUTPUTS.markdown, extra.markdown);
+  outputs.set(OUTPUTS.commentUrl, extra.comment && 'url' in extra.comment ? extra.comment.url : '');
+}

@@ -1,0 +1,156 @@
+/**
+ * Entry of the chat API (`node dist/api/index.js`, or `tsx src/api/main.ts`): read the environment once,
+ * build the modules, listen, and shut down gracefully on SIGTERM/SIGINT.
+ */
+import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
+import { AskService } from './ask-service.js';
+import { createJsonLogger, type Logger } from './logger.js';
+import { ApiMetrics } from './metrics.js';
+import { NarratorLimiter } from './narrator-limiter.js';
+import { OllamaNarrator } from './narrator.js';
+import { PlanCache } from './plan-cache.js';
+import { PlanChannels } from './plan-channel.js';
+import { PlanExecutor } from './plan-executor.js';
+import { connectRedis } from './redis-connections.js';
+import { createApiServer } from './server.js';
+import { SingleFlight } from './single-flight.js';
+import { openFiiRepository } from './sql/fii-repository.js';
+import { startTracing } from './tracing.js';
+
+/** How long start-up waits for Redis before listening anyway (degraded, uncached). */
+const REDIS_START_WAIT_MS = 3000;
+
+async function main(): Promise<void> {
+  let config: ApiConfig;
+  try {
+    config = loadApiConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`stagegate-api: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createJsonLogger({
+    level: config.logLevel,
+    base: { service: 'api', replica: config.replicaId },
+  });
+  installCrashHandlers(logger);
+
+  const tracing = startTracing({
+    endpoint: config.otelEndpoint,
+    serviceName: 'stagegate-api',
+    replicaId: config.replicaId,
+  });
+  const metrics = new ApiMetrics(config.replicaId);
+  const repository = await openFiiRepository();
+  const narrator = new OllamaNarrator({
+    baseUrl: config.ollamaUrl,
+    model: config.ollamaModel,
+    timeoutMs: config.narratorTimeoutMs,
+    limiter: new NarratorLimiter(config.narratorMaxConcurrency, config.narratorQueueTimeoutMs),
+    observer: {
+      outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
+      inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),
+    },
+  });
+  const redis = connectRedis({
+    url: config.redisUrl,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    replicaId: config.replicaId,
+    logger,
+  });
+  const singleFlight = new SingleFlight({
+    redis: redis.commands,
+    cache: new PlanCache(redis.commands, config.planCacheTtlSeconds),
+    channels: new PlanChannels(redis.subscriber, redis.commands, logger),
+    isRedisUp: redis.isUp,
+    options: {
+      replicaId: config.replicaId,
+      cacheEnabled: config.planCacheEnabled,
+      singleFlightEnabled: config.singleFlightEnabled,
+      lockTtlMs: config.singleFlightLockTtlMs,
+      waitTimeoutMs: config.singleFlightWaitTimeoutMs,
+    },
+    observer: {
+      cacheLookup: (result) => metrics.planCacheRequests.inc({ result }),
+      role: (role) => metrics.singleFlight.inc({ role }),
+    },
+    logger,
+  });
+  const executor = new PlanExecutor({
+    repository,
+    narrator,
+    replicaId: config.replicaId,
+    logger,
+    onHeavyExecution: () => metrics.heavyExecutions.inc(),
+  });
+  const api = createApiServer({
+    replicaId: config.replicaId,
+    faults: config.faults,
+    logger,
+    metrics,
+    askService: new AskService({
+      replicaId: config.replicaId,
+      singleFlight,
+      executor,
+      sharePrivateCacheKeys: config.faults.has('shared-cache-keys'),
+    }),
+    isRedisUp: redis.isUp,
+  });
+
+  const redisUp = await redis.waitUntilUp(REDIS_START_WAIT_MS);
+  if (!redisUp)
+    logger.warn('redis not reachable at start; answering uncached until it is', { redis: config.redisUrl });
+  let address;
+  try {
+    address = await api.listen(config.port, config.host);
+  } catch (error) {
+    logger.error('cannot listen', { host: config.host, port: config.port, error });
+    await redis.close(500);
+    process.exit(1);
+  }
+  logger.info('listening', {
+    host: config.host,
+    port: address.port,
+    redis: redisUp ? 'up' : 'down',
+    ollama_url: config.ollamaUrl,
+    ollama_model: config.ollamaModel,
+    narrator_max_concurrency: config.narratorMaxConcurrency,
+    plan_cache: config.planCacheEnabled,
+    single_flight: config.singleFlightEnabled,
+    tracing: tracing.enabled,
+    faults: [...config.faults],
+  });
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal, grace_ms: config.shutdownGraceMs });
+    await api.shutdown(config.shutdownGraceMs);
+    await redis.close(1000);
+    await tracing.shutdown(2000);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+}
+
+/** A bug must not leave a half-alive replica behind: log one line and exit, so the orchestrator restarts it. */
+function installCrashHandlers(logger: Logger): void {
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception, exiting', { error, stack: error.stack });
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection, exiting', { error: reason });
+    process.exit(1);
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`stagegate-api: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+/**
+ * Completion notices of heavy executions over Redis pub/sub, one channel per plan cache key. A
+ * subscription buffers what arrives from the moment SUBSCRIBE is acknowledged, so a follower that
+ * subscribes, then re-checks the cache, cannot miss a completion published in between.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import type { PlanExecution } from './plan-executor.js';
+
+export type PlanMessage =
+  | { kind: 'result'; result: PlanExecution }
+  /** The execution threw: current waiters share the failure (nothing is cached). */
+  | { kind: 'error'; message: string };
+
+export interface PlanSubscription {
+  /** The next message, or undefined when none arrived within `timeoutMs`. */
+  next(timeoutMs: number): Promise<PlanMessage | undefined>;
+  close(): void;
+}
+
+const PREFIX = 'stagegate:done:';
+
+interface ChannelState {
+  listeners: Set<(message: PlanMessage) => void>;
+  subscribed: Promise<unknown>;
+}
+
+export class PlanChannels {
+  private readonly channels = new Map<string, ChannelState>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly publisher: Redis,
+    private readonly logger: Logger,
+  ) {
+    subscriber.on('message', (channel: string, raw: string) => this.dispatch(channel, raw));
+  }
+
+  async publish(key: string, message: PlanMessage): Promise<void> {
+    await this.publisher.publish(PREFIX + key, JSON.stringify(message));
+  }
+
+  /** Resolves once Redis has acknowledged the subscription; rejects when Redis is unreachable. */
+  async subscribe(key: string): Promise<PlanSubscription> {
+    const channel = PREFIX + key;
+    const queue: PlanMessage[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (message: PlanMessage) => {
+      queue.push(message);
+      wake?.();
+    };
+    let state = this.channels.get(channel);
+    if (!state) {
+      state = { listeners: new Set(), subscribed: this.subscriber.subscribe(channel) };
+      this.channels.set(channel, state);
+    }
+    state.listeners.add(listener);
+    const current = state;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0 && this.channels.get(channel) === current) {
+        this.channels.delete(channel);
+        this.subscriber.unsubscribe(channel).catch(() => {
+          // Disconnected: the subscription died with the connection anyway.
+        });
+      }
+    };
+    try {
+      await current.subscribed;
+    } catch (error) {
+      close();
+      throw error;
+    }
+    return {
+      close,
+      next: (timeoutMs) => {
+        if (queue.length > 0) return Promise.resolve(queue.shift());
+        return new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            wake = undefined;
+            resolve(undefined);
+          }, timeoutMs);
+          wake = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve(queue.shift());
+          };
+        });
+      },
+    };
+  }
+
+  private dispatch(channel: string, raw: string): void {
+    const state = this.channels.get(channel);
+    if (!state) return;
+    let message: PlanMessage;
+    try {
+      message = JSON.parse(raw) as PlanMessage;
+    } catch {
+      this.logger.warn('ignored malformed completion message', { channel });
+      return;
+    }
+    for (const listener of state.listeners) listener(message);
+  }
+}

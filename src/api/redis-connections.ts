@@ -1,0 +1,84 @@
+/**
+ * The two Redis connections of a replica — one for commands, one held in subscriber mode — configured so
+ * a dead or stalled Redis can never make a request wait: no offline queue (commands fail at once while
+ * disconnected), no retry of in-flight commands after a drop, and a timeout on every command. The
+ * clients reconnect on their own, so caching resumes when Redis returns.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from './logger.js';
+
+export interface RedisConnections {
+  commands: Redis;
+  subscriber: Redis;
+  /** Both connections are ready right now. Cheap: no round trip. */
+  isUp(): boolean;
+  /** Resolves when both are ready, or false after `timeoutMs`. */
+  waitUntilUp(timeoutMs: number): Promise<boolean>;
+  close(timeoutMs: number): Promise<void>;
+}
+
+export function connectRedis(options: {
+  url: string;
+  commandTimeoutMs: number;
+  replicaId: string;
+  logger: Logger;
+}): RedisConnections {
+  const base: RedisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: Math.max(1000, options.commandTimeoutMs * 2),
+    // Reconnect forever, quickly: Redis coming back should be noticed within a second.
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+  };
+  const commands = new Redis(options.url, { ...base, connectionName: `stagegate-api:${options.replicaId}` });
+  const subscriber = new Redis(options.url, {
+    ...base,
+    connectionName: `stagegate-api-sub:${options.replicaId}`,
+    autoResubscribe: true,
+    // Subscriptions are long-lived; a command timeout would only apply to (un)subscribe replies.
+  });
+  for (const [role, client] of [
+    ['commands', commands],
+    ['subscriber', subscriber],
+  ] as const) {
+    watchState(client, role, options.logger);
+  }
+  const isUp = () => commands.status === 'ready' && subscriber.status === 'ready';
+  return {
+    commands,
+    subscriber,
+    isUp,
+    waitUntilUp: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!isUp() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      return isUp();
+    },
+    close: async (timeoutMs) => {
+      const quit = Promise.allSettled([commands.quit(), subscriber.quit()]);
+      await Promise.race([quit, new Promise((r) => setTimeout(r, timeoutMs))]);
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/** Log transitions only (not every failed reconnect), so an outage is a few lines, not a flood. */
+function watchState(client: Redis, role: string, logger: Logger): void {
+  let up = false;
+  let lastError = '';
+  client.on('ready', () => {
+    up = true;
+    lastError = '';
+    logger.info('redis connection ready', { connection: role });
+  });
+  client.on('close', () => {
+    if (up) logger.warn('redis connection lost', { connection: role });
+    up = false;
+  });
+  client.on('error', (error: Error) => {
+    if (error.message !== lastError) logger.warn('redis error', { connection: role, error: error.message });
+    lastError = error.message;
+  });
+}

@@ -1,0 +1,324 @@
+/**
+ * Single-flight for heavy executions, within a replica and across replicas.
+ *
+ * - In process: concurrent identical asks share one promise, so only the first touches Redis.
+ * - Across replicas: a Redis lock `SET lock token NX PX ttl`. Its owner extends it while it works and
+ *   releases it with compare-and-delete (Lua), so it can never extend or delete someone else's lock.
+ * - Followers SUBSCRIBE to the plan's completion channel before they re-check the cache, so a completion
+ *   published in between cannot be lost, then wait for the message — no sleep loop. The only timer is the
+ *   lock's remaining TTL: when it runs out without a message (leader died), the follower tries the lock
+ *   again and one of them takes over.
+ * - Waiting is bounded by `waitTimeoutMs`; a follower that runs out of time answers
+ *   `single_flight_timeout` instead of executing, so a slow leader does not turn into a stampede.
+ * - Errors and degraded results are shared with current waiters but never cached.
+ * - Redis unreachable: execute without cache or lock ("uncached"); the in-process sharing still applies.
+ * - SINGLE_FLIGHT_ENABLED=false turns off both the lock and the in-process sharing: every ask executes
+ *   (unless the plan cache, when enabled, already holds the result).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ComputeRole } from '../contract/index.js';
+import type { Logger } from './logger.js';
+import type { PlanCacheResult, SingleFlightRole } from './metrics.js';
+import type { PlanCache } from './plan-cache.js';
+import type { PlanChannels, PlanMessage, PlanSubscription } from './plan-channel.js';
+import type { PlanExecution } from './plan-executor.js';
+
+export interface FlightOutcome {
+  result: PlanExecution;
+  role: ComputeRole;
+  /** True when this request did not run the execution itself (cache, or another request's execution). */
+  planCacheHit: boolean;
+  /** False when Redis could not be used for this request. */
+  cacheAvailable: boolean;
+  /** Time spent waiting for another request's execution or for the cache. */
+  waitMs: number;
+  /** Led after the previous holder's lock expired (it died or stalled). */
+  takeover?: boolean;
+}
+
+export interface SingleFlightOptions {
+  replicaId: string;
+  cacheEnabled: boolean;
+  singleFlightEnabled: boolean;
+  lockTtlMs: number;
+  waitTimeoutMs: number;
+}
+
+export interface SingleFlightObserver {
+  cacheLookup(result: PlanCacheResult): void;
+  role(role: SingleFlightRole): void;
+}
+
+export interface SingleFlightDeps {
+  redis: Redis;
+  cache: PlanCache;
+  channels: PlanChannels;
+  isRedisUp: () => boolean;
+  options: SingleFlightOptions;
+  observer: SingleFlightObserver;
+  logger: Logger;
+}
+
+const LOCK_PREFIX = 'stagegate:lock:';
+
+/** Take the lock, or report how long the current holder still has it. Returns -1 when acquired. */
+const ACQUIRE_OR_PTTL = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
+return redis.call('PTTL', KEYS[1])`;
+const RELEASE_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const EXTEND_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Smallest wait between two lock attempts, so a lock without TTL (set by hand) cannot spin us. */
+const MIN_LOCK_WAIT_MS = 20;
+
+export class SingleFlight {
+  private readonly inProcess = new Map<string, Promise<FlightOutcome>>();
+
+  constructor(private readonly deps: SingleFlightDeps) {}
+
+  async run(key: string, execute: () => Promise<PlanExecution>): Promise<FlightOutcome> {
+    const started = performance.now();
+    if (!this.deps.options.singleFlightEnabled) {
+      // Switched off (a baseline for comparisons): every ask runs its own lookup and execution.
+      const outcome = await this.coordinate(key, execute, started);
+      this.count(outcome);
+      return outcome;
+    }
+    const existing = this.inProcess.get(key);
+    if (existing) {
+      const first = await existing;
+      const outcome: FlightOutcome = {
+        ...first,
+        role: first.role === 'cache' ? 'cache' : 'follower',
+        planCacheHit: true,
+        waitMs: Math.round(performance.now() - started),
+        takeover: false,
+      };
+      this.count(outcome);
+      return outcome;
+    }
+    const flight = this.coordinate(key, execute, started);
+    this.inProcess.set(key, flight);
+    try {
+      const outcome = await flight;
+      this.count(outcome);
+      return outcome;
+    } finally {
+      this.inProcess.delete(key);
+    }
+  }
+
+  private count(outcome: FlightOutcome): void {
+    const { observer } = this.deps;
+    if (!outcome.cacheAvailable) observer.cacheLookup('bypass');
+    else observer.cacheLookup(outcome.planCacheHit ? 'hit' : 'miss');
+    if (outcome.role === 'follower') observer.role('follower');
+    if (outcome.role === 'leader') observer.role(outcome.takeover ? 'takeover' : 'leader');
+  }
+
+  private async coordinate(
+    key: string,
+    execute: () => Promise<PlanExecution>,
+    started: number,
+  ): Promise<FlightOutcome> {
+    const { options, cache } = this.deps;
+    if (!options.cacheEnabled && !options.singleFlightEnabled)
+      return this.uncached(execute, this.deps.isRedisUp());
+    if (options.cacheEnabled) {
+      let cached: PlanExecution | undefined;
+      try {
+        cached = await cache.get(key);
+      } catch (error) {
+        return this.redisFailed('cache lookup', error, execute);
+      }
+      if (cached) return this.hit(cached, 'cache', started);
+    }
+    if (!options.singleFlightEnabled) {
+      const result = await execute();
+      let cacheAvailable = true;
+      if (result.cacheable) await cache.set(key, result).catch(() => (cacheAvailable = false));
+      return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0 };
+    }
+    try {
+      return await this.contend(key, execute, started);
+    } catch (error) {
+      if (error instanceof RedisStepError) return this.redisFailed(error.step, error.cause, execute);
+      throw error;
+    }
+  }
+
+  /** Lock, or follow whoever holds it. Redis failures surface as RedisStepError (before any execution). */
+  private async contend(
+    key: string,
+    execute: () => Promise<PlanExecution>,
+    started: number,
+  ): Promise<FlightOutcome> {
+    const { options, cache, channels } = this.deps;
+    const token = `${options.replicaId}:${randomUUID()}`;
+    let pttl = await redisStep('lock', () => this.tryLock(key, token));
+    if (pttl < 0) return this.lead(key, token, execute, false, started);
+
+    const subscription: PlanSubscription = await redisStep('subscribe', () => channels.subscribe(key));
+    try {
+      let waitedForExpiry = false;
+      for (;;) {
+        // Subscribed from here on: whatever completes now is either already cached or will be delivered.
+        if (options.cacheEnabled) {
+          const cached = await redisStep('cache re-check', () => cache.get(key));
+          if (cached) return this.hit(cached, 'follower', started);
+        }
+        // The holder may have finished with a result that is not cached (degraded), or died.
+        pttl = await redisStep('lock', () => this.tryLock(key, token));
+        if (pttl < 0) return this.lead(key, token, execute, waitedForExpiry, started);
+
+        const remaining = started + options.waitTimeoutMs - performance.now();
+        if (remaining <= 0) return this.waitTimedOut(started);
+        const message = await subscription.next(Math.min(remaining, Math.max(pttl, MIN_LOCK_WAIT_MS) + 5));
+        if (message) return this.fromMessage(message, started);
+        waitedForExpiry = true;
+      }
+    } finally {
+      subscription.close();
+    }
+  }
+
+  private async lead(
+    key: string,
+    token: string,
+    execute: () => Promise<PlanExecution>,
+    takeover: boolean,
+    started: number,
+  ): Promise<FlightOutcome> {
+    const { options, cache, channels, logger } = this.deps;
+    const lockKey = LOCK_PREFIX + key;
+    const extender = setInterval(
+      () => {
+        this.deps.redis
+          .eval(EXTEND_IF_OWNER, 1, lockKey, token, options.lockTtlMs)
+          .then((extended) => {
+            if (extended !== 1) logger.warn('single-flight lock lost while executing', { key });
+          })
+          .catch(() => {
+            // Redis unreachable: the lock will expire and someone may take over; our result still counts.
+          });
+      },
+      Math.max(50, Math.floor(options.lockTtlMs / 3)),
+    );
+    try {
+      if (options.cacheEnabled) {
+        // Between our cache miss and winning the lock, the previous leader may have stored its result.
+        const cached = await cache.get(key).catch(() => undefined);
+        if (cached) return this.hit(cached, 'cache', started);
+      }
+      let result: PlanExecution;
+      try {
+        result = await execute();
+      } catch (error) {
+        await channels.publish(key, { kind: 'error', message: (error as Error).message }).catch(() => {});
+        throw error;
+      }
+      let cacheAvailable = true;
+      // Order matters: store, then announce, then unlock — a follower that finds the lock gone finds the result.
+      if (options.cacheEnabled && result.cacheable)
+        await cache.set(key, result).catch(() => (cacheAvailable = false));
+      await channels.publish(key, { kind: 'result', result }).catch(() => (cacheAvailable = false));
+      return { result, role: 'leader', planCacheHit: false, cacheAvailable, waitMs: 0, takeover };
+    } finally {
+      clearInterval(extender);
+      await this.deps.redis.eval(RELEASE_IF_OWNER, 1, lockKey, token).catch(() => {});
+    }
+  }
+
+  /** -1 when the lock is ours; otherwise the holder's remaining TTL in ms. */
+  private async tryLock(key: string, token: string): Promise<number> {
+    const reply = await this.deps.redis.eval(
+      ACQUIRE_OR_PTTL,
+      1,
+      LOCK_PREFIX + key,
+      token,
+      this.deps.options.lockTtlMs,
+    );
+    const pttl = Number(reply);
+    if (pttl === -1) return -1;
+    // -2 (vanished between SET and PTTL: impossible inside one script) or a lock without expiry.
+    return pttl >= 0 ? pttl : this.deps.options.lockTtlMs;
+  }
+
+  private fromMessage(message: PlanMessage, started: number): FlightOutcome {
+    if (message.kind === 'result') return this.hit(message.result, 'follower', started);
+    throw new SharedExecutionError(message.message);
+  }
+
+  private hit(result: PlanExecution, role: 'cache' | 'follower', started: number): FlightOutcome {
+    return {
+      result,
+      role,
+      planCacheHit: true,
+      cacheAvailable: true,
+      waitMs: Math.round(performance.now() - started),
+    };
+  }
+
+  private waitTimedOut(started: number): FlightOutcome {
+    return {
+      result: {
+        answer: null,
+        error: 'single_flight_timeout',
+        message: `Outra réplica está calculando esta resposta e não terminou em ${this.deps.options.waitTimeoutMs} ms; tente de novo.`,
+        narrator: { outcome: 'skipped', source: 'none' },
+        narrative_overload: false,
+        sql_ms: 0,
+        llm_ms: 0,
+        cacheable: false,
+      },
+      role: 'follower',
+      planCacheHit: false,
+      cacheAvailable: true,
+      waitMs: Math.round(performance.now() - started),
+    };
+  }
+
+  private async uncached(
+    execute: () => Promise<PlanExecution>,
+    cacheAvailable: boolean,
+  ): Promise<FlightOutcome> {
+    const result = await execute();
+    return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0 };
+  }
+
+  private redisFailed(
+    step: string,
+    error: unknown,
+    execute: () => Promise<PlanExecution>,
+  ): Promise<FlightOutcome> {
+    this.deps.logger.warn('redis unavailable, answering uncached', { step, error: (error as Error).message });
+    return this.uncached(execute, false);
+  }
+}
+
+/** A leader's execution threw; its followers fail with the same message. */
+export class SharedExecutionError extends Error {
+  override name = 'SharedExecutionError';
+}
+
+class RedisStepError extends Error {
+  constructor(
+    readonly step: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step}: ${(cause as Error).message}`);
+  }
+}
+
+async function redisStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new RedisStepError(step, error);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Reading what a stage answered to `/ask` and `/healthz`. Decisions read fields by the configured
+ * paths (so a stage with another layout can be checked); the contract's zod schemas are used too, to
+ * say how far an answer is from the reference contract. A response the gate cannot use gets a
+ * `problem` in plain words: "answered HTML, not JSON", "no boolean at meta.compute.plan_cache_hit".
+ */
+import { AskResponseSchema, HealthzResponseSchema } from '../contract/index.js';
+import type { GateSettings } from '../gate/settings.js';
+import { bodySnippet, describeExchange, type HttpExchange } from '../http/http-exchange.js';
+
+/** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
+export function readPath(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+export type AskField = 'answer' | 'cacheHit' | 'cacheKey' | 'overload';
+
+export type AskFieldPaths = Pick<
+  GateSettings,
+  'answerPath' | 'errorPath' | 'cacheHitPath' | 'cacheKeyPath' | 'overloadPath' | 'replicaHeader'
+>;
+
+export interface AskAnswer {
+  exchange: HttpExchange;
+  status?: number;
+  /** From the replica header, else the body's `meta.replica`. */
+  replica?: string;
+  answer?: string | null;
+  error?: string;
+  cacheHit?: boolean;
+  cacheKey?: string;
+  overload?: boolean;
+  /** Why this response cannot be used for the check; undefined when it can. */
+  problem?: string;
+  /** First difference from the reference contract's AskResponseSchema, for evidence. */
+  contractIssue?: string;
+}
+
+/** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
+export function describeNonJson(exchange: HttpExchange): string {
+  const type = exchange.headers['content-type']?.split(';')[0]?.trim();
+  const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
+  const what = looksHtml ? 'HTML' : (exchange.jsonError ?? 'a body that is not JSON');
+  return `HTTP ${exchange.status} answered ${what}, not JSON: "${bodySnippet(exchange, 60)}"`;
+}
+
+function firstContractIssue(json: unknown): string | undefined {
+  const parsed = AskResponseSchema.safeParse(json);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0]!;
+  return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
+
+/**
+ * Read one `/ask` exchange. `required` lists the fields the calling check needs; a missing one is a
+ * problem unless the answer is a designed error (then only the error code matters).
+ */
+export function readAskAnswer(exchange: HttpExchange, paths: AskFieldPaths, required: AskField[]): AskAnswer {
+  const base: AskAnswer = { exchange, status: exchange.status };
+  const headerReplica = exchange.headers[paths.replicaHeader];
+  if (headerReplica) base.replica = headerReplica;
+  if (exchange.error !== undefined) return { ...base, problem: exchange.error };
+  if (exchange.json === undefined) return { ...base, problem: describeNonJson(exchange) };
+  const json = exchange.json;
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    return {
+      ...base,
+      problem: `HTTP ${exchange.status} answered JSON that is not an object: "${bodySnippet(exchange, 60)}"`,
+    };
+
+  const answer: AskAnswer = { ...base, contractIssue: firstContractIssue(json) };
+  const bodyReplica = readPath(json, 'meta.replica');
+  if (!answer.replica && typeof bodyReplica === 'string') answer.replica = bodyReplica;
+  const error = readPath(json, paths.errorPath);
+  if (typeof error === 'string' && error !== '') answer.error = error;
+  const text = readPath(json, paths.answerPath);
+  if (typeof text === 'string' || text === null) answer.answer = text;
+  const hit = readPath(json, paths.cacheHitPath);
+  if (typeof hit === 'boolean') answer.cacheHit = hit;
+  const key = readPath(json, paths.cacheKeyPath);
+  if (typeof key === 'string' && key !== '') answer.cacheKey = key;
+  const overload = readPath(json, paths.overloadPath);
+  if (typeof overload === 'boolean') answer.overload = overload;
+
+  const ok = exchange.status !== undefined && exchange.status < 300;
+  if (!ok) {
+    // An error answer is usable when it names its error; which errors are acceptable is the check's call.
+    if (answer.error === undefined)
+      answer.problem = `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${bodySnippet(exchange, 60)}"`;
+    return answer;
+  }
+  const missing: string[] = [];
+  if (required.includes('answer') && typeof answer.answer !== 'string' && answer.error === undefined)
+    missing.push(`no answer text at ${paths.answerPath}`);
+  if (required.includes('cacheHit') && answer.cacheHit === undefined)
+    missing.push(`no boolean at ${paths.cacheHitPath}`);
+  if (required.includes('cacheKey') && answer.cacheKey === undefined)
+    missing.push(`no cache key at ${paths.cacheKeyPath}`);
+  if (required.includes('overload') && answer.overload === undefined && answer.error === undefined)
+    missing.push(`no boolean at ${paths.overloadPath}`);
+  if (missing.length > 0) answer.problem = `HTTP ${exchange.status} JSON with ${missing.join(', ')}`;
+  return answer;
+}
+
+export interface HealthzReading {
+  exchange: HttpExchange;
+  ok: boolean;
+  replica?: string;
+  problem?: string;
+}
+
+/** Read one `/healthz` exchange: success, and which replica answered (header first, then body). */
+export function readHealthz(exchange: HttpExchange, replicaHeader: string): HealthzReading {
+  const headerReplica = exchange.headers[replicaHeader];
+  const parsed = HealthzResponseSchema.safeParse(exchange.json);
+  const replica = headerReplica || (parsed.success ? parsed.data.replica : undefined);
+  if (exchange.error !== undefined) return { exchange, ok: false, replica, problem: exchange.error };
+  if (exchange.status === undefined || exchange.status >= 300)
+    return {
+      exchange,
+      ok: false,
+      replica,
+      problem: `${describeExchange(exchange)}: "${bodySnippet(exchange, 60)}"`,
+    };
+  return { exchange, ok: true, replica };
+}
+
+/** Group identical problems: `3× timed out after 5 s; 1× HTTP 502 ...`, most frequent first. */
+export function summarizeProblems(problems: string[], limit = 3): string {
+  const counts = new Map<string, number>();
+  for (const problem of problems) counts.set(problem, (counts.get(problem) ?? 0) + 1);
+  const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, limit).map(([problem, count]) => `${count}× ${problem}`);
+  if (sorted.length > limit) shown.push(`…`);
+  return shown.join('; ');
+}

@@ -1,0 +1,237 @@
+/**
+ * `private-isolation`: the private question as client A, then client B, then A again. A's and B's
+ * cache keys must differ, B must not be served from A's entry, A's repeat must be a hit on A's key, and
+ * B's answer must hold none of A's private data (A's answer text, or the tickers and figures it gave A).
+ */
+import { ROUTES, type AskRequest } from '../contract/index.js';
+import { resolveClientId } from '../gate/settings.js';
+import type { Evidence } from '../report/model.js';
+import { readAskAnswer, type AskAnswer } from './ask-answer.js';
+import type { Check, CheckOutcome } from './check-context.js';
+import { localize, type Language } from './localize.js';
+
+/**
+ * What a portfolio answer is made of: B3 tickers (four letters + 11..13) and figures — quantities,
+ * prices, values — as standalone numbers of three or more digits. Dates and numbers glued to words
+ * (`qwen2.5`, the `11` of `HGLG11`) are left out: they are the same for everyone.
+ */
+const TICKER = /\b[A-Z]{4}1[1-3]\b/g;
+const DATE = /\b\d{1,2}\/\d{1,2}(\/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b/g;
+const FIGURE = /(?<![\w.,])\d[\d.,]*\d(?![\w])/g;
+
+/** The tickers and figures of an answer, normalised (`1.500` and `1500` are the same figure). */
+export function privateTokens(text: string): Set<string> {
+  const tokens = new Set<string>();
+  for (const match of text.toUpperCase().matchAll(TICKER)) tokens.add(match[0]);
+  for (const match of text.replace(DATE, ' ').matchAll(FIGURE)) {
+    const digits = match[0].replace(/[.,]/g, '');
+    if (digits.length >= 3) tokens.add(digits);
+  }
+  return tokens;
+}
+
+export interface LeakAssessment {
+  /** B's answer text is A's, word for word. */
+  identical: boolean;
+  /** A's nickname appears in B's answer. */
+  nicknameLeaked: boolean;
+  /** A's tokens (present in both of A's answers) that B's answer also holds. */
+  shared: string[];
+  /** A's tokens considered (stable across A's two answers). */
+  aTokens: string[];
+}
+
+export function assessLeak(a1: string, a2: string | undefined, b: string, nicknameA: string): LeakAssessment {
+  const first = privateTokens(a1);
+  const again = a2 === undefined ? first : privateTokens(a2);
+  const stable = [...first].filter((token) => again.has(token));
+  const bTokens = privateTokens(b);
+  return {
+    identical: a1.trim() !== '' && a1.trim() === b.trim(),
+    nicknameLeaked: nicknameA !== '' && b.includes(nicknameA),
+    shared: stable.filter((token) => bTokens.has(token)),
+    aTokens: stable,
+  };
+}
+
+export interface PrivateIsolationInput {
+  question: string;
+  clientA: string;
+  clientB: string;
+  nicknameA: string;
+  a1: AskAnswer;
+  b: AskAnswer;
+  a2: AskAnswer;
+  language: Language;
+}
+
+export function decidePrivateIsolation(input: PrivateIsolationInput): CheckOutcome {
+  const say = localize(input.language);
+  const { a1, b, a2 } = input;
+  const row = (label: string, client: string, answer: AskAnswer) => [
+    label,
+    client,
+    answer.replica ?? '?',
+    answer.cacheHit === undefined ? '?' : answer.cacheHit,
+    answer.cacheKey ?? '?',
+    answer.problem ?? answer.error ?? (answer.answer ?? '').slice(0, 160),
+  ];
+  const evidence: Evidence[] = [
+    {
+      kind: 'table',
+      title: say(`Pergunta privada: "${input.question}"`, `Private question: "${input.question}"`),
+      columns: [
+        say('ordem', 'order'),
+        say('cliente', 'client'),
+        say('réplica', 'replica'),
+        'hit',
+        say('chave', 'key'),
+        say('resposta', 'answer'),
+      ],
+      rows: [row('1. A', input.clientA, a1), row('2. B', input.clientB, b), row('3. A', input.clientA, a2)],
+    },
+  ];
+  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence });
+
+  const broken = [
+    ['A', a1],
+    ['B', b],
+    ['A (2)', a2],
+  ].filter(
+    ([, answer]) => (answer as AskAnswer).problem !== undefined || (answer as AskAnswer).error !== undefined,
+  ) as Array<[string, AskAnswer]>;
+  if (broken.length > 0)
+    return fail(
+      say(
+        `a pergunta privada falhou: ${broken.map(([who, answer]) => `${who}: ${answer.problem ?? `erro ${answer.error}`}`).join('; ')}`,
+        `the private question failed: ${broken.map(([who, answer]) => `${who}: ${answer.problem ?? `error ${answer.error}`}`).join('; ')}`,
+      ),
+    );
+
+  if (a1.cacheKey !== undefined && a1.cacheKey === b.cacheKey)
+    return fail(
+      say(
+        `A e B receberam a mesma chave de cache (${a1.cacheKey}): planos privados não são separados por cliente${b.cacheHit ? ', e B foi servido pela entrada de A' : ''}`,
+        `A and B got the same cache key (${a1.cacheKey}): private plans are not keyed per client${b.cacheHit ? ", and B was served A's entry" : ''}`,
+      ),
+    );
+
+  const leak = assessLeak(a1.answer ?? '', a2.answer ?? undefined, b.answer ?? '', input.nicknameA);
+  evidence.push({
+    kind: 'facts',
+    title: say('Dados privados de A na resposta de B', "A's private data in B's answer"),
+    facts: [
+      { label: say('texto idêntico ao de A', "text identical to A's"), value: leak.identical },
+      { label: say('apelido de A', "A's nickname"), value: leak.nicknameLeaked },
+      {
+        label: say('tickers e números de A', "A's tickers and figures"),
+        value: leak.aTokens.join(' ') || '-',
+      },
+      {
+        label: say('presentes na resposta de B', "present in B's answer"),
+        value: leak.shared.join(' ') || '-',
+      },
+    ],
+  });
+  if (leak.identical)
+    return fail(
+      say('B recebeu exatamente a resposta privada de A', "B received A's private answer word for word"),
+    );
+  if (leak.nicknameLeaked)
+    return fail(
+      say(
+        `a resposta de B cita o apelido de A (${input.nicknameA})`,
+        `B's answer names A's nickname (${input.nicknameA})`,
+      ),
+    );
+  // Most of A's figures in B's answer is a leak; a few shared ones may be public data both portfolios hold.
+  if (leak.aTokens.length >= 2 && leak.shared.length * 2 >= leak.aTokens.length)
+    return fail(
+      say(
+        `a resposta de B contém ${leak.shared.length} de ${leak.aTokens.length} tickers/números da resposta de A (${leak.shared.join(' ')})`,
+        `B's answer holds ${leak.shared.length} of the ${leak.aTokens.length} tickers/figures of A's answer (${leak.shared.join(' ')})`,
+      ),
+    );
+
+  const warnings: string[] = [];
+  if (a1.cacheKey === undefined || b.cacheKey === undefined)
+    warnings.push(
+      say('chaves de cache ausentes: não dá para comparar', 'cache keys missing: cannot compare them'),
+    );
+  if (b.cacheHit === true)
+    warnings.push(
+      say(
+        `B já era hit na própria chave (${b.cacheKey}), provavelmente de uma execução anterior dentro do TTL`,
+        `B was already a hit on its own key (${b.cacheKey}), likely from an earlier run within the TTL`,
+      ),
+    );
+  if (a2.cacheHit !== true)
+    warnings.push(
+      say(
+        'a repetição de A não veio do cache: o cache de planos privados não está em uso',
+        "A's repeat was not served from the cache: private plans are not cached",
+      ),
+    );
+  else if (a2.cacheKey !== a1.cacheKey)
+    warnings.push(
+      say(
+        `a repetição de A usou outra chave (${a2.cacheKey})`,
+        `A's repeat used another key (${a2.cacheKey})`,
+      ),
+    );
+  if (leak.shared.length > 0)
+    warnings.push(
+      say(
+        `B compartilha ${leak.shared.join(' ')} com A (pode ser dado público de ambas as carteiras)`,
+        `B shares ${leak.shared.join(' ')} with A (may be public data both portfolios hold)`,
+      ),
+    );
+  if (leak.aTokens.length === 0 && (a1.answer ?? '').trim() === '')
+    warnings.push(
+      say('a resposta de A veio vazia: nada para comparar', "A's answer was empty: nothing to compare"),
+    );
+  if (warnings.length > 0) return { status: 'warn', reason: warnings.join('; '), evidence };
+  return {
+    status: 'pass',
+    reason: say(
+      `chaves distintas para A e B, B não foi hit, a repetição de A foi hit, e a resposta de B não tem nenhum dos ${leak.aTokens.length} tickers/números de A`,
+      `distinct keys for A and B, B was not a hit, A's repeat was a hit, and B's answer holds none of A's ${leak.aTokens.length} tickers/figures`,
+    ),
+    evidence,
+  };
+}
+
+export const privateIsolationCheck: Check = async (context) => {
+  const { settings, http, logger, runToken } = context;
+  const clientA = resolveClientId(settings.clientA, runToken);
+  const clientB = resolveClientId(settings.clientB, runToken);
+  const nicknameA = `Ana-${runToken}`;
+  const ask = async (client: string, nickname: string, turn: number) => {
+    const body: AskRequest = {
+      question: settings.privateQuestion,
+      conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
+      client_id: client,
+      nickname,
+    };
+    const exchange = await http.postJson(ROUTES.ask, body);
+    return readAskAnswer(exchange, settings, ['answer', 'cacheHit', 'cacheKey']);
+  };
+  logger.info(
+    `private-isolation: "${settings.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`,
+  );
+  // In order, one at a time: B must come after A's answer is cached, and A's repeat after B.
+  const a1 = await ask(clientA, nicknameA, 1);
+  const b = await ask(clientB, `Bruno-${runToken}`, 1);
+  const a2 = await ask(clientA, nicknameA, 2);
+  const outcome = decidePrivateIsolation({
+    question: settings.privateQuestion,
+    clientA,
+    clientB,
+    nicknameA,
+    a1,
+    b,
+    a2,
+    language: settings.language,
+  });
+  return { id: 'private-isolation', ...outcome, durationMs: 0 };
+};

@@ -1,0 +1,63 @@
+/**
+ * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
+ * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
+ */
+import type { MetricsReader, StageDriver } from '../stage/driver.js';
+
+export interface CounterReading {
+  /** Where the numbers come from (reader.source), or why there are none. */
+  source: string;
+  metric: string;
+  labels?: Record<string, string>;
+  reachable: boolean;
+  /** Sum over replicas; undefined when the metric is absent (or unreachable). */
+  value?: number;
+  error?: string;
+}
+
+const SETTLE_TIMEOUT_MS = 15_000;
+const READ_TIMEOUT_MS = 10_000;
+
+function bounded<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took more than ${timeoutMs / 1000} s`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function metricsOf(driver: StageDriver): MetricsReader | undefined {
+  try {
+    return driver.metrics();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Settle the reader (Prometheus lags a scrape), then sum the counter. */
+export async function readCounter(
+  reader: MetricsReader | undefined,
+  metric: string,
+  labels?: Record<string, string>,
+): Promise<CounterReading> {
+  if (!reader) return { source: 'no metrics source', metric, labels, reachable: false };
+  try {
+    await bounded(
+      reader.settle(SETTLE_TIMEOUT_MS),
+      SETTLE_TIMEOUT_MS + 1000,
+      'waiting for the metrics to settle',
+    );
+    const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, `reading ${metric}`);
+    return { source: reader.source, metric, labels, reachable: true, value };
+  } catch (error) {
+    return { source: reader.source, metric, labels, reachable: false, error: (error as Error).message };
+  }
+}
+
+/** The increase between two readings; undefined unless both are reachable. Absent before counts as 0. */
+export function counterIncrease(before: CounterReading, after: CounterReading): number | undefined {
+  if (!before.reachable || !after.reachable || after.value === undefined) return undefined;
+  return after.value - (before.value ?? 0);
+}

@@ -1,0 +1,201 @@
+/**
+ * `stage-up`: the stage booted with the asked replica count, and the expected count of api replicas,
+ * one gateway and every required service are running and healthy. Shows the services table.
+ */
+import type { BootResult, ServiceStatus, StageDriver } from '../stage/driver.js';
+import type { Check, CheckOutcome } from './check-context.js';
+import { localize, ms, type Language } from './localize.js';
+import type { Evidence } from '../report/model.js';
+
+/** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
+const UP_STATES = new Set(['running', 'external', 'reachable', 'up']);
+
+export function isUp(row: ServiceStatus): boolean {
+  return UP_STATES.has(row.state) && (row.health === 'healthy' || row.health === 'none');
+}
+
+export function servicesTable(rows: ServiceStatus[], language: Language): Evidence {
+  const say = localize(language);
+  return {
+    kind: 'table',
+    title: say('Serviços', 'Services'),
+    columns: [
+      say('serviço', 'service'),
+      say('instância', 'instance'),
+      say('estado', 'state'),
+      'health',
+      say('endereço', 'address'),
+      say('detalhe', 'detail'),
+    ],
+    rows: rows.map((row) => [
+      row.service,
+      row.name,
+      row.state,
+      row.health,
+      row.address ?? '',
+      row.detail ?? '',
+    ]),
+  };
+}
+
+export interface StageUpInput {
+  driverKind: StageDriver['kind'];
+  baseUrl: string;
+  boot: BootResult;
+  /** Services as seen after boot; undefined when they could not be read (`servicesError`). */
+  services?: ServiceStatus[];
+  servicesError?: string;
+  apiService: string;
+  gatewayService: string;
+  replicas: number;
+  requiredServices: string[];
+  language: Language;
+}
+
+function describeRow(row: ServiceStatus): string {
+  return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
+}
+
+export function decideStageUp(input: StageUpInput): CheckOutcome {
+  const say = localize(input.language);
+  const facts: Evidence = {
+    kind: 'facts',
+    title: say('Boot', 'Boot'),
+    facts: [
+      { label: 'driver', value: input.driverKind },
+      { label: 'base URL', value: input.baseUrl || '-' },
+      { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
+      { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
+    ],
+  };
+  if (!input.boot.ok) {
+    const rows = input.boot.services;
+    return {
+      status: 'fail',
+      reason: say(
+        `o stage não pôde ser iniciado: ${input.boot.reason ?? 'motivo desconhecido'}`,
+        `the stage could not be booted: ${input.boot.reason ?? 'unknown reason'}`,
+      ),
+      evidence: [facts, ...(rows.length ? [servicesTable(rows, input.language)] : [])],
+    };
+  }
+  const rows = input.services ?? input.boot.services;
+  const evidence: Evidence[] = [facts, servicesTable(rows, input.language)];
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  if (input.servicesError)
+    notes.push(
+      say(
+        `estado atual ilegível (${input.servicesError}); usado o do boot`,
+        `current state unreadable (${input.servicesError}); using the boot's`,
+      ),
+    );
+  const strict = input.driverKind !== 'external';
+  const byService = (service: string) => rows.filter((row) => row.service === service);
+
+  const apiRows = byService(input.apiService);
+  const apiUp = apiRows.filter(isUp);
+  if (apiRows.length === 0 && !strict) {
+    notes.push(
+      say(
+        'réplicas da api não visíveis por este driver (load-balancing as conta)',
+        'api replicas not visible through this driver (load-balancing counts them)',
+      ),
+    );
+  } else if (apiUp.length < input.replicas) {
+    const down = apiRows.filter((row) => !isUp(row)).map(describeRow);
+    problems.push(
+      say(
+        `${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`,
+        `${input.apiService}: ${apiUp.length}/${input.replicas} replicas running and healthy${down.length ? ` (${down.join(', ')})` : ''}`,
+      ),
+    );
+  } else if (apiUp.length > input.replicas) {
+    warnings.push(
+      say(
+        `${input.apiService}: ${apiUp.length} réplicas no ar, ${input.replicas} esperadas`,
+        `${input.apiService}: ${apiUp.length} replicas up, ${input.replicas} expected`,
+      ),
+    );
+  }
+
+  const gatewayRows = byService(input.gatewayService);
+  const gatewayUp = gatewayRows.filter(isUp);
+  if (gatewayRows.length === 0) {
+    if (strict)
+      problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
+  } else if (gatewayUp.length === 0) {
+    problems.push(`${input.gatewayService}: ${gatewayRows.map(describeRow).join(', ')}`);
+  } else if (gatewayUp.length > 1) {
+    warnings.push(
+      say(
+        `${gatewayUp.length} instâncias de ${input.gatewayService}, 1 esperada`,
+        `${gatewayUp.length} ${input.gatewayService} instances, 1 expected`,
+      ),
+    );
+  }
+
+  const notPartOfStage: string[] = [];
+  let requiredUp = 0;
+  for (const service of input.requiredServices) {
+    const serviceRows = byService(service);
+    if (serviceRows.length === 0) {
+      if (input.driverKind === 'compose')
+        problems.push(say(`${service}: não encontrado`, `${service}: not found`));
+      else notPartOfStage.push(service);
+      continue;
+    }
+    // The local stage lists compose-only services (grafana, tempo) as `unavailable`: said, not failed.
+    if (input.driverKind !== 'compose' && serviceRows.every((row) => row.state === 'unavailable')) {
+      notPartOfStage.push(service);
+      continue;
+    }
+    const down = serviceRows.filter((row) => !isUp(row));
+    if (down.length > 0) problems.push(`${service}: ${down.map(describeRow).join(', ')}`);
+    else requiredUp++;
+  }
+  if (notPartOfStage.length)
+    notes.push(
+      say(
+        `${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`,
+        `${notPartOfStage.join(', ')}: not part of a ${input.driverKind} stage`,
+      ),
+    );
+
+  const noteText = notes.length ? `; ${notes.join('; ')}` : '';
+  if (problems.length > 0) return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };
+  const summary = say(
+    `${apiRows.length ? `${apiUp.length}/${input.replicas} réplicas da api, ` : ''}${gatewayUp.length ? 'gateway e ' : ''}${requiredUp} serviços exigidos rodando e saudáveis`,
+    `${apiRows.length ? `${apiUp.length}/${input.replicas} api replicas, ` : ''}${gatewayUp.length ? 'the gateway and ' : ''}${requiredUp} required services running and healthy`,
+  );
+  if (warnings.length > 0)
+    return { status: 'warn', reason: `${warnings.join('; ')}; ${summary}${noteText}`, evidence };
+  return { status: 'pass', reason: `${summary}${noteText}`, evidence };
+}
+
+export const stageUpCheck: Check = async (context) => {
+  const { settings, driver, boot } = context;
+  let services: ServiceStatus[] | undefined;
+  let servicesError: string | undefined;
+  if (boot.ok) {
+    try {
+      services = await driver.services(context.signal);
+    } catch (error) {
+      servicesError = (error as Error).message;
+    }
+  }
+  const outcome = decideStageUp({
+    driverKind: driver.kind,
+    baseUrl: driver.baseUrl,
+    boot,
+    services,
+    servicesError,
+    apiService: settings.apiService,
+    gatewayService: settings.gatewayService,
+    replicas: settings.replicas,
+    requiredServices: settings.requiredServices,
+    language: settings.language,
+  });
+  return { id: 'stage-up', ...outcome, durationMs: 0 };
+};

@@ -1,0 +1,55 @@
+/** `stagegate --help`: every flag, what it does and its default, generated from the option table. */
+import { GATE_OPTIONS } from '../gate/settings.js';
+import { CLI_FLAGS } from './parse-args.js';
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.map((entry) => `${indent}${entry}`);
+}
+
+export function renderHelp(): string {
+  const out: string[] = [
+    'Usage: stagegate [flags]',
+    '',
+    'Boots a multi-replica chat API stage, runs five checks (stage-up, load-balancing,',
+    'plan-cache-single-flight, private-isolation, narrator-saturation) and says whether it is ready',
+    'for multi-user chat. Progress goes to stderr, the report to stdout.',
+    '',
+    'Examples:',
+    '  stagegate --driver local                    # the reference stage as local processes',
+    '  stagegate --driver external --base-url https://stage.example.com --json report.json',
+    '',
+    'Exit status: 0 ready (per --fail-on), 1 not ready or boot failed, 2 bad flags.',
+    '',
+    'Gate options (also the action inputs of the same name):',
+  ];
+  for (const option of GATE_OPTIONS) {
+    const value =
+      option.kind === 'boolean'
+        ? ''
+        : ` <${option.kind === 'lines' || option.kind === 'list' ? 'list' : option.kind === 'number' ? 'n' : 'value'}>`;
+    out.push(`  --${option.kebab}${value}`);
+    out.push(...wrap(option.description, 92, '      '));
+    const shownDefault = option.defaultText.includes('\n')
+      ? `${option.defaultText.split('\n').length} built-in questions`
+      : option.defaultText || '(none)';
+    out.push(...wrap(`Expected: ${option.expected}. Default: ${shownDefault}.`, 92, '      '));
+  }
+  out.push('', 'CLI flags:');
+  for (const entry of CLI_FLAGS) out.push(`  --${entry.flag}`, ...wrap(entry.description, 92, '      '));
+  out.push(
+    '',
+    'Booleans may be bare (--keep-stage) or negated (--no-build). List flags take a comma-separated',
+    'value or may be repeated; --llm-questions takes one question per occurrence (questions may contain commas).',
+    '',
+  );
+  return out.join('\n');
+}

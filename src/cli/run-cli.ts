@@ -1,0 +1,86 @@
+/**
+ * The CLI's whole behaviour behind injectable streams and driver factory, so tests run it in-process:
+ * parse flags → settings → driver → runGate → report on stdout → exit code per fail-on.
+ * Bad flags end with one line naming the flag and exit status 2; never a stack trace.
+ */
+import { decideExit, runGate } from '../gate/run-gate.js';
+import type { GateLogger } from '../gate/logger.js';
+import { parseGateSettings, SettingsError, type GateSettings } from '../gate/settings.js';
+import { renderTerminal } from '../report/terminal-renderer.js';
+import type { StageDriver } from '../stage/driver.js';
+import { renderHelp } from './help.js';
+import { CliUsageError, parseArgs } from './parse-args.js';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+  /** Builds the driver for the settings (the entry passes the real factory). */
+  createDriver(settings: GateSettings, log: (text: string) => void): StageDriver;
+  /** Extra environment for the stage (tests). */
+  stageEnv?: Record<string, string>;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
+  const now = io.now ?? (() => performance.now());
+  const started = now();
+  const line = (mark: string, message: string) =>
+    io.stderr.write(`[${((now() - started) / 1000).toFixed(1).padStart(5)}s] ${mark}${message}\n`);
+  return {
+    info: (message) => line('', message),
+    warn: (message) => line('warning: ', message),
+    debug: (message) => {
+      if (verbose) line('debug: ', message);
+    },
+  };
+}
+
+/** Runs the CLI; resolves to the process exit status. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let settings: GateSettings;
+  let verbose = false;
+  let color: boolean | undefined;
+  try {
+    const args = parseArgs(argv);
+    if (args.help) {
+      io.stdout.write(renderHelp());
+      return 0;
+    }
+    verbose = args.verbose;
+    color = args.color;
+    settings = parseGateSettings(args.settings);
+  } catch (error) {
+    return usageFailure(error, io);
+  }
+  const logger = createStderrLogger(io, verbose);
+  try {
+    const driver = io.createDriver(settings, (text) => logger.info(text.replace(/\n+$/, '')));
+    const report = await runGate(settings, {
+      driver,
+      logger,
+      ...(io.stageEnv ? { stageEnv: io.stageEnv } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    const useColor = color ?? (Boolean(io.stdout.isTTY) && !io.env.NO_COLOR);
+    io.stdout.write(`\n${renderTerminal(report, { color: useColor })}\n`);
+    const exit = decideExit(report, settings.failOn);
+    logger.info(`exit ${exit.exitCode}: ${exit.message}`);
+    return exit.exitCode;
+  } catch (error) {
+    if (error instanceof SettingsError || error instanceof CliUsageError) return usageFailure(error, io);
+    io.stderr.write(`stagegate: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+function usageFailure(error: unknown, io: CliIo): number {
+  if (error instanceof SettingsError || error instanceof CliUsageError) {
+    io.stderr.write(`stagegate: ${error.message}\n`);
+    return 2;
+  }
+  io.stderr.write(`stagegate: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+  return 1;
+}

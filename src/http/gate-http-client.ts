@@ -1,0 +1,228 @@
+/**
+ * The gate's HTTP client: every request bounded by a timeout and by the run's abort signal, bodies read
+ * up to a limit (a stage answering a huge or endless body cannot exhaust the gate), and failures returned
+ * as data instead of thrown, so a check can say exactly what the stage did.
+ */
+import { performance } from 'node:perf_hooks';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { HttpExchange } from './http-exchange.js';
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface GateHttpClient {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  get(path: string, options?: RequestOptions): Promise<HttpExchange>;
+  postJson(path: string, body: unknown, options?: RequestOptions): Promise<HttpExchange>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  /** Default timeout of a request: headers and the whole body. */
+  timeoutMs: number;
+  /** The run's signal (global deadline): aborts every request in flight. */
+  signal?: AbortSignal;
+  bodyLimitBytes?: number;
+}
+
+/** Join a base URL (possibly with a path prefix) and a route. */
+export function joinUrl(baseUrl: string, path: string): URL {
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+}
+
+export function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** Why a request produced no response, in words a report reader understands. */
+export function describeRequestError(error: unknown, timeoutMs: number, runSignal?: AbortSignal): string {
+  const err = error as { name?: string; code?: string; message?: string };
+  if (runSignal?.aborted) return 'aborted: the global deadline was reached';
+  if (
+    err?.name === 'TimeoutError' ||
+    err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    err?.code === 'UND_ERR_BODY_TIMEOUT' ||
+    err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    err?.name === 'AbortError'
+  )
+    return `timed out after ${formatSeconds(timeoutMs)}`;
+  if (err?.code === 'ECONNREFUSED') return 'connection refused';
+  if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
+    return 'connection closed without an answer';
+  if (err?.code === 'ENOTFOUND') return 'host not found';
+  return `request failed: ${err?.code ?? err?.message ?? String(error)}`;
+}
+
+export function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
+async function readLimited(
+  body: AsyncIterable<Buffer> & { destroy?: () => void },
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const room = limit - size;
+    if (chunk.length > room) {
+      chunks.push(chunk.subarray(0, room));
+      body.destroy?.();
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+export function parseJsonBody(text: string, truncated: boolean): { json?: unknown; jsonError?: string } {
+  if (text.trim() === '') return { jsonError: 'empty body' };
+  if (truncated) return { jsonError: 'body larger than the gate reads' };
+  try {
+    return { json: JSON.parse(text) };
+  } catch (error) {
+    return { jsonError: `invalid JSON (${(error as Error).message.split('\n')[0]})` };
+  }
+}
+
+/**
+ * One request on a given dispatcher, never throwing: the exchange carries the response or the error.
+ * `origin` is the performance.now() value that `startedAtMs` is measured from.
+ */
+export async function exchangeOnce(options: {
+  dispatcher: Dispatcher;
+  url: URL;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  runSignal?: AbortSignal;
+  bodyLimitBytes?: number;
+  origin: number;
+}): Promise<HttpExchange> {
+  const started = performance.now();
+  // An explicit controller and timer rather than AbortSignal.any/timeout: the timer must fire even if
+  // the request never reaches the socket, and must be cleared once the exchange is over.
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('timed out', 'TimeoutError')),
+    options.timeoutMs,
+  );
+  const onRunAbort = () => controller.abort(options.runSignal?.reason);
+  if (options.runSignal?.aborted) onRunAbort();
+  else options.runSignal?.addEventListener('abort', onRunAbort, { once: true });
+  const signal = controller.signal;
+  const base = {
+    method: options.method,
+    path: options.path,
+    startedAtMs: started - options.origin,
+  };
+  try {
+    const response = await request(options.url, {
+      dispatcher: options.dispatcher,
+      method: options.method,
+      body: options.body,
+      headers: options.headers,
+      signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const { text, truncated } = await readLimited(
+      response.body,
+      options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    );
+    const headers = flattenHeaders(response.headers);
+    return {
+      ...base,
+      status: response.statusCode,
+      headers,
+      body: text,
+      bodyTruncated: truncated,
+      ...parseJsonBody(text, truncated),
+      timedOut: false,
+      durationMs: performance.now() - started,
+    };
+  } catch (error) {
+    const description = describeRequestError(error, options.timeoutMs, options.runSignal);
+    return {
+      ...base,
+      headers: {},
+      body: '',
+      bodyTruncated: false,
+      error: description,
+      timedOut: description.startsWith('timed out') || description.startsWith('aborted'),
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.runSignal?.removeEventListener('abort', onRunAbort);
+  }
+}
+
+export function createGateHttpClient(options: HttpClientOptions): GateHttpClient {
+  // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
+  const agent = new Agent({
+    connections: 64,
+    connectTimeout: options.timeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const origin = performance.now();
+  const send = (method: 'GET' | 'POST', path: string, body: string | undefined, request: RequestOptions) =>
+    exchangeOnce({
+      dispatcher: agent,
+      url: joinUrl(options.baseUrl, path),
+      method,
+      path,
+      body,
+      headers: request.headers,
+      timeoutMs: request.timeoutMs ?? options.timeoutMs,
+      runSignal: options.signal,
+      bodyLimitBytes: options.bodyLimitBytes,
+      origin,
+    });
+  return {
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    get: (path, request = {}) => send('GET', path, undefined, request),
+    postJson: (path, body, request = {}) =>
+      send('POST', path, JSON.stringify(body), {
+        ...request,
+        headers: { 'content-type': 'application/json', ...request.headers },
+      }),
+    close: () => closeDispatcher(agent),
+  };
+}
+
+/** Close gracefully, but never wait more than `graceMs` for requests that still hang. */
+export async function closeDispatcher(dispatcher: Dispatcher, graceMs = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  const outcome = await Promise.race([
+    dispatcher.close().then(
+      () => 'closed' as const,
+      () => 'late' as const,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'late') await dispatcher.destroy().catch(() => undefined);
+}

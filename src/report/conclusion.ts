@@ -1,0 +1,23 @@
+/** The one-sentence conclusion both renderers end with, derived from the verdict and the statuses. */
+import { messagesFor } from './i18n.js';
+import type { GateReport } from './model.js';
+
+/** Plain text (not escaped): only check ids and fixed words go into it. */
+export function conclusionText(report: GateReport): string {
+  const m = messagesFor(report.language);
+  if (report.verdict === 'boot-failed') return m.conclusion.bootFailed;
+  const failed = report.checks.filter((c) => c.status === 'fail');
+  const warned = report.checks.filter((c) => c.status === 'warn');
+  if (report.verdict === 'ready') {
+    return warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
+  }
+  // Not ready without a failure means the fail policy counts warnings.
+  const blocking = failed.length > 0 ? failed : warned;
+  return m.conclusion.notReady(blocking.length, blocking.map((c) => c.id).join(', '));
+}
+
+/** ✅ ready, ⚠️ ready with degraded checks, ❌ otherwise. */
+export function verdictEmoji(report: GateReport): string {
+  if (report.verdict !== 'ready') return '❌';
+  return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
+}

@@ -1,0 +1,523 @@
+/**
+ * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
+ * with compose's own health wait (`up --wait --wait-timeout`) bounded by the boot timeout, reads its
+ * containers from `ps`, its logs from `logs`, its counters from the stage's Prometheus, and tears it
+ * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
+ * command line and every parse is tested without Docker.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
+import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
+import {
+  ChildProcessRunner,
+  CommandNotFoundError,
+  type CommandResult,
+  type CommandRunner,
+} from './command-runner.js';
+import {
+  configServicesArgs,
+  downArgs,
+  logsArgs,
+  parseComposeVersion,
+  psArgs,
+  upArgs,
+  versionArgs,
+  versionAtLeast,
+  WAIT_TIMEOUT_SINCE,
+  type ComposeProject,
+  type ComposeVersion,
+} from './compose-commands.js';
+import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-logs.js';
+import { formatServiceTable, isReady, parseComposePs } from './compose-ps.js';
+
+/** Where the reference compose file publishes the gateway and Prometheus. */
+export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
+export const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+
+export interface ComposeDriverOptions {
+  /** Compose file, relative to `cwd` or absolute. */
+  composeFile: string;
+  projectName: string;
+  /** Working directory of every docker command (default: this process's). */
+  cwd?: string;
+  apiService?: string;
+  gatewayService?: string;
+  /** Services that must be running and healthy besides api and gateway for the boot to count. */
+  requiredServices?: string[];
+  /** `up --build` (rebuild the api image) or reuse what exists. */
+  build?: boolean;
+  /**
+   * The gateway as the gate reaches it. When it is a loopback URL with a port, that port is passed to
+   * compose as GATEWAY_PORT, which the reference file publishes the gateway on.
+   */
+  baseUrl?: string;
+  /** The stage's Prometheus (also passed as PROMETHEUS_PORT when on loopback); `null`: no metrics. */
+  prometheusUrl?: string | null;
+  /** The docker CLI (default `docker` on PATH). */
+  docker?: string;
+  runner?: CommandRunner;
+  /** Base environment of the docker commands (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Progress and diagnostics, one line or block at a time. */
+  log?: (text: string) => void;
+  /** Log lines per container shown for each failing service when the boot fails. */
+  failureLogLines?: number;
+}
+
+/** Docker, or its compose v2 plugin, is missing or broken. */
+export class ComposeUnavailableError extends Error {
+  constructor(detail: string) {
+    super(`docker compose v2 is not available: ${detail}`);
+    this.name = 'ComposeUnavailableError';
+  }
+}
+
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const VERSION_TIMEOUT_MS = 20_000;
+const QUERY_TIMEOUT_MS = 30_000;
+const DIAGNOSTICS_TIMEOUT_MS = 15_000;
+
+export class ComposeDriver implements StageDriver {
+  readonly kind = 'compose' as const;
+  readonly baseUrl: string;
+  private readonly project: ComposeProject;
+  private readonly apiService: string;
+  private readonly gatewayService: string;
+  private readonly requiredServices: string[];
+  private readonly build: boolean;
+  private readonly docker: string;
+  private readonly runner: CommandRunner;
+  private readonly cwd: string | undefined;
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly portEnv: Record<string, string> = {};
+  private readonly prometheusUrl: string | undefined;
+  private readonly say: (text: string) => void;
+  private readonly failureLogLines: number;
+  private specEnv: Record<string, string> = {};
+  private composeCheck: Promise<ComposeVersion> | undefined;
+  private reader: MetricsReader | undefined;
+
+  constructor(options: ComposeDriverOptions) {
+    if (!options.composeFile?.trim()) throw new Error('compose driver: the compose file path is empty');
+    if (!PROJECT_NAME.test(options.projectName))
+      throw new Error(
+        `compose driver: project name "${options.projectName}" must be lowercase letters, digits, "-" or "_", starting with a letter or digit`,
+      );
+    this.apiService = checkServiceName(options.apiService ?? 'api', 'api service');
+    this.gatewayService = checkServiceName(options.gatewayService ?? 'gateway', 'gateway service');
+    this.requiredServices = (options.requiredServices ?? []).map((name) =>
+      checkServiceName(name, 'required service'),
+    );
+    this.project = { file: options.composeFile, name: options.projectName };
+    this.build = options.build ?? true;
+    this.docker = options.docker ?? 'docker';
+    this.runner = options.runner ?? new ChildProcessRunner();
+    this.cwd = options.cwd;
+    this.baseEnv = options.env ?? process.env;
+    this.say = options.log ?? (() => {});
+    this.failureLogLines = options.failureLogLines ?? 60;
+
+    const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
+    this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    const gatewayPort = loopbackPort(base);
+    if (gatewayPort) this.portEnv.GATEWAY_PORT = gatewayPort;
+
+    if (options.prometheusUrl !== null) {
+      const url = options.prometheusUrl ?? COMPOSE_DEFAULT_PROMETHEUS_URL;
+      const prometheusPort = loopbackPort(parseHttpUrl(url, 'Prometheus URL'));
+      if (prometheusPort) this.portEnv.PROMETHEUS_PORT = prometheusPort;
+      this.prometheusUrl = url;
+    }
+  }
+
+  async boot(spec: StageSpec, signal?: AbortSignal): Promise<BootResult> {
+    const started = Date.now();
+    const fail = (reason: string, services: ServiceStatus[] = [], log?: string): BootResult => ({
+      ok: false,
+      reason,
+      services,
+      durationMs: Date.now() - started,
+      ...(log ? { log } : {}),
+    });
+    const specProblem = checkSpec(spec);
+    if (specProblem) return fail(specProblem);
+    this.specEnv = { ...spec.env, NARRATOR_MAX_CONCURRENCY: String(spec.narratorMaxConcurrency) };
+    const deadline = started + spec.bootTimeoutMs;
+
+    let version: ComposeVersion;
+    try {
+      version = await this.ensureCompose(signal);
+    } catch (error) {
+      return fail(messageOf(error));
+    }
+
+    const remaining = Math.max(1000, deadline - Date.now());
+    // compose gives up a little before the runner would kill it, so its own message (which container
+    // is unhealthy) reaches the report.
+    const slack = Math.min(10_000, Math.floor(remaining * 0.1));
+    const args = upArgs(this.project, {
+      build: this.build,
+      apiService: this.apiService,
+      replicas: spec.replicas,
+      waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
+        ? Math.max(1, Math.floor((remaining - slack) / 1000))
+        : undefined,
+    });
+    this.say(
+      `$ ${this.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`,
+    );
+    let up: CommandResult;
+    try {
+      up = await this.runner.run(this.docker, args, {
+        env: this.env(),
+        cwd: this.cwd,
+        timeoutMs: remaining,
+        signal,
+      });
+    } catch (error) {
+      return fail(`docker compose up could not be started: ${messageOf(error)}`);
+    }
+
+    let services: ServiceStatus[] = [];
+    let psProblem: string | undefined;
+    try {
+      services = await this.services(signal);
+    } catch (error) {
+      psProblem = `docker compose ps failed: ${messageOf(error)}`;
+    }
+    const problems = this.findProblems(services, spec.replicas);
+    const upOk = up.exitCode === 0 && !up.timedOut && !up.aborted;
+    if (upOk && problems.length === 0 && !psProblem) {
+      this.say(formatServiceTable(services));
+      return { ok: true, services, durationMs: Date.now() - started };
+    }
+
+    let reason: string;
+    if (up.aborted) reason = 'the boot was cancelled';
+    else if (up.timedOut)
+      reason = `docker compose up did not finish within the boot timeout (${Math.round(spec.bootTimeoutMs / 1000)} s) and was stopped`;
+    else if (up.exitCode !== 0)
+      reason = `docker compose up failed (exit ${up.exitCode}): ${lastLine(up.stderr || up.stdout)}`;
+    else reason = 'docker compose up succeeded but the stage is not complete';
+    const details = [...problems, ...(psProblem ? [psProblem] : [])];
+    if (details.length > 0) reason += `; ${details.join('; ')}`;
+
+    const log = await this.describeFailure(services, up, signal);
+    this.say(log);
+    return fail(reason, services, log);
+  }
+
+  async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
+    await this.ensureCompose(signal);
+    const result = await this.query(psArgs(this.project), 'ps', signal);
+    return parseComposePs(result.stdout);
+  }
+
+  /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
+  async logs(service: string, maxLines: number, signal?: AbortSignal): Promise<string[]> {
+    return (await this.logLines(service, maxLines, signal)).map((line) => line.text);
+  }
+
+  /** Like `logs`, with the container each line came from (compose's prefix) and its timestamp. */
+  async logLines(service: string, maxLines: number, signal?: AbortSignal): Promise<ComposeLogLine[]> {
+    checkServiceName(service, 'service');
+    if (!Number.isInteger(maxLines) || maxLines < 0)
+      throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
+    if (maxLines === 0) return [];
+    await this.ensureCompose(signal);
+    const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
+    return newestLines(parseComposeLogs(result.stdout), maxLines);
+  }
+
+  metrics(): MetricsReader | undefined {
+    if (!this.prometheusUrl) return undefined;
+    this.reader ??= new PrometheusApiReader({ url: this.prometheusUrl });
+    return this.reader;
+  }
+
+  async teardown(options: { logDir?: string; timeoutMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    const left = () => Math.max(0, deadline - Date.now());
+    try {
+      try {
+        await this.ensureCompose();
+      } catch (error) {
+        this.say(`teardown skipped: ${messageOf(error)}`);
+        return;
+      }
+      // Logs first: `down` removes the containers and their logs with them.
+      if (options.logDir) await this.saveLogs(options.logDir, Math.floor(left() / 2));
+      const stopSeconds = Math.max(1, Math.min(10, Math.floor(left() / 3000)));
+      const args = downArgs(this.project, stopSeconds);
+      this.say(`$ ${this.docker} ${args.join(' ')}`);
+      const down = await this.runner.run(this.docker, args, {
+        env: this.env(),
+        cwd: this.cwd,
+        timeoutMs: Math.max(1000, left()),
+      });
+      if (down.timedOut)
+        this.say('docker compose down did not finish within the teardown timeout and was stopped');
+      else if (down.exitCode !== 0)
+        this.say(
+          `docker compose down failed (exit ${down.exitCode}): ${lastLine(down.stderr || down.stdout)}`,
+        );
+      else this.say('stage torn down');
+    } catch (error) {
+      this.say(`teardown: ${messageOf(error)}`);
+    }
+  }
+
+  /** One file per service, `<logDir>/<service>.log`, streamed from `docker compose logs` (all containers). */
+  private async saveLogs(logDir: string, budgetMs: number): Promise<void> {
+    const deadline = Date.now() + budgetMs;
+    try {
+      mkdirSync(logDir, { recursive: true });
+    } catch (error) {
+      this.say(`cannot save logs: cannot create ${logDir}: ${messageOf(error)}`);
+      return;
+    }
+    const names = await this.serviceNames(Math.min(QUERY_TIMEOUT_MS, budgetMs));
+    await Promise.all(
+      names.map(async (name) => {
+        const file = join(logDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
+        try {
+          const result = await this.runner.run(this.docker, logsArgs(this.project, name), {
+            env: this.env(),
+            cwd: this.cwd,
+            timeoutMs: Math.max(1000, deadline - Date.now()),
+            stdoutFile: file,
+          });
+          if (result.timedOut) this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
+          else if (result.exitCode !== 0)
+            this.say(
+              `log of ${name}: docker compose logs failed (exit ${result.exitCode}): ${lastLine(result.stderr)}`,
+            );
+          else this.say(`log of ${name} saved: ${file}`);
+        } catch (error) {
+          this.say(`log of ${name} not saved: ${messageOf(error)}`);
+        }
+      }),
+    );
+  }
+
+  /** Services that have containers (from `ps`), else every service the file declares. */
+  private async serviceNames(timeoutMs: number): Promise<string[]> {
+    try {
+      const ps = await this.runner.run(this.docker, psArgs(this.project), {
+        env: this.env(),
+        cwd: this.cwd,
+        timeoutMs,
+      });
+      if (ps.exitCode === 0) {
+        const names = [...new Set(parseComposePs(ps.stdout).map((s) => s.service))];
+        if (names.length > 0) return names;
+      }
+    } catch {
+      // Fall through to the file's own list.
+    }
+    try {
+      const config = await this.runner.run(this.docker, configServicesArgs(this.project), {
+        env: this.env(),
+        cwd: this.cwd,
+        timeoutMs,
+      });
+      if (config.exitCode === 0)
+        return config.stdout
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => SERVICE_NAME.test(line));
+    } catch {
+      // Nothing more to try.
+    }
+    return [];
+  }
+
+  /** What is wrong with the containers compared with what the boot asked for; empty when nothing. */
+  private findProblems(services: ServiceStatus[], replicas: number): string[] {
+    const problems: string[] = [];
+    const describe = (list: ServiceStatus[]) =>
+      list.map((s) => `${s.name} ${s.state}${s.health !== 'none' ? `/${s.health}` : ''}`).join(', ');
+
+    const api = services.filter((s) => s.service === this.apiService);
+    const readyApi = api.filter(isReady).length;
+    if (readyApi < replicas)
+      problems.push(
+        `${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`,
+      );
+    for (const name of [this.gatewayService, ...this.requiredServices]) {
+      const containers = services.filter((s) => s.service === name);
+      if (containers.length === 0) problems.push(`${name}: no container`);
+      else if (!containers.some(isReady)) problems.push(`${name}: ${describe(containers)}`);
+    }
+    return problems;
+  }
+
+  /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */
+  private async describeFailure(
+    services: ServiceStatus[],
+    up: CommandResult,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const parts = ['docker compose ps:', formatServiceTable(services)];
+    const upOutput = (up.stderr || up.stdout).trim();
+    if (upOutput) parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
+    const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices]);
+    const failing = [
+      ...new Set([
+        ...services.filter((s) => !isReady(s)).map((s) => s.service),
+        ...[...expected].filter((name) => !services.some((s) => s.service === name && isReady(s))),
+      ]),
+    ];
+    const bounded = AbortSignal.timeout(DIAGNOSTICS_TIMEOUT_MS);
+    const combined = signal ? AbortSignal.any([signal, bounded]) : bounded;
+    const logs = await Promise.all(
+      failing.map(async (name) => {
+        try {
+          const lines = await this.logLines(name, this.failureLogLines, combined);
+          const body =
+            lines.length > 0 ? lines.map((l) => `${l.instance} | ${l.text}`).join('\n') : '(no output)';
+          return `logs of ${name} (last ${this.failureLogLines} lines):\n${body}`;
+        } catch (error) {
+          return `logs of ${name}: not available (${messageOf(error)})`;
+        }
+      }),
+    );
+    for (const block of logs) parts.push('', block);
+    return parts.join('\n');
+  }
+
+  /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
+  private async query(args: string[], what: string, signal?: AbortSignal): Promise<CommandResult> {
+    const result = await this.runner.run(this.docker, args, {
+      env: this.env(),
+      cwd: this.cwd,
+      timeoutMs: QUERY_TIMEOUT_MS,
+      signal,
+    });
+    if (result.aborted) throw new Error(`docker compose ${what} was cancelled`);
+    if (result.timedOut)
+      throw new Error(`docker compose ${what} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+    if (result.exitCode !== 0)
+      throw new Error(
+        `docker compose ${what} failed (exit ${result.exitCode}): ${lastLine(result.stderr || result.stdout)}`,
+      );
+    return result;
+  }
+
+  private ensureCompose(signal?: AbortSignal): Promise<ComposeVersion> {
+    this.composeCheck ??= this.checkCompose(signal).catch((error: unknown) => {
+      // A transient failure (or a cancelled check) is not remembered.
+      this.composeCheck = undefined;
+      throw error;
+    });
+    return this.composeCheck;
+  }
+
+  private async checkCompose(signal?: AbortSignal): Promise<ComposeVersion> {
+    let result: CommandResult;
+    try {
+      result = await this.runner.run(this.docker, versionArgs(), {
+        env: this.env(),
+        cwd: this.cwd,
+        timeoutMs: VERSION_TIMEOUT_MS,
+        signal,
+      });
+    } catch (error) {
+      if (error instanceof CommandNotFoundError)
+        throw new ComposeUnavailableError(
+          `${error.message}; install Docker with the Compose v2 plugin, or use the local driver`,
+        );
+      throw new ComposeUnavailableError(
+        `"${this.docker} compose version" could not be run: ${messageOf(error)}`,
+      );
+    }
+    if (result.aborted) throw new ComposeUnavailableError('the check was cancelled');
+    if (result.timedOut)
+      throw new ComposeUnavailableError(
+        `"${this.docker} compose version" did not answer within ${VERSION_TIMEOUT_MS / 1000} s`,
+      );
+    if (result.exitCode !== 0)
+      throw new ComposeUnavailableError(
+        // The first line says what is wrong ("unknown command: docker compose"); later ones say "see --help".
+        `"${this.docker} compose version" failed (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}; install the Compose v2 plugin, or use the local driver`,
+      );
+    const version = parseComposeVersion(result.stdout);
+    if (!version) throw new ComposeUnavailableError(`cannot read a version in "${lastLine(result.stdout)}"`);
+    if (version.major < 2)
+      throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
+    return version;
+  }
+
+  /** The docker commands' environment: the caller's, the published ports, then the boot's spec. */
+  private env(): NodeJS.ProcessEnv {
+    return { ...this.baseEnv, COMPOSE_ANSI: 'never', ...this.portEnv, ...this.specEnv };
+  }
+}
+
+function checkServiceName(name: string, what: string): string {
+  if (!SERVICE_NAME.test(name))
+    throw new Error(`compose driver: ${what} name "${name}" must be letters, digits, ".", "-" or "_"`);
+  return name;
+}
+
+function checkSpec(spec: StageSpec): string | undefined {
+  if (!Number.isInteger(spec.replicas) || spec.replicas < 1)
+    return `replicas must be a whole number ≥ 1, got ${spec.replicas}`;
+  if (!Number.isInteger(spec.narratorMaxConcurrency) || spec.narratorMaxConcurrency < 0)
+    return `narrator max concurrency must be a whole number ≥ 0, got ${spec.narratorMaxConcurrency}`;
+  if (!Number.isFinite(spec.bootTimeoutMs) || spec.bootTimeoutMs <= 0)
+    return `boot timeout must be a positive number of milliseconds, got ${spec.bootTimeoutMs}`;
+  for (const name of Object.keys(spec.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `"${name}" is not a valid environment variable name`;
+  }
+  return undefined;
+}
+
+function parseHttpUrl(text: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`compose driver: ${what} "${text}" is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`compose driver: ${what} "${text}" must start with http:// or https://`);
+  return url;
+}
+
+/** The explicit port of a URL on this machine, which compose should publish on; else undefined. */
+function loopbackPort(url: URL): string | undefined {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return loopback && url.port ? url.port : undefined;
+}
+
+function lastLine(text: string): string {
+  return clip(nonEmptyLines(text).at(-1));
+}
+
+function firstLine(text: string): string {
+  return clip(nonEmptyLines(text)[0]);
+}
+
+function nonEmptyLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function clip(line: string | undefined): string {
+  if (line === undefined) return '(no output)';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+function lastLines(text: string, count: number): string {
+  return text.split('\n').slice(-count).join('\n');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
