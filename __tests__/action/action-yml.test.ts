@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { renderActionYml } from '../../src/action/action-yml.js';
-import { ACTION_DEFAULT_OVERRIDES, ACTION_INPUTS, CHECK_OUTPUTS, OUTPUTS } from '../../src/action/constants.js';
+import {
+  ACTION_DEFAULT_OVERRIDES,
+  ACTION_INPUTS,
+  CHECK_OUTPUTS,
+  OUTPUTS,
+} from '../../src/action/constants.js';
 import { GATE_OPTIONS, parseGateSettings } from '../../src/gate/settings.js';
 
 interface ActionYml {
@@ -16,7 +21,11 @@ const text = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8');
 const action = parse(text) as ActionYml;
 
 test('action.yml is the generated one (regenerate: npx tsx src/action/action-yml.ts > action.yml)', () => {
-  assert.equal(text, renderActionYml(), 'action.yml is stale: run npx tsx src/action/action-yml.ts > action.yml');
+  assert.equal(
+    text,
+    renderActionYml(),
+    'action.yml is stale: run npx tsx src/action/action-yml.ts > action.yml',
+  );
 });
 
 test('a node24 action with a main and an always-run post step, both bundled in dist/', () => {
@@ -46,7 +55,11 @@ test('every gate option is an input with its description and the default the set
   const bare = parseGateSettings({});
   for (const option of GATE_OPTIONS) {
     if (option.name in ACTION_DEFAULT_OVERRIDES) continue;
-    assert.deepEqual(parsed[option.name], bare[option.name], `${option.kebab}: action.yml default = settings default`);
+    assert.deepEqual(
+      parsed[option.name],
+      bare[option.name],
+      `${option.kebab}: action.yml default = settings default`,
+    );
   }
 });
 
@@ -60,5 +73,6 @@ test('the action-only inputs and nothing else', () => {
 test('every output the action sets is declared with a description', () => {
   const expected = [...Object.values(OUTPUTS), ...CHECK_OUTPUTS].sort();
   assert.deepEqual(Object.keys(action.outputs).sort(), expected);
-  for (const [name, output] of Object.entries(action.outputs)) assert.ok(output.description.length > 10, name);
+  for (const [name, output] of Object.entries(action.outputs))
+    assert.ok(output.description.length > 10, name);
 });

@@ -13,7 +13,17 @@ export interface FakeStage {
   close(): Promise<void>;
 }
 
-export async function startFakeStage(replicaIds: string[], options: { down?: boolean } = {}): Promise<FakeStage> {
+export interface FakeStageOptions {
+  /** Every /healthz answers 503. */
+  down?: boolean;
+  /** Only the first N /healthz get an answer; later ones are held open (a stage that stopped answering). */
+  answerOnly?: number;
+}
+
+export async function startFakeStage(
+  replicaIds: string[],
+  options: FakeStageOptions = {},
+): Promise<FakeStage> {
   let next = 0;
   const sockets = new Set<Socket>();
   const stage = { healthzServed: 0 };
@@ -24,6 +34,7 @@ export async function startFakeStage(replicaIds: string[], options: { down?: boo
         res.end('starting');
         return;
       }
+      if (options.answerOnly !== undefined && stage.healthzServed >= options.answerOnly) return;
       const replica = replicaIds[next++ % replicaIds.length]!;
       stage.healthzServed++;
       res.writeHead(200, { 'content-type': 'application/json', [REPLICA_HEADER]: replica });

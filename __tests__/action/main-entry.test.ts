@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commentMarker } from '../../src/github/sticky-comment.js';
+import { findFreePort } from '../../src/stage/local/process.js';
 import type { GateReport } from '../../src/report/model.js';
 import { outsideCode } from '../report/markdown-helpers.js';
 import { startFakeGitHub, type FakeGitHub } from '../github/fake-github.js';
@@ -17,7 +18,11 @@ const MAIN = 'src/action/main.ts';
 const REPO = 'acme/chat';
 const PR = 12;
 
-async function withStage(t: import('node:test').TestContext, ids: string[], options = {}): Promise<FakeStage> {
+async function withStage(
+  t: import('node:test').TestContext,
+  ids: string[],
+  options = {},
+): Promise<FakeStage> {
   const stage = await startFakeStage(ids, options);
   t.after(() => stage.close());
   return stage;
@@ -136,10 +141,16 @@ test('fail-on warn: a degraded check fails the step; under the default policy it
   assert.equal(lenient.outputs['verdict'], 'ready');
   assert.equal(lenient.outputs['worst'], 'warn');
   assert.match(lenient.summary, /^## ⚠️ Stage ready for multi-user chat$/m);
-  const strict = await runGate(t, stage, undefined, { 'pr-comment': 'false', 'fail-on': 'warn', language: 'en' });
+  const strict = await runGate(t, stage, undefined, {
+    'pr-comment': 'false',
+    'fail-on': 'warn',
+    language: 'en',
+  });
   assert.equal(strict.code, 1);
   assert.equal(strict.outputs['verdict'], 'not-ready');
-  assert.deepEqual(annotations(strict, 'error'), ['stagegate: degraded checks (fail-on warn): load-balancing']);
+  assert.deepEqual(annotations(strict, 'error'), [
+    'stagegate: degraded checks (fail-on warn): load-balancing',
+  ]);
 });
 
 test('a stage that never boots is told apart from a failed check', async (t) => {
@@ -162,12 +173,38 @@ test('a bad input fails the step before anything boots, naming the input, withou
   const stage = await withStage(t, ['api-1']);
   const run = await runGate(t, stage, undefined, { replicas: '-1' });
   assert.equal(run.code, 1);
-  assert.deepEqual(annotations(run, 'error'), ["Invalid replicas '-1': expected a whole number from 1 to 20."]);
+  assert.deepEqual(annotations(run, 'error'), [
+    "Invalid replicas '-1': expected a whole number from 1 to 20.",
+  ]);
   assert.equal(stage.healthzServed, 0, 'nothing was sent to the stage');
   assert.deepEqual(run.state, {}, 'no stage for the post step to tear down');
   assert.deepEqual(run.outputs, {});
   assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at /);
   assert.ok(!existsSync(join(run.dir, '.stagegate')));
+});
+
+test('a compose file that does not exist or an unreachable base URL fails before anything boots', async (t) => {
+  const stage = await withStage(t, ['api-1']);
+  const missing = await runGate(t, stage, undefined, {
+    driver: 'compose',
+    'compose-file': 'nope/compose.yaml',
+  });
+  assert.equal(missing.code, 1);
+  assert.match(
+    annotations(missing, 'error')[0]!,
+    /^Invalid compose-file 'nope\/compose\.yaml': no such file/,
+  );
+  assert.deepEqual(missing.state, {}, 'no stage for the post step to tear down');
+
+  const port = await findFreePort();
+  const unreachable = await runGate(t, stage, undefined, { 'base-url': `http://127.0.0.1:${port}` });
+  assert.equal(unreachable.code, 1);
+  assert.match(
+    annotations(unreachable, 'error')[0]!,
+    /^Invalid base-url 'http:\/\/127\.0\.0\.1:\d+': nothing answers there/,
+  );
+  assert.deepEqual(unreachable.outputs, {});
+  assert.equal(stage.healthzServed, 0);
 });
 
 test("a fork's read-only token: the comment is skipped with a warning, the summary and verdict stand", async (t) => {
@@ -220,7 +257,12 @@ test('stage-supplied text is escaped and the token never reaches the summary, co
   assert.equal(run.code, 0, run.stdout);
   const report = readFileSync(run.outputs['report-json']!, 'utf8');
   const comment = github.comments[0]!.body;
-  for (const [what, text] of Object.entries({ summary: run.summary, comment, report, outputs: JSON.stringify(run.outputs) })) {
+  for (const [what, text] of Object.entries({
+    summary: run.summary,
+    comment,
+    report,
+    outputs: JSON.stringify(run.outputs),
+  })) {
     assert.ok(!text.includes('ghs_actions_token'), `no token in the ${what}`);
   }
   for (const md of [run.summary, comment].map(outsideCode)) {
@@ -230,4 +272,29 @@ test('stage-supplied text is escaped and the token never reaches the summary, co
   }
   assert.equal(comment.split('<!--').length - 1, 1, 'only the real marker is an HTML comment');
   assert.ok(comment.startsWith(commentMarker('gate')));
+});
+
+test('a cancelled run (SIGINT from the runner) stops the checks, reports, and marks the stage torn down', async (t) => {
+  // The preflight probe and the boot probe are answered, then the stage stops answering:
+  // load-balancing waits on its requests until the run is cancelled.
+  const stage = await withStage(t, ['api-1', 'api-2', 'api-3'], { answerOnly: 2 });
+  const started = Date.now();
+  const run = await runEntry({
+    entry: MAIN,
+    inputs: {
+      driver: 'external',
+      'base-url': stage.baseUrl,
+      checks: 'load-balancing',
+      'request-timeout-seconds': '120',
+      'pr-comment': 'false',
+    },
+    interrupt: { when: /boot: stage up/, signal: 'SIGINT' },
+  });
+  t.after(() => removeRunDir(run));
+  assert.ok(Date.now() - started < 60_000, 'the run ended long before the request timeout');
+  assert.equal(run.code, 1, run.stdout);
+  assert.equal(run.outputs['verdict'], 'not-ready');
+  assert.equal(run.outputs['load-balancing'], 'fail');
+  assert.match(run.summary, /execução cancelada/);
+  assert.equal(run.state['stage-torn-down'], 'true');
 });

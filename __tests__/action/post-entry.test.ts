@@ -71,7 +71,10 @@ test('post tears a kept compose stage down: logs of every service to files, then
   const calls = readFileSync(docker.log, 'utf8').trim().split('\n');
   const down = calls.filter((c) => c.includes(' down '));
   assert.equal(down.length, 1);
-  assert.match(down[0]!, /^compose -f deploy\/docker\/docker-compose\.stage\.yaml -p stagegate down -v --remove-orphans --timeout \d+$/);
+  assert.match(
+    down[0]!,
+    /^compose -f deploy\/docker\/docker-compose\.stage\.yaml -p stagegate down -v --remove-orphans --timeout \d+$/,
+  );
   // Logs are saved before the containers go.
   const lastLogs = Math.max(...calls.map((c, i) => (c.includes(' logs ') ? i : -1)));
   assert.ok(lastLogs >= 0 && lastLogs < calls.indexOf(down[0]!), 'logs first, then down');
@@ -107,7 +110,13 @@ test('main with keep-stage leaves the teardown to post, through the state it sav
   t.after(() => stage.close());
   const main = await runEntry({
     entry: 'src/action/main.ts',
-    inputs: { driver: 'external', 'base-url': stage.baseUrl, checks: 'load-balancing', 'keep-stage': 'true', 'pr-comment': 'false' },
+    inputs: {
+      driver: 'external',
+      'base-url': stage.baseUrl,
+      checks: 'load-balancing',
+      'keep-stage': 'true',
+      'pr-comment': 'false',
+    },
   });
   t.after(() => removeRunDir(main));
   assert.equal(main.code, 0, main.stdout);

@@ -41,6 +41,8 @@ export interface EntryOptions {
   event?: unknown;
   timeoutMs?: number;
   cwd?: string;
+  /** Send `signal` to the process once its log matches `when` (as the runner does on cancellation). */
+  interrupt?: { when: RegExp; signal: NodeJS.Signals };
 }
 
 export async function runEntry(options: EntryOptions): Promise<EntryRun> {
@@ -60,15 +62,27 @@ export async function runEntry(options: EntryOptions): Promise<EntryRun> {
     RUNNER_TEMP: dir,
     ...options.env,
   };
-  for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.inputs ?? {}))
+    env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   // The workspace is the run's own folder, so relative paths (logs, JSON report) land there.
   const entry = resolve(REPO_ROOT, options.entry);
   const args = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), entry] : [entry];
-  const child = spawn(process.execPath, args, { cwd: options.cwd ?? dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  let interrupted = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    if (options.interrupt && !interrupted && options.interrupt.when.test(stdout)) {
+      interrupted = true;
+      child.kill(options.interrupt.signal);
+    }
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const timeoutMs = options.timeoutMs ?? 90_000;
   const code = await new Promise<number | null>((resolve) => {

@@ -39,7 +39,7 @@ function narrator(
 
 const request = { question: 'Qual o preço do MXRF11?', facts: ['MXRF11 fechou a R$ 10,36 em 30/12/2024.'] };
 
-test('ok: the reply of /api/chat becomes the narration', async () => {
+test('ok: the reply of /api/chat becomes the narration', { timeout: 60_000 }, async () => {
   const { url } = await simulator({ SIM_LATENCY_MS: '10' });
   const { n, outcomes, inFlight } = narrator(url);
   const result = await n.narrate(request);
@@ -49,62 +49,74 @@ test('ok: the reply of /api/chat becomes the narration', async () => {
   assert.equal(inFlight(), 0);
 });
 
-test('Ollama answering 503 "server busy" (its queue full) counts as overload', async () => {
-  const { url, sim } = await simulator({
-    SIM_LATENCY_MS: '600',
-    OLLAMA_NUM_PARALLEL: '1',
-    OLLAMA_MAX_QUEUE: '0',
-  });
-  const { n, outcomes } = narrator(url); // no limit of our own: the simulator is the one refusing
-  const results = await Promise.all([n.narrate(request), n.narrate(request), n.narrate(request)]);
-  assert.deepEqual(results.map((r) => r.outcome).sort(), ['ok', 'overload', 'overload']);
-  const busy = results.find((r) => r.outcome === 'overload') as { detail: string };
-  assert.match(busy.detail, /server busy, please try again\. {2}maximum pending requests exceeded/);
-  assert.deepEqual(outcomes.sort(), ['ok', 'overload', 'overload']);
-  assert.deepEqual(sim.load(), { active: 0, queued: 0 });
+test(
+  'Ollama answering 503 "server busy" (its queue full) counts as overload',
+  { timeout: 60_000 },
+  async () => {
+    const { url, sim } = await simulator({
+      SIM_LATENCY_MS: '600',
+      OLLAMA_NUM_PARALLEL: '1',
+      OLLAMA_MAX_QUEUE: '0',
+    });
+    const { n, outcomes } = narrator(url); // no limit of our own: the simulator is the one refusing
+    const results = await Promise.all([n.narrate(request), n.narrate(request), n.narrate(request)]);
+    assert.deepEqual(results.map((r) => r.outcome).sort(), ['ok', 'overload', 'overload']);
+    const busy = results.find((r) => r.outcome === 'overload') as { detail: string };
+    assert.match(busy.detail, /server busy, please try again\. {2}maximum pending requests exceeded/);
+    assert.deepEqual(outcomes.sort(), ['ok', 'overload', 'overload']);
+    assert.deepEqual(sim.load(), { active: 0, queued: 0 });
 
-  const failing = await simulator({ SIM_FAIL_MODE: '503' });
-  assert.equal((await narrator(failing.url).n.narrate(request)).outcome, 'overload');
-});
+    const failing = await simulator({ SIM_FAIL_MODE: '503' });
+    assert.equal((await narrator(failing.url).n.narrate(request)).outcome, 'overload');
+  },
+);
 
-test('a full limiter refuses at once, without calling Ollama; a short queue wait can get the slot', async () => {
-  const { url, sim } = await simulator({ SIM_LATENCY_MS: '400', OLLAMA_NUM_PARALLEL: '4' });
-  const { n } = narrator(url, { max: 1 });
-  const first = n.narrate(request);
-  await waitFor(() => sim.load().active === 1);
-  const started = performance.now();
-  const refused = await n.narrate(request);
-  assert.equal(refused.outcome, 'overload');
-  assert.ok(performance.now() - started < 200, 'refused at once');
-  assert.deepEqual(sim.load(), { active: 1, queued: 0 }, 'only the first call reached the simulator');
-  assert.equal((await first).outcome, 'ok');
+test(
+  'a full limiter refuses at once, without calling Ollama; a short queue wait can get the slot',
+  { timeout: 60_000 },
+  async () => {
+    const { url, sim } = await simulator({ SIM_LATENCY_MS: '400', OLLAMA_NUM_PARALLEL: '4' });
+    const { n } = narrator(url, { max: 1 });
+    const first = n.narrate(request);
+    await waitFor(() => sim.load().active === 1);
+    const started = performance.now();
+    const refused = await n.narrate(request);
+    assert.equal(refused.outcome, 'overload');
+    assert.ok(performance.now() - started < 200, 'refused at once');
+    assert.deepEqual(sim.load(), { active: 1, queued: 0 }, 'only the first call reached the simulator');
+    assert.equal((await first).outcome, 'ok');
 
-  const queued = narrator(url, { max: 1, queueMs: 3000 });
-  const results = await Promise.all([queued.n.narrate(request), queued.n.narrate(request)]);
-  assert.deepEqual(
-    results.map((r) => r.outcome),
-    ['ok', 'ok'],
-  );
-});
+    const queued = narrator(url, { max: 1, queueMs: 3000 });
+    const results = await Promise.all([queued.n.narrate(request), queued.n.narrate(request)]);
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      ['ok', 'ok'],
+    );
+  },
+);
 
-test('timeout: a hanging Ollama is abandoned after NARRATOR_TIMEOUT_MS, and the simulator frees the slot', async () => {
-  const { url, sim } = await simulator({ SIM_LATENCY_MS: '5000', OLLAMA_NUM_PARALLEL: '1' });
-  const { n, outcomes, inFlight } = narrator(url, { timeoutMs: 300 });
-  const started = performance.now();
-  const result = await n.narrate(request);
-  assert.equal(result.outcome, 'timeout');
-  assert.ok(performance.now() - started < 2000);
-  assert.deepEqual(outcomes, ['timeout']);
-  assert.equal(inFlight(), 0);
-  // The client went away: the simulator must not keep generating for nobody.
-  await waitFor(() => sim.load().active === 0);
-  assert.deepEqual(sim.load(), { active: 0, queued: 0 });
+test(
+  'timeout: a hanging Ollama is abandoned after NARRATOR_TIMEOUT_MS, and the simulator frees the slot',
+  { timeout: 60_000 },
+  async () => {
+    const { url, sim } = await simulator({ SIM_LATENCY_MS: '5000', OLLAMA_NUM_PARALLEL: '1' });
+    const { n, outcomes, inFlight } = narrator(url, { timeoutMs: 300 });
+    const started = performance.now();
+    const result = await n.narrate(request);
+    assert.equal(result.outcome, 'timeout');
+    assert.ok(performance.now() - started < 2000);
+    assert.deepEqual(outcomes, ['timeout']);
+    assert.equal(inFlight(), 0);
+    // The client went away: the simulator must not keep generating for nobody.
+    await waitFor(() => sim.load().active === 0);
+    assert.deepEqual(sim.load(), { active: 0, queued: 0 });
 
-  const hanging = await simulator({ SIM_FAIL_MODE: 'hang' });
-  assert.equal((await narrator(hanging.url, { timeoutMs: 300 }).n.narrate(request)).outcome, 'timeout');
-});
+    const hanging = await simulator({ SIM_FAIL_MODE: 'hang' });
+    assert.equal((await narrator(hanging.url, { timeoutMs: 300 }).n.narrate(request)).outcome, 'timeout');
+  },
+);
 
-test('errors: runner crash (500), unknown model (404), nothing listening', async () => {
+test('errors: runner crash (500), unknown model (404), nothing listening', { timeout: 60_000 }, async () => {
   const crashed = await simulator({ SIM_FAIL_MODE: '500' });
   const crash = await narrator(crashed.url).n.narrate(request);
   assert.equal(crash.outcome, 'error');
@@ -121,28 +133,32 @@ test('errors: runner crash (500), unknown model (404), nothing listening', async
   assert.match((refused as { detail: string }).detail, /cannot reach Ollama: ECONNREFUSED/);
 });
 
-test('limiter: never more than max at once, hands slots over in order, 0 means unlimited', async () => {
-  const limiter = new NarratorLimiter(2, 1000);
-  const a = await limiter.acquire();
-  const b = await limiter.acquire();
-  assert.ok(a && b);
-  const waiting = limiter.acquire();
-  assert.equal(limiter.waiting, 1);
-  a();
-  a(); // releasing twice is harmless
-  const c = await waiting;
-  assert.ok(c);
-  assert.equal(limiter.inFlight, 2);
-  const busy = new NarratorLimiter(1, 50);
-  await busy.acquire();
-  const started = performance.now();
-  assert.equal(await busy.acquire(), undefined, 'gave up after the queue timeout');
-  assert.ok(performance.now() - started >= 40);
-  assert.equal(busy.waiting, 0);
-  const unlimited = new NarratorLimiter(0, 0);
-  const slots = await Promise.all(Array.from({ length: 50 }, () => unlimited.acquire()));
-  assert.ok(slots.every(Boolean));
-});
+test(
+  'limiter: never more than max at once, hands slots over in order, 0 means unlimited',
+  { timeout: 60_000 },
+  async () => {
+    const limiter = new NarratorLimiter(2, 1000);
+    const a = await limiter.acquire();
+    const b = await limiter.acquire();
+    assert.ok(a && b);
+    const waiting = limiter.acquire();
+    assert.equal(limiter.waiting, 1);
+    a();
+    a(); // releasing twice is harmless
+    const c = await waiting;
+    assert.ok(c);
+    assert.equal(limiter.inFlight, 2);
+    const busy = new NarratorLimiter(1, 50);
+    await busy.acquire();
+    const started = performance.now();
+    assert.equal(await busy.acquire(), undefined, 'gave up after the queue timeout');
+    assert.ok(performance.now() - started >= 40);
+    assert.equal(busy.waiting, 0);
+    const unlimited = new NarratorLimiter(0, 0);
+    const slots = await Promise.all(Array.from({ length: 50 }, () => unlimited.acquire()));
+    assert.ok(slots.every(Boolean));
+  },
+);
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

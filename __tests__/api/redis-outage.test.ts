@@ -26,83 +26,98 @@ let redisPort: number;
 let sim: RunningService;
 let api: RunningService;
 
-before(async () => {
-  workDir = makeWorkDir('redis-outage');
-  redis = await startRedisServer({ workDir });
-  redisPort = redis.port;
-  sim = await startSimulator(workDir, { SIM_LATENCY_MS: '100', SIM_TOKENS_PER_SECOND: '0' });
-  api = await startReplica(workDir, 'api-outage', {
-    REDIS_URL: redis.url,
-    OLLAMA_URL: sim.url,
-    REDIS_COMMAND_TIMEOUT_MS: '500',
-  });
-});
+before(
+  async () => {
+    workDir = makeWorkDir('redis-outage');
+    redis = await startRedisServer({ workDir });
+    redisPort = redis.port;
+    sim = await startSimulator(workDir, { SIM_LATENCY_MS: '100', SIM_TOKENS_PER_SECOND: '0' });
+    api = await startReplica(workDir, 'api-outage', {
+      REDIS_URL: redis.url,
+      OLLAMA_URL: sim.url,
+      REDIS_COMMAND_TIMEOUT_MS: '500',
+    });
+  },
+  { timeout: 120_000 },
+);
 
 after(() => stopAll([api, sim, redis], workDir));
 
-test('with Redis up, a repeated question is a cache hit', async () => {
+test('with Redis up, a repeated question is a cache hit', { timeout: 60_000 }, async () => {
   const first = await ask(api.url, askBody('Qual o preço atual do HGLG11?'));
   const second = await ask(api.url, askBody('Qual o preço atual do HGLG11?', 'client-b'));
   assert.equal(first.body.meta.compute.role, 'leader');
   assert.equal(second.body.meta.compute.plan_cache_hit, true);
 });
 
-test('Redis stopped: answers still come, marked uncached; healthz degraded and fast', async (t) => {
-  await redis!.stop();
-  redis = undefined;
-  const bypassBefore = await scrapeMetric(api.url, METRICS.planCacheRequests, { result: 'bypass' });
+test(
+  'Redis stopped: answers still come, marked uncached; healthz degraded and fast',
+  { timeout: 60_000 },
+  async (t) => {
+    await redis!.stop();
+    redis = undefined;
+    const bypassBefore = await scrapeMetric(api.url, METRICS.planCacheRequests, { result: 'bypass' });
 
-  const health = await getJson(`${api.url}/healthz`);
-  assert.equal(health.status, 200);
-  const body = HealthzResponseSchema.parse(health.body);
-  assert.equal(body.status, 'degraded');
-  assert.equal(body.redis, 'down');
-
-  const replies = [];
-  for (const question of ['Qual o preço atual do HGLG11?', 'Qual o dividend yield do BTLG11?']) {
-    const reply = await ask(api.url, askBody(question), 10_000);
-    replies.push(reply);
-    assert.equal(reply.status, 200, JSON.stringify(reply.body));
-    AskResponseSchema.parse(reply.body);
-    assert.ok(reply.body.answer);
-    assert.equal(reply.body.meta.compute.cache_available, false);
-    assert.equal(reply.body.meta.compute.role, 'uncached');
-    assert.equal(reply.body.meta.compute.plan_cache_hit, false);
-  }
-  t.diagnostic(
-    `answers without Redis took ${replies.map((r) => Math.round(r.ms)).join(', ')} ms; healthz ${Math.round(health.ms)} ms`,
-  );
-  assert.ok(health.ms < 1000);
-  const bypass =
-    (await scrapeMetric(api.url, METRICS.planCacheRequests, { result: 'bypass' })) - bypassBefore;
-  assert.equal(bypass, 2);
-});
-
-test('Redis back on its port: caching resumes without a restart of the API', async () => {
-  redis = await startRedisServer({ workDir, port: redisPort, name: 'redis-again' });
-  await waitUntil(
-    async () => HealthzResponseSchema.parse((await getJson(`${api.url}/healthz`)).body).redis === 'up',
-    { timeoutMs: 10_000, what: 'the API to reconnect to Redis' },
-  );
-  const first = await ask(api.url, askBody('Qual o último dividendo do HGRU11?'));
-  const second = await ask(api.url, askBody('qual o ultimo dividendo do hgru11', 'client-c'));
-  assert.equal(first.body.meta.compute.cache_available, true);
-  assert.equal(first.body.meta.compute.role, 'leader');
-  assert.equal(second.body.meta.compute.plan_cache_hit, true);
-});
-
-test('a frozen Redis (SIGSTOP) cannot stall answers beyond the command timeout', async (t) => {
-  redis!.process.signal('SIGSTOP');
-  try {
-    const reply = await ask(api.url, askBody('Qual o preço atual do KNCR11?'), 10_000);
     const health = await getJson(`${api.url}/healthz`);
-    t.diagnostic(`answer with a frozen Redis took ${Math.round(reply.ms)} ms`);
-    assert.equal(reply.status, 200);
-    assert.equal(reply.body.meta.compute.cache_available, false);
-    assert.ok(reply.ms < 5000, `took ${reply.ms} ms`);
     assert.equal(health.status, 200);
+    const body = HealthzResponseSchema.parse(health.body);
+    assert.equal(body.status, 'degraded');
+    assert.equal(body.redis, 'down');
+
+    const replies = [];
+    for (const question of ['Qual o preço atual do HGLG11?', 'Qual o dividend yield do BTLG11?']) {
+      const reply = await ask(api.url, askBody(question), 10_000);
+      replies.push(reply);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      AskResponseSchema.parse(reply.body);
+      assert.ok(reply.body.answer);
+      assert.equal(reply.body.meta.compute.cache_available, false);
+      assert.equal(reply.body.meta.compute.role, 'uncached');
+      assert.equal(reply.body.meta.compute.plan_cache_hit, false);
+    }
+    t.diagnostic(
+      `answers without Redis took ${replies.map((r) => Math.round(r.ms)).join(', ')} ms; healthz ${Math.round(health.ms)} ms`,
+    );
     assert.ok(health.ms < 1000);
-  } finally {
-    redis!.process.signal('SIGCONT');
-  }
-});
+    const bypass =
+      (await scrapeMetric(api.url, METRICS.planCacheRequests, { result: 'bypass' })) - bypassBefore;
+    assert.equal(bypass, 2);
+  },
+);
+
+test(
+  'Redis back on its port: caching resumes without a restart of the API',
+  { timeout: 60_000 },
+  async () => {
+    redis = await startRedisServer({ workDir, port: redisPort, name: 'redis-again' });
+    await waitUntil(
+      async () => HealthzResponseSchema.parse((await getJson(`${api.url}/healthz`)).body).redis === 'up',
+      { timeoutMs: 10_000, what: 'the API to reconnect to Redis' },
+    );
+    const first = await ask(api.url, askBody('Qual o último dividendo do HGRU11?'));
+    const second = await ask(api.url, askBody('qual o ultimo dividendo do hgru11', 'client-c'));
+    assert.equal(first.body.meta.compute.cache_available, true);
+    assert.equal(first.body.meta.compute.role, 'leader');
+    assert.equal(second.body.meta.compute.plan_cache_hit, true);
+  },
+);
+
+test(
+  'a frozen Redis (SIGSTOP) cannot stall answers beyond the command timeout',
+  { timeout: 60_000 },
+  async (t) => {
+    redis!.process.signal('SIGSTOP');
+    try {
+      const reply = await ask(api.url, askBody('Qual o preço atual do KNCR11?'), 10_000);
+      const health = await getJson(`${api.url}/healthz`);
+      t.diagnostic(`answer with a frozen Redis took ${Math.round(reply.ms)} ms`);
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body.meta.compute.cache_available, false);
+      assert.ok(reply.ms < 5000, `took ${reply.ms} ms`);
+      assert.equal(health.status, 200);
+      assert.ok(health.ms < 1000);
+    } finally {
+      redis!.process.signal('SIGCONT');
+    }
+  },
+);

@@ -40,12 +40,18 @@ test('dist/ is exactly what the sources build into', { timeout: 15 * 60_000 }, a
   const built = listFiles(fresh);
   const committed = listFiles(DIST);
   assert.deepEqual(committed, built, `${STALE} (the files differ)`);
-  const differing = built.filter((file) => !readFileSync(join(fresh, file)).equals(readFileSync(join(DIST, file))));
+  const differing = built.filter(
+    (file) => !readFileSync(join(fresh, file)).equals(readFileSync(join(DIST, file))),
+  );
   assert.deepEqual(differing, [], `${STALE} (these files differ: ${differing.join(', ')})`);
 });
 
 test('the committed bundle runs on this Node: a bad input is a clean error and exit code 1', async (t) => {
-  const run = await runEntry({ entry: 'dist/index.js', inputs: { replicas: '0', driver: 'local' }, timeoutMs: 60_000 });
+  const run = await runEntry({
+    entry: 'dist/index.js',
+    inputs: { replicas: '0', driver: 'local' },
+    timeoutMs: 60_000,
+  });
   t.after(() => removeRunDir(run));
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.match(run.stdout, /^::error::Invalid replicas '0': expected a whole number from 1 to 20\.$/m);

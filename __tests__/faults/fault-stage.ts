@@ -5,8 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { TestContext } from 'node:test';
-import { AskResponseSchema, ErrorBodySchema, REPLICA_HEADER, type AskResponse, type ErrorBody } from '../../src/contract/index.js';
+import {
+  AskResponseSchema,
+  ErrorBodySchema,
+  REPLICA_HEADER,
+  type AskResponse,
+  type ErrorBody,
+} from '../../src/contract/index.js';
 import { LocalStageDriver, type LocalStageOptions } from '../../src/stage/local/local-driver.js';
 import { assertNothingLeft } from '../stage/local-stage-helpers.js';
 
@@ -18,10 +23,18 @@ export interface FaultStageOptions {
   local?: LocalStageOptions;
 }
 
+/** Where the teardown is registered: a test's context (`t`), or `{ after }` from node:test for a whole file. */
+export interface TeardownHooks {
+  after(fn: () => Promise<void>): unknown;
+}
+
 /** Boot a local stage (no Prometheus unless asked: the tests scrape the replicas directly) and register its teardown. */
-export async function bootFaultStage(t: TestContext, options: FaultStageOptions = {}): Promise<LocalStageDriver> {
+export async function bootFaultStage(
+  hooks: TeardownHooks,
+  options: FaultStageOptions = {},
+): Promise<LocalStageDriver> {
   const driver = new LocalStageDriver({ prometheus: false, ...options.local });
-  t.after(async () => {
+  hooks.after(async () => {
     // A test that froze a process must not leave it frozen for the teardown's SIGTERM.
     for (const entry of driver.processes()) if (entry.running && entry.pid) signalGroup(entry.pid, 'SIGCONT');
     await driver.teardown({ timeoutMs: 15_000 });
@@ -142,19 +155,30 @@ export function ask(baseUrl: string, body: AskBody, timeoutMs = 20_000, origin?:
   return post(`${baseUrl}/ask`, body, { timeoutMs, ...(origin === undefined ? {} : { origin }) });
 }
 
-export async function getStatus(url: string, timeoutMs = 5000): Promise<{ status: number | undefined; ms: number; replica: string | null }> {
+export async function getStatus(
+  url: string,
+  timeoutMs = 5000,
+): Promise<{ status: number | undefined; ms: number; replica: string | null }> {
   const started = performance.now();
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await response.arrayBuffer();
-    return { status: response.status, ms: performance.now() - started, replica: response.headers.get(REPLICA_HEADER) };
+    return {
+      status: response.status,
+      ms: performance.now() - started,
+      replica: response.headers.get(REPLICA_HEADER),
+    };
   } catch {
     return { status: undefined, ms: performance.now() - started, replica: null };
   }
 }
 
 /** Sum of a counter over every running replica (the local stage scrapes each replica's /metrics). */
-export async function sumMetric(driver: LocalStageDriver, metric: string, labels?: Record<string, string>): Promise<number> {
+export async function sumMetric(
+  driver: LocalStageDriver,
+  metric: string,
+  labels?: Record<string, string>,
+): Promise<number> {
   return (await driver.metrics()!.sum(metric, labels)) ?? 0;
 }
 
@@ -196,7 +220,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** A one-line description of an exchange for assertion messages. */
 export function describe(exchange: Exchange): string {
-  if (exchange.status === undefined) return `no answer after ${Math.round(exchange.ms)} ms (${exchange.failure})`;
+  if (exchange.status === undefined)
+    return `no answer after ${Math.round(exchange.ms)} ms (${exchange.failure})`;
   const what = exchange.answer
     ? `${exchange.answer.error ?? 'answer'} role=${exchange.answer.meta.compute.role} cache=${exchange.answer.meta.compute.cache_available}`
     : exchange.error

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../src/contract/index.js';
 import { SEED_POSITIONS } from '../../src/api/sql/seed.js';
-import { ask, askBody, bootFaultStage, countBy, describe, percentile, sumMetric, type Exchange } from './fault-stage.js';
+import { ask, askBody, bootFaultStage, countBy, describe, percentile, sumMetric } from './fault-stage.js';
 
 const PRIVATE_QUESTION = 'Como está minha carteira?';
 const PUBLIC_QUESTIONS = ['Qual o preço atual do HGLG11?', 'Qual o último dividendo do MXRF11?'];
@@ -32,13 +32,20 @@ test('100 clients asking the same private question at once: 100 keys, no cross-c
   assert.ok(SEEDED_CLIENTS.length >= 2 && SEEDED_CLIENTS.length < 100);
   const clients = [
     ...SEEDED_CLIENTS,
-    ...Array.from({ length: 100 - SEEDED_CLIENTS.length }, (_, i) => `load-user-${String(i).padStart(3, '0')}`),
+    ...Array.from(
+      { length: 100 - SEEDED_CLIENTS.length },
+      (_, i) => `load-user-${String(i).padStart(3, '0')}`,
+    ),
   ];
   const nickname = (client: string) => `Nick${clients.indexOf(client)}x`;
   const requests: Array<{ kind: 'private' | 'public'; client: string; question: string }> = [
     ...clients.map((client) => ({ kind: 'private' as const, client, question: PRIVATE_QUESTION })),
     ...PUBLIC_QUESTIONS.flatMap((question, q) =>
-      Array.from({ length: PUBLIC_ASKS_EACH }, (_, i) => ({ kind: 'public' as const, client: `public-${q}-${i}`, question })),
+      Array.from({ length: PUBLIC_ASKS_EACH }, (_, i) => ({
+        kind: 'public' as const,
+        client: `public-${q}-${i}`,
+        question,
+      })),
     ),
   ];
   // Interleave deterministically, so public asks sit among the private ones.
@@ -48,15 +55,29 @@ test('100 clients asking the same private question at once: 100 keys, no cross-c
   const replies = await Promise.all(
     requests.map(async (request) => ({
       request,
-      reply: await ask(driver.baseUrl, askBody(request.question, request.client, nickname(request.client)), 30_000),
+      reply: await ask(
+        driver.baseUrl,
+        askBody(request.question, request.client, nickname(request.client)),
+        30_000,
+      ),
     })),
   );
   const executions = (await sumMetric(driver, METRICS.heavyExecutions)) - executionsBefore;
   const all = replies.map((entry) => entry.reply);
   t.diagnostic(
     `${replies.length} asks at once; statuses ${JSON.stringify(countBy(all, (r) => String(r.status ?? r.failure)))}; ` +
-      `heavy executions ${executions}; latency p50 ${Math.round(percentile(all.map((r) => r.ms), 50))} ms, ` +
-      `p95 ${Math.round(percentile(all.map((r) => r.ms), 95))} ms, max ${Math.round(Math.max(...all.map((r) => r.ms)))} ms; ` +
+      `heavy executions ${executions}; latency p50 ${Math.round(
+        percentile(
+          all.map((r) => r.ms),
+          50,
+        ),
+      )} ms, ` +
+      `p95 ${Math.round(
+        percentile(
+          all.map((r) => r.ms),
+          95,
+        ),
+      )} ms, max ${Math.round(Math.max(...all.map((r) => r.ms)))} ms; ` +
       `answered by ${JSON.stringify(countBy(all, (r) => r.replica ?? '-'))}`,
   );
   for (const reply of all) assert.equal(reply.status, 200, describe(reply));
@@ -70,15 +91,24 @@ test('100 clients asking the same private question at once: 100 keys, no cross-c
     const body = reply.answer!;
     const text = body.answer ?? '';
     assert.equal(body.meta.compute.plan_scope, 'private');
-    assert.ok(body.meta.compute.plan_cache_key.includes(`:${request.client}:`), `${request.client}'s key: ${body.meta.compute.plan_cache_key}`);
-    assert.equal(body.meta.compute.plan_cache_hit, false, `${request.client} was not served anyone else's result`);
+    assert.ok(
+      body.meta.compute.plan_cache_key.includes(`:${request.client}:`),
+      `${request.client}'s key: ${body.meta.compute.plan_cache_key}`,
+    );
+    assert.equal(
+      body.meta.compute.plan_cache_hit,
+      false,
+      `${request.client} was not served anyone else's result`,
+    );
     assert.equal(body.meta.compute.role, 'leader');
     assert.equal(body.meta.compute.executed_by, body.meta.replica);
 
     const own = SEED_POSITIONS.filter((position) => position.clientId === request.client);
     const ownTexts = new Set(own.map(positionText));
-    for (const expected of ownTexts) assert.ok(text.includes(expected), `${request.client} sees its own "${expected}": ${text}`);
-    if (own.length === 0) assert.match(text, /ainda não tem posições/, `${request.client} holds nothing: ${text}`);
+    for (const expected of ownTexts)
+      assert.ok(text.includes(expected), `${request.client} sees its own "${expected}": ${text}`);
+    if (own.length === 0)
+      assert.match(text, /ainda não tem posições/, `${request.client} holds nothing: ${text}`);
     for (const other of SEED_POSITIONS) {
       if (other.clientId === request.client || ownTexts.has(positionText(other))) continue;
       if (text.includes(positionText(other))) leaks += 1;
@@ -90,12 +120,26 @@ test('100 clients asking the same private question at once: 100 keys, no cross-c
 
   // Public: still one key and one execution per question, shared by everyone who asked it.
   for (const question of PUBLIC_QUESTIONS) {
-    const publics = replies.filter((entry) => entry.request.question === question).map((entry) => entry.reply.answer!);
-    assert.equal(new Set(publics.map((body) => body.meta.compute.plan_cache_key)).size, 1, `one key for "${question}"`);
-    assert.equal(publics.filter((body) => !body.meta.compute.plan_cache_hit).length, 1, `one miss for "${question}"`);
+    const publics = replies
+      .filter((entry) => entry.request.question === question)
+      .map((entry) => entry.reply.answer!);
+    assert.equal(
+      new Set(publics.map((body) => body.meta.compute.plan_cache_key)).size,
+      1,
+      `one key for "${question}"`,
+    );
+    assert.equal(
+      publics.filter((body) => !body.meta.compute.plan_cache_hit).length,
+      1,
+      `one miss for "${question}"`,
+    );
     assert.equal(new Set(publics.map((body) => body.answer)).size, 1, 'everyone got the same public answer');
   }
-  assert.equal(executions, 100 + PUBLIC_QUESTIONS.length, 'heavy executions: one per private client, one per public plan');
+  assert.equal(
+    executions,
+    100 + PUBLIC_QUESTIONS.length,
+    'heavy executions: one per private client, one per public plan',
+  );
 });
 
 /** A small stable hash, for a deterministic interleaving. */

@@ -32,7 +32,8 @@ test('a killed leader: every follower on every replica answers within lock TTL +
   const gateway = driver.baseUrl;
   // VISC11's last dividend in the sample seed: R$ 0,77 paid on 2024-12-13.
   const question = 'Qual foi o último dividendo do VISC11?';
-  const isRight = (text: string | null | undefined) => Boolean(text?.includes('R$ 0,77') && text.includes('13/12/2024'));
+  const isRight = (text: string | null | undefined) =>
+    Boolean(text?.includes('R$ 0,77') && text.includes('13/12/2024'));
 
   const leaderReply = ask(gateway, askBody(question, 'leader-client'), 30_000);
   const { key: lockKey, holder } = await waitForLock(redis, 5000);
@@ -40,7 +41,9 @@ test('a killed leader: every follower on every replica answers within lock TTL +
   assert.ok(leaderIndex >= 1 && leaderIndex <= 3, `lock held by a replica: ${holder}`);
 
   // Followers spread by round robin over all three replicas, the leader's included.
-  const followers = Array.from({ length: 12 }, (_, i) => ask(gateway, askBody(question, `follower-${i}`), 30_000));
+  const followers = Array.from({ length: 12 }, (_, i) =>
+    ask(gateway, askBody(question, `follower-${i}`), 30_000),
+  );
   await sleep(500); // let them reach their replicas and subscribe
   const survivors = driver.replicaNames().filter((name) => name !== `api-${leaderIndex}`);
   const executionsBefore = await sumMetricOver(driver, survivors, METRICS.heavyExecutions);
@@ -61,7 +64,10 @@ test('a killed leader: every follower on every replica answers within lock TTL +
     assert.ok(isRight(reply.answer?.answer), `the right answer: ${reply.text.slice(0, 200)}`);
     assert.ok(survivors.includes(reply.replica ?? ''), `answered by a survivor: ${describe(reply)}`);
   }
-  assert.ok(elapsed < BOUND_MS, `everyone answered ${Math.round(elapsed)} ms after the kill (bound ${BOUND_MS} ms)`);
+  assert.ok(
+    elapsed < BOUND_MS,
+    `everyone answered ${Math.round(elapsed)} ms after the kill (bound ${BOUND_MS} ms)`,
+  );
   // The survivors ran exactly one replacement execution, led by a takeover.
   assert.equal(
     (await sumMetricOver(driver, survivors, METRICS.heavyExecutions)) - executionsBefore,
@@ -78,8 +84,15 @@ test('a killed leader: every follower on every replica answers within lock TTL +
 
   // Not poisoned: the cache holds the good, narrated result, and a fresh client gets it.
   const cacheKey = `stagegate:cache:${lockKey.slice('stagegate:lock:'.length)}`;
-  const stored = JSON.parse((await redis.get(cacheKey)) ?? 'null') as { answer?: string; cacheable?: boolean; error?: string } | null;
-  assert.ok(stored && stored.cacheable === true && !stored.error && isRight(stored.answer), `cached: ${JSON.stringify(stored)}`);
+  const stored = JSON.parse((await redis.get(cacheKey)) ?? 'null') as {
+    answer?: string;
+    cacheable?: boolean;
+    error?: string;
+  } | null;
+  assert.ok(
+    stored && stored.cacheable === true && !stored.error && isRight(stored.answer),
+    `cached: ${JSON.stringify(stored)}`,
+  );
   const fresh = await ask(gateway, askBody(question, 'fresh-client'), 10_000);
   assert.equal(fresh.status, 200, describe(fresh));
   assert.equal(fresh.answer?.meta.compute.role, 'cache');
@@ -89,7 +102,9 @@ test('a killed leader: every follower on every replica answers within lock TTL +
   const other = await ask(gateway, askBody('Qual o preço atual do HGRU11?', 'fresh-client'), 10_000);
   assert.equal(other.status, 200, describe(other));
   assert.match(other.answer?.answer ?? '', /R\$ 115,24/);
-  t.diagnostic(`fresh ask after the fault: ${Math.round(fresh.ms)} ms, role ${fresh.answer?.meta.compute.role}`);
+  t.diagnostic(
+    `fresh ask after the fault: ${Math.round(fresh.ms)} ms, role ${fresh.answer?.meta.compute.role}`,
+  );
 });
 
 /** The single-flight lock that appears first, and who holds it (`<replica>:<uuid>`). */

@@ -48,13 +48,18 @@ async function assertDegraded(
   const before = await sumMetric(driver, METRICS.narratorLlmRequests, { outcome: expected.outcome });
   const started = performance.now();
   const healthz = getStatus(`${driver.baseUrl}/healthz`);
-  const data = DATA_QUESTIONS.map(([question], i) => ask(driver.baseUrl, askBody(question, `${label}-d${i}`), 20_000));
-  const llm = LLM_QUESTIONS.map((question, i) => ask(driver.baseUrl, askBody(question, `${label}-l${i}`), 20_000));
+  const data = DATA_QUESTIONS.map(([question], i) =>
+    ask(driver.baseUrl, askBody(question, `${label}-d${i}`), 20_000),
+  );
+  const llm = LLM_QUESTIONS.map((question, i) =>
+    ask(driver.baseUrl, askBody(question, `${label}-l${i}`), 20_000),
+  );
   const dataReplies = await Promise.all(data);
   const llmReplies = await Promise.all(llm);
   const wall = performance.now() - started;
   const health = await healthz;
-  const counted = (await sumMetric(driver, METRICS.narratorLlmRequests, { outcome: expected.outcome })) - before;
+  const counted =
+    (await sumMetric(driver, METRICS.narratorLlmRequests, { outcome: expected.outcome })) - before;
   t.diagnostic(
     `${label}: data answers ${dataReplies.map((r) => `${r.status}/${r.answer?.meta.narrator.outcome}/${Math.round(r.ms)}ms`).join(', ')}; ` +
       `LLM-only ${llmReplies.map((r) => `${r.status}/${r.answer?.error}/${Math.round(r.ms)}ms`).join(', ')}; ` +
@@ -82,14 +87,22 @@ async function assertDegraded(
     assert.equal(body.meta.narrative_overload, expected.overload);
     assert.ok(reply.ms < expected.withinMs, describe(reply));
   }
-  assert.equal(counted, DATA_QUESTIONS.length + LLM_QUESTIONS.length, `services_narrator_llm_requests_total{outcome="${expected.outcome}"}`);
+  assert.equal(
+    counted,
+    DATA_QUESTIONS.length + LLM_QUESTIONS.length,
+    `services_narrator_llm_requests_total{outcome="${expected.outcome}"}`,
+  );
   assert.equal(health.status, 200, 'healthz never waits on the LLM');
   assert.ok(health.ms < 2000, `healthz took ${Math.round(health.ms)} ms`);
 
   // Degraded answers are not cached as good ones: the same question executes again.
   const again = await ask(driver.baseUrl, askBody(DATA_QUESTIONS[0]![0], `${label}-again`), 20_000);
   assert.equal(again.status, 200, describe(again));
-  assert.notEqual(again.answer!.meta.compute.role, 'cache', 'a degraded answer was not stored in the plan cache');
+  assert.notEqual(
+    again.answer!.meta.compute.role,
+    'cache',
+    'a degraded answer was not stored in the plan cache',
+  );
   assert.equal(again.answer!.meta.compute.plan_cache_hit, false);
   return [...dataReplies, ...llmReplies];
 }

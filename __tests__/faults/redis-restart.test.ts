@@ -7,7 +7,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthzResponseSchema, METRICS } from '../../src/contract/index.js';
 import { waitUntil } from '../../src/stage/local/process.js';
-import { ask, askBody, bootFaultStage, countBy, describe, percentile, pidOf, sleep, sumMetric, type Exchange } from './fault-stage.js';
+import {
+  ask,
+  askBody,
+  bootFaultStage,
+  countBy,
+  describe,
+  percentile,
+  pidOf,
+  sleep,
+  sumMetric,
+  type Exchange,
+} from './fault-stage.js';
 
 const QUESTIONS = [
   'Qual o preço atual do MXRF11?',
@@ -28,7 +39,12 @@ test('Redis killed and restarted mid-traffic: answers keep coming, marked uncach
   const driver = await bootFaultStage(t, {
     replicas: 3,
     narratorMaxConcurrency: 8,
-    env: { SIM_LATENCY_MS: '30', SIM_TOKENS_PER_SECOND: '0', OLLAMA_NUM_PARALLEL: '8', REDIS_COMMAND_TIMEOUT_MS: '500' },
+    env: {
+      SIM_LATENCY_MS: '30',
+      SIM_TOKENS_PER_SECOND: '0',
+      OLLAMA_NUM_PARALLEL: '8',
+      REDIS_COMMAND_TIMEOUT_MS: '500',
+    },
   });
   const gateway = driver.baseUrl;
   const apiPids = driver.replicaNames().map((name) => pidOf(driver, name));
@@ -58,7 +74,9 @@ test('Redis killed and restarted mid-traffic: answers keep coming, marked uncach
   await waitUntil(
     async () => {
       for (const name of driver.replicaNames()) {
-        const response = await fetch(`${driver.replicaUrl(Number(name.slice(4)))}/healthz`, { signal: AbortSignal.timeout(2000) });
+        const response = await fetch(`${driver.replicaUrl(Number(name.slice(4)))}/healthz`, {
+          signal: AbortSignal.timeout(2000),
+        });
         if (HealthzResponseSchema.parse(await response.json()).redis !== 'up') return false;
       }
       return true;
@@ -77,7 +95,12 @@ test('Redis killed and restarted mid-traffic: answers keep coming, marked uncach
     `${exchanges.length} asks; Redis down from ${Math.round(marks.stopped)} to ${Math.round(marks.started)} ms, ` +
       `every replica reconnected ${Math.round(reconnectedAt - marks.started)} ms after the restart; ` +
       `statuses ${JSON.stringify(countBy(exchanges, (e) => String(e.status ?? e.failure)))}; ` +
-      `answered uncached ${uncached.length} (while down: ${during.length}, p95 ${Math.round(percentile(during.map((e) => e.ms), 95))} ms, ` +
+      `answered uncached ${uncached.length} (while down: ${during.length}, p95 ${Math.round(
+        percentile(
+          during.map((e) => e.ms),
+          95,
+        ),
+      )} ms, ` +
       `max ${Math.round(Math.max(0, ...during.map((e) => e.ms)))} ms); after the restart ${after.length}, ` +
       `roles ${JSON.stringify(countBy(after, (e) => e.answer?.meta.compute.role ?? '-'))}`,
   );
@@ -96,23 +119,37 @@ test('Redis killed and restarted mid-traffic: answers keep coming, marked uncach
     assert.equal(compute.cache_available, false, describe(exchange));
     assert.ok(['uncached', 'follower'].includes(compute.role), describe(exchange));
     if (compute.role === 'uncached') assert.equal(compute.plan_cache_hit, false, describe(exchange));
-    assert.equal(compute.executed_by, replica, `executed by the replica that answered: ${describe(exchange)}`);
+    assert.equal(
+      compute.executed_by,
+      replica,
+      `executed by the replica that answered: ${describe(exchange)}`,
+    );
     assert.ok(exchange.ms < 5000, describe(exchange));
   }
   // After it came back: cached again, on every replica, without anyone restarting the API.
   assert.ok(after.length >= 20, `asks after the restart: ${after.length}`);
-  for (const exchange of after) assert.equal(exchange.answer!.meta.compute.cache_available, true, describe(exchange));
+  for (const exchange of after)
+    assert.equal(exchange.answer!.meta.compute.cache_available, true, describe(exchange));
   const hitsAfter = after.filter((e) => e.answer!.meta.compute.plan_cache_hit);
-  assert.ok(hitsAfter.length >= after.length - QUESTIONS.length * WORKERS, `cache hits after the restart: ${hitsAfter.length}/${after.length}`);
+  assert.ok(
+    hitsAfter.length >= after.length - QUESTIONS.length * WORKERS,
+    `cache hits after the restart: ${hitsAfter.length}/${after.length}`,
+  );
   assert.deepEqual(new Set(hitsAfter.map((e) => e.replica)).size, 3, 'hits on every replica');
 
   // Single-flight resumed too: a burst of identical fresh asks over the gateway runs one execution.
   const executionsBefore = await sumMetric(driver, METRICS.heavyExecutions);
   const burst = await Promise.all(
-    Array.from({ length: 9 }, (_, i) => ask(gateway, askBody('Qual o último dividendo do BTLG11?', `burst-${i}`), 10_000)),
+    Array.from({ length: 9 }, (_, i) =>
+      ask(gateway, askBody('Qual o último dividendo do BTLG11?', `burst-${i}`), 10_000),
+    ),
   );
   for (const exchange of burst) assert.equal(exchange.status, 200, describe(exchange));
-  assert.equal((await sumMetric(driver, METRICS.heavyExecutions)) - executionsBefore, 1, 'one execution for the burst');
+  assert.equal(
+    (await sumMetric(driver, METRICS.heavyExecutions)) - executionsBefore,
+    1,
+    'one execution for the burst',
+  );
   assert.equal(burst.filter((e) => e.answer?.meta.compute.plan_cache_hit).length, 8);
 
   // No API process crashed or was replaced.

@@ -48,13 +48,18 @@ export interface FakeGitHub {
 const GITHUB_ACTIONS: FakeIdentity = { login: 'github-actions[bot]', type: 'Bot', installation: true };
 
 export const TOKENS: Record<string, FakeIdentity> = {
-  'ghs_actions_token': GITHUB_ACTIONS,
-  'ghs_fork_token': { ...GITHUB_ACTIONS, readOnly: true },
-  'ghp_user_token': { login: 'release-bot-user', type: 'User', installation: false },
-  'ghs_other_app': { login: 'other-app[bot]', type: 'Bot', installation: true },
+  ghs_actions_token: GITHUB_ACTIONS,
+  ghs_fork_token: { ...GITHUB_ACTIONS, readOnly: true },
+  ghp_user_token: { login: 'release-bot-user', type: 'User', installation: false },
+  ghs_other_app: { login: 'other-app[bot]', type: 'Bot', installation: true },
 };
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(text);
@@ -117,8 +122,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
         const all = state.comments.filter((c) => c.issue === issue);
         const last = Math.max(1, Math.ceil(all.length / perPage));
         const items = all.slice((page - 1) * perPage, page * perPage).map(toApi);
-        const link = (p: number) =>
-          `<${baseUrl}${url.pathname}?per_page=${perPage}&page=${p}>`;
+        const link = (p: number) => `<${baseUrl}${url.pathname}?per_page=${perPage}&page=${p}>`;
         const rels: string[] = [];
         if (page < last) rels.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
         if (page > 1) rels.push(`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`);
@@ -127,7 +131,10 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       if (m && req.method === 'POST') {
         if (who.readOnly) return send(res, 403, { message: 'Resource not accessible by integration' });
         const body = await readBody(req);
-        const comment = addComment(Number(m[3]), String(body['body'] ?? ''), { login: who.login, type: who.type });
+        const comment = addComment(Number(m[3]), String(body['body'] ?? ''), {
+          login: who.login,
+          type: who.type,
+        });
         return send(res, 201, toApi(comment));
       }
       m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);

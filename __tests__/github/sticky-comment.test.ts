@@ -45,7 +45,9 @@ test('the comment is created once, then updated in place, never duplicated (thre
     ['POST', 'PATCH', 'PATCH'],
   );
   // Every run read all pages: 9 comments at 3 a page is 3 pages (the first run saw 8: 3 pages).
-  const listCalls = fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/issues/${PR}/comments`));
+  const listCalls = fake.requests.filter(
+    (r) => r.method === 'GET' && r.path.endsWith(`/issues/${PR}/comments`),
+  );
   assert.equal(listCalls.length, 9);
   assert.deepEqual(logger.warnings(), []);
 });
@@ -71,7 +73,12 @@ test("markers quoted or planted by people, other jobs' markers and other bots' c
   const quoted = fake.addComment(PR, `> ${marker}\n> quoted`, ACTIONS_BOT);
   const otherJob = fake.addComment(PR, `${commentMarker('gate-arm64')}\nother job`, ACTIONS_BOT);
   const api = apiFor(fake, 'ghs_actions_token');
-  const outcome = await upsertStickyComment(api, { repo: REPO, issueNumber: PR, key: 'gate' }, 'report', recordingLogger());
+  const outcome = await upsertStickyComment(
+    api,
+    { repo: REPO, issueNumber: PR, key: 'gate' },
+    'report',
+    recordingLogger(),
+  );
   assert.equal(outcome.action, 'created');
   assert.equal(planted.body, `${marker}\nI planted this`);
   assert.equal(quoted.body, `> ${marker}\n> quoted`);
@@ -98,11 +105,19 @@ test("a fork's read-only token: 403 becomes a warning and the call returns, noth
   const fake = await withFake(t);
   const api = apiFor(fake, 'ghs_fork_token');
   const logger = recordingLogger();
-  const outcome = await upsertStickyComment(api, { repo: REPO, issueNumber: PR, key: 'gate' }, 'report', logger);
+  const outcome = await upsertStickyComment(
+    api,
+    { repo: REPO, issueNumber: PR, key: 'gate' },
+    'report',
+    logger,
+  );
   assert.equal(outcome.action, 'skipped');
   assert.equal(fake.comments.length, 0);
   assert.equal(logger.warnings().length, 1);
-  assert.match(logger.warnings()[0]!, /HTTP 403.*forks get a read-only token.*summary and the verdict still stand/s);
+  assert.match(
+    logger.warnings()[0]!,
+    /HTTP 403.*forks get a read-only token.*summary and the verdict still stand/s,
+  );
   assert.ok(!logger.lines.some((l) => l.message.includes('ghs_fork_token')), 'the token is never logged');
 });
 

@@ -37,7 +37,7 @@ const chat = (model = 'qwen2.5:0.5b', stream?: boolean) => ({
   ],
 });
 
-test('metadata endpoints answer like Ollama', async () => {
+test('metadata endpoints answer like Ollama', { timeout: 30_000 }, async () => {
   const { url } = await start({ SIM_MODELS: 'qwen2.5:0.5b,llama3.2' });
   const root = await fetch(url);
   assert.equal(await root.text(), 'Ollama is running');
@@ -73,62 +73,71 @@ test('metadata endpoints answer like Ollama', async () => {
   assert.equal((await fetch(`${url}/api/nothing`)).status, 404);
 });
 
-test('/api/chat streams NDJSON chunks and a final done:true with statistics; stream:false gives the same text', async () => {
-  const { url } = await start({ SIM_LATENCY_MS: '30', SIM_TOKENS_PER_SECOND: '500' });
-  const streamed = await post(`${url}/api/chat`, chat());
-  assert.equal(streamed.status, 200);
-  assert.equal(streamed.headers.get('content-type'), 'application/x-ndjson');
-  const chunks = (await streamed.text())
-    .trim()
-    .split('\n')
-    .map(
-      (line) => JSON.parse(line) as Record<string, unknown> & { message: { role: string; content: string } },
-    );
-  assert.ok(chunks.length > 3);
-  const final = chunks.at(-1)!;
-  assert.equal(final.done, true);
-  assert.equal(final.done_reason, 'stop');
-  for (const field of [
-    'total_duration',
-    'load_duration',
-    'prompt_eval_count',
-    'prompt_eval_duration',
-    'eval_count',
-    'eval_duration',
-  ])
-    assert.equal(typeof final[field], 'number', field);
-  assert.ok(chunks.slice(0, -1).every((c) => c.done === false && c.message.role === 'assistant'));
-  const text = chunks.map((c) => c.message.content).join('');
-  assert.match(text, /^\[ollama-sim qwen2\.5:0\.5b\] .*MXRF11 fechou a R\$ 10,36\./);
-  assert.equal(final.eval_count, chunks.length - 1);
+test(
+  '/api/chat streams NDJSON chunks and a final done:true with statistics; stream:false gives the same text',
+  { timeout: 30_000 },
+  async () => {
+    const { url } = await start({ SIM_LATENCY_MS: '30', SIM_TOKENS_PER_SECOND: '500' });
+    const streamed = await post(`${url}/api/chat`, chat());
+    assert.equal(streamed.status, 200);
+    assert.equal(streamed.headers.get('content-type'), 'application/x-ndjson');
+    const chunks = (await streamed.text())
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as Record<string, unknown> & { message: { role: string; content: string } },
+      );
+    assert.ok(chunks.length > 3);
+    const final = chunks.at(-1)!;
+    assert.equal(final.done, true);
+    assert.equal(final.done_reason, 'stop');
+    for (const field of [
+      'total_duration',
+      'load_duration',
+      'prompt_eval_count',
+      'prompt_eval_duration',
+      'eval_count',
+      'eval_duration',
+    ])
+      assert.equal(typeof final[field], 'number', field);
+    assert.ok(chunks.slice(0, -1).every((c) => c.done === false && c.message.role === 'assistant'));
+    const text = chunks.map((c) => c.message.content).join('');
+    assert.match(text, /^\[ollama-sim qwen2\.5:0\.5b\] .*MXRF11 fechou a R\$ 10,36\./);
+    assert.equal(final.eval_count, chunks.length - 1);
 
-  const whole = (await (await post(`${url}/api/chat`, chat('qwen2.5:0.5b', false))).json()) as {
-    message: { content: string };
-    done: boolean;
-    model: string;
-  };
-  assert.equal(whole.done, true);
-  assert.equal(whole.model, 'qwen2.5:0.5b');
-  assert.equal(whole.message.content, text, 'deterministic: same prompt, same reply');
-});
+    const whole = (await (await post(`${url}/api/chat`, chat('qwen2.5:0.5b', false))).json()) as {
+      message: { content: string };
+      done: boolean;
+      model: string;
+    };
+    assert.equal(whole.done, true);
+    assert.equal(whole.model, 'qwen2.5:0.5b');
+    assert.equal(whole.message.content, text, 'deterministic: same prompt, same reply');
+  },
+);
 
-test('/api/generate answers with `response`; an empty prompt just "loads" the model', async () => {
-  const { url } = await start({ SIM_LATENCY_MS: '0', SIM_TOKENS_PER_SECOND: '0' });
-  const reply = (await (
-    await post(`${url}/api/generate`, { model: 'qwen2.5:0.5b', prompt: 'Olá', stream: false })
-  ).json()) as {
-    response: string;
-    done: boolean;
-  };
-  assert.equal(reply.done, true);
-  assert.match(reply.response, /Resposta simulada para "Olá"/);
-  const load = (await (await post(`${url}/api/generate`, { model: 'qwen2.5:0.5b' })).json()) as {
-    done_reason: string;
-  };
-  assert.equal(load.done_reason, 'load');
-});
+test(
+  '/api/generate answers with `response`; an empty prompt just "loads" the model',
+  { timeout: 30_000 },
+  async () => {
+    const { url } = await start({ SIM_LATENCY_MS: '0', SIM_TOKENS_PER_SECOND: '0' });
+    const reply = (await (
+      await post(`${url}/api/generate`, { model: 'qwen2.5:0.5b', prompt: 'Olá', stream: false })
+    ).json()) as {
+      response: string;
+      done: boolean;
+    };
+    assert.equal(reply.done, true);
+    assert.match(reply.response, /Resposta simulada para "Olá"/);
+    const load = (await (await post(`${url}/api/generate`, { model: 'qwen2.5:0.5b' })).json()) as {
+      done_reason: string;
+    };
+    assert.equal(load.done_reason, 'load');
+  },
+);
 
-test('unknown model → 404 with Ollama’s text; bad requests → 400', async () => {
+test('unknown model → 404 with Ollama’s text; bad requests → 400', { timeout: 30_000 }, async () => {
   const { url } = await start();
   const missing = await post(`${url}/api/chat`, chat('gpt-5'));
   assert.equal(missing.status, 404);
@@ -142,39 +151,43 @@ test('unknown model → 404 with Ollama’s text; bad requests → 400', async (
   assert.equal(bad.status, 400);
 });
 
-test('queue full: beyond NUM_PARALLEL + MAX_QUEUE pending requests, 503 with Ollama’s "server busy" error', async () => {
-  const { url, sim } = await start({
-    SIM_LATENCY_MS: '800',
-    SIM_TOKENS_PER_SECOND: '0',
-    OLLAMA_NUM_PARALLEL: '1',
-    OLLAMA_MAX_QUEUE: '2',
-  });
-  const started = performance.now();
-  const responses = await Promise.all(
-    Array.from({ length: 5 }, () =>
-      post(`${url}/api/chat`, chat('qwen2.5:0.5b', false)).then(async (r) => ({
-        status: r.status,
-        body: (await r.json()) as { error?: string },
-        ms: performance.now() - started,
-      })),
-    ),
-  );
-  const busy = responses.filter((r) => r.status === 503);
-  const served = responses.filter((r) => r.status === 200);
-  assert.equal(served.length, 3, '1 generating + 2 queued');
-  assert.equal(busy.length, 2);
-  for (const r of busy) {
-    assert.deepEqual(r.body, { error: OLLAMA_BUSY_ERROR });
-    assert.ok(r.ms < 700, 'refused at once, not after waiting');
-  }
-  // One at a time: the queued ones finish one latency after another.
-  const times = served.map((r) => r.ms).sort((a, b) => a - b);
-  assert.ok(times[2]! >= 3 * 800 - 100, `third finished after ${Math.round(times[2]!)} ms`);
-  assert.equal(OLLAMA_BUSY_ERROR, 'server busy, please try again.  maximum pending requests exceeded');
-  assert.deepEqual(sim.load(), { active: 0, queued: 0 });
-});
+test(
+  'queue full: beyond NUM_PARALLEL + MAX_QUEUE pending requests, 503 with Ollama’s "server busy" error',
+  { timeout: 30_000 },
+  async () => {
+    const { url, sim } = await start({
+      SIM_LATENCY_MS: '800',
+      SIM_TOKENS_PER_SECOND: '0',
+      OLLAMA_NUM_PARALLEL: '1',
+      OLLAMA_MAX_QUEUE: '2',
+    });
+    const started = performance.now();
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        post(`${url}/api/chat`, chat('qwen2.5:0.5b', false)).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { error?: string },
+          ms: performance.now() - started,
+        })),
+      ),
+    );
+    const busy = responses.filter((r) => r.status === 503);
+    const served = responses.filter((r) => r.status === 200);
+    assert.equal(served.length, 3, '1 generating + 2 queued');
+    assert.equal(busy.length, 2);
+    for (const r of busy) {
+      assert.deepEqual(r.body, { error: OLLAMA_BUSY_ERROR });
+      assert.ok(r.ms < 700, 'refused at once, not after waiting');
+    }
+    // One at a time: the queued ones finish one latency after another.
+    const times = served.map((r) => r.ms).sort((a, b) => a - b);
+    assert.ok(times[2]! >= 3 * 800 - 100, `third finished after ${Math.round(times[2]!)} ms`);
+    assert.equal(OLLAMA_BUSY_ERROR, 'server busy, please try again.  maximum pending requests exceeded');
+    assert.deepEqual(sim.load(), { active: 0, queued: 0 });
+  },
+);
 
-test('a client that leaves frees its queue place and its slot', async () => {
+test('a client that leaves frees its queue place and its slot', { timeout: 30_000 }, async () => {
   const { url, sim } = await start({
     SIM_LATENCY_MS: '3000',
     OLLAMA_NUM_PARALLEL: '1',
@@ -193,7 +206,7 @@ test('a client that leaves frees its queue place and its slot', async () => {
   assert.deepEqual(sim.load(), { active: 0, queued: 0 });
 });
 
-test('fail modes: 503 busy, 500 runner crash, hang', async () => {
+test('fail modes: 503 busy, 500 runner crash, hang', { timeout: 30_000 }, async () => {
   const busy = await start({ SIM_FAIL_MODE: '503' });
   const r503 = await post(`${busy.url}/api/chat`, chat());
   assert.equal(r503.status, 503);

@@ -12,13 +12,51 @@ test('the JSON is the report as-is: it parses back to an equal object', () => {
 test('keys come out in the model order whatever order the report was built in', () => {
   const report = sampleReport();
   const shuffled = JSON.parse(
-    JSON.stringify(report, Object.keys(report).reverse().concat(['driver', 'id', 'status', 'reason', 'durationMs', 'evidence', 'kind', 'title', 'rows', 'columns', 'lines', 'buckets', 'facts', 'label', 'value', 'count', 'baseUrl', 'replicas', 'narratorMaxConcurrency', 'name'].reverse())),
+    JSON.stringify(
+      report,
+      Object.keys(report)
+        .reverse()
+        .concat(
+          [
+            'driver',
+            'id',
+            'status',
+            'reason',
+            'durationMs',
+            'evidence',
+            'kind',
+            'title',
+            'rows',
+            'columns',
+            'lines',
+            'buckets',
+            'facts',
+            'label',
+            'value',
+            'count',
+            'baseUrl',
+            'replicas',
+            'narratorMaxConcurrency',
+            'name',
+          ].reverse(),
+        ),
+    ),
   ) as GateReport;
   assert.equal(renderJson(shuffled), renderJson(report));
   const text = renderJson(report);
   assert.ok(text.endsWith('}\n'));
   const topKeys = Object.keys(JSON.parse(text) as object);
-  assert.deepEqual(topKeys, ['version', 'verdict', 'worst', 'language', 'stage', 'startedAt', 'durationMs', 'phases', 'checks']);
+  assert.deepEqual(topKeys, [
+    'version',
+    'verdict',
+    'worst',
+    'language',
+    'stage',
+    'startedAt',
+    'durationMs',
+    'phases',
+    'checks',
+  ]);
   const checkKeys = Object.keys((JSON.parse(text) as GateReport).checks[0]!);
   assert.deepEqual(checkKeys, ['id', 'status', 'reason', 'durationMs', 'evidence']);
 });

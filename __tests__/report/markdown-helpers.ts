@@ -19,4 +19,3 @@ export function outsideCode(markdown: string): string {
   assert.equal(fence, undefined, 'every code block is closed');
   return out.join('\n');
 }
-

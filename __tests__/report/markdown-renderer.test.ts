@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for control characters and escape sequences */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMENT_MAX_CHARS, renderMarkdown, SUMMARY_MAX_BYTES } from '../../src/report/markdown-renderer.js';
@@ -37,7 +38,10 @@ test('evidence is in collapsible sections: tables, facts, histogram bars and log
   const md = renderMarkdown(sampleReport());
   assert.equal((md.match(/<details><summary>/g) ?? []).length, 4);
   assert.equal((md.match(/<\/details>/g) ?? []).length, 4);
-  assert.match(md, /<summary>Evidência: Serviços<\/summary>\n\n\| service \| name \| state \| health \|\n\| --- \|/);
+  assert.match(
+    md,
+    /<summary>Evidência: Serviços<\/summary>\n\n\| service \| name \| state \| health \|\n\| --- \|/,
+  );
   assert.match(md, /\| api \| api-1 \| running \| healthy \|/);
   assert.match(md, /api-1 {2}█{30} {2}12/, 'the largest bucket gets the full bar');
   assert.match(md, /api-2 {2}█{20} {10} {2}8/, 'bars are proportional');
@@ -192,7 +196,10 @@ test('a pathological report stays under the comment and summary limits and keeps
   const comment = renderMarkdown(report, { maxChars: COMMENT_MAX_CHARS });
   const summary = renderMarkdown(report, { maxBytes: SUMMARY_MAX_BYTES });
   assert.ok(comment.length <= COMMENT_MAX_CHARS, `comment is ${comment.length} chars`);
-  assert.ok(Buffer.byteLength(summary) <= SUMMARY_MAX_BYTES, `summary is ${Buffer.byteLength(summary)} bytes`);
+  assert.ok(
+    Buffer.byteLength(summary) <= SUMMARY_MAX_BYTES,
+    `summary is ${Buffer.byteLength(summary)} bytes`,
+  );
   assert.ok(summary.length > comment.length, 'the summary keeps more evidence than the comment');
   for (const md of [comment, summary]) {
     assert.match(md, /^## ❌ Stage não pronto para chat multiusuário$/m);
@@ -220,4 +227,36 @@ test('hundreds of checks still render within the limit with the verdict and conc
 test('a small report is not trimmed at all', () => {
   const report = sampleReport();
   assert.equal(renderMarkdown(report, { maxChars: COMMENT_MAX_CHARS }), renderMarkdown(report));
+});
+
+test('a reason that looks like a heading, a list, a rule or a numbered item stays a plain paragraph', () => {
+  for (const [reason, escaped] of [
+    ['# not a heading', '\\# not a heading'],
+    ['- not an item', '\\- not an item'],
+    ['---', '\\---'],
+    ['+ plus', '\\+ plus'],
+    ['1. first', '1\\. first'],
+    ['> quote', '&gt; quote'],
+    ['    indented code', 'indented code'],
+  ]) {
+    const md = renderMarkdown(
+      sampleReport({ checks: [check({ id: 'stage-up', status: 'pass', reason: reason! })] }),
+    );
+    assert.match(
+      md,
+      new RegExp(`· \\d+(\\.\\d)? s\\n\\n${escaped!.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\n`),
+      reason,
+    );
+  }
+  // In a table cell the same text needs no line-start escape.
+  const cellReport = sampleReport({
+    checks: [
+      check({
+        id: 'stage-up',
+        status: 'pass',
+        evidence: [{ kind: 'table', title: 't', columns: ['a'], rows: [['127.0.0.1:80']] }],
+      }),
+    ],
+  });
+  assert.match(renderMarkdown(cellReport), /\| 127\.0\.0\.1:80 \|/);
 });

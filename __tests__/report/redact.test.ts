@@ -12,14 +12,23 @@ const ENV_SECRET = 'hunter2-database-password';
 
 function leakyReport() {
   return sampleReport({
-    stage: { driver: 'external', baseUrl: `https://x:${ENV_SECRET}@stage.example`, replicas: 3, narratorMaxConcurrency: 1 },
+    stage: {
+      driver: 'external',
+      baseUrl: `https://x:${ENV_SECRET}@stage.example`,
+      replicas: 3,
+      narratorMaxConcurrency: 1,
+    },
     checks: [
       check({
         id: 'stage-up',
         status: 'fail',
         reason: `boot failed: env GITHUB_TOKEN=${TOKEN}`,
         evidence: [
-          { kind: 'lines', title: 'api log', lines: [`Authorization: token ${TOKEN}`, `DB_PASSWORD=${ENV_SECRET}`, PAT] },
+          {
+            kind: 'lines',
+            title: 'api log',
+            lines: [`Authorization: token ${TOKEN}`, `DB_PASSWORD=${ENV_SECRET}`, PAT],
+          },
           { kind: 'facts', title: `settings ${TOKEN}`, facts: [{ label: 'token', value: TOKEN }] },
           { kind: 'table', title: 't', columns: [ENV_SECRET], rows: [[ENV_SECRET, 42]] },
           { kind: 'histogram', title: 'h', buckets: [{ label: ENV_SECRET, count: 1 }] },
@@ -51,6 +60,7 @@ test('only secret-looking variables are taken from the environment, and short va
     MY_API_KEY: 'k-123456',
     HOME: '/root',
     REPLICAS: '3',
+    'INPUT_PRIVATE-QUESTION': 'Como está minha carteira?',
   });
   assert.deepEqual(secrets.sort(), ['abcdefgh', 'k-123456', 'runtime-token-value']);
   const redact = createRedactor(['abc', 'abcdefgh']);

@@ -47,7 +47,14 @@ export function sampleReport(overrides: Partial<GateReport> = {}): GateReport {
               { label: 'api-2', count: 8 },
             ],
           },
-          { kind: 'facts', title: 'Resumo', facts: [{ label: 'pedidos', value: 20 }, { label: 'ok', value: true }] },
+          {
+            kind: 'facts',
+            title: 'Resumo',
+            facts: [
+              { label: 'pedidos', value: 20 },
+              { label: 'ok', value: true },
+            ],
+          },
         ],
       }),
       check({
@@ -57,7 +64,11 @@ export function sampleReport(overrides: Partial<GateReport> = {}): GateReport {
         evidence: [{ kind: 'lines', title: 'Log da api', lines: ['GET /healthz 200', 'POST /ask 200 miss'] }],
       }),
       check({ id: 'private-isolation', status: 'skipped', reason: 'não selecionada' }),
-      check({ id: 'narrator-saturation', status: 'pass', reason: '4 de 10 respostas sobrecarregadas, /healthz rápido' }),
+      check({
+        id: 'narrator-saturation',
+        status: 'pass',
+        reason: '4 de 10 respostas sobrecarregadas, /healthz rápido',
+      }),
     ],
     ...overrides,
   };
@@ -75,9 +86,9 @@ export function bootFailed(language: GateReport['language'] = 'pt-BR'): GateRepo
     worst: 'fail',
     checks: [
       check({ id: 'stage-up', status: 'fail', reason: 'compose up: service api exited (1) after 12 s' }),
-      ...(['load-balancing', 'plan-cache-single-flight', 'private-isolation', 'narrator-saturation'] as const).map(
-        (id) => check({ id, status: 'skipped', reason: 'stage-up failed' }),
-      ),
+      ...(
+        ['load-balancing', 'plan-cache-single-flight', 'private-isolation', 'narrator-saturation'] as const
+      ).map((id) => check({ id, status: 'skipped', reason: 'stage-up failed' })),
     ],
   });
 }

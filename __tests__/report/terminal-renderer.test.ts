@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for control characters and escape sequences */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderTerminal } from '../../src/report/terminal-renderer.js';
@@ -8,12 +9,18 @@ test('plain text lists each check under its status with reason and evidence, and
   assert.doesNotMatch(text, /\u001b\[/, 'no colour unless asked');
   assert.match(text, /✅ O que passou\n✅ Stage no ar \(stage-up\) — PASSOU/);
   assert.match(text, /⚠️ O que degradou\n⚠️ {2}Balanceamento de carga \(load-balancing\) — DEGRADOU/);
-  assert.match(text, /❌ O que falhou\n❌ Cache de planos e single-flight \(plan-cache-single-flight\) — FALHOU/);
+  assert.match(
+    text,
+    /❌ O que falhou\n❌ Cache de planos e single-flight \(plan-cache-single-flight\) — FALHOU/,
+  );
   assert.match(text, /⏭️ O que não foi executado\n⏭️ {2}Isolamento de dados privados/);
   assert.match(text, / {3}20 execuções pesadas em vez de 1/);
   assert.match(text, /│ api-1 {2}█{30} {2}12/);
   assert.match(text, /│ api {6}api-1 {4}running {2}healthy/);
-  assert.match(text, /Conclusão\n❌ Stage não pronto para chat multiusuário: 1 verificação falhou \(plan-cache-single-flight\)\./);
+  assert.match(
+    text,
+    /Conclusão\n❌ Stage não pronto para chat multiusuário: 1 verificação falhou \(plan-cache-single-flight\)\./,
+  );
 });
 
 test('English, ready, and a boot failure worded apart', () => {
@@ -29,7 +36,9 @@ test('colour only when asked, and a stage cannot send its own escape sequences',
         id: 'stage-up',
         status: 'fail',
         reason: 'x\u001b[2J\u001b]0;pwned\u0007 cleared\rline',
-        evidence: [{ kind: 'lines', title: 'log\u001b[31m', lines: ['\u001b[1mbold\u001b[0m', 'bell\u0007'] }],
+        evidence: [
+          { kind: 'lines', title: 'log\u001b[31m', lines: ['\u001b[1mbold\u001b[0m', 'bell\u0007'] },
+        ],
       }),
     ],
   });

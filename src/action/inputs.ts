@@ -3,7 +3,13 @@
  * them with the gate's schema into one typed object. Errors name the input and the expected form; the
  * GitHub token is kept out of every message.
  */
-import { GATE_OPTIONS, parseGateSettings, SettingsError, type GateSettings, type GateSettingsInput } from '../gate/settings.js';
+import {
+  GATE_OPTIONS,
+  parseGateSettings,
+  SettingsError,
+  type GateSettings,
+  type GateSettingsInput,
+} from '../gate/settings.js';
 import { ACTION_DEFAULT_OVERRIDES, ACTION_INPUTS } from './constants.js';
 
 export interface ActionInputs {

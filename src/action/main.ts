@@ -13,7 +13,7 @@ import { runAction } from './run-action.js';
 
 const cancel = new AbortController();
 // The runner cancels a step with SIGINT, then SIGTERM: stop the checks and tear down in the time left.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancel.abort());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancel.abort());
 
 async function main(): Promise<void> {
   try {

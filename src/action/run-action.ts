@@ -7,7 +7,13 @@
 import { resolve } from 'node:path';
 import { driverChoiceFor } from '../gate/driver-choice.js';
 import { preflight } from '../gate/preflight.js';
-import { decideExit, runGate, teardownReserveMs, writeJsonReport, type ExitDecision } from '../gate/run-gate.js';
+import {
+  decideExit,
+  runGate,
+  teardownReserveMs,
+  writeJsonReport,
+  type ExitDecision,
+} from '../gate/run-gate.js';
 import type { EventContext } from '../github/event-context.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Logger, OutputSink, StateStore, SummarySink } from '../github/ports.js';

@@ -29,8 +29,12 @@ export async function runPost(deps: PostDeps): Promise<PostOutcome> {
   }
   const log = (text: string) => logger.info(text.replace(/\n+$/, ''));
   const choice: DriverChoice =
-    stage.choice.kind === 'compose' ? { ...stage.choice, compose: { ...stage.choice.compose, log } } : stage.choice;
-  logger.info(`post: tearing down the ${choice.kind} stage${stage.logDir ? `, logs to ${stage.logDir}` : ''}`);
+    stage.choice.kind === 'compose'
+      ? { ...stage.choice, compose: { ...stage.choice.compose, log } }
+      : stage.choice;
+  logger.info(
+    `post: tearing down the ${choice.kind} stage${stage.logDir ? `, logs to ${stage.logDir}` : ''}`,
+  );
   const driver = deps.createDriver(choice);
   // The driver bounds itself; this bound holds even if it does not.
   let timer: NodeJS.Timeout | undefined;
@@ -47,7 +51,8 @@ export async function runPost(deps: PostDeps): Promise<PostOutcome> {
     limit,
   ]);
   clearTimeout(timer);
-  if (outcome === 'timed-out') logger.warn(`post: teardown did not finish within ${stage.teardownTimeoutMs} ms`);
+  if (outcome === 'timed-out')
+    logger.warn(`post: teardown did not finish within ${stage.teardownTimeoutMs} ms`);
   else logger.info('post: stage torn down');
   return outcome;
 }

@@ -5,9 +5,8 @@
  */
 import { LLM_LIMITED_STATUS, type AskRequest, type AskResponse, type ErrorCode } from '../contract/index.js';
 import type { LogFields } from './logger.js';
-import { derivePlanCacheKey } from './plan-cache.js';
 import type { PlanExecutor } from './plan-executor.js';
-import { planQuestion } from './planner.js';
+import { QuestionPlans } from './question-plans.js';
 import type { SingleFlight } from './single-flight.js';
 import { withSpan } from './tracing.js';
 
@@ -36,15 +35,22 @@ const ERROR_STATUS: Partial<Record<ErrorCode, { status: number; retryAfterS?: nu
   internal_error: { status: 500 },
 };
 
+/** Distinct question texts whose plan is remembered: at most about 2 MiB, with questions of 1,000 characters. */
+const REMEMBERED_QUESTIONS = 1024;
+
 export class AskService {
-  constructor(private readonly deps: AskServiceDeps) {}
+  private readonly plans: QuestionPlans;
+
+  constructor(private readonly deps: AskServiceDeps) {
+    this.plans = new QuestionPlans({
+      maxEntries: REMEMBERED_QUESTIONS,
+      keyOptions: { sharePrivateKeys: deps.sharePrivateCacheKeys },
+    });
+  }
 
   async answer(request: AskRequest, requestId: string): Promise<AskReply> {
     const started = performance.now();
-    const plan = planQuestion(request.question);
-    const key = derivePlanCacheKey(plan, request.client_id, {
-      sharePrivateKeys: this.deps.sharePrivateCacheKeys,
-    });
+    const { plan, key } = this.plans.resolve(request.question, request.client_id);
     const clientId = plan.scope === 'private' ? request.client_id : undefined;
     const outcome = await withSpan(
       'single-flight',

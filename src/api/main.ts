@@ -99,6 +99,14 @@ async function main(): Promise<void> {
     isRedisUp: redis.isUp,
   });
 
+  const slowestExecutionMs = config.narratorQueueTimeoutMs + config.narratorTimeoutMs;
+  if (config.singleFlightEnabled && config.singleFlightWaitTimeoutMs <= slowestExecutionMs)
+    logger.warn('followers may give up before a slow leader finishes', {
+      single_flight_wait_timeout_ms: config.singleFlightWaitTimeoutMs,
+      narrator_queue_plus_call_timeout_ms: slowestExecutionMs,
+      hint: 'set SINGLE_FLIGHT_WAIT_TIMEOUT_MS above NARRATOR_QUEUE_TIMEOUT_MS + NARRATOR_TIMEOUT_MS',
+    });
+
   const redisUp = await redis.waitUntilUp(REDIS_START_WAIT_MS);
   if (!redisUp)
     logger.warn('redis not reachable at start; answering uncached until it is', { redis: config.redisUrl });

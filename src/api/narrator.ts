@@ -128,7 +128,9 @@ export class OllamaNarrator implements Narrator {
 
 function userPrompt(request: NarrationRequest): string {
   const data = request.facts.length > 0 ? request.facts.map((fact) => `- ${fact}`).join('\n') : '(nenhum)';
-  return `Pergunta: ${request.question}\n\nDados:\n${data}`;
+  // One line: line breaks in a question could otherwise forge a "Dados:" block of made-up facts.
+  const question = request.question.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
+  return `Pergunta: ${question}\n\nDados:\n${data}`;
 }
 
 function chatContent(body: string): string | undefined {

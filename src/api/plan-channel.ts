@@ -15,6 +15,8 @@ export type PlanMessage =
 export interface PlanSubscription {
   /** The next message, or undefined when none arrived within `timeoutMs`. */
   next(timeoutMs: number): Promise<PlanMessage | undefined>;
+  /** A message that already arrived, without waiting. */
+  take(): PlanMessage | undefined;
   close(): void;
 }
 
@@ -76,6 +78,7 @@ export class PlanChannels {
     }
     return {
       close,
+      take: () => queue.shift(),
       next: (timeoutMs) => {
         if (queue.length > 0) return Promise.resolve(queue.shift());
         return new Promise((resolve) => {

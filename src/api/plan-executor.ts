@@ -92,8 +92,12 @@ export class PlanExecutor {
       };
     }
 
+    // The result is cached under the plan and shared with every client whose question maps to it, so
+    // one client's wording (e.g. "...and say it costs R$ 999") must not reach the LLM for a data plan:
+    // those are narrated from the plan itself. Only explain plans, keyed by their topic, need the text.
+    const narrated = requiresLlm(plan) ? question : questionOfPlan(plan);
     const narration = await withSpan('narrator', { 'llm.model': model }, () =>
-      this.deps.narrator.narrate({ question, facts: rendered.facts }),
+      this.deps.narrator.narrate({ question: narrated, facts: rendered.facts }),
     );
     if (narration.outcome === 'ok') {
       return {
@@ -152,6 +156,27 @@ export class PlanExecutor {
       else missing.push(ticker);
     }
     return { kind: 'funds', snapshots, missing, known };
+  }
+}
+
+/** A data plan in words, for the narrator: the same for every question that maps to the plan. */
+function questionOfPlan(plan: Plan): string {
+  const funds = plan.entities.length > 0 ? plan.entities.join(', ') : 'os fundos';
+  switch (plan.intent) {
+    case 'current_price':
+      return `Qual o preço atual de ${funds}?`;
+    case 'last_dividend':
+      return `Qual foi o último dividendo de ${funds}?`;
+    case 'dividend_yield':
+      return `Qual o dividend yield de 12 meses de ${funds}?`;
+    case 'history':
+      return `Como evoluiu ${funds} nos últimos ${plan.months ?? 6} meses?`;
+    case 'comparison':
+      return `Compare ${funds}.`;
+    case 'portfolio':
+      return plan.entities.length > 0 ? `Quantas cotas de ${funds} eu tenho?` : 'Como está a minha carteira?';
+    case 'explain':
+      return `Explique: ${plan.topic ?? funds}`;
   }
 }
 

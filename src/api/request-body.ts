@@ -13,7 +13,7 @@ export type BodyResult =
       status: 400 | 413 | 415;
       error: ErrorCode;
       message: string;
-      /** The rest of the body was not read: the connection must not be reused. */
+      /** The rest of the body was not read: the caller must discard it (or close the connection). */
       unread: boolean;
     };
 

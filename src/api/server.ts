@@ -40,6 +40,8 @@ export interface ApiServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long the rest of a refused request's body may keep arriving (and be thrown away) before the connection is cut. */
+const UNREAD_BODY_LINGER_MS = 2000;
 
 interface RequestContext {
   requestId: string;
@@ -140,9 +142,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     }
     const body = await readJsonBody(req, ASK_LIMITS.bodyMaxBytes);
     if (!body.ok) {
-      if (body.unread) res.setHeader('connection', 'close');
       sendError(res, ctx, body.status, body.error, body.message);
-      if (body.unread) res.once('finish', () => req.socket.destroySoon());
+      if (body.unread) discardRestOfBody(req);
       return;
     }
     const parsed = AskRequestSchema.safeParse(body.value);
@@ -225,6 +226,22 @@ function sendJson(
     'cache-control': 'no-store',
   });
   res.end(text);
+}
+
+/**
+ * After refusing a request before reading its whole body (too large, wrong type): throw the rest away
+ * and keep the connection, rather than closing it at once. A close with bytes still arriving makes the
+ * kernel answer them with a reset, which can destroy the refusal before a proxy in front (HAProxy) has
+ * read it — its client then sees a dropped connection instead of the 413. A body still coming after
+ * UNREAD_BODY_LINGER_MS is cut off.
+ */
+function discardRestOfBody(req: IncomingMessage): void {
+  if (req.complete) return;
+  const cutOff = setTimeout(() => req.socket.destroy(), UNREAD_BODY_LINGER_MS);
+  const done = () => clearTimeout(cutOff);
+  req.once('end', done);
+  req.socket.once('close', done);
+  req.resume();
 }
 
 function incomingRequestId(req: IncomingMessage): string | undefined {

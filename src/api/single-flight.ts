@@ -95,7 +95,8 @@ export class SingleFlight {
       const outcome: FlightOutcome = {
         ...first,
         role: first.role === 'cache' ? 'cache' : 'follower',
-        planCacheHit: true,
+        // Reused the first request's result — unless that one ran out of time waiting itself.
+        planCacheHit: first.result.error !== 'single_flight_timeout',
         waitMs: Math.round(performance.now() - started),
         takeover: false,
       };
@@ -172,9 +173,20 @@ export class SingleFlight {
           const cached = await redisStep('cache re-check', () => cache.get(key));
           if (cached) return this.hit(cached, 'follower', started);
         }
-        // The holder may have finished with a result that is not cached (degraded), or died.
+        // A result that is not cached (degraded, or an error) arrives only as a message: use it if it came.
+        const delivered = subscription.take();
+        if (delivered) return this.fromMessage(delivered, started);
+        // The holder may have finished (its result not cached), or died.
         pttl = await redisStep('lock', () => this.tryLock(key, token));
-        if (pttl < 0) return this.lead(key, token, execute, waitedForExpiry, started);
+        if (pttl < 0) {
+          // Its completion notice may have arrived while we took over the released lock.
+          const late = subscription.take();
+          if (late) {
+            await this.release(key, token);
+            return this.fromMessage(late, started);
+          }
+          return this.lead(key, token, execute, waitedForExpiry, started);
+        }
 
         const remaining = started + options.waitTimeoutMs - performance.now();
         if (remaining <= 0) return this.waitTimedOut(started);
@@ -230,8 +242,13 @@ export class SingleFlight {
       return { result, role: 'leader', planCacheHit: false, cacheAvailable, waitMs: 0, takeover };
     } finally {
       clearInterval(extender);
-      await this.deps.redis.eval(RELEASE_IF_OWNER, 1, lockKey, token).catch(() => {});
+      await this.release(key, token);
     }
+  }
+
+  /** Compare-and-delete: only the owner's token removes the lock. Never throws. */
+  private async release(key: string, token: string): Promise<void> {
+    await this.deps.redis.eval(RELEASE_IF_OWNER, 1, LOCK_PREFIX + key, token).catch(() => {});
   }
 
   /** -1 when the lock is ours; otherwise the holder's remaining TTL in ms. */

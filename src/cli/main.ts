@@ -3,10 +3,22 @@ import { driverChoiceFor } from '../gate/driver-choice.js';
 import { createDriver } from '../stage/create-driver.js';
 import { runCli } from './run-cli.js';
 
+// First Ctrl-C: stop the checks and tear the stage down (a compose stage must not be left up).
+// A second one exits at once; the process hooks then kill any local process still running.
+const cancel = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (cancel.signal.aborted) process.exit(130);
+    process.stderr.write(`\nstagegate: ${signal}: stopping and tearing the stage down… (again to force)\n`);
+    cancel.abort();
+  });
+}
+
 void runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  signal: cancel.signal,
   createDriver: (settings, log) => createDriver(driverChoiceFor(settings, { log })),
 }).then((code) => {
   process.exitCode = code;

@@ -6,6 +6,7 @@
 import { decideExit, runGate } from '../gate/run-gate.js';
 import type { GateLogger } from '../gate/logger.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../gate/settings.js';
+import { neutralizeWorkflowCommands } from '../report/escape.js';
 import { renderTerminal } from '../report/terminal-renderer.js';
 import type { StageDriver } from '../stage/driver.js';
 import { renderHelp } from './help.js';
@@ -27,7 +28,10 @@ export function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
   const now = io.now ?? (() => performance.now());
   const started = now();
   const line = (mark: string, message: string) =>
-    io.stderr.write(`[${((now() - started) / 1000).toFixed(1).padStart(5)}s] ${mark}${message}\n`);
+    // Messages may quote the stage; in a workflow, none of it may run as a workflow command.
+    io.stderr.write(
+      `[${((now() - started) / 1000).toFixed(1).padStart(5)}s] ${mark}${neutralizeWorkflowCommands(message)}\n`,
+    );
   return {
     info: (message) => line('', message),
     warn: (message) => line('warning: ', message),
@@ -64,7 +68,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       ...(io.signal ? { signal: io.signal } : {}),
     });
     const useColor = color ?? (Boolean(io.stdout.isTTY) && !io.env.NO_COLOR);
-    io.stdout.write(`\n${renderTerminal(report, { color: useColor })}\n`);
+    io.stdout.write(`\n${neutralizeWorkflowCommands(renderTerminal(report, { color: useColor }))}\n`);
     const exit = decideExit(report, settings.failOn);
     logger.info(`exit ${exit.exitCode}: ${exit.message}`);
     return exit.exitCode;

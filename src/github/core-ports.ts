@@ -1,11 +1,15 @@
 /** The ports of ports.ts implemented with @actions/core, for the action's entries. */
 import * as core from '@actions/core';
+import { neutralizeWorkflowCommands } from '../report/escape.js';
 import type { Logger, OutputSink, StateStore, SummarySink } from './ports.js';
 
-/** Progress to the runner's log; warnings become annotations on the run. */
+/**
+ * Progress to the runner's log; warnings become annotations on the run. Messages may quote the stage,
+ * so info lines are kept from running workflow commands (debug and warning are escaped by core).
+ */
 export const coreLogger: Logger = {
   debug: (message) => core.debug(message),
-  info: (message) => core.info(message),
+  info: (message) => core.info(neutralizeWorkflowCommands(message)),
   warn: (message) => core.warning(message),
 };
 

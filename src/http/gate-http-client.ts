@@ -50,7 +50,11 @@ export function flattenHeaders(raw: Record<string, string | string[] | undefined
 /** Why a request produced no response, in words a report reader understands. */
 export function describeRequestError(error: unknown, timeoutMs: number, runSignal?: AbortSignal): string {
   const err = error as { name?: string; code?: string; message?: string };
-  if (runSignal?.aborted) return 'aborted: the global deadline was reached';
+  if (runSignal?.aborted) {
+    // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
+    const why = (runSignal.reason as Error | undefined)?.message;
+    return `aborted: ${why ?? 'the run was stopped'}`;
+  }
   if (
     err?.name === 'TimeoutError' ||
     err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||

@@ -5,8 +5,11 @@
  */
 
 /** C0/C1 controls (tab and newline handled apart) and the bidi overrides that can reorder what is shown. */
-const UNSAFE_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const UNSAFE_CHARS =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 /** ANSI/VT escape sequences (CSI, OSC, and single-character escapes). */
+// eslint-disable-next-line no-control-regex -- finding escape sequences is the point
 const ANSI_SEQUENCE = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[@-Z\\-_])/g;
 const ZERO_WIDTH_SPACE = '\u200B';
 
@@ -49,18 +52,24 @@ export function escapeHtmlInline(text: string, maxChars = Infinity): string {
 }
 
 /**
- * Text in a markdown paragraph, list item or table cell: one line, HTML characters as entities, and
- * the markdown characters that act inline backslash-escaped, so no emphasis, link or image
- * (`](javascript:...)` needs the `[`), code span, table pipe or strikethrough can start from it. A
- * character that only acts at the start of a line (heading, list, rule, quote) is escaped there.
+ * Text inside a markdown line (a table cell, after a heading's or item's prefix): one line, HTML
+ * characters as entities, and the markdown characters that act inline backslash-escaped, so no
+ * emphasis, link or image (`](javascript:...)` needs the `[`), code span, table pipe or strikethrough
+ * can start from it.
  */
 export function escapeMarkdownInline(text: string, maxChars = Infinity): string {
   const single = truncateText(toSingleLine(text).trim(), maxChars);
-  const escaped = single
-    .replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)
+  return breakMentions(escapeHtmlChars(single.replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)));
+}
+
+/**
+ * Text that starts a markdown line of its own (a paragraph): as escapeMarkdownInline, plus the
+ * characters that act only at the start of a line (heading, list item, rule, numbered item).
+ */
+export function escapeMarkdownParagraph(text: string, maxChars = Infinity): string {
+  return escapeMarkdownInline(text, maxChars)
     .replace(/^([#+=-])/, '\\$1')
     .replace(/^(\d+)([.)])/, '$1\\$2');
-  return breakMentions(escapeHtmlChars(escaped));
 }
 
 /**
@@ -93,4 +102,19 @@ export function fencedCodeBlock(lines: readonly string[], maxLineChars = Infinit
 /** Text for a terminal: escape sequences and controls removed, so a stage cannot move the cursor or recolour. */
 export function sanitizeForTerminal(text: string, maxChars = Infinity): string {
   return truncateText(toSingleLine(text), maxChars);
+}
+
+/**
+ * Text for a GitHub Actions log that cannot run a workflow command. The runner executes a line that
+ * starts (after spaces) with `::` and any `##[` anywhere in a line, on stdout and stderr alike, and
+ * stage-supplied text (check reasons quoting what a stage answered, its logs) reaches the log. A
+ * zero-width space breaks both markers; everything else is left as it is.
+ */
+export function neutralizeWorkflowCommands(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) =>
+      line.replace(/^(\s*):(?=:)/, `$1:${ZERO_WIDTH_SPACE}`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`),
+    )
+    .join('\n');
 }

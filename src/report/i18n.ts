@@ -65,8 +65,10 @@ const PT_BR: Messages = {
   factColumns: ['Item', 'Valor'],
   stageLine: (driver, replicas, narrator, duration) =>
     `driver \`${driver}\` · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · limite do narrador ${narrator} · ${duration}`,
-  trimmedRows: (shown, total) => `… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`,
-  trimmedLines: (shown, total) => `… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`,
+  trimmedRows: (shown, total) =>
+    `… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`,
+  trimmedLines: (shown, total) =>
+    `… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`,
   evidenceOmitted: 'Evidência omitida para caber no limite de tamanho do GitHub; veja o relatório JSON.',
   reportTrimmed: 'Relatório encurtado para caber no limite de tamanho do GitHub; veja o relatório JSON.',
   noRows: '(vazio)',
@@ -101,7 +103,8 @@ const EN: Messages = {
       `Stage ready for multi-user chat, with ${warned} degraded ${warned === 1 ? 'check' : 'checks'}.`,
     notReady: (failed, ids) =>
       `Stage not ready for multi-user chat: ${failed} ${failed === 1 ? 'check' : 'checks'} failed (${ids}).`,
-    bootFailed: 'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.',
+    bootFailed:
+      'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.',
   },
   evidence: 'Evidence',
   factColumns: ['Item', 'Value'],

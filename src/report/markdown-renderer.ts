@@ -4,7 +4,14 @@
  * rendering again with less evidence each time; the verdict, the conclusion and every check's status
  * and reason always stay.
  */
-import { escapeHtmlInline, escapeMarkdownInline, fencedCodeBlock, toSingleLine, truncateText } from './escape.js';
+import {
+  escapeHtmlInline,
+  escapeMarkdownInline,
+  escapeMarkdownParagraph,
+  fencedCodeBlock,
+  toSingleLine,
+  truncateText,
+} from './escape.js';
 import { conclusionText, verdictEmoji } from './conclusion.js';
 import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
@@ -121,7 +128,9 @@ function renderEvidenceBody(evidence: Evidence, detail: Detail, m: Messages): st
     }
     case 'table': {
       const width = Math.max(evidence.columns.length, ...evidence.rows.map((r) => r.length), 1);
-      const columns = Array.from({ length: width }, (_, i) => cell(evidence.columns[i] ?? '', detail.maxCellChars));
+      const columns = Array.from({ length: width }, (_, i) =>
+        cell(evidence.columns[i] ?? '', detail.maxCellChars),
+      );
       const shown = evidence.rows.slice(0, detail.maxRows);
       const rows = shown.map((row) =>
         Array.from({ length: width }, (_, i) => cell(row[i] ?? '', detail.maxCellChars)),
@@ -204,7 +213,8 @@ function renderCheck(check: CheckResult, detail: Detail, m: Messages, budget: Bu
   const name = escapeMarkdownInline(checkName(m, check.id), 100);
   const emoji = STATUS_EMOJI[check.status] ?? '❔';
   const heading = `#### ${emoji} ${name} · ${codeSpan(check.id, 60)} · ${formatDuration(check.durationMs)}`;
-  const reason = escapeMarkdownInline(check.reason, detail.maxReasonChars) || `_${m.statusWord[check.status]}_`;
+  const reason =
+    escapeMarkdownParagraph(check.reason, detail.maxReasonChars) || `_${m.statusWord[check.status]}_`;
   budget.take(heading);
   budget.take(reason);
   return [heading, reason, ...renderEvidence(check, detail, m, budget)].join('\n\n');

@@ -14,10 +14,17 @@ const MIN_SECRET_LENGTH = 6;
 /** Environment variables whose values are treated as secrets when collected from an environment. */
 const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH/i;
 
-/** Values of the secret-looking variables of `env` (e.g. `GITHUB_TOKEN`, `ACTIONS_RUNTIME_TOKEN`). */
+/**
+ * Values of the secret-looking variables of `env` (e.g. `GITHUB_TOKEN`, `ACTIONS_RUNTIME_TOKEN`).
+ * The action's inputs (`INPUT_*`) are left out: `private-question` is not a secret, and the one input
+ * that is (`github-token`) is passed in by name.
+ */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => SECRET_ENV_NAME.test(name) && typeof value === 'string')
+    .filter(
+      ([name, value]) =>
+        !name.startsWith('INPUT_') && SECRET_ENV_NAME.test(name) && typeof value === 'string',
+    )
     .map(([, value]) => value as string);
 }
 

@@ -46,7 +46,10 @@ function evidenceLines(evidence: Evidence, max: number): { lines: string[]; tota
     case 'table': {
       const header = evidence.columns.map(clean);
       const rows = evidence.rows.slice(0, max).map((r) => r.map(clean));
-      return { lines: alignColumns(header.length > 0 ? [header, ...rows] : rows), total: evidence.rows.length };
+      return {
+        lines: alignColumns(header.length > 0 ? [header, ...rows] : rows),
+        total: evidence.rows.length,
+      };
     }
     case 'histogram': {
       const shown = evidence.buckets.slice(0, max);
@@ -71,7 +74,11 @@ function evidenceLines(evidence: Evidence, max: number): { lines: string[]; tota
 
 function renderCheck(check: CheckResult, m: Messages, options: Required<TerminalOptions>): string[] {
   const name = `${checkName(m, check.id)} (${sanitizeForTerminal(check.id, 60)})`;
-  const status = paint(m.statusWord[check.status].toUpperCase(), STATUS_COLOUR[check.status] ?? 0, options.color);
+  const status = paint(
+    m.statusWord[check.status].toUpperCase(),
+    STATUS_COLOUR[check.status] ?? 0,
+    options.color,
+  );
   const out = [
     `${STATUS_MARK[check.status] ?? '?'} ${name} — ${status} · ${formatDuration(check.durationMs)}`,
     `   ${sanitizeForTerminal(check.reason, 2000)}`,
@@ -97,12 +104,14 @@ export function renderTerminal(report: GateReport, options: TerminalOptions = {}
   const m = messagesFor(report.language);
   const out: string[] = [];
   out.push(
-    `${m.title} — ${m.stageLine(
-      report.stage.driver,
-      report.stage.replicas,
-      report.stage.narratorMaxConcurrency,
-      formatDuration(report.durationMs),
-    ).replace(/`/g, '')} · ${sanitizeForTerminal(report.stage.baseUrl, 200)}`,
+    `${m.title} — ${m
+      .stageLine(
+        report.stage.driver,
+        report.stage.replicas,
+        report.stage.narratorMaxConcurrency,
+        formatDuration(report.durationMs),
+      )
+      .replace(/`/g, '')} · ${sanitizeForTerminal(report.stage.baseUrl, 200)}`,
   );
   out.push('');
   const order: CheckStatus[] = ['pass', 'warn', 'fail', 'skipped'];

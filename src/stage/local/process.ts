@@ -4,7 +4,7 @@
  * Used by the local stage driver and by tests that need a real Redis or real API replicas.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -35,13 +35,14 @@ export interface ManagedProcessOptions {
 
 /**
  * A child process in its own process group (so stop() also ends anything it spawned), whose output
- * goes to a log file rather than to memory.
+ * goes to a log file rather than to memory. The child writes to the file itself (its stdout and stderr
+ * are the file's descriptor): relaying every log line through this process cost the gate and the
+ * benchmarks as much CPU as their HTTP client did.
  */
 export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
   private readonly child: ChildProcess;
-  private readonly log: WriteStream;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<void>;
 
@@ -49,19 +50,22 @@ export class ManagedProcess {
     this.name = options.name;
     this.logFile = options.logFile;
     mkdirSync(dirname(options.logFile), { recursive: true });
-    this.log = createWriteStream(options.logFile, { flags: 'a' });
-    this.child = spawn(options.command, options.args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    this.child.stdout?.pipe(this.log, { end: false });
-    this.child.stderr?.pipe(this.log, { end: false });
+    const logFd = openSync(options.logFile, 'a');
+    try {
+      this.child = spawn(options.command, options.args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['ignore', logFd, logFd],
+        detached: true,
+      });
+    } finally {
+      // The child holds its own copy of the descriptor.
+      closeSync(logFd);
+    }
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
         this.exitInfo = { code: -1, signal: null };
-        this.log.write(`[stagegate] could not start ${options.command}: ${error.message}\n`);
+        appendFileSync(options.logFile, `[stagegate] could not start ${options.command}: ${error.message}\n`);
         resolve();
       });
       this.child.once('exit', (code, signal) => {
@@ -69,7 +73,6 @@ export class ManagedProcess {
         resolve();
       });
     });
-    void this.exited.then(() => this.log.end());
     liveProcesses.add(this);
   }
 
@@ -157,11 +160,16 @@ export function installExitHooks(): void {
   exitHooksInstalled = true;
   process.once('exit', killAllNow);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    const onSignal = () => {
+      // An entry that handles this signal itself (graceful teardown: the CLI, the action) is in charge;
+      // the 'exit' hook still kills whatever it leaves behind.
+      if (process.listenerCount(signal) > 1) return;
+      process.removeListener(signal, onSignal);
       killAllNow();
       // Re-raise with the default handler so the exit status says what happened.
       process.kill(process.pid, signal);
-    });
+    };
+    process.on(signal, onSignal);
   }
 }
 installExitHooks();
