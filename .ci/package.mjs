@@ -1,7 +1,7 @@
 // Builds every ncc bundle into the folder given as the first argument (dist/ normally; a temp folder
 // when the staleness test rebuilds to compare). One bundle per entry point.
 import { execFileSync } from 'node:child_process';
-import { rmSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const out = process.argv[2] ?? 'dist';
@@ -26,3 +26,11 @@ for (const [entry, sub] of bundles) {
   execFileSync('cp', ['-R', `${scratch}/.`, join(out, sub)]);
 }
 rmSync(join(out, '.build'), { recursive: true, force: true });
+
+// The CLI bundle is the package's `bin`: it needs a shebang to run as `npx stagegate`.
+const cli = join(out, 'cli', 'index.js');
+if (existsSync(cli)) {
+  const code = readFileSync(cli, 'utf8');
+  if (!code.startsWith('#!')) writeFileSync(cli, `#!/usr/bin/env node\n${code}`);
+  chmodSync(cli, 0o755);
+}
