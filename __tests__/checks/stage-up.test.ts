@@ -58,6 +58,39 @@ test("a failed boot fails with the driver's reason", () => {
   assert.match(outcome.reason, /could not be booted: api-2 exited \(code 1\)/);
 });
 
+test('a partly booted stage fails like any check: what is down now, then the boot reason; never "could not be booted"', () => {
+  const rows = healthyRows.map((entry) =>
+    entry.name === 'api-2' ? row('api', 'api-2', 'running', 'unhealthy') : entry,
+  );
+  const boot = {
+    ok: false,
+    partial: true,
+    reason: 'docker compose up failed (exit 1): container api-2 is unhealthy',
+    services: rows,
+    durationMs: 5,
+  };
+  const outcome = decideStageUp(input({ boot, services: rows }));
+  assert.equal(outcome.status, 'fail');
+  assert.equal(
+    outcome.reason,
+    'api: 2/3 replicas running and healthy (api-2 running/unhealthy); boot incomplete: docker compose up failed (exit 1): container api-2 is unhealthy',
+  );
+  const table = outcome.evidence.find((evidence) => evidence.kind === 'table');
+  assert.equal(table?.kind === 'table' && table.rows.length, rows.length, 'the services table is shown');
+  const facts = outcome.evidence.find((evidence) => evidence.kind === 'facts');
+  assert.ok(
+    facts?.kind === 'facts' && facts.facts.some((fact) => fact.value === 'incomplete; the gateway answers'),
+  );
+
+  // Every service healthy by now (a replica that was only slow): still ❌, the boot did not succeed.
+  const late = decideStageUp(input({ boot, services: healthyRows }));
+  assert.equal(late.status, 'fail');
+  assert.match(late.reason, /^boot incomplete: docker compose up failed/);
+  const portuguese = decideStageUp(input({ boot, services: rows, language: 'pt-BR' }));
+  assert.match(portuguese.reason, /; boot incompleto: docker compose up failed/);
+  assert.doesNotMatch(portuguese.reason, /não pôde ser iniciado/);
+});
+
 test('a missing replica, an unhealthy service or a missing required service fails, naming it', () => {
   const rows = healthyRows.filter((entry) => entry.name !== 'api-3' && entry.service !== 'tempo');
   rows[rows.findIndex((entry) => entry.service === 'redis')] = row('redis', 'redis', 'running', 'unhealthy');

@@ -470,6 +470,93 @@ test('a boot that outlives the boot timeout is reported as such', async () => {
   );
 });
 
+/** The reference stage with one api replica that never gets healthy, and the gateway serving the rest. */
+function stageWithUnhealthyReplica(gateway: { state?: string; health?: string } = {}): string {
+  return [
+    psLine('api', 1),
+    psLine('api', 2, 'running', 'unhealthy'),
+    psLine('api', 3),
+    psLine('gateway', 1, gateway.state ?? 'running', gateway.health ?? 'healthy'),
+    ...REQUIRED.map((service) => psLine(service, 1)),
+  ].join('\n');
+}
+
+test('an api replica that never gets healthy: a failed boot, partly up, containers left for the teardown', async () => {
+  const runner = new FakeRunner((sub) => {
+    if (sub === 'version') return { stdout: '2.29.1' };
+    if (sub === 'up') return { exitCode: 1, stderr: 'container stagegate-api-2 is unhealthy\n' };
+    if (sub === 'ps') return { stdout: stageWithUnhealthyReplica() };
+    if (sub === 'logs') return { stdout: 'stagegate-api-2  | 2026-08-01T10:00:00Z GET /healthz 503\n' };
+    return {};
+  });
+  const { driver: stage, said } = driver(runner);
+  const result = await stage.boot(spec);
+  assert.equal(result.ok, false);
+  assert.equal(result.partial, true);
+  assert.match(
+    result.reason!,
+    /^docker compose up failed \(exit 1\): container stagegate-api-2 is unhealthy; api: 2 of 3 replicas running and healthy \(stagegate-api-2 running\/unhealthy\)$/,
+  );
+  assert.deepEqual(
+    result.services.filter((s) => s.service === 'api').map((s) => `${s.name} ${s.health}`),
+    ['stagegate-api-1 healthy', 'stagegate-api-2 unhealthy', 'stagegate-api-3 healthy'],
+    'the services come from ps',
+  );
+  assert.ok(
+    !runner.subcommands().includes('down'),
+    'boot never tears down: the gate checks, then tears down',
+  );
+  assert.ok(said.some((line) => /left running, partly booted/.test(line)));
+
+  await stage.teardown();
+  assert.equal(runner.subcommands().at(-1), 'down', 'the teardown still removes it');
+});
+
+test('a boot cut off by the boot timeout with the gateway serving is partly up too', async () => {
+  const runner = new FakeRunner((sub) => {
+    if (sub === 'version') return { stdout: '2.29.1' };
+    if (sub === 'up') return { exitCode: null, signal: 'SIGTERM', timedOut: true };
+    if (sub === 'ps') return { stdout: stageWithUnhealthyReplica() };
+    return { stdout: '' };
+  });
+  const result = await driver(runner).driver.boot({ ...spec, bootTimeoutMs: 20_000 });
+  assert.equal(result.partial, true);
+  assert.match(result.reason!, /did not finish within the boot timeout \(20 s\)/);
+  assert.ok(!runner.subcommands().includes('down'));
+});
+
+test('no partial boot without a running gateway, without a ready replica, or when cancelled', async () => {
+  const boot = async (ps: string, up: Partial<CommandResult> = { exitCode: 1, stderr: 'failed' }) => {
+    const runner = new FakeRunner((sub) => {
+      if (sub === 'version') return { stdout: '2.29.1' };
+      if (sub === 'up') return up;
+      if (sub === 'ps') return { stdout: ps };
+      return { stdout: '' };
+    });
+    return driver(runner).driver.boot(spec);
+  };
+  // compose never started the gateway (a dependency failed): nothing serves.
+  const created = await boot(stageWithUnhealthyReplica({ state: 'created', health: '' }));
+  assert.equal(created.ok, false);
+  assert.equal(created.partial, undefined, created.reason);
+  // HAProxy's /ready says no replica passes its checks.
+  const unhealthyGateway = await boot(stageWithUnhealthyReplica({ health: 'unhealthy' }));
+  assert.equal(unhealthyGateway.partial, undefined);
+  // Every replica unhealthy.
+  const noReplica = await boot(
+    [
+      psLine('api', 1, 'running', 'unhealthy'),
+      psLine('gateway', 1),
+      ...REQUIRED.map((s) => psLine(s, 1)),
+    ].join('\n'),
+  );
+  assert.equal(noReplica.partial, undefined);
+  // A cancelled boot is never checked.
+  const cancelled = await boot(stageWithUnhealthyReplica(), { exitCode: null, aborted: true });
+  assert.equal(cancelled.partial, undefined);
+  assert.match(cancelled.reason!, /^the boot was cancelled/);
+});
+
 test('compose reporting success with too few healthy replicas is still a failed boot', async () => {
   const runner = new FakeRunner((sub) => {
     if (sub === 'version') return { stdout: '2.29.1' };

@@ -379,7 +379,16 @@ test('depends_on: known services, conditions on healthchecks, no cycle, the star
   const condition = (from: string, to: string) => services[from]!.depends_on?.[to]?.condition;
   assert.equal(condition('api', 'redis'), 'service_healthy');
   assert.equal(condition('api', 'ollama'), 'service_healthy', 'the narrator needs its model');
-  assert.equal(condition('gateway', 'api'), 'service_healthy');
+  assert.equal(
+    condition('gateway', 'api'),
+    'service_started',
+    'one replica that never gets healthy must not keep the gateway from serving the others',
+  );
+  assert.match(
+    JSON.stringify(services.gateway!.healthcheck),
+    /\/ready/,
+    'the gateway turns healthy once one replica serves',
+  );
   assert.equal(condition('grafana', 'prometheus'), 'service_healthy');
   assert.equal(condition('grafana', 'tempo'), 'service_healthy');
 });

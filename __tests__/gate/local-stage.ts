@@ -1,5 +1,6 @@
 /** Runs the whole gate against the local reference stage (real redis, haproxy, API replicas, simulator). */
 import assert from 'node:assert/strict';
+import { driverChoiceFor } from '../../src/gate/driver-choice.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createRecordingLogger } from '../../src/gate/logger.js';
 import { parseGateSettings, type GateSettingsInput } from '../../src/gate/settings.js';
@@ -22,7 +23,9 @@ export async function gateOnLocalStage(
   } = {},
 ): Promise<LocalGateRun> {
   const settings = parseGateSettings({ driver: 'local', language: 'en', ...options.settings });
-  const driver = new LocalStageDriver(options.local ?? {});
+  // The options the action and the CLI give the local driver (driver-choice), plus the test's own.
+  const choice = driverChoiceFor(settings);
+  const driver = new LocalStageDriver({ ...(choice.kind === 'local' ? choice.local : {}), ...options.local });
   const logger = createRecordingLogger();
   const started = Date.now();
   try {

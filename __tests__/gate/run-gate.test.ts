@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../../src/checks/index.js';
@@ -8,6 +10,9 @@ import { createRecordingLogger } from '../../src/gate/logger.js';
 import { decideExit, decideVerdict, newRunToken, runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../../src/gate/settings.js';
 import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js';
+import { renderMarkdown } from '../../src/report/markdown-renderer.js';
+import { renderTerminal } from '../../src/report/terminal-renderer.js';
+import type { BootResult, ServiceStatus } from '../../src/stage/driver.js';
 import { findFreePort } from '../../src/stage/local/process.js';
 import { FakeDriver } from './fake-driver.js';
 
@@ -94,6 +99,114 @@ test('a boot failure is reported through stage-up even when stage-up is not sele
   assert.equal(report.verdict, 'boot-failed');
   assert.equal(report.checks[0]!.status, 'fail');
   assert.match(report.checks[0]!.reason, /redis exited/);
+});
+
+/** A gateway stand-in answering every request with `status`. */
+async function gatewayAnswering(
+  status: number,
+): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+  let hits = 0;
+  const server = createServer((request, response) => {
+    hits += 1;
+    response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+    response.end(JSON.stringify({ status: status < 300 ? 'ok' : 'down', replica: 'api-1' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits: () => hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const partlyUpRows: ServiceStatus[] = [
+  { service: 'api', name: 'api-1', state: 'running', health: 'healthy' },
+  { service: 'api', name: 'api-2', state: 'running', health: 'unhealthy' },
+  { service: 'api', name: 'api-3', state: 'running', health: 'healthy' },
+  { service: 'gateway', name: 'gateway', state: 'running', health: 'healthy' },
+];
+const partialBoot: BootResult = {
+  ok: false,
+  partial: true,
+  reason: '2 of 3 api replicas healthy (api-1, api-3), the gateway serving over them; api-2 was not healthy',
+  services: partlyUpRows,
+  durationMs: 8000,
+};
+
+test('a partly booted stage whose gateway serves is checked: stage-up ❌ with the boot reason, the others run, not-ready', async (t) => {
+  const gateway = await gatewayAnswering(200);
+  t.after(() => gateway.close());
+  const driver = new FakeDriver({ boot: partialBoot, services: partlyUpRows });
+  driver.baseUrl = gateway.url;
+  const logger = createRecordingLogger();
+  const report = await runGate(settings({ replicas: 3, requiredServices: [] }), {
+    driver,
+    logger,
+    checks: allPassing,
+    skipPreflight: true,
+  });
+  assert.equal(report.verdict, 'not-ready');
+  assert.deepEqual(statuses(report), {
+    'stage-up': 'fail',
+    'load-balancing': 'pass',
+    'plan-cache-single-flight': 'pass',
+    'private-isolation': 'pass',
+    'narrator-saturation': 'pass',
+  });
+  assert.equal(
+    report.checks[0]!.reason,
+    'api: 2/3 replicas running and healthy (api-2 running/unhealthy); boot incomplete: 2 of 3 api replicas healthy (api-1, api-3), the gateway serving over them; api-2 was not healthy',
+  );
+  assert.equal(gateway.hits(), 1, 'one probe of the gateway');
+  assert.ok(logger.lines.some((line) => /partly booted, but the gateway answers \(.*HTTP 200\)/.test(line)));
+  assert.ok(driver.calls.includes('teardown done'));
+  assert.deepEqual(decideExit(report, 'fail'), {
+    failed: true,
+    exitCode: 1,
+    message: 'failed checks: stage-up',
+  });
+  // An ordinary failed check in every rendering and language: never "could not be booted".
+  for (const language of ['en', 'pt-BR'] as const) {
+    const localized = { ...report, language };
+    for (const text of [renderMarkdown(localized), renderTerminal(localized, { color: false })]) {
+      assert.doesNotMatch(text, /could not be booted|não pôde ser iniciado/);
+      assert.match(
+        text,
+        language === 'en'
+          ? /not ready.*1 check failed \(stage-up\)/
+          : /não pronto.*1 verificação falhou \(stage-up\)/,
+      );
+    }
+  }
+});
+
+test('a partly booted stage whose gateway does not serve is still boot-failed, at once, saying what the gateway answered', async (t) => {
+  const gateway = await gatewayAnswering(503);
+  t.after(() => gateway.close());
+  const driver = new FakeDriver({ boot: partialBoot, services: partlyUpRows });
+  driver.baseUrl = gateway.url;
+  const started = Date.now();
+  const report = await runGate(settings(), { driver, checks: allPassing, skipPreflight: true });
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  assert.equal(report.verdict, 'boot-failed');
+  assert.match(
+    report.checks[0]!.reason,
+    /could not be booted: 2 of 3 api replicas healthy .*; the gateway did not answer GET \/healthz with a 2xx \(http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 503\)$/,
+  );
+  assert.ok(report.checks.slice(1).every((check) => check.status === 'skipped'));
+  assert.ok(driver.calls.includes('teardown done'));
+
+  // Nothing listening where the gateway should be: the same, within the probe's bound.
+  const gone = new FakeDriver({ boot: partialBoot });
+  gone.baseUrl = `http://127.0.0.1:${await findFreePort()}`;
+  const refused = await runGate(settings(), { driver: gone, checks: allPassing, skipPreflight: true });
+  assert.equal(refused.verdict, 'boot-failed');
+  assert.match(
+    refused.checks[0]!.reason,
+    /did not answer GET \/healthz with a 2xx \(.*connection refused\)$/,
+  );
+  assert.ok(gone.calls.includes('teardown done'));
 });
 
 test('a boot that throws is a boot failure, not a crash of the gate', async () => {

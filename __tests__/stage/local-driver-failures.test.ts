@@ -25,6 +25,7 @@ test('an API command that exits at once fails the boot with a reason naming it a
   t.after(() => driver.teardown());
   const result = await driver.boot({ replicas: 2, narratorMaxConcurrency: 1, bootTimeoutMs: 20_000 });
   assert.equal(result.ok, false);
+  assert.equal(result.partial, undefined, 'nothing is up: not a partial boot');
   assert.match(result.reason!, /^api-\d exited \(code 3\) during boot, before answering GET \/healthz/);
   assert.match(result.reason!, /; last lines of api-\d\.log: fatal: REDIS_URL points nowhere useful$/);
   assert.doesNotMatch(result.reason!, /\n/, 'the reason is one line for the report');
@@ -88,9 +89,10 @@ test("a user's own API command with one replica failing /healthz: a degraded sta
   t.after(() => driver.teardown());
   const result = await driver.boot({ replicas: 3, narratorMaxConcurrency: 1, bootTimeoutMs: 4000 });
   assert.equal(result.ok, false);
+  assert.equal(result.partial, true, 'the gateway serves over the healthy replicas');
   assert.match(
     result.reason!,
-    /1 of 3 api replicas unhealthy .*api-2 was not healthy within the boot timeout/s,
+    /^2 of 3 api replicas healthy \(api-1, api-3\), the gateway serving over them; api-2 was not healthy within the boot timeout/,
   );
   const rows = Object.fromEntries(result.services.map((row) => [row.name, row]));
   assert.equal(rows['api-1']!.health, 'healthy');

@@ -47841,7 +47841,9 @@ function driverChoiceFor(settings, options = {}) {
                 },
             };
         case 'local':
-            return { kind: 'local', local: {} };
+            // A replica that never becomes healthy leaves the rest running, so the gate can still check
+            // what serves (and say which replica failed); the gate's teardown stops it either way.
+            return { kind: 'local', local: { keepRunningOnBootFailure: true } };
         case 'external':
             return {
                 kind: 'external',
@@ -58661,11 +58663,12 @@ class ComposeDriver {
     }
     async boot(spec, signal) {
         const started = Date.now();
-        const fail = (reason, services = [], log) => ({
+        const fail = (reason, services = [], log, partial = false) => ({
             ok: false,
             reason,
             services,
             durationMs: Date.now() - started,
+            ...(partial ? { partial } : {}),
             ...(log ? { log } : {}),
         });
         const specProblem = checkSpec(spec);
@@ -58731,9 +58734,14 @@ class ComposeDriver {
         const details = [...problems, ...(psProblem ? [psProblem] : [])];
         if (details.length > 0)
             reason += `; ${details.join('; ')}`;
+        // The containers stay where `up` left them (the teardown removes them): when the gateway and
+        // some api replicas are up, the stage is partly booted and the gate can still check it.
+        const partial = !up.aborted && !psProblem && this.isPartlyUp(services);
         const log = await this.describeFailure(services, up, signal);
         this.say(log);
-        return fail(reason, services, log);
+        if (partial)
+            this.say(`the ${this.gatewayService} and some ${this.apiService} replicas are up: the stage is left running, partly booted`);
+        return fail(reason, services, log, partial);
     }
     async services(signal) {
         await this.ensureCompose(signal);
@@ -58876,6 +58884,11 @@ class ComposeDriver {
                 problems.push(`${name}: ${describe(containers)}`);
         }
         return problems;
+    }
+    /** A gateway container running (not exited, not only created) and at least one api replica ready. */
+    isPartlyUp(services) {
+        const gatewayRunning = services.some((s) => s.service === this.gatewayService && s.state === 'running' && s.health !== 'unhealthy');
+        return gatewayRunning && services.some((s) => s.service === this.apiService && isReady(s));
     }
     /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */
     async describeFailure(services, up, signal) {
@@ -59640,9 +59653,13 @@ async function processRow(options) {
  */
 class BootFailure extends Error {
     log;
-    constructor(message, log) {
+    partial;
+    constructor(message, log, 
+    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
+    partial = false) {
         super(message);
         this.log = log;
+        this.partial = partial;
     }
 }
 const REASON_LOG_LINES = 15;
@@ -59689,11 +59706,18 @@ class LocalStageDriver {
     }
     async boot(spec, signal) {
         const startedAt = Date.now();
-        const fail = async (reason, log) => {
+        const fail = async (reason, log, partial = false) => {
             if (!this.options.keepRunningOnBootFailure)
                 await this.stopAll(3000);
             const services = this.dir ? await this.services().catch(() => []) : [];
-            return { ok: false, reason, services, durationMs: Date.now() - startedAt, ...(log ? { log } : {}) };
+            return {
+                ok: false,
+                reason,
+                services,
+                durationMs: Date.now() - startedAt,
+                ...(partial ? { partial } : {}),
+                ...(log ? { log } : {}),
+            };
         };
         const invalid = validateSpec(spec);
         if (invalid)
@@ -59712,7 +59736,7 @@ class LocalStageDriver {
         }
         catch (error) {
             if (error instanceof BootFailure)
-                return fail(error.message, error.log);
+                return fail(error.message, error.log, error.partial);
             return fail(`local stage could not start: ${error.message}`);
         }
     }
@@ -59861,7 +59885,7 @@ class LocalStageDriver {
             });
         }
         if (degradedReason)
-            throw new BootFailure(`${replicaFailures.length} of ${this.replicas.length} api replicas unhealthy (the rest of the stage is left running): ${degradedReason}`, degradedLog);
+            throw new BootFailure(`${healthyReplicas} of ${this.replicas.length} api replicas healthy (${healthyNames.join(', ')}), the gateway serving over them; ${degradedReason}`, degradedLog, true);
     }
     async services(signal) {
         const rows = [];
@@ -61956,9 +61980,17 @@ function decideStageUp(input) {
             { label: 'base URL', value: input.baseUrl || '-' },
             { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
             { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
+            ...(!input.boot.ok && input.boot.partial
+                ? [
+                    {
+                        label: 'boot',
+                        value: say('incompleto; o gateway responde', 'incomplete; the gateway answers'),
+                    },
+                ]
+                : []),
         ],
     };
-    if (!input.boot.ok) {
+    if (!input.boot.ok && !input.boot.partial) {
         const rows = input.boot.services;
         return {
             status: 'fail',
@@ -62022,8 +62054,13 @@ function decideStageUp(input) {
             requiredUp++;
     }
     if (notPartOfStage.length)
-        notes.push(say(`${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`, `${notPartOfStage.join(', ')}: not part of a ${input.driverKind} stage`));
+        notes.push(say(`${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`, `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`));
     const noteText = notes.length ? `; ${notes.join('; ')}` : '';
+    if (!input.boot.ok) {
+        // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
+        const bootProblem = say(`boot incompleto: ${input.boot.reason ?? 'motivo desconhecido'}`, `boot incomplete: ${input.boot.reason ?? 'unknown reason'}`);
+        return { status: 'fail', reason: [...problems, bootProblem].join('; ') + noteText, evidence };
+    }
     if (problems.length > 0)
         return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };
     const summary = say(`${apiRows.length ? `${apiUp.length}/${input.replicas} réplicas da api, ` : ''}${gatewayUp.length ? 'gateway e ' : ''}${requiredUp} serviços exigidos rodando e saudáveis`, `${apiRows.length ? `${apiUp.length}/${input.replicas} api replicas, ` : ''}${gatewayUp.length ? 'the gateway and ' : ''}${requiredUp} required services running and healthy`);
@@ -62035,7 +62072,7 @@ const stageUpCheck = async (context) => {
     const { settings, driver, boot } = context;
     let services;
     let servicesError;
-    if (boot.ok) {
+    if (boot.ok || boot.partial) {
         try {
             services = await driver.services(context.signal);
         }
@@ -62309,9 +62346,13 @@ async function preflight(settings, deps = {}) {
 /**
  * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
  * world, boot the stage, run the selected checks in order, always tear down (unless asked to keep the
- * stage), and return the report. Everything is bounded by one global deadline: the boot and the checks
- * get the deadline minus a reserve, and the teardown gets the reserve.
+ * stage), and return the report. A stage that booted only in part (some replicas unhealthy) is still
+ * checked when its gateway serves: stage-up fails, the other checks say what the stage does. Everything
+ * is bounded by one global deadline: the boot and the checks get the deadline minus a reserve, and the
+ * teardown gets the reserve.
  */
+
+
 
 
 
@@ -62328,6 +62369,8 @@ async function preflight(settings, deps = {}) {
 
 /** How long a check cut off by the deadline may take to report what it saw. */
 const ABORT_GRACE_MS = 2000;
+/** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
+const PARTIAL_BOOT_PROBE_MS = 3000;
 /** Stands in for the HTTP client when the stage never booted (only stage-up runs then, without HTTP). */
 const notBootedClient = {
     baseUrl: '',
@@ -62363,9 +62406,13 @@ function newRunToken() {
         token += alphabet[(0,external_node_crypto_.randomInt)(alphabet.length)];
     return token;
 }
-/** `boot-failed` when the stage never came up; `not-ready` on any ❌ (or ⚠️ under fail-on warn). */
-function decideVerdict(checks, bootOk, failOn) {
-    if (!bootOk)
+/**
+ * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
+ * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
+ * checked: its verdict comes from the checks (stage-up ❌ among them).
+ */
+function decideVerdict(checks, stageChecked, failOn) {
+    if (!stageChecked)
         return 'boot-failed';
     if (checks.some((check) => check.status === 'fail'))
         return 'not-ready';
@@ -62437,6 +62484,8 @@ async function runGate(settings, deps) {
         ? say('execução cancelada', 'run cancelled')
         : say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`);
     let boot = { ok: false, reason: 'not booted', services: [], durationMs: 0 };
+    // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
+    let stageServes = false;
     let http;
     try {
         // ---- boot
@@ -62448,7 +62497,21 @@ async function runGate(settings, deps) {
             logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(boot.durationMs))}`);
         else
             logger.warn(`boot failed: ${boot.reason ?? 'unknown reason'}`);
-        if (boot.ok) {
+        if (!boot.ok && boot.partial) {
+            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient);
+            if (probe.serves)
+                logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
+            else {
+                logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+                boot = {
+                    ...boot,
+                    partial: false,
+                    reason: `${boot.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+                };
+            }
+        }
+        stageServes = boot.ok || boot.partial === true;
+        if (stageServes) {
             const clientOptions = {
                 baseUrl: driver.baseUrl || settings.baseUrl || '',
                 timeoutMs: settings.requestTimeoutSeconds * 1000,
@@ -62488,7 +62551,7 @@ async function runGate(settings, deps) {
     }
     const report = {
         version: 1,
-        verdict: decideVerdict(results, boot.ok, settings.failOn),
+        verdict: decideVerdict(results, stageServes, settings.failOn),
         worst: worstStatus(results.map((result) => result.status)),
         checks: results,
         stage: {
@@ -62517,7 +62580,7 @@ async function runGate(settings, deps) {
         const bootFailureToReport = id === 'stage-up' && !boot.ok;
         if (!settings.checks.includes(id) && !bootFailureToReport)
             return skipped(say(`não selecionada (checks: ${settings.checks.join(', ')})`, `not selected (checks: ${settings.checks.join(', ')})`));
-        if (id !== 'stage-up' && !boot.ok)
+        if (id !== 'stage-up' && !stageServes)
             return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
         if (id !== 'stage-up' && run.signal.aborted)
             return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
@@ -62573,6 +62636,41 @@ async function runGate(settings, deps) {
                 durationMs,
             };
         return { ...outcome.result, id, durationMs };
+    }
+}
+/**
+ * One bounded `GET /healthz` through the gateway of a partly booted stage: a 2xx means it serves, so
+ * the checks can run. Never throws.
+ */
+async function probeGateway(baseUrl, signal, createHttpClient) {
+    if (!baseUrl)
+        return { serves: false, detail: 'the driver gives no gateway URL' };
+    if (signal.aborted)
+        return { serves: false, detail: 'the run was stopped' };
+    let client;
+    try {
+        client = (createHttpClient ?? createGateHttpClient)({
+            baseUrl,
+            timeoutMs: PARTIAL_BOOT_PROBE_MS,
+            signal,
+        });
+    }
+    catch (error) {
+        return { serves: false, detail: error.message };
+    }
+    try {
+        const exchange = await client.get(ROUTES.healthz);
+        const answer = [
+            ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
+            ...(exchange.error !== undefined ? [exchange.error] : []),
+        ].join(', ');
+        return { serves: isSuccess(exchange), detail: `${baseUrl}${ROUTES.healthz}: ${answer || 'no answer'}` };
+    }
+    catch (error) {
+        return { serves: false, detail: `${baseUrl}: ${error.message}` };
+    }
+    finally {
+        await client.close().catch(() => undefined);
     }
 }
 /** driver.boot, bounded by the boot timeout (plus a grace) and the run's signal; never throws. */

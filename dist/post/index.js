@@ -51080,11 +51080,12 @@ class ComposeDriver {
     }
     async boot(spec, signal) {
         const started = Date.now();
-        const fail = (reason, services = [], log) => ({
+        const fail = (reason, services = [], log, partial = false) => ({
             ok: false,
             reason,
             services,
             durationMs: Date.now() - started,
+            ...(partial ? { partial } : {}),
             ...(log ? { log } : {}),
         });
         const specProblem = checkSpec(spec);
@@ -51150,9 +51151,14 @@ class ComposeDriver {
         const details = [...problems, ...(psProblem ? [psProblem] : [])];
         if (details.length > 0)
             reason += `; ${details.join('; ')}`;
+        // The containers stay where `up` left them (the teardown removes them): when the gateway and
+        // some api replicas are up, the stage is partly booted and the gate can still check it.
+        const partial = !up.aborted && !psProblem && this.isPartlyUp(services);
         const log = await this.describeFailure(services, up, signal);
         this.say(log);
-        return fail(reason, services, log);
+        if (partial)
+            this.say(`the ${this.gatewayService} and some ${this.apiService} replicas are up: the stage is left running, partly booted`);
+        return fail(reason, services, log, partial);
     }
     async services(signal) {
         await this.ensureCompose(signal);
@@ -51295,6 +51301,11 @@ class ComposeDriver {
                 problems.push(`${name}: ${describe(containers)}`);
         }
         return problems;
+    }
+    /** A gateway container running (not exited, not only created) and at least one api replica ready. */
+    isPartlyUp(services) {
+        const gatewayRunning = services.some((s) => s.service === this.gatewayService && s.state === 'running' && s.health !== 'unhealthy');
+        return gatewayRunning && services.some((s) => s.service === this.apiService && isReady(s));
     }
     /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */
     async describeFailure(services, up, signal) {
@@ -52059,9 +52070,13 @@ async function processRow(options) {
  */
 class BootFailure extends Error {
     log;
-    constructor(message, log) {
+    partial;
+    constructor(message, log, 
+    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
+    partial = false) {
         super(message);
         this.log = log;
+        this.partial = partial;
     }
 }
 const REASON_LOG_LINES = 15;
@@ -52108,11 +52123,18 @@ class LocalStageDriver {
     }
     async boot(spec, signal) {
         const startedAt = Date.now();
-        const fail = async (reason, log) => {
+        const fail = async (reason, log, partial = false) => {
             if (!this.options.keepRunningOnBootFailure)
                 await this.stopAll(3000);
             const services = this.dir ? await this.services().catch(() => []) : [];
-            return { ok: false, reason, services, durationMs: Date.now() - startedAt, ...(log ? { log } : {}) };
+            return {
+                ok: false,
+                reason,
+                services,
+                durationMs: Date.now() - startedAt,
+                ...(partial ? { partial } : {}),
+                ...(log ? { log } : {}),
+            };
         };
         const invalid = validateSpec(spec);
         if (invalid)
@@ -52131,7 +52153,7 @@ class LocalStageDriver {
         }
         catch (error) {
             if (error instanceof BootFailure)
-                return fail(error.message, error.log);
+                return fail(error.message, error.log, error.partial);
             return fail(`local stage could not start: ${error.message}`);
         }
     }
@@ -52280,7 +52302,7 @@ class LocalStageDriver {
             });
         }
         if (degradedReason)
-            throw new BootFailure(`${replicaFailures.length} of ${this.replicas.length} api replicas unhealthy (the rest of the stage is left running): ${degradedReason}`, degradedLog);
+            throw new BootFailure(`${healthyReplicas} of ${this.replicas.length} api replicas healthy (${healthyNames.join(', ')}), the gateway serving over them; ${degradedReason}`, degradedLog, true);
     }
     async services(signal) {
         const rows = [];

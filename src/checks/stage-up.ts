@@ -1,6 +1,8 @@
 /**
  * `stage-up`: the stage booted with the asked replica count, and the expected count of api replicas,
- * one gateway and every required service are running and healthy. Shows the services table.
+ * one gateway and every required service are running and healthy. Shows the services table. A boot
+ * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
+ * naming what is down; only a boot that left nothing to check is "could not be booted".
  */
 import type { BootResult, ServiceStatus, StageDriver } from '../stage/driver.js';
 import type { Check, CheckOutcome } from './check-context.js';
@@ -66,9 +68,17 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       { label: 'base URL', value: input.baseUrl || '-' },
       { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
       { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
+      ...(!input.boot.ok && input.boot.partial
+        ? [
+            {
+              label: 'boot',
+              value: say('incompleto; o gateway responde', 'incomplete; the gateway answers'),
+            },
+          ]
+        : []),
     ],
   };
-  if (!input.boot.ok) {
+  if (!input.boot.ok && !input.boot.partial) {
     const rows = input.boot.services;
     return {
       status: 'fail',
@@ -159,11 +169,19 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     notes.push(
       say(
         `${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`,
-        `${notPartOfStage.join(', ')}: not part of a ${input.driverKind} stage`,
+        `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`,
       ),
     );
 
   const noteText = notes.length ? `; ${notes.join('; ')}` : '';
+  if (!input.boot.ok) {
+    // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
+    const bootProblem = say(
+      `boot incompleto: ${input.boot.reason ?? 'motivo desconhecido'}`,
+      `boot incomplete: ${input.boot.reason ?? 'unknown reason'}`,
+    );
+    return { status: 'fail', reason: [...problems, bootProblem].join('; ') + noteText, evidence };
+  }
   if (problems.length > 0) return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };
   const summary = say(
     `${apiRows.length ? `${apiUp.length}/${input.replicas} réplicas da api, ` : ''}${gatewayUp.length ? 'gateway e ' : ''}${requiredUp} serviços exigidos rodando e saudáveis`,
@@ -178,7 +196,7 @@ export const stageUpCheck: Check = async (context) => {
   const { settings, driver, boot } = context;
   let services: ServiceStatus[] | undefined;
   let servicesError: string | undefined;
-  if (boot.ok) {
+  if (boot.ok || boot.partial) {
     try {
       services = await driver.services(context.signal);
     } catch (error) {

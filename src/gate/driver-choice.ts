@@ -27,7 +27,9 @@ export function driverChoiceFor(
         },
       };
     case 'local':
-      return { kind: 'local', local: {} };
+      // A replica that never becomes healthy leaves the rest running, so the gate can still check
+      // what serves (and say which replica failed); the gate's teardown stops it either way.
+      return { kind: 'local', local: { keepRunningOnBootFailure: true } };
     case 'external':
       return {
         kind: 'external',

@@ -1,8 +1,10 @@
 /**
  * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
  * world, boot the stage, run the selected checks in order, always tear down (unless asked to keep the
- * stage), and return the report. Everything is bounded by one global deadline: the boot and the checks
- * get the deadline minus a reserve, and the teardown gets the reserve.
+ * stage), and return the report. A stage that booted only in part (some replicas unhealthy) is still
+ * checked when its gateway serves: stage-up fails, the other checks say what the stage does. Everything
+ * is bounded by one global deadline: the boot and the checks get the deadline minus a reserve, and the
+ * teardown gets the reserve.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -11,6 +13,7 @@ import { setMaxListeners } from 'node:events';
 import { CHECKS, type Check, type CheckContext } from '../checks/index.js';
 import { worstStatus } from '../checks/check-context.js';
 import { localize } from '../checks/localize.js';
+import { ROUTES } from '../contract/index.js';
 import { fireBurst } from '../http/burst.js';
 import {
   createGateHttpClient,
@@ -18,7 +21,7 @@ import {
   type GateHttpClient,
   type HttpClientOptions,
 } from '../http/gate-http-client.js';
-import type { HttpExchange } from '../http/http-exchange.js';
+import { isSuccess, type HttpExchange } from '../http/http-exchange.js';
 import { renderJson } from '../report/json-renderer.js';
 import { CHECK_IDS, type CheckId, type CheckResult, type GateReport, type Verdict } from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';
@@ -45,6 +48,8 @@ export interface GateDeps {
 
 /** How long a check cut off by the deadline may take to report what it saw. */
 const ABORT_GRACE_MS = 2000;
+/** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
+export const PARTIAL_BOOT_PROBE_MS = 3000;
 
 /** Stands in for the HTTP client when the stage never booted (only stage-up runs then, without HTTP). */
 const notBootedClient: GateHttpClient = {
@@ -85,9 +90,13 @@ export function newRunToken(): string {
   return token;
 }
 
-/** `boot-failed` when the stage never came up; `not-ready` on any ❌ (or ⚠️ under fail-on warn). */
-export function decideVerdict(checks: CheckResult[], bootOk: boolean, failOn: FailPolicy): Verdict {
-  if (!bootOk) return 'boot-failed';
+/**
+ * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
+ * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
+ * checked: its verdict comes from the checks (stage-up ❌ among them).
+ */
+export function decideVerdict(checks: CheckResult[], stageChecked: boolean, failOn: FailPolicy): Verdict {
+  if (!stageChecked) return 'boot-failed';
   if (checks.some((check) => check.status === 'fail')) return 'not-ready';
   if (failOn === 'warn' && checks.some((check) => check.status === 'warn')) return 'not-ready';
   return 'ready';
@@ -172,6 +181,8 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
         );
 
   let boot: BootResult = { ok: false, reason: 'not booted', services: [], durationMs: 0 };
+  // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
+  let stageServes = false;
   let http: GateHttpClient | undefined;
   try {
     // ---- boot
@@ -184,8 +195,26 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
     if (boot.ok)
       logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(boot.durationMs))}`);
     else logger.warn(`boot failed: ${boot.reason ?? 'unknown reason'}`);
+    if (!boot.ok && boot.partial) {
+      const probe = await probeGateway(
+        driver.baseUrl || settings.baseUrl || '',
+        run.signal,
+        deps.createHttpClient,
+      );
+      if (probe.serves)
+        logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
+      else {
+        logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+        boot = {
+          ...boot,
+          partial: false,
+          reason: `${boot.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+        };
+      }
+    }
+    stageServes = boot.ok || boot.partial === true;
 
-    if (boot.ok) {
+    if (stageServes) {
       const clientOptions: HttpClientOptions = {
         baseUrl: driver.baseUrl || settings.baseUrl || '',
         timeoutMs: settings.requestTimeoutSeconds * 1000,
@@ -227,7 +256,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
 
   const report: GateReport = {
     version: 1,
-    verdict: decideVerdict(results, boot.ok, settings.failOn),
+    verdict: decideVerdict(results, stageServes, settings.failOn),
     worst: worstStatus(results.map((result) => result.status)),
     checks: results,
     stage: {
@@ -261,7 +290,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
           `not selected (checks: ${settings.checks.join(', ')})`,
         ),
       );
-    if (id !== 'stage-up' && !boot.ok)
+    if (id !== 'stage-up' && !stageServes)
       return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
     if (id !== 'stage-up' && run.signal.aborted)
       return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
@@ -327,6 +356,41 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
         durationMs,
       };
     return { ...outcome.result, id, durationMs };
+  }
+}
+
+/**
+ * One bounded `GET /healthz` through the gateway of a partly booted stage: a 2xx means it serves, so
+ * the checks can run. Never throws.
+ */
+async function probeGateway(
+  baseUrl: string,
+  signal: AbortSignal,
+  createHttpClient: GateDeps['createHttpClient'],
+): Promise<{ serves: boolean; detail: string }> {
+  if (!baseUrl) return { serves: false, detail: 'the driver gives no gateway URL' };
+  if (signal.aborted) return { serves: false, detail: 'the run was stopped' };
+  let client: GateHttpClient;
+  try {
+    client = (createHttpClient ?? createGateHttpClient)({
+      baseUrl,
+      timeoutMs: PARTIAL_BOOT_PROBE_MS,
+      signal,
+    });
+  } catch (error) {
+    return { serves: false, detail: (error as Error).message };
+  }
+  try {
+    const exchange = await client.get(ROUTES.healthz);
+    const answer = [
+      ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
+      ...(exchange.error !== undefined ? [exchange.error] : []),
+    ].join(', ');
+    return { serves: isSuccess(exchange), detail: `${baseUrl}${ROUTES.healthz}: ${answer || 'no answer'}` };
+  } catch (error) {
+    return { serves: false, detail: `${baseUrl}: ${(error as Error).message}` };
+  } finally {
+    await client.close().catch(() => undefined);
   }
 }
 

@@ -39,6 +39,13 @@ export interface BootResult {
   services: ServiceStatus[];
   durationMs: number;
   /**
+   * Only on a failed boot: the stage came up in part — some services unhealthy, but the gateway and
+   * at least one api replica are up — and the driver left it running (the teardown still stops it).
+   * The runner then probes the gateway's /healthz: when it answers, the checks run on what is up
+   * (stage-up fails with `reason`), instead of reporting a stage that could not be booted.
+   */
+  partial?: boolean;
+  /**
    * Diagnostics of a failed boot worth printing whole (e.g. `ps` and the tail of the unhealthy
    * services' logs); the report shows `reason`, the action log shows this.
    */

@@ -134,11 +134,17 @@ export class ComposeDriver implements StageDriver {
 
   async boot(spec: StageSpec, signal?: AbortSignal): Promise<BootResult> {
     const started = Date.now();
-    const fail = (reason: string, services: ServiceStatus[] = [], log?: string): BootResult => ({
+    const fail = (
+      reason: string,
+      services: ServiceStatus[] = [],
+      log?: string,
+      partial = false,
+    ): BootResult => ({
       ok: false,
       reason,
       services,
       durationMs: Date.now() - started,
+      ...(partial ? { partial } : {}),
       ...(log ? { log } : {}),
     });
     const specProblem = checkSpec(spec);
@@ -204,9 +210,16 @@ export class ComposeDriver implements StageDriver {
     const details = [...problems, ...(psProblem ? [psProblem] : [])];
     if (details.length > 0) reason += `; ${details.join('; ')}`;
 
+    // The containers stay where `up` left them (the teardown removes them): when the gateway and
+    // some api replicas are up, the stage is partly booted and the gate can still check it.
+    const partial = !up.aborted && !psProblem && this.isPartlyUp(services);
     const log = await this.describeFailure(services, up, signal);
     this.say(log);
-    return fail(reason, services, log);
+    if (partial)
+      this.say(
+        `the ${this.gatewayService} and some ${this.apiService} replicas are up: the stage is left running, partly booted`,
+      );
+    return fail(reason, services, log, partial);
   }
 
   async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
@@ -352,6 +365,14 @@ export class ComposeDriver implements StageDriver {
       else if (!containers.some(isReady)) problems.push(`${name}: ${describe(containers)}`);
     }
     return problems;
+  }
+
+  /** A gateway container running (not exited, not only created) and at least one api replica ready. */
+  private isPartlyUp(services: ServiceStatus[]): boolean {
+    const gatewayRunning = services.some(
+      (s) => s.service === this.gatewayService && s.state === 'running' && s.health !== 'unhealthy',
+    );
+    return gatewayRunning && services.some((s) => s.service === this.apiService && isReady(s));
   }
 
   /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */

@@ -40,7 +40,9 @@ export interface LocalStageOptions {
    * When boot fails, leave what started running so a caller can still inspect or check it (default
    * false: stop everything). With it, replicas that never become healthy do not stop the boot: the
    * gateway and Prometheus still start over the replicas that are healthy, and boot then reports
-   * ok: false naming the unhealthy ones — a degraded stage, as `docker compose up --wait` leaves one.
+   * ok: false and `partial: true`, naming the unhealthy ones — a degraded stage, as `docker compose
+   * up --wait` leaves one. The gate turns this on (src/gate/driver-choice.ts): it checks such a stage
+   * anyway, and its teardown stops it.
    */
   keepRunningOnBootFailure?: boolean;
 }
@@ -81,6 +83,8 @@ class BootFailure extends Error {
   constructor(
     message: string,
     readonly log?: string,
+    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
+    readonly partial = false,
   ) {
     super(message);
   }
@@ -144,10 +148,17 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
 
   async boot(spec: StageSpec, signal?: AbortSignal): Promise<BootResult> {
     const startedAt = Date.now();
-    const fail = async (reason: string, log?: string): Promise<BootResult> => {
+    const fail = async (reason: string, log?: string, partial = false): Promise<BootResult> => {
       if (!this.options.keepRunningOnBootFailure) await this.stopAll(3000);
       const services = this.dir ? await this.services().catch(() => []) : [];
-      return { ok: false, reason, services, durationMs: Date.now() - startedAt, ...(log ? { log } : {}) };
+      return {
+        ok: false,
+        reason,
+        services,
+        durationMs: Date.now() - startedAt,
+        ...(partial ? { partial } : {}),
+        ...(log ? { log } : {}),
+      };
     };
     const invalid = validateSpec(spec);
     if (invalid) return { ok: false, reason: invalid, services: [], durationMs: 0 };
@@ -164,7 +175,7 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
       await this.start(spec, deadline, signal);
       return { ok: true, services: await this.services(signal), durationMs: Date.now() - startedAt };
     } catch (error) {
-      if (error instanceof BootFailure) return fail(error.message, error.log);
+      if (error instanceof BootFailure) return fail(error.message, error.log, error.partial);
       return fail(`local stage could not start: ${(error as Error).message}`);
     }
   }
@@ -338,8 +349,9 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
     }
     if (degradedReason)
       throw new BootFailure(
-        `${replicaFailures.length} of ${this.replicas.length} api replicas unhealthy (the rest of the stage is left running): ${degradedReason}`,
+        `${healthyReplicas} of ${this.replicas.length} api replicas healthy (${healthyNames.join(', ')}), the gateway serving over them; ${degradedReason}`,
         degradedLog,
+        true,
       );
   }
 
