@@ -8,131 +8,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
+import { ROUTES } from '../../src/contract/index.js';
 import { findFreePort, ManagedProcess, waitUntil } from '../../src/stage/local/process.js';
+import {
+  apiServersUp,
+  FakeServiceDns,
+  sampleReplicas as sample,
+  startFakeReplica as replica,
+  statusOf as status,
+  stopFakeReplica as stop,
+} from '../stage/gateway-discovery-helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/**
- * Answers A queries for one name with the current address list (TTL 1 s), NODATA for other types of
- * that name, NXDOMAIN for any other name — what Docker's embedded DNS does for a compose service.
- */
-class FakeDockerDns {
-  addresses: string[] = [];
-  queries = 0;
-  private readonly socket: Socket = createSocket('udp4');
-
-  constructor(private readonly name: string) {
-    this.socket.on('message', (query, peer) => {
-      const answer = this.answer(query);
-      if (answer) this.socket.send(answer, peer.port, peer.address);
-    });
-  }
-
-  listen(port: number): Promise<void> {
-    return new Promise((done, fail) => {
-      this.socket.once('error', fail);
-      this.socket.bind(port, '127.0.0.1', () => done());
-    });
-  }
-
-  close(): Promise<void> {
-    return new Promise((done) => this.socket.close(() => done()));
-  }
-
-  private answer(query: Buffer): Buffer | undefined {
-    if (query.length < 17) return undefined;
-    this.queries++;
-    // Question: labels from byte 12 up to a zero byte, then type and class.
-    const labels: string[] = [];
-    let offset = 12;
-    while (offset < query.length && query[offset] !== 0) {
-      const length = query[offset]!;
-      labels.push(query.subarray(offset + 1, offset + 1 + length).toString('ascii'));
-      offset += length + 1;
-    }
-    const questionEnd = offset + 5;
-    if (questionEnd > query.length) return undefined;
-    const type = query.readUInt16BE(offset + 1);
-    const known = labels.join('.').toLowerCase() === this.name;
-    const records = known && type === 1 ? this.addresses : [];
-    const header = Buffer.alloc(12);
-    header.writeUInt16BE(query.readUInt16BE(0), 0); // id
-    // QR + AA + the query's RD + RA; rcode 3 (NXDOMAIN) for an unknown name.
-    header.writeUInt16BE(0x8000 | 0x0400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
-    header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(records.length, 6);
-    const answers = records.map((address) => {
-      const record = Buffer.alloc(16);
-      record.writeUInt16BE(0xc00c, 0); // pointer to the question's name
-      record.writeUInt16BE(1, 2); // A
-      record.writeUInt16BE(1, 4); // IN
-      record.writeUInt32BE(1, 6); // TTL
-      record.writeUInt16BE(4, 10);
-      address.split('.').forEach((part, i) => record.writeUInt8(Number(part), 12 + i));
-      return record;
-    });
-    return Buffer.concat([header, query.subarray(12, questionEnd), ...answers]);
-  }
-}
-
-/** One "replica": answers /healthz and anything else with its id in the replica header. */
-function replica(id: string, host: string, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    response.setHeader(REPLICA_HEADER, id);
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ ok: true, path: request.url }));
-  });
-  server.keepAliveTimeout = 500;
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => done(server));
-  });
-}
-
-function stop(server: Server): Promise<void> {
-  return new Promise((done) => {
-    server.closeAllConnections();
-    server.close(() => done());
-  });
-}
-
-/** `count` GETs through the gateway, one after the other; the replica ids seen, and any failure. */
-async function sample(
-  gateway: string,
-  count: number,
-): Promise<{ seen: Map<string, number>; failures: string[] }> {
-  const seen = new Map<string, number>();
-  const failures: string[] = [];
-  for (let i = 0; i < count; i++) {
-    try {
-      const response = await fetch(`${gateway}${ROUTES.healthz}`, { signal: AbortSignal.timeout(3000) });
-      await response.arrayBuffer();
-      if (response.status !== 200) failures.push(`HTTP ${response.status}`);
-      const id = response.headers.get(REPLICA_HEADER) ?? '(none)';
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-    } catch (error) {
-      failures.push((error as Error).message);
-    }
-  }
-  return { seen, failures };
-}
-
-async function status(url: string): Promise<number> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
-  }
-}
 
 /** Loopback addresses other tests are unlikely to use. */
 const HOSTS = ['127.0.83.2', '127.0.83.3', '127.0.83.4', '127.0.83.5'];
@@ -152,7 +44,8 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
     await findFreePort(),
     await findFreePort(),
   ];
-  const dns = new FakeDockerDns('api');
+  // Docker's embedded DNS: short TTLs, an empty answer while the service has no container.
+  const dns = new FakeServiceDns({ name: 'api', ttlSeconds: 1, whenEmpty: 'nodata' });
   await dns.listen(dnsPort!);
   cleanups.push(() => dns.close());
 
@@ -213,16 +106,11 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
   await stop(replicas.get('r1')!);
   const meanwhile = await sample(gateway, 20);
   assert.deepEqual(meanwhile.failures, [], 'requests sent while the dead replica was still in the pool');
-  await waitUntil(
-    async () => {
-      const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
-      const up = metrics
-        .split('\n')
-        .filter((line) => /^haproxy_server_status\{proxy="api",.*state="UP"\} 1$/.test(line));
-      return up.length === 3;
-    },
-    { timeoutMs: 15_000, intervalMs: 300, what: 'the dead replica to be marked down' },
-  );
+  await waitUntil(async () => (await apiServersUp(`http://127.0.0.1:${statsPort}`)) === 3, {
+    timeoutMs: 15_000,
+    intervalMs: 300,
+    what: 'the dead replica to be marked down',
+  });
   const after = await sample(gateway, 30);
   assert.deepEqual(after.failures, []);
   assert.deepEqual([...after.seen.keys()].sort(), ['r0', 'r2', 'r3']);

@@ -170,16 +170,16 @@ export function renderClusterPrometheusConfig(compose: string, source = 'prometh
   if (!api.has('dns_sd_configs'))
     throw new Error(`${source}: the "${API_JOB}" job has no dns_sd_configs to replace`);
   api.delete('dns_sd_configs');
-  api.set(
-    'kubernetes_sd_configs',
-    document.createNode([
-      {
-        role: 'pod',
-        namespaces: { own_namespace: true },
-        selectors: [{ role: 'pod', label: API_POD_SELECTOR }],
-      },
-    ]),
-  );
+  const kubernetesSd = document.createNode([
+    {
+      role: 'pod',
+      namespaces: { own_namespace: true },
+      selectors: [{ role: 'pod', label: API_POD_SELECTOR }],
+    },
+  ]);
+  kubernetesSd.commentBefore =
+    ' Every api pod of this namespace, found through the Kubernetes API (also ones the autoscaler adds).';
+  api.set('kubernetes_sd_configs', kubernetesSd);
   api.set(
     'relabel_configs',
     document.createNode([
@@ -192,9 +192,6 @@ export function renderClusterPrometheusConfig(compose: string, source = 'prometh
       { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
     ]),
   );
-  const kubernetesSd = api.get('kubernetes_sd_configs', true) as YAMLSeq;
-  kubernetesSd.commentBefore =
-    ' Every api pod of this namespace, found through the Kubernetes API (also ones the autoscaler adds).';
   // The compose file's opening comment (on its first key) describes Docker's DNS; this one says its own.
   const firstKey = document.contents instanceof YAMLMap ? document.contents.items[0]?.key : undefined;
   if (firstKey && typeof firstKey === 'object' && 'commentBefore' in firstKey) firstKey.commentBefore = null;
