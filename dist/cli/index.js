@@ -47850,6 +47850,8 @@ function driverChoiceFor(settings, options = {}) {
                 external: {
                     // The schema refuses `external` without a base URL; this only narrows the type.
                     baseUrl: settings.baseUrl ?? '',
+                    // With a Prometheus, the api replicas are the targets of the scrape job named like the service.
+                    apiService: settings.apiService,
                     ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),
                 },
             };
@@ -57889,6 +57891,17 @@ class PrometheusApiReader {
         return result;
     }
     /**
+     * Every `up` series of scrape job `job`: one per target Prometheus scrapes for it, with the target's
+     * labels (`instance`, plus whatever its config adds, e.g. `pod` and `pod_ready` on Kubernetes) and
+     * whether its last scrape succeeded. Empty when the job has no target.
+     */
+    async targetsUp(job) {
+        const data = await this.query(buildSelector('up', { job }));
+        if (data.resultType !== 'vector')
+            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+        return data.result.map((item) => ({ labels: item.metric, up: toNumber(item.value[1]) === 1 }));
+    }
+    /**
      * Resolve once every active target (of `settleJobs`, or all) has a scrape committed after this call
      * began. Targets come from `/api/v1/targets`, so one never scraped yet is waited for rather than
      * missed; freshness is read from each target's `up` sample, which Prometheus commits together with
@@ -59043,20 +59056,46 @@ function messageOf(error) {
  * A stage someone else runs, known only by its gateway URL: nothing to boot or tear down, no logs,
  * and metrics only when a Prometheus that scrapes every replica is named. A scrape of `/metrics`
  * through the gateway reaches one replica per request, so it is never presented as a sum.
+ *
+ * With that Prometheus, the api replicas are visible too: one service row per target of the api's
+ * scrape job (`up{job="api"}`), up or down as its last scrape, healthy unless the target says its pod
+ * is not ready (the Kubernetes stage's config labels targets with `pod_ready`). That is how stage-up
+ * counts the replicas of a stage on a cluster.
  */
 
 
 
+/** One api replica as a service row, from its target's `up` sample and labels. */
+function replicaRow(target, service) {
+    const ready = target.labels.pod_ready;
+    return {
+        service,
+        name: target.labels.pod ?? target.labels.instance ?? 'unknown',
+        state: target.up ? 'up' : 'down',
+        health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
+        ...(target.labels.instance ? { address: target.labels.instance } : {}),
+        detail: `Prometheus: up{job="${service}"} ${target.up ? 1 : 0}${ready ? `, pod ready ${ready}` : ''}`,
+    };
+}
 class ExternalStageDriver {
     kind = 'external';
     baseUrl;
     options;
     reader;
+    /** The same Prometheus, waiting only for the api job's targets before counting them. */
+    replicaReader;
+    apiService;
     constructor(options) {
         this.baseUrl = normalizeBaseUrl(options.baseUrl);
         this.options = options;
-        if (options.prometheusUrl)
+        this.apiService = options.apiService ?? 'api';
+        if (options.prometheusUrl) {
             this.reader = new PrometheusApiReader({ url: options.prometheusUrl });
+            this.replicaReader = new PrometheusApiReader({
+                url: options.prometheusUrl,
+                settleJobs: [this.apiService],
+            });
+        }
         else if (options.partialGatewayMetrics)
             this.reader = new ScrapeReader({
                 targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
@@ -59094,7 +59133,43 @@ class ExternalStageDriver {
         };
     }
     async services(signal) {
-        return [this.gatewayRow(await this.probe(signal, this.probeTimeoutMs()))];
+        const [gateway, replicas] = await Promise.all([
+            this.probe(signal, this.probeTimeoutMs()),
+            this.replicaRows(),
+        ]);
+        return [this.gatewayRow(gateway), ...replicas];
+    }
+    /**
+     * The api replicas as the named Prometheus scrapes them; none without one. A job with no target, or
+     * a Prometheus that cannot be read, is one row saying so (not up: stage-up counts no replica then).
+     */
+    async replicaRows() {
+        const reader = this.replicaReader;
+        if (!reader)
+            return [];
+        const job = `up{job="${this.apiService}"}`;
+        const summary = (state, detail) => [
+            {
+                service: this.apiService,
+                name: job,
+                state,
+                health: 'unhealthy',
+                address: this.options.prometheusUrl,
+                detail,
+            },
+        ];
+        try {
+            // So that a replica that died a moment ago reads as down: one scrape of each target newer than
+            // this call. A job with no target never settles; the bound keeps that short and it is said below.
+            await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
+            const targets = await reader.targetsUp(this.apiService);
+            if (targets.length === 0)
+                return summary('absent', `Prometheus has no scrape target of job "${this.apiService}": no api replica seen`);
+            return targets.map((target) => replicaRow(target, this.apiService));
+        }
+        catch (error) {
+            return summary('unknown', `api replicas not read from Prometheus: ${error.message}`);
+        }
     }
     /** An external stage's logs are not visible from here. */
     async logs() {
@@ -61720,7 +61795,7 @@ const GATE_OPTIONS = [
     settings_option('latencyBudgetFactor', 'number', '3', 'a number from 1 to 100', "plan-cache-single-flight: the burst's p95 latency may be at most this many times the leader's latency ..."),
     settings_option('latencyBudgetMs', 'number', '500', 'a whole number of milliseconds from 0 to 600000', '... plus this many milliseconds; above that the check warns of a latency explosion.'),
     settings_option('healthzLatencyBudgetMs', 'number', '1000', 'a whole number of milliseconds from 10 to 60000', 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.'),
-    settings_option('prometheusUrl', 'string', '', 'an http(s) URL', "Prometheus to read the stage's counters from; when unset the driver's own source (direct scrapes) is used where it has one."),
+    settings_option('prometheusUrl', 'string', '', 'an http(s) URL', "Prometheus to read the stage's counters from; when unset the driver's own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job=\"api\"})."),
     settings_option('heavyExecutionsMetric', 'string', METRICS.heavyExecutions, 'a Prometheus metric name', 'Counter of heavy executions (summed over replicas it must grow by exactly one per burst).'),
     settings_option('narratorRequestsMetric', 'string', METRICS.narratorLlmRequests, 'a Prometheus metric name', 'Counter of LLM calls by `outcome` label; the `overload` outcome must appear under the burst.'),
     settings_option('replicaHeader', 'string', REPLICA_HEADER, 'an HTTP header name', 'Response header naming the replica that answered.'),
@@ -62010,7 +62085,7 @@ function decideStageUp(input) {
     const apiRows = byService(input.apiService);
     const apiUp = apiRows.filter(isUp);
     if (apiRows.length === 0 && !strict) {
-        notes.push(say('réplicas da api não visíveis por este driver (load-balancing as conta)', 'api replicas not visible through this driver (load-balancing counts them)'));
+        notes.push(say('réplicas da api não visíveis por este driver sem prometheus-url (load-balancing as conta)', 'api replicas not visible through this driver without prometheus-url (load-balancing counts them)'));
     }
     else if (apiUp.length < input.replicas) {
         const down = apiRows.filter((row) => !isUp(row)).map(describeRow);

@@ -109,8 +109,8 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
   if (apiRows.length === 0 && !strict) {
     notes.push(
       say(
-        'réplicas da api não visíveis por este driver (load-balancing as conta)',
-        'api replicas not visible through this driver (load-balancing counts them)',
+        'réplicas da api não visíveis por este driver sem prometheus-url (load-balancing as conta)',
+        'api replicas not visible through this driver without prometheus-url (load-balancing counts them)',
       ),
     );
   } else if (apiUp.length < input.replicas) {

@@ -36,6 +36,8 @@ export function driverChoiceFor(
         external: {
           // The schema refuses `external` without a base URL; this only narrows the type.
           baseUrl: settings.baseUrl ?? '',
+          // With a Prometheus, the api replicas are the targets of the scrape job named like the service.
+          apiService: settings.apiService,
           ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),
         },
       };

@@ -2,6 +2,11 @@
  * A stage someone else runs, known only by its gateway URL: nothing to boot or tear down, no logs,
  * and metrics only when a Prometheus that scrapes every replica is named. A scrape of `/metrics`
  * through the gateway reaches one replica per request, so it is never presented as a sum.
+ *
+ * With that Prometheus, the api replicas are visible too: one service row per target of the api's
+ * scrape job (`up{job="api"}`), up or down as its last scrape, healthy unless the target says its pod
+ * is not ready (the Kubernetes stage's config labels targets with `pod_ready`). That is how stage-up
+ * counts the replicas of a stage on a cluster.
  */
 import { ROUTES } from '../../contract/index.js';
 import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
@@ -20,6 +25,32 @@ export interface ExternalStageOptions {
   partialGatewayMetrics?: boolean;
   /** Bound of each probe. */
   probeTimeoutMs?: number;
+  /**
+   * The api service's name: its rows in `services()` carry it, and it names the Prometheus scrape job
+   * whose targets are the replicas (as in every stage config of this project). Default `api`.
+   */
+  apiService?: string;
+  /** Bound of the wait for a scrape of every api target newer than the call (default 10 s). */
+  replicaSettleMs?: number;
+}
+
+/** A target of the api job as `up{job=...}` shows it. */
+export interface ReplicaTarget {
+  labels: Record<string, string>;
+  up: boolean;
+}
+
+/** One api replica as a service row, from its target's `up` sample and labels. */
+export function replicaRow(target: ReplicaTarget, service: string): ServiceStatus {
+  const ready = target.labels.pod_ready;
+  return {
+    service,
+    name: target.labels.pod ?? target.labels.instance ?? 'unknown',
+    state: target.up ? 'up' : 'down',
+    health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
+    ...(target.labels.instance ? { address: target.labels.instance } : {}),
+    detail: `Prometheus: up{job="${service}"} ${target.up ? 1 : 0}${ready ? `, pod ready ${ready}` : ''}`,
+  };
 }
 
 export class ExternalStageDriver implements StageDriver {
@@ -27,12 +58,21 @@ export class ExternalStageDriver implements StageDriver {
   readonly baseUrl: string;
   private readonly options: ExternalStageOptions;
   private readonly reader: MetricsReader | undefined;
+  /** The same Prometheus, waiting only for the api job's targets before counting them. */
+  private readonly replicaReader: PrometheusApiReader | undefined;
+  private readonly apiService: string;
 
   constructor(options: ExternalStageOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl);
     this.options = options;
-    if (options.prometheusUrl) this.reader = new PrometheusApiReader({ url: options.prometheusUrl });
-    else if (options.partialGatewayMetrics)
+    this.apiService = options.apiService ?? 'api';
+    if (options.prometheusUrl) {
+      this.reader = new PrometheusApiReader({ url: options.prometheusUrl });
+      this.replicaReader = new PrometheusApiReader({
+        url: options.prometheusUrl,
+        settleJobs: [this.apiService],
+      });
+    } else if (options.partialGatewayMetrics)
       this.reader = new ScrapeReader({
         targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
         source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
@@ -73,7 +113,45 @@ export class ExternalStageDriver implements StageDriver {
   }
 
   async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
-    return [this.gatewayRow(await this.probe(signal, this.probeTimeoutMs()))];
+    const [gateway, replicas] = await Promise.all([
+      this.probe(signal, this.probeTimeoutMs()),
+      this.replicaRows(),
+    ]);
+    return [this.gatewayRow(gateway), ...replicas];
+  }
+
+  /**
+   * The api replicas as the named Prometheus scrapes them; none without one. A job with no target, or
+   * a Prometheus that cannot be read, is one row saying so (not up: stage-up counts no replica then).
+   */
+  private async replicaRows(): Promise<ServiceStatus[]> {
+    const reader = this.replicaReader;
+    if (!reader) return [];
+    const job = `up{job="${this.apiService}"}`;
+    const summary = (state: string, detail: string): ServiceStatus[] => [
+      {
+        service: this.apiService,
+        name: job,
+        state,
+        health: 'unhealthy',
+        address: this.options.prometheusUrl,
+        detail,
+      },
+    ];
+    try {
+      // So that a replica that died a moment ago reads as down: one scrape of each target newer than
+      // this call. A job with no target never settles; the bound keeps that short and it is said below.
+      await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
+      const targets = await reader.targetsUp(this.apiService);
+      if (targets.length === 0)
+        return summary(
+          'absent',
+          `Prometheus has no scrape target of job "${this.apiService}": no api replica seen`,
+        );
+      return targets.map((target) => replicaRow(target, this.apiService));
+    } catch (error) {
+      return summary('unknown', `api replicas not read from Prometheus: ${(error as Error).message}`);
+    }
   }
 
   /** An external stage's logs are not visible from here. */

@@ -94,6 +94,18 @@ export class PrometheusApiReader implements MetricsReader {
   }
 
   /**
+   * Every `up` series of scrape job `job`: one per target Prometheus scrapes for it, with the target's
+   * labels (`instance`, plus whatever its config adds, e.g. `pod` and `pod_ready` on Kubernetes) and
+   * whether its last scrape succeeded. Empty when the job has no target.
+   */
+  async targetsUp(job: string): Promise<Array<{ labels: Record<string, string>; up: boolean }>> {
+    const data = await this.query(buildSelector('up', { job }));
+    if (data.resultType !== 'vector')
+      throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+    return data.result.map((item) => ({ labels: item.metric, up: toNumber(item.value[1]) === 1 }));
+  }
+
+  /**
    * Resolve once every active target (of `settleJobs`, or all) has a scrape committed after this call
    * began. Targets come from `/api/v1/targets`, so one never scraped yet is waited for rather than
    * missed; freshness is read from each target's `up` sample, which Prometheus commits together with
