@@ -12,6 +12,12 @@ import { startControlServer } from './control-server.js';
 import { FigureBook, summarize, TARGETS, type FigureSummary } from './figures.js';
 import { measureGateBurst, type GateBurstMeasurement } from './gate-burst-bench.js';
 import { idleResidentMiB, measureMemoryAfterAsks, type MemoryMeasurement } from './memory-bench.js';
+import {
+  measureScaleOut,
+  recordScaleOutFigures,
+  type ScaleOutMeasurement,
+  type ScaleOutProfile,
+} from './scale-out-bench.js';
 import { measureBurst, type BurstMeasurement } from './single-flight-bench.js';
 import { round, spreadOf } from './stats.js';
 import { measureThroughputRound, warmCache, type ThroughputRound } from './throughput-bench.js';
@@ -27,6 +33,8 @@ export interface BenchProfile {
   memoryAsks: number;
   gateBurstSize: number;
   verdictRepetitions: number;
+  /** The 10-replica stage; the smoke run leaves it to __tests__/bench/scale-out.test.ts. */
+  scaleOut?: ScaleOutProfile;
 }
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
@@ -39,6 +47,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 10_000,
     gateBurstSize: 20,
     verdictRepetitions: 3,
+    scaleOut: { replicas: 10, burstSizes: [20, 200], repetitions: 3, narratorAsks: 60, narratorLimit: 2 },
   },
   smoke: {
     name: 'smoke',
@@ -74,6 +83,7 @@ export interface BenchResults {
     timeToVerdict: VerdictMeasurement[];
     memory: MemoryMeasurement[];
     stageBootMs: Record<StageFlavour, number>;
+    scaleOut?: ScaleOutMeasurement;
   };
 }
 
@@ -196,6 +206,10 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
       await baseline.teardown();
     }
 
+    // ---- scale-out: the same guarantees on 10 replicas
+    if (profile.scaleOut)
+      details.scaleOut = await measureScaleOut(profile.scaleOut, () => coldQuestion(questionIndex++), log);
+
     // ---- the gate itself, on stages of its own
     for (let rep = 0; rep < profile.verdictRepetitions; rep++) {
       const measured = await measureTimeToVerdict();
@@ -308,6 +322,8 @@ function recordFigures(book: FigureBook, details: BenchResults['details'], profi
       );
     }
   }
+
+  if (details.scaleOut) recordScaleOutFigures(book, details.scaleOut);
 
   const t = SECTIONS.throughput;
   for (const r of details.throughput) {
