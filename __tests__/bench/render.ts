@@ -23,7 +23,10 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `${results.startedAt} · ${Math.round(results.durationMs / 1000)} s · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · ` +
       `load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end · ` +
-      `${profile.repetitions} repetitions per figure (gate burst: at least 3; throughput: ${profile.throughputRounds} rounds of ${profile.throughput.durationMs / 1000} s per load, ${profile.throughput.connections} connections)`,
+      `${profile.repetitions} repetitions per figure` +
+      (profile.throughputRounds
+        ? ` (gate burst: at least 3; throughput: ${profile.throughputRounds} rounds of ${profile.throughput.durationMs / 1000} s per load, ${profile.throughput.connections} connections)`
+        : ''),
     '',
     '| Figure | min | median | max | unit | target | |',
     '|---|---:|---:|---:|---|---|---|',

@@ -24,7 +24,8 @@ import { measureThroughputRound, warmCache, type ThroughputRound } from './throu
 import { measureTimeToVerdict, type VerdictMeasurement } from './time-to-verdict-bench.js';
 
 export interface BenchProfile {
-  name: 'full' | 'smoke';
+  /** `scale-out`: only the 10-replica section (`npm run bench -- --scale-out`). */
+  name: 'full' | 'smoke' | 'scale-out';
   repetitions: number;
   burstSizes: number[];
   throughput: { connections: number; durationMs: number; warmupMs: number };
@@ -37,6 +38,14 @@ export interface BenchProfile {
   scaleOut?: ScaleOutProfile;
 }
 
+const SCALE_OUT: ScaleOutProfile = {
+  replicas: 10,
+  burstSizes: [20, 200],
+  repetitions: 3,
+  narratorAsks: 60,
+  narratorLimit: 2,
+};
+
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   full: {
     name: 'full',
@@ -47,7 +56,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 10_000,
     gateBurstSize: 20,
     verdictRepetitions: 3,
-    scaleOut: { replicas: 10, burstSizes: [20, 200], repetitions: 3, narratorAsks: 60, narratorLimit: 2 },
+    scaleOut: SCALE_OUT,
   },
   smoke: {
     name: 'smoke',
@@ -58,6 +67,17 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 300,
     gateBurstSize: 20,
     verdictRepetitions: 1,
+  },
+  'scale-out': {
+    name: 'scale-out',
+    repetitions: SCALE_OUT.repetitions,
+    burstSizes: [],
+    throughput: { connections: 0, durationMs: 0, warmupMs: 0 },
+    throughputRounds: 0,
+    memoryAsks: 0,
+    gateBurstSize: 0,
+    verdictRepetitions: 0,
+    scaleOut: SCALE_OUT,
   },
 };
 
@@ -128,6 +148,27 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
     stageBootMs: { 'single-flight': 0, baseline: 0 },
   };
   let questionIndex = 0;
+  const results = (): BenchResults => ({
+    version: 1,
+    profile,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverageAtStart,
+      loadAverageAtEnd: loadavg().map((value) => round(value)),
+    },
+    figures: book.all().map(summarize),
+    details,
+  });
+
+  if (profile.name === 'scale-out' && profile.scaleOut) {
+    details.scaleOut = await measureScaleOut(profile.scaleOut, () => coldQuestion(questionIndex++), log);
+    recordScaleOutFigures(book, details.scaleOut);
+    return results();
+  }
 
   const control = await startControlServer();
   try {
@@ -221,21 +262,7 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
   }
 
   recordFigures(book, details, profile);
-  return {
-    version: 1,
-    profile,
-    startedAt,
-    durationMs: Math.round(performance.now() - started),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      loadAverageAtStart,
-      loadAverageAtEnd: loadavg().map((value) => round(value)),
-    },
-    figures: book.all().map(summarize),
-    details,
-  };
+  return results();
 }
 
 function recordFigures(book: FigureBook, details: BenchResults['details'], profile: BenchProfile): void {
