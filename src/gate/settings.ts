@@ -433,7 +433,7 @@ export const GATE_OPTIONS: readonly GateOption[] = [
     'string',
     '',
     'an http(s) URL',
-    "Prometheus to read the stage's counters from; when unset the driver's own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job=\"api\"}).",
+    'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
   ),
   option(
     'heavyExecutionsMetric',
