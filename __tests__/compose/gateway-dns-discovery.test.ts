@@ -8,20 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES } from '../../src/contract/index.js';
-import { findFreePort, ManagedProcess, waitUntil } from '../../src/stage/local/process.js';
+import { waitUntil } from '../../src/stage/local/process.js';
 import {
   apiServersUp,
-  FakeServiceDns,
   sampleReplicas as sample,
-  startFakeReplica as replica,
+  startDiscoveryHarness,
   statusOf as status,
-  stopFakeReplica as stop,
 } from '../stage/gateway-discovery-helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,54 +26,26 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOSTS = ['127.0.83.2', '127.0.83.3', '127.0.83.4', '127.0.83.5'];
 
 test('the gateway discovers api replicas through DNS, also later ones, and stops using a dead one', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'stagegate-gateway-dns-'));
-  const cleanups: Array<() => Promise<unknown> | unknown> = [
-    () => rmSync(dir, { recursive: true, force: true }),
-  ];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-
-  const [dnsPort, apiPort, gatewayPort, statsPort] = [
-    await findFreePort(),
-    await findFreePort(HOSTS[0]),
-    await findFreePort(),
-    await findFreePort(),
-  ];
-  // Docker's embedded DNS: short TTLs, an empty answer while the service has no container.
-  const dns = new FakeServiceDns({ name: 'api', ttlSeconds: 1, whenEmpty: 'nodata' });
-  await dns.listen(dnsPort!);
-  cleanups.push(() => dns.close());
-
-  const replicas = new Map<string, Server>();
-  const startReplica = async (index: number) => {
-    const server = await replica(`r${index}`, HOSTS[index]!, apiPort!);
-    replicas.set(`r${index}`, server);
-    cleanups.push(() => stop(server));
-  };
-  for (const index of [0, 1, 2]) await startReplica(index);
-  dns.addresses = HOSTS.slice(0, 3);
-
   // The shared file, unchanged but for where "Docker's DNS" listens and the port the replicas use.
   const shared = readFileSync(join(ROOT, 'deploy', 'haproxy', 'haproxy.cfg'), 'utf8');
-  const config = shared
-    .replace(/nameserver (\S+) 127\.0\.0\.11:53/, `nameserver $1 127.0.0.1:${dnsPort}`)
-    .replace(/ api:8080 /, ` api:${apiPort} `);
-  assert.notEqual(config, shared);
-  assert.match(config, new RegExp(`server-template api- 1-20 api:${apiPort} check resolvers docker`));
-  const configFile = join(dir, 'haproxy.cfg');
-  writeFileSync(configFile, config);
-  const haproxy = new ManagedProcess({
-    name: 'gateway',
-    command: 'haproxy',
-    args: ['-db', '-f', configFile],
-    env: { ...process.env, GATEWAY_BIND: `127.0.0.1:${gatewayPort}`, STATS_BIND: `127.0.0.1:${statsPort}` },
-    logFile: join(dir, 'haproxy.log'),
+  let config = '';
+  const harness = await startDiscoveryHarness(t, {
+    // Docker's embedded DNS: short TTLs, an empty answer while the service has no container.
+    name: 'api',
+    ttlSeconds: 1,
+    whenEmpty: 'nodata',
+    hosts: HOSTS,
+    config: (ports) =>
+      (config = shared
+        .replace(/nameserver (\S+) 127\.0\.0\.11:53/, `nameserver $1 127.0.0.1:${ports.dns}`)
+        .replace(/ api:8080 /, ` api:${ports.replicas} `)),
   });
-  cleanups.push(() => haproxy.stop(2000));
-  const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const ready = `http://127.0.0.1:${statsPort}/ready`;
-  const why = () => `haproxy log:\n${readFileSync(join(dir, 'haproxy.log'), 'utf8').slice(-2000)}`;
+  assert.notEqual(config, shared);
+  assert.match(config, /server-template api- 1-20 api:\d+ check resolvers docker/);
+  const { dns, gateway, stats, why } = harness;
+  const ready = `${stats}/ready`;
+  for (const index of [0, 1, 2]) await harness.startReplica(index, `r${index}`);
+  dns.addresses = HOSTS.slice(0, 3);
 
   // 1. All three replicas listed by DNS take traffic; /ready says the gateway has replicas.
   await waitUntil(async () => (await sample(gateway, 9)).seen.size === 3, {
@@ -93,7 +61,7 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
   for (const [id, count] of spread.seen) assert.ok(count >= 8, `round robin: ${id} answered ${count} of 30`);
 
   // 2. A replica started after the gateway (as `--scale api=4` would) is found.
-  await startReplica(3);
+  await harness.startReplica(3, 'r3');
   dns.addresses = HOSTS.slice(0, 4);
   await waitUntil(async () => (await sample(gateway, 8)).seen.has('r3'), {
     timeoutMs: 20_000,
@@ -103,10 +71,10 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
 
   // 3. A replica dies (still listed in DNS for a moment, as a crashed container is): no request
   //    fails (retries + redispatch), and once its checks fail it gets no traffic at all.
-  await stop(replicas.get('r1')!);
+  await harness.stopReplica('r1');
   const meanwhile = await sample(gateway, 20);
   assert.deepEqual(meanwhile.failures, [], 'requests sent while the dead replica was still in the pool');
-  await waitUntil(async () => (await apiServersUp(`http://127.0.0.1:${statsPort}`)) === 3, {
+  await waitUntil(async () => (await apiServersUp(stats)) === 3, {
     timeoutMs: 15_000,
     intervalMs: 300,
     what: 'the dead replica to be marked down',
@@ -116,7 +84,7 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
   assert.deepEqual([...after.seen.keys()].sort(), ['r0', 'r2', 'r3']);
 
   // 4. The metrics the Grafana dashboard plots exist under these names in the exporter.
-  const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
+  const metrics = await (await fetch(`${stats}/metrics`)).text();
   assert.match(
     metrics,
     /^haproxy_server_http_responses_total\{proxy="api",server="api-\d+",code="2xx"\} \d+/m,
@@ -126,12 +94,12 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
   // 5. Every replica gone from DNS (`--scale api=0`, or all crashed): /ready turns 503, so the
   //    gateway's compose healthcheck fails instead of reporting a gateway with nothing behind it.
   dns.addresses = [];
-  for (const id of ['r0', 'r2', 'r3']) await stop(replicas.get(id)!);
+  for (const id of ['r0', 'r2', 'r3']) await harness.stopReplica(id);
   await waitUntil(async () => (await status(ready)) === 503, {
     timeoutMs: 15_000,
     intervalMs: 300,
     what: '/ready to report no replica',
   });
   assert.equal(await status(`${gateway}${ROUTES.healthz}`), 503);
-  assert.ok(haproxy.running, 'haproxy kept running throughout');
+  assert.ok(harness.haproxy.running, 'haproxy kept running throughout');
 });

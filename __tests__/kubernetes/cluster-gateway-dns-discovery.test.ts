@@ -11,21 +11,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES } from '../../src/contract/index.js';
 import { API_DISCOVERY_ENV, KUBERNETES_BASE_DIR } from '../../src/stage/kubernetes/cluster-files.js';
-import { findFreePort, ManagedProcess, waitUntil } from '../../src/stage/local/process.js';
+import { waitUntil } from '../../src/stage/local/process.js';
 import {
   apiServersUp,
-  FakeServiceDns,
   sampleReplicas,
-  startFakeReplica,
+  startDiscoveryHarness,
   statusOf,
-  stopFakeReplica,
 } from '../stage/gateway-discovery-helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,65 +30,30 @@ const SERVICE_NAME = 'api.stagegate.svc.cluster.local';
 const POD_IPS = ['127.0.84.2', '127.0.84.3', '127.0.84.4', '127.0.84.5'];
 
 test('the cluster gateway follows the headless Service: pods added and removed are picked up', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'stagegate-cluster-dns-'));
-  const cleanups: Array<() => Promise<unknown> | unknown> = [
-    () => rmSync(dir, { recursive: true, force: true }),
-  ];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-
-  const [dnsPort, podPort, gatewayPort, statsPort] = [
-    await findFreePort(),
-    await findFreePort(POD_IPS[0]),
-    await findFreePort(),
-    await findFreePort(),
-  ];
-  const dns = new FakeServiceDns({ name: SERVICE_NAME, ttlSeconds: 30, whenEmpty: 'nxdomain' });
-  await dns.listen(dnsPort!);
-  cleanups.push(() => dns.close());
-
-  const pods = new Map<string, Server>();
-  const startPod = async (index: number) => {
-    const server = await startFakeReplica(`pod-${index}`, POD_IPS[index]!, podPort!);
-    pods.set(`pod-${index}`, server);
-    cleanups.push(() => stopFakeReplica(server));
-  };
-  for (const index of [0, 1, 2]) await startPod(index);
-  dns.addresses = POD_IPS.slice(0, 3);
-
   // The committed cluster config, but for where "the cluster DNS" listens (resolv.conf has no port) and
   // the port the pods use.
   const committed = readFileSync(join(ROOT, KUBERNETES_BASE_DIR, 'files', 'haproxy.cfg'), 'utf8');
-  const config = committed
-    .replace(/^(\s*)parse-resolv-conf$/m, `$1nameserver dns1 127.0.0.1:${dnsPort}`)
-    .replace(`\${${API_DISCOVERY_ENV}}:8080"`, `\${${API_DISCOVERY_ENV}}:${podPort}"`);
-  assert.match(config, new RegExp(`nameserver dns1 127\\.0\\.0\\.1:${dnsPort}`));
+  let config = '';
+  const harness = await startDiscoveryHarness(t, {
+    name: SERVICE_NAME,
+    ttlSeconds: 30,
+    whenEmpty: 'nxdomain',
+    hosts: POD_IPS,
+    config: (ports) =>
+      (config = committed
+        .replace(/^(\s*)parse-resolv-conf$/m, `$1nameserver dns1 127.0.0.1:${ports.dns}`)
+        .replace(`\${${API_DISCOVERY_ENV}}:8080"`, `\${${API_DISCOVERY_ENV}}:${ports.replicas}"`)),
+    // What the pod spec composes from POD_NAMESPACE and CLUSTER_DOMAIN.
+    env: { [API_DISCOVERY_ENV]: SERVICE_NAME },
+  });
+  assert.match(config, /nameserver dns1 127\.0\.0\.1:\d+$/m);
   assert.match(
     config,
-    new RegExp(
-      `server-template api- 1-20 "\\$\\{${API_DISCOVERY_ENV}\\}:${podPort}" check resolvers cluster`,
-    ),
+    new RegExp(`server-template api- 1-20 "\\$\\{${API_DISCOVERY_ENV}\\}:\\d+" check resolvers cluster`),
   );
-  const configFile = join(dir, 'haproxy.cfg');
-  writeFileSync(configFile, config);
-  const haproxy = new ManagedProcess({
-    name: 'gateway',
-    command: 'haproxy',
-    args: ['-db', '-f', configFile],
-    env: {
-      ...process.env,
-      GATEWAY_BIND: `127.0.0.1:${gatewayPort}`,
-      STATS_BIND: `127.0.0.1:${statsPort}`,
-      // What the pod spec composes from POD_NAMESPACE and CLUSTER_DOMAIN.
-      [API_DISCOVERY_ENV]: SERVICE_NAME,
-    },
-    logFile: join(dir, 'haproxy.log'),
-  });
-  cleanups.push(() => haproxy.stop(2000));
-  const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const stats = `http://127.0.0.1:${statsPort}`;
-  const why = () => `haproxy log:\n${readFileSync(join(dir, 'haproxy.log'), 'utf8').slice(-2000)}`;
+  const { dns, gateway, stats, why } = harness;
+  for (const index of [0, 1, 2]) await harness.startReplica(index, `pod-${index}`);
+  dns.addresses = POD_IPS.slice(0, 3);
 
   // 1. The three ready pods take traffic, round robin.
   await waitUntil(async () => (await sampleReplicas(gateway, 9)).seen.size === 3, {
@@ -108,7 +69,7 @@ test('the cluster gateway follows the headless Service: pods added and removed a
   for (const [id, count] of spread.seen) assert.ok(count >= 8, `round robin: ${id} answered ${count} of 30`);
 
   // 2. Scale-up (or the autoscaler): a fourth pod turns ready and joins the answer.
-  await startPod(3);
+  await harness.startReplica(3, 'pod-3');
   dns.addresses = POD_IPS.slice(0, 4);
   await waitUntil(async () => (await sampleReplicas(gateway, 8)).seen.has('pod-3'), {
     timeoutMs: 20_000,
@@ -126,7 +87,7 @@ test('the cluster gateway follows the headless Service: pods added and removed a
     intervalMs: 300,
     what: 'the removed pod to leave the backend',
   }).catch((error: Error) => assert.fail(`${error.message}\n${why()}`));
-  await stopFakeReplica(pods.get('pod-1')!);
+  await harness.stopReplica('pod-1');
   const after = await sampleReplicas(gateway, 30);
   assert.deepEqual(after.failures, []);
   assert.deepEqual([...after.seen.keys()].sort(), ['pod-0', 'pod-2', 'pod-3']);
@@ -149,5 +110,5 @@ test('the cluster gateway follows the headless Service: pods added and removed a
     what: 'the gateway to use pods that are ready again',
   });
   assert.equal(await statusOf(`${stats}/ready`), 200);
-  assert.ok(haproxy.running, 'haproxy kept running throughout');
+  assert.ok(harness.haproxy.running, 'haproxy kept running throughout');
 });

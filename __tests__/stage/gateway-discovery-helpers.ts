@@ -5,8 +5,13 @@
  * pods all listen on one port, each on its own address), and the probes that show which replica served.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
+import { findFreePort, ManagedProcess } from '../../src/stage/local/process.js';
 
 export interface ServiceDnsOptions {
   /** The one name it knows, e.g. `api` (Docker) or `api.stagegate.svc.cluster.local` (Kubernetes). */
@@ -146,4 +151,81 @@ export async function apiServersUp(statsBase: string): Promise<number> {
   return metrics
     .split('\n')
     .filter((line) => /^haproxy_server_status\{proxy="api",.*state="UP"\} 1$/.test(line)).length;
+}
+
+export interface DiscoveryHarness {
+  dns: FakeServiceDns;
+  haproxy: ManagedProcess;
+  /** The gateway's URL and its stats/exporter base URL. */
+  gateway: string;
+  stats: string;
+  /** Start the stand-in replica `id` on address `hosts[index]`, on the replicas' shared port. */
+  startReplica(index: number, id: string): Promise<void>;
+  stopReplica(id: string): Promise<void>;
+  /** The tail of HAProxy's log, for failure messages. */
+  why(): string;
+}
+
+/**
+ * The real haproxy started with a config made from the DNS stand-in's port and the replicas' port, the
+ * stand-in DNS, and the means to start and stop stand-in replicas; all stopped after the test.
+ */
+export async function startDiscoveryHarness(
+  t: TestContext,
+  options: ServiceDnsOptions & {
+    /** One address per replica the test may start (each listens on the same port). */
+    hosts: string[];
+    config(ports: { dns: number; replicas: number }): string;
+    env?: Record<string, string>;
+  },
+): Promise<DiscoveryHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-gateway-dns-'));
+  const cleanups: Array<() => Promise<unknown> | unknown> = [
+    () => rmSync(dir, { recursive: true, force: true }),
+  ];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  const [dnsPort, replicaPort, gatewayPort, statsPort] = [
+    await findFreePort(),
+    await findFreePort(options.hosts[0]),
+    await findFreePort(),
+    await findFreePort(),
+  ];
+  const dns = new FakeServiceDns(options);
+  await dns.listen(dnsPort!);
+  cleanups.push(() => dns.close());
+
+  const replicas = new Map<string, Server>();
+  const configFile = join(dir, 'haproxy.cfg');
+  writeFileSync(configFile, options.config({ dns: dnsPort!, replicas: replicaPort! }));
+  const haproxy = new ManagedProcess({
+    name: 'gateway',
+    command: 'haproxy',
+    args: ['-db', '-f', configFile],
+    env: {
+      ...process.env,
+      GATEWAY_BIND: `127.0.0.1:${gatewayPort}`,
+      STATS_BIND: `127.0.0.1:${statsPort}`,
+      ...options.env,
+    },
+    logFile: join(dir, 'haproxy.log'),
+  });
+  cleanups.push(() => haproxy.stop(2000));
+  return {
+    dns,
+    haproxy,
+    gateway: `http://127.0.0.1:${gatewayPort}`,
+    stats: `http://127.0.0.1:${statsPort}`,
+    startReplica: async (index, id) => {
+      const server = await startFakeReplica(id, options.hosts[index]!, replicaPort!);
+      replicas.set(id, server);
+      cleanups.push(() => stopFakeReplica(server));
+    },
+    stopReplica: async (id) => {
+      const server = replicas.get(id);
+      if (server) await stopFakeReplica(server);
+    },
+    why: () => `haproxy log:\n${readFileSync(join(dir, 'haproxy.log'), 'utf8').slice(-2000)}`,
+  };
 }
