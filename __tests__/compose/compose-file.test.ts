@@ -19,6 +19,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { METRICS, ROUTES } from '../../src/contract/index.js';
 import { API_ENV_DEFAULTS } from '../../src/api/config.js';
 import { renderLocalHaproxyConfig } from '../../src/stage/local/haproxy-config.js';
+import { GateSettingsSchema } from '../../src/gate/settings.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMPOSE_FILE = join(ROOT, 'deploy', 'docker', 'docker-compose.stage.yaml');
@@ -416,6 +417,54 @@ test('depends_on: known services, conditions on healthchecks, no cycle, the star
   );
   assert.equal(condition('grafana', 'prometheus'), 'service_healthy');
   assert.equal(condition('grafana', 'tempo'), 'service_healthy');
+  // Found by the first real run: `depends_on: tempo` dragged Tempo into every boot. The stage's core
+  // (what the checks need) boots without the observability extras.
+  const closure = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const dep of edges.get(name) ?? []) if (!seen.has(dep)) closure(dep, seen.add(dep));
+    return seen;
+  };
+  const core = new Set(['api', 'gateway', ...closure('api'), ...closure('gateway')]);
+  assert.deepEqual([...core].sort(), ['api', 'gateway', 'ollama', 'redis']);
+});
+
+test('the file names its project, the one the gate and its post step act on (found by a real run)', () => {
+  // Without `name:`, `docker compose -f deploy/docker/... up` makes project `docker` (the folder),
+  // which the gate (project `stagegate`) neither sees nor tears down, and whose ports then block it.
+  assert.equal(rawDoc.name, 'stagegate');
+  assert.equal(GateSettingsSchema.parse({}).projectName, rawDoc.name);
+});
+
+test('the api Dockerfile needs no registry beyond its base image (found by a real run)', () => {
+  const dockerfile = readFileSync(join(ROOT, 'deploy', 'docker', 'api.Dockerfile'), 'utf8');
+  // `# syntax=` makes BuildKit fetch a frontend image from a registry; the legacy builder and air-gapped
+  // runners have none, and nothing here needs a newer Dockerfile syntax.
+  assert.doesNotMatch(dockerfile, /^#\s*syntax\s*=/im);
+  assert.doesNotMatch(dockerfile, /^RUN\s+--mount/m, 'no BuildKit-only instruction');
+  // The base image is a build argument (a mirror or a locally built image), pinned by default.
+  assert.equal(compose().services.api!.build!.args?.NODE_IMAGE, 'node:24.19.0-bookworm-slim');
+  assert.equal(
+    compose({ API_NODE_IMAGE: 'mirror.example/node:24' }).services.api!.build!.args?.NODE_IMAGE,
+    'mirror.example/node:24',
+  );
+});
+
+test('every image can be replaced by a variable, with the pinned official image as its default', () => {
+  const variables: Record<string, string> = {
+    gateway: 'GATEWAY_IMAGE',
+    redis: 'REDIS_IMAGE',
+    ollama: 'OLLAMA_IMAGE',
+    prometheus: 'PROMETHEUS_IMAGE',
+    grafana: 'GRAFANA_IMAGE',
+    tempo: 'TEMPO_IMAGE',
+  };
+  for (const [service, variable] of Object.entries(variables)) {
+    const written = (rawDoc.services as Record<string, Service>)[service]!.image!;
+    assert.match(written, new RegExp(`^\\$\\{${variable}:-[^}]+\\}$`), `${service}: ${written}`);
+    assert.equal(
+      compose({ [variable]: `local/${service}:1.0` }).services[service]!.image,
+      `local/${service}:1.0`,
+    );
+  }
 });
 
 test('only the gateway, Prometheus and Grafana publish ports, on loopback, overridable', () => {
