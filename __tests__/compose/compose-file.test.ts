@@ -636,10 +636,10 @@ test('prometheus.yml scrapes every api replica through DNS, on the api port, eve
       static_configs?: Array<{ targets: string[] }>;
     }>;
   };
-  assert.ok(seconds(config.global.scrape_interval) <= 2, 'the gate reads counters right after a burst');
+  assert.ok(seconds(config.global.scrape_interval) <= 1, 'the gate reads counters right after a burst');
   const api = config.scrape_configs.find((c) => c.job_name === 'api')!;
   assert.deepEqual(api.dns_sd_configs, [
-    { names: ['api'], type: 'A', port: Number(services.api!.environment!.PORT), refresh_interval: '2s' },
+    { names: ['api'], type: 'A', port: Number(services.api!.environment!.PORT), refresh_interval: '1s' },
   ]);
   const tempoPort = (
     parseYaml(readFileSync(join(ROOT, 'deploy', 'tempo', 'tempo.yaml'), 'utf8')) as {
