@@ -47833,6 +47833,8 @@ function driverChoiceFor(settings, options = {}) {
                     apiService: settings.apiService,
                     gatewayService: settings.gatewayService,
                     requiredServices: settings.requiredServices,
+                    services: settings.services,
+                    ...(settings.composeEnvFile ? { envFile: settings.composeEnvFile } : {}),
                     build: settings.build,
                     ...(options.cwd ? { cwd: options.cwd } : {}),
                     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
@@ -47862,6 +47864,17 @@ function driverChoiceFor(settings, options = {}) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/stage/driver.ts
+/**
+ * The one interface through which the gate sees a stage, whatever runs it (docker compose, local
+ * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
+ */
+/**
+ * The state of a service of the stage that this boot left out on purpose (the compose driver's
+ * `services` selection): reported plainly, not counted as down.
+ */
+const NOT_BOOTED_STATE = 'not-booted';
+
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -58273,7 +58286,9 @@ class ChildProcessRunner {
             });
             const stdout = new TailBuffer(this.maxCaptureBytes);
             const stderr = new TailBuffer(this.maxCaptureBytes);
-            if (file)
+            if (file && options.stdoutFileFilter)
+                child.stdout.pipe(options.stdoutFileFilter()).pipe(file);
+            else if (file)
                 child.stdout.pipe(file);
             else
                 child.stdout.on('data', (chunk) => stdout.push(chunk));
@@ -58353,7 +58368,14 @@ class ChildProcessRunner {
 /** `--wait-timeout` appeared in compose 2.17.0; `--wait` itself is older. */
 const WAIT_TIMEOUT_SINCE = [2, 17, 0];
 function projectArgs(project) {
-    return ['compose', '-f', project.file, '-p', project.name];
+    return [
+        'compose',
+        ...(project.envFile ? ['--env-file', project.envFile] : []),
+        '-f',
+        project.file,
+        '-p',
+        project.name,
+    ];
 }
 /**
  * Plain `version` (not `--short`): without the plugin, the docker CLI then answers "unknown command:
@@ -58374,6 +58396,7 @@ function upArgs(project, options) {
         ...(options.waitTimeoutSeconds !== undefined
             ? ['--wait-timeout', String(options.waitTimeoutSeconds)]
             : []),
+        ...(options.services ?? []),
     ];
 }
 /** `--all`: a replica that died must show up as exited, not vanish from the list. */
@@ -58418,13 +58441,63 @@ function versionAtLeast(version, minimum) {
     return true;
 }
 
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/stage/compose/terminal-escapes.ts
+/**
+ * Compose prints terminal control sequences even when told not to: 2.25–2.26 put `ESC[2K` (erase line)
+ * before every `logs` line with `--no-color` and COMPOSE_ANSI=never, and `up` draws its progress with
+ * cursor moves. Everything the gate parses, saves or shows from compose goes through here first.
+ */
+
+
+/** CSI sequences (ESC [ … final byte), OSC sequences (ESC ] … BEL or ESC \), and two-byte ESC codes. */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r(?!\n)/g;
+function stripTerminalEscapes(text) {
+    return text.includes('\x1b') || text.includes('\r') ? text.replace(TERMINAL_ESCAPE, '') : text;
+}
+/**
+ * The same, as a stream: whole lines at a time, so a sequence split across two chunks is still seen
+ * whole. A line longer than `maxPendingBytes` without a newline is passed on as it is.
+ */
+class TerminalEscapeStripper extends external_node_stream_.Transform {
+    maxPendingBytes;
+    pending = '';
+    // A multi-byte character split across two chunks is decoded whole.
+    decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    constructor(maxPendingBytes = 1024 * 1024) {
+        super({ decodeStrings: true });
+        this.maxPendingBytes = maxPendingBytes;
+    }
+    _transform(chunk, _encoding, done) {
+        const text = this.pending + this.decoder.write(chunk);
+        const end = text.lastIndexOf('\n');
+        if (end === -1 && text.length < this.maxPendingBytes) {
+            this.pending = text;
+            done();
+            return;
+        }
+        const cut = end === -1 ? text.length : end + 1;
+        this.pending = text.slice(cut);
+        done(null, stripTerminalEscapes(text.slice(0, cut)));
+    }
+    _flush(done) {
+        done(null, stripTerminalEscapes(this.pending + this.decoder.end()));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-logs.ts
 /**
  * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
  * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
  * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
- * arrive interleaved as compose reads them; the timestamps put them back in order.
+ * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
+ * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
  */
+
 const PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\|(?: |$)(.*)$/;
 const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))(?: |$)(.*)$/;
 /** Every line of the output, in output order. A line without a prefix continues the previous one's container. */
@@ -58432,7 +58505,7 @@ function parseComposeLogs(stdout) {
     const lines = [];
     let instance = '';
     for (const raw of stdout.split('\n')) {
-        const line = raw.replace(/\r$/, '');
+        const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
         if (line === '')
             continue;
         const prefixed = PREFIXED.exec(line);
@@ -58477,6 +58550,7 @@ function newestLines(lines, maxLines) {
 }
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-ps.ts
+
 class ComposeOutputError extends Error {
     constructor(message) {
         super(message);
@@ -58485,7 +58559,7 @@ class ComposeOutputError extends Error {
 }
 /** Parse either output shape. Empty output (no containers) is an empty list. */
 function parseComposePs(stdout) {
-    const text = stdout.trim();
+    const text = stripTerminalEscapes(stdout).trim();
     if (text === '')
         return [];
     let entries;
@@ -58611,6 +58685,8 @@ function formatServiceTable(services) {
 
 
 
+
+
 /** Where the reference compose file publishes the gateway and Prometheus. */
 const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
 const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
@@ -58633,6 +58709,7 @@ class ComposeDriver {
     apiService;
     gatewayService;
     requiredServices;
+    selectedServices;
     build;
     docker;
     runner;
@@ -58653,7 +58730,14 @@ class ComposeDriver {
         this.apiService = checkServiceName(options.apiService ?? 'api', 'api service');
         this.gatewayService = checkServiceName(options.gatewayService ?? 'gateway', 'gateway service');
         this.requiredServices = (options.requiredServices ?? []).map((name) => checkServiceName(name, 'required service'));
-        this.project = { file: options.composeFile, name: options.projectName };
+        this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+        if (options.envFile !== undefined && !options.envFile.trim())
+            throw new Error('compose driver: the env file path is empty');
+        this.project = {
+            file: options.composeFile,
+            name: options.projectName,
+            ...(options.envFile ? { envFile: options.envFile } : {}),
+        };
         this.build = options.build ?? true;
         this.docker = options.docker ?? 'docker';
         this.runner = options.runner ?? new ChildProcessRunner();
@@ -58704,6 +58788,7 @@ class ComposeDriver {
             build: this.build,
             apiService: this.apiService,
             replicas: spec.replicas,
+            services: this.selectedServices,
             waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
                 ? Math.max(1, Math.floor((remaining - slack) / 1000))
                 : undefined,
@@ -58759,7 +58844,23 @@ class ComposeDriver {
     async services(signal) {
         await this.ensureCompose(signal);
         const result = await this.query(psArgs(this.project), 'ps', signal);
-        return parseComposePs(result.stdout);
+        const rows = parseComposePs(result.stdout);
+        return [...rows, ...this.notBootedRows(rows)];
+    }
+    /** Required services that this boot left out on purpose (`services`), and that have no container. */
+    notBootedRows(rows) {
+        return this.requiredServices
+            .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+            .map((name) => ({
+            service: name,
+            name,
+            state: NOT_BOOTED_STATE,
+            health: 'none',
+            detail: `left out of this boot (services: ${this.selectedServices.join(', ')})`,
+        }));
+    }
+    isLeftOut(service) {
+        return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
     }
     /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
     async logs(service, maxLines, signal) {
@@ -58834,6 +58935,7 @@ class ComposeDriver {
                     cwd: this.cwd,
                     timeoutMs: Math.max(1000, deadline - Date.now()),
                     stdoutFile: file,
+                    stdoutFileFilter: () => new TerminalEscapeStripper(),
                 });
                 if (result.timedOut)
                     this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
@@ -58890,7 +58992,9 @@ class ComposeDriver {
         if (readyApi < replicas)
             problems.push(`${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`);
         for (const name of [this.gatewayService, ...this.requiredServices]) {
-            const containers = services.filter((s) => s.service === name);
+            const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
+            if (containers.length === 0 && this.isLeftOut(name))
+                continue;
             if (containers.length === 0)
                 problems.push(`${name}: no container`);
             else if (!containers.some(isReady))
@@ -58909,7 +59013,7 @@ class ComposeDriver {
         const upOutput = (up.stderr || up.stdout).trim();
         if (upOutput)
             parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-        const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices]);
+        const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices].filter((name) => !this.isLeftOut(name)));
         const failing = [
             ...new Set([
                 ...services.filter((s) => !isReady(s)).map((s) => s.service),
@@ -59028,10 +59132,10 @@ function loopbackPort(url) {
     return loopback && url.port ? url.port : undefined;
 }
 function lastLine(text) {
-    return clip(nonEmptyLines(text).at(-1));
+    return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
 }
 function firstLine(text) {
-    return clip(nonEmptyLines(text)[0]);
+    return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
 }
 function nonEmptyLines(text) {
     return text
@@ -59045,7 +59149,7 @@ function clip(line) {
     return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 function lastLines(text, count) {
-    return text.split('\n').slice(-count).join('\n');
+    return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
 }
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
@@ -61679,6 +61783,8 @@ const GateSettingsSchema = strictObject({
     requiredServices: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME))
         .max(50)
         .default(['redis', 'ollama', 'prometheus', 'grafana', 'tempo'])),
+    services: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME)).max(50).default([])),
+    composeEnvFile: optionalText(),
     build: flag(true),
     bootTimeoutSeconds: wholeNumber(5, 3600, 300),
     baseUrl: optionalUrl(),
@@ -61757,6 +61863,13 @@ const GateSettingsSchema = strictObject({
             path: ['globalDeadlineSeconds'],
             message: `must be greater than boot-timeout-seconds (${settings.bootTimeoutSeconds}), so the checks get time after the boot`,
         });
+    for (const service of [settings.apiService, settings.gatewayService])
+        if (settings.services.length > 0 && !settings.services.includes(service))
+            ctx.addIssue({
+                code: 'custom',
+                path: ['services'],
+                message: `must include the ${service === settings.apiService ? 'api' : 'gateway'} service '${service}' when it names services to boot`,
+            });
     if (settings.clientA === settings.clientB)
         ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
 })
@@ -61775,6 +61888,8 @@ const GATE_OPTIONS = [
     settings_option('gatewayService', 'string', 'gateway', 'a service name', 'Name of the gateway service in front of the API replicas.'),
     settings_option('replicas', 'number', '3', 'a whole number from 1 to 20', 'Number of API replicas to boot and expect behind the gateway.'),
     settings_option('requiredServices', 'list', 'redis,ollama,prometheus,grafana,tempo', 'service names, comma-separated', 'Services that must be running and healthy besides the API and the gateway (compose driver).'),
+    settings_option('services', 'list', '', 'service names, comma-separated', 'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.'),
+    settings_option('composeEnvFile', 'string', '', 'a path to an env file', 'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).'),
     settings_option('build', 'boolean', 'true', 'true or false', 'Build the images before booting (compose driver).'),
     settings_option('bootTimeoutSeconds', 'number', '300', 'a whole number of seconds from 5 to 3600', 'Upper bound for booting the stage and waiting until it is healthy.'),
     settings_option('baseUrl', 'string', 
@@ -62013,6 +62128,13 @@ const privateIsolationCheck = async (context) => {
 };
 
 ;// CONCATENATED MODULE: ./src/checks/stage-up.ts
+/**
+ * `stage-up`: the stage booted with the asked replica count, and the expected count of api replicas,
+ * one gateway and every required service are running and healthy. Shows the services table. A boot
+ * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
+ * naming what is down; only a boot that left nothing to check is "could not be booted".
+ */
+
 
 /** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
 const UP_STATES = new Set(['running', 'external', 'reachable', 'up']);
@@ -62042,6 +62164,25 @@ function servicesTable(rows, language) {
         ]),
     };
 }
+/** Lines of a failed boot's diagnostics (ps, the failing services' log tails) kept in the report. */
+const BOOT_LOG_LINES = 80;
+/** The end of a failed boot's diagnostics, as evidence; none when the boot succeeded or said nothing. */
+function bootLogEvidence(boot, language) {
+    if (boot.ok || !boot.log?.trim())
+        return [];
+    const lines = boot.log.split('\n');
+    const kept = lines.slice(-BOOT_LOG_LINES);
+    const say = localize(language);
+    return [
+        {
+            kind: 'lines',
+            title: kept.length < lines.length
+                ? say(`Diagnóstico do boot (últimas ${BOOT_LOG_LINES} de ${lines.length} linhas)`, `Boot diagnostics (last ${BOOT_LOG_LINES} of ${lines.length} lines)`)
+                : say('Diagnóstico do boot', 'Boot diagnostics'),
+            lines: kept,
+        },
+    ];
+}
 function describeRow(row) {
     return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
 }
@@ -62070,11 +62211,19 @@ function decideStageUp(input) {
         return {
             status: 'fail',
             reason: say(`o stage não pôde ser iniciado: ${input.boot.reason ?? 'motivo desconhecido'}`, `the stage could not be booted: ${input.boot.reason ?? 'unknown reason'}`),
-            evidence: [facts, ...(rows.length ? [servicesTable(rows, input.language)] : [])],
+            evidence: [
+                facts,
+                ...(rows.length ? [servicesTable(rows, input.language)] : []),
+                ...bootLogEvidence(input.boot, input.language),
+            ],
         };
     }
     const rows = input.services ?? input.boot.services;
-    const evidence = [facts, servicesTable(rows, input.language)];
+    const evidence = [
+        facts,
+        servicesTable(rows, input.language),
+        ...bootLogEvidence(input.boot, input.language),
+    ];
     const problems = [];
     const notes = [];
     const warnings = [];
@@ -62107,9 +62256,15 @@ function decideStageUp(input) {
         warnings.push(say(`${gatewayUp.length} instâncias de ${input.gatewayService}, 1 esperada`, `${gatewayUp.length} ${input.gatewayService} instances, 1 expected`));
     }
     const notPartOfStage = [];
+    const notBooted = [];
     let requiredUp = 0;
     for (const service of input.requiredServices) {
         const serviceRows = byService(service);
+        // Left out of this boot on purpose (the compose driver's `services`): said, not failed.
+        if (serviceRows.length > 0 && serviceRows.every((row) => row.state === NOT_BOOTED_STATE)) {
+            notBooted.push(service);
+            continue;
+        }
         if (serviceRows.length === 0) {
             if (input.driverKind === 'compose')
                 problems.push(say(`${service}: não encontrado`, `${service}: not found`));
@@ -62130,6 +62285,8 @@ function decideStageUp(input) {
     }
     if (notPartOfStage.length)
         notes.push(say(`${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`, `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`));
+    if (notBooted.length)
+        notes.push(say(`${notBooted.join(', ')}: não iniciados neste boot (fora de services)`, `${notBooted.join(', ')}: not booted (left out by services)`));
     const noteText = notes.length ? `; ${notes.join('; ')}` : '';
     if (!input.boot.ok) {
         // Partly booted: the checks ran on what serves, but the boot itself did not succeed.

@@ -4,7 +4,7 @@
  * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
  * naming what is down; only a boot that left nothing to check is "could not be booted".
  */
-import type { BootResult, ServiceStatus, StageDriver } from '../stage/driver.js';
+import { NOT_BOOTED_STATE, type BootResult, type ServiceStatus, type StageDriver } from '../stage/driver.js';
 import type { Check, CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import type { Evidence } from '../report/model.js';
@@ -54,6 +54,30 @@ export interface StageUpInput {
   language: Language;
 }
 
+/** Lines of a failed boot's diagnostics (ps, the failing services' log tails) kept in the report. */
+const BOOT_LOG_LINES = 80;
+
+/** The end of a failed boot's diagnostics, as evidence; none when the boot succeeded or said nothing. */
+function bootLogEvidence(boot: BootResult, language: Language): Evidence[] {
+  if (boot.ok || !boot.log?.trim()) return [];
+  const lines = boot.log.split('\n');
+  const kept = lines.slice(-BOOT_LOG_LINES);
+  const say = localize(language);
+  return [
+    {
+      kind: 'lines',
+      title:
+        kept.length < lines.length
+          ? say(
+              `Diagnóstico do boot (últimas ${BOOT_LOG_LINES} de ${lines.length} linhas)`,
+              `Boot diagnostics (last ${BOOT_LOG_LINES} of ${lines.length} lines)`,
+            )
+          : say('Diagnóstico do boot', 'Boot diagnostics'),
+      lines: kept,
+    },
+  ];
+}
+
 function describeRow(row: ServiceStatus): string {
   return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
 }
@@ -86,11 +110,19 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
         `o stage não pôde ser iniciado: ${input.boot.reason ?? 'motivo desconhecido'}`,
         `the stage could not be booted: ${input.boot.reason ?? 'unknown reason'}`,
       ),
-      evidence: [facts, ...(rows.length ? [servicesTable(rows, input.language)] : [])],
+      evidence: [
+        facts,
+        ...(rows.length ? [servicesTable(rows, input.language)] : []),
+        ...bootLogEvidence(input.boot, input.language),
+      ],
     };
   }
   const rows = input.services ?? input.boot.services;
-  const evidence: Evidence[] = [facts, servicesTable(rows, input.language)];
+  const evidence: Evidence[] = [
+    facts,
+    servicesTable(rows, input.language),
+    ...bootLogEvidence(input.boot, input.language),
+  ];
   const problems: string[] = [];
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -147,9 +179,15 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
   }
 
   const notPartOfStage: string[] = [];
+  const notBooted: string[] = [];
   let requiredUp = 0;
   for (const service of input.requiredServices) {
     const serviceRows = byService(service);
+    // Left out of this boot on purpose (the compose driver's `services`): said, not failed.
+    if (serviceRows.length > 0 && serviceRows.every((row) => row.state === NOT_BOOTED_STATE)) {
+      notBooted.push(service);
+      continue;
+    }
     if (serviceRows.length === 0) {
       if (input.driverKind === 'compose')
         problems.push(say(`${service}: não encontrado`, `${service}: not found`));
@@ -170,6 +208,14 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       say(
         `${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`,
         `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`,
+      ),
+    );
+
+  if (notBooted.length)
+    notes.push(
+      say(
+        `${notBooted.join(', ')}: não iniciados neste boot (fora de services)`,
+        `${notBooted.join(', ')}: not booted (left out by services)`,
       ),
     );
 

@@ -19,6 +19,8 @@ export function driverChoiceFor(
           apiService: settings.apiService,
           gatewayService: settings.gatewayService,
           requiredServices: settings.requiredServices,
+          services: settings.services,
+          ...(settings.composeEnvFile ? { envFile: settings.composeEnvFile } : {}),
           build: settings.build,
           ...(options.cwd ? { cwd: options.cwd } : {}),
           ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),

@@ -126,6 +126,8 @@ export const GateSettingsSchema = z
         .max(50)
         .default(['redis', 'ollama', 'prometheus', 'grafana', 'tempo']),
     ),
+    services: z.preprocess(toIdList, z.array(z.string().regex(SERVICE_NAME)).max(50).default([])),
+    composeEnvFile: optionalText(),
     build: flag(true),
     bootTimeoutSeconds: wholeNumber(5, 3600, 300),
     baseUrl: optionalUrl(),
@@ -216,6 +218,13 @@ export const GateSettingsSchema = z
         path: ['globalDeadlineSeconds'],
         message: `must be greater than boot-timeout-seconds (${settings.bootTimeoutSeconds}), so the checks get time after the boot`,
       });
+    for (const service of [settings.apiService, settings.gatewayService])
+      if (settings.services.length > 0 && !settings.services.includes(service))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services'],
+          message: `must include the ${service === settings.apiService ? 'api' : 'gateway'} service '${service}' when it names services to boot`,
+        });
     if (settings.clientA === settings.clientB)
       ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
   })
@@ -306,6 +315,20 @@ export const GATE_OPTIONS: readonly GateOption[] = [
     'redis,ollama,prometheus,grafana,tempo',
     'service names, comma-separated',
     'Services that must be running and healthy besides the API and the gateway (compose driver).',
+  ),
+  option(
+    'services',
+    'list',
+    '',
+    'service names, comma-separated',
+    'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.',
+  ),
+  option(
+    'composeEnvFile',
+    'string',
+    '',
+    'a path to an env file',
+    'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).',
   ),
   option('build', 'boolean', 'true', 'true or false', 'Build the images before booting (compose driver).'),
   option(

@@ -17,13 +17,19 @@ export interface StageSpec {
 
 export type ServiceHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
+/**
+ * The state of a service of the stage that this boot left out on purpose (the compose driver's
+ * `services` selection): reported plainly, not counted as down.
+ */
+export const NOT_BOOTED_STATE = 'not-booted';
+
 /** One row of `docker compose ps`, or its equivalent for a local process. */
 export interface ServiceStatus {
   /** Logical service name, e.g. `api`, `gateway`, `redis`. */
   service: string;
   /** Instance name, e.g. `stage-api-2` or `api-2`. */
   name: string;
-  /** `running`, `exited`, `created`, `restarting`, `dead`, `unavailable` ... */
+  /** `running`, `exited`, `created`, `restarting`, `dead`, `unavailable`, `not-booted` ... */
   state: string;
   health: ServiceHealth;
   /** Where it listens, for the humans reading the report (e.g. `127.0.0.1:41234`). */

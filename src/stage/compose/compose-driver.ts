@@ -7,7 +7,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
+import {
+  NOT_BOOTED_STATE,
+  type BootResult,
+  type MetricsReader,
+  type ServiceStatus,
+  type StageDriver,
+  type StageSpec,
+} from '../driver.js';
 import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
 import {
   ChildProcessRunner,
@@ -30,6 +37,7 @@ import {
 } from './compose-commands.js';
 import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-logs.js';
 import { formatServiceTable, isReady, parseComposePs } from './compose-ps.js';
+import { stripTerminalEscapes, TerminalEscapeStripper } from './terminal-escapes.js';
 
 /** Where the reference compose file publishes the gateway and Prometheus. */
 export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
@@ -45,6 +53,13 @@ export interface ComposeDriverOptions {
   gatewayService?: string;
   /** Services that must be running and healthy besides api and gateway for the boot to count. */
   requiredServices?: string[];
+  /**
+   * Boot only these services (and what they depend on); empty or absent: every service of the file.
+   * A required service left out and not started as a dependency is reported as not booted.
+   */
+  services?: string[];
+  /** Passed to every compose command as `--env-file` (the variables the compose file interpolates). */
+  envFile?: string;
   /** `up --build` (rebuild the api image) or reuse what exists. */
   build?: boolean;
   /**
@@ -86,6 +101,7 @@ export class ComposeDriver implements StageDriver {
   private readonly apiService: string;
   private readonly gatewayService: string;
   private readonly requiredServices: string[];
+  private readonly selectedServices: string[];
   private readonly build: boolean;
   private readonly docker: string;
   private readonly runner: CommandRunner;
@@ -110,7 +126,14 @@ export class ComposeDriver implements StageDriver {
     this.requiredServices = (options.requiredServices ?? []).map((name) =>
       checkServiceName(name, 'required service'),
     );
-    this.project = { file: options.composeFile, name: options.projectName };
+    this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+    if (options.envFile !== undefined && !options.envFile.trim())
+      throw new Error('compose driver: the env file path is empty');
+    this.project = {
+      file: options.composeFile,
+      name: options.projectName,
+      ...(options.envFile ? { envFile: options.envFile } : {}),
+    };
     this.build = options.build ?? true;
     this.docker = options.docker ?? 'docker';
     this.runner = options.runner ?? new ChildProcessRunner();
@@ -167,6 +190,7 @@ export class ComposeDriver implements StageDriver {
       build: this.build,
       apiService: this.apiService,
       replicas: spec.replicas,
+      services: this.selectedServices,
       waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
         ? Math.max(1, Math.floor((remaining - slack) / 1000))
         : undefined,
@@ -225,7 +249,25 @@ export class ComposeDriver implements StageDriver {
   async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
     await this.ensureCompose(signal);
     const result = await this.query(psArgs(this.project), 'ps', signal);
-    return parseComposePs(result.stdout);
+    const rows = parseComposePs(result.stdout);
+    return [...rows, ...this.notBootedRows(rows)];
+  }
+
+  /** Required services that this boot left out on purpose (`services`), and that have no container. */
+  private notBootedRows(rows: ServiceStatus[]): ServiceStatus[] {
+    return this.requiredServices
+      .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+      .map((name) => ({
+        service: name,
+        name,
+        state: NOT_BOOTED_STATE,
+        health: 'none',
+        detail: `left out of this boot (services: ${this.selectedServices.join(', ')})`,
+      }));
+  }
+
+  private isLeftOut(service: string): boolean {
+    return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
   }
 
   /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
@@ -301,6 +343,7 @@ export class ComposeDriver implements StageDriver {
             cwd: this.cwd,
             timeoutMs: Math.max(1000, deadline - Date.now()),
             stdoutFile: file,
+            stdoutFileFilter: () => new TerminalEscapeStripper(),
           });
           if (result.timedOut) this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
           else if (result.exitCode !== 0)
@@ -360,7 +403,8 @@ export class ComposeDriver implements StageDriver {
         `${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`,
       );
     for (const name of [this.gatewayService, ...this.requiredServices]) {
-      const containers = services.filter((s) => s.service === name);
+      const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
+      if (containers.length === 0 && this.isLeftOut(name)) continue;
       if (containers.length === 0) problems.push(`${name}: no container`);
       else if (!containers.some(isReady)) problems.push(`${name}: ${describe(containers)}`);
     }
@@ -384,7 +428,11 @@ export class ComposeDriver implements StageDriver {
     const parts = ['docker compose ps:', formatServiceTable(services)];
     const upOutput = (up.stderr || up.stdout).trim();
     if (upOutput) parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-    const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices]);
+    const expected = new Set(
+      [this.apiService, this.gatewayService, ...this.requiredServices].filter(
+        (name) => !this.isLeftOut(name),
+      ),
+    );
     const failing = [
       ...new Set([
         ...services.filter((s) => !isReady(s)).map((s) => s.service),
@@ -516,11 +564,11 @@ function loopbackPort(url: URL): string | undefined {
 }
 
 function lastLine(text: string): string {
-  return clip(nonEmptyLines(text).at(-1));
+  return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
 }
 
 function firstLine(text: string): string {
-  return clip(nonEmptyLines(text)[0]);
+  return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
 }
 
 function nonEmptyLines(text: string): string[] {
@@ -536,7 +584,7 @@ function clip(line: string | undefined): string {
 }
 
 function lastLines(text: string, count: number): string {
-  return text.split('\n').slice(-count).join('\n');
+  return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
 }
 
 function messageOf(error: unknown): string {
