@@ -110,6 +110,16 @@ test('publish creates the sticky comment from the report file, then a second run
   assert.ok(github.requests.every((r) => r.token === 'ghs_actions_token'));
 });
 
+test('the committed bundle (dist/index.js) publishes the same comment', async (t) => {
+  const github = await withGitHub(t);
+  const report = gateReport('fail', 20);
+  const files = withFiles(t, report, gateReport('pass', 1));
+  const run = await publish(t, files, github, { entry: 'dist/index.js' });
+  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  const trend = compareReports(gateReport('pass', 1), report, { p95Factor: 2 });
+  assert.equal(github.comments[0]!.body, stickyBody(KEY, renderCommentMarkdown(report, KEY, trend)));
+});
+
 test("a pull request whose head is not the report's commit gets no comment, and the step says why", async (t) => {
   const github = await withGitHub(t);
   const files = withFiles(t, gateReport('pass', 1));

@@ -85,6 +85,8 @@ export async function runPublishStep(
   files: PublishWorkspace,
   github: FakeGitHub,
   options: {
+    /** The entry to run: the sources (default) or the committed bundle, `dist/index.js`. */
+    entry?: string;
     token?: string;
     headSha?: string;
     env?: Record<string, string>;
@@ -97,7 +99,7 @@ export async function runPublishStep(
     'github.event.workflow_run.head_sha': options.headSha ?? HEAD_SHA,
   });
   return runEntry({
-    entry: 'src/action/main.ts',
+    entry: options.entry ?? 'src/action/main.ts',
     inputs: { 'github-token': options.token ?? 'ghs_actions_token', ...inputs, ...options.inputs },
     env: {
       GITHUB_REPOSITORY: 'acme/chat',

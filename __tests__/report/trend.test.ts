@@ -97,7 +97,7 @@ test('p95: a regression only past the factor and by at least the noise floor', (
     compareReports(baseline, report({ status: 'pass', measures: healthy(30) }), { p95Factor: 2 }),
     'en',
   );
-  assert.match(faster, /burst p95 \| 90 ms \| 30 ms \| ▼ −60 ms \(×0\.3\) \|/);
+  assert.match(faster, /burst p95 \| 90 ms \| 30 ms \| ▼ −60 ms \(×0\.33\) \|/);
   assert.match(faster, /\*\*No regression against the baseline\.\*\*/);
 });
 

@@ -96153,12 +96153,13 @@ const MEASURE_INFO = {
     slowestHealthzMs: { check: 'narrator-saturation', unit: 'ms' },
 };
 const RAN = ['pass', 'warn', 'fail'];
-const trend_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+/** Worse is higher; `skipped` (nothing proven) lowest. */
+const STATUS_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
 /** Worse only between checks that ran both times: a check not run proves nothing either way. */
 function statusRegressed(before, after) {
     if (!before || !after || !RAN.includes(before) || !RAN.includes(after))
         return false;
-    return trend_RANK[after] > trend_RANK[before];
+    return STATUS_RANK[after] > STATUS_RANK[before];
 }
 function measureRegressed(id, before, after, options) {
     if (before === undefined || after === undefined)
@@ -97937,12 +97938,16 @@ function trendMessagesFor(language) {
 
 const REGRESSION_MARK = '🔺';
 const TREND_MARK = '📊';
-const trend_renderer_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
 function formatValue(id, value) {
     return MEASURE_INFO[id].unit === 'ms' ? formatDuration(value) : String(value);
 }
+/** `×20`, `×1.9`, `×0.4`, `×0.045`: two significant digits below 1, so a drop never reads as `×0`. */
 function formatRatio(ratio) {
-    return ratio >= 10 ? String(Math.round(ratio)) : ratio.toFixed(1).replace(/\.0$/, '');
+    if (ratio >= 10)
+        return String(Math.round(ratio));
+    if (ratio >= 1)
+        return ratio.toFixed(1).replace(/\.0$/, '');
+    return String(Number(ratio.toPrecision(2)));
 }
 /** `▲ +19 (×20)`, `▼ −40 ms (×0.8)`, `=`; `new` / `not measured now` when one side is missing. */
 function describeMeasureChange(id, before, after, t) {
@@ -97965,7 +97970,7 @@ function describeStatusChange(before, after, regression, t) {
         return `${REGRESSION_MARK} ${t.regression}`;
     if (before === after)
         return `= ${t.same}`;
-    if (before && after && trend_renderer_RANK[after] < trend_renderer_RANK[before] && after !== 'skipped')
+    if (before && after && STATUS_RANK[after] < STATUS_RANK[before] && after !== 'skipped')
         return `▼ ${t.better}`;
     return t.changed;
 }

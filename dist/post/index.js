@@ -52942,12 +52942,13 @@ const MEASURE_INFO = {
     slowestHealthzMs: { check: 'narrator-saturation', unit: 'ms' },
 };
 const RAN = (/* unused pure expression or super */ null && (['pass', 'warn', 'fail']));
-const RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+/** Worse is higher; `skipped` (nothing proven) lowest. */
+const STATUS_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
 /** Worse only between checks that ran both times: a check not run proves nothing either way. */
 function statusRegressed(before, after) {
     if (!before || !after || !RAN.includes(before) || !RAN.includes(after))
         return false;
-    return RANK[after] > RANK[before];
+    return STATUS_RANK[after] > STATUS_RANK[before];
 }
 function measureRegressed(id, before, after, options) {
     if (before === undefined || after === undefined)

@@ -9,21 +9,23 @@ import { escapeMarkdownInline, sanitizeForTerminal } from './escape.js';
 import { checkName, formatDuration, messagesFor, type Language } from './i18n.js';
 import type { CheckStatus, MeasureId } from './model.js';
 import { alignColumns } from './terminal-renderer.js';
-import { MEASURE_INFO, P95_MIN_GROWTH_MS, type Regression, type TrendResult } from './trend.js';
+import { MEASURE_INFO, P95_MIN_GROWTH_MS, STATUS_RANK, type Regression, type TrendResult } from './trend.js';
 import { trendMessagesFor, type TrendMessages } from './trend-i18n.js';
 
 type Compared = Extract<TrendResult, { kind: 'compared' }>;
 
 const REGRESSION_MARK = '🔺';
 const TREND_MARK = '📊';
-const RANK: Record<CheckStatus, number> = { skipped: 0, pass: 1, warn: 2, fail: 3 };
 
 function formatValue(id: MeasureId, value: number): string {
   return MEASURE_INFO[id].unit === 'ms' ? formatDuration(value) : String(value);
 }
 
+/** `×20`, `×1.9`, `×0.4`, `×0.045`: two significant digits below 1, so a drop never reads as `×0`. */
 function formatRatio(ratio: number): string {
-  return ratio >= 10 ? String(Math.round(ratio)) : ratio.toFixed(1).replace(/\.0$/, '');
+  if (ratio >= 10) return String(Math.round(ratio));
+  if (ratio >= 1) return ratio.toFixed(1).replace(/\.0$/, '');
+  return String(Number(ratio.toPrecision(2)));
 }
 
 /** `▲ +19 (×20)`, `▼ −40 ms (×0.8)`, `=`; `new` / `not measured now` when one side is missing. */
@@ -54,7 +56,8 @@ function describeStatusChange(
 ): string {
   if (regression) return `${REGRESSION_MARK} ${t.regression}`;
   if (before === after) return `= ${t.same}`;
-  if (before && after && RANK[after] < RANK[before] && after !== 'skipped') return `▼ ${t.better}`;
+  if (before && after && STATUS_RANK[after] < STATUS_RANK[before] && after !== 'skipped')
+    return `▼ ${t.better}`;
   return t.changed;
 }
 

@@ -84,12 +84,13 @@ export type TrendResult =
     };
 
 const RAN: readonly CheckStatus[] = ['pass', 'warn', 'fail'];
-const RANK: Record<CheckStatus, number> = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+/** Worse is higher; `skipped` (nothing proven) lowest. */
+export const STATUS_RANK: Record<CheckStatus, number> = { skipped: 0, pass: 1, warn: 2, fail: 3 };
 
 /** Worse only between checks that ran both times: a check not run proves nothing either way. */
 function statusRegressed(before: CheckStatus | undefined, after: CheckStatus | undefined): boolean {
   if (!before || !after || !RAN.includes(before) || !RAN.includes(after)) return false;
-  return RANK[after] > RANK[before];
+  return STATUS_RANK[after] > STATUS_RANK[before];
 }
 
 function measureRegressed(
