@@ -114,6 +114,21 @@ test('reports that are not ours are refused before anything reaches GitHub', asy
       reason: /is not a stagegate report: it is not valid JSON\./,
     },
     {
+      what: '300,000 tiny table rows (1 MB)',
+      text: JSON.stringify({
+        ...good,
+        checks: [
+          {
+            ...(good['checks'] as object[])[0],
+            evidence: [
+              { kind: 'table', title: 't', columns: [], rows: Array.from({ length: 300_000 }, () => []) },
+            ],
+          },
+        ],
+      }),
+      reason: /checks\[0\]\.evidence\[0\]\.rows is too many entries \(at most 20000\)/,
+    },
+    {
       what: '50 MB',
       text: '',
       prepare: (path) => {

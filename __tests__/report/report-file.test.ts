@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { renderJson } from '../../src/report/json-renderer.js';
+import { COMMENT_MAX_CHARS, renderMarkdown } from '../../src/report/markdown-renderer.js';
 import { REPORT_FORMAT_VERSION, type GateReport } from '../../src/report/model.js';
 import {
   parseReport,
@@ -119,6 +120,25 @@ test('not ours: each is refused, naming the place and never quoting the content'
     assert.match(message, expected);
     assert.ok(!message.includes(secret), `the message quotes the file: ${message}`);
   }
+});
+
+test('lists are bounded: millions of tiny entries are refused; the most allowed still render', () => {
+  const withRows = (rows: unknown[][]) => {
+    const raw = JSON.parse(renderJson(current())) as { checks: Array<Record<string, unknown>> };
+    raw.checks[0]!['evidence'] = [{ kind: 'table', title: 't', columns: ['a'], rows }];
+    return JSON.stringify(raw);
+  };
+  const flood = withRows(Array.from({ length: 300_000 }, () => []));
+  assert.ok(Buffer.byteLength(flood) < REPORT_FILE_MAX_BYTES, 'small enough to pass the size bound');
+  assert.match(refusal(flood), /checks\[0\]\.evidence\[0\]\.rows is too many entries \(at most 20000\)/);
+  const wide = JSON.parse(renderJson(current())) as { checks: Array<Record<string, unknown>> };
+  wide.checks[0]!['evidence'] = Array.from({ length: 101 }, () => ({ kind: 'lines', title: 'x', lines: [] }));
+  assert.match(refusal(JSON.stringify(wide)), /checks\[0\]\.evidence is too many entries \(at most 100\)/);
+
+  const most = parseReport(withRows(Array.from({ length: 20_000 }, (_, i) => [i, 'x'.repeat(50)])), 'r');
+  const markdown = renderMarkdown(most, { maxChars: COMMENT_MAX_CHARS });
+  assert.ok(markdown.length <= COMMENT_MAX_CHARS);
+  assert.match(markdown, /rows left out to fit GitHub's size limit|linhas omitidas/);
 });
 
 test('unknown keys are dropped, so nothing unexpected can reach a renderer', () => {

@@ -52762,24 +52762,31 @@ class ReportFileError extends Error {
 const count = schemas_number().int().min(0);
 const finite = schemas_number().refine(Number.isFinite, 'a finite number');
 const cellValue = union([schemas_string(), finite, schemas_boolean()]);
+/**
+ * Bounds on every list, far above what a gate run writes (a burst is at most 1000 asks): a file of
+ * tiny entries (`[[],[],…]`, millions in 10 MiB) would otherwise reach renderers never meant for that
+ * many (spreading them into Math.max overflows the stack).
+ */
+const LIMITS = { entries: 20_000, columns: 100, evidence: 100 };
+const list = (item, max = LIMITS.entries) => array(item).max(max);
 const EvidenceSchema = discriminatedUnion('kind', [
     object({
         kind: literal('facts'),
         title: schemas_string(),
-        facts: array(object({ label: schemas_string(), value: cellValue })),
+        facts: list(object({ label: schemas_string(), value: cellValue })),
     }),
     object({
         kind: literal('table'),
         title: schemas_string(),
-        columns: array(schemas_string()),
-        rows: array(array(cellValue)),
+        columns: list(schemas_string(), LIMITS.columns),
+        rows: list(list(cellValue, LIMITS.columns)),
     }),
     object({
         kind: literal('histogram'),
         title: schemas_string(),
-        buckets: array(object({ label: schemas_string(), count: finite })),
+        buckets: list(object({ label: schemas_string(), count: finite })),
     }),
-    object({ kind: literal('lines'), title: schemas_string(), lines: array(schemas_string()) }),
+    object({ kind: literal('lines'), title: schemas_string(), lines: list(schemas_string()) }),
 ]);
 const STATUSES = ['pass', 'warn', 'fail', 'skipped'];
 const MeasuresSchema = partialRecord(schemas_enum(model_MEASURE_IDS), schemas_number().min(0).refine(Number.isFinite));
@@ -52787,7 +52794,7 @@ const CheckSchema = object({
     id: schemas_enum(model_CHECK_IDS),
     status: schemas_enum(STATUSES),
     reason: schemas_string(),
-    evidence: array(EvidenceSchema),
+    evidence: list(EvidenceSchema, LIMITS.evidence),
     measures: MeasuresSchema.optional(),
     durationMs: finite,
 });
@@ -52807,7 +52814,7 @@ const ReportSchema = object({
     }),
     startedAt: schemas_string().max(100),
     durationMs: finite,
-    phases: array(object({ name: schemas_string(), durationMs: finite })),
+    phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
     language: schemas_enum(['pt-BR', 'en']),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */

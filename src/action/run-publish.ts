@@ -21,7 +21,7 @@ import { commentKeyFor, setOutputs, trendFor, writeSummary } from './report-deli
 import type { ActionDeps, ActionResult } from './run-action.js';
 
 /** The published report, or a SettingsError naming report-file and saying why it was refused. */
-export async function readPublishedReport(path: string, shownAs: string): Promise<GateReport> {
+async function readPublishedReport(path: string, shownAs: string): Promise<GateReport> {
   try {
     return await readReportFile(path, { source: shownAs });
   } catch (error) {

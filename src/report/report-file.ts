@@ -33,25 +33,32 @@ export class ReportFileError extends Error {
 const count = z.number().int().min(0);
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const cellValue = z.union([z.string(), finite, z.boolean()]);
+/**
+ * Bounds on every list, far above what a gate run writes (a burst is at most 1000 asks): a file of
+ * tiny entries (`[[],[],…]`, millions in 10 MiB) would otherwise reach renderers never meant for that
+ * many (spreading them into Math.max overflows the stack).
+ */
+const LIMITS = { entries: 20_000, columns: 100, evidence: 100 } as const;
+const list = <T extends z.ZodType>(item: T, max: number = LIMITS.entries) => z.array(item).max(max);
 
 const EvidenceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('facts'),
     title: z.string(),
-    facts: z.array(z.object({ label: z.string(), value: cellValue })),
+    facts: list(z.object({ label: z.string(), value: cellValue })),
   }),
   z.object({
     kind: z.literal('table'),
     title: z.string(),
-    columns: z.array(z.string()),
-    rows: z.array(z.array(cellValue)),
+    columns: list(z.string(), LIMITS.columns),
+    rows: list(list(cellValue, LIMITS.columns)),
   }),
   z.object({
     kind: z.literal('histogram'),
     title: z.string(),
-    buckets: z.array(z.object({ label: z.string(), count: finite })),
+    buckets: list(z.object({ label: z.string(), count: finite })),
   }),
-  z.object({ kind: z.literal('lines'), title: z.string(), lines: z.array(z.string()) }),
+  z.object({ kind: z.literal('lines'), title: z.string(), lines: list(z.string()) }),
 ]);
 
 const STATUSES = ['pass', 'warn', 'fail', 'skipped'] as const;
@@ -62,7 +69,7 @@ const CheckSchema = z.object({
   id: z.enum(CHECK_IDS),
   status: z.enum(STATUSES),
   reason: z.string(),
-  evidence: z.array(EvidenceSchema),
+  evidence: list(EvidenceSchema, LIMITS.evidence),
   measures: MeasuresSchema.optional(),
   durationMs: finite,
 });
@@ -84,7 +91,7 @@ export const ReportSchema = z.object({
   }),
   startedAt: z.string().max(100),
   durationMs: finite,
-  phases: z.array(z.object({ name: z.string(), durationMs: finite })),
+  phases: list(z.object({ name: z.string(), durationMs: finite }), LIMITS.columns),
   language: z.enum(['pt-BR', 'en']),
 });
 
