@@ -44,8 +44,8 @@ test('runs on pull requests, pushes to main and by hand, with no path filter tha
     assert.equal(String(input.default), defaults[name], name);
 });
 
-test('minimal permissions: read the code, write the PR comment', () => {
-  assert.deepEqual(workflow.permissions, { contents: 'read', 'pull-requests': 'write' });
+test('minimal permissions: read the code, nothing else (stagegate-publish.yml writes the PR comment)', () => {
+  assert.deepEqual(workflow.permissions, { contents: 'read' });
 });
 
 test('one job with a fixed name, the action, and the logs uploaded even when the gate fails', () => {
@@ -60,7 +60,9 @@ test('one job with a fixed name, the action, and the logs uploaded even when the
   assert.ok(gate, "the workflow runs this repository's action");
   for (const name of Object.keys(gate.with ?? {}))
     assert.ok(ALL_INPUT_NAMES.includes(name), `${name} is an action input`);
-  const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+  const upload = job.steps.find(
+    (s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.['path'] === '.stagegate/',
+  );
   assert.ok(upload);
   assert.equal(upload.if, 'always()');
   assert.ok(job.steps.indexOf(upload) > job.steps.indexOf(gate));

@@ -43732,11 +43732,11 @@ function discriminatorMap(def) {
 }
 const $ZodDiscriminatedUnion = 
 /*@__PURE__*/
-(/* unused pure expression or super */ null && (core.$constructor("$ZodDiscriminatedUnion", (inst, def) => {
+$constructor("$ZodDiscriminatedUnion", (inst, def) => {
     def.inclusive = false;
     $ZodUnion.init(inst, def);
     const _super = inst._zod.parse;
-    util.defineLazyInternal(inst, "propValues", (zod) => {
+    defineLazyInternal(inst, "propValues", (zod) => {
         const propValues = {};
         let undefinedCount = 0;
         for (const option of zod.def.options) {
@@ -43747,7 +43747,7 @@ const $ZodDiscriminatedUnion =
                 undefinedCount++;
             for (const [k, v] of Object.entries(pv)) {
                 if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-                    util.assignProp(propValues, k, new Set());
+                    util_assignProp(propValues, k, new Set());
                 }
                 for (const val of v) {
                     propValues[k].add(val);
@@ -43760,15 +43760,15 @@ const $ZodDiscriminatedUnion =
     });
     // Checked now rather than in the lookup map below, so an option that lacks the discriminator fails at the `discriminatedUnion` call instead of on the first object parsed. Options whose shape cannot be enumerated without resolving it — pipes and lazies — are left to the map.
     def.options.forEach((option, i) => {
-        const propShape = util.rawShape(option._zod.def);
+        const propShape = rawShape(option._zod.def);
         if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
             throw new Error(`Invalid discriminated union option at index "${i}"`);
         }
     });
-    const disc = util.cached(() => discriminatorMap(def));
+    const disc = cached(() => discriminatorMap(def));
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isObject(input)) {
+        if (!util_isObject(input)) {
             payload.issues.push({
                 code: "invalid_type",
                 expected: "object",
@@ -43802,7 +43802,7 @@ const $ZodDiscriminatedUnion =
         });
         return payload;
     };
-})));
+});
 const $ZodIntersection = /*@__PURE__*/ $constructor("$ZodIntersection", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, ctx) => {
@@ -44061,13 +44061,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = globalConfig.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!isPlainObject(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -44096,7 +44096,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -44110,14 +44110,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...prefixIssues(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -44163,7 +44163,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -44187,7 +44187,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -44203,14 +44203,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...prefixIssues(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -44230,7 +44230,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -44373,16 +44373,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -44399,7 +44399,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -49242,17 +49242,17 @@ function xor(options, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodDiscriminatedUnion = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodDiscriminatedUnion", (inst, def) => {
+const ZodDiscriminatedUnion = /*@__PURE__*/ $constructor("ZodDiscriminatedUnion", (inst, def) => {
     ZodUnion.init(inst, def);
-    core.$ZodDiscriminatedUnion.init(inst, def);
-})));
+    $ZodDiscriminatedUnion.init(inst, def);
+});
 function discriminatedUnion(discriminator, options, params) {
     // const [options, params] = args;
     return new ZodDiscriminatedUnion({
         type: "union",
         options: options,
         discriminator,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodIntersection = /*@__PURE__*/ $constructor("ZodIntersection", (inst, def) => {
@@ -49301,14 +49301,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -49332,7 +49332,7 @@ function partialRecord(keyType, valueType, params) {
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
         partial: true,
     });
 }
@@ -49446,10 +49446,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -49459,12 +49459,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -52890,6 +52890,313 @@ const model_CHECK_IDS = [
     'private-isolation',
     'narrator-saturation',
 ];
+/**
+ * The numbers a later run is compared with (see trend.ts): stable ids, whatever the report's language.
+ * Each is set only by the check that measures it, and left out when that run could not measure it.
+ */
+const model_MEASURE_IDS = [
+    'heavyExecutions',
+    'burstP50Ms',
+    'burstP95Ms',
+    'leaderMs',
+    'overloads',
+    'slowestHealthzMs',
+];
+/**
+ * Version of the report's JSON format. 2 added `measures` to each check; a format-1 report is still
+ * read (as a baseline or for publishing), without measures.
+ */
+const model_REPORT_FORMAT_VERSION = 2;
+/** Every format this build reads; anything else is refused by report-file.ts with the reason. */
+const model_READABLE_REPORT_VERSIONS = [1, 2];
+
+;// CONCATENATED MODULE: ./src/report/report-file.ts
+/**
+ * Reads a JSON report from a file that may come from anywhere: the artifact of a run on a fork's code
+ * (publish mode), or the base branch's report restored from a cache (the baseline). Nothing in it is
+ * trusted: the file is size-bounded before it is parsed, it must be one of our report formats
+ * (schema-checked with zod), and no error message quotes its content, so a hostile file can put
+ * nothing of its own in the log. What passes is a GateReport the renderers escape as usual.
+ */
+
+
+
+/** Largest report file read. The gate's own reports stay far below (evidence is bounded per check). */
+const REPORT_FILE_MAX_BYTES = 10 * 1024 * 1024;
+/** A report file that cannot be used, with the reason worded for the user. */
+class ReportFileError extends Error {
+    problem;
+    constructor(message, 
+    /** `missing`: there is no such file (a baseline may simply not exist yet); `unusable`: anything else. */
+    problem = 'unusable') {
+        super(message);
+        this.problem = problem;
+        this.name = 'ReportFileError';
+    }
+}
+const count = schemas_number().int().min(0);
+const finite = schemas_number().refine(Number.isFinite, 'a finite number');
+const cellValue = union([schemas_string(), finite, schemas_boolean()]);
+/**
+ * Bounds on every list, far above what a gate run writes (a burst is at most 1000 asks): a file of
+ * tiny entries (`[[],[],…]`, millions in 10 MiB) would otherwise reach renderers never meant for that
+ * many (spreading them into Math.max overflows the stack).
+ */
+const LIMITS = { entries: 20_000, columns: 100, evidence: 100 };
+const list = (item, max = LIMITS.entries) => array(item).max(max);
+const EvidenceSchema = discriminatedUnion('kind', [
+    object({
+        kind: literal('facts'),
+        title: schemas_string(),
+        facts: list(object({ label: schemas_string(), value: cellValue })),
+    }),
+    object({
+        kind: literal('table'),
+        title: schemas_string(),
+        columns: list(schemas_string(), LIMITS.columns),
+        rows: list(list(cellValue, LIMITS.columns)),
+    }),
+    object({
+        kind: literal('histogram'),
+        title: schemas_string(),
+        buckets: list(object({ label: schemas_string(), count: finite })),
+    }),
+    object({ kind: literal('lines'), title: schemas_string(), lines: list(schemas_string()) }),
+]);
+const STATUSES = ['pass', 'warn', 'fail', 'skipped'];
+const MeasuresSchema = partialRecord(schemas_enum(model_MEASURE_IDS), schemas_number().min(0).refine(Number.isFinite));
+const CheckSchema = object({
+    id: schemas_enum(model_CHECK_IDS),
+    status: schemas_enum(STATUSES),
+    reason: schemas_string(),
+    evidence: list(EvidenceSchema, LIMITS.evidence),
+    measures: MeasuresSchema.optional(),
+    durationMs: finite,
+});
+/** The report model as a schema. Unknown keys are dropped (never rendered); known ones must fit. */
+const ReportSchema = object({
+    version: literal(model_READABLE_REPORT_VERSIONS),
+    verdict: schemas_enum(['ready', 'not-ready', 'boot-failed']),
+    worst: schemas_enum(STATUSES),
+    checks: array(CheckSchema)
+        .max(model_CHECK_IDS.length)
+        .refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'a check id twice'),
+    stage: object({
+        driver: schemas_enum(['compose', 'local', 'external']),
+        baseUrl: schemas_string(),
+        replicas: count,
+        narratorMaxConcurrency: count,
+    }),
+    startedAt: schemas_string().max(100),
+    durationMs: finite,
+    phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
+    language: schemas_enum(['pt-BR', 'en']),
+});
+/** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
+function describePath(path) {
+    let out = '';
+    for (const key of path)
+        out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+    return out || 'the top level';
+}
+function describeIssue(issue) {
+    switch (issue.code) {
+        case 'invalid_type':
+            return `expected ${issue.expected}`;
+        case 'invalid_value':
+            return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+        case 'invalid_union':
+            return 'not any of the allowed forms';
+        case 'too_big':
+            return `too many entries (at most ${String(issue.maximum)})`;
+        case 'too_small':
+            return `below ${String(issue.minimum)}`;
+        case 'custom':
+            return `not allowed (${issue.message})`;
+        default:
+            return 'not of the expected form';
+    }
+}
+/** The format version a parsed JSON value claims, when it claims one. */
+function claimedVersion(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? value['version']
+        : undefined;
+}
+/**
+ * A report from JSON text, or a ReportFileError saying why not. `source` names the file in messages.
+ * A format-1 report is read as it is (it has no measures); a later format is refused, since its
+ * meaning may have changed in ways this build cannot know.
+ */
+function parseReport(text, source) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        // JSON.parse's message quotes the text: keep the file's content out of the log.
+        throw new ReportFileError(`${source} is not a stagegate report: it is not valid JSON.`);
+    }
+    const version = claimedVersion(value);
+    if (version === undefined)
+        throw new ReportFileError(`${source} is not a stagegate report: it has no format version (a JSON object with "version").`);
+    if (!READABLE_REPORT_VERSIONS.includes(version)) {
+        const shown = typeof version === 'number' && Number.isInteger(version) ? String(version) : 'unknown';
+        const newer = typeof version === 'number' && version > REPORT_FORMAT_VERSION;
+        throw new ReportFileError(`${source} is report format ${shown}; this stagegate reads formats ${READABLE_REPORT_VERSIONS.join(' and ')}` +
+            (newer ? ': it was written by a newer stagegate, update this one to read it.' : '.'));
+    }
+    const result = ReportSchema.safeParse(value);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+        throw new ReportFileError(`${source} is not a stagegate report: ${describePath(issue.path)} is ${describeIssue(issue)}${more}.`);
+    }
+    const report = result.data;
+    if (report.version === 1)
+        for (const check of report.checks)
+            delete check.measures;
+    return report;
+}
+/**
+ * Reads and checks the report at `path`. The size is checked on the open file before anything is read,
+ * and the read stops past the limit anyway (a FIFO or a growing file has no size to check).
+ */
+async function readReportFile(path, options = {}) {
+    const maxBytes = options.maxBytes ?? REPORT_FILE_MAX_BYTES;
+    const source = options.source ?? path;
+    let handle;
+    try {
+        handle = await open(path, 'r');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new ReportFileError(code === 'ENOENT' ? `${source} does not exist.` : `${source} cannot be read (${code ?? 'error'}).`, code === 'ENOENT' ? 'missing' : 'unusable');
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile())
+            throw new ReportFileError(`${source} is not a regular file.`);
+        if (stat.size > maxBytes)
+            throw new ReportFileError(tooLarge(source, stat.size, maxBytes));
+        const chunks = [];
+        let length = 0;
+        while (length <= maxBytes) {
+            const chunk = Buffer.alloc(Math.min(1024 * 1024, maxBytes + 1 - length));
+            const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+            if (bytesRead === 0)
+                break;
+            chunks.push(chunk.subarray(0, bytesRead));
+            length += bytesRead;
+        }
+        if (length > maxBytes)
+            throw new ReportFileError(tooLarge(source, length, maxBytes));
+        return parseReport(Buffer.concat(chunks, length).toString('utf8'), source);
+    }
+    finally {
+        await handle.close();
+    }
+}
+function tooLarge(source, size, maxBytes) {
+    const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    return `${source} is not a stagegate report: it holds more than the ${mib(maxBytes)} a report may hold (${size > maxBytes + 1 ? mib(size) : 'read up to the limit'}).`;
+}
+
+;// CONCATENATED MODULE: ./src/report/trend.ts
+/**
+ * What changed since an earlier report (the baseline, usually the base branch's last run): per check,
+ * the status and the measures, and which changes are regressions. Pure: reading the baseline is
+ * baseline.ts's job, wording it the trend renderer's.
+ */
+
+/**
+ * A burst p95 that grew by less than this is never called a regression, whatever the factor: on a fast
+ * stage a few milliseconds of scheduling noise can double it.
+ */
+const P95_MIN_GROWTH_MS = 100;
+/** Which check measures what, and in which unit. */
+const MEASURE_INFO = {
+    heavyExecutions: { check: 'plan-cache-single-flight', unit: 'count' },
+    burstP50Ms: { check: 'plan-cache-single-flight', unit: 'ms' },
+    burstP95Ms: { check: 'plan-cache-single-flight', unit: 'ms' },
+    leaderMs: { check: 'plan-cache-single-flight', unit: 'ms' },
+    overloads: { check: 'narrator-saturation', unit: 'count' },
+    slowestHealthzMs: { check: 'narrator-saturation', unit: 'ms' },
+};
+const RAN = (/* unused pure expression or super */ null && (['pass', 'warn', 'fail']));
+/** Worse is higher; `skipped` (nothing proven) lowest. */
+const STATUS_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+/** Worse only between checks that ran both times: a check not run proves nothing either way. */
+function statusRegressed(before, after) {
+    if (!before || !after || !RAN.includes(before) || !RAN.includes(after))
+        return false;
+    return STATUS_RANK[after] > STATUS_RANK[before];
+}
+function measureRegressed(id, before, after, options) {
+    if (before === undefined || after === undefined)
+        return false;
+    switch (id) {
+        // One execution per burst is the design: any more than before means sharing was lost.
+        case 'heavyExecutions':
+            return after > before;
+        case 'burstP95Ms':
+            return after > before * options.p95Factor && after - before >= P95_MIN_GROWTH_MS;
+        default:
+            return false;
+    }
+}
+function compareCheck(id, before, after, options) {
+    const measures = MEASURE_IDS.filter((measure) => MEASURE_INFO[measure].check === id)
+        .map((measure) => {
+        const was = before?.measures?.[measure];
+        const now = after?.measures?.[measure];
+        return {
+            id: measure,
+            before: was,
+            after: now,
+            regression: measureRegressed(measure, was, now, options),
+        };
+    })
+        .filter((change) => change.before !== undefined || change.after !== undefined);
+    return {
+        id,
+        status: {
+            before: before?.status,
+            after: after?.status,
+            regression: statusRegressed(before?.status, after?.status),
+        },
+        measures,
+    };
+}
+/** Compares `current` with `baseline`, check by check, in the checks' canonical order. */
+function compareReports(baseline, current, options) {
+    const find = (report, id) => report.checks.find((check) => check.id === id);
+    const checks = CHECK_IDS.map((id) => compareCheck(id, find(baseline, id), find(current, id), options)).filter(
+    // A check skipped (or absent) both times has nothing to show.
+    (trend) => RAN.includes(trend.status.before ?? 'skipped') || RAN.includes(trend.status.after ?? 'skipped'));
+    const regressions = [];
+    for (const trend of checks) {
+        const { before, after } = trend.status;
+        if (trend.status.regression && before && after)
+            regressions.push({ check: trend.id, what: 'status', before, after });
+        for (const change of trend.measures)
+            if (change.regression && change.before !== undefined && change.after !== undefined)
+                regressions.push({ check: trend.id, what: change.id, before: change.before, after: change.after });
+    }
+    return {
+        kind: 'compared',
+        baseline: {
+            startedAt: baseline.startedAt,
+            version: baseline.version,
+            verdict: baseline.verdict,
+            driver: baseline.stage.driver,
+            replicas: baseline.stage.replicas,
+        },
+        checks,
+        regressions,
+        p95Factor: options.p95Factor,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/gate/settings.ts
 /**
@@ -52904,10 +53211,17 @@ const model_CHECK_IDS = [
 
 
 
+
+
 const DRIVERS = ['compose', 'local', 'external'];
 const LANGUAGES = ['pt-BR', 'en'];
 /** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
 const FAIL_POLICIES = ['fail', 'warn', 'never'];
+/**
+ * `gate`: boot the stage, run the checks, report. `publish`: boot nothing; post a report an earlier
+ * gate run wrote (the `workflow_run` half of the set-up for pull requests from forks).
+ */
+const MODES = ['gate', 'publish'];
 /** Default gateway URL of the compose stage (deploy/docker/docker-compose.stage.yaml publishes 8000). */
 const DEFAULT_COMPOSE_BASE_URL = 'http://127.0.0.1:8000';
 /** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
@@ -52995,6 +53309,8 @@ const settings_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
 const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const question = () => schemas_string().min(1).max(ASK_LIMITS.questionMaxChars, `at most ${ASK_LIMITS.questionMaxChars} characters`);
 // ---------------------------------------------------------------------------------------------------
 const GateSettingsSchema = strictObject({
@@ -53073,8 +53389,20 @@ const GateSettingsSchema = strictObject({
     globalDeadlineSeconds: wholeNumber(30, 7200, 1200),
     logDir: optionalText(),
     jsonReport: optionalText(),
+    baselineReport: optionalText(),
+    regressionP95Factor: preprocess(settings_toNumber, schemas_number().min(1).max(100).default(2)),
+    mode: enumOf(MODES, 'gate'),
+    reportFile: optionalText(),
+    pullRequestNumber: preprocess(settings_toNumber, schemas_number().int().min(1).max(2_147_483_647).optional()),
+    headSha: preprocess(toText, schemas_string().regex(COMMIT_SHA).optional()),
 })
     .superRefine((settings, ctx) => {
+    if (settings.mode === 'publish' && !settings.reportFile)
+        ctx.addIssue({
+            code: 'custom',
+            path: ['reportFile'],
+            message: 'required when mode is publish (the JSON report an earlier gate run wrote)',
+        });
     if (settings.driver === 'external' && !settings.baseUrl)
         ctx.addIssue({
             code: 'custom',
@@ -53149,6 +53477,12 @@ const GATE_OPTIONS = [
     settings_option('globalDeadlineSeconds', 'number', '1200', 'a whole number of seconds from 30 to 7200, above boot-timeout-seconds', 'Deadline of the whole run: boot, checks and teardown.'),
     settings_option('logDir', 'string', '', 'a directory path', "Where each service's log is written at teardown (not written when unset)."),
     settings_option('jsonReport', 'string', '', 'a file path', 'Where the JSON report is written (not written when unset).'),
+    settings_option('baselineReport', 'string', '', 'a file path', "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline."),
+    settings_option('regressionP95Factor', 'number', '2', 'a number from 1 to 100', `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`),
+    settings_option('mode', 'enum', 'gate', `one of ${MODES.join(', ')}`, 'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).'),
+    settings_option('reportFile', 'string', '', 'a file path', `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`),
+    settings_option('pullRequestNumber', 'number', '', 'a whole number from 1', 'publish: the pull request the report belongs to.'),
+    settings_option('headSha', 'string', '', 'a commit id (40 or 64 hex digits)', "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request."),
 ];
 const OPTIONS_BY_NAME = new Map(GATE_OPTIONS.map((entry) => [entry.name, entry]));
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */

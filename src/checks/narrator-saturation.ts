@@ -16,7 +16,7 @@ import {
   type AskAnswer,
   type HealthzReading,
 } from './ask-answer.js';
-import type { Check, CheckContext, CheckOutcome } from './check-context.js';
+import { measured, type Check, type CheckContext, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
 import { maxOf, percentile } from './stats.js';
@@ -151,8 +151,9 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
       ]),
     },
   ];
-  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence });
-  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence });
+  const measures = measured({ overloads: overloaded.length, slowestHealthzMs: probeMax });
+  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence, measures });
+  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence, measures });
 
   if (timedOut.length > 0)
     return fail(
@@ -222,7 +223,7 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
         `${summary}; ${coalesced} asks coalesced (not distinct to the stage)`,
       ),
     );
-  return { status: 'pass', reason: summary, evidence };
+  return { status: 'pass', reason: summary, evidence, measures };
 }
 
 /** GET /healthz one after another until `stop` resolves; each probe bounded by `timeoutMs`. */

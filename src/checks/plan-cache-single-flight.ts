@@ -9,7 +9,7 @@ import { ROUTES, type AskRequest } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
 import type { BurstResult } from '../http/burst.js';
 import { readAskAnswer, readPath, summarizeProblems, type AskAnswer } from './ask-answer.js';
-import type { Check, CheckOutcome } from './check-context.js';
+import { measured, type Check, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
 import { maxOf, percentile } from './stats.js';
@@ -94,8 +94,15 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
       ]),
     },
   ];
-  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence });
-  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence });
+  // Heavy executions: the stage's own counter where it was read, else what the answers say (the misses).
+  const measures = measured({
+    heavyExecutions: increase ?? misses.length,
+    burstP50Ms: p50,
+    burstP95Ms: p95,
+    leaderMs,
+  });
+  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence, measures });
+  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence, measures });
 
   if (failed.length > 0) {
     const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
@@ -172,7 +179,7 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
         `the requests did not leave together (spread ${ms(input.burst.dispatchSpreadMs)} > leader ${ms(leaderMs)}): single-flight was barely exercised; ${summary}`,
       ),
     );
-  return { status: 'pass', reason: summary, evidence };
+  return { status: 'pass', reason: summary, evidence, measures };
 }
 
 function describeMetric(

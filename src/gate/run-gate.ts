@@ -23,7 +23,14 @@ import {
 } from '../http/gate-http-client.js';
 import { isSuccess, type HttpExchange } from '../http/http-exchange.js';
 import { renderJson } from '../report/json-renderer.js';
-import { CHECK_IDS, type CheckId, type CheckResult, type GateReport, type Verdict } from '../report/model.js';
+import {
+  CHECK_IDS,
+  REPORT_FORMAT_VERSION,
+  type CheckId,
+  type CheckResult,
+  type GateReport,
+  type Verdict,
+} from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';
 import { systemClock, type Clock } from './clock.js';
 import { silentLogger, type GateLogger } from './logger.js';
@@ -255,7 +262,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   }
 
   const report: GateReport = {
-    version: 1,
+    version: REPORT_FORMAT_VERSION,
     verdict: decideVerdict(results, stageServes, settings.failOn),
     worst: worstStatus(results.map((result) => result.status)),
     checks: results,

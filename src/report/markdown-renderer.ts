@@ -12,9 +12,11 @@ import {
   toSingleLine,
   truncateText,
 } from './escape.js';
-import { conclusionText, verdictEmoji } from './conclusion.js';
+import { conclusionText, STATUS_EMOJI, verdictEmoji } from './conclusion.js';
 import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
+import type { TrendResult } from './trend.js';
+import { describeTrend, renderTrendMarkdown } from './trend-renderer.js';
 
 /** GitHub refuses an issue comment longer than this many characters. */
 export const COMMENT_MAX_CHARS = 65_536;
@@ -26,6 +28,12 @@ export interface MarkdownLimits {
   maxChars?: number;
   /** Upper bound on the UTF-8 size. */
   maxBytes?: number;
+}
+
+/** What one rendering shows besides the report itself. */
+export interface MarkdownOptions extends MarkdownLimits {
+  /** The comparison with a baseline (baseline.ts), shown under the headline; none when not asked for. */
+  trend?: TrendResult;
 }
 
 /** How much evidence one rendering keeps. Each level of DETAIL_LEVELS keeps less than the one before. */
@@ -96,7 +104,6 @@ const DETAIL_LEVELS: Detail[] = [
   },
 ];
 
-const STATUS_EMOJI: Record<CheckStatus, string> = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '⏭️' };
 const HISTOGRAM_BAR_WIDTH = 30;
 
 /** A code span that nothing inside can close: backticks become quotes, one line only. */
@@ -220,7 +227,7 @@ function renderCheck(check: CheckResult, detail: Detail, m: Messages, budget: Bu
   return [heading, reason, ...renderEvidence(check, detail, m, budget)].join('\n\n');
 }
 
-function renderWithDetail(report: GateReport, detail: Detail, budget: Budget): string {
+function renderWithDetail(report: GateReport, detail: Detail, budget: Budget, trend?: TrendResult): string {
   const m = messagesFor(report.language);
   const parts: string[] = [];
   parts.push(`## ${verdictEmoji(report)} ${m.verdictHeadline[report.verdict]}`);
@@ -232,6 +239,7 @@ function renderWithDetail(report: GateReport, detail: Detail, budget: Budget): s
       formatDuration(report.durationMs),
     )} · ${codeSpan(report.stage.baseUrl || '-', 200)}`,
   );
+  if (trend) parts.push(budget.take(renderTrendMarkdown(trend, report.language)));
   const sections: Array<[string, CheckStatus, boolean]> = [
     [m.sections.passed, 'pass', true],
     [m.sections.degraded, 'warn', true],
@@ -254,10 +262,12 @@ function renderWithDetail(report: GateReport, detail: Detail, budget: Budget): s
  * Last resort for reports so large that even reasons alone overflow (hundreds of checks): the headline,
  * the conclusion, then one line per check while room is left.
  */
-function renderSkeleton(report: GateReport, fits: (text: string) => boolean): string {
+function renderSkeleton(report: GateReport, fits: (text: string) => boolean, trend?: TrendResult): string {
   const m = messagesFor(report.language);
   const head = `## ${verdictEmoji(report)} ${m.verdictHeadline[report.verdict]}\n\n### ${m.sections.conclusion}\n\n**${escapeMarkdownInline(conclusionText(report))}**\n\n_${m.reportTrimmed}_\n\n`;
   let out = head;
+  const trendLine = trend ? `${escapeMarkdownInline(describeTrend(trend, report.language), 600)}\n\n` : '';
+  if (fits(out + trendLine)) out += trendLine;
   for (const check of report.checks) {
     const line = `- ${STATUS_EMOJI[check.status] ?? '❔'} ${codeSpan(check.id, 60)} ${escapeMarkdownInline(check.reason, 80)}\n`;
     if (!fits(out + line)) break;
@@ -266,18 +276,18 @@ function renderSkeleton(report: GateReport, fits: (text: string) => boolean): st
   return out;
 }
 
-/** Renders `report` as markdown no larger than `limits` (unlimited when none is given). */
-export function renderMarkdown(report: GateReport, limits: MarkdownLimits = {}): string {
-  const maxChars = limits.maxChars ?? Infinity;
-  const maxBytes = limits.maxBytes ?? Infinity;
+/** Renders `report` as markdown no larger than the limits in `options` (unlimited when none is given). */
+export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}): string {
+  const maxChars = options.maxChars ?? Infinity;
+  const maxBytes = options.maxBytes ?? Infinity;
   const fits = (text: string) => text.length <= maxChars && Buffer.byteLength(text, 'utf8') <= maxBytes;
   for (const detail of DETAIL_LEVELS) {
     try {
-      const text = renderWithDetail(report, detail, new Budget(maxChars, maxBytes));
+      const text = renderWithDetail(report, detail, new Budget(maxChars, maxBytes), options.trend);
       if (fits(text)) return text;
     } catch (error) {
       if (!(error instanceof OverBudget)) throw error;
     }
   }
-  return renderSkeleton(report, fits);
+  return renderSkeleton(report, fits, options.trend);
 }

@@ -25,12 +25,29 @@ export type Evidence =
   | { kind: 'histogram'; title: string; buckets: Array<{ label: string; count: number }> }
   | { kind: 'lines'; title: string; lines: string[] };
 
+/**
+ * The numbers a later run is compared with (see trend.ts): stable ids, whatever the report's language.
+ * Each is set only by the check that measures it, and left out when that run could not measure it.
+ */
+export const MEASURE_IDS = [
+  'heavyExecutions',
+  'burstP50Ms',
+  'burstP95Ms',
+  'leaderMs',
+  'overloads',
+  'slowestHealthzMs',
+] as const;
+export type MeasureId = (typeof MEASURE_IDS)[number];
+export type CheckMeasures = Partial<Record<MeasureId, number>>;
+
 export interface CheckResult {
   id: CheckId;
   status: CheckStatus;
   /** One line a human reads first: why this status. Stage-supplied text in here is escaped by renderers. */
   reason: string;
   evidence: Evidence[];
+  /** Report format 2 on; absent when the check measured nothing comparable (or in a format-1 report). */
+  measures?: CheckMeasures;
   durationMs: number;
 }
 
@@ -40,9 +57,17 @@ export interface CheckResult {
  */
 export type Verdict = 'ready' | 'not-ready' | 'boot-failed';
 
+/**
+ * Version of the report's JSON format. 2 added `measures` to each check; a format-1 report is still
+ * read (as a baseline or for publishing), without measures.
+ */
+export const REPORT_FORMAT_VERSION = 2;
+/** Every format this build reads; anything else is refused by report-file.ts with the reason. */
+export const READABLE_REPORT_VERSIONS = [1, 2] as const;
+
 export interface GateReport {
-  /** Schema version of this JSON, so consumers can detect changes. */
-  version: 1;
+  /** Format version of this JSON (REPORT_FORMAT_VERSION when written), so consumers can detect changes. */
+  version: (typeof READABLE_REPORT_VERSIONS)[number];
   verdict: Verdict;
   /** Worst status over the checks that ran. */
   worst: CheckStatus;

@@ -25,7 +25,8 @@ function paint(text: string, code: number, color: boolean): string {
   return color ? `\u001B[${code}m${text}\u001B[0m` : text;
 }
 
-function alignColumns(rows: string[][]): string[] {
+/** Rows of cells as lines, each column padded to its widest cell (the last one left as it is). */
+export function alignColumns(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((row) =>
