@@ -10,7 +10,7 @@ import { ask, healthz, timedOutAsk } from './exchanges.js';
 
 const metric = 'services_narrator_llm_requests_total';
 const reading = (value: number | undefined, reachable = true): CounterReading => ({
-  source: 'scrape',
+  source: { kind: 'scrape', replicas: ['api-1', 'api-2', 'api-3'] },
   metric,
   reachable,
   value,

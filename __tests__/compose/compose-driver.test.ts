@@ -224,7 +224,7 @@ test('the metrics reader queries the stage Prometheus', () => {
   const { driver: stage } = driver(new FakeRunner(() => ({})), { prometheusUrl: 'http://127.0.0.1:19090' });
   const reader = stage.metrics();
   assert.ok(reader);
-  assert.match(reader.source, /Prometheus at http:\/\/127\.0\.0\.1:19090/);
+  assert.deepEqual(reader.source, { kind: 'prometheus', url: 'http://127.0.0.1:19090' });
   assert.equal(stage.metrics(), reader, 'one reader per driver');
 });
 

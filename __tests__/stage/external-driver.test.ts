@@ -31,7 +31,7 @@ test('boots by seeing /healthz answer; only the gateway is visible; no logs; tea
   healthy = false;
   const [row] = await driver.services();
   assert.equal(row!.health, 'unhealthy');
-  assert.match(row!.detail!, /HTTP 503/);
+  assert.deepEqual(row!.notes, [{ kind: 'external-gateway', answer: 'HTTP 503' }]);
   const failed = await driver.boot(spec);
   assert.equal(failed.ok, false);
   assert.match(failed.reason!, /did not answer GET \/healthz with a 2xx within 1500 ms \(last: HTTP 503\)/);
@@ -41,7 +41,7 @@ test('boots by seeing /healthz answer; only the gateway is visible; no logs; tea
   assert.equal((await driver.boot(spec)).ok, true, 'still there after teardown');
 
   const partial = new ExternalStageDriver({ baseUrl, partialGatewayMetrics: true }).metrics()!;
-  assert.match(partial.source, /gateway only, partial/);
+  assert.deepEqual(partial.source, { kind: 'gateway-only', url: `${driver.baseUrl}/metrics` });
   assert.equal(await partial.sum('m_total'), 1);
 });
 
@@ -57,7 +57,7 @@ test('an unreachable stage fails boot with the transport error; bad URLs are ref
     baseUrl: 'http://x.invalid',
     prometheusUrl: 'http://127.0.0.1:9090',
   });
-  assert.match(withPrometheus.metrics()!.source, /Prometheus at http:\/\/127\.0\.0\.1:9090/);
+  assert.deepEqual(withPrometheus.metrics()!.source, { kind: 'prometheus', url: 'http://127.0.0.1:9090' });
   assert.throws(() => new ExternalStageDriver({ baseUrl: 'stage:8000' }), /must start with http/);
   assert.throws(
     () => new ExternalStageDriver({ baseUrl: 'not a url' }),

@@ -47858,6 +47858,10 @@ function driverChoiceFor(settings, options = {}) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -57553,6 +57557,21 @@ const REPLICA_LABEL = 'replica';
 
 
 
+;// CONCATENATED MODULE: ./src/stage/driver.ts
+/**
+ * The one interface through which the gate sees a stage, whatever runs it (docker compose, local
+ * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
+ */
+/** What a MetricsReader rejects with: a message for logs, and the failure as data for the report. */
+class MetricsReadError extends Error {
+    failure;
+    constructor(failure, message) {
+        super(message);
+        this.failure = failure;
+        this.name = 'MetricsReadError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/stage/metrics/prometheus-text.ts
 /**
  * Parser of the Prometheus text exposition format (version 0.0.4), the body of any `/metrics`
@@ -57718,6 +57737,7 @@ function labelsMatch(labels, wanted) {
  */
 
 
+
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 class ScrapeReader {
     options;
@@ -57728,10 +57748,7 @@ class ScrapeReader {
         const { source } = this.options;
         if (source)
             return typeof source === 'function' ? source() : source;
-        const targets = this.targets();
-        return `direct scrape of ${targets.length} replica${targets.length === 1 ? '' : 's'} (${targets
-            .map((target) => target.instance)
-            .join(', ')})`;
+        return { kind: 'scrape', replicas: this.targets().map((target) => target.instance) };
     }
     async sum(metric, labels) {
         const perTarget = await this.collect(metric, labels);
@@ -57769,7 +57786,7 @@ class ScrapeReader {
                 samples = parsePrometheusText(text);
             }
             catch (error) {
-                throw new Error(`metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
+                throw new MetricsReadError({ kind: 'bad-answer', where: `${target.instance} (${target.url})` }, `metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
             }
             return {
                 target,
@@ -57779,16 +57796,17 @@ class ScrapeReader {
     }
 }
 async function scrapeText(target, timeoutMs, maxBytes) {
+    const where = `${target.instance} (${target.url})`;
     let response;
     try {
         response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
     }
     catch (error) {
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: fetchErrorCause(error) }, `cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
     }
     if (!response.ok) {
         await response.body?.cancel();
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: `HTTP ${response.status}` }, `cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
     }
     const chunks = [];
     let size = 0;
@@ -57802,11 +57820,24 @@ async function scrapeText(target, timeoutMs, maxBytes) {
         size += value.byteLength;
         if (size > maxBytes) {
             await reader.cancel();
-            throw new Error(`metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
+            throw new MetricsReadError({ kind: 'too-large', where, maxBytes }, `metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
         }
         chunks.push(value);
     }
     return Buffer.concat(chunks).toString('utf8');
+}
+/** The cause of a failed fetch() as a word of no language: its error code, or `timeout`. */
+function fetchErrorCause(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timeout';
+        const cause = error.cause;
+        const code = cause instanceof Error ? cause.code : undefined;
+        if (code)
+            return code;
+        return error.name;
+    }
+    return 'Error';
 }
 /** fetch() wraps the real cause (ECONNREFUSED, timeout) one level down. */
 function describeFetchError(error) {
@@ -57829,6 +57860,7 @@ function describeFetchError(error) {
  * replicas itself (compose: DNS service discovery), so `sum(...)` covers every replica it scrapes;
  * the price is a scrape interval of lag, which `settle()` waits out.
  */
+
 
 
 
@@ -57867,12 +57899,12 @@ class PrometheusApiReader {
             throw new Error(`Prometheus URL "${options.url}" must be http(s)`);
         this.baseUrl = options.url.replace(/\/+$/, '');
         this.options = options;
-        this.source = `Prometheus at ${this.baseUrl} (sum over every scraped replica, lags by one scrape)`;
+        this.source = { kind: 'prometheus', url: this.baseUrl };
     }
     async sum(metric, labels) {
         const data = await this.query(`sum(${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         // sum() over no series is an empty vector: the metric is absent everywhere.
         const first = data.result[0];
         return first ? toNumber(first.value[1]) : undefined;
@@ -57880,7 +57912,7 @@ class PrometheusApiReader {
     async perReplica(metric, labels) {
         const data = await this.query(`sum by (${REPLICA_LABEL}, instance) (${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         const result = new Map();
         for (const item of data.result) {
             const key = item.metric[REPLICA_LABEL] ?? item.metric.instance ?? 'unknown';
@@ -57903,7 +57935,7 @@ class PrometheusApiReader {
             : 'up';
         const now = await this.query('time()');
         if (now.resultType !== 'scalar')
-            throw new Error('Prometheus time() did not answer a scalar');
+            throw this.badAnswer('Prometheus time() did not answer a scalar');
         const since = now.result[0];
         let expected = 0;
         let fresh = 0;
@@ -57916,7 +57948,7 @@ class PrometheusApiReader {
                 return;
             if (Date.now() >= deadline) {
                 const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-                throw new Error(`Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
+                throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
             }
             await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))));
         }
@@ -57942,7 +57974,7 @@ class PrometheusApiReader {
             response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000) });
         }
         catch (error) {
-            throw new Error(`cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
+            throw new MetricsReadError({ kind: 'unreachable', where: this.baseUrl, cause: fetchErrorCause(error) }, `cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
         }
         const text = await response.text();
         let body;
@@ -57950,17 +57982,20 @@ class PrometheusApiReader {
             body = JSON.parse(text);
         }
         catch {
-            throw new Error(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+            throw this.badAnswer(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
         }
         if (body.status !== 'success' || !body.data)
-            throw new Error(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
+            throw this.badAnswer(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
         return body.data;
+    }
+    badAnswer(message) {
+        return new MetricsReadError({ kind: 'bad-answer', where: this.baseUrl }, message);
     }
 }
 function toNumber(text) {
     const value = parseSampleValue(text);
     if (value === undefined)
-        throw new Error(`Prometheus returned a non-numeric value "${text}"`);
+        throw new MetricsReadError({ kind: 'bad-answer', where: 'Prometheus' }, `Prometheus returned a non-numeric value "${text}"`);
     return value;
 }
 
@@ -58039,7 +58074,11 @@ class ManagedProcess {
     get running() {
         return this.exitInfo === undefined;
     }
-    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for status rows. */
+    /** How the process ended; undefined while it runs. */
+    get exit() {
+        return this.exitInfo;
+    }
+    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
     describeState() {
         if (!this.exitInfo)
             return 'running';
@@ -58583,6 +58622,99 @@ function formatServiceTable(services) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
+/**
+ * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
+ * fit in memory; and a merge of several replicas' tails into one oldest-first list.
+ */
+
+const CHUNK_BYTES = 64 * 1024;
+/**
+ * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
+ * one absurdly long line cannot exhaust memory either. A missing file has no lines.
+ */
+async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
+    if (maxLines <= 0)
+        return [];
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, 'r');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+    try {
+        const { size } = await handle.stat();
+        const chunks = [];
+        let position = size;
+        let newlines = 0;
+        let read = 0;
+        // One newline more than the lines wanted marks where the oldest wanted line starts.
+        while (position > 0 && newlines <= maxLines && read < maxBytes) {
+            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
+            position -= length;
+            const buffer = Buffer.alloc(length);
+            await handle.read(buffer, 0, length, position);
+            chunks.unshift(buffer);
+            read += length;
+            for (const byte of buffer)
+                if (byte === 0x0a)
+                    newlines++;
+        }
+        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+        if (lines[lines.length - 1] === '')
+            lines.pop();
+        // When reading stopped mid-file, the first piece is a partial line: drop it.
+        if (position > 0)
+            lines.shift();
+        return lines.slice(-maxLines);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
+function lineTimeMs(line) {
+    if (!line.startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(line);
+        for (const key of ['time', 'ts', 'timestamp']) {
+            const value = parsed[key];
+            if (typeof value === 'number' && Number.isFinite(value))
+                return value < 1e11 ? value * 1000 : value;
+            if (typeof value === 'string') {
+                const ms = Date.parse(value);
+                if (!Number.isNaN(ms))
+                    return ms;
+            }
+        }
+    }
+    catch {
+        // Not JSON after all: no time.
+    }
+    return undefined;
+}
+/**
+ * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
+ * it has one (a line without one keeps the time of the line before it in its file), keeping the
+ * newest `maxLines`.
+ */
+function mergeByTime(tails, maxLines) {
+    const entries = [];
+    tails.forEach((lines, file) => {
+        let time = -Infinity;
+        lines.forEach((line, index) => {
+            time = lineTimeMs(line) ?? time;
+            entries.push({ time, file, index, line });
+        });
+    });
+    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
+    return entries.slice(-maxLines).map((entry) => entry.line);
+}
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
  * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
@@ -58591,6 +58723,9 @@ function formatServiceTable(services) {
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
  */
+
+
+
 
 
 
@@ -58612,6 +58747,8 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
+/** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
+const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
@@ -58760,8 +58897,19 @@ class ComposeDriver {
         if (maxLines === 0)
             return [];
         await this.ensureCompose(signal);
-        const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
-        return newestLines(parseComposeLogs(result.stdout), maxLines);
+        // Streamed to a file and read back from its end: a service that logs without pause (or one huge
+        // line) never has its output held whole in this process.
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-compose-logs-'));
+        try {
+            const file = (0,external_node_path_.join)(dir, 'logs.txt');
+            await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+            // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
+            const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
+            return newestLines(parseComposeLogs(output.join('\n')), maxLines);
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+        }
     }
     metrics() {
         if (!this.prometheusUrl)
@@ -58920,12 +59068,13 @@ class ComposeDriver {
         return parts.join('\n');
     }
     /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-    async query(args, what, signal) {
+    async query(args, what, signal, stdoutFile) {
         const result = await this.runner.run(this.docker, args, {
             env: this.env(),
             cwd: this.cwd,
             timeoutMs: QUERY_TIMEOUT_MS,
             signal,
+            ...(stdoutFile ? { stdoutFile } : {}),
         });
         if (result.aborted)
             throw new Error(`docker compose ${what} was cancelled`);
@@ -59060,7 +59209,7 @@ class ExternalStageDriver {
         else if (options.partialGatewayMetrics)
             this.reader = new ScrapeReader({
                 targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-                source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
+                source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
             });
     }
     /** Nothing to start: wait (bounded) until the gateway answers /healthz with a 2xx. */
@@ -59068,7 +59217,7 @@ class ExternalStageDriver {
         const startedAt = Date.now();
         const deadline = startedAt + spec.bootTimeoutMs;
         const url = `${this.baseUrl}${ROUTES.healthz}`;
-        let last = 'no attempt';
+        let last = { ok: false, detail: 'no attempt', answer: '-' };
         for (;;) {
             if (signal?.aborted)
                 return {
@@ -59081,15 +59230,15 @@ class ExternalStageDriver {
             const outcome = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
             if (outcome.ok)
                 return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-            last = outcome.detail;
+            last = outcome;
             if (Date.now() >= deadline)
                 break;
             await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
         }
         return {
             ok: false,
-            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last})`,
-            services: [this.gatewayRow({ ok: false, detail: last })],
+            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+            services: [this.gatewayRow(last)],
             durationMs: Date.now() - startedAt,
         };
     }
@@ -59115,10 +59264,10 @@ class ExternalStageDriver {
                 signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
             });
             await response.arrayBuffer();
-            return { ok: response.ok, detail: `HTTP ${response.status}` };
+            return { ok: response.ok, detail: `HTTP ${response.status}`, answer: `HTTP ${response.status}` };
         }
         catch (error) {
-            return { ok: false, detail: describeFetchError(error) };
+            return { ok: false, detail: describeFetchError(error), answer: fetchErrorCause(error) };
         }
     }
     gatewayRow(outcome) {
@@ -59128,7 +59277,7 @@ class ExternalStageDriver {
             state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
             health: outcome.ok ? 'healthy' : 'unhealthy',
             address: this.baseUrl,
-            detail: `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${outcome.detail}`,
+            notes: [{ kind: 'external-gateway', answer: outcome.answer }],
         };
     }
 }
@@ -59148,10 +59297,6 @@ function normalizeBaseUrl(value) {
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/stage/reference-stage.ts
@@ -59359,99 +59504,6 @@ async function readServersUp(exporterUrl, backend, timeoutMs = 1000) {
         .map((sample) => sample.labels.server ?? '?');
 }
 
-;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
-/**
- * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
- * fit in memory; and a merge of several replicas' tails into one oldest-first list.
- */
-
-const CHUNK_BYTES = 64 * 1024;
-/**
- * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
- * one absurdly long line cannot exhaust memory either. A missing file has no lines.
- */
-async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
-    if (maxLines <= 0)
-        return [];
-    let handle;
-    try {
-        handle = await (0,promises_.open)(file, 'r');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return [];
-        throw error;
-    }
-    try {
-        const { size } = await handle.stat();
-        const chunks = [];
-        let position = size;
-        let newlines = 0;
-        let read = 0;
-        // One newline more than the lines wanted marks where the oldest wanted line starts.
-        while (position > 0 && newlines <= maxLines && read < maxBytes) {
-            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
-            position -= length;
-            const buffer = Buffer.alloc(length);
-            await handle.read(buffer, 0, length, position);
-            chunks.unshift(buffer);
-            read += length;
-            for (const byte of buffer)
-                if (byte === 0x0a)
-                    newlines++;
-        }
-        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
-        if (lines[lines.length - 1] === '')
-            lines.pop();
-        // When reading stopped mid-file, the first piece is a partial line: drop it.
-        if (position > 0)
-            lines.shift();
-        return lines.slice(-maxLines);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
-function lineTimeMs(line) {
-    if (!line.startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(line);
-        for (const key of ['time', 'ts', 'timestamp']) {
-            const value = parsed[key];
-            if (typeof value === 'number' && Number.isFinite(value))
-                return value < 1e11 ? value * 1000 : value;
-            if (typeof value === 'string') {
-                const ms = Date.parse(value);
-                if (!Number.isNaN(ms))
-                    return ms;
-            }
-        }
-    }
-    catch {
-        // Not JSON after all: no time.
-    }
-    return undefined;
-}
-/**
- * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
- * it has one (a line without one keeps the time of the line before it in its file), keeping the
- * newest `maxLines`.
- */
-function mergeByTime(tails, maxLines) {
-    const entries = [];
-    tails.forEach((lines, file) => {
-        let time = -Infinity;
-        lines.forEach((line, index) => {
-            time = lineTimeMs(line) ?? time;
-            entries.push({ time, file, index, line });
-        });
-    });
-    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
-    return entries.slice(-maxLines).map((entry) => entry.line);
-}
-
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
@@ -59587,7 +59639,7 @@ function unavailableRows() {
         name: service,
         state: 'unavailable',
         health: 'none',
-        detail: 'not available on the local stage (compose only)',
+        notes: [{ kind: 'compose-only' }],
     }));
 }
 /** GET with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
@@ -59603,7 +59655,7 @@ async function probeHttp(url, timeoutMs, signal) {
     }
 }
 /**
- * One row for a managed process: `running` or `exited` (with how it ended in `detail`), and the
+ * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
  * health from `probe` while it runs; a process that is gone is unhealthy.
  */
 async function processRow(options) {
@@ -59611,19 +59663,20 @@ async function processRow(options) {
     const running = managed.running;
     const healthy = running ? await options.probe().catch(() => false) : false;
     const health = healthy ? 'healthy' : 'unhealthy';
-    const details = [];
-    if (!running)
-        details.push(managed.describeState());
-    const extra = typeof options.detail === 'function' ? await options.detail(healthy) : options.detail;
+    const notes = [];
+    const exit = managed.exit;
+    if (exit)
+        notes.push({ kind: 'exited', code: exit.code, signal: exit.signal });
+    const extra = typeof options.note === 'function' ? await options.note(healthy) : options.note;
     if (extra)
-        details.push(extra);
+        notes.push(extra);
     return {
         service: options.service,
         name: managed.name,
         state: running ? 'running' : 'exited',
         health,
         address: options.address,
-        ...(details.length ? { detail: details.join('; ') } : {}),
+        ...(notes.length ? { notes } : {}),
     };
 }
 
@@ -59905,15 +59958,20 @@ class LocalStageDriver {
                 managed: gateway.process,
                 address: `127.0.0.1:${gateway.port}`,
                 probe: probe(`${gateway.url}${ROUTES.healthz}`),
-                detail: async () => {
+                note: async () => {
                     if (!gateway.process.running)
                         return undefined;
                     try {
                         const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-                        return `HAProxy; ${up.length}/${this.replicas.length} api servers UP${up.length ? ` (${up.join(', ')})` : ''}; stats ${gateway.statsUrl}`;
+                        return {
+                            kind: 'haproxy',
+                            serversUp: up,
+                            servers: this.replicas.length,
+                            statsUrl: gateway.statsUrl,
+                        };
                     }
                     catch (error) {
-                        return `HAProxy; exporter unreachable: ${describeFetchError(error)}`;
+                        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
                     }
                 },
             }));
@@ -59932,7 +59990,7 @@ class LocalStageDriver {
                 managed: this.simulator,
                 address: this.ollamaUrl.replace('http://', ''),
                 probe: probe(`${this.ollamaUrl}/api/version`),
-                detail: 'Ollama-compatible simulator',
+                note: { kind: 'ollama-simulator' },
             }));
         }
         else if (this.externalOllama) {
@@ -59943,7 +60001,7 @@ class LocalStageDriver {
                 state: 'external',
                 health: healthy ? 'healthy' : 'unhealthy',
                 address: this.ollamaUrl,
-                detail: 'real Ollama, not started by the local stage',
+                notes: [{ kind: 'ollama-external' }],
             }));
         }
         if (this.prometheusServer) {
@@ -59988,11 +60046,14 @@ class LocalStageDriver {
         return new ScrapeReader({
             targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
             source: () => {
-                const live = running();
-                const missing = this.replicas
+                const notCounted = this.replicas
                     .filter((replica) => !replica.process.running)
                     .map((replica) => replica.name);
-                return `direct scrape of ${live.length} api replica${live.length === 1 ? '' : 's'}${missing.length ? ` (not running, not counted: ${missing.join(', ')})` : ''}`;
+                return {
+                    kind: 'scrape',
+                    replicas: running().map((replica) => replica.name),
+                    ...(notCounted.length ? { notCounted } : {}),
+                };
             },
         });
     }
@@ -60794,6 +60855,17 @@ function decideLoadBalancing(input) {
             buckets: histogram,
         },
         {
+            kind: 'chart',
+            title: say('Respostas por réplica', 'Answers per replica'),
+            chart: {
+                type: 'bars',
+                xTitle: say('réplica', 'replica'),
+                yTitle: say('respostas', 'answers'),
+                categories: histogram.map((bucket) => bucket.label),
+                series: [{ name: say('respostas', 'answers'), values: histogram.map((bucket) => bucket.count) }],
+            },
+        },
+        {
             kind: 'facts',
             title: say('Requisições', 'Requests'),
             facts: [
@@ -61102,14 +61174,19 @@ async function closeDispatcher(dispatcher, graceMs = 1000) {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/stage-metrics.ts
+/**
+ * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
+ * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
+ */
+
 const SETTLE_TIMEOUT_MS = 15_000;
 const READ_TIMEOUT_MS = 10_000;
-function bounded(promise, timeoutMs, what) {
+function bounded(promise, timeoutMs, step) {
     let timer;
     return Promise.race([
         promise,
         new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`${what} took more than ${timeoutMs / 1000} s`)), timeoutMs);
+            timer = setTimeout(() => reject(new MetricsReadError({ kind: 'slow', step, timeoutMs }, `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${timeoutMs / 1000} s`)), timeoutMs);
         }),
     ]).finally(() => clearTimeout(timer));
 }
@@ -61124,14 +61201,17 @@ function metricsOf(driver) {
 /** Settle the reader (Prometheus lags a scrape), then sum the counter. */
 async function readCounter(reader, metric, labels) {
     if (!reader)
-        return { source: 'no metrics source', metric, labels, reachable: false };
+        return { metric, labels, reachable: false };
     try {
-        await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'waiting for the metrics to settle');
-        const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, `reading ${metric}`);
+        await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'settle');
+        const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, 'read');
         return { source: reader.source, metric, labels, reachable: true, value };
     }
     catch (error) {
-        return { source: reader.source, metric, labels, reachable: false, error: error.message };
+        const failure = error instanceof MetricsReadError
+            ? error.failure
+            : { kind: 'other', message: error?.message ?? String(error) };
+        return { source: reader.source, metric, labels, reachable: false, failure };
     }
 }
 /** The increase between two readings; undefined unless both are reachable. Absent before counts as 0. */
@@ -61139,6 +61219,85 @@ function counterIncrease(before, after) {
     if (!before.reachable || !after.reachable || after.value === undefined)
         return undefined;
     return after.value - (before.value ?? 0);
+}
+
+;// CONCATENATED MODULE: ./src/stage/stage-words.ts
+/**
+ * What the drivers state as data (service notes, metrics sources and failures) in words, in Brazilian
+ * Portuguese or English: the checks pass the report's language, the stage's own CLI English. Each
+ * sentence is written in both languages side by side, as the checks write theirs.
+ */
+
+
+const inEnglish = (_ptBr, en) => en;
+/** An error code or HTTP status as it is; `timeout` said in words. */
+function cause(text, say) {
+    return text === 'timeout' ? say('tempo esgotado', 'timed out') : text;
+}
+function describeServiceNote(note, say) {
+    switch (note.kind) {
+        case 'exited':
+            return note.signal
+                ? say(`encerrado (${note.signal})`, `killed (${note.signal})`)
+                : say(`saiu (código ${note.code})`, `exited (code ${note.code})`);
+        case 'compose-only':
+            return say('não existe no stage local (só no compose)', 'not available on the local stage (compose only)');
+        case 'ollama-simulator':
+            return say('simulador compatível com o Ollama', 'Ollama-compatible simulator');
+        case 'ollama-external':
+            return say('Ollama real, não iniciado pelo stage local', 'real Ollama, not started by the local stage');
+        case 'haproxy': {
+            const up = `${note.serversUp.length}/${note.servers}${note.serversUp.length ? ` (${note.serversUp.join(', ')})` : ''}`;
+            return say(`HAProxy; servidores da api UP: ${up}; estatísticas em ${note.statsUrl}`, `HAProxy; api servers UP: ${up}; stats at ${note.statsUrl}`);
+        }
+        case 'haproxy-exporter-unreachable':
+            return say(`HAProxy; exporter inacessível (${cause(note.cause, say)})`, `HAProxy; exporter unreachable (${cause(note.cause, say)})`);
+        case 'external-gateway':
+            return say(`stage externo, visto só pelo gateway: GET ${ROUTES.healthz} → ${cause(note.answer, say)}`, `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${cause(note.answer, say)}`);
+    }
+}
+/** The notes of a row, then the free text its driver quoted, joined. */
+function describeServiceDetail(row, say) {
+    return [
+        ...(row.notes ?? []).map((note) => describeServiceNote(note, say)),
+        ...(row.detail ? [row.detail] : []),
+    ].join('; ');
+}
+function describeMetricsSource(source, say) {
+    if (source === undefined)
+        return say('nenhuma fonte de métricas', 'no metrics source');
+    switch (source.kind) {
+        case 'scrape': {
+            const count = source.replicas.length;
+            const list = count ? ` (${source.replicas.join(', ')})` : '';
+            const missing = source.notCounted?.length
+                ? say(`; paradas, fora da soma: ${source.notCounted.join(', ')}`, `; not running, not counted: ${source.notCounted.join(', ')}`)
+                : '';
+            return say(`leitura direta de ${count} ${count === 1 ? 'réplica' : 'réplicas'} da api${list}${missing}`, `direct scrape of ${count} api ${count === 1 ? 'replica' : 'replicas'}${list}${missing}`);
+        }
+        case 'prometheus':
+            return say(`Prometheus em ${source.url} (soma das réplicas coletadas, atrasa uma coleta)`, `Prometheus at ${source.url} (sum over every scraped replica, lags by one scrape)`);
+        case 'gateway-only':
+            return say(`só o gateway, parcial: ${source.url} responde por uma réplica a cada coleta, sem somar as réplicas`, `gateway only, partial: ${source.url} answers from one replica per scrape, not a sum over replicas`);
+    }
+}
+function describeMetricsFailure(failure, say) {
+    switch (failure.kind) {
+        case 'unreachable':
+            return say(`${failure.where} inacessível (${cause(failure.cause, say)})`, `cannot reach ${failure.where} (${cause(failure.cause, say)})`);
+        case 'bad-answer':
+            return say(`${failure.where} respondeu algo que não são métricas legíveis`, `${failure.where} answered something that is not readable metrics`);
+        case 'too-large':
+            return say(`as métricas de ${failure.where} passam de ${failure.maxBytes} bytes`, `the metrics of ${failure.where} exceed ${failure.maxBytes} bytes`);
+        case 'not-settled':
+            return say(`o Prometheus em ${failure.where} não coletou todos os alvos em ${formatSeconds(failure.timeoutMs)} (${failure.fresh} de ${failure.expected})`, `Prometheus at ${failure.where} did not scrape every target within ${formatSeconds(failure.timeoutMs)} (${failure.fresh} of ${failure.expected})`);
+        case 'slow':
+            return failure.step === 'settle'
+                ? say(`esperar as métricas se atualizarem levou mais de ${formatSeconds(failure.timeoutMs)}`, `waiting for the metrics to settle took more than ${formatSeconds(failure.timeoutMs)}`)
+                : say(`ler a métrica levou mais de ${formatSeconds(failure.timeoutMs)}`, `reading the metric took more than ${formatSeconds(failure.timeoutMs)}`);
+        case 'other':
+            return say(`erro: ${failure.message}`, `error: ${failure.message}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/checks/narrator-saturation.ts
@@ -61149,6 +61308,7 @@ function counterIncrease(before, after) {
  * within the timeout; `/healthz`, probed throughout the burst, keeps answering fast; and the
  * `overload` outcome of the narrator's request counter grows (where metrics are reachable).
  */
+
 
 
 
@@ -61185,8 +61345,11 @@ function decideNarratorSaturation(input) {
     const probeFailures = input.probes.filter((probe) => !probe.ok);
     const increase = counterIncrease(input.overloadBefore, input.overloadAfter);
     const latencies = input.answers.map((answer) => answer.exchange.durationMs);
+    const unread = input.overloadAfter.failure
+        ? describeMetricsFailure(input.overloadAfter.failure, say)
+        : describeMetricsSource(input.overloadAfter.source, say);
     const metricText = !input.overloadAfter.reachable
-        ? say(`não lida (${input.overloadAfter.error ?? input.overloadAfter.source})`, `not read (${input.overloadAfter.error ?? input.overloadAfter.source})`)
+        ? say(`não lida (${unread})`, `not read (${unread})`)
         : input.overloadAfter.value === undefined
             ? say(`${input.overloadAfter.metric}{outcome="overload"} ausente`, `${input.overloadAfter.metric}{outcome="overload"} absent`)
             : `${input.overloadAfter.metric}{outcome="overload"} +${increase}`;
@@ -61222,6 +61385,19 @@ function decideNarratorSaturation(input) {
                 },
                 { label: say('métrica', 'metric'), value: metricText },
             ],
+        },
+        {
+            kind: 'chart',
+            title: say(`Resultado das ${total} perguntas da rajada`, `Outcome of the burst's ${total} asks`),
+            chart: {
+                type: 'pie',
+                slices: [
+                    { label: say('respondidas', 'answered'), value: answered.length },
+                    { label: say('sobrecarga', 'overload'), value: overloaded.length },
+                    { label: say('outras falhas', 'other failures'), value: failed.length },
+                    { label: say('sem resposta a tempo', 'no answer in time'), value: timedOut.length },
+                ],
+            },
         },
         {
             kind: 'table',
@@ -61344,6 +61520,7 @@ const narratorSaturationCheck = async (context) => {
 
 
 
+
 function decideSingleFlight(input) {
     const say = localize(input.language);
     const total = input.answers.length;
@@ -61387,6 +61564,27 @@ function decideSingleFlight(input) {
                         : `${ms(budget)} (${say('líder', 'leader')} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms)`,
                 },
             ],
+        },
+        {
+            kind: 'chart',
+            title: say('Latência de cada resposta (ms), líder marcado', "Each answer's latency (ms), leader marked"),
+            chart: {
+                type: 'bars',
+                xTitle: say('resposta', 'answer'),
+                yTitle: 'ms',
+                categories: input.answers.map((answer, index) => `#${index + 1}${answer === leader ? ` ${say('líder', 'leader')}` : ''}`),
+                // The leader as a series of its own: drawn over the others, in another colour.
+                series: [
+                    {
+                        name: say('respostas', 'answers'),
+                        values: input.answers.map((answer) => answer.exchange.durationMs),
+                    },
+                    {
+                        name: say('líder', 'leader'),
+                        values: input.answers.map((answer) => (answer === leader ? answer.exchange.durationMs : 0)),
+                    },
+                ],
+            },
         },
         {
             kind: 'table',
@@ -61438,11 +61636,15 @@ function decideSingleFlight(input) {
     return { status: 'pass', reason: summary, evidence };
 }
 function describeMetric(before, after, increase, say) {
-    if (!after.reachable || !before.reachable)
-        return say(`não lida (${after.error ?? before.error ?? after.source})`, `not read (${after.error ?? before.error ?? after.source})`);
+    if (!after.reachable || !before.reachable) {
+        const failure = after.failure ?? before.failure;
+        const why = failure ? describeMetricsFailure(failure, say) : describeMetricsSource(after.source, say);
+        return say(`não lida (${why})`, `not read (${why})`);
+    }
+    const source = describeMetricsSource(after.source, say);
     if (after.value === undefined)
-        return say(`${after.metric} ausente em ${after.source}`, `${after.metric} absent from ${after.source}`);
-    return say(`${after.metric} +${increase} (soma das réplicas, ${after.source})`, `${after.metric} +${increase} (sum over replicas, ${after.source})`);
+        return say(`${after.metric} ausente em ${source}`, `${after.metric} absent from ${source}`);
+    return say(`${after.metric} +${increase} (soma das réplicas, ${source})`, `${after.metric} +${increase} (sum over replicas, ${source})`);
 }
 const planCacheSingleFlightCheck = async (context) => {
     const { settings, logger, runToken } = context;
@@ -61939,6 +62141,7 @@ const privateIsolationCheck = async (context) => {
 
 ;// CONCATENATED MODULE: ./src/checks/stage-up.ts
 
+
 /** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
 const UP_STATES = new Set(['running', 'external', 'reachable', 'up']);
 function isUp(row) {
@@ -61963,12 +62166,13 @@ function servicesTable(rows, language) {
             row.state,
             row.health,
             row.address ?? '',
-            row.detail ?? '',
+            describeServiceDetail(row, say),
         ]),
     };
 }
-function describeRow(row) {
-    return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
+function describeRow(row, say) {
+    const detail = describeServiceDetail(row, say);
+    return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
 }
 function decideStageUp(input) {
     const say = localize(input.language);
@@ -62013,7 +62217,7 @@ function decideStageUp(input) {
         notes.push(say('réplicas da api não visíveis por este driver (load-balancing as conta)', 'api replicas not visible through this driver (load-balancing counts them)'));
     }
     else if (apiUp.length < input.replicas) {
-        const down = apiRows.filter((row) => !isUp(row)).map(describeRow);
+        const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
         problems.push(say(`${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`, `${input.apiService}: ${apiUp.length}/${input.replicas} replicas running and healthy${down.length ? ` (${down.join(', ')})` : ''}`));
     }
     else if (apiUp.length > input.replicas) {
@@ -62026,7 +62230,7 @@ function decideStageUp(input) {
             problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
     }
     else if (gatewayUp.length === 0) {
-        problems.push(`${input.gatewayService}: ${gatewayRows.map(describeRow).join(', ')}`);
+        problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
     }
     else if (gatewayUp.length > 1) {
         warnings.push(say(`${gatewayUp.length} instâncias de ${input.gatewayService}, 1 esperada`, `${gatewayUp.length} ${input.gatewayService} instances, 1 expected`));
@@ -62049,7 +62253,7 @@ function decideStageUp(input) {
         }
         const down = serviceRows.filter((row) => !isUp(row));
         if (down.length > 0)
-            problems.push(`${service}: ${down.map(describeRow).join(', ')}`);
+            problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
         else
             requiredUp++;
     }
@@ -62296,8 +62500,8 @@ function renderJson(report) {
 const systemClock = { now: () => external_node_perf_hooks_.performance.now(), date: () => new Date() };
 
 ;// CONCATENATED MODULE: ./src/gate/logger.ts
-const silentLogger = { info() { }, warn() { }, debug() { } };
-/** A logger that keeps every message, for tests to assert on. */
+const silentLogger = { info() { }, warn() { }, debug() { }, group: (_title, body) => body() };
+/** A logger that keeps every message, for tests to assert on; a group shows as `group:`/`endgroup` lines. */
 function createRecordingLogger() {
     const lines = [];
     return {
@@ -62305,6 +62509,15 @@ function createRecordingLogger() {
         info: (message) => lines.push(`info: ${message}`),
         warn: (message) => lines.push(`warn: ${message}`),
         debug: (message) => lines.push(`debug: ${message}`),
+        group: async (title, body) => {
+            lines.push(`group: ${title}`);
+            try {
+                return await body();
+            }
+            finally {
+                lines.push('endgroup');
+            }
+        },
     };
 }
 
@@ -62342,6 +62555,176 @@ async function preflight(settings, deps = {}) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Escaping of stage-supplied text for each place a renderer puts it. A stage under test is untrusted:
+ * its replica ids, log lines and error strings end up in a PR comment, so nothing it says may open a
+ * link, a tag, a code fence, an HTML comment, a mention, or a terminal escape sequence.
+ */
+/** C0/C1 controls (tab and newline handled apart) and the bidi overrides that can reorder what is shown. */
+const UNSAFE_CHARS = 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** ANSI/VT escape sequences (CSI, OSC, and single-character escapes). */
+// eslint-disable-next-line no-control-regex -- finding escape sequences is the point
+const ANSI_SEQUENCE = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[@-Z\\-_])/g;
+const ZERO_WIDTH_SPACE = '\u200B';
+/** Shortens `text` to at most `maxChars` characters, marking the cut. */
+function truncateText(text, maxChars) {
+    if (text.length <= maxChars)
+        return text;
+    if (maxChars <= 1)
+        return '…'.slice(0, maxChars);
+    // Do not split a surrogate pair: an orphan half renders as garbage.
+    let end = maxChars - 1;
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end)}…`;
+}
+/** One line: control characters dropped, any line break folded into a space. */
+function toSingleLine(text) {
+    return text
+        .replace(ANSI_SEQUENCE, '')
+        .replace(/\r\n|\r|\n|\t/g, ' ')
+        .replace(UNSAFE_CHARS, '');
+}
+/** Breaks @mentions (users and teams) so GitHub does not notify anyone a stage names. */
+function breakMentions(text) {
+    return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH_SPACE}`);
+}
+function escapeHtmlChars(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/**
+ * Text inside raw HTML (a `<summary>` element). No markdown is parsed there, so escaping the HTML
+ * characters would do; markdown punctuation becomes numeric entities as well, so the text stays inert
+ * even if a renderer did parse it. Mentions are broken because GitHub links them in HTML too.
+ */
+function escapeHtmlInline(text, maxChars = Infinity) {
+    const escaped = escapeHtmlChars(truncateText(toSingleLine(text), maxChars));
+    return breakMentions(escaped.replace(/[[\]()`*_~|\\!]/g, (ch) => `&#${ch.charCodeAt(0)};`));
+}
+/**
+ * Text inside a markdown line (a table cell, after a heading's or item's prefix): one line, HTML
+ * characters as entities, and the markdown characters that act inline backslash-escaped, so no
+ * emphasis, link or image (`](javascript:...)` needs the `[`), code span, table pipe or strikethrough
+ * can start from it.
+ */
+function escapeMarkdownInline(text, maxChars = Infinity) {
+    const single = truncateText(toSingleLine(text).trim(), maxChars);
+    return breakMentions(escapeHtmlChars(single.replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)));
+}
+/**
+ * Text that starts a markdown line of its own (a paragraph): as escapeMarkdownInline, plus the
+ * characters that act only at the start of a line (heading, list item, rule, numbered item).
+ */
+function escapeMarkdownParagraph(text, maxChars = Infinity) {
+    return escapeMarkdownInline(text, maxChars)
+        .replace(/^([#+=-])/, '\\$1')
+        .replace(/^(\d+)([.)])/, '$1\\$2');
+}
+/**
+ * A fenced code block holding `lines` verbatim. The fence is longer than any backtick run in the
+ * content, so no line can close it; an HTML comment opener is broken so the raw comment body can
+ * never carry something that looks like another comment's hidden marker.
+ */
+function fencedCodeBlock(lines, maxLineChars = Infinity) {
+    const safe = lines.map((line) => truncateText(line
+        .replace(ANSI_SEQUENCE, '')
+        .replace(/\t/g, '  ')
+        .replace(/\r/g, '')
+        .replace(UNSAFE_CHARS, '')
+        .replace(/<!--/g, `<!${ZERO_WIDTH_SPACE}--`), maxLineChars));
+    // A line break inside an element would start a new line of the block; split it there instead.
+    const content = safe.flatMap((line) => line.split('\n'));
+    let longestRun = 0;
+    for (const line of content) {
+        for (const run of line.match(/`+/g) ?? [])
+            longestRun = Math.max(longestRun, run.length);
+    }
+    const fence = '`'.repeat(Math.max(3, longestRun + 1));
+    return `${fence}text\n${content.join('\n')}\n${fence}`;
+}
+/** Text for a terminal: escape sequences and controls removed, so a stage cannot move the cursor or recolour. */
+function sanitizeForTerminal(text, maxChars = Infinity) {
+    return truncateText(toSingleLine(text), maxChars);
+}
+/**
+ * Text for a GitHub Actions log that cannot run a workflow command. The runner executes a line that
+ * starts (after spaces) with `::` and any `##[` anywhere in a line, on stdout and stderr alike, and
+ * stage-supplied text (check reasons quoting what a stage answered, its logs) reaches the log. A
+ * zero-width space breaks both markers; everything else is left as it is.
+ */
+function neutralizeWorkflowCommands(text) {
+    return text
+        .split(/\r\n|\r|\n/)
+        .map((line) => line.replace(/^(\s*):(?=:)/, `$1:${ZERO_WIDTH_SPACE}`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`))
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/gate/service-logs.ts
+
+/** Lines kept per service, in the log and in the report. */
+const SERVICE_LOG_TAIL_LINES = 40;
+/** Characters kept per line: one runaway line must not fill a PR comment. */
+const SERVICE_LOG_LINE_CHARS = 300;
+/** Bound on reading every tail (a compose stage runs one `docker compose logs` per service). */
+const TAILS_TIMEOUT_MS = 15_000;
+function service_logs_messageOf(error) {
+    return error?.message ?? String(error);
+}
+/** Resolves like `promise`, or rejects once `signal` aborts (a driver that ignores it cannot hang the run). */
+function untilAborted(promise, signal) {
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(new Error('reading the log took too long'));
+        if (signal.aborted)
+            onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+}
+/**
+ * Reads the newest lines of each service the driver lists, prints them, and returns them for the
+ * report; undefined when the driver shows no logs at all (an external stage). Never throws.
+ */
+async function collectServiceLogTails(driver, logger, options = {}) {
+    const linesPerService = options.linesPerService ?? SERVICE_LOG_TAIL_LINES;
+    const signal = AbortSignal.timeout(options.timeoutMs ?? TAILS_TIMEOUT_MS);
+    let names;
+    try {
+        names = [...new Set((await untilAborted(driver.services(signal), signal)).map((row) => row.service))];
+    }
+    catch (error) {
+        logger.warn(`service logs: cannot list the services: ${service_logs_messageOf(error)}`);
+        return undefined;
+    }
+    const read = await Promise.all(names.map(async (service) => {
+        try {
+            const lines = await untilAborted(driver.logs(service, linesPerService, signal), signal);
+            if (lines === undefined)
+                return undefined;
+            return {
+                service,
+                lines: lines.slice(-linesPerService).map((line) => truncateText(line, SERVICE_LOG_LINE_CHARS)),
+            };
+        }
+        catch (error) {
+            return { service, lines: [], error: service_logs_messageOf(error) };
+        }
+    }));
+    const services = read.filter((entry) => entry !== undefined);
+    if (services.length === 0)
+        return undefined;
+    for (const entry of services) {
+        if (entry.error !== undefined)
+            logger.warn(`${entry.service}: log unreadable: ${entry.error}`);
+        else
+            logger.info(`── ${entry.service}: last ${entry.lines.length} lines ──\n${entry.lines.join('\n')}`);
+    }
+    return { linesPerService, maxLineChars: SERVICE_LOG_LINE_CHARS, services };
+}
+
 ;// CONCATENATED MODULE: ./src/gate/run-gate.ts
 /**
  * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
@@ -62351,6 +62734,7 @@ async function preflight(settings, deps = {}) {
  * is bounded by one global deadline: the boot and the checks get the deadline minus a reserve, and the
  * teardown gets the reserve.
  */
+
 
 
 
@@ -62487,29 +62871,12 @@ async function runGate(settings, deps) {
     // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
     let stageServes = false;
     let http;
+    let serviceLogs;
     try {
         // ---- boot
         const bootStarted = clock.now();
-        logger.info(`boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`);
-        boot = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+        boot = await logger.group('boot', () => bootPhase());
         phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
-        if (boot.ok)
-            logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(boot.durationMs))}`);
-        else
-            logger.warn(`boot failed: ${boot.reason ?? 'unknown reason'}`);
-        if (!boot.ok && boot.partial) {
-            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient);
-            if (probe.serves)
-                logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
-            else {
-                logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
-                boot = {
-                    ...boot,
-                    partial: false,
-                    reason: `${boot.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
-                };
-            }
-        }
         stageServes = boot.ok || boot.partial === true;
         if (stageServes) {
             const clientOptions = {
@@ -62519,13 +62886,18 @@ async function runGate(settings, deps) {
             };
             http = (deps.createHttpClient ?? createGateHttpClient)(clientOptions);
         }
-        // ---- checks, in order
+        // ---- checks, in order: each run in its own fold, its one-line result printed after it
         for (const id of CHECK_IDS) {
-            const result = await runOneCheck(id);
+            const skip = skipReason(id);
+            const result = skip === undefined ? await logger.group(`check ${id}`, () => runOneCheck(id)) : skip;
             results.push(result);
             if (result.status !== 'skipped' || settings.checks.includes(id))
                 logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
         }
+        // ---- the newest lines of every service's log, when something did not pass (before the teardown
+        // removes them); the whole logs go to the log dir at teardown
+        if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok)
+            serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger));
     }
     finally {
         clearTimeout(deadlineTimer);
@@ -62537,15 +62909,17 @@ async function runGate(settings, deps) {
         }
         else {
             const teardownStarted = clock.now();
-            logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
-            const limit = sleep(reserveMs);
-            const outcome = await Promise.race([
-                driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(() => 'done', () => 'done'),
-                limit,
-            ]);
-            limit.cancel();
-            if (outcome === 'timeout')
-                logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+            await logger.group('teardown', async () => {
+                logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
+                const limit = sleep(reserveMs);
+                const outcome = await Promise.race([
+                    driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(() => 'done', () => 'done'),
+                    limit,
+                ]);
+                limit.cancel();
+                if (outcome === 'timeout')
+                    logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+            });
             phases.push({ name: 'teardown', durationMs: clock.now() - teardownStarted });
         }
     }
@@ -62564,11 +62938,36 @@ async function runGate(settings, deps) {
         durationMs: clock.now() - started,
         phases,
         language: settings.language,
+        ...(serviceLogs ? { serviceLogs } : {}),
     };
     if (settings.jsonReport)
         await writeJsonReport(settings.jsonReport, report, logger);
     return report;
-    async function runOneCheck(id) {
+    /** Boots the stage and, when it came up only in part, decides whether the gateway serves anyway. */
+    async function bootPhase() {
+        logger.info(`boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`);
+        let booted = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+        if (booted.ok)
+            logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(booted.durationMs))}`);
+        else
+            logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
+        if (!booted.ok && booted.partial) {
+            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient);
+            if (probe.serves)
+                logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
+            else {
+                logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+                booted = {
+                    ...booted,
+                    partial: false,
+                    reason: `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+                };
+            }
+        }
+        return booted;
+    }
+    /** The skipped result of a check that is not to run now, or undefined when it runs. */
+    function skipReason(id) {
         const skipped = (reason) => ({
             id,
             status: 'skipped',
@@ -62584,6 +62983,9 @@ async function runGate(settings, deps) {
             return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
         if (id !== 'stage-up' && run.signal.aborted)
             return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
+        return undefined;
+    }
+    async function runOneCheck(id) {
         const context = {
             settings,
             driver,
@@ -62728,114 +63130,6 @@ async function writeJsonReport(path, report, logger) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/escape.ts
-/**
- * Escaping of stage-supplied text for each place a renderer puts it. A stage under test is untrusted:
- * its replica ids, log lines and error strings end up in a PR comment, so nothing it says may open a
- * link, a tag, a code fence, an HTML comment, a mention, or a terminal escape sequence.
- */
-/** C0/C1 controls (tab and newline handled apart) and the bidi overrides that can reorder what is shown. */
-const UNSAFE_CHARS = 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-/** ANSI/VT escape sequences (CSI, OSC, and single-character escapes). */
-// eslint-disable-next-line no-control-regex -- finding escape sequences is the point
-const ANSI_SEQUENCE = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[@-Z\\-_])/g;
-const ZERO_WIDTH_SPACE = '\u200B';
-/** Shortens `text` to at most `maxChars` characters, marking the cut. */
-function truncateText(text, maxChars) {
-    if (text.length <= maxChars)
-        return text;
-    if (maxChars <= 1)
-        return '…'.slice(0, maxChars);
-    // Do not split a surrogate pair: an orphan half renders as garbage.
-    let end = maxChars - 1;
-    const code = text.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff)
-        end -= 1;
-    return `${text.slice(0, end)}…`;
-}
-/** One line: control characters dropped, any line break folded into a space. */
-function toSingleLine(text) {
-    return text
-        .replace(ANSI_SEQUENCE, '')
-        .replace(/\r\n|\r|\n|\t/g, ' ')
-        .replace(UNSAFE_CHARS, '');
-}
-/** Breaks @mentions (users and teams) so GitHub does not notify anyone a stage names. */
-function breakMentions(text) {
-    return text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH_SPACE}`);
-}
-function escapeHtmlChars(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-/**
- * Text inside raw HTML (a `<summary>` element). No markdown is parsed there, so escaping the HTML
- * characters would do; markdown punctuation becomes numeric entities as well, so the text stays inert
- * even if a renderer did parse it. Mentions are broken because GitHub links them in HTML too.
- */
-function escapeHtmlInline(text, maxChars = Infinity) {
-    const escaped = escapeHtmlChars(truncateText(toSingleLine(text), maxChars));
-    return breakMentions(escaped.replace(/[[\]()`*_~|\\!]/g, (ch) => `&#${ch.charCodeAt(0)};`));
-}
-/**
- * Text inside a markdown line (a table cell, after a heading's or item's prefix): one line, HTML
- * characters as entities, and the markdown characters that act inline backslash-escaped, so no
- * emphasis, link or image (`](javascript:...)` needs the `[`), code span, table pipe or strikethrough
- * can start from it.
- */
-function escapeMarkdownInline(text, maxChars = Infinity) {
-    const single = truncateText(toSingleLine(text).trim(), maxChars);
-    return breakMentions(escapeHtmlChars(single.replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)));
-}
-/**
- * Text that starts a markdown line of its own (a paragraph): as escapeMarkdownInline, plus the
- * characters that act only at the start of a line (heading, list item, rule, numbered item).
- */
-function escapeMarkdownParagraph(text, maxChars = Infinity) {
-    return escapeMarkdownInline(text, maxChars)
-        .replace(/^([#+=-])/, '\\$1')
-        .replace(/^(\d+)([.)])/, '$1\\$2');
-}
-/**
- * A fenced code block holding `lines` verbatim. The fence is longer than any backtick run in the
- * content, so no line can close it; an HTML comment opener is broken so the raw comment body can
- * never carry something that looks like another comment's hidden marker.
- */
-function fencedCodeBlock(lines, maxLineChars = Infinity) {
-    const safe = lines.map((line) => truncateText(line
-        .replace(ANSI_SEQUENCE, '')
-        .replace(/\t/g, '  ')
-        .replace(/\r/g, '')
-        .replace(UNSAFE_CHARS, '')
-        .replace(/<!--/g, `<!${ZERO_WIDTH_SPACE}--`), maxLineChars));
-    // A line break inside an element would start a new line of the block; split it there instead.
-    const content = safe.flatMap((line) => line.split('\n'));
-    let longestRun = 0;
-    for (const line of content) {
-        for (const run of line.match(/`+/g) ?? [])
-            longestRun = Math.max(longestRun, run.length);
-    }
-    const fence = '`'.repeat(Math.max(3, longestRun + 1));
-    return `${fence}text\n${content.join('\n')}\n${fence}`;
-}
-/** Text for a terminal: escape sequences and controls removed, so a stage cannot move the cursor or recolour. */
-function sanitizeForTerminal(text, maxChars = Infinity) {
-    return truncateText(toSingleLine(text), maxChars);
-}
-/**
- * Text for a GitHub Actions log that cannot run a workflow command. The runner executes a line that
- * starts (after spaces) with `::` and any `##[` anywhere in a line, on stdout and stderr alike, and
- * stage-supplied text (check reasons quoting what a stage answered, its logs) reaches the log. A
- * zero-width space breaks both markers; everything else is left as it is.
- */
-function neutralizeWorkflowCommands(text) {
-    return text
-        .split(/\r\n|\r|\n/)
-        .map((line) => line.replace(/^(\s*):(?=:)/, `$1:${ZERO_WIDTH_SPACE}`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`))
-        .join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/report/i18n.ts
 const PT_BR = {
     title: 'stagegate',
@@ -62874,6 +63168,13 @@ const PT_BR = {
     evidenceOmitted: 'Evidência omitida para caber no limite de tamanho do GitHub; veja o relatório JSON.',
     reportTrimmed: 'Relatório encurtado para caber no limite de tamanho do GitHub; veja o relatório JSON.',
     noRows: '(vazio)',
+    chartNotDrawn: (points, maxPoints) => `gráfico não desenhado: ${points} pontos, acima do limite de ${maxPoints}; veja a tabela`,
+    serviceLogs: {
+        title: (lines) => `📜 Logs dos serviços (últimas ${lines} linhas de cada)`,
+        whereWhole: 'Os logs completos ficam no log-dir (artefato do job).',
+        unreadable: 'log ilegível',
+        omitted: 'Logs dos serviços omitidos para caber no limite de tamanho do GitHub; veja o relatório JSON.',
+    },
 };
 const EN = {
     title: 'stagegate',
@@ -62912,6 +63213,13 @@ const EN = {
     evidenceOmitted: "Evidence left out to fit GitHub's size limit; see the JSON report.",
     reportTrimmed: "Report shortened to fit GitHub's size limit; see the JSON report.",
     noRows: '(empty)',
+    chartNotDrawn: (points, maxPoints) => `chart not drawn: ${points} points, over the limit of ${maxPoints}; see the table`,
+    serviceLogs: {
+        title: (lines) => `📜 Service logs (last ${lines} lines of each)`,
+        whereWhole: "The whole logs are in the log-dir (the job's artifact).",
+        unreadable: 'log unreadable',
+        omitted: "Service logs left out to fit GitHub's size limit; see the JSON report.",
+    },
 };
 function messagesFor(language) {
     return language === 'en' ? EN : PT_BR;
@@ -63026,6 +63334,9 @@ function renderCheck(check, m, options) {
     if (!options.evidence)
         return out;
     for (const evidence of check.evidence) {
+        // A terminal cannot draw a chart; the histograms and tables beside it hold the same numbers.
+        if (evidence.kind === 'chart')
+            continue;
         const { lines, total } = evidenceLines(evidence, options.maxEvidenceLines);
         out.push(paint(`   ┌ ${sanitizeForTerminal(evidence.title, 200)}`, 90, options.color));
         for (const line of lines)
@@ -63256,6 +63567,11 @@ function createStderrLogger(io, verbose) {
         debug: (message) => {
             if (verbose)
                 line('debug: ', message);
+        },
+        // A terminal does not fold: the phase gets a header line and its lines follow as they come.
+        group: (title, body) => {
+            line('▸ ', title);
+            return body();
         },
     };
 }

@@ -21,7 +21,7 @@ import { findPullRequestNumber } from '../github/pull-request.js';
 import { commentMarker, upsertStickyComment, type StickyOutcome } from '../github/sticky-comment.js';
 import { COMMENT_MAX_CHARS, renderMarkdown, SUMMARY_MAX_BYTES } from '../report/markdown-renderer.js';
 import { CHECK_IDS, type GateReport } from '../report/model.js';
-import { redactReport, secretsFromEnv } from '../report/redact.js';
+import { MIN_SECRET_LENGTH, redactReport, secretsFromEnv } from '../report/redact.js';
 import type { DriverChoice } from '../stage/create-driver.js';
 import type { StageDriver } from '../stage/driver.js';
 import { DEFAULT_COMMENT_KEY, OUTPUTS } from './constants.js';
@@ -59,8 +59,10 @@ export interface ActionResult {
 export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   const { logger } = deps;
   const inputs = deps.readInputs();
-  if (inputs.githubToken) deps.maskSecret(inputs.githubToken);
   const secrets = [inputs.githubToken, ...secretsFromEnv(deps.env)];
+  // The report is redacted; the run's log (which prints the tails of the stage's logs when something
+  // fails) is masked by the runner, for every secret it is told about.
+  for (const secret of secrets) if (secret.trim().length >= MIN_SECRET_LENGTH) deps.maskSecret(secret);
 
   const logDir = inputs.settings.logDir ? resolve(deps.cwd, inputs.settings.logDir) : undefined;
   const jsonReport = inputs.settings.jsonReport ? resolve(deps.cwd, inputs.settings.jsonReport) : undefined;
@@ -90,8 +92,23 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   if (!settings.keepStage) markTornDown(deps.state);
 
   const report = redactReport(rawReport, secrets);
-  if (jsonReport) await writeJsonReport(jsonReport, report, logger);
+  const comment = await logger.group('publish', () => publish(deps, inputs, report, { jsonReport, logDir }));
 
+  const exit = decideExit(report, settings.failOn);
+  logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
+  return { exit, report, comment };
+}
+
+/** The report's outputs: the JSON file, the job summary, the sticky PR comment and the step's outputs. */
+async function publish(
+  deps: ActionDeps,
+  inputs: ActionInputs,
+  report: GateReport,
+  paths: { jsonReport?: string; logDir?: string },
+): Promise<StickyOutcome | undefined> {
+  const { logger } = deps;
+  const { jsonReport, logDir } = paths;
+  if (jsonReport) await writeJsonReport(jsonReport, report, logger);
   const summaryMarkdown = renderMarkdown(report, { maxBytes: SUMMARY_MAX_BYTES - 1024 });
   try {
     if (await deps.summary.write(summaryMarkdown)) logger.info('report: job summary written');
@@ -105,12 +122,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   });
   const comment = inputs.prComment ? await postComment(deps, inputs, commentKey, commentMarkdown) : undefined;
   if (!inputs.prComment) logger.info('PR comment: off (pr-comment: false)');
-
   setOutputs(deps.outputs, report, { jsonReport, logDir, markdown: commentMarkdown, comment });
-
-  const exit = decideExit(report, settings.failOn);
-  logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
-  return { exit, report, comment };
+  return comment;
 }
 
 async function postComment(

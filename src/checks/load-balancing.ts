@@ -102,6 +102,17 @@ export function decideLoadBalancing(input: LoadBalancingInput): CheckOutcome {
       buckets: histogram,
     },
     {
+      kind: 'chart',
+      title: say('Respostas por réplica', 'Answers per replica'),
+      chart: {
+        type: 'bars',
+        xTitle: say('réplica', 'replica'),
+        yTitle: say('respostas', 'answers'),
+        categories: histogram.map((bucket) => bucket.label),
+        series: [{ name: say('respostas', 'answers'), values: histogram.map((bucket) => bucket.count) }],
+      },
+    },
+    {
       kind: 'facts',
       title: say('Requisições', 'Requests'),
       facts: [

@@ -3,9 +3,10 @@
  * written in both languages where it is used, so the logic and its wording stay side by side.
  */
 import type { GateReport } from '../report/model.js';
+import type { Say } from '../stage/stage-words.js';
 
 export type Language = GateReport['language'];
-export type Say = (ptBr: string, en: string) => string;
+export type { Say };
 
 export function localize(language: Language): Say {
   return (ptBr, en) => (language === 'en' ? en : ptBr);

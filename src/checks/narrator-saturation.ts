@@ -19,6 +19,7 @@ import {
 import type { Check, CheckContext, CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
+import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
 
 /** The error code of a request refused because the narrator is saturated (contract ERROR_CODES). */
@@ -76,11 +77,11 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
   const probeFailures = input.probes.filter((probe) => !probe.ok);
   const increase = counterIncrease(input.overloadBefore, input.overloadAfter);
   const latencies = input.answers.map((answer) => answer.exchange.durationMs);
+  const unread = input.overloadAfter.failure
+    ? describeMetricsFailure(input.overloadAfter.failure, say)
+    : describeMetricsSource(input.overloadAfter.source, say);
   const metricText = !input.overloadAfter.reachable
-    ? say(
-        `não lida (${input.overloadAfter.error ?? input.overloadAfter.source})`,
-        `not read (${input.overloadAfter.error ?? input.overloadAfter.source})`,
-      )
+    ? say(`não lida (${unread})`, `not read (${unread})`)
     : input.overloadAfter.value === undefined
       ? say(
           `${input.overloadAfter.metric}{outcome="overload"} ausente`,
@@ -127,6 +128,19 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
         },
         { label: say('métrica', 'metric'), value: metricText },
       ],
+    },
+    {
+      kind: 'chart',
+      title: say(`Resultado das ${total} perguntas da rajada`, `Outcome of the burst's ${total} asks`),
+      chart: {
+        type: 'pie',
+        slices: [
+          { label: say('respondidas', 'answered'), value: answered.length },
+          { label: say('sobrecarga', 'overload'), value: overloaded.length },
+          { label: say('outras falhas', 'other failures'), value: failed.length },
+          { label: say('sem resposta a tempo', 'no answer in time'), value: timedOut.length },
+        ],
+      },
     },
     {
       kind: 'table',

@@ -6,7 +6,8 @@
  */
 import type { BootResult, ServiceStatus, StageDriver } from '../stage/driver.js';
 import type { Check, CheckOutcome } from './check-context.js';
-import { localize, ms, type Language } from './localize.js';
+import { localize, ms, type Language, type Say } from './localize.js';
+import { describeServiceDetail } from '../stage/stage-words.js';
 import type { Evidence } from '../report/model.js';
 
 /** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
@@ -35,7 +36,7 @@ export function servicesTable(rows: ServiceStatus[], language: Language): Eviden
       row.state,
       row.health,
       row.address ?? '',
-      row.detail ?? '',
+      describeServiceDetail(row, say),
     ]),
   };
 }
@@ -54,8 +55,9 @@ export interface StageUpInput {
   language: Language;
 }
 
-function describeRow(row: ServiceStatus): string {
-  return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
+function describeRow(row: ServiceStatus, say: Say): string {
+  const detail = describeServiceDetail(row, say);
+  return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
 }
 
 export function decideStageUp(input: StageUpInput): CheckOutcome {
@@ -114,7 +116,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       ),
     );
   } else if (apiUp.length < input.replicas) {
-    const down = apiRows.filter((row) => !isUp(row)).map(describeRow);
+    const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
     problems.push(
       say(
         `${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`,
@@ -136,7 +138,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     if (strict)
       problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
   } else if (gatewayUp.length === 0) {
-    problems.push(`${input.gatewayService}: ${gatewayRows.map(describeRow).join(', ')}`);
+    problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
   } else if (gatewayUp.length > 1) {
     warnings.push(
       say(
@@ -162,7 +164,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       continue;
     }
     const down = serviceRows.filter((row) => !isUp(row));
-    if (down.length > 0) problems.push(`${service}: ${down.map(describeRow).join(', ')}`);
+    if (down.length > 0) problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
     else requiredUp++;
   }
   if (notPartOfStage.length)

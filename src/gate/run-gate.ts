@@ -23,11 +23,19 @@ import {
 } from '../http/gate-http-client.js';
 import { isSuccess, type HttpExchange } from '../http/http-exchange.js';
 import { renderJson } from '../report/json-renderer.js';
-import { CHECK_IDS, type CheckId, type CheckResult, type GateReport, type Verdict } from '../report/model.js';
+import {
+  CHECK_IDS,
+  type CheckId,
+  type CheckResult,
+  type GateReport,
+  type ServiceLogTails,
+  type Verdict,
+} from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';
 import { systemClock, type Clock } from './clock.js';
 import { silentLogger, type GateLogger } from './logger.js';
 import { preflight } from './preflight.js';
+import { collectServiceLogTails, SERVICE_LOG_TAIL_LINES } from './service-logs.js';
 import type { FailPolicy, GateSettings } from './settings.js';
 
 export interface GateDeps {
@@ -184,34 +192,12 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
   let stageServes = false;
   let http: GateHttpClient | undefined;
+  let serviceLogs: ServiceLogTails | undefined;
   try {
     // ---- boot
     const bootStarted = clock.now();
-    logger.info(
-      `boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`,
-    );
-    boot = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+    boot = await logger.group('boot', () => bootPhase());
     phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
-    if (boot.ok)
-      logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(boot.durationMs))}`);
-    else logger.warn(`boot failed: ${boot.reason ?? 'unknown reason'}`);
-    if (!boot.ok && boot.partial) {
-      const probe = await probeGateway(
-        driver.baseUrl || settings.baseUrl || '',
-        run.signal,
-        deps.createHttpClient,
-      );
-      if (probe.serves)
-        logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
-      else {
-        logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
-        boot = {
-          ...boot,
-          partial: false,
-          reason: `${boot.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
-        };
-      }
-    }
     stageServes = boot.ok || boot.partial === true;
 
     if (stageServes) {
@@ -223,13 +209,21 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       http = (deps.createHttpClient ?? createGateHttpClient)(clientOptions);
     }
 
-    // ---- checks, in order
+    // ---- checks, in order: each run in its own fold, its one-line result printed after it
     for (const id of CHECK_IDS) {
-      const result = await runOneCheck(id);
+      const skip = skipReason(id);
+      const result = skip === undefined ? await logger.group(`check ${id}`, () => runOneCheck(id)) : skip;
       results.push(result);
       if (result.status !== 'skipped' || settings.checks.includes(id))
         logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
     }
+    // ---- the newest lines of every service's log, when something did not pass (before the teardown
+    // removes them); the whole logs go to the log dir at teardown
+    if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok)
+      serviceLogs = await logger.group(
+        `service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`,
+        () => collectServiceLogTails(driver, logger),
+      );
   } finally {
     clearTimeout(deadlineTimer);
     deps.signal?.removeEventListener('abort', onCancel);
@@ -239,17 +233,19 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       logger.info(`keep-stage: the stage is left running${driver.baseUrl ? ` at ${driver.baseUrl}` : ''}`);
     } else {
       const teardownStarted = clock.now();
-      logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
-      const limit = sleep(reserveMs);
-      const outcome = await Promise.race([
-        driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(
-          () => 'done' as const,
-          () => 'done' as const,
-        ),
-        limit,
-      ]);
-      limit.cancel();
-      if (outcome === 'timeout') logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+      await logger.group('teardown', async () => {
+        logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
+        const limit = sleep(reserveMs);
+        const outcome = await Promise.race([
+          driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(
+            () => 'done' as const,
+            () => 'done' as const,
+          ),
+          limit,
+        ]);
+        limit.cancel();
+        if (outcome === 'timeout') logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+      });
       phases.push({ name: 'teardown', durationMs: clock.now() - teardownStarted });
     }
   }
@@ -269,11 +265,42 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
     durationMs: clock.now() - started,
     phases,
     language: settings.language,
+    ...(serviceLogs ? { serviceLogs } : {}),
   };
   if (settings.jsonReport) await writeJsonReport(settings.jsonReport, report, logger);
   return report;
 
-  async function runOneCheck(id: CheckId): Promise<CheckResult> {
+  /** Boots the stage and, when it came up only in part, decides whether the gateway serves anyway. */
+  async function bootPhase(): Promise<BootResult> {
+    logger.info(
+      `boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`,
+    );
+    let booted = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+    if (booted.ok)
+      logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(booted.durationMs))}`);
+    else logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
+    if (!booted.ok && booted.partial) {
+      const probe = await probeGateway(
+        driver.baseUrl || settings.baseUrl || '',
+        run.signal,
+        deps.createHttpClient,
+      );
+      if (probe.serves)
+        logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
+      else {
+        logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+        booted = {
+          ...booted,
+          partial: false,
+          reason: `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+        };
+      }
+    }
+    return booted;
+  }
+
+  /** The skipped result of a check that is not to run now, or undefined when it runs. */
+  function skipReason(id: CheckId): CheckResult | undefined {
     const skipped = (reason: string): CheckResult => ({
       id,
       status: 'skipped',
@@ -294,6 +321,10 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
     if (id !== 'stage-up' && run.signal.aborted)
       return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
+    return undefined;
+  }
+
+  async function runOneCheck(id: CheckId): Promise<CheckResult> {
     const context: CheckContext = {
       settings,
       driver,
