@@ -8,7 +8,8 @@ import {
 } from '../../src/checks/ask-answer.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 
-export const defaults = parseGateSettings({ driver: 'local' });
+/** English, so the problems the checks quote read as the tests expect. */
+export const defaults = parseGateSettings({ driver: 'local', language: 'en' });
 
 export function exchange(partial: Partial<HttpExchange> & { json?: unknown }): HttpExchange {
   const body = partial.body ?? (partial.json === undefined ? '' : JSON.stringify(partial.json));

@@ -48,7 +48,7 @@ test('the reference stage boots locally with 3 replicas, balances, survives a de
   for (const name of ['grafana', 'tempo']) {
     assert.equal(rows[name]?.state, 'unavailable');
     assert.equal(rows[name]?.health, 'none');
-    assert.equal(rows[name]?.detail, 'not available on the local stage (compose only)');
+    assert.deepEqual(rows[name]?.notes, [{ kind: 'compose-only' }]);
   }
 
   // Load balancing: 20 requests through the gateway reach all three replicas.

@@ -60593,27 +60593,69 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/report/language.ts
+function localize(language) {
+    return (ptBr, en) => (language === 'en' ? en : ptBr);
+}
+/** For logs and errors meant for developers, which are in English. */
+const inEnglish = localize('en');
+
 ;// CONCATENATED MODULE: ./src/http/http-exchange.ts
 /**
  * What the gate saw for one HTTP request: the response (status, headers, body, parsed JSON) or why
  * there was none (timeout, refused, reset). Plain data, so the checks' decisions are pure functions of it.
  */
+
 /** True when a complete response with a 2xx status arrived. */
 function isSuccess(exchange) {
     return exchange.error === undefined && exchange.status !== undefined && exchange.status < 300;
 }
+/** `5 s`, `0.8 s`: the same in both languages. */
+function formatSeconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+/** Why a request got no response, in words a report reader understands. */
+function describeRequestFailure(failure, say = inEnglish) {
+    switch (failure.kind) {
+        case 'timeout':
+            return say(`sem resposta em ${formatSeconds(failure.timeoutMs)}`, `timed out after ${formatSeconds(failure.timeoutMs)}`);
+        case 'aborted':
+            return say(`interrompida: ${failure.reason ?? 'a execução parou'}`, `aborted: ${failure.reason ?? 'the run was stopped'}`);
+        case 'refused':
+            return say('conexão recusada', 'connection refused');
+        case 'closed':
+            return say('conexão fechada sem resposta', 'connection closed without an answer');
+        case 'host-not-found':
+            return say('host não encontrado', 'host not found');
+        case 'other':
+            return say(`requisição falhou: ${failure.code}`, `request failed: ${failure.code}`);
+    }
+}
+/** Why a body is not JSON, in words. */
+function describeJsonFailure(failure, say = inEnglish) {
+    switch (failure) {
+        case 'empty':
+            return say('corpo vazio', 'empty body');
+        case 'truncated':
+            return say('corpo maior do que o gate lê', 'body larger than the gate reads');
+        case 'invalid':
+            return say('JSON inválido', 'invalid JSON');
+    }
+}
 /** Short, one-line, human description of what came back: `200 application/json`, `timed out after 5 s`. */
-function describeExchange(exchange) {
+function describeExchange(exchange, say = inEnglish) {
+    if (exchange.failure !== undefined)
+        return describeRequestFailure(exchange.failure, say);
     if (exchange.error !== undefined)
         return exchange.error;
-    const type = exchange.headers['content-type']?.split(';')[0] ?? 'no content-type';
+    const type = exchange.headers['content-type']?.split(';')[0] ?? say('sem content-type', 'no content-type');
     return `HTTP ${exchange.status} ${type}`;
 }
 /** First characters of the body on one line, for reasons and evidence. */
-function bodySnippet(exchange, maxChars = 80) {
+function bodySnippet(exchange, maxChars = 80, say = inEnglish) {
     const flat = exchange.body.replace(/\s+/g, ' ').trim();
     if (flat === '')
-        return '(empty body)';
+        return say('(corpo vazio)', '(empty body)');
     return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
 }
 
@@ -60624,6 +60666,7 @@ function bodySnippet(exchange, maxChars = 80) {
  * say how far an answer is from the reference contract. A response the gate cannot use gets a
  * `problem` in plain words: "answered HTML, not JSON", "no boolean at meta.compute.plan_cache_hit".
  */
+
 
 
 /** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
@@ -60637,11 +60680,20 @@ function readPath(value, path) {
     return current;
 }
 /** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
-function describeNonJson(exchange) {
+function describeNonJson(exchange, say = inEnglish) {
     const type = exchange.headers['content-type']?.split(';')[0]?.trim();
     const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
-    const what = looksHtml ? 'HTML' : (exchange.jsonError ?? 'a body that is not JSON');
-    return `HTTP ${exchange.status} answered ${what}, not JSON: "${bodySnippet(exchange, 60)}"`;
+    const what = looksHtml
+        ? 'HTML'
+        : exchange.jsonFailure
+            ? describeJsonFailure(exchange.jsonFailure, say)
+            : say('um corpo que não é JSON', 'a body that is not JSON');
+    const snippet = bodySnippet(exchange, 60, say);
+    return say(`HTTP ${exchange.status} respondeu ${what}, não JSON: "${snippet}"`, `HTTP ${exchange.status} answered ${what}, not JSON: "${snippet}"`);
+}
+/** Why a request got no response, from its failure (or its text, for an exchange made elsewhere). */
+function describeFailure(exchange, say) {
+    return exchange.failure ? describeRequestFailure(exchange.failure, say) : (exchange.error ?? '?');
 }
 function firstContractIssue(json) {
     const parsed = AskResponseSchema.safeParse(json);
@@ -60655,19 +60707,21 @@ function firstContractIssue(json) {
  * problem unless the answer is a designed error (then only the error code matters).
  */
 function readAskAnswer(exchange, paths, required) {
+    const say = localize(paths.language);
     const base = { exchange, status: exchange.status };
     const headerReplica = exchange.headers[paths.replicaHeader];
     if (headerReplica)
         base.replica = headerReplica;
-    if (exchange.error !== undefined)
-        return { ...base, problem: exchange.error };
+    if (exchange.error !== undefined || exchange.failure !== undefined)
+        return { ...base, problem: describeFailure(exchange, say) };
     if (exchange.json === undefined)
-        return { ...base, problem: describeNonJson(exchange) };
+        return { ...base, problem: describeNonJson(exchange, say) };
     const json = exchange.json;
+    const snippet = bodySnippet(exchange, 60, say);
     if (json === null || typeof json !== 'object' || Array.isArray(json))
         return {
             ...base,
-            problem: `HTTP ${exchange.status} answered JSON that is not an object: "${bodySnippet(exchange, 60)}"`,
+            problem: say(`HTTP ${exchange.status} respondeu um JSON que não é um objeto: "${snippet}"`, `HTTP ${exchange.status} answered JSON that is not an object: "${snippet}"`),
         };
     const answer = { ...base, contractIssue: firstContractIssue(json) };
     const bodyReplica = readPath(json, 'meta.replica');
@@ -60692,35 +60746,35 @@ function readAskAnswer(exchange, paths, required) {
     if (!ok) {
         // An error answer is usable when it names its error; which errors are acceptable is the check's call.
         if (answer.error === undefined)
-            answer.problem = `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${bodySnippet(exchange, 60)}"`;
+            answer.problem = say(`HTTP ${exchange.status} sem código de erro em ${paths.errorPath}: "${snippet}"`, `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${snippet}"`);
         return answer;
     }
     const missing = [];
     if (required.includes('answer') && typeof answer.answer !== 'string' && answer.error === undefined)
-        missing.push(`no answer text at ${paths.answerPath}`);
+        missing.push(say(`sem texto de resposta em ${paths.answerPath}`, `no answer text at ${paths.answerPath}`));
     if (required.includes('cacheHit') && answer.cacheHit === undefined)
-        missing.push(`no boolean at ${paths.cacheHitPath}`);
+        missing.push(say(`sem booleano em ${paths.cacheHitPath}`, `no boolean at ${paths.cacheHitPath}`));
     if (required.includes('cacheKey') && answer.cacheKey === undefined)
-        missing.push(`no cache key at ${paths.cacheKeyPath}`);
+        missing.push(say(`sem chave de cache em ${paths.cacheKeyPath}`, `no cache key at ${paths.cacheKeyPath}`));
     if (required.includes('overload') && answer.overload === undefined && answer.error === undefined)
-        missing.push(`no boolean at ${paths.overloadPath}`);
+        missing.push(say(`sem booleano em ${paths.overloadPath}`, `no boolean at ${paths.overloadPath}`));
     if (missing.length > 0)
-        answer.problem = `HTTP ${exchange.status} JSON with ${missing.join(', ')}`;
+        answer.problem = say(`HTTP ${exchange.status} JSON ${missing.join(', ')}`, `HTTP ${exchange.status} JSON with ${missing.join(', ')}`);
     return answer;
 }
 /** Read one `/healthz` exchange: success, and which replica answered (header first, then body). */
-function readHealthz(exchange, replicaHeader) {
+function readHealthz(exchange, replicaHeader, say = inEnglish) {
     const headerReplica = exchange.headers[replicaHeader];
     const parsed = HealthzResponseSchema.safeParse(exchange.json);
     const replica = headerReplica || (parsed.success ? parsed.data.replica : undefined);
-    if (exchange.error !== undefined)
-        return { exchange, ok: false, replica, problem: exchange.error };
+    if (exchange.error !== undefined || exchange.failure !== undefined)
+        return { exchange, ok: false, replica, problem: describeFailure(exchange, say) };
     if (exchange.status === undefined || exchange.status >= 300)
         return {
             exchange,
             ok: false,
             replica,
-            problem: `${describeExchange(exchange)}: "${bodySnippet(exchange, 60)}"`,
+            problem: `${describeExchange(exchange, say)}: "${bodySnippet(exchange, 60, say)}"`,
         };
     return { exchange, ok: true, replica };
 }
@@ -60737,9 +60791,11 @@ function summarizeProblems(problems, limit = 3) {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/localize.ts
-function localize(language) {
-    return (ptBr, en) => (language === 'en' ? en : ptBr);
-}
+/**
+ * Checks write their one-line reasons and evidence titles in the report's language. Each sentence is
+ * written in both languages where it is used, so the logic and its wording stay side by side.
+ */
+
 /** `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse; milliseconds are shown as whole numbers. */
 function ms(value) {
     return value === undefined || !Number.isFinite(value) ? '?' : `${Math.round(value)} ms`;
@@ -60783,6 +60839,7 @@ function countBy(labels) {
 
 
 
+
 /** How many of the newest api log lines are searched for the gate's requests. */
 const LOG_LINES_SEARCHED = 5000;
 const LOG_READ_ATTEMPTS = 4;
@@ -60810,7 +60867,7 @@ function lineReplica(line) {
  * request ids the gate sent; otherwise every `/healthz` line in the window is counted (including the
  * gateway's own health checks), which only shows which replicas served `/healthz` at all.
  */
-function countHealthzInLogs(lines, requestIds) {
+function countHealthzInLogs(lines, requestIds, say = inEnglish) {
     const byId = [];
     const healthz = [];
     for (const line of lines) {
@@ -60833,7 +60890,7 @@ function countHealthzInLogs(lines, requestIds) {
         mode: 'unavailable',
         perReplica: new Map(),
         total: 0,
-        note: `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`,
+        note: say(`nenhuma linha ${ROUTES.healthz} entre as ${lines.length} linhas mais novas dos logs da api`, `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`),
     };
 }
 function decideLoadBalancing(input) {
@@ -60888,7 +60945,7 @@ function decideLoadBalancing(input) {
     if (unattributed.length > 0)
         return {
             status: 'fail',
-            reason: say(`${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem replica no corpo): não dá para saber qual réplica respondeu`, `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor a replica in the body): cannot tell which replica answered`),
+            reason: say(`${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem meta.replica no corpo): não dá para saber qual réplica respondeu`, `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor meta.replica in the body): cannot tell which replica answered`),
             evidence,
         };
     const seen = histogram.map(({ label, count }) => `${label}×${count}`).join(', ');
@@ -60936,8 +60993,8 @@ function logEvidence(input, histogram, evidence, say) {
     evidence.push({
         kind: 'table',
         title: logs.mode === 'request-ids'
-            ? say('Réplica por cabeçalho e pelos logs da api (request ids do gate)', "Replica by header and by the api logs (the gate's request ids)")
-            : say('Linhas /healthz nos logs da api (todas, incluindo health checks do gateway)', "/healthz lines in the api logs (all, including the gateway's health checks)"),
+            ? say('Réplica por cabeçalho e pelos logs da api (ids de requisição do gate)', "Replica by header and by the api logs (the gate's request ids)")
+            : say('Linhas /healthz nos logs da api (todas, incluindo as verificações de saúde do gateway)', "/healthz lines in the api logs (all, including the gateway's health checks)"),
         columns: [say('réplica', 'replica'), say('cabeçalho', 'header'), 'logs'],
         rows: replicas.map((replica) => [replica, byHeader.get(replica) ?? 0, logs.perReplica.get(replica) ?? 0]),
     });
@@ -60952,7 +61009,8 @@ const loadBalancingCheck = async (context) => {
     const ids = Array.from({ length: settings.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
     logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${settings.concurrency} at a time`);
     const exchanges = await Promise.all(ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))));
-    const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader));
+    const say = localize(settings.language);
+    const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader, say));
     const succeeded = readings.filter((reading) => reading.ok).length;
     let logs = { mode: 'unavailable', perReplica: new Map(), total: 0 };
     // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
@@ -60962,13 +61020,13 @@ const loadBalancingCheck = async (context) => {
         try {
             const lines = await driver.logs(settings.apiService, LOG_LINES_SEARCHED, context.signal);
             if (lines === undefined) {
-                logs.note = localize(settings.language)('este driver não lê logs', 'this driver cannot read logs');
+                logs.note = say('este driver não lê logs', 'this driver cannot read logs');
                 break;
             }
-            logs = countHealthzInLogs(lines, new Set(ids));
+            logs = countHealthzInLogs(lines, new Set(ids), say);
         }
         catch (error) {
-            logs.note = `${localize(settings.language)('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
+            logs.note = `${say('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
             break;
         }
         if (logs.mode === 'request-ids' && logs.total >= succeeded)
@@ -60996,6 +61054,7 @@ var undici = __nccwpck_require__(4371);
  */
 
 
+
 const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 /** Join a base URL (possibly with a path prefix) and a route. */
 function joinUrl(baseUrl, path) {
@@ -61012,31 +61071,29 @@ function flattenHeaders(raw) {
     }
     return headers;
 }
-/** Why a request produced no response, in words a report reader understands. */
-function describeRequestError(error, timeoutMs, runSignal) {
+/** Why a request produced no response, as data (see describeRequestFailure for the words). */
+function requestFailureOf(error, timeoutMs, runSignal) {
     const err = error;
     if (runSignal?.aborted) {
         // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
-        const why = runSignal.reason?.message;
-        return `aborted: ${why ?? 'the run was stopped'}`;
+        const reason = runSignal.reason?.message;
+        return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
     }
     if (err?.name === 'TimeoutError' ||
         err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
         err?.code === 'UND_ERR_BODY_TIMEOUT' ||
         err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
         err?.name === 'AbortError')
-        return `timed out after ${formatSeconds(timeoutMs)}`;
+        return { kind: 'timeout', timeoutMs };
     if (err?.code === 'ECONNREFUSED')
-        return 'connection refused';
+        return { kind: 'refused' };
     if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
-        return 'connection closed without an answer';
+        return { kind: 'closed' };
     if (err?.code === 'ENOTFOUND')
-        return 'host not found';
-    return `request failed: ${err?.code ?? err?.message ?? String(error)}`;
+        return { kind: 'host-not-found' };
+    return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
 }
-function formatSeconds(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
+
 /** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
 async function readLimited(body, limit) {
     const chunks = [];
@@ -61054,15 +61111,16 @@ async function readLimited(body, limit) {
     return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 function parseJsonBody(text, truncated) {
+    const failed = (jsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
     if (text.trim() === '')
-        return { jsonError: 'empty body' };
+        return failed('empty');
     if (truncated)
-        return { jsonError: 'body larger than the gate reads' };
+        return failed('truncated');
     try {
         return { json: JSON.parse(text) };
     }
-    catch (error) {
-        return { jsonError: `invalid JSON (${error.message.split('\n')[0]})` };
+    catch {
+        return failed('invalid');
     }
 }
 /**
@@ -61110,14 +61168,15 @@ async function exchangeOnce(options) {
         };
     }
     catch (error) {
-        const description = describeRequestError(error, options.timeoutMs, options.runSignal);
+        const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
         return {
             ...base,
             headers: {},
             body: '',
             bodyTruncated: false,
-            error: description,
-            timedOut: description.startsWith('timed out') || description.startsWith('aborted'),
+            failure,
+            error: describeRequestFailure(failure),
+            timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
             durationMs: external_node_perf_hooks_.performance.now() - started,
         };
     }
@@ -61229,7 +61288,6 @@ function counterIncrease(before, after) {
  */
 
 
-const inEnglish = (_ptBr, en) => en;
 /** An error code or HTTP status as it is; `timeout` said in words. */
 function cause(text, say) {
     return text === 'timeout' ? say('tempo esgotado', 'timed out') : text;
@@ -61406,7 +61464,7 @@ function decideNarratorSaturation(input) {
                 '#',
                 say('réplica', 'replica'),
                 'overload',
-                'error',
+                say('erro', 'error'),
                 say('narrador', 'narrator'),
                 say('latência', 'latency'),
                 say('problema', 'problem'),
@@ -61427,7 +61485,7 @@ function decideNarratorSaturation(input) {
     if (timedOut.length > 0)
         return fail(say(`${timedOut.length}/${total} perguntas não terminaram em ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`, `${timedOut.length}/${total} asks did not complete within ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`));
     if (failed.length > 0) {
-        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`));
         return fail(say(`${failed.length}/${total} perguntas falharam fora da sobrecarga prevista: ${problems}`, `${failed.length}/${total} asks failed outside the designed overload: ${problems}`));
     }
     if (probeFailures.length > 0)
@@ -61458,7 +61516,7 @@ async function probeHealthzUntil(context, stop, timeoutMs) {
     });
     do {
         const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
-        readings.push(readHealthz(exchange, context.settings.replicaHeader));
+        readings.push(readHealthz(exchange, context.settings.replicaHeader, localize(context.settings.language)));
         if (stopped || context.signal.aborted)
             break;
         await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
@@ -61610,7 +61668,7 @@ function decideSingleFlight(input) {
     const fail = (reason) => ({ status: 'fail', reason, evidence });
     const warn = (reason) => ({ status: 'warn', reason, evidence });
     if (failed.length > 0) {
-        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`));
         return fail(say(`${failed.length}/${total} perguntas da rajada falharam: ${problems}`, `${failed.length}/${total} asks of the burst failed: ${problems}`));
     }
     const unknown = total - misses.length - hits.length;
@@ -62156,7 +62214,7 @@ function servicesTable(rows, language) {
             say('serviço', 'service'),
             say('instância', 'instance'),
             say('estado', 'state'),
-            'health',
+            say('saúde', 'health'),
             say('endereço', 'address'),
             say('detalhe', 'detail'),
         ],
@@ -62181,7 +62239,7 @@ function decideStageUp(input) {
         title: say('Boot', 'Boot'),
         facts: [
             { label: 'driver', value: input.driverKind },
-            { label: 'base URL', value: input.baseUrl || '-' },
+            { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
             { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
             { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
             ...(!input.boot.ok && input.boot.partial
@@ -62277,6 +62335,7 @@ const stageUpCheck = async (context) => {
     let services;
     let servicesError;
     if (boot.ok || boot.partial) {
+        context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
         try {
             services = await driver.services(context.signal);
         }
@@ -62858,8 +62917,9 @@ async function runGate(settings, deps) {
     const run = new AbortController();
     // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
     (0,external_node_events_.setMaxListeners)(0, run.signal);
-    const deadlineTimer = setTimeout(() => run.abort(new Error(`global deadline of ${settings.globalDeadlineSeconds} s reached`)), deadlineMs - reserveMs);
-    const onCancel = () => run.abort(new Error('cancelled'));
+    const deadlineTimer = setTimeout(() => run.abort(new Error(say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`))), deadlineMs - reserveMs);
+    // The reason is said in the report's language: requests cut off by it quote it.
+    const onCancel = () => run.abort(new Error(say('execução cancelada', 'run cancelled')));
     if (deps.signal?.aborted)
         onCancel();
     else
@@ -62952,7 +63012,7 @@ async function runGate(settings, deps) {
         else
             logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
         if (!booted.ok && booted.partial) {
-            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient);
+            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient, say);
             if (probe.serves)
                 logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
             else {
@@ -62960,7 +63020,7 @@ async function runGate(settings, deps) {
                 booted = {
                     ...booted,
                     partial: false,
-                    reason: `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+                    reason: say(`${booted.reason ?? 'motivo desconhecido'}; o gateway não respondeu GET ${ROUTES.healthz} com um 2xx (${probe.detail})`, `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`),
                 };
             }
         }
@@ -63044,11 +63104,14 @@ async function runGate(settings, deps) {
  * One bounded `GET /healthz` through the gateway of a partly booted stage: a 2xx means it serves, so
  * the checks can run. Never throws.
  */
-async function probeGateway(baseUrl, signal, createHttpClient) {
+async function probeGateway(baseUrl, signal, createHttpClient, say) {
     if (!baseUrl)
-        return { serves: false, detail: 'the driver gives no gateway URL' };
+        return {
+            serves: false,
+            detail: say('o driver não dá a URL do gateway', 'the driver gives no gateway URL'),
+        };
     if (signal.aborted)
-        return { serves: false, detail: 'the run was stopped' };
+        return { serves: false, detail: say('a execução parou', 'the run was stopped') };
     let client;
     try {
         client = (createHttpClient ?? createGateHttpClient)({
@@ -63064,9 +63127,12 @@ async function probeGateway(baseUrl, signal, createHttpClient) {
         const exchange = await client.get(ROUTES.healthz);
         const answer = [
             ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
-            ...(exchange.error !== undefined ? [exchange.error] : []),
+            ...(exchange.failure !== undefined ? [describeRequestFailure(exchange.failure, say)] : []),
         ].join(', ');
-        return { serves: isSuccess(exchange), detail: `${baseUrl}${ROUTES.healthz}: ${answer || 'no answer'}` };
+        return {
+            serves: isSuccess(exchange),
+            detail: `${baseUrl}${ROUTES.healthz}: ${answer || say('sem resposta', 'no answer')}`,
+        };
     }
     catch (error) {
         return { serves: false, detail: `${baseUrl}: ${error.message}` };
@@ -63106,7 +63172,7 @@ async function bootBounded(driver, settings, env, signal, stopReason) {
             case 'timeout':
                 return {
                     ok: false,
-                    reason: `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`,
+                    reason: localize(settings.language)(`o driver não terminou o boot dentro do boot-timeout (${settings.bootTimeoutSeconds} s)`, `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`),
                     services: [],
                     durationMs: bootTimeoutMs + graceMs,
                 };

@@ -149,7 +149,7 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
         '#',
         say('réplica', 'replica'),
         'overload',
-        'error',
+        say('erro', 'error'),
         say('narrador', 'narrator'),
         say('latência', 'latency'),
         say('problema', 'problem'),
@@ -176,7 +176,9 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
       ),
     );
   if (failed.length > 0) {
-    const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+    const problems = summarizeProblems(
+      failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`),
+    );
     return fail(
       say(
         `${failed.length}/${total} perguntas falharam fora da sobrecarga prevista: ${problems}`,
@@ -252,7 +254,7 @@ async function probeHealthzUntil(
   });
   do {
     const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
-    readings.push(readHealthz(exchange, context.settings.replicaHeader));
+    readings.push(readHealthz(exchange, context.settings.replicaHeader, localize(context.settings.language)));
     if (stopped || context.signal.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
   } while (!stopped && !context.signal.aborted);

@@ -125,7 +125,9 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
   const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence });
 
   if (failed.length > 0) {
-    const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+    const problems = summarizeProblems(
+      failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`),
+    );
     return fail(
       say(
         `${failed.length}/${total} perguntas da rajada falharam: ${problems}`,

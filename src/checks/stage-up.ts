@@ -26,7 +26,7 @@ export function servicesTable(rows: ServiceStatus[], language: Language): Eviden
       say('serviço', 'service'),
       say('instância', 'instance'),
       say('estado', 'state'),
-      'health',
+      say('saúde', 'health'),
       say('endereço', 'address'),
       say('detalhe', 'detail'),
     ],
@@ -67,7 +67,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     title: say('Boot', 'Boot'),
     facts: [
       { label: 'driver', value: input.driverKind },
-      { label: 'base URL', value: input.baseUrl || '-' },
+      { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
       { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
       { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
       ...(!input.boot.ok && input.boot.partial
@@ -199,6 +199,7 @@ export const stageUpCheck: Check = async (context) => {
   let services: ServiceStatus[] | undefined;
   let servicesError: string | undefined;
   if (boot.ok || boot.partial) {
+    context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
     try {
       services = await driver.services(context.signal);
     } catch (error) {

@@ -12,7 +12,7 @@ import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { CHECKS, type Check, type CheckContext } from '../checks/index.js';
 import { worstStatus } from '../checks/check-context.js';
-import { localize } from '../checks/localize.js';
+import { localize, type Say } from '../checks/localize.js';
 import { ROUTES } from '../contract/index.js';
 import { fireBurst } from '../http/burst.js';
 import {
@@ -21,7 +21,7 @@ import {
   type GateHttpClient,
   type HttpClientOptions,
 } from '../http/gate-http-client.js';
-import { isSuccess, type HttpExchange } from '../http/http-exchange.js';
+import { describeRequestFailure, isSuccess, type HttpExchange } from '../http/http-exchange.js';
 import { renderJson } from '../report/json-renderer.js';
 import {
   CHECK_IDS,
@@ -174,10 +174,19 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
   setMaxListeners(0, run.signal);
   const deadlineTimer = setTimeout(
-    () => run.abort(new Error(`global deadline of ${settings.globalDeadlineSeconds} s reached`)),
+    () =>
+      run.abort(
+        new Error(
+          say(
+            `prazo global de ${settings.globalDeadlineSeconds} s atingido`,
+            `global deadline of ${settings.globalDeadlineSeconds} s reached`,
+          ),
+        ),
+      ),
     deadlineMs - reserveMs,
   );
-  const onCancel = () => run.abort(new Error('cancelled'));
+  // The reason is said in the report's language: requests cut off by it quote it.
+  const onCancel = () => run.abort(new Error(say('execução cancelada', 'run cancelled')));
   if (deps.signal?.aborted) onCancel();
   else deps.signal?.addEventListener('abort', onCancel, { once: true });
   const stopReason = () =>
@@ -284,6 +293,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
         driver.baseUrl || settings.baseUrl || '',
         run.signal,
         deps.createHttpClient,
+        say,
       );
       if (probe.serves)
         logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
@@ -292,7 +302,10 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
         booted = {
           ...booted,
           partial: false,
-          reason: `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+          reason: say(
+            `${booted.reason ?? 'motivo desconhecido'}; o gateway não respondeu GET ${ROUTES.healthz} com um 2xx (${probe.detail})`,
+            `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+          ),
         };
       }
     }
@@ -398,9 +411,14 @@ async function probeGateway(
   baseUrl: string,
   signal: AbortSignal,
   createHttpClient: GateDeps['createHttpClient'],
+  say: Say,
 ): Promise<{ serves: boolean; detail: string }> {
-  if (!baseUrl) return { serves: false, detail: 'the driver gives no gateway URL' };
-  if (signal.aborted) return { serves: false, detail: 'the run was stopped' };
+  if (!baseUrl)
+    return {
+      serves: false,
+      detail: say('o driver não dá a URL do gateway', 'the driver gives no gateway URL'),
+    };
+  if (signal.aborted) return { serves: false, detail: say('a execução parou', 'the run was stopped') };
   let client: GateHttpClient;
   try {
     client = (createHttpClient ?? createGateHttpClient)({
@@ -415,9 +433,12 @@ async function probeGateway(
     const exchange = await client.get(ROUTES.healthz);
     const answer = [
       ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
-      ...(exchange.error !== undefined ? [exchange.error] : []),
+      ...(exchange.failure !== undefined ? [describeRequestFailure(exchange.failure, say)] : []),
     ].join(', ');
-    return { serves: isSuccess(exchange), detail: `${baseUrl}${ROUTES.healthz}: ${answer || 'no answer'}` };
+    return {
+      serves: isSuccess(exchange),
+      detail: `${baseUrl}${ROUTES.healthz}: ${answer || say('sem resposta', 'no answer')}`,
+    };
   } catch (error) {
     return { serves: false, detail: `${baseUrl}: ${(error as Error).message}` };
   } finally {
@@ -468,7 +489,10 @@ async function bootBounded(
       case 'timeout':
         return {
           ok: false,
-          reason: `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`,
+          reason: localize(settings.language)(
+            `o driver não terminou o boot dentro do boot-timeout (${settings.bootTimeoutSeconds} s)`,
+            `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`,
+          ),
           services: [],
           durationMs: bootTimeoutMs + graceMs,
         };

@@ -4,13 +4,9 @@
  * sentence is written in both languages side by side, as the checks write theirs.
  */
 import { ROUTES } from '../contract/index.js';
-import { formatSeconds } from '../http/gate-http-client.js';
+import { formatSeconds } from '../http/http-exchange.js';
+import type { Say } from '../report/language.js';
 import type { MetricsFailure, MetricsSource, ServiceNote } from './driver.js';
-
-/** Picks the sentence of one language (see src/checks/localize.ts). */
-export type Say = (ptBr: string, en: string) => string;
-
-export const inEnglish: Say = (_ptBr, en) => en;
 
 /** An error code or HTTP status as it is; `timeout` said in words. */
 function cause(text: string, say: Say): string {

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import type { ServiceStatus } from '../driver.js';
 import type { LocalStageOptions } from './local-driver.js';
-import { describeServiceDetail, inEnglish } from '../stage-words.js';
+import { inEnglish } from '../../report/language.js';
+import { describeServiceDetail } from '../stage-words.js';
 
 export const USAGE = `Usage: npm run stage:local -- [options]
 
