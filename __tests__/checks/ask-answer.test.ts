@@ -56,11 +56,9 @@ test('garbage answers get a plain problem: HTML, invalid JSON, missing meta, emp
     ['cacheHit'],
   );
   assert.match(html.problem!, /^HTTP 200 answered HTML, not JSON: "<!doctype html>/);
-  const invalid = readAskAnswer(
-    exchange({ body: '{"answer": ', jsonFailure: 'invalid' }),
-    defaults,
-    ['cacheHit'],
-  );
+  const invalid = readAskAnswer(exchange({ body: '{"answer": ', jsonFailure: 'invalid' }), defaults, [
+    'cacheHit',
+  ]);
   assert.match(invalid.problem!, /invalid JSON/);
   const noMeta = readAskAnswer(exchange({ json: { answer: 'ok' } }), defaults, [
     'answer',

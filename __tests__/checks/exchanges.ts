@@ -106,3 +106,22 @@ export function healthz(
     'x-replica-id',
   );
 }
+
+/** A narrator burst's answers: `answered` narrated ones (1.5 s), then `overloaded` refused ones. */
+export function narratorAnswers(answered: number, overloaded: number): AskAnswer[] {
+  return [
+    ...Array.from({ length: answered }, (_, index) =>
+      ask({ key: `k${index}`, answer: 'texto', durationMs: 1500 }),
+    ),
+    ...Array.from({ length: overloaded }, (_, index) =>
+      ask({
+        key: `o${index}`,
+        status: 503,
+        answer: null,
+        error: 'llm_concurrency_limited',
+        overload: true,
+        durationMs: 40,
+      }),
+    ),
+  ];
+}

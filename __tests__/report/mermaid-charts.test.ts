@@ -13,7 +13,7 @@ import { CHART_MAX_POINTS, mermaidLabel, mermaidSource } from '../../src/report/
 import { renderMarkdown } from '../../src/report/markdown-renderer.js';
 import type { CheckResult, Evidence, GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal-renderer.js';
-import { ask, healthz, timedOutAsk } from '../checks/exchanges.js';
+import { ask, healthz, narratorAnswers, timedOutAsk } from '../checks/exchanges.js';
 import { outsideCode } from './markdown-helpers.js';
 import { checkSections, mermaidBlocks, parseChart } from './mermaid-parser.js';
 import { sampleReport } from './report-fixtures.js';
@@ -63,21 +63,7 @@ function loadBalancing(replicas: string[], requests: number, language: GateRepor
 
 function narrator(language: GateReport['language']) {
   return decideNarratorSaturation({
-    answers: [
-      ...Array.from({ length: 3 }, (_, index) =>
-        ask({ key: `k${index}`, answer: 'texto', durationMs: 1500 }),
-      ),
-      ...Array.from({ length: 6 }, (_, index) =>
-        ask({
-          key: `o${index}`,
-          status: 503,
-          answer: null,
-          error: 'llm_concurrency_limited',
-          overload: true,
-        }),
-      ),
-      timedOutAsk(30),
-    ],
+    answers: [...narratorAnswers(3, 6), timedOutAsk(30)],
     probes: [healthz('api-1', { durationMs: 4 })],
     timeoutMs: 30_000,
     healthzBudgetMs: 1000,

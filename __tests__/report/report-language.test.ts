@@ -36,6 +36,7 @@ import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js
 import { renderTerminal } from '../../src/report/terminal-renderer.js';
 import type { MetricsFailure, MetricsSource, ServiceNote, ServiceStatus } from '../../src/stage/driver.js';
 import { REPO_ROOT } from '../action/run-entry.js';
+import { exchange, type AskShape } from '../checks/exchanges.js';
 
 // ---- what counts as a word of one language
 
@@ -188,31 +189,7 @@ test('every sentence the gate writes is in one language, in both of its versions
 const settingsOf = (language: Language) =>
   parseGateSettings({ driver: 'local', language, answerPath: 'r.t', errorPath: 'r.e' });
 
-function exchange(partial: Partial<HttpExchange>): HttpExchange {
-  return {
-    method: 'POST',
-    path: '/ask',
-    status: 200,
-    headers: { 'content-type': 'application/json', 'x-replica-id': 'api-1' },
-    body: '',
-    bodyTruncated: false,
-    timedOut: false,
-    startedAtMs: 0,
-    durationMs: 100,
-    ...partial,
-  };
-}
-
-interface Shape {
-  replica?: string;
-  hit?: boolean;
-  key?: string;
-  answer?: string | null;
-  overload?: boolean;
-  error?: string;
-  status?: number;
-  durationMs?: number;
-}
+type Shape = AskShape;
 
 function askExchange(shape: Shape): HttpExchange {
   const json = {

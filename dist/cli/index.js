@@ -62729,7 +62729,7 @@ const SERVICE_LOG_TAIL_LINES = 40;
 /** Characters kept per line: one runaway line must not fill a PR comment. */
 const SERVICE_LOG_LINE_CHARS = 300;
 /** Bound on reading every tail (a compose stage runs one `docker compose logs` per service). */
-const TAILS_TIMEOUT_MS = 15_000;
+const SERVICE_LOG_TAILS_TIMEOUT_MS = 15_000;
 function service_logs_messageOf(error) {
     return error?.message ?? String(error);
 }
@@ -62749,7 +62749,17 @@ function untilAborted(promise, signal) {
  */
 async function collectServiceLogTails(driver, logger, options = {}) {
     const linesPerService = options.linesPerService ?? SERVICE_LOG_TAIL_LINES;
-    const signal = AbortSignal.timeout(options.timeoutMs ?? TAILS_TIMEOUT_MS);
+    // A timer of our own (AbortSignal.timeout's does not keep the process alive while it waits).
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(), options.timeoutMs ?? SERVICE_LOG_TAILS_TIMEOUT_MS);
+    try {
+        return await readTails(driver, logger, linesPerService, bound.signal);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+async function readTails(driver, logger, linesPerService, signal) {
     let names;
     try {
         names = [...new Set((await untilAborted(driver.services(signal), signal)).map((row) => row.service))];
@@ -62810,6 +62820,8 @@ async function collectServiceLogTails(driver, logger, options = {}) {
 
 
 
+/** The least time for reading the services' log tails, even when the deadline has passed. */
+const TAILS_MIN_MS = 2000;
 /** How long a check cut off by the deadline may take to report what it saw. */
 const ABORT_GRACE_MS = 2000;
 /** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
@@ -62955,9 +62967,14 @@ async function runGate(settings, deps) {
                 logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
         }
         // ---- the newest lines of every service's log, when something did not pass (before the teardown
-        // removes them); the whole logs go to the log dir at teardown
-        if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok)
-            serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger));
+        // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
+        // checks' share of the deadline, and never more than a moment once it has passed.
+        if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok) {
+            const timeoutMs = Math.max(TAILS_MIN_MS, started + deadlineMs - reserveMs - clock.now());
+            serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger, {
+                timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
+            }));
+        }
     }
     finally {
         clearTimeout(deadlineTimer);

@@ -35,7 +35,11 @@ import type { BootResult, StageDriver } from '../stage/driver.js';
 import { systemClock, type Clock } from './clock.js';
 import { silentLogger, type GateLogger } from './logger.js';
 import { preflight } from './preflight.js';
-import { collectServiceLogTails, SERVICE_LOG_TAIL_LINES } from './service-logs.js';
+import {
+  collectServiceLogTails,
+  SERVICE_LOG_TAIL_LINES,
+  SERVICE_LOG_TAILS_TIMEOUT_MS,
+} from './service-logs.js';
 import type { FailPolicy, GateSettings } from './settings.js';
 
 export interface GateDeps {
@@ -54,6 +58,8 @@ export interface GateDeps {
   runToken?: string;
 }
 
+/** The least time for reading the services' log tails, even when the deadline has passed. */
+const TAILS_MIN_MS = 2000;
 /** How long a check cut off by the deadline may take to report what it saw. */
 const ABORT_GRACE_MS = 2000;
 /** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
@@ -227,12 +233,18 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
         logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
     }
     // ---- the newest lines of every service's log, when something did not pass (before the teardown
-    // removes them); the whole logs go to the log dir at teardown
-    if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok)
+    // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
+    // checks' share of the deadline, and never more than a moment once it has passed.
+    if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok) {
+      const timeoutMs = Math.max(TAILS_MIN_MS, started + deadlineMs - reserveMs - clock.now());
       serviceLogs = await logger.group(
         `service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`,
-        () => collectServiceLogTails(driver, logger),
+        () =>
+          collectServiceLogTails(driver, logger, {
+            timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
+          }),
       );
+    }
   } finally {
     clearTimeout(deadlineTimer);
     deps.signal?.removeEventListener('abort', onCancel);

@@ -13,7 +13,7 @@ export const SERVICE_LOG_TAIL_LINES = 40;
 /** Characters kept per line: one runaway line must not fill a PR comment. */
 export const SERVICE_LOG_LINE_CHARS = 300;
 /** Bound on reading every tail (a compose stage runs one `docker compose logs` per service). */
-const TAILS_TIMEOUT_MS = 15_000;
+export const SERVICE_LOG_TAILS_TIMEOUT_MS = 15_000;
 
 function messageOf(error: unknown): string {
   return (error as Error)?.message ?? String(error);
@@ -39,7 +39,22 @@ export async function collectServiceLogTails(
   options: { linesPerService?: number; timeoutMs?: number } = {},
 ): Promise<ServiceLogTails | undefined> {
   const linesPerService = options.linesPerService ?? SERVICE_LOG_TAIL_LINES;
-  const signal = AbortSignal.timeout(options.timeoutMs ?? TAILS_TIMEOUT_MS);
+  // A timer of our own (AbortSignal.timeout's does not keep the process alive while it waits).
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(), options.timeoutMs ?? SERVICE_LOG_TAILS_TIMEOUT_MS);
+  try {
+    return await readTails(driver, logger, linesPerService, bound.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readTails(
+  driver: StageDriver,
+  logger: GateLogger,
+  linesPerService: number,
+  signal: AbortSignal,
+): Promise<ServiceLogTails | undefined> {
   let names: string[];
   try {
     names = [...new Set((await untilAborted(driver.services(signal), signal)).map((row) => row.service))];
