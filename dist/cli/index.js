@@ -62753,16 +62753,20 @@ async function collectServiceLogTails(driver, logger, options = {}) {
     const bound = new AbortController();
     const timer = setTimeout(() => bound.abort(), options.timeoutMs ?? SERVICE_LOG_TAILS_TIMEOUT_MS);
     try {
-        return await readTails(driver, logger, linesPerService, bound.signal);
+        return await readTails(driver, logger, linesPerService, bound.signal, options.services);
     }
     finally {
         clearTimeout(timer);
     }
 }
-async function readTails(driver, logger, linesPerService, signal) {
+async function readTails(driver, logger, linesPerService, signal, known) {
     let names;
     try {
-        names = [...new Set((await untilAborted(driver.services(signal), signal)).map((row) => row.service))];
+        names = [
+            ...new Set(known?.length
+                ? known
+                : (await untilAborted(driver.services(signal), signal)).map((row) => row.service)),
+        ];
     }
     catch (error) {
         logger.warn(`service logs: cannot list the services: ${service_logs_messageOf(error)}`);
@@ -62973,6 +62977,8 @@ async function runGate(settings, deps) {
             const timeoutMs = Math.max(TAILS_MIN_MS, started + deadlineMs - reserveMs - clock.now());
             serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger, {
                 timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
+                // The services the boot saw: no second `ps` (or probe of an external stage) for their names.
+                services: boot.services.map((row) => row.service),
             }));
         }
     }

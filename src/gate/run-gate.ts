@@ -242,6 +242,8 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
         () =>
           collectServiceLogTails(driver, logger, {
             timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
+            // The services the boot saw: no second `ps` (or probe of an external stage) for their names.
+            services: boot.services.map((row) => row.service),
           }),
       );
     }

@@ -36,14 +36,19 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export async function collectServiceLogTails(
   driver: StageDriver,
   logger: GateLogger,
-  options: { linesPerService?: number; timeoutMs?: number } = {},
+  options: {
+    linesPerService?: number;
+    timeoutMs?: number;
+    /** The services, when already known (from the boot); else the driver is asked for them. */
+    services?: string[];
+  } = {},
 ): Promise<ServiceLogTails | undefined> {
   const linesPerService = options.linesPerService ?? SERVICE_LOG_TAIL_LINES;
   // A timer of our own (AbortSignal.timeout's does not keep the process alive while it waits).
   const bound = new AbortController();
   const timer = setTimeout(() => bound.abort(), options.timeoutMs ?? SERVICE_LOG_TAILS_TIMEOUT_MS);
   try {
-    return await readTails(driver, logger, linesPerService, bound.signal);
+    return await readTails(driver, logger, linesPerService, bound.signal, options.services);
   } finally {
     clearTimeout(timer);
   }
@@ -54,10 +59,17 @@ async function readTails(
   logger: GateLogger,
   linesPerService: number,
   signal: AbortSignal,
+  known: string[] | undefined,
 ): Promise<ServiceLogTails | undefined> {
   let names: string[];
   try {
-    names = [...new Set((await untilAborted(driver.services(signal), signal)).map((row) => row.service))];
+    names = [
+      ...new Set(
+        known?.length
+          ? known
+          : (await untilAborted(driver.services(signal), signal)).map((row) => row.service),
+      ),
+    ];
   } catch (error) {
     logger.warn(`service logs: cannot list the services: ${messageOf(error)}`);
     return undefined;
