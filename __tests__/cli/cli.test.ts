@@ -44,6 +44,11 @@ test('--driver local boots the reference stage and prints five ✅ and "Stage pr
   assert.doesNotMatch(stdout, /não pronto/);
   assert.match(stderr, /boot: local stage, 3 api replicas/);
   assert.match(stderr, /teardown: stopping the stage/);
+  // Phases as plain header lines, no workflow commands; the terminal keeps its text histogram.
+  assert.match(stderr, /\] ▸ boot\n[\s\S]*\] ▸ check narrator-saturation\n[\s\S]*\] ▸ teardown\n/);
+  assert.doesNotMatch(stderr + stdout, /::(end)?group::/);
+  assert.match(stdout, /api-\S+ +█+ +\d+/);
+  assert.doesNotMatch(stdout, /xychart|pie title/);
   const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as GateReport;
   assert.equal(report.verdict, 'ready');
   assert.equal(report.language, 'pt-BR');

@@ -18,6 +18,8 @@ import { ComposeDriver, type ComposeDriverOptions } from '../../src/stage/compos
 import { parseComposePs, formatServiceTable } from '../../src/stage/compose/compose-ps.js';
 import { newestLines, parseComposeLogs, timestampSortKey } from '../../src/stage/compose/compose-logs.js';
 import { parseComposeVersion } from '../../src/stage/compose/compose-commands.js';
+import { inEnglish } from '../../src/report/language.js';
+import { describeServiceDetail } from '../../src/stage/stage-words.js';
 
 interface Call {
   command: string;
@@ -236,7 +238,7 @@ test('the metrics reader queries the stage Prometheus', () => {
   const { driver: stage } = driver(new FakeRunner(() => ({})), { prometheusUrl: 'http://127.0.0.1:19090' });
   const reader = stage.metrics();
   assert.ok(reader);
-  assert.match(reader.source, /Prometheus at http:\/\/127\.0\.0\.1:19090/);
+  assert.deepEqual(reader.source, { kind: 'prometheus', url: 'http://127.0.0.1:19090' });
   assert.equal(stage.metrics(), reader, 'one reader per driver');
 });
 
@@ -769,7 +771,7 @@ test('services and env file: `up` names the services to boot, every command gets
     ['grafana', 'tempo'],
   );
   assert.match(
-    notBooted[0]!.detail ?? '',
+    describeServiceDetail(notBooted[0]!, inEnglish),
     /left out of this boot \(services: api, gateway, redis, ollama, prometheus\)/,
   );
 

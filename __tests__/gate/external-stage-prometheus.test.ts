@@ -16,6 +16,8 @@ import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
 import { PrometheusApiReader } from '../../src/stage/metrics/prometheus-api-reader.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { runCli } from '../cli/run-cli.js';
+import { inEnglish } from '../../src/report/language.js';
+import { describeServiceDetail } from '../../src/stage/stage-words.js';
 
 test(
   'external driver + prometheus-url: stage-up counts 3 api replicas, then 2/3 and fails with one killed',
@@ -87,7 +89,10 @@ test(
       replicaSettleMs: 500,
     }).services();
     assert.equal(absent?.state, 'absent');
-    assert.match(absent!.detail!, /Prometheus has no scrape target of job "web": no api replica seen/);
+    assert.match(
+      describeServiceDetail(absent!, inEnglish),
+      /Prometheus has no scrape target of job "web": no api replica seen/,
+    );
 
     await stage.killReplica(2);
     const killedAddress = new URL(stage.replicaUrl(2)).host;

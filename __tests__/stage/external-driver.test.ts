@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExternalStageDriver, replicaRow } from '../../src/stage/external/external-driver.js';
 import { findFreePort } from '../../src/stage/local/process.js';
+import { inEnglish } from '../../src/report/language.js';
+import { describeServiceDetail } from '../../src/stage/stage-words.js';
 
 const spec = { replicas: 3, narratorMaxConcurrency: 1, bootTimeoutMs: 1500 };
 
@@ -31,7 +33,7 @@ test('boots by seeing /healthz answer; only the gateway is visible; no logs; tea
   healthy = false;
   const [row] = await driver.services();
   assert.equal(row!.health, 'unhealthy');
-  assert.match(row!.detail!, /HTTP 503/);
+  assert.deepEqual(row!.notes, [{ kind: 'external-gateway', answer: 'HTTP 503' }]);
   const failed = await driver.boot(spec);
   assert.equal(failed.ok, false);
   assert.match(failed.reason!, /did not answer GET \/healthz with a 2xx within 1500 ms \(last: HTTP 503\)/);
@@ -41,7 +43,7 @@ test('boots by seeing /healthz answer; only the gateway is visible; no logs; tea
   assert.equal((await driver.boot(spec)).ok, true, 'still there after teardown');
 
   const partial = new ExternalStageDriver({ baseUrl, partialGatewayMetrics: true }).metrics()!;
-  assert.match(partial.source, /gateway only, partial/);
+  assert.deepEqual(partial.source, { kind: 'gateway-only', url: `${driver.baseUrl}/metrics` });
   assert.equal(await partial.sum('m_total'), 1);
 });
 
@@ -57,7 +59,7 @@ test('an unreachable stage fails boot with the transport error; bad URLs are ref
     baseUrl: 'http://x.invalid',
     prometheusUrl: 'http://127.0.0.1:9090',
   });
-  assert.match(withPrometheus.metrics()!.source, /Prometheus at http:\/\/127\.0\.0\.1:9090/);
+  assert.deepEqual(withPrometheus.metrics()!.source, { kind: 'prometheus', url: 'http://127.0.0.1:9090' });
   assert.throws(() => new ExternalStageDriver({ baseUrl: 'stage:8000' }), /must start with http/);
   assert.throws(
     () => new ExternalStageDriver({ baseUrl: 'not a url' }),
@@ -74,7 +76,7 @@ test('api replicas from Prometheus: one row per target of the job, ready per the
     state: 'up',
     health: 'healthy',
     address: '10.244.0.7:8080',
-    detail: 'Prometheus: up{job="api"} 1, pod ready true',
+    notes: [{ kind: 'prometheus-target', job: 'api', up: true, podReady: 'true' }],
   });
   // Scraped but failing its readiness probe: out of the gateway's DNS answer, so not healthy.
   assert.equal(
@@ -106,7 +108,16 @@ test('an unreadable Prometheus is one api row saying so, not a missing view', as
     ],
   );
   assert.match(
-    rows[1]!.detail!,
+    describeServiceDetail(rows[1]!, inEnglish),
     /api replicas not read from Prometheus: cannot reach Prometheus at .*ECONNREFUSED/,
+  );
+});
+
+test('the api rows from Prometheus are said in the report language', () => {
+  const row = replicaRow({ labels: { pod: 'api-1', pod_ready: 'false' }, up: true }, 'api');
+  assert.equal(describeServiceDetail(row, inEnglish), 'Prometheus: up{job="api"} 1, pod ready false');
+  assert.equal(
+    describeServiceDetail(row, (pt) => pt),
+    'Prometheus: up{job="api"} 1, pod pronto: false',
   );
 });

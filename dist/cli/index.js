@@ -82263,6 +82263,10 @@ function createOctokitGitHubApi(options) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/stage/driver.ts
@@ -82275,6 +82279,15 @@ var external_node_path_ = __nccwpck_require__(6760);
  * `services` selection): reported plainly, not counted as down.
  */
 const NOT_BOOTED_STATE = 'not-booted';
+/** What a MetricsReader rejects with: a message for logs, and the failure as data for the report. */
+class MetricsReadError extends Error {
+    failure;
+    constructor(failure, message) {
+        super(message);
+        this.failure = failure;
+        this.name = 'MetricsReadError';
+    }
+}
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -92134,6 +92147,7 @@ function labelsMatch(labels, wanted) {
  */
 
 
+
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 class ScrapeReader {
     options;
@@ -92144,10 +92158,7 @@ class ScrapeReader {
         const { source } = this.options;
         if (source)
             return typeof source === 'function' ? source() : source;
-        const targets = this.targets();
-        return `direct scrape of ${targets.length} replica${targets.length === 1 ? '' : 's'} (${targets
-            .map((target) => target.instance)
-            .join(', ')})`;
+        return { kind: 'scrape', replicas: this.targets().map((target) => target.instance) };
     }
     async sum(metric, labels) {
         const perTarget = await this.collect(metric, labels);
@@ -92185,7 +92196,7 @@ class ScrapeReader {
                 samples = parsePrometheusText(text);
             }
             catch (error) {
-                throw new Error(`metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
+                throw new MetricsReadError({ kind: 'bad-answer', where: `${target.instance} (${target.url})` }, `metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
             }
             return {
                 target,
@@ -92195,16 +92206,17 @@ class ScrapeReader {
     }
 }
 async function scrapeText(target, timeoutMs, maxBytes) {
+    const where = `${target.instance} (${target.url})`;
     let response;
     try {
         response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
     }
     catch (error) {
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: fetchErrorCause(error) }, `cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
     }
     if (!response.ok) {
         await response.body?.cancel();
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: `HTTP ${response.status}` }, `cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
     }
     const chunks = [];
     let size = 0;
@@ -92218,11 +92230,24 @@ async function scrapeText(target, timeoutMs, maxBytes) {
         size += value.byteLength;
         if (size > maxBytes) {
             await reader.cancel();
-            throw new Error(`metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
+            throw new MetricsReadError({ kind: 'too-large', where, maxBytes }, `metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
         }
         chunks.push(value);
     }
     return Buffer.concat(chunks).toString('utf8');
+}
+/** The cause of a failed fetch() as a word of no language: its error code, or `timeout`. */
+function fetchErrorCause(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timeout';
+        const cause = error.cause;
+        const code = cause instanceof Error ? cause.code : undefined;
+        if (code)
+            return code;
+        return error.name;
+    }
+    return 'Error';
 }
 /** fetch() wraps the real cause (ECONNREFUSED, timeout) one level down. */
 function describeFetchError(error) {
@@ -92245,6 +92270,7 @@ function describeFetchError(error) {
  * replicas itself (compose: DNS service discovery), so `sum(...)` covers every replica it scrapes;
  * the price is a scrape interval of lag, which `settle()` waits out.
  */
+
 
 
 
@@ -92283,12 +92309,12 @@ class PrometheusApiReader {
             throw new Error(`Prometheus URL "${options.url}" must be http(s)`);
         this.baseUrl = options.url.replace(/\/+$/, '');
         this.options = options;
-        this.source = `Prometheus at ${this.baseUrl} (sum over every scraped replica, lags by one scrape)`;
+        this.source = { kind: 'prometheus', url: this.baseUrl };
     }
     async sum(metric, labels) {
         const data = await this.query(`sum(${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         // sum() over no series is an empty vector: the metric is absent everywhere.
         const first = data.result[0];
         return first ? toNumber(first.value[1]) : undefined;
@@ -92296,7 +92322,7 @@ class PrometheusApiReader {
     async perReplica(metric, labels) {
         const data = await this.query(`sum by (${REPLICA_LABEL}, instance) (${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         const result = new Map();
         for (const item of data.result) {
             const key = item.metric[REPLICA_LABEL] ?? item.metric.instance ?? 'unknown';
@@ -92330,7 +92356,7 @@ class PrometheusApiReader {
             : 'up';
         const now = await this.query('time()');
         if (now.resultType !== 'scalar')
-            throw new Error('Prometheus time() did not answer a scalar');
+            throw this.badAnswer('Prometheus time() did not answer a scalar');
         const since = now.result[0];
         let expected = 0;
         let fresh = 0;
@@ -92343,7 +92369,7 @@ class PrometheusApiReader {
                 return;
             if (Date.now() >= deadline) {
                 const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-                throw new Error(`Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
+                throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
             }
             await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))));
         }
@@ -92369,7 +92395,7 @@ class PrometheusApiReader {
             response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000) });
         }
         catch (error) {
-            throw new Error(`cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
+            throw new MetricsReadError({ kind: 'unreachable', where: this.baseUrl, cause: fetchErrorCause(error) }, `cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
         }
         const text = await response.text();
         let body;
@@ -92377,17 +92403,20 @@ class PrometheusApiReader {
             body = JSON.parse(text);
         }
         catch {
-            throw new Error(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+            throw this.badAnswer(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
         }
         if (body.status !== 'success' || !body.data)
-            throw new Error(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
+            throw this.badAnswer(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
         return body.data;
+    }
+    badAnswer(message) {
+        return new MetricsReadError({ kind: 'bad-answer', where: this.baseUrl }, message);
     }
 }
 function toNumber(text) {
     const value = parseSampleValue(text);
     if (value === undefined)
-        throw new Error(`Prometheus returned a non-numeric value "${text}"`);
+        throw new MetricsReadError({ kind: 'bad-answer', where: 'Prometheus' }, `Prometheus returned a non-numeric value "${text}"`);
     return value;
 }
 
@@ -92466,7 +92495,11 @@ class ManagedProcess {
     get running() {
         return this.exitInfo === undefined;
     }
-    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for status rows. */
+    /** How the process ended; undefined while it runs. */
+    get exit() {
+        return this.exitInfo;
+    }
+    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
     describeState() {
         if (!this.exitInfo)
             return 'running';
@@ -93071,6 +93104,99 @@ function formatServiceTable(services) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
+/**
+ * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
+ * fit in memory; and a merge of several replicas' tails into one oldest-first list.
+ */
+
+const CHUNK_BYTES = 64 * 1024;
+/**
+ * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
+ * one absurdly long line cannot exhaust memory either. A missing file has no lines.
+ */
+async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
+    if (maxLines <= 0)
+        return [];
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, 'r');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+    try {
+        const { size } = await handle.stat();
+        const chunks = [];
+        let position = size;
+        let newlines = 0;
+        let read = 0;
+        // One newline more than the lines wanted marks where the oldest wanted line starts.
+        while (position > 0 && newlines <= maxLines && read < maxBytes) {
+            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
+            position -= length;
+            const buffer = Buffer.alloc(length);
+            await handle.read(buffer, 0, length, position);
+            chunks.unshift(buffer);
+            read += length;
+            for (const byte of buffer)
+                if (byte === 0x0a)
+                    newlines++;
+        }
+        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+        if (lines[lines.length - 1] === '')
+            lines.pop();
+        // When reading stopped mid-file, the first piece is a partial line: drop it.
+        if (position > 0)
+            lines.shift();
+        return lines.slice(-maxLines);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
+function lineTimeMs(line) {
+    if (!line.startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(line);
+        for (const key of ['time', 'ts', 'timestamp']) {
+            const value = parsed[key];
+            if (typeof value === 'number' && Number.isFinite(value))
+                return value < 1e11 ? value * 1000 : value;
+            if (typeof value === 'string') {
+                const ms = Date.parse(value);
+                if (!Number.isNaN(ms))
+                    return ms;
+            }
+        }
+    }
+    catch {
+        // Not JSON after all: no time.
+    }
+    return undefined;
+}
+/**
+ * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
+ * it has one (a line without one keeps the time of the line before it in its file), keeping the
+ * newest `maxLines`.
+ */
+function mergeByTime(tails, maxLines) {
+    const entries = [];
+    tails.forEach((lines, file) => {
+        let time = -Infinity;
+        lines.forEach((line, index) => {
+            time = lineTimeMs(line) ?? time;
+            entries.push({ time, file, index, line });
+        });
+    });
+    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
+    return entries.slice(-maxLines).map((entry) => entry.line);
+}
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
  * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
@@ -93079,6 +93205,9 @@ function formatServiceTable(services) {
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
  */
+
+
+
 
 
 
@@ -93102,6 +93231,8 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
+/** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
+const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
@@ -93257,7 +93388,7 @@ class ComposeDriver {
             name,
             state: NOT_BOOTED_STATE,
             health: 'none',
-            detail: `left out of this boot (services: ${this.selectedServices.join(', ')})`,
+            notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
         }));
     }
     isLeftOut(service) {
@@ -93275,8 +93406,19 @@ class ComposeDriver {
         if (maxLines === 0)
             return [];
         await this.ensureCompose(signal);
-        const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
-        return newestLines(parseComposeLogs(result.stdout), maxLines);
+        // Streamed to a file and read back from its end: a service that logs without pause (or one huge
+        // line) never has its output held whole in this process.
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-compose-logs-'));
+        try {
+            const file = (0,external_node_path_.join)(dir, 'logs.txt');
+            await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+            // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
+            const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
+            return newestLines(parseComposeLogs(output.join('\n')), maxLines);
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+        }
     }
     metrics() {
         if (!this.prometheusUrl)
@@ -93438,12 +93580,13 @@ class ComposeDriver {
         return parts.join('\n');
     }
     /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-    async query(args, what, signal) {
+    async query(args, what, signal, stdoutFile) {
         const result = await this.runner.run(this.docker, args, {
             env: this.env(),
             cwd: this.cwd,
             timeoutMs: QUERY_TIMEOUT_MS,
             signal,
+            ...(stdoutFile ? { stdoutFile } : {}),
         });
         if (result.aborted)
             throw new Error(`docker compose ${what} was cancelled`);
@@ -93579,7 +93722,9 @@ function replicaRow(target, service) {
         state: target.up ? 'up' : 'down',
         health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
         ...(target.labels.instance ? { address: target.labels.instance } : {}),
-        detail: `Prometheus: up{job="${service}"} ${target.up ? 1 : 0}${ready ? `, pod ready ${ready}` : ''}`,
+        notes: [
+            { kind: 'prometheus-target', job: service, up: target.up, ...(ready ? { podReady: ready } : {}) },
+        ],
     };
 }
 class ExternalStageDriver {
@@ -93604,7 +93749,7 @@ class ExternalStageDriver {
         else if (options.partialGatewayMetrics)
             this.reader = new ScrapeReader({
                 targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-                source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
+                source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
             });
     }
     /** Nothing to start: wait (bounded) until the gateway answers /healthz with a 2xx. */
@@ -93612,7 +93757,7 @@ class ExternalStageDriver {
         const startedAt = Date.now();
         const deadline = startedAt + spec.bootTimeoutMs;
         const url = `${this.baseUrl}${ROUTES.healthz}`;
-        let last = 'no attempt';
+        let last = { ok: false, detail: 'no attempt', answer: '-' };
         for (;;) {
             if (signal?.aborted)
                 return {
@@ -93625,15 +93770,15 @@ class ExternalStageDriver {
             const outcome = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
             if (outcome.ok)
                 return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-            last = outcome.detail;
+            last = outcome;
             if (Date.now() >= deadline)
                 break;
             await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
         }
         return {
             ok: false,
-            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last})`,
-            services: [this.gatewayRow({ ok: false, detail: last })],
+            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+            services: [this.gatewayRow(last)],
             durationMs: Date.now() - startedAt,
         };
     }
@@ -93653,14 +93798,14 @@ class ExternalStageDriver {
         if (!reader)
             return [];
         const job = `up{job="${this.apiService}"}`;
-        const summary = (state, detail) => [
+        const summary = (state, note) => [
             {
                 service: this.apiService,
                 name: job,
                 state,
                 health: 'unhealthy',
                 address: this.options.prometheusUrl,
-                detail,
+                notes: [note],
             },
         ];
         try {
@@ -93669,11 +93814,11 @@ class ExternalStageDriver {
             await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
             const targets = await reader.targetsUp(this.apiService);
             if (targets.length === 0)
-                return summary('absent', `Prometheus has no scrape target of job "${this.apiService}": no api replica seen`);
+                return summary('absent', { kind: 'prometheus-no-target', job: this.apiService });
             return targets.map((target) => replicaRow(target, this.apiService));
         }
         catch (error) {
-            return summary('unknown', `api replicas not read from Prometheus: ${error.message}`);
+            return summary('unknown', { kind: 'prometheus-unreadable', cause: error.message });
         }
     }
     /** An external stage's logs are not visible from here. */
@@ -93695,10 +93840,10 @@ class ExternalStageDriver {
                 signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
             });
             await response.arrayBuffer();
-            return { ok: response.ok, detail: `HTTP ${response.status}` };
+            return { ok: response.ok, detail: `HTTP ${response.status}`, answer: `HTTP ${response.status}` };
         }
         catch (error) {
-            return { ok: false, detail: describeFetchError(error) };
+            return { ok: false, detail: describeFetchError(error), answer: fetchErrorCause(error) };
         }
     }
     gatewayRow(outcome) {
@@ -93708,7 +93853,7 @@ class ExternalStageDriver {
             state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
             health: outcome.ok ? 'healthy' : 'unhealthy',
             address: this.baseUrl,
-            detail: `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${outcome.detail}`,
+            notes: [{ kind: 'external-gateway', answer: outcome.answer }],
         };
     }
 }
@@ -93728,10 +93873,6 @@ function normalizeBaseUrl(value) {
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/stage/reference-stage.ts
@@ -93939,99 +94080,6 @@ async function readServersUp(exporterUrl, backend, timeoutMs = 1000) {
         .map((sample) => sample.labels.server ?? '?');
 }
 
-;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
-/**
- * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
- * fit in memory; and a merge of several replicas' tails into one oldest-first list.
- */
-
-const CHUNK_BYTES = 64 * 1024;
-/**
- * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
- * one absurdly long line cannot exhaust memory either. A missing file has no lines.
- */
-async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
-    if (maxLines <= 0)
-        return [];
-    let handle;
-    try {
-        handle = await (0,promises_.open)(file, 'r');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return [];
-        throw error;
-    }
-    try {
-        const { size } = await handle.stat();
-        const chunks = [];
-        let position = size;
-        let newlines = 0;
-        let read = 0;
-        // One newline more than the lines wanted marks where the oldest wanted line starts.
-        while (position > 0 && newlines <= maxLines && read < maxBytes) {
-            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
-            position -= length;
-            const buffer = Buffer.alloc(length);
-            await handle.read(buffer, 0, length, position);
-            chunks.unshift(buffer);
-            read += length;
-            for (const byte of buffer)
-                if (byte === 0x0a)
-                    newlines++;
-        }
-        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
-        if (lines[lines.length - 1] === '')
-            lines.pop();
-        // When reading stopped mid-file, the first piece is a partial line: drop it.
-        if (position > 0)
-            lines.shift();
-        return lines.slice(-maxLines);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
-function lineTimeMs(line) {
-    if (!line.startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(line);
-        for (const key of ['time', 'ts', 'timestamp']) {
-            const value = parsed[key];
-            if (typeof value === 'number' && Number.isFinite(value))
-                return value < 1e11 ? value * 1000 : value;
-            if (typeof value === 'string') {
-                const ms = Date.parse(value);
-                if (!Number.isNaN(ms))
-                    return ms;
-            }
-        }
-    }
-    catch {
-        // Not JSON after all: no time.
-    }
-    return undefined;
-}
-/**
- * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
- * it has one (a line without one keeps the time of the line before it in its file), keeping the
- * newest `maxLines`.
- */
-function mergeByTime(tails, maxLines) {
-    const entries = [];
-    tails.forEach((lines, file) => {
-        let time = -Infinity;
-        lines.forEach((line, index) => {
-            time = lineTimeMs(line) ?? time;
-            entries.push({ time, file, index, line });
-        });
-    });
-    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
-    return entries.slice(-maxLines).map((entry) => entry.line);
-}
-
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
@@ -94167,7 +94215,7 @@ function unavailableRows() {
         name: service,
         state: 'unavailable',
         health: 'none',
-        detail: 'not available on the local stage (compose only)',
+        notes: [{ kind: 'compose-only' }],
     }));
 }
 /** GET with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
@@ -94183,7 +94231,7 @@ async function probeHttp(url, timeoutMs, signal) {
     }
 }
 /**
- * One row for a managed process: `running` or `exited` (with how it ended in `detail`), and the
+ * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
  * health from `probe` while it runs; a process that is gone is unhealthy.
  */
 async function processRow(options) {
@@ -94191,19 +94239,20 @@ async function processRow(options) {
     const running = managed.running;
     const healthy = running ? await options.probe().catch(() => false) : false;
     const health = healthy ? 'healthy' : 'unhealthy';
-    const details = [];
-    if (!running)
-        details.push(managed.describeState());
-    const extra = typeof options.detail === 'function' ? await options.detail(healthy) : options.detail;
+    const notes = [];
+    const exit = managed.exit;
+    if (exit)
+        notes.push({ kind: 'exited', code: exit.code, signal: exit.signal });
+    const extra = typeof options.note === 'function' ? await options.note(healthy) : options.note;
     if (extra)
-        details.push(extra);
+        notes.push(extra);
     return {
         service: options.service,
         name: managed.name,
         state: running ? 'running' : 'exited',
         health,
         address: options.address,
-        ...(details.length ? { detail: details.join('; ') } : {}),
+        ...(notes.length ? { notes } : {}),
     };
 }
 
@@ -94485,15 +94534,20 @@ class LocalStageDriver {
                 managed: gateway.process,
                 address: `127.0.0.1:${gateway.port}`,
                 probe: probe(`${gateway.url}${ROUTES.healthz}`),
-                detail: async () => {
+                note: async () => {
                     if (!gateway.process.running)
                         return undefined;
                     try {
                         const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-                        return `HAProxy; ${up.length}/${this.replicas.length} api servers UP${up.length ? ` (${up.join(', ')})` : ''}; stats ${gateway.statsUrl}`;
+                        return {
+                            kind: 'haproxy',
+                            serversUp: up,
+                            servers: this.replicas.length,
+                            statsUrl: gateway.statsUrl,
+                        };
                     }
                     catch (error) {
-                        return `HAProxy; exporter unreachable: ${describeFetchError(error)}`;
+                        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
                     }
                 },
             }));
@@ -94512,7 +94566,7 @@ class LocalStageDriver {
                 managed: this.simulator,
                 address: this.ollamaUrl.replace('http://', ''),
                 probe: probe(`${this.ollamaUrl}/api/version`),
-                detail: 'Ollama-compatible simulator',
+                note: { kind: 'ollama-simulator' },
             }));
         }
         else if (this.externalOllama) {
@@ -94523,7 +94577,7 @@ class LocalStageDriver {
                 state: 'external',
                 health: healthy ? 'healthy' : 'unhealthy',
                 address: this.ollamaUrl,
-                detail: 'real Ollama, not started by the local stage',
+                notes: [{ kind: 'ollama-external' }],
             }));
         }
         if (this.prometheusServer) {
@@ -94568,11 +94622,14 @@ class LocalStageDriver {
         return new ScrapeReader({
             targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
             source: () => {
-                const live = running();
-                const missing = this.replicas
+                const notCounted = this.replicas
                     .filter((replica) => !replica.process.running)
                     .map((replica) => replica.name);
-                return `direct scrape of ${live.length} api replica${live.length === 1 ? '' : 's'}${missing.length ? ` (not running, not counted: ${missing.join(', ')})` : ''}`;
+                return {
+                    kind: 'scrape',
+                    replicas: running().map((replica) => replica.name),
+                    ...(notCounted.length ? { notCounted } : {}),
+                };
             },
         });
     }
@@ -95112,27 +95169,69 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/report/language.ts
+function localize(language) {
+    return (ptBr, en) => (language === 'en' ? en : ptBr);
+}
+/** For logs and errors meant for developers, which are in English. */
+const inEnglish = localize('en');
+
 ;// CONCATENATED MODULE: ./src/http/http-exchange.ts
 /**
  * What the gate saw for one HTTP request: the response (status, headers, body, parsed JSON) or why
  * there was none (timeout, refused, reset). Plain data, so the checks' decisions are pure functions of it.
  */
+
 /** True when a complete response with a 2xx status arrived. */
 function isSuccess(exchange) {
     return exchange.error === undefined && exchange.status !== undefined && exchange.status < 300;
 }
+/** `5 s`, `0.8 s`: the same in both languages. */
+function formatSeconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+/** Why a request got no response, in words a report reader understands. */
+function describeRequestFailure(failure, say = inEnglish) {
+    switch (failure.kind) {
+        case 'timeout':
+            return say(`sem resposta em ${formatSeconds(failure.timeoutMs)}`, `timed out after ${formatSeconds(failure.timeoutMs)}`);
+        case 'aborted':
+            return say(`interrompida: ${failure.reason ?? 'a execução parou'}`, `aborted: ${failure.reason ?? 'the run was stopped'}`);
+        case 'refused':
+            return say('conexão recusada', 'connection refused');
+        case 'closed':
+            return say('conexão fechada sem resposta', 'connection closed without an answer');
+        case 'host-not-found':
+            return say('host não encontrado', 'host not found');
+        case 'other':
+            return say(`requisição falhou: ${failure.code}`, `request failed: ${failure.code}`);
+    }
+}
+/** Why a body is not JSON, in words. */
+function describeJsonFailure(failure, say = inEnglish) {
+    switch (failure) {
+        case 'empty':
+            return say('corpo vazio', 'empty body');
+        case 'truncated':
+            return say('corpo maior do que o gate lê', 'body larger than the gate reads');
+        case 'invalid':
+            return say('JSON inválido', 'invalid JSON');
+    }
+}
 /** Short, one-line, human description of what came back: `200 application/json`, `timed out after 5 s`. */
-function describeExchange(exchange) {
+function describeExchange(exchange, say = inEnglish) {
+    if (exchange.failure !== undefined)
+        return describeRequestFailure(exchange.failure, say);
     if (exchange.error !== undefined)
         return exchange.error;
-    const type = exchange.headers['content-type']?.split(';')[0] ?? 'no content-type';
+    const type = exchange.headers['content-type']?.split(';')[0] ?? say('sem content-type', 'no content-type');
     return `HTTP ${exchange.status} ${type}`;
 }
 /** First characters of the body on one line, for reasons and evidence. */
-function bodySnippet(exchange, maxChars = 80) {
+function bodySnippet(exchange, maxChars = 80, say = inEnglish) {
     const flat = exchange.body.replace(/\s+/g, ' ').trim();
     if (flat === '')
-        return '(empty body)';
+        return say('(corpo vazio)', '(empty body)');
     return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
 }
 
@@ -95143,6 +95242,7 @@ function bodySnippet(exchange, maxChars = 80) {
  * say how far an answer is from the reference contract. A response the gate cannot use gets a
  * `problem` in plain words: "answered HTML, not JSON", "no boolean at meta.compute.plan_cache_hit".
  */
+
 
 
 /** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
@@ -95156,11 +95256,20 @@ function readPath(value, path) {
     return current;
 }
 /** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
-function describeNonJson(exchange) {
+function describeNonJson(exchange, say = inEnglish) {
     const type = exchange.headers['content-type']?.split(';')[0]?.trim();
     const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
-    const what = looksHtml ? 'HTML' : (exchange.jsonError ?? 'a body that is not JSON');
-    return `HTTP ${exchange.status} answered ${what}, not JSON: "${bodySnippet(exchange, 60)}"`;
+    const what = looksHtml
+        ? 'HTML'
+        : exchange.jsonFailure
+            ? describeJsonFailure(exchange.jsonFailure, say)
+            : say('um corpo que não é JSON', 'a body that is not JSON');
+    const snippet = bodySnippet(exchange, 60, say);
+    return say(`HTTP ${exchange.status} respondeu ${what}, não JSON: "${snippet}"`, `HTTP ${exchange.status} answered ${what}, not JSON: "${snippet}"`);
+}
+/** Why a request got no response, from its failure (or its text, for an exchange made elsewhere). */
+function describeFailure(exchange, say) {
+    return exchange.failure ? describeRequestFailure(exchange.failure, say) : (exchange.error ?? '?');
 }
 function firstContractIssue(json) {
     const parsed = AskResponseSchema.safeParse(json);
@@ -95174,19 +95283,21 @@ function firstContractIssue(json) {
  * problem unless the answer is a designed error (then only the error code matters).
  */
 function readAskAnswer(exchange, paths, required) {
+    const say = localize(paths.language);
     const base = { exchange, status: exchange.status };
     const headerReplica = exchange.headers[paths.replicaHeader];
     if (headerReplica)
         base.replica = headerReplica;
-    if (exchange.error !== undefined)
-        return { ...base, problem: exchange.error };
+    if (exchange.error !== undefined || exchange.failure !== undefined)
+        return { ...base, problem: describeFailure(exchange, say) };
     if (exchange.json === undefined)
-        return { ...base, problem: describeNonJson(exchange) };
+        return { ...base, problem: describeNonJson(exchange, say) };
     const json = exchange.json;
+    const snippet = bodySnippet(exchange, 60, say);
     if (json === null || typeof json !== 'object' || Array.isArray(json))
         return {
             ...base,
-            problem: `HTTP ${exchange.status} answered JSON that is not an object: "${bodySnippet(exchange, 60)}"`,
+            problem: say(`HTTP ${exchange.status} respondeu um JSON que não é um objeto: "${snippet}"`, `HTTP ${exchange.status} answered JSON that is not an object: "${snippet}"`),
         };
     const answer = { ...base, contractIssue: firstContractIssue(json) };
     const bodyReplica = readPath(json, 'meta.replica');
@@ -95211,35 +95322,35 @@ function readAskAnswer(exchange, paths, required) {
     if (!ok) {
         // An error answer is usable when it names its error; which errors are acceptable is the check's call.
         if (answer.error === undefined)
-            answer.problem = `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${bodySnippet(exchange, 60)}"`;
+            answer.problem = say(`HTTP ${exchange.status} sem código de erro em ${paths.errorPath}: "${snippet}"`, `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${snippet}"`);
         return answer;
     }
     const missing = [];
     if (required.includes('answer') && typeof answer.answer !== 'string' && answer.error === undefined)
-        missing.push(`no answer text at ${paths.answerPath}`);
+        missing.push(say(`sem texto de resposta em ${paths.answerPath}`, `no answer text at ${paths.answerPath}`));
     if (required.includes('cacheHit') && answer.cacheHit === undefined)
-        missing.push(`no boolean at ${paths.cacheHitPath}`);
+        missing.push(say(`sem booleano em ${paths.cacheHitPath}`, `no boolean at ${paths.cacheHitPath}`));
     if (required.includes('cacheKey') && answer.cacheKey === undefined)
-        missing.push(`no cache key at ${paths.cacheKeyPath}`);
+        missing.push(say(`sem chave de cache em ${paths.cacheKeyPath}`, `no cache key at ${paths.cacheKeyPath}`));
     if (required.includes('overload') && answer.overload === undefined && answer.error === undefined)
-        missing.push(`no boolean at ${paths.overloadPath}`);
+        missing.push(say(`sem booleano em ${paths.overloadPath}`, `no boolean at ${paths.overloadPath}`));
     if (missing.length > 0)
-        answer.problem = `HTTP ${exchange.status} JSON with ${missing.join(', ')}`;
+        answer.problem = say(`HTTP ${exchange.status} JSON ${missing.join(', ')}`, `HTTP ${exchange.status} JSON with ${missing.join(', ')}`);
     return answer;
 }
 /** Read one `/healthz` exchange: success, and which replica answered (header first, then body). */
-function readHealthz(exchange, replicaHeader) {
+function readHealthz(exchange, replicaHeader, say = inEnglish) {
     const headerReplica = exchange.headers[replicaHeader];
     const parsed = HealthzResponseSchema.safeParse(exchange.json);
     const replica = headerReplica || (parsed.success ? parsed.data.replica : undefined);
-    if (exchange.error !== undefined)
-        return { exchange, ok: false, replica, problem: exchange.error };
+    if (exchange.error !== undefined || exchange.failure !== undefined)
+        return { exchange, ok: false, replica, problem: describeFailure(exchange, say) };
     if (exchange.status === undefined || exchange.status >= 300)
         return {
             exchange,
             ok: false,
             replica,
-            problem: `${describeExchange(exchange)}: "${bodySnippet(exchange, 60)}"`,
+            problem: `${describeExchange(exchange, say)}: "${bodySnippet(exchange, 60, say)}"`,
         };
     return { exchange, ok: true, replica };
 }
@@ -95256,9 +95367,11 @@ function summarizeProblems(problems, limit = 3) {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/localize.ts
-function localize(language) {
-    return (ptBr, en) => (language === 'en' ? en : ptBr);
-}
+/**
+ * Checks write their one-line reasons and evidence titles in the report's language. Each sentence is
+ * written in both languages where it is used, so the logic and its wording stay side by side.
+ */
+
 /** `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse; milliseconds are shown as whole numbers. */
 function ms(value) {
     return value === undefined || !Number.isFinite(value) ? '?' : `${Math.round(value)} ms`;
@@ -95302,6 +95415,7 @@ function countBy(labels) {
 
 
 
+
 /** How many of the newest api log lines are searched for the gate's requests. */
 const LOG_LINES_SEARCHED = 5000;
 const LOG_READ_ATTEMPTS = 4;
@@ -95329,7 +95443,7 @@ function lineReplica(line) {
  * request ids the gate sent; otherwise every `/healthz` line in the window is counted (including the
  * gateway's own health checks), which only shows which replicas served `/healthz` at all.
  */
-function countHealthzInLogs(lines, requestIds) {
+function countHealthzInLogs(lines, requestIds, say = inEnglish) {
     const byId = [];
     const healthz = [];
     for (const line of lines) {
@@ -95352,7 +95466,7 @@ function countHealthzInLogs(lines, requestIds) {
         mode: 'unavailable',
         perReplica: new Map(),
         total: 0,
-        note: `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`,
+        note: say(`nenhuma linha ${ROUTES.healthz} entre as ${lines.length} linhas mais novas dos logs da api`, `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`),
     };
 }
 function decideLoadBalancing(input) {
@@ -95372,6 +95486,17 @@ function decideLoadBalancing(input) {
             kind: 'histogram',
             title: say(`Réplica que respondeu (cabeçalho ${input.replicaHeader})`, `Replica that answered (${input.replicaHeader} header)`),
             buckets: histogram,
+        },
+        {
+            kind: 'chart',
+            title: say('Respostas por réplica', 'Answers per replica'),
+            chart: {
+                type: 'bars',
+                xTitle: say('réplica', 'replica'),
+                yTitle: say('respostas', 'answers'),
+                categories: histogram.map((bucket) => bucket.label),
+                series: [{ name: say('respostas', 'answers'), values: histogram.map((bucket) => bucket.count) }],
+            },
         },
         {
             kind: 'facts',
@@ -95396,7 +95521,7 @@ function decideLoadBalancing(input) {
     if (unattributed.length > 0)
         return {
             status: 'fail',
-            reason: say(`${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem replica no corpo): não dá para saber qual réplica respondeu`, `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor a replica in the body): cannot tell which replica answered`),
+            reason: say(`${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem meta.replica no corpo): não dá para saber qual réplica respondeu`, `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor meta.replica in the body): cannot tell which replica answered`),
             evidence,
         };
     const seen = histogram.map(({ label, count }) => `${label}×${count}`).join(', ');
@@ -95444,8 +95569,8 @@ function logEvidence(input, histogram, evidence, say) {
     evidence.push({
         kind: 'table',
         title: logs.mode === 'request-ids'
-            ? say('Réplica por cabeçalho e pelos logs da api (request ids do gate)', "Replica by header and by the api logs (the gate's request ids)")
-            : say('Linhas /healthz nos logs da api (todas, incluindo health checks do gateway)', "/healthz lines in the api logs (all, including the gateway's health checks)"),
+            ? say('Réplica por cabeçalho e pelos logs da api (ids de requisição do gate)', "Replica by header and by the api logs (the gate's request ids)")
+            : say('Linhas /healthz nos logs da api (todas, incluindo as verificações de saúde do gateway)', "/healthz lines in the api logs (all, including the gateway's health checks)"),
         columns: [say('réplica', 'replica'), say('cabeçalho', 'header'), 'logs'],
         rows: replicas.map((replica) => [replica, byHeader.get(replica) ?? 0, logs.perReplica.get(replica) ?? 0]),
     });
@@ -95460,7 +95585,8 @@ const loadBalancingCheck = async (context) => {
     const ids = Array.from({ length: settings.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
     logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${settings.concurrency} at a time`);
     const exchanges = await Promise.all(ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))));
-    const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader));
+    const say = localize(settings.language);
+    const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader, say));
     const succeeded = readings.filter((reading) => reading.ok).length;
     let logs = { mode: 'unavailable', perReplica: new Map(), total: 0 };
     // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
@@ -95470,13 +95596,13 @@ const loadBalancingCheck = async (context) => {
         try {
             const lines = await driver.logs(settings.apiService, LOG_LINES_SEARCHED, context.signal);
             if (lines === undefined) {
-                logs.note = localize(settings.language)('este driver não lê logs', 'this driver cannot read logs');
+                logs.note = say('este driver não lê logs', 'this driver cannot read logs');
                 break;
             }
-            logs = countHealthzInLogs(lines, new Set(ids));
+            logs = countHealthzInLogs(lines, new Set(ids), say);
         }
         catch (error) {
-            logs.note = `${localize(settings.language)('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
+            logs.note = `${say('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
             break;
         }
         if (logs.mode === 'request-ids' && logs.total >= succeeded)
@@ -95504,6 +95630,7 @@ var node_modules_undici = __nccwpck_require__(4371);
  */
 
 
+
 const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 /** Join a base URL (possibly with a path prefix) and a route. */
 function joinUrl(baseUrl, path) {
@@ -95520,31 +95647,29 @@ function flattenHeaders(raw) {
     }
     return headers;
 }
-/** Why a request produced no response, in words a report reader understands. */
-function describeRequestError(error, timeoutMs, runSignal) {
+/** Why a request produced no response, as data (see describeRequestFailure for the words). */
+function requestFailureOf(error, timeoutMs, runSignal) {
     const err = error;
     if (runSignal?.aborted) {
         // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
-        const why = runSignal.reason?.message;
-        return `aborted: ${why ?? 'the run was stopped'}`;
+        const reason = runSignal.reason?.message;
+        return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
     }
     if (err?.name === 'TimeoutError' ||
         err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
         err?.code === 'UND_ERR_BODY_TIMEOUT' ||
         err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
         err?.name === 'AbortError')
-        return `timed out after ${formatSeconds(timeoutMs)}`;
+        return { kind: 'timeout', timeoutMs };
     if (err?.code === 'ECONNREFUSED')
-        return 'connection refused';
+        return { kind: 'refused' };
     if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
-        return 'connection closed without an answer';
+        return { kind: 'closed' };
     if (err?.code === 'ENOTFOUND')
-        return 'host not found';
-    return `request failed: ${err?.code ?? err?.message ?? String(error)}`;
+        return { kind: 'host-not-found' };
+    return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
 }
-function formatSeconds(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
+
 /** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
 async function readLimited(body, limit) {
     const chunks = [];
@@ -95562,15 +95687,16 @@ async function readLimited(body, limit) {
     return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 function parseJsonBody(text, truncated) {
+    const failed = (jsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
     if (text.trim() === '')
-        return { jsonError: 'empty body' };
+        return failed('empty');
     if (truncated)
-        return { jsonError: 'body larger than the gate reads' };
+        return failed('truncated');
     try {
         return { json: JSON.parse(text) };
     }
-    catch (error) {
-        return { jsonError: `invalid JSON (${error.message.split('\n')[0]})` };
+    catch {
+        return failed('invalid');
     }
 }
 /**
@@ -95618,14 +95744,15 @@ async function exchangeOnce(options) {
         };
     }
     catch (error) {
-        const description = describeRequestError(error, options.timeoutMs, options.runSignal);
+        const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
         return {
             ...base,
             headers: {},
             body: '',
             bodyTruncated: false,
-            error: description,
-            timedOut: description.startsWith('timed out') || description.startsWith('aborted'),
+            failure,
+            error: describeRequestFailure(failure),
+            timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
             durationMs: external_node_perf_hooks_.performance.now() - started,
         };
     }
@@ -95710,14 +95837,19 @@ function isWorse(a, b) {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/stage-metrics.ts
+/**
+ * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
+ * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
+ */
+
 const SETTLE_TIMEOUT_MS = 15_000;
 const READ_TIMEOUT_MS = 10_000;
-function bounded(promise, timeoutMs, what) {
+function bounded(promise, timeoutMs, step) {
     let timer;
     return Promise.race([
         promise,
         new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`${what} took more than ${timeoutMs / 1000} s`)), timeoutMs);
+            timer = setTimeout(() => reject(new MetricsReadError({ kind: 'slow', step, timeoutMs }, `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${timeoutMs / 1000} s`)), timeoutMs);
         }),
     ]).finally(() => clearTimeout(timer));
 }
@@ -95732,14 +95864,17 @@ function metricsOf(driver) {
 /** Settle the reader (Prometheus lags a scrape), then sum the counter. */
 async function readCounter(reader, metric, labels) {
     if (!reader)
-        return { source: 'no metrics source', metric, labels, reachable: false };
+        return { metric, labels, reachable: false };
     try {
-        await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'waiting for the metrics to settle');
-        const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, `reading ${metric}`);
+        await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'settle');
+        const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, 'read');
         return { source: reader.source, metric, labels, reachable: true, value };
     }
     catch (error) {
-        return { source: reader.source, metric, labels, reachable: false, error: error.message };
+        const failure = error instanceof MetricsReadError
+            ? error.failure
+            : { kind: 'other', message: error?.message ?? String(error) };
+        return { source: reader.source, metric, labels, reachable: false, failure };
     }
 }
 /** The increase between two readings; undefined unless both are reachable. Absent before counts as 0. */
@@ -95747,6 +95882,96 @@ function counterIncrease(before, after) {
     if (!before.reachable || !after.reachable || after.value === undefined)
         return undefined;
     return after.value - (before.value ?? 0);
+}
+
+;// CONCATENATED MODULE: ./src/stage/stage-words.ts
+/**
+ * What the drivers state as data (service notes, metrics sources and failures) in words, in Brazilian
+ * Portuguese or English: the checks pass the report's language, the stage's own CLI English. Each
+ * sentence is written in both languages side by side, as the checks write theirs.
+ */
+
+
+/** An error code or HTTP status as it is; `timeout` said in words. */
+function cause(text, say) {
+    return text === 'timeout' ? say('tempo esgotado', 'timed out') : text;
+}
+function describeServiceNote(note, say) {
+    switch (note.kind) {
+        case 'exited':
+            return note.signal
+                ? say(`encerrado (${note.signal})`, `killed (${note.signal})`)
+                : say(`saiu (código ${note.code})`, `exited (code ${note.code})`);
+        case 'compose-only':
+            return say('não existe no stage local (só no compose)', 'not available on the local stage (compose only)');
+        case 'ollama-simulator':
+            return say('simulador compatível com o Ollama', 'Ollama-compatible simulator');
+        case 'ollama-external':
+            return say('Ollama real, não iniciado pelo stage local', 'real Ollama, not started by the local stage');
+        case 'haproxy': {
+            const up = `${note.serversUp.length}/${note.servers}${note.serversUp.length ? ` (${note.serversUp.join(', ')})` : ''}`;
+            return say(`HAProxy; servidores da api UP: ${up}; estatísticas em ${note.statsUrl}`, `HAProxy; api servers UP: ${up}; stats at ${note.statsUrl}`);
+        }
+        case 'haproxy-exporter-unreachable':
+            return say(`HAProxy; exporter inacessível (${cause(note.cause, say)})`, `HAProxy; exporter unreachable (${cause(note.cause, say)})`);
+        case 'external-gateway':
+            return say(`stage externo, visto só pelo gateway: GET ${ROUTES.healthz} → ${cause(note.answer, say)}`, `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${cause(note.answer, say)}`);
+        case 'not-booted':
+            return say(`fora deste boot (serviços iniciados: ${note.selected.join(', ')})`, `left out of this boot (services: ${note.selected.join(', ')})`);
+        case 'prometheus-target': {
+            const sample = `Prometheus: up{job="${note.job}"} ${note.up ? 1 : 0}`;
+            return note.podReady === undefined
+                ? sample
+                : say(`${sample}, pod pronto: ${note.podReady}`, `${sample}, pod ready ${note.podReady}`);
+        }
+        case 'prometheus-no-target':
+            return say(`o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista`, `Prometheus has no scrape target of job "${note.job}": no api replica seen`);
+        case 'prometheus-unreadable':
+            return say(`réplicas da api não lidas do Prometheus: ${note.cause}`, `api replicas not read from Prometheus: ${note.cause}`);
+    }
+}
+/** The notes of a row, then the free text its driver quoted, joined. */
+function describeServiceDetail(row, say) {
+    return [
+        ...(row.notes ?? []).map((note) => describeServiceNote(note, say)),
+        ...(row.detail ? [row.detail] : []),
+    ].join('; ');
+}
+function describeMetricsSource(source, say) {
+    if (source === undefined)
+        return say('nenhuma fonte de métricas', 'no metrics source');
+    switch (source.kind) {
+        case 'scrape': {
+            const count = source.replicas.length;
+            const list = count ? ` (${source.replicas.join(', ')})` : '';
+            const missing = source.notCounted?.length
+                ? say(`; paradas, fora da soma: ${source.notCounted.join(', ')}`, `; not running, not counted: ${source.notCounted.join(', ')}`)
+                : '';
+            return say(`leitura direta de ${count} ${count === 1 ? 'réplica' : 'réplicas'} da api${list}${missing}`, `direct scrape of ${count} api ${count === 1 ? 'replica' : 'replicas'}${list}${missing}`);
+        }
+        case 'prometheus':
+            return say(`Prometheus em ${source.url} (soma das réplicas coletadas, atrasa uma coleta)`, `Prometheus at ${source.url} (sum over every scraped replica, lags by one scrape)`);
+        case 'gateway-only':
+            return say(`só o gateway, parcial: ${source.url} responde por uma réplica a cada coleta, sem somar as réplicas`, `gateway only, partial: ${source.url} answers from one replica per scrape, not a sum over replicas`);
+    }
+}
+function describeMetricsFailure(failure, say) {
+    switch (failure.kind) {
+        case 'unreachable':
+            return say(`${failure.where} inacessível (${cause(failure.cause, say)})`, `cannot reach ${failure.where} (${cause(failure.cause, say)})`);
+        case 'bad-answer':
+            return say(`${failure.where} respondeu algo que não são métricas legíveis`, `${failure.where} answered something that is not readable metrics`);
+        case 'too-large':
+            return say(`as métricas de ${failure.where} passam de ${failure.maxBytes} bytes`, `the metrics of ${failure.where} exceed ${failure.maxBytes} bytes`);
+        case 'not-settled':
+            return say(`o Prometheus em ${failure.where} não coletou todos os alvos em ${formatSeconds(failure.timeoutMs)} (${failure.fresh} de ${failure.expected})`, `Prometheus at ${failure.where} did not scrape every target within ${formatSeconds(failure.timeoutMs)} (${failure.fresh} of ${failure.expected})`);
+        case 'slow':
+            return failure.step === 'settle'
+                ? say(`esperar as métricas se atualizarem levou mais de ${formatSeconds(failure.timeoutMs)}`, `waiting for the metrics to settle took more than ${formatSeconds(failure.timeoutMs)}`)
+                : say(`ler a métrica levou mais de ${formatSeconds(failure.timeoutMs)}`, `reading the metric took more than ${formatSeconds(failure.timeoutMs)}`);
+        case 'other':
+            return say(`erro: ${failure.message}`, `error: ${failure.message}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/checks/narrator-saturation.ts
@@ -95757,6 +95982,7 @@ function counterIncrease(before, after) {
  * within the timeout; `/healthz`, probed throughout the burst, keeps answering fast; and the
  * `overload` outcome of the narrator's request counter grows (where metrics are reachable).
  */
+
 
 
 
@@ -95794,8 +96020,11 @@ function decideNarratorSaturation(input) {
     const probeFailures = input.probes.filter((probe) => !probe.ok);
     const increase = counterIncrease(input.overloadBefore, input.overloadAfter);
     const latencies = input.answers.map((answer) => answer.exchange.durationMs);
+    const unread = input.overloadAfter.failure
+        ? describeMetricsFailure(input.overloadAfter.failure, say)
+        : describeMetricsSource(input.overloadAfter.source, say);
     const metricText = !input.overloadAfter.reachable
-        ? say(`não lida (${input.overloadAfter.error ?? input.overloadAfter.source})`, `not read (${input.overloadAfter.error ?? input.overloadAfter.source})`)
+        ? say(`não lida (${unread})`, `not read (${unread})`)
         : input.overloadAfter.value === undefined
             ? say(`${input.overloadAfter.metric}{outcome="overload"} ausente`, `${input.overloadAfter.metric}{outcome="overload"} absent`)
             : `${input.overloadAfter.metric}{outcome="overload"} +${increase}`;
@@ -95833,13 +96062,26 @@ function decideNarratorSaturation(input) {
             ],
         },
         {
+            kind: 'chart',
+            title: say(`Resultado das ${total} perguntas da rajada`, `Outcome of the burst's ${total} asks`),
+            chart: {
+                type: 'pie',
+                slices: [
+                    { label: say('respondidas', 'answered'), value: answered.length },
+                    { label: say('sobrecarga', 'overload'), value: overloaded.length },
+                    { label: say('outras falhas', 'other failures'), value: failed.length },
+                    { label: say('sem resposta a tempo', 'no answer in time'), value: timedOut.length },
+                ],
+            },
+        },
+        {
             kind: 'table',
             title: say('Cada resposta', 'Each answer'),
             columns: [
                 '#',
                 say('réplica', 'replica'),
                 'overload',
-                'error',
+                say('erro', 'error'),
                 say('narrador', 'narrator'),
                 say('latência', 'latency'),
                 say('problema', 'problem'),
@@ -95861,7 +96103,7 @@ function decideNarratorSaturation(input) {
     if (timedOut.length > 0)
         return fail(say(`${timedOut.length}/${total} perguntas não terminaram em ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`, `${timedOut.length}/${total} asks did not complete within ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`));
     if (failed.length > 0) {
-        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`));
         return fail(say(`${failed.length}/${total} perguntas falharam fora da sobrecarga prevista: ${problems}`, `${failed.length}/${total} asks failed outside the designed overload: ${problems}`));
     }
     if (probeFailures.length > 0)
@@ -95892,7 +96134,7 @@ async function probeHealthzUntil(context, stop, timeoutMs) {
     });
     do {
         const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
-        readings.push(readHealthz(exchange, context.settings.replicaHeader));
+        readings.push(readHealthz(exchange, context.settings.replicaHeader, localize(context.settings.language)));
         if (stopped || context.signal.aborted)
             break;
         await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
@@ -95955,6 +96197,7 @@ const narratorSaturationCheck = async (context) => {
 
 
 
+
 function decideSingleFlight(input) {
     const say = localize(input.language);
     const total = input.answers.length;
@@ -96000,6 +96243,27 @@ function decideSingleFlight(input) {
             ],
         },
         {
+            kind: 'chart',
+            title: say('Latência de cada resposta (ms), líder marcado', "Each answer's latency (ms), leader marked"),
+            chart: {
+                type: 'bars',
+                xTitle: say('resposta', 'answer'),
+                yTitle: 'ms',
+                categories: input.answers.map((answer, index) => `#${index + 1}${answer === leader ? ` ${say('líder', 'leader')}` : ''}`),
+                // The leader as a series of its own: drawn over the others, in another colour.
+                series: [
+                    {
+                        name: say('respostas', 'answers'),
+                        values: input.answers.map((answer) => answer.exchange.durationMs),
+                    },
+                    {
+                        name: say('líder', 'leader'),
+                        values: input.answers.map((answer) => (answer === leader ? answer.exchange.durationMs : 0)),
+                    },
+                ],
+            },
+        },
+        {
             kind: 'table',
             title: say('Cada resposta', 'Each answer'),
             columns: [
@@ -96030,7 +96294,7 @@ function decideSingleFlight(input) {
     const fail = (reason) => ({ status: 'fail', reason, evidence, measures });
     const warn = (reason) => ({ status: 'warn', reason, evidence, measures });
     if (failed.length > 0) {
-        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+        const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`));
         return fail(say(`${failed.length}/${total} perguntas da rajada falharam: ${problems}`, `${failed.length}/${total} asks of the burst failed: ${problems}`));
     }
     const unknown = total - misses.length - hits.length;
@@ -96056,11 +96320,15 @@ function decideSingleFlight(input) {
     return { status: 'pass', reason: summary, evidence, measures };
 }
 function describeMetric(before, after, increase, say) {
-    if (!after.reachable || !before.reachable)
-        return say(`não lida (${after.error ?? before.error ?? after.source})`, `not read (${after.error ?? before.error ?? after.source})`);
+    if (!after.reachable || !before.reachable) {
+        const failure = after.failure ?? before.failure;
+        const why = failure ? describeMetricsFailure(failure, say) : describeMetricsSource(after.source, say);
+        return say(`não lida (${why})`, `not read (${why})`);
+    }
+    const source = describeMetricsSource(after.source, say);
     if (after.value === undefined)
-        return say(`${after.metric} ausente em ${after.source}`, `${after.metric} absent from ${after.source}`);
-    return say(`${after.metric} +${increase} (soma das réplicas, ${after.source})`, `${after.metric} +${increase} (sum over replicas, ${after.source})`);
+        return say(`${after.metric} ausente em ${source}`, `${after.metric} absent from ${source}`);
+    return say(`${after.metric} +${increase} (soma das réplicas, ${source})`, `${after.metric} +${increase} (sum over replicas, ${source})`);
 }
 const planCacheSingleFlightCheck = async (context) => {
     const { settings, logger, runToken } = context;
@@ -96177,7 +96445,27 @@ const EvidenceSchema = discriminatedUnion('kind', [
         buckets: list(object({ label: schemas_string(), count: finite })),
     }),
     object({ kind: literal('lines'), title: schemas_string(), lines: list(schemas_string()) }),
+    object({
+        kind: literal('chart'),
+        title: schemas_string(),
+        // Labels may be anything: the Mermaid renderer sanitizes them, and drops a chart that is too big.
+        chart: discriminatedUnion('type', [
+            object({
+                type: literal('bars'),
+                xTitle: schemas_string(),
+                yTitle: schemas_string(),
+                categories: list(schemas_string()),
+                series: list(object({ name: schemas_string(), values: list(finite) }), LIMITS.columns),
+            }),
+            object({ type: literal('pie'), slices: list(object({ label: schemas_string(), value: finite })) }),
+        ]),
+    }),
 ]);
+const ServiceLogsSchema = object({
+    linesPerService: count,
+    maxLineChars: count,
+    services: list(object({ service: schemas_string(), lines: list(schemas_string()), error: schemas_string().optional() }), LIMITS.columns),
+});
 const STATUSES = ['pass', 'warn', 'fail', 'skipped'];
 const MeasuresSchema = partialRecord(schemas_enum(MEASURE_IDS), schemas_number().min(0).refine(Number.isFinite));
 const CheckSchema = object({
@@ -96206,6 +96494,7 @@ const ReportSchema = object({
     durationMs: finite,
     phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
     language: schemas_enum(['pt-BR', 'en']),
+    serviceLogs: ServiceLogsSchema.optional(),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
 function describePath(path) {
@@ -96909,6 +97198,7 @@ const privateIsolationCheck = async (context) => {
  */
 
 
+
 /** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
 const UP_STATES = new Set(['running', 'external', 'reachable', 'up']);
 function isUp(row) {
@@ -96923,7 +97213,7 @@ function servicesTable(rows, language) {
             say('serviço', 'service'),
             say('instância', 'instance'),
             say('estado', 'state'),
-            'health',
+            say('saúde', 'health'),
             say('endereço', 'address'),
             say('detalhe', 'detail'),
         ],
@@ -96933,7 +97223,7 @@ function servicesTable(rows, language) {
             row.state,
             row.health,
             row.address ?? '',
-            row.detail ?? '',
+            describeServiceDetail(row, say),
         ]),
     };
 }
@@ -96956,8 +97246,9 @@ function bootLogEvidence(boot, language) {
         },
     ];
 }
-function describeRow(row) {
-    return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
+function describeRow(row, say) {
+    const detail = describeServiceDetail(row, say);
+    return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
 }
 function decideStageUp(input) {
     const say = localize(input.language);
@@ -96966,7 +97257,7 @@ function decideStageUp(input) {
         title: say('Boot', 'Boot'),
         facts: [
             { label: 'driver', value: input.driverKind },
-            { label: 'base URL', value: input.baseUrl || '-' },
+            { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
             { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
             { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
             ...(!input.boot.ok && input.boot.partial
@@ -97010,7 +97301,7 @@ function decideStageUp(input) {
         notes.push(say('réplicas da api não visíveis por este driver sem prometheus-url (load-balancing as conta)', 'api replicas not visible through this driver without prometheus-url (load-balancing counts them)'));
     }
     else if (apiUp.length < input.replicas) {
-        const down = apiRows.filter((row) => !isUp(row)).map(describeRow);
+        const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
         problems.push(say(`${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`, `${input.apiService}: ${apiUp.length}/${input.replicas} replicas running and healthy${down.length ? ` (${down.join(', ')})` : ''}`));
     }
     else if (apiUp.length > input.replicas) {
@@ -97023,7 +97314,7 @@ function decideStageUp(input) {
             problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
     }
     else if (gatewayUp.length === 0) {
-        problems.push(`${input.gatewayService}: ${gatewayRows.map(describeRow).join(', ')}`);
+        problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
     }
     else if (gatewayUp.length > 1) {
         warnings.push(say(`${gatewayUp.length} instâncias de ${input.gatewayService}, 1 esperada`, `${gatewayUp.length} ${input.gatewayService} instances, 1 expected`));
@@ -97052,14 +97343,14 @@ function decideStageUp(input) {
         }
         const down = serviceRows.filter((row) => !isUp(row));
         if (down.length > 0)
-            problems.push(`${service}: ${down.map(describeRow).join(', ')}`);
+            problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
         else
             requiredUp++;
     }
     if (notPartOfStage.length)
         notes.push(say(`${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`, `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`));
     if (notBooted.length)
-        notes.push(say(`${notBooted.join(', ')}: não iniciados neste boot (fora de services)`, `${notBooted.join(', ')}: not booted (left out by services)`));
+        notes.push(say(`${notBooted.join(', ')}: não iniciados neste boot (fora da lista de serviços a iniciar)`, `${notBooted.join(', ')}: not booted (left out by services)`));
     const noteText = notes.length ? `; ${notes.join('; ')}` : '';
     if (!input.boot.ok) {
         // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
@@ -97078,6 +97369,7 @@ const stageUpCheck = async (context) => {
     let services;
     let servicesError;
     if (boot.ok || boot.partial) {
+        context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
         try {
             services = await driver.services(context.signal);
         }
@@ -97296,8 +97588,8 @@ function renderJson(report) {
 const systemClock = { now: () => external_node_perf_hooks_.performance.now(), date: () => new Date() };
 
 ;// CONCATENATED MODULE: ./src/gate/logger.ts
-const silentLogger = { info() { }, warn() { }, debug() { } };
-/** A logger that keeps every message, for tests to assert on. */
+const silentLogger = { info() { }, warn() { }, debug() { }, group: (_title, body) => body() };
+/** A logger that keeps every message, for tests to assert on; a group shows as `group:`/`endgroup` lines. */
 function createRecordingLogger() {
     const lines = [];
     return {
@@ -97305,6 +97597,15 @@ function createRecordingLogger() {
         info: (message) => lines.push(`info: ${message}`),
         warn: (message) => lines.push(`warn: ${message}`),
         debug: (message) => lines.push(`debug: ${message}`),
+        group: async (title, body) => {
+            lines.push(`group: ${title}`);
+            try {
+                return await body();
+            }
+            finally {
+                lines.push('endgroup');
+            }
+        },
     };
 }
 
@@ -97339,411 +97640,6 @@ async function preflight(settings, deps = {}) {
         finally {
             await client.close();
         }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gate/run-gate.ts
-/**
- * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
- * world, boot the stage, run the selected checks in order, always tear down (unless asked to keep the
- * stage), and return the report. A stage that booted only in part (some replicas unhealthy) is still
- * checked when its gateway serves: stage-up fails, the other checks say what the stage does. Everything
- * is bounded by one global deadline: the boot and the checks get the deadline minus a reserve, and the
- * teardown gets the reserve.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** How long a check cut off by the deadline may take to report what it saw. */
-const ABORT_GRACE_MS = 2000;
-/** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
-const PARTIAL_BOOT_PROBE_MS = 3000;
-/** Stands in for the HTTP client when the stage never booted (only stage-up runs then, without HTTP). */
-const notBootedClient = {
-    baseUrl: '',
-    timeoutMs: 0,
-    get: async (path) => notBootedExchange('GET', path),
-    postJson: async (path) => notBootedExchange('POST', path),
-    close: async () => undefined,
-};
-function notBootedExchange(method, path) {
-    const exchange = {
-        method,
-        path,
-        headers: {},
-        body: '',
-        bodyTruncated: false,
-        error: 'the stage was not booted',
-        timedOut: false,
-        startedAtMs: 0,
-        durationMs: 0,
-    };
-    return exchange;
-}
-const STATUS_ICON = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '⏭️' };
-/** Time kept for the teardown out of the global deadline. */
-function teardownReserveMs(globalDeadlineMs) {
-    return Math.round(Math.min(60_000, Math.max(5_000, globalDeadlineMs * 0.15)));
-}
-/** A short token unique to this run. It starts with a digit, so it can never read as a fund ticker. */
-function newRunToken() {
-    const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
-    let token = String((0,external_node_crypto_.randomInt)(2, 10));
-    for (let index = 0; index < 7; index++)
-        token += alphabet[(0,external_node_crypto_.randomInt)(alphabet.length)];
-    return token;
-}
-/**
- * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
- * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
- * checked: its verdict comes from the checks (stage-up ❌ among them).
- */
-function decideVerdict(checks, stageChecked, failOn) {
-    if (!stageChecked)
-        return 'boot-failed';
-    if (checks.some((check) => check.status === 'fail'))
-        return 'not-ready';
-    if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
-        return 'not-ready';
-    return 'ready';
-}
-/** Whether the step fails under the fail policy; pure, for the action and the CLI alike. */
-function decideExit(report, failOn) {
-    const failedChecks = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
-    const warnedChecks = report.checks.filter((check) => check.status === 'warn').map((check) => check.id);
-    if (failOn === 'never')
-        return { failed: false, exitCode: 0, message: `verdict ${report.verdict} (fail-on never)` };
-    if (report.verdict === 'boot-failed')
-        return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
-    if (failedChecks.length > 0)
-        return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
-    if (failOn === 'warn' && warnedChecks.length > 0)
-        return {
-            failed: true,
-            exitCode: 1,
-            message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
-        };
-    return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
-}
-/** Resolves when `signal` aborts (never rejects), so it can be raced against work that ignores it. */
-function whenAborted(signal) {
-    return new Promise((resolve) => {
-        if (signal.aborted)
-            resolve('aborted');
-        else
-            signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
-}
-function sleep(ms) {
-    let timer;
-    const promise = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
-    });
-    promise.cancel = () => clearTimeout(timer);
-    return promise;
-}
-async function runGate(settings, deps) {
-    const { driver } = deps;
-    const logger = deps.logger ?? silentLogger;
-    const clock = deps.clock ?? systemClock;
-    const say = localize(settings.language);
-    const runToken = deps.runToken ?? newRunToken();
-    const checks = { ...CHECKS, ...deps.checks };
-    if (!deps.skipPreflight)
-        await preflight(settings);
-    const started = clock.now();
-    const startedAt = clock.date().toISOString();
-    const phases = [];
-    const results = [];
-    const deadlineMs = settings.globalDeadlineSeconds * 1000;
-    const reserveMs = teardownReserveMs(deadlineMs);
-    // The run's signal: the deadline minus the teardown reserve, or a cancellation from outside.
-    const run = new AbortController();
-    // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
-    (0,external_node_events_.setMaxListeners)(0, run.signal);
-    const deadlineTimer = setTimeout(() => run.abort(new Error(`global deadline of ${settings.globalDeadlineSeconds} s reached`)), deadlineMs - reserveMs);
-    const onCancel = () => run.abort(new Error('cancelled'));
-    if (deps.signal?.aborted)
-        onCancel();
-    else
-        deps.signal?.addEventListener('abort', onCancel, { once: true });
-    const stopReason = () => deps.signal?.aborted
-        ? say('execução cancelada', 'run cancelled')
-        : say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`);
-    let boot = { ok: false, reason: 'not booted', services: [], durationMs: 0 };
-    // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
-    let stageServes = false;
-    let http;
-    try {
-        // ---- boot
-        const bootStarted = clock.now();
-        logger.info(`boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`);
-        boot = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
-        phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
-        if (boot.ok)
-            logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(boot.durationMs))}`);
-        else
-            logger.warn(`boot failed: ${boot.reason ?? 'unknown reason'}`);
-        if (!boot.ok && boot.partial) {
-            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient);
-            if (probe.serves)
-                logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
-            else {
-                logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
-                boot = {
-                    ...boot,
-                    partial: false,
-                    reason: `${boot.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
-                };
-            }
-        }
-        stageServes = boot.ok || boot.partial === true;
-        if (stageServes) {
-            const clientOptions = {
-                baseUrl: driver.baseUrl || settings.baseUrl || '',
-                timeoutMs: settings.requestTimeoutSeconds * 1000,
-                signal: run.signal,
-            };
-            http = (deps.createHttpClient ?? createGateHttpClient)(clientOptions);
-        }
-        // ---- checks, in order
-        for (const id of model_CHECK_IDS) {
-            const result = await runOneCheck(id);
-            results.push(result);
-            if (result.status !== 'skipped' || settings.checks.includes(id))
-                logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
-        }
-    }
-    finally {
-        clearTimeout(deadlineTimer);
-        deps.signal?.removeEventListener('abort', onCancel);
-        await http?.close().catch(() => undefined);
-        // ---- teardown, always (unless asked to keep the stage), bounded by the reserve
-        if (settings.keepStage) {
-            logger.info(`keep-stage: the stage is left running${driver.baseUrl ? ` at ${driver.baseUrl}` : ''}`);
-        }
-        else {
-            const teardownStarted = clock.now();
-            logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
-            const limit = sleep(reserveMs);
-            const outcome = await Promise.race([
-                driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(() => 'done', () => 'done'),
-                limit,
-            ]);
-            limit.cancel();
-            if (outcome === 'timeout')
-                logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
-            phases.push({ name: 'teardown', durationMs: clock.now() - teardownStarted });
-        }
-    }
-    const report = {
-        version: REPORT_FORMAT_VERSION,
-        verdict: decideVerdict(results, stageServes, settings.failOn),
-        worst: worstStatus(results.map((result) => result.status)),
-        checks: results,
-        stage: {
-            driver: driver.kind,
-            baseUrl: driver.baseUrl || settings.baseUrl || '',
-            replicas: settings.replicas,
-            narratorMaxConcurrency: settings.narratorMaxConcurrency,
-        },
-        startedAt,
-        durationMs: clock.now() - started,
-        phases,
-        language: settings.language,
-    };
-    if (settings.jsonReport)
-        await writeJsonReport(settings.jsonReport, report, logger);
-    return report;
-    async function runOneCheck(id) {
-        const skipped = (reason) => ({
-            id,
-            status: 'skipped',
-            reason,
-            evidence: [],
-            durationMs: 0,
-        });
-        // A failed boot is always reported through stage-up, selected or not: it is the one thing proven.
-        const bootFailureToReport = id === 'stage-up' && !boot.ok;
-        if (!settings.checks.includes(id) && !bootFailureToReport)
-            return skipped(say(`não selecionada (checks: ${settings.checks.join(', ')})`, `not selected (checks: ${settings.checks.join(', ')})`));
-        if (id !== 'stage-up' && !stageServes)
-            return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
-        if (id !== 'stage-up' && run.signal.aborted)
-            return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
-        const context = {
-            settings,
-            driver,
-            http: http ?? notBootedClient,
-            burst: (requests) => fireBurst({
-                baseUrl: http?.baseUrl ?? settings.baseUrl ?? '',
-                requests,
-                timeoutMs: settings.requestTimeoutSeconds * 1000,
-                signal: run.signal,
-            }),
-            logger,
-            signal: run.signal,
-            boot,
-            runToken,
-        };
-        const checkStarted = clock.now();
-        const running = checks[id](context).then((result) => ({ kind: 'done', result }), (error) => ({ kind: 'crashed', error }));
-        // A check that ignores the signal still cannot outlive the deadline: race it. One that honours it
-        // ends at once with its own evidence (which requests were cut off), so give it a moment to.
-        let outcome = await Promise.race([
-            running,
-            whenAborted(run.signal).then(() => ({ kind: 'aborted' })),
-        ]);
-        if (outcome.kind === 'aborted') {
-            const grace = sleep(ABORT_GRACE_MS);
-            const late = await Promise.race([running, grace.then(() => ({ kind: 'aborted' }))]);
-            grace.cancel();
-            if (late.kind === 'done' && late.result.status === 'fail')
-                outcome = {
-                    kind: 'done',
-                    result: { ...late.result, reason: `${stopReason()}: ${late.result.reason}` },
-                };
-        }
-        const durationMs = clock.now() - checkStarted;
-        phases.push({ name: id, durationMs });
-        if (outcome.kind === 'aborted')
-            return {
-                id,
-                status: 'fail',
-                reason: say(`${stopReason()} durante esta verificação: o stage não respondeu a tempo`, `${stopReason()} during this check: the stage did not answer in time`),
-                evidence: [],
-                durationMs,
-            };
-        if (outcome.kind === 'crashed')
-            return {
-                id,
-                status: 'fail',
-                reason: say(`a verificação parou com um erro: ${outcome.error?.message ?? String(outcome.error)}`, `the check stopped with an error: ${outcome.error?.message ?? String(outcome.error)}`),
-                evidence: [],
-                durationMs,
-            };
-        return { ...outcome.result, id, durationMs };
-    }
-}
-/**
- * One bounded `GET /healthz` through the gateway of a partly booted stage: a 2xx means it serves, so
- * the checks can run. Never throws.
- */
-async function probeGateway(baseUrl, signal, createHttpClient) {
-    if (!baseUrl)
-        return { serves: false, detail: 'the driver gives no gateway URL' };
-    if (signal.aborted)
-        return { serves: false, detail: 'the run was stopped' };
-    let client;
-    try {
-        client = (createHttpClient ?? createGateHttpClient)({
-            baseUrl,
-            timeoutMs: PARTIAL_BOOT_PROBE_MS,
-            signal,
-        });
-    }
-    catch (error) {
-        return { serves: false, detail: error.message };
-    }
-    try {
-        const exchange = await client.get(ROUTES.healthz);
-        const answer = [
-            ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
-            ...(exchange.error !== undefined ? [exchange.error] : []),
-        ].join(', ');
-        return { serves: isSuccess(exchange), detail: `${baseUrl}${ROUTES.healthz}: ${answer || 'no answer'}` };
-    }
-    catch (error) {
-        return { serves: false, detail: `${baseUrl}: ${error.message}` };
-    }
-    finally {
-        await client.close().catch(() => undefined);
-    }
-}
-/** driver.boot, bounded by the boot timeout (plus a grace) and the run's signal; never throws. */
-async function bootBounded(driver, settings, env, signal, stopReason) {
-    const bootTimeoutMs = settings.bootTimeoutSeconds * 1000;
-    const graceMs = 15_000;
-    const limit = sleep(bootTimeoutMs + graceMs);
-    try {
-        const outcome = await Promise.race([
-            driver
-                .boot({
-                replicas: settings.replicas,
-                narratorMaxConcurrency: settings.narratorMaxConcurrency,
-                bootTimeoutMs,
-                ...(env ? { env } : {}),
-            }, signal)
-                .then((result) => ({ kind: 'done', result }), (error) => ({ kind: 'crashed', error })),
-            limit.then(() => ({ kind: 'timeout' })),
-            whenAborted(signal).then(() => ({ kind: 'aborted' })),
-        ]);
-        switch (outcome.kind) {
-            case 'done':
-                return outcome.result;
-            case 'crashed':
-                return {
-                    ok: false,
-                    reason: outcome.error?.message ?? String(outcome.error),
-                    services: [],
-                    durationMs: 0,
-                };
-            case 'timeout':
-                return {
-                    ok: false,
-                    reason: `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`,
-                    services: [],
-                    durationMs: bootTimeoutMs + graceMs,
-                };
-            case 'aborted':
-                return { ok: false, reason: stopReason(), services: [], durationMs: 0 };
-        }
-    }
-    finally {
-        limit.cancel();
-    }
-}
-/** Write the report model as JSON (the `json-report` option); a failure is logged, not fatal. */
-async function writeJsonReport(path, report, logger) {
-    try {
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-        await (0,promises_.writeFile)(path, renderJson(report), 'utf8');
-        logger.info(`report: JSON written to ${path}`);
-    }
-    catch (error) {
-        logger.warn(`could not write the JSON report to ${path}: ${error.message}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/baseline.ts
-
-
-/** Undefined when no baseline was asked for (`path` unset): the report then has no trend at all. */
-async function trendAgainstBaseline(path, current, options) {
-    if (!path)
-        return undefined;
-    try {
-        return compareReports(await readReportFile(path), current, options);
-    }
-    catch (error) {
-        if (!(error instanceof ReportFileError))
-            throw error;
-        return error.problem === 'missing'
-            ? { kind: 'none', reason: error.message }
-            : { kind: 'refused', reason: error.message };
     }
 }
 
@@ -97855,6 +97751,522 @@ function neutralizeWorkflowCommands(text) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/gate/service-logs.ts
+
+/** Lines kept per service, in the log and in the report. */
+const SERVICE_LOG_TAIL_LINES = 40;
+/** Characters kept per line: one runaway line must not fill a PR comment. */
+const SERVICE_LOG_LINE_CHARS = 300;
+/** Bound on reading every tail (a compose stage runs one `docker compose logs` per service). */
+const SERVICE_LOG_TAILS_TIMEOUT_MS = 15_000;
+function service_logs_messageOf(error) {
+    return error?.message ?? String(error);
+}
+/** Resolves like `promise`, or rejects once `signal` aborts (a driver that ignores it cannot hang the run). */
+function untilAborted(promise, signal) {
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(new Error('reading the log took too long'));
+        if (signal.aborted)
+            onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+}
+/**
+ * Reads the newest lines of each service the driver lists, prints them, and returns them for the
+ * report; undefined when the driver shows no logs at all (an external stage). Never throws.
+ */
+async function collectServiceLogTails(driver, logger, options = {}) {
+    const linesPerService = options.linesPerService ?? SERVICE_LOG_TAIL_LINES;
+    // A timer of our own (AbortSignal.timeout's does not keep the process alive while it waits).
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(), options.timeoutMs ?? SERVICE_LOG_TAILS_TIMEOUT_MS);
+    try {
+        return await readTails(driver, logger, linesPerService, bound.signal, options.services);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+async function readTails(driver, logger, linesPerService, signal, known) {
+    let names;
+    try {
+        names = [
+            ...new Set(known?.length
+                ? known
+                : (await untilAborted(driver.services(signal), signal)).map((row) => row.service)),
+        ];
+    }
+    catch (error) {
+        logger.warn(`service logs: cannot list the services: ${service_logs_messageOf(error)}`);
+        return undefined;
+    }
+    const read = await Promise.all(names.map(async (service) => {
+        try {
+            const lines = await untilAborted(driver.logs(service, linesPerService, signal), signal);
+            if (lines === undefined)
+                return undefined;
+            return {
+                service,
+                lines: lines.slice(-linesPerService).map((line) => truncateText(line, SERVICE_LOG_LINE_CHARS)),
+            };
+        }
+        catch (error) {
+            return { service, lines: [], error: service_logs_messageOf(error) };
+        }
+    }));
+    const services = read.filter((entry) => entry !== undefined);
+    if (services.length === 0)
+        return undefined;
+    for (const entry of services) {
+        if (entry.error !== undefined)
+            logger.warn(`${entry.service}: log unreadable: ${entry.error}`);
+        else
+            logger.info(`── ${entry.service}: last ${entry.lines.length} lines ──\n${entry.lines.join('\n')}`);
+    }
+    return { linesPerService, maxLineChars: SERVICE_LOG_LINE_CHARS, services };
+}
+
+;// CONCATENATED MODULE: ./src/gate/run-gate.ts
+/**
+ * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
+ * world, boot the stage, run the selected checks in order, always tear down (unless asked to keep the
+ * stage), and return the report. A stage that booted only in part (some replicas unhealthy) is still
+ * checked when its gateway serves: stage-up fails, the other checks say what the stage does. Everything
+ * is bounded by one global deadline: the boot and the checks get the deadline minus a reserve, and the
+ * teardown gets the reserve.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The least time for reading the services' log tails, even when the deadline has passed. */
+const TAILS_MIN_MS = 2000;
+/** How long a check cut off by the deadline may take to report what it saw. */
+const ABORT_GRACE_MS = 2000;
+/** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
+const PARTIAL_BOOT_PROBE_MS = 3000;
+/** Stands in for the HTTP client when the stage never booted (only stage-up runs then, without HTTP). */
+const notBootedClient = {
+    baseUrl: '',
+    timeoutMs: 0,
+    get: async (path) => notBootedExchange('GET', path),
+    postJson: async (path) => notBootedExchange('POST', path),
+    close: async () => undefined,
+};
+function notBootedExchange(method, path) {
+    const exchange = {
+        method,
+        path,
+        headers: {},
+        body: '',
+        bodyTruncated: false,
+        error: 'the stage was not booted',
+        timedOut: false,
+        startedAtMs: 0,
+        durationMs: 0,
+    };
+    return exchange;
+}
+const STATUS_ICON = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '⏭️' };
+/** Time kept for the teardown out of the global deadline. */
+function teardownReserveMs(globalDeadlineMs) {
+    return Math.round(Math.min(60_000, Math.max(5_000, globalDeadlineMs * 0.15)));
+}
+/** A short token unique to this run. It starts with a digit, so it can never read as a fund ticker. */
+function newRunToken() {
+    const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+    let token = String((0,external_node_crypto_.randomInt)(2, 10));
+    for (let index = 0; index < 7; index++)
+        token += alphabet[(0,external_node_crypto_.randomInt)(alphabet.length)];
+    return token;
+}
+/**
+ * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
+ * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
+ * checked: its verdict comes from the checks (stage-up ❌ among them).
+ */
+function decideVerdict(checks, stageChecked, failOn) {
+    if (!stageChecked)
+        return 'boot-failed';
+    if (checks.some((check) => check.status === 'fail'))
+        return 'not-ready';
+    if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
+        return 'not-ready';
+    return 'ready';
+}
+/** Whether the step fails under the fail policy; pure, for the action and the CLI alike. */
+function decideExit(report, failOn) {
+    const failedChecks = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
+    const warnedChecks = report.checks.filter((check) => check.status === 'warn').map((check) => check.id);
+    if (failOn === 'never')
+        return { failed: false, exitCode: 0, message: `verdict ${report.verdict} (fail-on never)` };
+    if (report.verdict === 'boot-failed')
+        return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
+    if (failedChecks.length > 0)
+        return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
+    if (failOn === 'warn' && warnedChecks.length > 0)
+        return {
+            failed: true,
+            exitCode: 1,
+            message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
+        };
+    return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
+}
+/** Resolves when `signal` aborts (never rejects), so it can be raced against work that ignores it. */
+function whenAborted(signal) {
+    return new Promise((resolve) => {
+        if (signal.aborted)
+            resolve('aborted');
+        else
+            signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+}
+function sleep(ms) {
+    let timer;
+    const promise = new Promise((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
+    });
+    promise.cancel = () => clearTimeout(timer);
+    return promise;
+}
+async function runGate(settings, deps) {
+    const { driver } = deps;
+    const logger = deps.logger ?? silentLogger;
+    const clock = deps.clock ?? systemClock;
+    const say = localize(settings.language);
+    const runToken = deps.runToken ?? newRunToken();
+    const checks = { ...CHECKS, ...deps.checks };
+    if (!deps.skipPreflight)
+        await preflight(settings);
+    const started = clock.now();
+    const startedAt = clock.date().toISOString();
+    const phases = [];
+    const results = [];
+    const deadlineMs = settings.globalDeadlineSeconds * 1000;
+    const reserveMs = teardownReserveMs(deadlineMs);
+    // The run's signal: the deadline minus the teardown reserve, or a cancellation from outside.
+    const run = new AbortController();
+    // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
+    (0,external_node_events_.setMaxListeners)(0, run.signal);
+    const deadlineTimer = setTimeout(() => run.abort(new Error(say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`))), deadlineMs - reserveMs);
+    // The reason is said in the report's language: requests cut off by it quote it.
+    const onCancel = () => run.abort(new Error(say('execução cancelada', 'run cancelled')));
+    if (deps.signal?.aborted)
+        onCancel();
+    else
+        deps.signal?.addEventListener('abort', onCancel, { once: true });
+    const stopReason = () => deps.signal?.aborted
+        ? say('execução cancelada', 'run cancelled')
+        : say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`);
+    let boot = { ok: false, reason: 'not booted', services: [], durationMs: 0 };
+    // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
+    let stageServes = false;
+    let http;
+    let serviceLogs;
+    try {
+        // ---- boot
+        const bootStarted = clock.now();
+        boot = await logger.group('boot', () => bootPhase());
+        phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
+        stageServes = boot.ok || boot.partial === true;
+        if (stageServes) {
+            const clientOptions = {
+                baseUrl: driver.baseUrl || settings.baseUrl || '',
+                timeoutMs: settings.requestTimeoutSeconds * 1000,
+                signal: run.signal,
+            };
+            http = (deps.createHttpClient ?? createGateHttpClient)(clientOptions);
+        }
+        // ---- checks, in order: each run in its own fold, its one-line result printed after it
+        for (const id of model_CHECK_IDS) {
+            const skip = skipReason(id);
+            const result = skip === undefined ? await logger.group(`check ${id}`, () => runOneCheck(id)) : skip;
+            results.push(result);
+            if (result.status !== 'skipped' || settings.checks.includes(id))
+                logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
+        }
+        // ---- the newest lines of every service's log, when something did not pass (before the teardown
+        // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
+        // checks' share of the deadline, and never more than a moment once it has passed.
+        if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok) {
+            const timeoutMs = Math.max(TAILS_MIN_MS, started + deadlineMs - reserveMs - clock.now());
+            serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger, {
+                timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
+                // The services the boot saw: no second `ps` (or probe of an external stage) for their names.
+                services: boot.services.map((row) => row.service),
+            }));
+        }
+    }
+    finally {
+        clearTimeout(deadlineTimer);
+        deps.signal?.removeEventListener('abort', onCancel);
+        await http?.close().catch(() => undefined);
+        // ---- teardown, always (unless asked to keep the stage), bounded by the reserve
+        if (settings.keepStage) {
+            logger.info(`keep-stage: the stage is left running${driver.baseUrl ? ` at ${driver.baseUrl}` : ''}`);
+        }
+        else {
+            const teardownStarted = clock.now();
+            await logger.group('teardown', async () => {
+                logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
+                const limit = sleep(reserveMs);
+                const outcome = await Promise.race([
+                    driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(() => 'done', () => 'done'),
+                    limit,
+                ]);
+                limit.cancel();
+                if (outcome === 'timeout')
+                    logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+            });
+            phases.push({ name: 'teardown', durationMs: clock.now() - teardownStarted });
+        }
+    }
+    const report = {
+        version: REPORT_FORMAT_VERSION,
+        verdict: decideVerdict(results, stageServes, settings.failOn),
+        worst: worstStatus(results.map((result) => result.status)),
+        checks: results,
+        stage: {
+            driver: driver.kind,
+            baseUrl: driver.baseUrl || settings.baseUrl || '',
+            replicas: settings.replicas,
+            narratorMaxConcurrency: settings.narratorMaxConcurrency,
+        },
+        startedAt,
+        durationMs: clock.now() - started,
+        phases,
+        language: settings.language,
+        ...(serviceLogs ? { serviceLogs } : {}),
+    };
+    if (settings.jsonReport)
+        await writeJsonReport(settings.jsonReport, report, logger);
+    return report;
+    /** Boots the stage and, when it came up only in part, decides whether the gateway serves anyway. */
+    async function bootPhase() {
+        logger.info(`boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`);
+        let booted = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+        if (booted.ok)
+            logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(booted.durationMs))}`);
+        else
+            logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
+        if (!booted.ok && booted.partial) {
+            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient, say);
+            if (probe.serves)
+                logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
+            else {
+                logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+                booted = {
+                    ...booted,
+                    partial: false,
+                    reason: say(`${booted.reason ?? 'motivo desconhecido'}; o gateway não respondeu GET ${ROUTES.healthz} com um 2xx (${probe.detail})`, `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`),
+                };
+            }
+        }
+        return booted;
+    }
+    /** The skipped result of a check that is not to run now, or undefined when it runs. */
+    function skipReason(id) {
+        const skipped = (reason) => ({
+            id,
+            status: 'skipped',
+            reason,
+            evidence: [],
+            durationMs: 0,
+        });
+        // A failed boot is always reported through stage-up, selected or not: it is the one thing proven.
+        const bootFailureToReport = id === 'stage-up' && !boot.ok;
+        if (!settings.checks.includes(id) && !bootFailureToReport)
+            return skipped(say(`não selecionada (checks: ${settings.checks.join(', ')})`, `not selected (checks: ${settings.checks.join(', ')})`));
+        if (id !== 'stage-up' && !stageServes)
+            return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
+        if (id !== 'stage-up' && run.signal.aborted)
+            return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
+        return undefined;
+    }
+    async function runOneCheck(id) {
+        const context = {
+            settings,
+            driver,
+            http: http ?? notBootedClient,
+            burst: (requests) => fireBurst({
+                baseUrl: http?.baseUrl ?? settings.baseUrl ?? '',
+                requests,
+                timeoutMs: settings.requestTimeoutSeconds * 1000,
+                signal: run.signal,
+            }),
+            logger,
+            signal: run.signal,
+            boot,
+            runToken,
+        };
+        const checkStarted = clock.now();
+        const running = checks[id](context).then((result) => ({ kind: 'done', result }), (error) => ({ kind: 'crashed', error }));
+        // A check that ignores the signal still cannot outlive the deadline: race it. One that honours it
+        // ends at once with its own evidence (which requests were cut off), so give it a moment to.
+        let outcome = await Promise.race([
+            running,
+            whenAborted(run.signal).then(() => ({ kind: 'aborted' })),
+        ]);
+        if (outcome.kind === 'aborted') {
+            const grace = sleep(ABORT_GRACE_MS);
+            const late = await Promise.race([running, grace.then(() => ({ kind: 'aborted' }))]);
+            grace.cancel();
+            if (late.kind === 'done' && late.result.status === 'fail')
+                outcome = {
+                    kind: 'done',
+                    result: { ...late.result, reason: `${stopReason()}: ${late.result.reason}` },
+                };
+        }
+        const durationMs = clock.now() - checkStarted;
+        phases.push({ name: id, durationMs });
+        if (outcome.kind === 'aborted')
+            return {
+                id,
+                status: 'fail',
+                reason: say(`${stopReason()} durante esta verificação: o stage não respondeu a tempo`, `${stopReason()} during this check: the stage did not answer in time`),
+                evidence: [],
+                durationMs,
+            };
+        if (outcome.kind === 'crashed')
+            return {
+                id,
+                status: 'fail',
+                reason: say(`a verificação parou com um erro: ${outcome.error?.message ?? String(outcome.error)}`, `the check stopped with an error: ${outcome.error?.message ?? String(outcome.error)}`),
+                evidence: [],
+                durationMs,
+            };
+        return { ...outcome.result, id, durationMs };
+    }
+}
+/**
+ * One bounded `GET /healthz` through the gateway of a partly booted stage: a 2xx means it serves, so
+ * the checks can run. Never throws.
+ */
+async function probeGateway(baseUrl, signal, createHttpClient, say) {
+    if (!baseUrl)
+        return {
+            serves: false,
+            detail: say('o driver não dá a URL do gateway', 'the driver gives no gateway URL'),
+        };
+    if (signal.aborted)
+        return { serves: false, detail: say('a execução parou', 'the run was stopped') };
+    let client;
+    try {
+        client = (createHttpClient ?? createGateHttpClient)({
+            baseUrl,
+            timeoutMs: PARTIAL_BOOT_PROBE_MS,
+            signal,
+        });
+    }
+    catch (error) {
+        return { serves: false, detail: error.message };
+    }
+    try {
+        const exchange = await client.get(ROUTES.healthz);
+        const answer = [
+            ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
+            ...(exchange.failure !== undefined ? [describeRequestFailure(exchange.failure, say)] : []),
+        ].join(', ');
+        return {
+            serves: isSuccess(exchange),
+            detail: `${baseUrl}${ROUTES.healthz}: ${answer || say('sem resposta', 'no answer')}`,
+        };
+    }
+    catch (error) {
+        return { serves: false, detail: `${baseUrl}: ${error.message}` };
+    }
+    finally {
+        await client.close().catch(() => undefined);
+    }
+}
+/** driver.boot, bounded by the boot timeout (plus a grace) and the run's signal; never throws. */
+async function bootBounded(driver, settings, env, signal, stopReason) {
+    const bootTimeoutMs = settings.bootTimeoutSeconds * 1000;
+    const graceMs = 15_000;
+    const limit = sleep(bootTimeoutMs + graceMs);
+    try {
+        const outcome = await Promise.race([
+            driver
+                .boot({
+                replicas: settings.replicas,
+                narratorMaxConcurrency: settings.narratorMaxConcurrency,
+                bootTimeoutMs,
+                ...(env ? { env } : {}),
+            }, signal)
+                .then((result) => ({ kind: 'done', result }), (error) => ({ kind: 'crashed', error })),
+            limit.then(() => ({ kind: 'timeout' })),
+            whenAborted(signal).then(() => ({ kind: 'aborted' })),
+        ]);
+        switch (outcome.kind) {
+            case 'done':
+                return outcome.result;
+            case 'crashed':
+                return {
+                    ok: false,
+                    reason: outcome.error?.message ?? String(outcome.error),
+                    services: [],
+                    durationMs: 0,
+                };
+            case 'timeout':
+                return {
+                    ok: false,
+                    reason: localize(settings.language)(`o driver não terminou o boot dentro do boot-timeout (${settings.bootTimeoutSeconds} s)`, `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`),
+                    services: [],
+                    durationMs: bootTimeoutMs + graceMs,
+                };
+            case 'aborted':
+                return { ok: false, reason: stopReason(), services: [], durationMs: 0 };
+        }
+    }
+    finally {
+        limit.cancel();
+    }
+}
+/** Write the report model as JSON (the `json-report` option); a failure is logged, not fatal. */
+async function writeJsonReport(path, report, logger) {
+    try {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        await (0,promises_.writeFile)(path, renderJson(report), 'utf8');
+        logger.info(`report: JSON written to ${path}`);
+    }
+    catch (error) {
+        logger.warn(`could not write the JSON report to ${path}: ${error.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/baseline.ts
+
+
+/** Undefined when no baseline was asked for (`path` unset): the report then has no trend at all. */
+async function trendAgainstBaseline(path, current, options) {
+    if (!path)
+        return undefined;
+    try {
+        return compareReports(await readReportFile(path), current, options);
+    }
+    catch (error) {
+        if (!(error instanceof ReportFileError))
+            throw error;
+        return error.problem === 'missing'
+            ? { kind: 'none', reason: error.message }
+            : { kind: 'refused', reason: error.message };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/i18n.ts
 const PT_BR = {
     title: 'stagegate',
@@ -97893,6 +98305,13 @@ const PT_BR = {
     evidenceOmitted: 'Evidência omitida para caber no limite de tamanho do GitHub; veja o relatório JSON.',
     reportTrimmed: 'Relatório encurtado para caber no limite de tamanho do GitHub; veja o relatório JSON.',
     noRows: '(vazio)',
+    chartNotDrawn: (points, maxPoints) => `gráfico não desenhado: ${points} pontos, acima do limite de ${maxPoints}; veja a tabela`,
+    serviceLogs: {
+        title: (lines) => `📜 Logs dos serviços (últimas ${lines} linhas de cada)`,
+        whereWhole: 'Os logs completos ficam no log-dir (artefato do job).',
+        unreadable: 'log ilegível',
+        omitted: 'Logs dos serviços omitidos para caber no limite de tamanho do GitHub; veja o relatório JSON.',
+    },
 };
 const EN = {
     title: 'stagegate',
@@ -97931,6 +98350,13 @@ const EN = {
     evidenceOmitted: "Evidence left out to fit GitHub's size limit; see the JSON report.",
     reportTrimmed: "Report shortened to fit GitHub's size limit; see the JSON report.",
     noRows: '(empty)',
+    chartNotDrawn: (points, maxPoints) => `chart not drawn: ${points} points, over the limit of ${maxPoints}; see the table`,
+    serviceLogs: {
+        title: (lines) => `📜 Service logs (last ${lines} lines of each)`,
+        whereWhole: "The whole logs are in the log-dir (the job's artifact).",
+        unreadable: 'log unreadable',
+        omitted: "Service logs left out to fit GitHub's size limit; see the JSON report.",
+    },
 };
 function messagesFor(language) {
     return language === 'en' ? EN : PT_BR;
@@ -98053,6 +98479,9 @@ function renderCheck(check, m, options) {
     if (!options.evidence)
         return out;
     for (const evidence of check.evidence) {
+        // A terminal cannot draw a chart; the histograms and tables beside it hold the same numbers.
+        if (evidence.kind === 'chart')
+            continue;
         const { lines, total } = evidenceLines(evidence, options.maxEvidenceLines);
         out.push(paint(`   ┌ ${sanitizeForTerminal(evidence.title, 200)}`, 90, options.color));
         for (const line of lines)
@@ -98686,6 +99115,79 @@ function refuse(logger, reason) {
     return { action: 'skipped', reason: message };
 }
 
+;// CONCATENATED MODULE: ./src/report/mermaid.ts
+/**
+ * Charts as Mermaid source, which GitHub draws in the job summary and in PR comments (a ```mermaid
+ * block): bars as `xychart-beta`, shares as `pie`. Every title and label is reduced to a small safe
+ * alphabet, so stage-controlled text (a replica id) can neither end a quoted string, start a directive
+ * (`%%{init}%%`), add a statement, inject HTML nor close the code fence. A chart too large to read (or
+ * to fit a comment) is not drawn: the caller falls back to the evidence's text.
+ */
+
+/** Most bars (categories) or slices in one chart. */
+const CHART_MAX_POINTS = 60;
+/** Most bytes of one chart's source. */
+const CHART_MAX_BYTES = 6000;
+const LABEL_MAX_CHARS = 40;
+const TITLE_MAX_CHARS = 80;
+/** Letters, digits, space and a little punctuation that no Mermaid grammar gives a meaning inside a label. */
+const UNSAFE_LABEL_CHARS = /[^\p{L}\p{N} _.:#/()+-]/gu;
+/** A label safe inside a Mermaid string (or a pie title): never empty, one line, at most `maxChars`. */
+function mermaidLabel(text, maxChars = LABEL_MAX_CHARS) {
+    const clean = toSingleLine(text).replace(UNSAFE_LABEL_CHARS, ' ').replace(/\s+/g, ' ').trim();
+    return truncateText(clean, maxChars) || '?';
+}
+/** A whole, finite, non-negative number, as Mermaid reads it. */
+function chartNumber(value) {
+    return value !== undefined && Number.isFinite(value) && value > 0 ? String(Math.round(value)) : '0';
+}
+/** Labels made distinct: two ids may sanitize to the same text, and a band axis needs distinct ones. */
+function distinctLabels(labels) {
+    const seen = new Map();
+    return labels.map((label) => {
+        const count = (seen.get(label) ?? 0) + 1;
+        seen.set(label, count);
+        return count === 1 ? label : `${label} (${count})`;
+    });
+}
+function barsSource(title, chart) {
+    if (chart.categories.length === 0 || chart.series.length === 0)
+        return undefined;
+    const categories = distinctLabels(chart.categories.map((label) => mermaidLabel(label)));
+    return [
+        'xychart-beta',
+        `    title "${mermaidLabel(title, TITLE_MAX_CHARS)}"`,
+        `    x-axis "${mermaidLabel(chart.xTitle)}" [${categories.map((label) => `"${label}"`).join(', ')}]`,
+        `    y-axis "${mermaidLabel(chart.yTitle)}"`,
+        ...chart.series.map((series) => `    bar [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`),
+    ].join('\n');
+}
+function pieSource(title, chart) {
+    // An empty slice draws nothing and says nothing.
+    const slices = chart.slices.filter((slice) => chartNumber(slice.value) !== '0');
+    if (slices.length === 0)
+        return undefined;
+    const labels = distinctLabels(slices.map((slice) => mermaidLabel(slice.label)));
+    return [
+        `pie title ${mermaidLabel(title, TITLE_MAX_CHARS)}`,
+        ...slices.map((slice, index) => `    "${labels[index]}" : ${chartNumber(slice.value)}`),
+    ].join('\n');
+}
+/** The Mermaid source of `chart`, or undefined when it has nothing to draw or is too large to draw. */
+function mermaidSource(title, chart) {
+    const points = chart.type === 'bars' ? chart.categories.length : chart.slices.length;
+    if (points > CHART_MAX_POINTS)
+        return undefined;
+    const source = chart.type === 'bars' ? barsSource(title, chart) : pieSource(title, chart);
+    if (source === undefined || Buffer.byteLength(source, 'utf8') > CHART_MAX_BYTES)
+        return undefined;
+    return source;
+}
+/** A ```mermaid block; the source holds no backtick (labels cannot), so the fence cannot be closed early. */
+function mermaidBlock(source) {
+    return `\`\`\`mermaid\n${source}\n\`\`\``;
+}
+
 ;// CONCATENATED MODULE: ./src/report/markdown-renderer.ts
 /**
  * The report as GitHub-flavoured markdown, for the job summary and the PR comment. Stage-supplied text
@@ -98697,6 +99199,7 @@ function refuse(logger, reason) {
 
 
 
+
 /** GitHub refuses an issue comment longer than this many characters. */
 const COMMENT_MAX_CHARS = 65_536;
 /** GitHub refuses a step summary larger than this many bytes. */
@@ -98704,6 +99207,7 @@ const markdown_renderer_SUMMARY_MAX_BYTES = (/* unused pure expression or super 
 const DETAIL_LEVELS = [
     {
         evidence: true,
+        charts: true,
         maxEvidencePerCheck: 100,
         maxRows: 2000,
         maxLines: 5000,
@@ -98713,6 +99217,7 @@ const DETAIL_LEVELS = [
     },
     {
         evidence: true,
+        charts: true,
         maxEvidencePerCheck: 40,
         maxRows: 200,
         maxLines: 300,
@@ -98722,6 +99227,7 @@ const DETAIL_LEVELS = [
     },
     {
         evidence: true,
+        charts: true,
         maxEvidencePerCheck: 20,
         maxRows: 50,
         maxLines: 60,
@@ -98731,6 +99237,7 @@ const DETAIL_LEVELS = [
     },
     {
         evidence: true,
+        charts: false,
         maxEvidencePerCheck: 10,
         maxRows: 15,
         maxLines: 20,
@@ -98740,6 +99247,7 @@ const DETAIL_LEVELS = [
     },
     {
         evidence: false,
+        charts: false,
         maxEvidencePerCheck: 0,
         maxRows: 0,
         maxLines: 0,
@@ -98749,6 +99257,7 @@ const DETAIL_LEVELS = [
     },
     {
         evidence: false,
+        charts: false,
         maxEvidencePerCheck: 0,
         maxRows: 0,
         maxLines: 0,
@@ -98815,6 +99324,13 @@ function renderEvidenceBody(evidence, detail, m) {
                 return block;
             return `_${m.trimmedLines(shown.length, evidence.lines.length)}_\n\n${block}`;
         }
+        case 'chart': {
+            const source = mermaidSource(evidence.title, evidence.chart);
+            if (source !== undefined)
+                return mermaidBlock(source);
+            const points = evidence.chart.type === 'bars' ? evidence.chart.categories.length : evidence.chart.slices.length;
+            return points > CHART_MAX_POINTS ? `_${m.chartNotDrawn(points, CHART_MAX_POINTS)}_` : '';
+        }
         default:
             return `_${m.noRows}_`;
     }
@@ -98849,15 +99365,20 @@ function renderEvidence(check, detail, m, budget) {
         return [];
     if (!detail.evidence)
         return [budget.take(`<sub>${escapeHtmlInline(m.evidenceOmitted)}</sub>`)];
-    const shown = check.evidence.slice(0, detail.maxEvidencePerCheck);
+    // Charts repeat numbers that the tables hold: at lower detail they go first, without a note.
+    const eligible = check.evidence.filter((evidence) => evidence.kind !== 'chart' || detail.charts);
+    const shown = eligible.slice(0, detail.maxEvidencePerCheck);
     const blocks = shown.map((evidence) => {
+        // A chart is shown open, beside the folded tables: it is what a reader looks at first.
+        if (evidence.kind === 'chart')
+            return budget.take(renderEvidenceBody(evidence, detail, m));
         const title = escapeHtmlInline(`${m.evidence}: ${evidence.title}`, 200);
         return budget.take(`<details><summary>${title}</summary>\n\n${renderEvidenceBody(evidence, detail, m)}\n\n</details>`);
     });
-    if (shown.length < check.evidence.length) {
-        blocks.push(`_${m.trimmedRows(shown.length, check.evidence.length)}_`);
+    if (shown.length < eligible.length) {
+        blocks.push(`_${m.trimmedRows(shown.length, eligible.length)}_`);
     }
-    return blocks;
+    return blocks.filter((block) => block !== '');
 }
 function markdown_renderer_renderCheck(check, detail, m, budget) {
     const name = escapeMarkdownInline(checkName(m, check.id), 100);
@@ -98891,9 +99412,25 @@ function renderWithDetail(report, detail, budget, trend) {
         for (const check of checks)
             parts.push(markdown_renderer_renderCheck(check, detail, m, budget));
     }
+    if (report.serviceLogs)
+        parts.push(renderServiceLogs(report.serviceLogs, detail, m, budget));
     parts.push(`### ${m.sections.conclusion}`);
     parts.push(`**${escapeMarkdownInline(conclusionText(report))}**`);
     return `${parts.join('\n\n')}\n`;
+}
+/** The capped tails of the services' logs, folded; the newest lines kept when the budget is tight. */
+function renderServiceLogs(logs, detail, m, budget) {
+    if (!detail.evidence)
+        return budget.take(`<sub>${escapeHtmlInline(m.serviceLogs.omitted)}</sub>`);
+    const blocks = logs.services.map((entry) => {
+        const name = `**${escapeMarkdownInline(entry.service, 100)}**`;
+        if (entry.error !== undefined)
+            return `${name}: ${escapeMarkdownInline(m.serviceLogs.unreadable)} ${codeSpan(entry.error)}`;
+        const lines = entry.lines.slice(-detail.maxLines);
+        return `${name}\n\n${lines.length > 0 ? fencedCodeBlock(lines, detail.maxLineChars) : `_${m.noRows}_`}`;
+    });
+    const title = escapeHtmlInline(m.serviceLogs.title(logs.linesPerService), 200);
+    return budget.take(`<details><summary>${title}</summary>\n\n${escapeMarkdownParagraph(m.serviceLogs.whereWhole)}\n\n${blocks.join('\n\n')}\n\n</details>`);
 }
 /**
  * Last resort for reports so large that even reasons alone overflow (hundreds of checks): the headline,
@@ -99095,6 +99632,11 @@ function createStderrLogger(io, verbose) {
         debug: (message) => {
             if (verbose)
                 line('debug: ', message);
+        },
+        // A terminal does not fold: the phase gets a header line and its lines follow as they come.
+        group: (title, body) => {
+            line('▸ ', title);
+            return body();
         },
     };
 }

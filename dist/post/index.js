@@ -40054,13 +40054,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -40244,13 +40244,16 @@ function neutralizeWorkflowCommands(text) {
 
 
 /**
- * Progress to the runner's log; warnings become annotations on the run. Messages may quote the stage,
- * so info lines are kept from running workflow commands (debug and warning are escaped by core).
+ * Progress to the runner's log; warnings become annotations on the run, phases fold into groups.
+ * Messages may quote the stage, so info lines are kept from running workflow commands (debug and
+ * warning are escaped by core).
  */
 const coreLogger = {
     debug: (message) => core_debug(message),
     info: (message) => info(neutralizeWorkflowCommands(message)),
     warn: (message) => warning(message),
+    // `::group::`/`::endgroup::` around the phase: the runner folds it, and shows the title when folded.
+    group: (title, body) => group(neutralizeWorkflowCommands(title).replace(/\r?\n/g, ' '), body),
 };
 /** Writes the job summary with core.summary; outside a runner (no GITHUB_STEP_SUMMARY) it only says so in debug. */
 function createCoreSummarySink(logger = coreLogger) {
@@ -40275,6 +40278,10 @@ const coreStateStore = {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/stage/driver.ts
@@ -40287,6 +40294,15 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
  * `services` selection): reported plainly, not counted as down.
  */
 const NOT_BOOTED_STATE = 'not-booted';
+/** What a MetricsReader rejects with: a message for logs, and the failure as data for the report. */
+class MetricsReadError extends Error {
+    failure;
+    constructor(failure, message) {
+        super(message);
+        this.failure = failure;
+        this.name = 'MetricsReadError';
+    }
+}
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -50146,6 +50162,7 @@ function labelsMatch(labels, wanted) {
  */
 
 
+
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 class ScrapeReader {
     options;
@@ -50156,10 +50173,7 @@ class ScrapeReader {
         const { source } = this.options;
         if (source)
             return typeof source === 'function' ? source() : source;
-        const targets = this.targets();
-        return `direct scrape of ${targets.length} replica${targets.length === 1 ? '' : 's'} (${targets
-            .map((target) => target.instance)
-            .join(', ')})`;
+        return { kind: 'scrape', replicas: this.targets().map((target) => target.instance) };
     }
     async sum(metric, labels) {
         const perTarget = await this.collect(metric, labels);
@@ -50197,7 +50211,7 @@ class ScrapeReader {
                 samples = parsePrometheusText(text);
             }
             catch (error) {
-                throw new Error(`metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
+                throw new MetricsReadError({ kind: 'bad-answer', where: `${target.instance} (${target.url})` }, `metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
             }
             return {
                 target,
@@ -50207,16 +50221,17 @@ class ScrapeReader {
     }
 }
 async function scrapeText(target, timeoutMs, maxBytes) {
+    const where = `${target.instance} (${target.url})`;
     let response;
     try {
         response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
     }
     catch (error) {
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: fetchErrorCause(error) }, `cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
     }
     if (!response.ok) {
         await response.body?.cancel();
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: `HTTP ${response.status}` }, `cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
     }
     const chunks = [];
     let size = 0;
@@ -50230,11 +50245,24 @@ async function scrapeText(target, timeoutMs, maxBytes) {
         size += value.byteLength;
         if (size > maxBytes) {
             await reader.cancel();
-            throw new Error(`metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
+            throw new MetricsReadError({ kind: 'too-large', where, maxBytes }, `metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
         }
         chunks.push(value);
     }
     return Buffer.concat(chunks).toString('utf8');
+}
+/** The cause of a failed fetch() as a word of no language: its error code, or `timeout`. */
+function fetchErrorCause(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timeout';
+        const cause = error.cause;
+        const code = cause instanceof Error ? cause.code : undefined;
+        if (code)
+            return code;
+        return error.name;
+    }
+    return 'Error';
 }
 /** fetch() wraps the real cause (ECONNREFUSED, timeout) one level down. */
 function describeFetchError(error) {
@@ -50257,6 +50285,7 @@ function describeFetchError(error) {
  * replicas itself (compose: DNS service discovery), so `sum(...)` covers every replica it scrapes;
  * the price is a scrape interval of lag, which `settle()` waits out.
  */
+
 
 
 
@@ -50295,12 +50324,12 @@ class PrometheusApiReader {
             throw new Error(`Prometheus URL "${options.url}" must be http(s)`);
         this.baseUrl = options.url.replace(/\/+$/, '');
         this.options = options;
-        this.source = `Prometheus at ${this.baseUrl} (sum over every scraped replica, lags by one scrape)`;
+        this.source = { kind: 'prometheus', url: this.baseUrl };
     }
     async sum(metric, labels) {
         const data = await this.query(`sum(${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         // sum() over no series is an empty vector: the metric is absent everywhere.
         const first = data.result[0];
         return first ? toNumber(first.value[1]) : undefined;
@@ -50308,7 +50337,7 @@ class PrometheusApiReader {
     async perReplica(metric, labels) {
         const data = await this.query(`sum by (${REPLICA_LABEL}, instance) (${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         const result = new Map();
         for (const item of data.result) {
             const key = item.metric[REPLICA_LABEL] ?? item.metric.instance ?? 'unknown';
@@ -50342,7 +50371,7 @@ class PrometheusApiReader {
             : 'up';
         const now = await this.query('time()');
         if (now.resultType !== 'scalar')
-            throw new Error('Prometheus time() did not answer a scalar');
+            throw this.badAnswer('Prometheus time() did not answer a scalar');
         const since = now.result[0];
         let expected = 0;
         let fresh = 0;
@@ -50355,7 +50384,7 @@ class PrometheusApiReader {
                 return;
             if (Date.now() >= deadline) {
                 const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-                throw new Error(`Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
+                throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
             }
             await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))));
         }
@@ -50381,7 +50410,7 @@ class PrometheusApiReader {
             response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000) });
         }
         catch (error) {
-            throw new Error(`cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
+            throw new MetricsReadError({ kind: 'unreachable', where: this.baseUrl, cause: fetchErrorCause(error) }, `cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
         }
         const text = await response.text();
         let body;
@@ -50389,17 +50418,20 @@ class PrometheusApiReader {
             body = JSON.parse(text);
         }
         catch {
-            throw new Error(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+            throw this.badAnswer(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
         }
         if (body.status !== 'success' || !body.data)
-            throw new Error(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
+            throw this.badAnswer(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
         return body.data;
+    }
+    badAnswer(message) {
+        return new MetricsReadError({ kind: 'bad-answer', where: this.baseUrl }, message);
     }
 }
 function toNumber(text) {
     const value = parseSampleValue(text);
     if (value === undefined)
-        throw new Error(`Prometheus returned a non-numeric value "${text}"`);
+        throw new MetricsReadError({ kind: 'bad-answer', where: 'Prometheus' }, `Prometheus returned a non-numeric value "${text}"`);
     return value;
 }
 
@@ -50478,7 +50510,11 @@ class ManagedProcess {
     get running() {
         return this.exitInfo === undefined;
     }
-    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for status rows. */
+    /** How the process ended; undefined while it runs. */
+    get exit() {
+        return this.exitInfo;
+    }
+    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
     describeState() {
         if (!this.exitInfo)
             return 'running';
@@ -51083,6 +51119,99 @@ function formatServiceTable(services) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
+/**
+ * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
+ * fit in memory; and a merge of several replicas' tails into one oldest-first list.
+ */
+
+const CHUNK_BYTES = 64 * 1024;
+/**
+ * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
+ * one absurdly long line cannot exhaust memory either. A missing file has no lines.
+ */
+async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
+    if (maxLines <= 0)
+        return [];
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, 'r');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+    try {
+        const { size } = await handle.stat();
+        const chunks = [];
+        let position = size;
+        let newlines = 0;
+        let read = 0;
+        // One newline more than the lines wanted marks where the oldest wanted line starts.
+        while (position > 0 && newlines <= maxLines && read < maxBytes) {
+            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
+            position -= length;
+            const buffer = Buffer.alloc(length);
+            await handle.read(buffer, 0, length, position);
+            chunks.unshift(buffer);
+            read += length;
+            for (const byte of buffer)
+                if (byte === 0x0a)
+                    newlines++;
+        }
+        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+        if (lines[lines.length - 1] === '')
+            lines.pop();
+        // When reading stopped mid-file, the first piece is a partial line: drop it.
+        if (position > 0)
+            lines.shift();
+        return lines.slice(-maxLines);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
+function lineTimeMs(line) {
+    if (!line.startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(line);
+        for (const key of ['time', 'ts', 'timestamp']) {
+            const value = parsed[key];
+            if (typeof value === 'number' && Number.isFinite(value))
+                return value < 1e11 ? value * 1000 : value;
+            if (typeof value === 'string') {
+                const ms = Date.parse(value);
+                if (!Number.isNaN(ms))
+                    return ms;
+            }
+        }
+    }
+    catch {
+        // Not JSON after all: no time.
+    }
+    return undefined;
+}
+/**
+ * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
+ * it has one (a line without one keeps the time of the line before it in its file), keeping the
+ * newest `maxLines`.
+ */
+function mergeByTime(tails, maxLines) {
+    const entries = [];
+    tails.forEach((lines, file) => {
+        let time = -Infinity;
+        lines.forEach((line, index) => {
+            time = lineTimeMs(line) ?? time;
+            entries.push({ time, file, index, line });
+        });
+    });
+    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
+    return entries.slice(-maxLines).map((entry) => entry.line);
+}
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
  * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
@@ -51091,6 +51220,9 @@ function formatServiceTable(services) {
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
  */
+
+
+
 
 
 
@@ -51114,6 +51246,8 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
+/** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
+const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
@@ -51269,7 +51403,7 @@ class ComposeDriver {
             name,
             state: NOT_BOOTED_STATE,
             health: 'none',
-            detail: `left out of this boot (services: ${this.selectedServices.join(', ')})`,
+            notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
         }));
     }
     isLeftOut(service) {
@@ -51287,8 +51421,19 @@ class ComposeDriver {
         if (maxLines === 0)
             return [];
         await this.ensureCompose(signal);
-        const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
-        return newestLines(parseComposeLogs(result.stdout), maxLines);
+        // Streamed to a file and read back from its end: a service that logs without pause (or one huge
+        // line) never has its output held whole in this process.
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-compose-logs-'));
+        try {
+            const file = (0,external_node_path_namespaceObject.join)(dir, 'logs.txt');
+            await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+            // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
+            const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
+            return newestLines(parseComposeLogs(output.join('\n')), maxLines);
+        }
+        finally {
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+        }
     }
     metrics() {
         if (!this.prometheusUrl)
@@ -51450,12 +51595,13 @@ class ComposeDriver {
         return parts.join('\n');
     }
     /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-    async query(args, what, signal) {
+    async query(args, what, signal, stdoutFile) {
         const result = await this.runner.run(this.docker, args, {
             env: this.env(),
             cwd: this.cwd,
             timeoutMs: QUERY_TIMEOUT_MS,
             signal,
+            ...(stdoutFile ? { stdoutFile } : {}),
         });
         if (result.aborted)
             throw new Error(`docker compose ${what} was cancelled`);
@@ -51591,7 +51737,9 @@ function replicaRow(target, service) {
         state: target.up ? 'up' : 'down',
         health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
         ...(target.labels.instance ? { address: target.labels.instance } : {}),
-        detail: `Prometheus: up{job="${service}"} ${target.up ? 1 : 0}${ready ? `, pod ready ${ready}` : ''}`,
+        notes: [
+            { kind: 'prometheus-target', job: service, up: target.up, ...(ready ? { podReady: ready } : {}) },
+        ],
     };
 }
 class ExternalStageDriver {
@@ -51616,7 +51764,7 @@ class ExternalStageDriver {
         else if (options.partialGatewayMetrics)
             this.reader = new ScrapeReader({
                 targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-                source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
+                source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
             });
     }
     /** Nothing to start: wait (bounded) until the gateway answers /healthz with a 2xx. */
@@ -51624,7 +51772,7 @@ class ExternalStageDriver {
         const startedAt = Date.now();
         const deadline = startedAt + spec.bootTimeoutMs;
         const url = `${this.baseUrl}${ROUTES.healthz}`;
-        let last = 'no attempt';
+        let last = { ok: false, detail: 'no attempt', answer: '-' };
         for (;;) {
             if (signal?.aborted)
                 return {
@@ -51637,15 +51785,15 @@ class ExternalStageDriver {
             const outcome = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
             if (outcome.ok)
                 return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-            last = outcome.detail;
+            last = outcome;
             if (Date.now() >= deadline)
                 break;
             await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
         }
         return {
             ok: false,
-            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last})`,
-            services: [this.gatewayRow({ ok: false, detail: last })],
+            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+            services: [this.gatewayRow(last)],
             durationMs: Date.now() - startedAt,
         };
     }
@@ -51665,14 +51813,14 @@ class ExternalStageDriver {
         if (!reader)
             return [];
         const job = `up{job="${this.apiService}"}`;
-        const summary = (state, detail) => [
+        const summary = (state, note) => [
             {
                 service: this.apiService,
                 name: job,
                 state,
                 health: 'unhealthy',
                 address: this.options.prometheusUrl,
-                detail,
+                notes: [note],
             },
         ];
         try {
@@ -51681,11 +51829,11 @@ class ExternalStageDriver {
             await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
             const targets = await reader.targetsUp(this.apiService);
             if (targets.length === 0)
-                return summary('absent', `Prometheus has no scrape target of job "${this.apiService}": no api replica seen`);
+                return summary('absent', { kind: 'prometheus-no-target', job: this.apiService });
             return targets.map((target) => replicaRow(target, this.apiService));
         }
         catch (error) {
-            return summary('unknown', `api replicas not read from Prometheus: ${error.message}`);
+            return summary('unknown', { kind: 'prometheus-unreadable', cause: error.message });
         }
     }
     /** An external stage's logs are not visible from here. */
@@ -51707,10 +51855,10 @@ class ExternalStageDriver {
                 signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
             });
             await response.arrayBuffer();
-            return { ok: response.ok, detail: `HTTP ${response.status}` };
+            return { ok: response.ok, detail: `HTTP ${response.status}`, answer: `HTTP ${response.status}` };
         }
         catch (error) {
-            return { ok: false, detail: describeFetchError(error) };
+            return { ok: false, detail: describeFetchError(error), answer: fetchErrorCause(error) };
         }
     }
     gatewayRow(outcome) {
@@ -51720,7 +51868,7 @@ class ExternalStageDriver {
             state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
             health: outcome.ok ? 'healthy' : 'unhealthy',
             address: this.baseUrl,
-            detail: `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${outcome.detail}`,
+            notes: [{ kind: 'external-gateway', answer: outcome.answer }],
         };
     }
 }
@@ -51740,10 +51888,6 @@ function normalizeBaseUrl(value) {
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/stage/reference-stage.ts
@@ -51951,99 +52095,6 @@ async function readServersUp(exporterUrl, backend, timeoutMs = 1000) {
         .map((sample) => sample.labels.server ?? '?');
 }
 
-;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
-/**
- * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
- * fit in memory; and a merge of several replicas' tails into one oldest-first list.
- */
-
-const CHUNK_BYTES = 64 * 1024;
-/**
- * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
- * one absurdly long line cannot exhaust memory either. A missing file has no lines.
- */
-async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
-    if (maxLines <= 0)
-        return [];
-    let handle;
-    try {
-        handle = await (0,promises_namespaceObject.open)(file, 'r');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return [];
-        throw error;
-    }
-    try {
-        const { size } = await handle.stat();
-        const chunks = [];
-        let position = size;
-        let newlines = 0;
-        let read = 0;
-        // One newline more than the lines wanted marks where the oldest wanted line starts.
-        while (position > 0 && newlines <= maxLines && read < maxBytes) {
-            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
-            position -= length;
-            const buffer = Buffer.alloc(length);
-            await handle.read(buffer, 0, length, position);
-            chunks.unshift(buffer);
-            read += length;
-            for (const byte of buffer)
-                if (byte === 0x0a)
-                    newlines++;
-        }
-        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
-        if (lines[lines.length - 1] === '')
-            lines.pop();
-        // When reading stopped mid-file, the first piece is a partial line: drop it.
-        if (position > 0)
-            lines.shift();
-        return lines.slice(-maxLines);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
-function lineTimeMs(line) {
-    if (!line.startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(line);
-        for (const key of ['time', 'ts', 'timestamp']) {
-            const value = parsed[key];
-            if (typeof value === 'number' && Number.isFinite(value))
-                return value < 1e11 ? value * 1000 : value;
-            if (typeof value === 'string') {
-                const ms = Date.parse(value);
-                if (!Number.isNaN(ms))
-                    return ms;
-            }
-        }
-    }
-    catch {
-        // Not JSON after all: no time.
-    }
-    return undefined;
-}
-/**
- * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
- * it has one (a line without one keeps the time of the line before it in its file), keeping the
- * newest `maxLines`.
- */
-function mergeByTime(tails, maxLines) {
-    const entries = [];
-    tails.forEach((lines, file) => {
-        let time = -Infinity;
-        lines.forEach((line, index) => {
-            time = lineTimeMs(line) ?? time;
-            entries.push({ time, file, index, line });
-        });
-    });
-    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
-    return entries.slice(-maxLines).map((entry) => entry.line);
-}
-
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
@@ -52179,7 +52230,7 @@ function unavailableRows() {
         name: service,
         state: 'unavailable',
         health: 'none',
-        detail: 'not available on the local stage (compose only)',
+        notes: [{ kind: 'compose-only' }],
     }));
 }
 /** GET with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
@@ -52195,7 +52246,7 @@ async function probeHttp(url, timeoutMs, signal) {
     }
 }
 /**
- * One row for a managed process: `running` or `exited` (with how it ended in `detail`), and the
+ * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
  * health from `probe` while it runs; a process that is gone is unhealthy.
  */
 async function processRow(options) {
@@ -52203,19 +52254,20 @@ async function processRow(options) {
     const running = managed.running;
     const healthy = running ? await options.probe().catch(() => false) : false;
     const health = healthy ? 'healthy' : 'unhealthy';
-    const details = [];
-    if (!running)
-        details.push(managed.describeState());
-    const extra = typeof options.detail === 'function' ? await options.detail(healthy) : options.detail;
+    const notes = [];
+    const exit = managed.exit;
+    if (exit)
+        notes.push({ kind: 'exited', code: exit.code, signal: exit.signal });
+    const extra = typeof options.note === 'function' ? await options.note(healthy) : options.note;
     if (extra)
-        details.push(extra);
+        notes.push(extra);
     return {
         service: options.service,
         name: managed.name,
         state: running ? 'running' : 'exited',
         health,
         address: options.address,
-        ...(details.length ? { detail: details.join('; ') } : {}),
+        ...(notes.length ? { notes } : {}),
     };
 }
 
@@ -52497,15 +52549,20 @@ class LocalStageDriver {
                 managed: gateway.process,
                 address: `127.0.0.1:${gateway.port}`,
                 probe: probe(`${gateway.url}${ROUTES.healthz}`),
-                detail: async () => {
+                note: async () => {
                     if (!gateway.process.running)
                         return undefined;
                     try {
                         const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-                        return `HAProxy; ${up.length}/${this.replicas.length} api servers UP${up.length ? ` (${up.join(', ')})` : ''}; stats ${gateway.statsUrl}`;
+                        return {
+                            kind: 'haproxy',
+                            serversUp: up,
+                            servers: this.replicas.length,
+                            statsUrl: gateway.statsUrl,
+                        };
                     }
                     catch (error) {
-                        return `HAProxy; exporter unreachable: ${describeFetchError(error)}`;
+                        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
                     }
                 },
             }));
@@ -52524,7 +52581,7 @@ class LocalStageDriver {
                 managed: this.simulator,
                 address: this.ollamaUrl.replace('http://', ''),
                 probe: probe(`${this.ollamaUrl}/api/version`),
-                detail: 'Ollama-compatible simulator',
+                note: { kind: 'ollama-simulator' },
             }));
         }
         else if (this.externalOllama) {
@@ -52535,7 +52592,7 @@ class LocalStageDriver {
                 state: 'external',
                 health: healthy ? 'healthy' : 'unhealthy',
                 address: this.ollamaUrl,
-                detail: 'real Ollama, not started by the local stage',
+                notes: [{ kind: 'ollama-external' }],
             }));
         }
         if (this.prometheusServer) {
@@ -52580,11 +52637,14 @@ class LocalStageDriver {
         return new ScrapeReader({
             targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
             source: () => {
-                const live = running();
-                const missing = this.replicas
+                const notCounted = this.replicas
                     .filter((replica) => !replica.process.running)
                     .map((replica) => replica.name);
-                return `direct scrape of ${live.length} api replica${live.length === 1 ? '' : 's'}${missing.length ? ` (not running, not counted: ${missing.join(', ')})` : ''}`;
+                return {
+                    kind: 'scrape',
+                    replicas: running().map((replica) => replica.name),
+                    ...(notCounted.length ? { notCounted } : {}),
+                };
             },
         });
     }
@@ -52962,7 +53022,27 @@ const EvidenceSchema = discriminatedUnion('kind', [
         buckets: list(object({ label: schemas_string(), count: finite })),
     }),
     object({ kind: literal('lines'), title: schemas_string(), lines: list(schemas_string()) }),
+    object({
+        kind: literal('chart'),
+        title: schemas_string(),
+        // Labels may be anything: the Mermaid renderer sanitizes them, and drops a chart that is too big.
+        chart: discriminatedUnion('type', [
+            object({
+                type: literal('bars'),
+                xTitle: schemas_string(),
+                yTitle: schemas_string(),
+                categories: list(schemas_string()),
+                series: list(object({ name: schemas_string(), values: list(finite) }), LIMITS.columns),
+            }),
+            object({ type: literal('pie'), slices: list(object({ label: schemas_string(), value: finite })) }),
+        ]),
+    }),
 ]);
+const ServiceLogsSchema = object({
+    linesPerService: count,
+    maxLineChars: count,
+    services: list(object({ service: schemas_string(), lines: list(schemas_string()), error: schemas_string().optional() }), LIMITS.columns),
+});
 const STATUSES = ['pass', 'warn', 'fail', 'skipped'];
 const MeasuresSchema = partialRecord(schemas_enum(model_MEASURE_IDS), schemas_number().min(0).refine(Number.isFinite));
 const CheckSchema = object({
@@ -52991,6 +53071,7 @@ const ReportSchema = object({
     durationMs: finite,
     phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
     language: schemas_enum(['pt-BR', 'en']),
+    serviceLogs: ServiceLogsSchema.optional(),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
 function describePath(path) {

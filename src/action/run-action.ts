@@ -22,7 +22,7 @@ import { findPullRequestNumber } from '../github/pull-request.js';
 import { renderCommentMarkdown, renderSummaryMarkdown } from '../github/report-markdown.js';
 import { upsertStickyComment, type StickyOutcome } from '../github/sticky-comment.js';
 import type { GateReport } from '../report/model.js';
-import { redactReport, secretsFromEnv } from '../report/redact.js';
+import { MIN_SECRET_LENGTH, redactReport, secretsFromEnv } from '../report/redact.js';
 import type { DriverChoice } from '../stage/create-driver.js';
 import type { StageDriver } from '../stage/driver.js';
 import type { ActionInputs } from './inputs.js';
@@ -61,8 +61,10 @@ export interface ActionResult {
 export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   const { logger } = deps;
   const inputs = deps.readInputs();
-  if (inputs.githubToken) deps.maskSecret(inputs.githubToken);
   const secrets = [inputs.githubToken, ...secretsFromEnv(deps.env)];
+  // The report is redacted; the run's log (which prints the tails of the stage's logs when something
+  // fails) is masked by the runner, for every secret it is told about.
+  for (const secret of secrets) if (secret.trim().length >= MIN_SECRET_LENGTH) deps.maskSecret(secret);
   // Publish mode boots nothing: it posts a report an earlier gate run wrote (forks' pull requests).
   if (inputs.settings.mode === 'publish') return runPublish(deps, inputs, secrets);
 
@@ -94,6 +96,22 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   if (!settings.keepStage) markTornDown(deps.state);
 
   const report = redactReport(rawReport, secrets);
+  const comment = await logger.group('publish', () => publish(deps, inputs, report, { jsonReport, logDir }));
+
+  const exit = decideExit(report, settings.failOn);
+  logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
+  return { exit, report, comment };
+}
+
+/** The report's outputs: the JSON file, the job summary with the trend, the sticky PR comment, outputs. */
+async function publish(
+  deps: ActionDeps,
+  inputs: ActionInputs,
+  report: GateReport,
+  paths: { jsonReport?: string; logDir?: string },
+): Promise<StickyOutcome | undefined> {
+  const { logger } = deps;
+  const { jsonReport, logDir } = paths;
   if (jsonReport) await writeJsonReport(jsonReport, report, logger);
   const trend = await trendFor(inputs.settings, report, { cwd: deps.cwd, logger });
 
@@ -103,12 +121,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   const commentMarkdown = renderCommentMarkdown(report, commentKey, trend);
   const comment = inputs.prComment ? await postComment(deps, inputs, commentKey, commentMarkdown) : undefined;
   if (!inputs.prComment) logger.info('PR comment: off (pr-comment: false)');
-
   setOutputs(deps.outputs, report, { jsonReport, logDir, markdown: commentMarkdown, comment });
-
-  const exit = decideExit(report, settings.failOn);
-  logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
-  return { exit, report, comment };
+  return comment;
 }
 
 async function postComment(

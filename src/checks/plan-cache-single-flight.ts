@@ -12,6 +12,7 @@ import { readAskAnswer, readPath, summarizeProblems, type AskAnswer } from './as
 import { measured, type Check, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
+import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
 
 export interface SingleFlightInput {
@@ -74,6 +75,32 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
       ],
     },
     {
+      kind: 'chart',
+      title: say(
+        'Latência de cada resposta (ms), líder marcado',
+        "Each answer's latency (ms), leader marked",
+      ),
+      chart: {
+        type: 'bars',
+        xTitle: say('resposta', 'answer'),
+        yTitle: 'ms',
+        categories: input.answers.map(
+          (answer, index) => `#${index + 1}${answer === leader ? ` ${say('líder', 'leader')}` : ''}`,
+        ),
+        // The leader as a series of its own: drawn over the others, in another colour.
+        series: [
+          {
+            name: say('respostas', 'answers'),
+            values: input.answers.map((answer) => answer.exchange.durationMs),
+          },
+          {
+            name: say('líder', 'leader'),
+            values: input.answers.map((answer) => (answer === leader ? answer.exchange.durationMs : 0)),
+          },
+        ],
+      },
+    },
+    {
       kind: 'table',
       title: say('Cada resposta', 'Each answer'),
       columns: [
@@ -105,7 +132,9 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
   const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence, measures });
 
   if (failed.length > 0) {
-    const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+    const problems = summarizeProblems(
+      failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`),
+    );
     return fail(
       say(
         `${failed.length}/${total} perguntas da rajada falharam: ${problems}`,
@@ -188,16 +217,17 @@ function describeMetric(
   increase: number | undefined,
   say: ReturnType<typeof localize>,
 ): string {
-  if (!after.reachable || !before.reachable)
-    return say(
-      `não lida (${after.error ?? before.error ?? after.source})`,
-      `not read (${after.error ?? before.error ?? after.source})`,
-    );
+  if (!after.reachable || !before.reachable) {
+    const failure = after.failure ?? before.failure;
+    const why = failure ? describeMetricsFailure(failure, say) : describeMetricsSource(after.source, say);
+    return say(`não lida (${why})`, `not read (${why})`);
+  }
+  const source = describeMetricsSource(after.source, say);
   if (after.value === undefined)
-    return say(`${after.metric} ausente em ${after.source}`, `${after.metric} absent from ${after.source}`);
+    return say(`${after.metric} ausente em ${source}`, `${after.metric} absent from ${source}`);
   return say(
-    `${after.metric} +${increase} (soma das réplicas, ${after.source})`,
-    `${after.metric} +${increase} (sum over replicas, ${after.source})`,
+    `${after.metric} +${increase} (soma das réplicas, ${source})`,
+    `${after.metric} +${increase} (sum over replicas, ${source})`,
   );
 }
 

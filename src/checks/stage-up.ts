@@ -6,7 +6,8 @@
  */
 import { NOT_BOOTED_STATE, type BootResult, type ServiceStatus, type StageDriver } from '../stage/driver.js';
 import type { Check, CheckOutcome } from './check-context.js';
-import { localize, ms, type Language } from './localize.js';
+import { localize, ms, type Language, type Say } from './localize.js';
+import { describeServiceDetail } from '../stage/stage-words.js';
 import type { Evidence } from '../report/model.js';
 
 /** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
@@ -25,7 +26,7 @@ export function servicesTable(rows: ServiceStatus[], language: Language): Eviden
       say('serviço', 'service'),
       say('instância', 'instance'),
       say('estado', 'state'),
-      'health',
+      say('saúde', 'health'),
       say('endereço', 'address'),
       say('detalhe', 'detail'),
     ],
@@ -35,7 +36,7 @@ export function servicesTable(rows: ServiceStatus[], language: Language): Eviden
       row.state,
       row.health,
       row.address ?? '',
-      row.detail ?? '',
+      describeServiceDetail(row, say),
     ]),
   };
 }
@@ -78,8 +79,9 @@ function bootLogEvidence(boot: BootResult, language: Language): Evidence[] {
   ];
 }
 
-function describeRow(row: ServiceStatus): string {
-  return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
+function describeRow(row: ServiceStatus, say: Say): string {
+  const detail = describeServiceDetail(row, say);
+  return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
 }
 
 export function decideStageUp(input: StageUpInput): CheckOutcome {
@@ -89,7 +91,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     title: say('Boot', 'Boot'),
     facts: [
       { label: 'driver', value: input.driverKind },
-      { label: 'base URL', value: input.baseUrl || '-' },
+      { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
       { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
       { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
       ...(!input.boot.ok && input.boot.partial
@@ -146,7 +148,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       ),
     );
   } else if (apiUp.length < input.replicas) {
-    const down = apiRows.filter((row) => !isUp(row)).map(describeRow);
+    const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
     problems.push(
       say(
         `${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`,
@@ -168,7 +170,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     if (strict)
       problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
   } else if (gatewayUp.length === 0) {
-    problems.push(`${input.gatewayService}: ${gatewayRows.map(describeRow).join(', ')}`);
+    problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
   } else if (gatewayUp.length > 1) {
     warnings.push(
       say(
@@ -200,7 +202,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       continue;
     }
     const down = serviceRows.filter((row) => !isUp(row));
-    if (down.length > 0) problems.push(`${service}: ${down.map(describeRow).join(', ')}`);
+    if (down.length > 0) problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
     else requiredUp++;
   }
   if (notPartOfStage.length)
@@ -214,7 +216,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
   if (notBooted.length)
     notes.push(
       say(
-        `${notBooted.join(', ')}: não iniciados neste boot (fora de services)`,
+        `${notBooted.join(', ')}: não iniciados neste boot (fora da lista de serviços a iniciar)`,
         `${notBooted.join(', ')}: not booted (left out by services)`,
       ),
     );
@@ -243,6 +245,7 @@ export const stageUpCheck: Check = async (context) => {
   let services: ServiceStatus[] | undefined;
   let servicesError: string | undefined;
   if (boot.ok || boot.partial) {
+    context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
     try {
       services = await driver.services(context.signal);
     } catch (error) {

@@ -45,6 +45,11 @@ export function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
     debug: (message) => {
       if (verbose) line('debug: ', message);
     },
+    // A terminal does not fold: the phase gets a header line and its lines follow as they come.
+    group: (title, body) => {
+      line('▸ ', title);
+      return body();
+    },
   };
 }
 

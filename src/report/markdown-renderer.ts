@@ -14,6 +14,7 @@ import {
 } from './escape.js';
 import { conclusionText, STATUS_EMOJI, verdictEmoji } from './conclusion.js';
 import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
+import { CHART_MAX_POINTS, mermaidBlock, mermaidSource } from './mermaid.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
 import type { TrendResult } from './trend.js';
 import { describeTrend, renderTrendMarkdown } from './trend-renderer.js';
@@ -39,6 +40,8 @@ export interface MarkdownOptions extends MarkdownLimits {
 /** How much evidence one rendering keeps. Each level of DETAIL_LEVELS keeps less than the one before. */
 interface Detail {
   evidence: boolean;
+  /** Draw charts (Mermaid); the tables beside them carry the same numbers. */
+  charts: boolean;
   maxEvidencePerCheck: number;
   maxRows: number;
   maxLines: number;
@@ -50,6 +53,7 @@ interface Detail {
 const DETAIL_LEVELS: Detail[] = [
   {
     evidence: true,
+    charts: true,
     maxEvidencePerCheck: 100,
     maxRows: 2000,
     maxLines: 5000,
@@ -59,6 +63,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: true,
+    charts: true,
     maxEvidencePerCheck: 40,
     maxRows: 200,
     maxLines: 300,
@@ -68,6 +73,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: true,
+    charts: true,
     maxEvidencePerCheck: 20,
     maxRows: 50,
     maxLines: 60,
@@ -77,6 +83,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: true,
+    charts: false,
     maxEvidencePerCheck: 10,
     maxRows: 15,
     maxLines: 20,
@@ -86,6 +93,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: false,
+    charts: false,
     maxEvidencePerCheck: 0,
     maxRows: 0,
     maxLines: 0,
@@ -95,6 +103,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: false,
+    charts: false,
     maxEvidencePerCheck: 0,
     maxRows: 0,
     maxLines: 0,
@@ -167,6 +176,13 @@ function renderEvidenceBody(evidence: Evidence, detail: Detail, m: Messages): st
       if (shown.length === evidence.lines.length) return block;
       return `_${m.trimmedLines(shown.length, evidence.lines.length)}_\n\n${block}`;
     }
+    case 'chart': {
+      const source = mermaidSource(evidence.title, evidence.chart);
+      if (source !== undefined) return mermaidBlock(source);
+      const points =
+        evidence.chart.type === 'bars' ? evidence.chart.categories.length : evidence.chart.slices.length;
+      return points > CHART_MAX_POINTS ? `_${m.chartNotDrawn(points, CHART_MAX_POINTS)}_` : '';
+    }
     default:
       return `_${m.noRows}_`;
   }
@@ -203,17 +219,21 @@ class Budget {
 function renderEvidence(check: CheckResult, detail: Detail, m: Messages, budget: Budget): string[] {
   if (check.evidence.length === 0) return [];
   if (!detail.evidence) return [budget.take(`<sub>${escapeHtmlInline(m.evidenceOmitted)}</sub>`)];
-  const shown = check.evidence.slice(0, detail.maxEvidencePerCheck);
+  // Charts repeat numbers that the tables hold: at lower detail they go first, without a note.
+  const eligible = check.evidence.filter((evidence) => evidence.kind !== 'chart' || detail.charts);
+  const shown = eligible.slice(0, detail.maxEvidencePerCheck);
   const blocks = shown.map((evidence) => {
+    // A chart is shown open, beside the folded tables: it is what a reader looks at first.
+    if (evidence.kind === 'chart') return budget.take(renderEvidenceBody(evidence, detail, m));
     const title = escapeHtmlInline(`${m.evidence}: ${evidence.title}`, 200);
     return budget.take(
       `<details><summary>${title}</summary>\n\n${renderEvidenceBody(evidence, detail, m)}\n\n</details>`,
     );
   });
-  if (shown.length < check.evidence.length) {
-    blocks.push(`_${m.trimmedRows(shown.length, check.evidence.length)}_`);
+  if (shown.length < eligible.length) {
+    blocks.push(`_${m.trimmedRows(shown.length, eligible.length)}_`);
   }
-  return blocks;
+  return blocks.filter((block) => block !== '');
 }
 
 function renderCheck(check: CheckResult, detail: Detail, m: Messages, budget: Budget): string {
@@ -253,9 +273,31 @@ function renderWithDetail(report: GateReport, detail: Detail, budget: Budget, tr
     if (checks.length === 0) parts.push(`_${m.nothing}_`);
     for (const check of checks) parts.push(renderCheck(check, detail, m, budget));
   }
+  if (report.serviceLogs) parts.push(renderServiceLogs(report.serviceLogs, detail, m, budget));
   parts.push(`### ${m.sections.conclusion}`);
   parts.push(`**${escapeMarkdownInline(conclusionText(report))}**`);
   return `${parts.join('\n\n')}\n`;
+}
+
+/** The capped tails of the services' logs, folded; the newest lines kept when the budget is tight. */
+function renderServiceLogs(
+  logs: NonNullable<GateReport['serviceLogs']>,
+  detail: Detail,
+  m: Messages,
+  budget: Budget,
+): string {
+  if (!detail.evidence) return budget.take(`<sub>${escapeHtmlInline(m.serviceLogs.omitted)}</sub>`);
+  const blocks = logs.services.map((entry) => {
+    const name = `**${escapeMarkdownInline(entry.service, 100)}**`;
+    if (entry.error !== undefined)
+      return `${name}: ${escapeMarkdownInline(m.serviceLogs.unreadable)} ${codeSpan(entry.error)}`;
+    const lines = entry.lines.slice(-detail.maxLines);
+    return `${name}\n\n${lines.length > 0 ? fencedCodeBlock(lines, detail.maxLineChars) : `_${m.noRows}_`}`;
+  });
+  const title = escapeHtmlInline(m.serviceLogs.title(logs.linesPerService), 200);
+  return budget.take(
+    `<details><summary>${title}</summary>\n\n${escapeMarkdownParagraph(m.serviceLogs.whereWhole)}\n\n${blocks.join('\n\n')}\n\n</details>`,
+  );
 }
 
 /**

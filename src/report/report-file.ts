@@ -59,7 +59,31 @@ const EvidenceSchema = z.discriminatedUnion('kind', [
     buckets: list(z.object({ label: z.string(), count: finite })),
   }),
   z.object({ kind: z.literal('lines'), title: z.string(), lines: list(z.string()) }),
+  z.object({
+    kind: z.literal('chart'),
+    title: z.string(),
+    // Labels may be anything: the Mermaid renderer sanitizes them, and drops a chart that is too big.
+    chart: z.discriminatedUnion('type', [
+      z.object({
+        type: z.literal('bars'),
+        xTitle: z.string(),
+        yTitle: z.string(),
+        categories: list(z.string()),
+        series: list(z.object({ name: z.string(), values: list(finite) }), LIMITS.columns),
+      }),
+      z.object({ type: z.literal('pie'), slices: list(z.object({ label: z.string(), value: finite })) }),
+    ]),
+  }),
 ]);
+
+const ServiceLogsSchema = z.object({
+  linesPerService: count,
+  maxLineChars: count,
+  services: list(
+    z.object({ service: z.string(), lines: list(z.string()), error: z.string().optional() }),
+    LIMITS.columns,
+  ),
+});
 
 const STATUSES = ['pass', 'warn', 'fail', 'skipped'] as const;
 
@@ -93,6 +117,7 @@ export const ReportSchema = z.object({
   durationMs: finite,
   phases: list(z.object({ name: z.string(), durationMs: finite }), LIMITS.columns),
   language: z.enum(['pt-BR', 'en']),
+  serviceLogs: ServiceLogsSchema.optional(),
 });
 
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */

@@ -86,6 +86,8 @@ function renderCheck(check: CheckResult, m: Messages, options: Required<Terminal
   ];
   if (!options.evidence) return out;
   for (const evidence of check.evidence) {
+    // A terminal cannot draw a chart; the histograms and tables beside it hold the same numbers.
+    if (evidence.kind === 'chart') continue;
     const { lines, total } = evidenceLines(evidence, options.maxEvidenceLines);
     out.push(paint(`   ┌ ${sanitizeForTerminal(evidence.title, 200)}`, 90, options.color));
     for (const line of lines) out.push(`   │ ${line}`);

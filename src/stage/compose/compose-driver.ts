@@ -6,6 +6,8 @@
  * command line and every parse is tested without Docker.
  */
 import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   NOT_BOOTED_STATE,
@@ -37,6 +39,7 @@ import {
 } from './compose-commands.js';
 import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-logs.js';
 import { formatServiceTable, isReady, parseComposePs } from './compose-ps.js';
+import { readLastLines } from '../local/log-tail.js';
 import { stripTerminalEscapes, TerminalEscapeStripper } from './terminal-escapes.js';
 
 /** Where the reference compose file publishes the gateway and Prometheus. */
@@ -92,6 +95,8 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
+/** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
+const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 
 export class ComposeDriver implements StageDriver {
@@ -262,7 +267,7 @@ export class ComposeDriver implements StageDriver {
         name,
         state: NOT_BOOTED_STATE,
         health: 'none',
-        detail: `left out of this boot (services: ${this.selectedServices.join(', ')})`,
+        notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
       }));
   }
 
@@ -282,8 +287,18 @@ export class ComposeDriver implements StageDriver {
       throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
     if (maxLines === 0) return [];
     await this.ensureCompose(signal);
-    const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
-    return newestLines(parseComposeLogs(result.stdout), maxLines);
+    // Streamed to a file and read back from its end: a service that logs without pause (or one huge
+    // line) never has its output held whole in this process.
+    const dir = await mkdtemp(join(tmpdir(), 'stagegate-compose-logs-'));
+    try {
+      const file = join(dir, 'logs.txt');
+      await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+      // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
+      const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
+      return newestLines(parseComposeLogs(output.join('\n')), maxLines);
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   metrics(): MetricsReader | undefined {
@@ -458,12 +473,18 @@ export class ComposeDriver implements StageDriver {
   }
 
   /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-  private async query(args: string[], what: string, signal?: AbortSignal): Promise<CommandResult> {
+  private async query(
+    args: string[],
+    what: string,
+    signal?: AbortSignal,
+    stdoutFile?: string,
+  ): Promise<CommandResult> {
     const result = await this.runner.run(this.docker, args, {
       env: this.env(),
       cwd: this.cwd,
       timeoutMs: QUERY_TIMEOUT_MS,
       signal,
+      ...(stdoutFile ? { stdoutFile } : {}),
     });
     if (result.aborted) throw new Error(`docker compose ${what} was cancelled`);
     if (result.timedOut)

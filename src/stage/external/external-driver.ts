@@ -9,9 +9,23 @@
  * counts the replicas of a stage on a cluster.
  */
 import { ROUTES } from '../../contract/index.js';
-import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
+import type {
+  BootResult,
+  MetricsReader,
+  ServiceNote,
+  ServiceStatus,
+  StageDriver,
+  StageSpec,
+} from '../driver.js';
 import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
-import { ScrapeReader, describeFetchError } from '../metrics/scrape-reader.js';
+import { ScrapeReader, describeFetchError, fetchErrorCause } from '../metrics/scrape-reader.js';
+
+/** One GET /healthz: `detail` for the boot's reason, `answer` (a status or an error code) for the row. */
+interface ProbeOutcome {
+  ok: boolean;
+  detail: string;
+  answer: string;
+}
 
 export interface ExternalStageOptions {
   /** The gateway, e.g. `https://stage.example.com`. */
@@ -49,7 +63,9 @@ export function replicaRow(target: ReplicaTarget, service: string): ServiceStatu
     state: target.up ? 'up' : 'down',
     health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
     ...(target.labels.instance ? { address: target.labels.instance } : {}),
-    detail: `Prometheus: up{job="${service}"} ${target.up ? 1 : 0}${ready ? `, pod ready ${ready}` : ''}`,
+    notes: [
+      { kind: 'prometheus-target', job: service, up: target.up, ...(ready ? { podReady: ready } : {}) },
+    ],
   };
 }
 
@@ -75,7 +91,7 @@ export class ExternalStageDriver implements StageDriver {
     } else if (options.partialGatewayMetrics)
       this.reader = new ScrapeReader({
         targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-        source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
+        source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
       });
   }
 
@@ -84,7 +100,7 @@ export class ExternalStageDriver implements StageDriver {
     const startedAt = Date.now();
     const deadline = startedAt + spec.bootTimeoutMs;
     const url = `${this.baseUrl}${ROUTES.healthz}`;
-    let last = 'no attempt';
+    let last: ProbeOutcome = { ok: false, detail: 'no attempt', answer: '-' };
     for (;;) {
       if (signal?.aborted)
         return {
@@ -100,14 +116,14 @@ export class ExternalStageDriver implements StageDriver {
       );
       if (outcome.ok)
         return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-      last = outcome.detail;
+      last = outcome;
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
     }
     return {
       ok: false,
-      reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last})`,
-      services: [this.gatewayRow({ ok: false, detail: last })],
+      reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+      services: [this.gatewayRow(last)],
       durationMs: Date.now() - startedAt,
     };
   }
@@ -128,14 +144,14 @@ export class ExternalStageDriver implements StageDriver {
     const reader = this.replicaReader;
     if (!reader) return [];
     const job = `up{job="${this.apiService}"}`;
-    const summary = (state: string, detail: string): ServiceStatus[] => [
+    const summary = (state: string, note: ServiceNote): ServiceStatus[] => [
       {
         service: this.apiService,
         name: job,
         state,
         health: 'unhealthy',
         address: this.options.prometheusUrl,
-        detail,
+        notes: [note],
       },
     ];
     try {
@@ -144,13 +160,10 @@ export class ExternalStageDriver implements StageDriver {
       await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
       const targets = await reader.targetsUp(this.apiService);
       if (targets.length === 0)
-        return summary(
-          'absent',
-          `Prometheus has no scrape target of job "${this.apiService}": no api replica seen`,
-        );
+        return summary('absent', { kind: 'prometheus-no-target', job: this.apiService });
       return targets.map((target) => replicaRow(target, this.apiService));
     } catch (error) {
-      return summary('unknown', `api replicas not read from Prometheus: ${(error as Error).message}`);
+      return summary('unknown', { kind: 'prometheus-unreadable', cause: (error as Error).message });
     }
   }
 
@@ -170,30 +183,27 @@ export class ExternalStageDriver implements StageDriver {
     return this.options.probeTimeoutMs ?? 3000;
   }
 
-  private async probe(
-    signal: AbortSignal | undefined,
-    timeoutMs: number,
-  ): Promise<{ ok: boolean; detail: string }> {
+  private async probe(signal: AbortSignal | undefined, timeoutMs: number): Promise<ProbeOutcome> {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const response = await fetch(`${this.baseUrl}${ROUTES.healthz}`, {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       await response.arrayBuffer();
-      return { ok: response.ok, detail: `HTTP ${response.status}` };
+      return { ok: response.ok, detail: `HTTP ${response.status}`, answer: `HTTP ${response.status}` };
     } catch (error) {
-      return { ok: false, detail: describeFetchError(error) };
+      return { ok: false, detail: describeFetchError(error), answer: fetchErrorCause(error) };
     }
   }
 
-  private gatewayRow(outcome: { ok: boolean; detail: string }): ServiceStatus {
+  private gatewayRow(outcome: ProbeOutcome): ServiceStatus {
     return {
       service: 'gateway',
       name: 'gateway',
       state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
       health: outcome.ok ? 'healthy' : 'unhealthy',
       address: this.baseUrl,
-      detail: `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${outcome.detail}`,
+      notes: [{ kind: 'external-gateway', answer: outcome.answer }],
     };
   }
 }
