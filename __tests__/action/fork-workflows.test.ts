@@ -71,7 +71,11 @@ for (const pair of PAIRS) {
     for (const name of Object.keys(action.with ?? {})) assert.ok(ALL_INPUT_NAMES.includes(name), name);
     assert.equal(action.with?.['pr-comment'], false, 'the gate does not comment');
     assert.equal(action.with?.['json-report'], '.stagegate/report.json');
-    const restore = steps.find((s) => s.uses?.startsWith('actions/cache/restore@'))!;
+    // The baseline's cache (others, such as the narrator's model, sit beside it).
+    const baselineCache = (kind: 'restore' | 'save') => (s: Step) =>
+      (s.uses?.startsWith(`actions/cache/${kind}@`) ?? false) &&
+      String(s.with?.['path']).startsWith('.stagegate-baseline/');
+    const restore = steps.find(baselineCache('restore'))!;
     assert.equal(action.with?.['baseline-report'], restore.with?.['path']);
     assert.ok(steps.indexOf(restore) < steps.indexOf(action));
 
@@ -86,7 +90,7 @@ for (const pair of PAIRS) {
     assert.equal(note.env?.['PR_NUMBER'], '${{ github.event.pull_request.number }}');
     assert.doesNotMatch(note.run!, /\$\{\{/, 'no expression is pasted into the script');
 
-    const save = steps.find((s) => s.uses?.startsWith('actions/cache/save@'))!;
+    const save = steps.find(baselineCache('save'))!;
     assert.match(save.if ?? '', /github\.event_name == 'push'/, 'only runs on main save a baseline');
     assert.equal(save.with?.['path'], restore.with?.['path']);
     assert.ok(String(save.with?.['key']).startsWith(String(restore.with?.['restore-keys'])));

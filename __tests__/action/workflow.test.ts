@@ -71,7 +71,9 @@ test('one job with a fixed name, the action, and the logs uploaded even when the
   for (const name of Object.keys(gate.with ?? {}))
     assert.ok(ALL_INPUT_NAMES.includes(name), `${name} is an action input`);
   const upload = job.steps.find(
-    (s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.['path'] === '.stagegate/',
+    (s) =>
+      s.uses?.startsWith('actions/upload-artifact@') &&
+      String(s.with?.['path']).trim().split('\n').includes('.stagegate/'),
   );
   assert.ok(upload);
   assert.equal(upload.if, 'always()');
@@ -100,18 +102,25 @@ for (const [where, flow] of [
     const folder = '.stagegate/ollama-models';
     assert.equal(job.env?.['OLLAMA_MODELS_DIR'], `\${{ github.workspace }}/${folder}`);
     assert.ok(job.env?.['OLLAMA_MODEL'], 'the model is named once, for the stage and the cache key');
-    const restore = at((s) => s.uses?.startsWith('actions/cache/restore@') ?? false);
+    // Other caches (the trend's baseline) sit beside this one: the model's is the one of its folder.
+    const cacheOf = (kind: 'restore' | 'save') => (s: Step) =>
+      (s.uses?.startsWith(`actions/cache/${kind}@`) ?? false) && s.with?.['path'] === folder;
+    const restore = at(cacheOf('restore'));
     assert.ok(restore >= 0 && restore < gate, 'restored before the gate boots the stage');
     assert.equal(steps[restore]!.with?.['path'], folder);
     assert.match(String(steps[restore]!.with?.['key']), /\$\{\{ env\.OLLAMA_MODEL \}\}/);
     const chown = at((s) => /sudo chown -R .*\.stagegate\/ollama-models/.test(s.run ?? ''));
-    const save = at((s) => s.uses?.startsWith('actions/cache/save@') ?? false);
+    const save = at(cacheOf('save'));
     assert.ok(gate < chown && chown < save, 'Ollama wrote as root: ownership is handed over before the save');
     for (const index of [chown, save]) assert.match(steps[index]!.if ?? '', /^always\(\) && /);
     assert.match(steps[save]!.if ?? '', /steps\.gate\.outputs\.boot-failed == 'false'/, 'only a whole model');
     assert.equal(steps[save]!.with?.['path'], folder);
     assert.equal(steps[save]!.with?.['key'], `\${{ steps.${steps[restore]!.id}.outputs.cache-primary-key }}`);
-    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    const upload = steps.find(
+      (s) =>
+        s.uses?.startsWith('actions/upload-artifact@') &&
+        String(s.with?.['path']).trim().split('\n').includes('.stagegate/'),
+    )!;
     assert.ok(String(upload.with?.['path']).split('\n').includes(`!${folder}/`), 'the model is not uploaded');
   });
 
