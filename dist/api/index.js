@@ -70685,6 +70685,8 @@ function watchState(client, role, logger) {
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 ;// CONCATENATED MODULE: ./src/api/request-body.ts
+/** Stateless without `stream: true`, so one decoder serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 async function readJsonBody(req, maxBytes) {
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (mediaType !== 'application/json') {
@@ -70716,7 +70718,7 @@ async function readJsonBody(req, maxBytes) {
         return invalid('request body is empty; expected a JSON object with question, conversation_id, client_id, nickname');
     let text;
     try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(read);
+        text = UTF8.decode(read);
     }
     catch {
         return invalid('request body is not valid UTF-8');
