@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { AskResponseSchema, METRICS } from '../../src/contract/index.js';
 import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
 import { waitUntil } from '../../src/stage/local/process.js';
+import { commandsBetween, RedisCommandCounter } from '../bench/redis-commands.js';
 import {
   ask,
   askBody,
@@ -102,6 +103,28 @@ test('each answer says which layer answered: none (executed), then memory, or re
   assert.ok((await scrapeMetric(m1.url, METRICS.planMemoryCacheRequests, { result: 'hit' })) > hitsBefore);
   assert.ok((await scrapeMetric(m1.url, METRICS.planMemoryCacheBytes)) > 0);
   assert.ok((await scrapeMetric(m1.url, METRICS.planMemoryCacheEntries)) >= 1);
+});
+
+test('concurrent identical asks in one replica reach Redis once: one GET and one PTTL', async () => {
+  const question = 'Qual o dividend yield do BTLG11?';
+  const [m1, m2] = pair as [RunningService, RunningService];
+  await askOk(m1.url, question, 'flight-0'); // in Redis now; m2 has no copy of it
+  const counter = await RedisCommandCounter.connect(redisServer.port);
+  try {
+    const before = await counter.snapshot();
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => askOk(m2.url, question, `flight-${index + 1}`)),
+    );
+    const commands = commandsBetween(before, await counter.snapshot()).byCommand;
+    assert.equal(commands.get ?? 0, 1, `GETs: ${JSON.stringify(commands)}`);
+    assert.equal(commands.pttl ?? 0, 1, `PTTLs: ${JSON.stringify(commands)}`);
+    for (const reply of replies) {
+      assert.equal(reply.body.meta.compute.plan_cache_hit, true);
+      assert.ok(['redis', 'memory'].includes(layerOf(reply) ?? ''), `layer ${layerOf(reply)}`);
+    }
+  } finally {
+    await counter.close();
+  }
 });
 
 test(
