@@ -1,5 +1,5 @@
 /**
- * The replica's in-process plan cache (L1): expiry, least-recently-used eviction within the byte
+ * The replica's in-process plan cache (L1): expiry, oldest-first eviction within the byte
  * budget, and that the budget bounds real memory — the heap after 100,000 distinct questions, measured
  * after a full garbage collection, grows by no more than the budget.
  */
@@ -43,17 +43,18 @@ test('an entry is served until its expiry and not a moment after', () => {
   assert.equal(cache.size, 0);
 });
 
-test('the least recently used entry goes first when the budget is full', () => {
+test('the oldest entries go first when the budget is full; a stored-again key counts as new', () => {
   const record = recordingObserver();
   const cache = new MemoryCache<string>({ maxBytes: 300, now: () => 0, observer: record.observer });
   cache.set('a', 'A', 100, 1);
   cache.set('b', 'B', 100, 1);
   cache.set('c', 'C', 100, 1);
-  assert.equal(cache.get('a'), 'A'); // a is now the most recently used; b the least
-  cache.set('d', 'D', 150, 1); // needs 150: b and c go
-  assert.equal(cache.get('b'), undefined);
+  assert.equal(cache.get('a'), 'A'); // a hit does not make an entry younger...
+  cache.set('b', 'B2', 100, 1); // ...storing it again does: now a, c, b from oldest
+  cache.set('d', 'D', 150, 1); // needs 150: a and c go
+  assert.equal(cache.get('a'), undefined);
   assert.equal(cache.get('c'), undefined);
-  assert.equal(cache.get('a'), 'A');
+  assert.equal(cache.get('b'), 'B2');
   assert.equal(cache.get('d'), 'D');
   assert.equal(cache.sizeBytes, 250);
   assert.deepEqual(record.evictions, ['capacity', 'capacity']);

@@ -70117,15 +70117,17 @@ function describeFetchError(error) {
 
 ;// CONCATENATED MODULE: ./src/api/memory-cache.ts
 /**
- * A bounded in-process cache: every entry expires at the time its owner gives, and the entries together
- * stay within a byte budget, the least recently used going first when a new one does not fit. The owner
- * says what each entry costs (it knows what it stores); the cache only adds the costs up, so the bound
- * is as good as those estimates. No I/O and no clock of its own beyond the one it is given.
+ * A bounded in-process cache of short-lived entries: every entry expires at the time its owner gives,
+ * and the entries together stay within a byte budget, the oldest entry going first when a new one does
+ * not fit. Entries live a second or so, so the oldest is also about the next to expire; a hit changes
+ * nothing (no least-recently-used bookkeeping on the hot path). The owner says what each entry costs
+ * (it knows what it stores); the cache only adds the costs up, so the bound is as good as those
+ * estimates. No I/O and no clock of its own beyond the one it is given.
  */
 const NO_OBSERVER = { lookup() { }, evicted() { } };
 class MemoryCache {
     options;
-    /** A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first. */
+    /** A Map iterates in insertion order: the oldest entry comes first. */
     entries = new Map();
     bytes = 0;
     now;
@@ -70144,20 +70146,19 @@ class MemoryCache {
             this.observer.lookup('miss');
             return undefined;
         }
-        this.entries.delete(key);
         if (entry.expiresAt <= this.now()) {
+            this.entries.delete(key);
             this.bytes -= entry.bytes;
             this.observer.evicted('expired');
             this.observer.lookup('miss');
             return undefined;
         }
-        this.entries.set(key, entry);
         this.observer.lookup('hit');
         return entry.value;
     }
     /**
-     * Store `value` until `expiresAt`, counting `bytes` against the budget and evicting the least
-     * recently used entries to make room. Returns false (and stores nothing, dropping any older value
+     * Store `value` until `expiresAt`, counting `bytes` against the budget and evicting the oldest
+     * entries to make room. Returns false (and stores nothing, dropping any older value
      * of `key`) when it is already expired or larger than the whole budget.
      */
     set(key, value, bytes, expiresAt) {
