@@ -48,6 +48,8 @@ export async function bootBenchStage(
     replicaEnv?: Record<number, Record<string, string>>;
     /** Another api program (e.g. the reference API under `node --cpu-prof`). */
     apiCommand?: ProgramCommand;
+    /** NARRATOR_MAX_CONCURRENCY of every replica (default BENCH_NARRATOR_LIMIT). */
+    narratorMaxConcurrency?: number;
   } = {},
 ): Promise<BenchStage> {
   const driver = new LocalStageDriver({
@@ -58,7 +60,7 @@ export async function bootBenchStage(
   const replicas = options.replicas ?? 3;
   const boot = await driver.boot({
     replicas,
-    narratorMaxConcurrency: BENCH_NARRATOR_LIMIT,
+    narratorMaxConcurrency: options.narratorMaxConcurrency ?? BENCH_NARRATOR_LIMIT,
     bootTimeoutMs: 90_000,
     env: { ...STAGE_ENV, ...FLAVOUR_ENV[flavour], ...options.env },
   });

@@ -78,6 +78,11 @@ export const TARGETS = {
   },
 } as const satisfies Record<string, Target>;
 
+/** `≤ limit` on every sample: a bound that must hold each time (counts). */
+export function atMostEveryTime(limit: number): Target {
+  return { text: `≤ ${limit} every time`, judgedOn: 'every', meets: (value: number) => value <= limit };
+}
+
 /** Collects figures in the order they are measured; a figure measured again gets its samples appended. */
 export class FigureBook {
   private readonly figures = new Map<string, Figure>();

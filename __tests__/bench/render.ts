@@ -23,8 +23,13 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `${results.startedAt} · ${Math.round(results.durationMs / 1000)} s · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · ` +
       `load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end · ` +
-      `${profile.repetitions} repetitions per figure (gate burst: at least 3; throughput: ${profile.throughputRounds} rounds of ${profile.throughput.durationMs / 1000} s per load, ${profile.throughput.connections} connections; ` +
-      `wrk: ${profile.wrkRounds} rounds of ${profile.wrk.durationMs / 1000} s per load, -t${profile.wrk.threads} -c${profile.wrk.connections}, ${machine.wrk})`,
+      `${profile.repetitions} repetitions per figure` +
+      (profile.throughputRounds
+        ? ` (gate burst: at least 3; throughput: ${profile.throughputRounds} rounds of ${profile.throughput.durationMs / 1000} s per load, ${profile.throughput.connections} connections)`
+        : '') +
+      (profile.wrkRounds && machine.wrk
+        ? ` · wrk: ${profile.wrkRounds} rounds of ${profile.wrk.durationMs / 1000} s per load, -t${profile.wrk.threads} -c${profile.wrk.connections}, ${machine.wrk}`
+        : ''),
     '',
     '| Figure | min | median | max | unit | target | |',
     '|---|---:|---:|---:|---|---|---|',

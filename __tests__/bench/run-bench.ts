@@ -12,6 +12,12 @@ import { startControlServer } from './control-server.js';
 import { FigureBook, summarize, TARGETS, type FigureSummary } from './figures.js';
 import { measureGateBurst, type GateBurstMeasurement } from './gate-burst-bench.js';
 import { idleResidentMiB, measureMemoryAfterAsks, type MemoryMeasurement } from './memory-bench.js';
+import {
+  measureScaleOut,
+  recordScaleOutFigures,
+  type ScaleOutMeasurement,
+  type ScaleOutProfile,
+} from './scale-out-bench.js';
 import { measureBurst, type BurstMeasurement } from './single-flight-bench.js';
 import { round, spreadOf } from './stats.js';
 import { measureThroughputRound, warmCache, type ThroughputRound } from './throughput-bench.js';
@@ -20,7 +26,8 @@ import { ensureWrk, wrkGenerator } from './wrk.js';
 import { measureTimeToVerdict, type VerdictMeasurement } from './time-to-verdict-bench.js';
 
 export interface BenchProfile {
-  name: 'full' | 'smoke';
+  /** `scale-out`: only the 10-replica section (`npm run bench -- --scale-out`). */
+  name: 'full' | 'smoke' | 'scale-out';
   repetitions: number;
   burstSizes: number[];
   throughput: { connections: number; durationMs: number; warmupMs: number };
@@ -32,7 +39,17 @@ export interface BenchProfile {
   memoryAsks: number;
   gateBurstSize: number;
   verdictRepetitions: number;
+  /** The 10-replica stage; the smoke run leaves it to __tests__/bench/scale-out.test.ts. */
+  scaleOut?: ScaleOutProfile;
 }
+
+const SCALE_OUT: ScaleOutProfile = {
+  replicas: 10,
+  burstSizes: [20, 200],
+  repetitions: 3,
+  narratorAsks: 60,
+  narratorLimit: 2,
+};
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   full: {
@@ -46,6 +63,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 10_000,
     gateBurstSize: 20,
     verdictRepetitions: 3,
+    scaleOut: SCALE_OUT,
   },
   smoke: {
     name: 'smoke',
@@ -59,6 +77,19 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     gateBurstSize: 20,
     verdictRepetitions: 1,
   },
+  'scale-out': {
+    name: 'scale-out',
+    repetitions: SCALE_OUT.repetitions,
+    burstSizes: [],
+    throughput: { connections: 0, durationMs: 0, warmupMs: 0 },
+    throughputRounds: 0,
+    wrk: { threads: 0, connections: 0, durationMs: 0, warmupMs: 0 },
+    wrkRounds: 0,
+    memoryAsks: 0,
+    gateBurstSize: 0,
+    verdictRepetitions: 0,
+    scaleOut: SCALE_OUT,
+  },
 };
 
 export interface BenchResults {
@@ -67,8 +98,8 @@ export interface BenchResults {
   startedAt: string;
   durationMs: number;
   machine: {
-    /** wrk's version line. */
-    wrk: string;
+    /** wrk's version line (absent when the profile runs no wrk rounds). */
+    wrk?: string;
     cpus: number;
     cpuModel: string;
     node: string;
@@ -86,6 +117,7 @@ export interface BenchResults {
     timeToVerdict: VerdictMeasurement[];
     memory: MemoryMeasurement[];
     stageBootMs: Record<StageFlavour, number>;
+    scaleOut?: ScaleOutMeasurement;
   };
 }
 
@@ -124,8 +156,31 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
     stageBootMs: { 'single-flight': 0, baseline: 0 },
   };
   let questionIndex = 0;
-  const wrkVersion = ensureWrk(log);
+  // wrk only for a profile that runs its rounds (the scale-out profile does not).
+  const wrkVersion = profile.wrkRounds > 0 ? ensureWrk(log) : undefined;
   const wrk = wrkGenerator({ threads: profile.wrk.threads });
+  const results = (): BenchResults => ({
+    version: 1,
+    profile,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    machine: {
+      ...(wrkVersion ? { wrk: wrkVersion } : {}),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverageAtStart,
+      loadAverageAtEnd: loadavg().map((value) => round(value)),
+    },
+    figures: book.all().map(summarize),
+    details,
+  });
+
+  if (profile.name === 'scale-out' && profile.scaleOut) {
+    details.scaleOut = await measureScaleOut(profile.scaleOut, () => coldQuestion(questionIndex++), log);
+    recordScaleOutFigures(book, details.scaleOut);
+    return results();
+  }
 
   const control = await startControlServer();
   try {
@@ -212,6 +267,10 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
       await baseline.teardown();
     }
 
+    // ---- scale-out: the same guarantees on 10 replicas
+    if (profile.scaleOut)
+      details.scaleOut = await measureScaleOut(profile.scaleOut, () => coldQuestion(questionIndex++), log);
+
     // ---- the gate itself, on stages of its own
     for (let rep = 0; rep < profile.verdictRepetitions; rep++) {
       const measured = await measureTimeToVerdict();
@@ -223,22 +282,7 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
   }
 
   recordFigures(book, details, profile);
-  return {
-    version: 1,
-    profile,
-    startedAt,
-    durationMs: Math.round(performance.now() - started),
-    machine: {
-      wrk: wrkVersion,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      loadAverageAtStart,
-      loadAverageAtEnd: loadavg().map((value) => round(value)),
-    },
-    figures: book.all().map(summarize),
-    details,
-  };
+  return results();
 }
 
 function recordFigures(book: FigureBook, details: BenchResults['details'], profile: BenchProfile): void {
@@ -325,6 +369,8 @@ function recordFigures(book: FigureBook, details: BenchResults['details'], profi
       );
     }
   }
+
+  if (details.scaleOut) recordScaleOutFigures(book, details.scaleOut);
 
   recordThroughputFigures(book, details.throughput, {
     idPrefix: 'throughput',

@@ -4,6 +4,7 @@
  *
  *   npm run bench                 # full: a few minutes
  *   npm run bench -- --smoke      # tiny variant (what CI runs through bench-smoke.test.ts)
+ *   npm run bench -- --scale-out  # only the 10-replica section: results/scale-out.json and .md
  *   npm run bench -- --out DIR    # write elsewhere;  --no-write: print only
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ interface BenchArgs {
   outDir: string | undefined;
 }
 
-const USAGE = 'usage: npm run bench [-- --smoke] [--out DIR | --no-write]';
+const USAGE = 'usage: npm run bench [-- --smoke | --scale-out] [--out DIR | --no-write]';
 
 function parseBenchArgs(argv: string[], defaultOut: string): BenchArgs {
   let profile = PROFILES.full;
@@ -25,6 +26,7 @@ function parseBenchArgs(argv: string[], defaultOut: string): BenchArgs {
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     if (arg === '--smoke') profile = PROFILES.smoke;
+    else if (arg === '--scale-out') profile = PROFILES['scale-out'];
     else if (arg === '--no-write') outDir = undefined;
     else if (arg === '--out') {
       const value = argv[++index];
@@ -54,9 +56,11 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${markdown}`);
   if (args.outDir) {
     await mkdir(args.outDir, { recursive: true });
-    await writeFile(join(args.outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(join(args.outDir, 'latest.md'), markdown);
-    log(`wrote ${join(args.outDir, 'latest.json')} and latest.md`);
+    // The scale-out run has its own files: it does not replace the whole bench's last table.
+    const name = args.profile.name === 'scale-out' ? 'scale-out' : 'latest';
+    await writeFile(join(args.outDir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(args.outDir, `${name}.md`), markdown);
+    log(`wrote ${join(args.outDir, `${name}.json`)} and ${name}.md`);
   }
   return 0;
 }

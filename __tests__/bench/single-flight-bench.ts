@@ -4,7 +4,7 @@
  * heavy executions from every replica's /metrics, each answer's role and latency, and the commands
  * Redis itself processed.
  */
-import { ROUTES } from '../../src/contract/index.js';
+import { REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
 import { fireBurst } from '../../src/http/burst.js';
 import type { BenchStage } from './bench-stage.js';
 import { askBody } from './bench-questions.js';
@@ -15,6 +15,8 @@ export interface BurstMeasurement {
   size: number;
   question: string;
   heavyExecutions: number;
+  /** Distinct replicas that answered (the gateway spreads the burst over them). */
+  replicas: number;
   /** Answers that were not 200. */
   failures: number;
   firstFailure?: string;
@@ -65,10 +67,14 @@ export async function measureBurst(
     const leaderMs = leaders.length === 1 ? leaders[0]!.doneMs : undefined;
     const followers = answers.filter((answer) => answer.ok && answer.role !== 'leader').map((a) => a.doneMs);
     const commands = commandsBetween(commandsBefore, commandsAfter);
+    const answering = new Set(
+      burst.exchanges.map((exchange) => exchange.headers[REPLICA_HEADER]).filter(Boolean),
+    );
     return {
       size,
       question,
       heavyExecutions: executionsAfter - executionsBefore,
+      replicas: answering.size,
       failures: failed.length,
       ...(failed[0]?.problem ? { firstFailure: failed[0].problem } : {}),
       roles,

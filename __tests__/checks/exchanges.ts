@@ -8,7 +8,8 @@ import {
 } from '../../src/checks/ask-answer.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 
-export const defaults = parseGateSettings({ driver: 'local' });
+/** English, so the problems the checks quote read as the tests expect. */
+export const defaults = parseGateSettings({ driver: 'local', language: 'en' });
 
 export function exchange(partial: Partial<HttpExchange> & { json?: unknown }): HttpExchange {
   const body = partial.body ?? (partial.json === undefined ? '' : JSON.stringify(partial.json));
@@ -104,4 +105,23 @@ export function healthz(
     }),
     'x-replica-id',
   );
+}
+
+/** A narrator burst's answers: `answered` narrated ones (1.5 s), then `overloaded` refused ones. */
+export function narratorAnswers(answered: number, overloaded: number): AskAnswer[] {
+  return [
+    ...Array.from({ length: answered }, (_, index) =>
+      ask({ key: `k${index}`, answer: 'texto', durationMs: 1500 }),
+    ),
+    ...Array.from({ length: overloaded }, (_, index) =>
+      ask({
+        key: `o${index}`,
+        status: 503,
+        answer: null,
+        error: 'llm_concurrency_limited',
+        overload: true,
+        durationMs: 40,
+      }),
+    ),
+  ];
 }

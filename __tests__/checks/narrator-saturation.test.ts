@@ -6,33 +6,15 @@ import {
   type NarratorSaturationInput,
 } from '../../src/checks/narrator-saturation.js';
 import type { CounterReading } from '../../src/checks/stage-metrics.js';
-import { ask, healthz, timedOutAsk } from './exchanges.js';
+import { ask, healthz, narratorAnswers as answers, timedOutAsk } from './exchanges.js';
 
 const metric = 'services_narrator_llm_requests_total';
 const reading = (value: number | undefined, reachable = true): CounterReading => ({
-  source: 'scrape',
+  source: { kind: 'scrape', replicas: ['api-1', 'api-2', 'api-3'] },
   metric,
   reachable,
   value,
 });
-
-function answers(answered: number, overloaded: number) {
-  return [
-    ...Array.from({ length: answered }, (_, index) =>
-      ask({ key: `k${index}`, answer: 'texto', durationMs: 1500 }),
-    ),
-    ...Array.from({ length: overloaded }, (_, index) =>
-      ask({
-        key: `o${index}`,
-        status: 503,
-        answer: null,
-        error: 'llm_concurrency_limited',
-        overload: true,
-        durationMs: 40,
-      }),
-    ),
-  ];
-}
 
 function input(overrides: Partial<NarratorSaturationInput>): NarratorSaturationInput {
   return {

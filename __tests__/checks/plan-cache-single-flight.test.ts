@@ -6,7 +6,7 @@ import { ask, timedOutAsk } from './exchanges.js';
 
 const metric = 'services_plan_heavy_executions_total';
 const reading = (value: number | undefined, reachable = true): CounterReading => ({
-  source: 'direct scrape',
+  source: { kind: 'scrape', replicas: ['api-1', 'api-2', 'api-3'] },
   metric,
   reachable,
   value,
@@ -91,11 +91,17 @@ test('unreachable metrics do not fail the check; a metric that does not move is 
   const unreachable = decideSingleFlight(
     input({
       metricBefore: reading(undefined, false),
-      metricAfter: { ...reading(undefined, false), error: 'ECONNREFUSED' },
+      metricAfter: {
+        ...reading(undefined, false),
+        failure: { kind: 'unreachable', where: 'api-1 (http://127.0.0.1:1/metrics)', cause: 'ECONNREFUSED' },
+      },
     }),
   );
   assert.equal(unreachable.status, 'pass');
-  assert.match(unreachable.reason, /not read \(ECONNREFUSED\)/);
+  assert.match(
+    unreachable.reason,
+    /not read \(cannot reach api-1 \(http:\/\/127\.0\.0\.1:1\/metrics\) \(ECONNREFUSED\)\)/,
+  );
   assert.equal(decideSingleFlight(input({ metricAfter: reading(4) })).status, 'warn');
 });
 

@@ -132,3 +132,45 @@ test('reasons follow the report language', () => {
   const outcome = decideStageUp(input({ language: 'pt-BR' }));
   assert.match(outcome.reason, /réplicas da api/);
 });
+
+test('required services left out of the boot (services) are said plainly as not booted, not failed', () => {
+  const rows = [
+    ...healthyRows.filter((r) => r.service !== 'grafana' && r.service !== 'tempo'),
+    row('grafana', 'grafana', 'not-booted', 'none'),
+    row('tempo', 'tempo', 'not-booted', 'none'),
+  ];
+  for (const language of ['en', 'pt-BR'] as const) {
+    const outcome = decideStageUp(
+      input({ services: rows, boot: { ok: true, services: rows, durationMs: 9 }, language }),
+    );
+    assert.equal(outcome.status, 'pass', outcome.reason);
+    assert.match(
+      outcome.reason,
+      language === 'en'
+        ? /3 required services running and healthy; grafana, tempo: not booted \(left out by services\)/
+        : /3 serviços exigidos rodando e saudáveis; grafana, tempo: não iniciados neste boot/,
+    );
+  }
+  // A service that was booted and is down still fails.
+  const down = rows.map((r) => (r.service === 'redis' ? row('redis', 'redis', 'exited', 'none') : r));
+  assert.equal(decideStageUp(input({ services: down })).status, 'fail');
+});
+
+test("a failed boot carries the end of the driver's diagnostics (the unhealthy service's log) as evidence", () => {
+  const log = [
+    'docker compose ps:',
+    'api-1 running/unhealthy',
+    ...Array.from({ length: 120 }, (_, i) => `api-1 | line ${i}`),
+  ].join('\n');
+  const outcome = decideStageUp(
+    input({ boot: { ok: false, reason: 'api: 0 of 3 replicas healthy', services: [], durationMs: 5, log } }),
+  );
+  assert.equal(outcome.status, 'fail');
+  const lines = outcome.evidence.find((evidence) => evidence.kind === 'lines');
+  assert.ok(lines && lines.kind === 'lines');
+  assert.equal(lines.lines.length, 80);
+  assert.equal(lines.lines.at(-1), 'api-1 | line 119');
+  assert.match(lines.title, /last 80 of 122 lines/);
+  // A successful boot shows none.
+  assert.ok(!decideStageUp(input({})).evidence.some((evidence) => evidence.kind === 'lines'));
+});

@@ -1,38 +1,11 @@
 /** The CLI as a user runs it: a real process, real flags, the real local stage. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { GateReport } from '../../src/report/model.js';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-
-function runCli(
-  args: string[],
-  timeoutMs = 120_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', NODE_TEST_CONTEXT: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI did not finish within ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
+import { runCli } from './run-cli.js';
 
 test('bad flags: one line naming the flag, exit status 2, no stack trace', async () => {
   const bad = await runCli(['--replicas', '-1']);
@@ -71,6 +44,11 @@ test('--driver local boots the reference stage and prints five ✅ and "Stage pr
   assert.doesNotMatch(stdout, /não pronto/);
   assert.match(stderr, /boot: local stage, 3 api replicas/);
   assert.match(stderr, /teardown: stopping the stage/);
+  // Phases as plain header lines, no workflow commands; the terminal keeps its text histogram.
+  assert.match(stderr, /\] ▸ boot\n[\s\S]*\] ▸ check narrator-saturation\n[\s\S]*\] ▸ teardown\n/);
+  assert.doesNotMatch(stderr + stdout, /::(end)?group::/);
+  assert.match(stdout, /api-\S+ +█+ +\d+/);
+  assert.doesNotMatch(stdout, /xychart|pie title/);
   const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as GateReport;
   assert.equal(report.verdict, 'ready');
   assert.equal(report.language, 'pt-BR');

@@ -18,6 +18,8 @@ import { ComposeDriver, type ComposeDriverOptions } from '../../src/stage/compos
 import { parseComposePs, formatServiceTable } from '../../src/stage/compose/compose-ps.js';
 import { newestLines, parseComposeLogs, timestampSortKey } from '../../src/stage/compose/compose-logs.js';
 import { parseComposeVersion } from '../../src/stage/compose/compose-commands.js';
+import { inEnglish } from '../../src/report/language.js';
+import { describeServiceDetail } from '../../src/stage/stage-words.js';
 
 interface Call {
   command: string;
@@ -53,7 +55,19 @@ class FakeRunner implements CommandRunner {
       ...answer,
     };
     if (options.stdoutFile) {
-      writeFileSync(options.stdoutFile, result.stdout);
+      // As the real runner does: stdout goes through the filter, when one is given, into the file.
+      const filter = options.stdoutFileFilter?.();
+      const chunks: Buffer[] = [];
+      if (filter) {
+        filter.on('data', (chunk: Buffer | string) => chunks.push(Buffer.from(chunk)));
+        const ended = new Promise((done) => filter.on('end', done));
+        // Split mid-sequence, as pipes do: the filter must see an escape cut in two.
+        const bytes = Buffer.from(result.stdout);
+        filter.write(bytes.subarray(0, 3));
+        filter.end(bytes.subarray(3));
+        await ended;
+      }
+      writeFileSync(options.stdoutFile, filter ? Buffer.concat(chunks) : result.stdout);
       result.stdout = '';
     }
     return result;
@@ -67,7 +81,7 @@ class FakeRunner implements CommandRunner {
 /** `version`, `up`, `ps`, `logs`, `down`, `config`: the word after the global flags. */
 function subcommand(args: string[]): string {
   let i = 1; // after "compose"
-  while (i < args.length && (args[i] === '-f' || args[i] === '-p')) i += 2;
+  while (i < args.length && (args[i] === '-f' || args[i] === '-p' || args[i] === '--env-file')) i += 2;
   return args[i] ?? '';
 }
 
@@ -224,7 +238,7 @@ test('the metrics reader queries the stage Prometheus', () => {
   const { driver: stage } = driver(new FakeRunner(() => ({})), { prometheusUrl: 'http://127.0.0.1:19090' });
   const reader = stage.metrics();
   assert.ok(reader);
-  assert.match(reader.source, /Prometheus at http:\/\/127\.0\.0\.1:19090/);
+  assert.deepEqual(reader.source, { kind: 'prometheus', url: 'http://127.0.0.1:19090' });
   assert.equal(stage.metrics(), reader, 'one reader per driver');
 });
 
@@ -664,4 +678,115 @@ test('teardown never throws: a failing down, failing logs and an unwritable log 
   assert.ok(existsSync(join(dir, 'logs')));
   assert.equal(runner.subcommands().at(-1), 'down');
   assert.ok(otherSaid.some((line) => /spawn EAGAIN/.test(line)));
+});
+
+// Compose 2.25–2.26 print ESC[2K before every `logs` line even with --no-color (seen on a real engine).
+const ERASE_LINE = '\x1b[2K';
+
+test('terminal escapes that compose prints anyway are stripped: replica prefixes and timestamps survive', async () => {
+  const stdout = [
+    `${ERASE_LINE}api-1  | 2026-11-30T10:38:37.084Z {"path":"/healthz","replica":"r1"}`,
+    `${ERASE_LINE}api-2  | 2026-11-30T10:38:36.001Z {"path":"/healthz","replica":"r2"}`,
+    `${ERASE_LINE}\x1b[1;32mapi-3\x1b[0m  | 2026-11-30T10:38:38.5Z {"path":"/healthz","replica":"r3"}`,
+  ].join('\n');
+  const parsed = parseComposeLogs(stdout);
+  assert.deepEqual(
+    parsed.map((line) => line.instance),
+    ['api-1', 'api-2', 'api-3'],
+  );
+  assert.ok(parsed.every((line) => line.timestamp !== undefined && !line.text.includes('\x1b')));
+  // So the newest lines come from every replica, in time order, not from one.
+  assert.deepEqual(
+    newestLines(parsed, 3).map((line) => line.instance),
+    ['api-2', 'api-1', 'api-3'],
+  );
+
+  const runner = new FakeRunner((sub) => {
+    if (sub === 'version') return { stdout: 'Docker Compose version 2.26.1-4\n' };
+    if (sub === 'logs') return { stdout };
+    if (sub === 'up') return { exitCode: 1, stderr: `${ERASE_LINE}\x1b[1A Container x  Error\r\n` };
+    return {};
+  });
+  const { driver: stage } = driver(runner);
+  const lines = await stage.logs('api', 10);
+  assert.equal(lines.length, 3);
+  assert.ok(
+    lines.every((line) => line.startsWith('{"path"')),
+    lines.join('\n'),
+  );
+  const boot = await stage.boot(spec);
+  assert.match(boot.reason ?? '', /exit 1\): Container x {2}Error/);
+  assert.ok(!(boot.reason ?? '').includes('\x1b'));
+});
+
+test('saved service logs carry no terminal escapes, even when a sequence is cut between two reads', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'stagegate-compose-escapes-'));
+  t.after(() => rmSync(logDir, { recursive: true, force: true }));
+  const runner = new FakeRunner((sub, args) => {
+    if (sub === 'version') return { stdout: '2.26.1' };
+    if (sub === 'ps') return { stdout: psLine('api', 1) };
+    if (sub === 'logs')
+      return { stdout: `${ERASE_LINE}${args.at(-1)}-1  | 2026-11-30T10:00:00Z olá ✓\n${ERASE_LINE}tail\n` };
+    return {};
+  });
+  const { driver: stage } = driver(runner);
+  await stage.teardown({ logDir, timeoutMs: 10_000 });
+  assert.equal(readFileSync(join(logDir, 'api.log'), 'utf8'), 'api-1  | 2026-11-30T10:00:00Z olá ✓\ntail\n');
+});
+
+test('services and env file: `up` names the services to boot, every command gets --env-file', async () => {
+  const runner = new FakeRunner((sub) => {
+    if (sub === 'version') return { stdout: '2.26.1' };
+    if (sub === 'ps')
+      return {
+        stdout: [1, 2, 3]
+          .map((n) => psLine('api', n))
+          .concat(['gateway', 'redis', 'ollama', 'prometheus'].map((name) => psLine(name, 1)))
+          .join('\n'),
+      };
+    return {};
+  });
+  const selected = ['api', 'gateway', 'redis', 'ollama', 'prometheus'];
+  const { driver: stage } = driver(runner, { services: selected, envFile: '.stagegate/stage.env' });
+  const boot = await stage.boot(spec);
+  assert.equal(boot.ok, true, boot.reason);
+  const up = runner.calls.find((call) => subcommand(call.args) === 'up')!;
+  assert.deepEqual(up.args.slice(0, 7), [
+    'compose',
+    '--env-file',
+    '.stagegate/stage.env',
+    '-f',
+    FILE,
+    '-p',
+    'stagegate',
+  ]);
+  assert.deepEqual(up.args.slice(-selected.length), selected);
+  for (const call of runner.calls.slice(1))
+    assert.equal(call.args[2], '.stagegate/stage.env', `${subcommand(call.args)} gets the env file`);
+  // Grafana and Tempo were left out on purpose: listed as not booted, not as down.
+  const services = await stage.services();
+  const notBooted = services.filter((row) => row.state === 'not-booted');
+  assert.deepEqual(
+    notBooted.map((row) => row.service),
+    ['grafana', 'tempo'],
+  );
+  assert.match(
+    describeServiceDetail(notBooted[0]!, inEnglish),
+    /left out of this boot \(services: api, gateway, redis, ollama, prometheus\)/,
+  );
+
+  // A required service that was selected but has no container is still a failed boot.
+  const missing = new FakeRunner((sub) => {
+    if (sub === 'version') return { stdout: '2.26.1' };
+    if (sub === 'ps') return { stdout: [psLine('api', 1), psLine('gateway', 1)].join('\n') };
+    return {};
+  });
+  const partial = await driver(missing, { services: ['api', 'gateway', 'redis'] }).driver.boot({
+    ...spec,
+    replicas: 1,
+  });
+  assert.equal(partial.ok, false);
+  assert.match(partial.reason ?? '', /redis: no container/);
+  assert.doesNotMatch(partial.reason ?? '', /grafana/);
+  assert.throws(() => driver(missing, { services: ['api gateway'] }), /service name "api gateway"/);
 });

@@ -19,6 +19,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { METRICS, ROUTES } from '../../src/contract/index.js';
 import { API_ENV_DEFAULTS } from '../../src/api/config.js';
 import { renderLocalHaproxyConfig } from '../../src/stage/local/haproxy-config.js';
+import { GateSettingsSchema } from '../../src/gate/settings.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMPOSE_FILE = join(ROOT, 'deploy', 'docker', 'docker-compose.stage.yaml');
@@ -33,7 +34,7 @@ const SERVICES = ['api', 'gateway', 'redis', 'ollama', 'prometheus', 'grafana', 
 type Yaml = Record<string, unknown>;
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile?: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   container_name?: string;
   command?: string | string[];
   entrypoint?: string | string[];
@@ -114,6 +115,9 @@ test('the compose file is valid against the Compose specification schema, as wri
     Object.values(record).forEach(dropIds);
   };
   dropIds(schema);
+  // The npm package's schema predates the spec's top-level `name` (the project name); add it as the
+  // current spec has it. The real compose binary validates the file too (compose-stage tests).
+  (schema.properties as Yaml).name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
   const ajv = new Ajv2019({ allErrors: true, strict: false });
   // The schema's own formats, checked as compose reads them (Go durations, not ajv-formats' ISO 8601
   // ones). A value still holding `${...}` is checked in the interpolated variants below.
@@ -256,6 +260,14 @@ test('every file mounted or built from exists, and the build context does not ig
   for (const [name, service] of Object.entries(services)) {
     for (const volume of service.volumes ?? []) {
       const [source] = volume.split(':');
+      if (name === 'ollama' && volume.endsWith(':/root/.ollama')) {
+        // The model folder: created by Docker at the first boot, kept out of git and of the api's
+        // build context, and cacheable by a workflow (a host folder, not a volume `down -v` deletes).
+        assert.equal(source, '../../.stagegate/ollama-models');
+        assert.ok(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n').includes('.stagegate/'));
+        assert.ok(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').includes('.stagegate'));
+        continue;
+      }
       if (source!.startsWith('.') || source!.startsWith('/')) {
         assert.ok(
           existsSync(resolve(COMPOSE_DIR, source!)),
@@ -274,10 +286,24 @@ test('every file mounted or built from exists, and the build context does not ig
   const dockerfilePath = join(context, api.build!.dockerfile!);
   assert.ok(statSync(dockerfilePath).isFile(), 'the Dockerfile exists');
   const dockerfile = readFileSync(dockerfilePath, 'utf8');
+  // A COPY source may be a build argument: its default is what a plain build copies.
+  const argDefaults = new Map([...dockerfile.matchAll(/^ARG\s+(\w+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
   const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].flatMap((m) =>
-    m[1]!.trim().split(/\s+/).slice(0, -1),
+    m[1]!
+      .trim()
+      .split(/\s+/)
+      .slice(0, -1)
+      .map((source) => source.replace(/\$\{(\w+)\}/g, (_, name: string) => argDefaults.get(name) ?? '')),
   );
-  assert.deepEqual(copied.sort(), ['package-lock.json', 'package.json', 'src', 'tsconfig.json']);
+  assert.deepEqual(copied.sort(), [
+    'deploy/docker/no-extra-ca-certs.pem',
+    'package-lock.json',
+    'package.json',
+    'src',
+    'tsconfig.json',
+  ]);
+  // The build argument's compose default is the same file.
+  assert.equal(compose().services.api!.build!.args?.EXTRA_CA_CERTS, 'deploy/docker/no-extra-ca-certs.pem');
   for (const source of copied)
     assert.ok(existsSync(join(context, source)), `the Dockerfile copies ${source}, missing`);
   const entry = /ncc build (\S+)/.exec(dockerfile)?.[1];
@@ -391,6 +417,54 @@ test('depends_on: known services, conditions on healthchecks, no cycle, the star
   );
   assert.equal(condition('grafana', 'prometheus'), 'service_healthy');
   assert.equal(condition('grafana', 'tempo'), 'service_healthy');
+  // Found by the first real run: `depends_on: tempo` dragged Tempo into every boot. The stage's core
+  // (what the checks need) boots without the observability extras.
+  const closure = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const dep of edges.get(name) ?? []) if (!seen.has(dep)) closure(dep, seen.add(dep));
+    return seen;
+  };
+  const core = new Set(['api', 'gateway', ...closure('api'), ...closure('gateway')]);
+  assert.deepEqual([...core].sort(), ['api', 'gateway', 'ollama', 'redis']);
+});
+
+test('the file names its project, the one the gate and its post step act on (found by a real run)', () => {
+  // Without `name:`, `docker compose -f deploy/docker/... up` makes project `docker` (the folder),
+  // which the gate (project `stagegate`) neither sees nor tears down, and whose ports then block it.
+  assert.equal(rawDoc.name, 'stagegate');
+  assert.equal(GateSettingsSchema.parse({}).projectName, rawDoc.name);
+});
+
+test('the api Dockerfile needs no registry beyond its base image (found by a real run)', () => {
+  const dockerfile = readFileSync(join(ROOT, 'deploy', 'docker', 'api.Dockerfile'), 'utf8');
+  // `# syntax=` makes BuildKit fetch a frontend image from a registry; the legacy builder and air-gapped
+  // runners have none, and nothing here needs a newer Dockerfile syntax.
+  assert.doesNotMatch(dockerfile, /^#\s*syntax\s*=/im);
+  assert.doesNotMatch(dockerfile, /^RUN\s+--mount/m, 'no BuildKit-only instruction');
+  // The base image is a build argument (a mirror or a locally built image), pinned by default.
+  assert.equal(compose().services.api!.build!.args?.NODE_IMAGE, 'node:24.19.0-bookworm-slim');
+  assert.equal(
+    compose({ API_NODE_IMAGE: 'mirror.example/node:24' }).services.api!.build!.args?.NODE_IMAGE,
+    'mirror.example/node:24',
+  );
+});
+
+test('every image can be replaced by a variable, with the pinned official image as its default', () => {
+  const variables: Record<string, string> = {
+    gateway: 'GATEWAY_IMAGE',
+    redis: 'REDIS_IMAGE',
+    ollama: 'OLLAMA_IMAGE',
+    prometheus: 'PROMETHEUS_IMAGE',
+    grafana: 'GRAFANA_IMAGE',
+    tempo: 'TEMPO_IMAGE',
+  };
+  for (const [service, variable] of Object.entries(variables)) {
+    const written = (rawDoc.services as Record<string, Service>)[service]!.image!;
+    assert.match(written, new RegExp(`^\\$\\{${variable}:-[^}]+\\}$`), `${service}: ${written}`);
+    assert.equal(
+      compose({ [variable]: `local/${service}:1.0` }).services[service]!.image,
+      `local/${service}:1.0`,
+    );
+  }
 });
 
 test('only the gateway, Prometheus and Grafana publish ports, on loopback, overridable', () => {
@@ -562,10 +636,10 @@ test('prometheus.yml scrapes every api replica through DNS, on the api port, eve
       static_configs?: Array<{ targets: string[] }>;
     }>;
   };
-  assert.ok(seconds(config.global.scrape_interval) <= 2, 'the gate reads counters right after a burst');
+  assert.ok(seconds(config.global.scrape_interval) <= 1, 'the gate reads counters right after a burst');
   const api = config.scrape_configs.find((c) => c.job_name === 'api')!;
   assert.deepEqual(api.dns_sd_configs, [
-    { names: ['api'], type: 'A', port: Number(services.api!.environment!.PORT), refresh_interval: '2s' },
+    { names: ['api'], type: 'A', port: Number(services.api!.environment!.PORT), refresh_interval: '1s' },
   ]);
   const tempoPort = (
     parseYaml(readFileSync(join(ROOT, 'deploy', 'tempo', 'tempo.yaml'), 'utf8')) as {

@@ -8,183 +8,44 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
-import { findFreePort, ManagedProcess, waitUntil } from '../../src/stage/local/process.js';
+import { ROUTES } from '../../src/contract/index.js';
+import { waitUntil } from '../../src/stage/local/process.js';
+import {
+  apiServersUp,
+  sampleReplicas as sample,
+  startDiscoveryHarness,
+  statusOf as status,
+} from '../stage/gateway-discovery-helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/**
- * Answers A queries for one name with the current address list (TTL 1 s), NODATA for other types of
- * that name, NXDOMAIN for any other name — what Docker's embedded DNS does for a compose service.
- */
-class FakeDockerDns {
-  addresses: string[] = [];
-  queries = 0;
-  private readonly socket: Socket = createSocket('udp4');
-
-  constructor(private readonly name: string) {
-    this.socket.on('message', (query, peer) => {
-      const answer = this.answer(query);
-      if (answer) this.socket.send(answer, peer.port, peer.address);
-    });
-  }
-
-  listen(port: number): Promise<void> {
-    return new Promise((done, fail) => {
-      this.socket.once('error', fail);
-      this.socket.bind(port, '127.0.0.1', () => done());
-    });
-  }
-
-  close(): Promise<void> {
-    return new Promise((done) => this.socket.close(() => done()));
-  }
-
-  private answer(query: Buffer): Buffer | undefined {
-    if (query.length < 17) return undefined;
-    this.queries++;
-    // Question: labels from byte 12 up to a zero byte, then type and class.
-    const labels: string[] = [];
-    let offset = 12;
-    while (offset < query.length && query[offset] !== 0) {
-      const length = query[offset]!;
-      labels.push(query.subarray(offset + 1, offset + 1 + length).toString('ascii'));
-      offset += length + 1;
-    }
-    const questionEnd = offset + 5;
-    if (questionEnd > query.length) return undefined;
-    const type = query.readUInt16BE(offset + 1);
-    const known = labels.join('.').toLowerCase() === this.name;
-    const records = known && type === 1 ? this.addresses : [];
-    const header = Buffer.alloc(12);
-    header.writeUInt16BE(query.readUInt16BE(0), 0); // id
-    // QR + AA + the query's RD + RA; rcode 3 (NXDOMAIN) for an unknown name.
-    header.writeUInt16BE(0x8000 | 0x0400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
-    header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(records.length, 6);
-    const answers = records.map((address) => {
-      const record = Buffer.alloc(16);
-      record.writeUInt16BE(0xc00c, 0); // pointer to the question's name
-      record.writeUInt16BE(1, 2); // A
-      record.writeUInt16BE(1, 4); // IN
-      record.writeUInt32BE(1, 6); // TTL
-      record.writeUInt16BE(4, 10);
-      address.split('.').forEach((part, i) => record.writeUInt8(Number(part), 12 + i));
-      return record;
-    });
-    return Buffer.concat([header, query.subarray(12, questionEnd), ...answers]);
-  }
-}
-
-/** One "replica": answers /healthz and anything else with its id in the replica header. */
-function replica(id: string, host: string, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    response.setHeader(REPLICA_HEADER, id);
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ ok: true, path: request.url }));
-  });
-  server.keepAliveTimeout = 500;
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => done(server));
-  });
-}
-
-function stop(server: Server): Promise<void> {
-  return new Promise((done) => {
-    server.closeAllConnections();
-    server.close(() => done());
-  });
-}
-
-/** `count` GETs through the gateway, one after the other; the replica ids seen, and any failure. */
-async function sample(
-  gateway: string,
-  count: number,
-): Promise<{ seen: Map<string, number>; failures: string[] }> {
-  const seen = new Map<string, number>();
-  const failures: string[] = [];
-  for (let i = 0; i < count; i++) {
-    try {
-      const response = await fetch(`${gateway}${ROUTES.healthz}`, { signal: AbortSignal.timeout(3000) });
-      await response.arrayBuffer();
-      if (response.status !== 200) failures.push(`HTTP ${response.status}`);
-      const id = response.headers.get(REPLICA_HEADER) ?? '(none)';
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-    } catch (error) {
-      failures.push((error as Error).message);
-    }
-  }
-  return { seen, failures };
-}
-
-async function status(url: string): Promise<number> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
-  }
-}
 
 /** Loopback addresses other tests are unlikely to use. */
 const HOSTS = ['127.0.83.2', '127.0.83.3', '127.0.83.4', '127.0.83.5'];
 
 test('the gateway discovers api replicas through DNS, also later ones, and stops using a dead one', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'stagegate-gateway-dns-'));
-  const cleanups: Array<() => Promise<unknown> | unknown> = [
-    () => rmSync(dir, { recursive: true, force: true }),
-  ];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-
-  const [dnsPort, apiPort, gatewayPort, statsPort] = [
-    await findFreePort(),
-    await findFreePort(HOSTS[0]),
-    await findFreePort(),
-    await findFreePort(),
-  ];
-  const dns = new FakeDockerDns('api');
-  await dns.listen(dnsPort!);
-  cleanups.push(() => dns.close());
-
-  const replicas = new Map<string, Server>();
-  const startReplica = async (index: number) => {
-    const server = await replica(`r${index}`, HOSTS[index]!, apiPort!);
-    replicas.set(`r${index}`, server);
-    cleanups.push(() => stop(server));
-  };
-  for (const index of [0, 1, 2]) await startReplica(index);
-  dns.addresses = HOSTS.slice(0, 3);
-
   // The shared file, unchanged but for where "Docker's DNS" listens and the port the replicas use.
   const shared = readFileSync(join(ROOT, 'deploy', 'haproxy', 'haproxy.cfg'), 'utf8');
-  const config = shared
-    .replace(/nameserver (\S+) 127\.0\.0\.11:53/, `nameserver $1 127.0.0.1:${dnsPort}`)
-    .replace(/ api:8080 /, ` api:${apiPort} `);
-  assert.notEqual(config, shared);
-  assert.match(config, new RegExp(`server-template api- 1-20 api:${apiPort} check resolvers docker`));
-  const configFile = join(dir, 'haproxy.cfg');
-  writeFileSync(configFile, config);
-  const haproxy = new ManagedProcess({
-    name: 'gateway',
-    command: 'haproxy',
-    args: ['-db', '-f', configFile],
-    env: { ...process.env, GATEWAY_BIND: `127.0.0.1:${gatewayPort}`, STATS_BIND: `127.0.0.1:${statsPort}` },
-    logFile: join(dir, 'haproxy.log'),
+  let config = '';
+  const harness = await startDiscoveryHarness(t, {
+    // Docker's embedded DNS: short TTLs, an empty answer while the service has no container.
+    name: 'api',
+    ttlSeconds: 1,
+    whenEmpty: 'nodata',
+    hosts: HOSTS,
+    config: (ports) =>
+      (config = shared
+        .replace(/nameserver (\S+) 127\.0\.0\.11:53/, `nameserver $1 127.0.0.1:${ports.dns}`)
+        .replace(/ api:8080 /, ` api:${ports.replicas} `)),
   });
-  cleanups.push(() => haproxy.stop(2000));
-  const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const ready = `http://127.0.0.1:${statsPort}/ready`;
-  const why = () => `haproxy log:\n${readFileSync(join(dir, 'haproxy.log'), 'utf8').slice(-2000)}`;
+  assert.notEqual(config, shared);
+  assert.match(config, /server-template api- 1-20 api:\d+ check resolvers docker/);
+  const { dns, gateway, stats, why } = harness;
+  const ready = `${stats}/ready`;
+  for (const index of [0, 1, 2]) await harness.startReplica(index, `r${index}`);
+  dns.addresses = HOSTS.slice(0, 3);
 
   // 1. All three replicas listed by DNS take traffic; /ready says the gateway has replicas.
   await waitUntil(async () => (await sample(gateway, 9)).seen.size === 3, {
@@ -200,7 +61,7 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
   for (const [id, count] of spread.seen) assert.ok(count >= 8, `round robin: ${id} answered ${count} of 30`);
 
   // 2. A replica started after the gateway (as `--scale api=4` would) is found.
-  await startReplica(3);
+  await harness.startReplica(3, 'r3');
   dns.addresses = HOSTS.slice(0, 4);
   await waitUntil(async () => (await sample(gateway, 8)).seen.has('r3'), {
     timeoutMs: 20_000,
@@ -210,25 +71,20 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
 
   // 3. A replica dies (still listed in DNS for a moment, as a crashed container is): no request
   //    fails (retries + redispatch), and once its checks fail it gets no traffic at all.
-  await stop(replicas.get('r1')!);
+  await harness.stopReplica('r1');
   const meanwhile = await sample(gateway, 20);
   assert.deepEqual(meanwhile.failures, [], 'requests sent while the dead replica was still in the pool');
-  await waitUntil(
-    async () => {
-      const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
-      const up = metrics
-        .split('\n')
-        .filter((line) => /^haproxy_server_status\{proxy="api",.*state="UP"\} 1$/.test(line));
-      return up.length === 3;
-    },
-    { timeoutMs: 15_000, intervalMs: 300, what: 'the dead replica to be marked down' },
-  );
+  await waitUntil(async () => (await apiServersUp(stats)) === 3, {
+    timeoutMs: 15_000,
+    intervalMs: 300,
+    what: 'the dead replica to be marked down',
+  });
   const after = await sample(gateway, 30);
   assert.deepEqual(after.failures, []);
   assert.deepEqual([...after.seen.keys()].sort(), ['r0', 'r2', 'r3']);
 
   // 4. The metrics the Grafana dashboard plots exist under these names in the exporter.
-  const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
+  const metrics = await (await fetch(`${stats}/metrics`)).text();
   assert.match(
     metrics,
     /^haproxy_server_http_responses_total\{proxy="api",server="api-\d+",code="2xx"\} \d+/m,
@@ -238,12 +94,12 @@ test('the gateway discovers api replicas through DNS, also later ones, and stops
   // 5. Every replica gone from DNS (`--scale api=0`, or all crashed): /ready turns 503, so the
   //    gateway's compose healthcheck fails instead of reporting a gateway with nothing behind it.
   dns.addresses = [];
-  for (const id of ['r0', 'r2', 'r3']) await stop(replicas.get(id)!);
+  for (const id of ['r0', 'r2', 'r3']) await harness.stopReplica(id);
   await waitUntil(async () => (await status(ready)) === 503, {
     timeoutMs: 15_000,
     intervalMs: 300,
     what: '/ready to report no replica',
   });
   assert.equal(await status(`${gateway}${ROUTES.healthz}`), 503);
-  assert.ok(haproxy.running, 'haproxy kept running throughout');
+  assert.ok(harness.haproxy.running, 'haproxy kept running throughout');
 });

@@ -18,6 +18,8 @@ export class FakeDriver implements StageDriver {
       boot?: BootResult | (() => Promise<BootResult>);
       teardownMs?: number;
       services?: ServiceStatus[];
+      /** What logs() answers (default: no logs, as an external stage). */
+      logs?: (service: string, maxLines: number) => Promise<string[] | undefined>;
     } = {},
   ) {}
 
@@ -36,8 +38,8 @@ export class FakeDriver implements StageDriver {
     );
   }
 
-  async logs(): Promise<string[] | undefined> {
-    return undefined;
+  async logs(service: string, maxLines: number): Promise<string[] | undefined> {
+    return this.options.logs?.(service, maxLines);
   }
 
   metrics(): MetricsReader | undefined {

@@ -365,3 +365,90 @@ test('run tokens are unique and can never read as a fund ticker', () => {
   assert.equal(tokens.size, 200);
   for (const token of tokens) assert.match(token, /^[2-9][a-z2-9]{7}$/);
 });
+
+test('each phase folds: boot, every check that runs, teardown; a result line follows its fold; skipped checks open none', async () => {
+  const logger = createRecordingLogger();
+  await runGate(settings({ checks: ['stage-up', 'plan-cache-single-flight'] }), {
+    driver: new FakeDriver(),
+    checks: allPassing,
+    skipPreflight: true,
+    logger,
+  });
+  const folds = logger.lines.filter((line) => line.startsWith('group: ')).map((line) => line.slice(7));
+  assert.deepEqual(folds, ['boot', 'check stage-up', 'check plan-cache-single-flight', 'teardown']);
+  assert.equal(logger.lines.filter((line) => line === 'endgroup').length, folds.length);
+  // Groups never nest, and each check's result comes right after its own fold closes.
+  let depth = 0;
+  for (const line of logger.lines) {
+    if (line.startsWith('group: ')) depth++;
+    if (line === 'endgroup') depth--;
+    assert.ok(depth === 0 || depth === 1, 'no group inside a group');
+  }
+  for (const id of ['stage-up', 'plan-cache-single-flight']) {
+    const open = logger.lines.indexOf(`group: check ${id}`);
+    const close = logger.lines.indexOf('endgroup', open);
+    assert.match(logger.lines[close + 1]!, new RegExp(`^info: ✅ ${id}: `));
+  }
+  assert.ok(!logger.lines.some((line) => line.startsWith('group: service logs')), 'all passed: no logs');
+});
+
+test("a check that does not pass: the newest lines of each service's log, capped, in the log and the report", async () => {
+  const long = 'y'.repeat(5000);
+  const logs = async (service: string, maxLines: number): Promise<string[] | undefined> => {
+    if (service === 'redis') throw new Error('permission denied');
+    if (service === 'grafana') return undefined;
+    return Array.from({ length: Math.min(maxLines, 1000) }, (_, index) => `${service} line ${index} ${long}`);
+  };
+  const services: ServiceStatus[] = ['api', 'gateway', 'redis', 'grafana'].map((service) => ({
+    service,
+    name: service,
+    state: 'running',
+    health: 'healthy',
+  }));
+  const logger = createRecordingLogger();
+  const report = await runGate(settings({ checks: ['stage-up', 'load-balancing'] }), {
+    driver: new FakeDriver({ services, logs }),
+    checks: {
+      'load-balancing': async () => ({
+        id: 'load-balancing',
+        status: 'warn',
+        reason: 'r',
+        evidence: [],
+        durationMs: 0,
+      }),
+    },
+    skipPreflight: true,
+    logger,
+  });
+  assert.ok(report.serviceLogs);
+  assert.equal(report.serviceLogs.linesPerService, 40);
+  assert.deepEqual(
+    report.serviceLogs.services.map((entry) => [entry.service, entry.lines.length, entry.error]),
+    [
+      ['api', 40, undefined],
+      ['gateway', 40, undefined],
+      ['redis', 0, 'permission denied'],
+    ],
+    'a driver without logs for a service leaves it out; an unreadable one says why',
+  );
+  for (const entry of report.serviceLogs.services)
+    for (const line of entry.lines) assert.ok(line.length <= 300, 'each line is cut');
+  assert.match(report.serviceLogs.services[0]!.lines[0]!, /^api line 0 y+…$/);
+  const open = logger.lines.indexOf('group: service logs (last 40 lines per service)');
+  assert.ok(open > logger.lines.indexOf('info: ⚠️ load-balancing: r'), 'after the checks');
+  assert.ok(open < logger.lines.indexOf('group: teardown'), 'before the teardown removes them');
+  assert.ok(logger.lines.some((line) => line.startsWith('warn: redis: log unreadable: permission denied')));
+  const markdown = renderMarkdown(report);
+  assert.match(markdown, /<summary>📜 Service logs &#40;last 40 lines of each&#41;<\/summary>/);
+});
+
+test('reading the log tails is bounded: a driver whose logs() hangs cannot hold the run', async () => {
+  const { collectServiceLogTails } = await import('../../src/gate/service-logs.js');
+  const driver = new FakeDriver({ logs: () => new Promise(() => undefined) });
+  const started = Date.now();
+  const tails = await collectServiceLogTails(driver, createRecordingLogger(), { timeoutMs: 300 });
+  assert.ok(Date.now() - started < 5000);
+  assert.deepEqual(tails?.services, [
+    { service: 'gateway', lines: [], error: 'reading the log took too long' },
+  ]);
+});

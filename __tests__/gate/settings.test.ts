@@ -106,7 +106,7 @@ test('the option table covers exactly the schema, and each documented default is
     const fromText = parseGateSettings({ [entry.name]: entry.defaultText });
     assert.deepEqual(fromText[entry.name], defaults[entry.name], `default of ${entry.kebab}`);
   }
-  assert.ok(GATE_OPTIONS.every((entry) => /^[a-z]+(-[a-z]+)*$/.test(entry.kebab)));
+  assert.ok(GATE_OPTIONS.every((entry) => /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(entry.kebab)));
 });
 
 test('client id templates get the per-run token', () => {

@@ -1,6 +1,6 @@
 /**
  * A local node:http server speaking the parts of GitHub's REST API the action uses: issue comments
- * (listed with Link pagination, created, updated), GET /user, and commits/{sha}/pulls. Tokens decide
+ * (listed with Link pagination, created, updated), GET /user, commits/{sha}/pulls and pulls/{number}. Tokens decide
  * who is calling: a user (PAT), an installation (GITHUB_TOKEN: /user answers 403), or a fork's
  * read-only installation token (403 on every write). Every request is recorded for assertions.
  */
@@ -35,6 +35,8 @@ export interface FakeGitHub {
   comments: FakeComment[];
   /** Pull requests returned for a commit sha. */
   pullsByCommit: Map<string, Array<{ number: number; state: string; head: { sha: string } }>>;
+  /** Pull requests by number (`GET /repos/{owner}/{repo}/pulls/{number}`); 404 for any other. */
+  pulls: Map<number, { number: number; state: string; head: { sha: string } }>;
   /** Largest page the server returns, whatever per_page asks (small, to exercise pagination). */
   pageSize: number;
   /** When set, requests whose path matches get this status (e.g. 500) instead of an answer. */
@@ -79,6 +81,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     requests: [] as RecordedRequest[],
     comments: [] as FakeComment[],
     pullsByCommit: new Map<string, Array<{ number: number; state: string; head: { sha: string } }>>(),
+    pulls: new Map<number, { number: number; state: string; head: { sha: string } }>(),
     pageSize: 3,
     failPaths: [] as Array<{ pattern: RegExp; status: number }>,
     hangPaths: [] as RegExp[],
@@ -150,6 +153,11 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]+)\/pulls$/.exec(url.pathname);
       if (m && req.method === 'GET') {
         return send(res, 200, state.pullsByCommit.get(m[3]!) ?? []);
+      }
+      m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
+      if (m && req.method === 'GET') {
+        const pull = state.pulls.get(Number(m[3]));
+        return pull ? send(res, 200, pull) : send(res, 404, { message: 'Not Found' });
       }
       return send(res, 404, { message: 'Not Found' });
     })().catch((error: unknown) => send(res, 500, { message: String(error) }));

@@ -1,7 +1,8 @@
 import type { Logger } from '../../src/github/ports.js';
 
 export interface RecordingLogger extends Logger {
-  lines: Array<{ level: 'debug' | 'info' | 'warn'; message: string }>;
+  /** A group shows as a `group` line with its title, then an `endgroup` line. */
+  lines: Array<{ level: 'debug' | 'info' | 'warn' | 'group' | 'endgroup'; message: string }>;
   warnings(): string[];
 }
 
@@ -13,6 +14,14 @@ export function recordingLogger(): RecordingLogger {
     debug: (message) => lines.push({ level: 'debug', message }),
     info: (message) => lines.push({ level: 'info', message }),
     warn: (message) => lines.push({ level: 'warn', message }),
+    group: async (title, body) => {
+      lines.push({ level: 'group', message: title });
+      try {
+        return await body();
+      } finally {
+        lines.push({ level: 'endgroup', message: '' });
+      }
+    },
     warnings: () => lines.filter((l) => l.level === 'warn').map((l) => l.message),
   };
 }

@@ -48,7 +48,7 @@ test('the reference stage boots locally with 3 replicas, balances, survives a de
   for (const name of ['grafana', 'tempo']) {
     assert.equal(rows[name]?.state, 'unavailable');
     assert.equal(rows[name]?.health, 'none');
-    assert.equal(rows[name]?.detail, 'not available on the local stage (compose only)');
+    assert.deepEqual(rows[name]?.notes, [{ kind: 'compose-only' }]);
   }
 
   // Load balancing: 20 requests through the gateway reach all three replicas.
@@ -101,8 +101,12 @@ test('the reference stage boots locally with 3 replicas, balances, survives a de
   assert.deepEqual([...new Set(after.replicas)].sort(), ['api-1', 'api-3']);
   const killed = (await driver.services()).find((row) => row.name === 'api-2')!;
   assert.equal(killed.state, 'exited');
-  assert.equal(killed.detail, 'killed (SIGKILL)');
-  assert.match(driver.metrics()!.source, /not running, not counted: api-2/);
+  assert.deepEqual(killed.notes, [{ kind: 'exited', code: null, signal: 'SIGKILL' }]);
+  assert.deepEqual(driver.metrics()!.source, {
+    kind: 'scrape',
+    replicas: ['api-1', 'api-3'],
+    notCounted: ['api-2'],
+  });
 
   // Teardown: logs copied, no process, no port, no work dir.
   const workDir = driver.workDir!;

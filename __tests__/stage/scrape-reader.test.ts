@@ -51,7 +51,7 @@ test('sums a counter over every replica and splits it per replica label', async 
   extra = 10;
   await reader.settle(1000);
   assert.equal(await reader.sum('services_plan_cache_requests_total', { result: 'hit' }), 19);
-  assert.match(reader.source, /direct scrape of 2 replicas \(a, b\)/);
+  assert.deepEqual(reader.source, { kind: 'scrape', replicas: ['a', 'b'] });
 });
 
 test('an absent metric is undefined; series without a replica label are keyed by instance', async (t) => {

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The chat API of the reference stage, built from the repository root (the compose file sets the
 # context to ../..). Two stages: the first installs the locked dependencies and bundles
 # src/api/main.ts with ncc (the same bundler as dist/api); the second holds only node and the bundle,
@@ -8,8 +7,13 @@ ARG NODE_IMAGE=node:24.19.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
+# Behind a TLS-intercepting proxy, npm needs the proxy's CA: EXTRA_CA_CERTS names a PEM file inside the
+# build context (default: one with no certificate, which changes nothing). Only this stage sees it.
+ARG EXTRA_CA_CERTS=deploy/docker/no-extra-ca-certs.pem
+COPY ${EXTRA_CA_CERTS} /tmp/extra-ca-certs.pem
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN if grep -q 'BEGIN CERTIFICATE' /tmp/extra-ca-certs.pem; then export NODE_EXTRA_CA_CERTS=/tmp/extra-ca-certs.pem; fi \
+ && npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
 COPY src ./src
 RUN npx ncc build src/api/main.ts -o /out/api --quiet --license licenses.txt

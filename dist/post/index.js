@@ -40054,13 +40054,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -40244,13 +40244,16 @@ function neutralizeWorkflowCommands(text) {
 
 
 /**
- * Progress to the runner's log; warnings become annotations on the run. Messages may quote the stage,
- * so info lines are kept from running workflow commands (debug and warning are escaped by core).
+ * Progress to the runner's log; warnings become annotations on the run, phases fold into groups.
+ * Messages may quote the stage, so info lines are kept from running workflow commands (debug and
+ * warning are escaped by core).
  */
 const coreLogger = {
     debug: (message) => core_debug(message),
     info: (message) => info(neutralizeWorkflowCommands(message)),
     warn: (message) => warning(message),
+    // `::group::`/`::endgroup::` around the phase: the runner folds it, and shows the title when folded.
+    group: (title, body) => group(neutralizeWorkflowCommands(title).replace(/\r?\n/g, ' '), body),
 };
 /** Writes the job summary with core.summary; outside a runner (no GITHUB_STEP_SUMMARY) it only says so in debug. */
 function createCoreSummarySink(logger = coreLogger) {
@@ -40275,8 +40278,32 @@ const coreStateStore = {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/stage/driver.ts
+/**
+ * The one interface through which the gate sees a stage, whatever runs it (docker compose, local
+ * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
+ */
+/**
+ * The state of a service of the stage that this boot left out on purpose (the compose driver's
+ * `services` selection): reported plainly, not counted as down.
+ */
+const NOT_BOOTED_STATE = 'not-booted';
+/** What a MetricsReader rejects with: a message for logs, and the failure as data for the report. */
+class MetricsReadError extends Error {
+    failure;
+    constructor(failure, message) {
+        super(message);
+        this.failure = failure;
+        this.name = 'MetricsReadError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -43721,11 +43748,11 @@ function discriminatorMap(def) {
 }
 const $ZodDiscriminatedUnion = 
 /*@__PURE__*/
-(/* unused pure expression or super */ null && (core.$constructor("$ZodDiscriminatedUnion", (inst, def) => {
+$constructor("$ZodDiscriminatedUnion", (inst, def) => {
     def.inclusive = false;
     $ZodUnion.init(inst, def);
     const _super = inst._zod.parse;
-    util.defineLazyInternal(inst, "propValues", (zod) => {
+    defineLazyInternal(inst, "propValues", (zod) => {
         const propValues = {};
         let undefinedCount = 0;
         for (const option of zod.def.options) {
@@ -43736,7 +43763,7 @@ const $ZodDiscriminatedUnion =
                 undefinedCount++;
             for (const [k, v] of Object.entries(pv)) {
                 if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-                    util.assignProp(propValues, k, new Set());
+                    util_assignProp(propValues, k, new Set());
                 }
                 for (const val of v) {
                     propValues[k].add(val);
@@ -43749,15 +43776,15 @@ const $ZodDiscriminatedUnion =
     });
     // Checked now rather than in the lookup map below, so an option that lacks the discriminator fails at the `discriminatedUnion` call instead of on the first object parsed. Options whose shape cannot be enumerated without resolving it — pipes and lazies — are left to the map.
     def.options.forEach((option, i) => {
-        const propShape = util.rawShape(option._zod.def);
+        const propShape = rawShape(option._zod.def);
         if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
             throw new Error(`Invalid discriminated union option at index "${i}"`);
         }
     });
-    const disc = util.cached(() => discriminatorMap(def));
+    const disc = cached(() => discriminatorMap(def));
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isObject(input)) {
+        if (!util_isObject(input)) {
             payload.issues.push({
                 code: "invalid_type",
                 expected: "object",
@@ -43791,7 +43818,7 @@ const $ZodDiscriminatedUnion =
         });
         return payload;
     };
-})));
+});
 const $ZodIntersection = /*@__PURE__*/ $constructor("$ZodIntersection", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, ctx) => {
@@ -44050,13 +44077,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = globalConfig.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!isPlainObject(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -44085,7 +44112,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -44099,14 +44126,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...prefixIssues(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -44152,7 +44179,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -44176,7 +44203,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -44192,14 +44219,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...prefixIssues(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -44219,7 +44246,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -44362,16 +44389,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -44388,7 +44415,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -49231,17 +49258,17 @@ function xor(options, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodDiscriminatedUnion = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodDiscriminatedUnion", (inst, def) => {
+const ZodDiscriminatedUnion = /*@__PURE__*/ $constructor("ZodDiscriminatedUnion", (inst, def) => {
     ZodUnion.init(inst, def);
-    core.$ZodDiscriminatedUnion.init(inst, def);
-})));
+    $ZodDiscriminatedUnion.init(inst, def);
+});
 function discriminatedUnion(discriminator, options, params) {
     // const [options, params] = args;
     return new ZodDiscriminatedUnion({
         type: "union",
         options: options,
         discriminator,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodIntersection = /*@__PURE__*/ $constructor("ZodIntersection", (inst, def) => {
@@ -49290,14 +49317,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -49321,7 +49348,7 @@ function partialRecord(keyType, valueType, params) {
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
         partial: true,
     });
 }
@@ -49435,10 +49462,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -49448,12 +49475,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -50151,6 +50178,7 @@ function labelsMatch(labels, wanted) {
  */
 
 
+
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 class ScrapeReader {
     options;
@@ -50161,10 +50189,7 @@ class ScrapeReader {
         const { source } = this.options;
         if (source)
             return typeof source === 'function' ? source() : source;
-        const targets = this.targets();
-        return `direct scrape of ${targets.length} replica${targets.length === 1 ? '' : 's'} (${targets
-            .map((target) => target.instance)
-            .join(', ')})`;
+        return { kind: 'scrape', replicas: this.targets().map((target) => target.instance) };
     }
     async sum(metric, labels) {
         const perTarget = await this.collect(metric, labels);
@@ -50202,7 +50227,7 @@ class ScrapeReader {
                 samples = parsePrometheusText(text);
             }
             catch (error) {
-                throw new Error(`metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
+                throw new MetricsReadError({ kind: 'bad-answer', where: `${target.instance} (${target.url})` }, `metrics of ${target.instance} (${target.url}) are malformed: ${error.message}`);
             }
             return {
                 target,
@@ -50212,16 +50237,17 @@ class ScrapeReader {
     }
 }
 async function scrapeText(target, timeoutMs, maxBytes) {
+    const where = `${target.instance} (${target.url})`;
     let response;
     try {
         response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
     }
     catch (error) {
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: fetchErrorCause(error) }, `cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
     }
     if (!response.ok) {
         await response.body?.cancel();
-        throw new Error(`cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
+        throw new MetricsReadError({ kind: 'unreachable', where, cause: `HTTP ${response.status}` }, `cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
     }
     const chunks = [];
     let size = 0;
@@ -50235,11 +50261,24 @@ async function scrapeText(target, timeoutMs, maxBytes) {
         size += value.byteLength;
         if (size > maxBytes) {
             await reader.cancel();
-            throw new Error(`metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
+            throw new MetricsReadError({ kind: 'too-large', where, maxBytes }, `metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
         }
         chunks.push(value);
     }
     return Buffer.concat(chunks).toString('utf8');
+}
+/** The cause of a failed fetch() as a word of no language: its error code, or `timeout`. */
+function fetchErrorCause(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timeout';
+        const cause = error.cause;
+        const code = cause instanceof Error ? cause.code : undefined;
+        if (code)
+            return code;
+        return error.name;
+    }
+    return 'Error';
 }
 /** fetch() wraps the real cause (ECONNREFUSED, timeout) one level down. */
 function describeFetchError(error) {
@@ -50262,6 +50301,7 @@ function describeFetchError(error) {
  * replicas itself (compose: DNS service discovery), so `sum(...)` covers every replica it scrapes;
  * the price is a scrape interval of lag, which `settle()` waits out.
  */
+
 
 
 
@@ -50300,12 +50340,12 @@ class PrometheusApiReader {
             throw new Error(`Prometheus URL "${options.url}" must be http(s)`);
         this.baseUrl = options.url.replace(/\/+$/, '');
         this.options = options;
-        this.source = `Prometheus at ${this.baseUrl} (sum over every scraped replica, lags by one scrape)`;
+        this.source = { kind: 'prometheus', url: this.baseUrl };
     }
     async sum(metric, labels) {
         const data = await this.query(`sum(${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         // sum() over no series is an empty vector: the metric is absent everywhere.
         const first = data.result[0];
         return first ? toNumber(first.value[1]) : undefined;
@@ -50313,13 +50353,24 @@ class PrometheusApiReader {
     async perReplica(metric, labels) {
         const data = await this.query(`sum by (${REPLICA_LABEL}, instance) (${buildSelector(metric, labels)})`);
         if (data.resultType !== 'vector')
-            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+            throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
         const result = new Map();
         for (const item of data.result) {
             const key = item.metric[REPLICA_LABEL] ?? item.metric.instance ?? 'unknown';
             result.set(key, (result.get(key) ?? 0) + toNumber(item.value[1]));
         }
         return result;
+    }
+    /**
+     * Every `up` series of scrape job `job`: one per target Prometheus scrapes for it, with the target's
+     * labels (`instance`, plus whatever its config adds, e.g. `pod` and `pod_ready` on Kubernetes) and
+     * whether its last scrape succeeded. Empty when the job has no target.
+     */
+    async targetsUp(job) {
+        const data = await this.query(buildSelector('up', { job }));
+        if (data.resultType !== 'vector')
+            throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+        return data.result.map((item) => ({ labels: item.metric, up: toNumber(item.value[1]) === 1 }));
     }
     /**
      * Resolve once every active target (of `settleJobs`, or all) has a scrape committed after this call
@@ -50336,7 +50387,7 @@ class PrometheusApiReader {
             : 'up';
         const now = await this.query('time()');
         if (now.resultType !== 'scalar')
-            throw new Error('Prometheus time() did not answer a scalar');
+            throw this.badAnswer('Prometheus time() did not answer a scalar');
         const since = now.result[0];
         let expected = 0;
         let fresh = 0;
@@ -50349,7 +50400,7 @@ class PrometheusApiReader {
                 return;
             if (Date.now() >= deadline) {
                 const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-                throw new Error(`Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
+                throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
             }
             await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))));
         }
@@ -50375,7 +50426,7 @@ class PrometheusApiReader {
             response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000) });
         }
         catch (error) {
-            throw new Error(`cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
+            throw new MetricsReadError({ kind: 'unreachable', where: this.baseUrl, cause: fetchErrorCause(error) }, `cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
         }
         const text = await response.text();
         let body;
@@ -50383,17 +50434,20 @@ class PrometheusApiReader {
             body = JSON.parse(text);
         }
         catch {
-            throw new Error(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+            throw this.badAnswer(`Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
         }
         if (body.status !== 'success' || !body.data)
-            throw new Error(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
+            throw this.badAnswer(`Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`);
         return body.data;
+    }
+    badAnswer(message) {
+        return new MetricsReadError({ kind: 'bad-answer', where: this.baseUrl }, message);
     }
 }
 function toNumber(text) {
     const value = parseSampleValue(text);
     if (value === undefined)
-        throw new Error(`Prometheus returned a non-numeric value "${text}"`);
+        throw new MetricsReadError({ kind: 'bad-answer', where: 'Prometheus' }, `Prometheus returned a non-numeric value "${text}"`);
     return value;
 }
 
@@ -50472,7 +50526,11 @@ class ManagedProcess {
     get running() {
         return this.exitInfo === undefined;
     }
-    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for status rows. */
+    /** How the process ended; undefined while it runs. */
+    get exit() {
+        return this.exitInfo;
+    }
+    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
     describeState() {
         if (!this.exitInfo)
             return 'running';
@@ -50693,7 +50751,9 @@ class ChildProcessRunner {
             });
             const stdout = new TailBuffer(this.maxCaptureBytes);
             const stderr = new TailBuffer(this.maxCaptureBytes);
-            if (file)
+            if (file && options.stdoutFileFilter)
+                child.stdout.pipe(options.stdoutFileFilter()).pipe(file);
+            else if (file)
                 child.stdout.pipe(file);
             else
                 child.stdout.on('data', (chunk) => stdout.push(chunk));
@@ -50773,7 +50833,14 @@ class ChildProcessRunner {
 /** `--wait-timeout` appeared in compose 2.17.0; `--wait` itself is older. */
 const WAIT_TIMEOUT_SINCE = [2, 17, 0];
 function projectArgs(project) {
-    return ['compose', '-f', project.file, '-p', project.name];
+    return [
+        'compose',
+        ...(project.envFile ? ['--env-file', project.envFile] : []),
+        '-f',
+        project.file,
+        '-p',
+        project.name,
+    ];
 }
 /**
  * Plain `version` (not `--short`): without the plugin, the docker CLI then answers "unknown command:
@@ -50794,6 +50861,7 @@ function upArgs(project, options) {
         ...(options.waitTimeoutSeconds !== undefined
             ? ['--wait-timeout', String(options.waitTimeoutSeconds)]
             : []),
+        ...(options.services ?? []),
     ];
 }
 /** `--all`: a replica that died must show up as exited, not vanish from the list. */
@@ -50838,13 +50906,63 @@ function versionAtLeast(version, minimum) {
     return true;
 }
 
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/stage/compose/terminal-escapes.ts
+/**
+ * Compose prints terminal control sequences even when told not to: 2.25–2.26 put `ESC[2K` (erase line)
+ * before every `logs` line with `--no-color` and COMPOSE_ANSI=never, and `up` draws its progress with
+ * cursor moves. Everything the gate parses, saves or shows from compose goes through here first.
+ */
+
+
+/** CSI sequences (ESC [ … final byte), OSC sequences (ESC ] … BEL or ESC \), and two-byte ESC codes. */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r(?!\n)/g;
+function stripTerminalEscapes(text) {
+    return text.includes('\x1b') || text.includes('\r') ? text.replace(TERMINAL_ESCAPE, '') : text;
+}
+/**
+ * The same, as a stream: whole lines at a time, so a sequence split across two chunks is still seen
+ * whole. A line longer than `maxPendingBytes` without a newline is passed on as it is.
+ */
+class TerminalEscapeStripper extends external_node_stream_.Transform {
+    maxPendingBytes;
+    pending = '';
+    // A multi-byte character split across two chunks is decoded whole.
+    decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    constructor(maxPendingBytes = 1024 * 1024) {
+        super({ decodeStrings: true });
+        this.maxPendingBytes = maxPendingBytes;
+    }
+    _transform(chunk, _encoding, done) {
+        const text = this.pending + this.decoder.write(chunk);
+        const end = text.lastIndexOf('\n');
+        if (end === -1 && text.length < this.maxPendingBytes) {
+            this.pending = text;
+            done();
+            return;
+        }
+        const cut = end === -1 ? text.length : end + 1;
+        this.pending = text.slice(cut);
+        done(null, stripTerminalEscapes(text.slice(0, cut)));
+    }
+    _flush(done) {
+        done(null, stripTerminalEscapes(this.pending + this.decoder.end()));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-logs.ts
 /**
  * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
  * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
  * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
- * arrive interleaved as compose reads them; the timestamps put them back in order.
+ * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
+ * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
  */
+
 const PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\|(?: |$)(.*)$/;
 const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))(?: |$)(.*)$/;
 /** Every line of the output, in output order. A line without a prefix continues the previous one's container. */
@@ -50852,7 +50970,7 @@ function parseComposeLogs(stdout) {
     const lines = [];
     let instance = '';
     for (const raw of stdout.split('\n')) {
-        const line = raw.replace(/\r$/, '');
+        const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
         if (line === '')
             continue;
         const prefixed = PREFIXED.exec(line);
@@ -50897,6 +51015,7 @@ function newestLines(lines, maxLines) {
 }
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-ps.ts
+
 class ComposeOutputError extends Error {
     constructor(message) {
         super(message);
@@ -50905,7 +51024,7 @@ class ComposeOutputError extends Error {
 }
 /** Parse either output shape. Empty output (no containers) is an empty list. */
 function parseComposePs(stdout) {
-    const text = stdout.trim();
+    const text = stripTerminalEscapes(stdout).trim();
     if (text === '')
         return [];
     let entries;
@@ -51016,6 +51135,99 @@ function formatServiceTable(services) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
+/**
+ * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
+ * fit in memory; and a merge of several replicas' tails into one oldest-first list.
+ */
+
+const CHUNK_BYTES = 64 * 1024;
+/**
+ * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
+ * one absurdly long line cannot exhaust memory either. A missing file has no lines.
+ */
+async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
+    if (maxLines <= 0)
+        return [];
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, 'r');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+    try {
+        const { size } = await handle.stat();
+        const chunks = [];
+        let position = size;
+        let newlines = 0;
+        let read = 0;
+        // One newline more than the lines wanted marks where the oldest wanted line starts.
+        while (position > 0 && newlines <= maxLines && read < maxBytes) {
+            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
+            position -= length;
+            const buffer = Buffer.alloc(length);
+            await handle.read(buffer, 0, length, position);
+            chunks.unshift(buffer);
+            read += length;
+            for (const byte of buffer)
+                if (byte === 0x0a)
+                    newlines++;
+        }
+        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+        if (lines[lines.length - 1] === '')
+            lines.pop();
+        // When reading stopped mid-file, the first piece is a partial line: drop it.
+        if (position > 0)
+            lines.shift();
+        return lines.slice(-maxLines);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
+function lineTimeMs(line) {
+    if (!line.startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(line);
+        for (const key of ['time', 'ts', 'timestamp']) {
+            const value = parsed[key];
+            if (typeof value === 'number' && Number.isFinite(value))
+                return value < 1e11 ? value * 1000 : value;
+            if (typeof value === 'string') {
+                const ms = Date.parse(value);
+                if (!Number.isNaN(ms))
+                    return ms;
+            }
+        }
+    }
+    catch {
+        // Not JSON after all: no time.
+    }
+    return undefined;
+}
+/**
+ * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
+ * it has one (a line without one keeps the time of the line before it in its file), keeping the
+ * newest `maxLines`.
+ */
+function mergeByTime(tails, maxLines) {
+    const entries = [];
+    tails.forEach((lines, file) => {
+        let time = -Infinity;
+        lines.forEach((line, index) => {
+            time = lineTimeMs(line) ?? time;
+            entries.push({ time, file, index, line });
+        });
+    });
+    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
+    return entries.slice(-maxLines).map((entry) => entry.line);
+}
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
  * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
@@ -51024,6 +51236,11 @@ function formatServiceTable(services) {
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
  */
+
+
+
+
+
 
 
 
@@ -51045,6 +51262,8 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
+/** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
+const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
@@ -51053,6 +51272,7 @@ class ComposeDriver {
     apiService;
     gatewayService;
     requiredServices;
+    selectedServices;
     build;
     docker;
     runner;
@@ -51073,7 +51293,14 @@ class ComposeDriver {
         this.apiService = checkServiceName(options.apiService ?? 'api', 'api service');
         this.gatewayService = checkServiceName(options.gatewayService ?? 'gateway', 'gateway service');
         this.requiredServices = (options.requiredServices ?? []).map((name) => checkServiceName(name, 'required service'));
-        this.project = { file: options.composeFile, name: options.projectName };
+        this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+        if (options.envFile !== undefined && !options.envFile.trim())
+            throw new Error('compose driver: the env file path is empty');
+        this.project = {
+            file: options.composeFile,
+            name: options.projectName,
+            ...(options.envFile ? { envFile: options.envFile } : {}),
+        };
         this.build = options.build ?? true;
         this.docker = options.docker ?? 'docker';
         this.runner = options.runner ?? new ChildProcessRunner();
@@ -51124,6 +51351,7 @@ class ComposeDriver {
             build: this.build,
             apiService: this.apiService,
             replicas: spec.replicas,
+            services: this.selectedServices,
             waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
                 ? Math.max(1, Math.floor((remaining - slack) / 1000))
                 : undefined,
@@ -51179,7 +51407,23 @@ class ComposeDriver {
     async services(signal) {
         await this.ensureCompose(signal);
         const result = await this.query(psArgs(this.project), 'ps', signal);
-        return parseComposePs(result.stdout);
+        const rows = parseComposePs(result.stdout);
+        return [...rows, ...this.notBootedRows(rows)];
+    }
+    /** Required services that this boot left out on purpose (`services`), and that have no container. */
+    notBootedRows(rows) {
+        return this.requiredServices
+            .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+            .map((name) => ({
+            service: name,
+            name,
+            state: NOT_BOOTED_STATE,
+            health: 'none',
+            notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
+        }));
+    }
+    isLeftOut(service) {
+        return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
     }
     /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
     async logs(service, maxLines, signal) {
@@ -51193,8 +51437,19 @@ class ComposeDriver {
         if (maxLines === 0)
             return [];
         await this.ensureCompose(signal);
-        const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
-        return newestLines(parseComposeLogs(result.stdout), maxLines);
+        // Streamed to a file and read back from its end: a service that logs without pause (or one huge
+        // line) never has its output held whole in this process.
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-compose-logs-'));
+        try {
+            const file = (0,external_node_path_namespaceObject.join)(dir, 'logs.txt');
+            await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+            // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
+            const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
+            return newestLines(parseComposeLogs(output.join('\n')), maxLines);
+        }
+        finally {
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+        }
     }
     metrics() {
         if (!this.prometheusUrl)
@@ -51254,6 +51509,7 @@ class ComposeDriver {
                     cwd: this.cwd,
                     timeoutMs: Math.max(1000, deadline - Date.now()),
                     stdoutFile: file,
+                    stdoutFileFilter: () => new TerminalEscapeStripper(),
                 });
                 if (result.timedOut)
                     this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
@@ -51310,7 +51566,9 @@ class ComposeDriver {
         if (readyApi < replicas)
             problems.push(`${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`);
         for (const name of [this.gatewayService, ...this.requiredServices]) {
-            const containers = services.filter((s) => s.service === name);
+            const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
+            if (containers.length === 0 && this.isLeftOut(name))
+                continue;
             if (containers.length === 0)
                 problems.push(`${name}: no container`);
             else if (!containers.some(isReady))
@@ -51329,7 +51587,7 @@ class ComposeDriver {
         const upOutput = (up.stderr || up.stdout).trim();
         if (upOutput)
             parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-        const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices]);
+        const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices].filter((name) => !this.isLeftOut(name)));
         const failing = [
             ...new Set([
                 ...services.filter((s) => !isReady(s)).map((s) => s.service),
@@ -51353,12 +51611,13 @@ class ComposeDriver {
         return parts.join('\n');
     }
     /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-    async query(args, what, signal) {
+    async query(args, what, signal, stdoutFile) {
         const result = await this.runner.run(this.docker, args, {
             env: this.env(),
             cwd: this.cwd,
             timeoutMs: QUERY_TIMEOUT_MS,
             signal,
+            ...(stdoutFile ? { stdoutFile } : {}),
         });
         if (result.aborted)
             throw new Error(`docker compose ${what} was cancelled`);
@@ -51448,10 +51707,10 @@ function loopbackPort(url) {
     return loopback && url.port ? url.port : undefined;
 }
 function lastLine(text) {
-    return clip(nonEmptyLines(text).at(-1));
+    return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
 }
 function firstLine(text) {
-    return clip(nonEmptyLines(text)[0]);
+    return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
 }
 function nonEmptyLines(text) {
     return text
@@ -51465,7 +51724,7 @@ function clip(line) {
     return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 function lastLines(text, count) {
-    return text.split('\n').slice(-count).join('\n');
+    return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
 }
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
@@ -51476,24 +51735,52 @@ function messageOf(error) {
  * A stage someone else runs, known only by its gateway URL: nothing to boot or tear down, no logs,
  * and metrics only when a Prometheus that scrapes every replica is named. A scrape of `/metrics`
  * through the gateway reaches one replica per request, so it is never presented as a sum.
+ *
+ * With that Prometheus, the api replicas are visible too: one service row per target of the api's
+ * scrape job (`up{job="api"}`), up or down as its last scrape, healthy unless the target says its pod
+ * is not ready (the Kubernetes stage's config labels targets with `pod_ready`). That is how stage-up
+ * counts the replicas of a stage on a cluster.
  */
 
 
 
+/** One api replica as a service row, from its target's `up` sample and labels. */
+function replicaRow(target, service) {
+    const ready = target.labels.pod_ready;
+    return {
+        service,
+        name: target.labels.pod ?? target.labels.instance ?? 'unknown',
+        state: target.up ? 'up' : 'down',
+        health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
+        ...(target.labels.instance ? { address: target.labels.instance } : {}),
+        notes: [
+            { kind: 'prometheus-target', job: service, up: target.up, ...(ready ? { podReady: ready } : {}) },
+        ],
+    };
+}
 class ExternalStageDriver {
     kind = 'external';
     baseUrl;
     options;
     reader;
+    /** The same Prometheus, waiting only for the api job's targets before counting them. */
+    replicaReader;
+    apiService;
     constructor(options) {
         this.baseUrl = normalizeBaseUrl(options.baseUrl);
         this.options = options;
-        if (options.prometheusUrl)
+        this.apiService = options.apiService ?? 'api';
+        if (options.prometheusUrl) {
             this.reader = new PrometheusApiReader({ url: options.prometheusUrl });
+            this.replicaReader = new PrometheusApiReader({
+                url: options.prometheusUrl,
+                settleJobs: [this.apiService],
+            });
+        }
         else if (options.partialGatewayMetrics)
             this.reader = new ScrapeReader({
                 targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-                source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
+                source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
             });
     }
     /** Nothing to start: wait (bounded) until the gateway answers /healthz with a 2xx. */
@@ -51501,7 +51788,7 @@ class ExternalStageDriver {
         const startedAt = Date.now();
         const deadline = startedAt + spec.bootTimeoutMs;
         const url = `${this.baseUrl}${ROUTES.healthz}`;
-        let last = 'no attempt';
+        let last = { ok: false, detail: 'no attempt', answer: '-' };
         for (;;) {
             if (signal?.aborted)
                 return {
@@ -51514,20 +51801,56 @@ class ExternalStageDriver {
             const outcome = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
             if (outcome.ok)
                 return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-            last = outcome.detail;
+            last = outcome;
             if (Date.now() >= deadline)
                 break;
             await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
         }
         return {
             ok: false,
-            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last})`,
-            services: [this.gatewayRow({ ok: false, detail: last })],
+            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+            services: [this.gatewayRow(last)],
             durationMs: Date.now() - startedAt,
         };
     }
     async services(signal) {
-        return [this.gatewayRow(await this.probe(signal, this.probeTimeoutMs()))];
+        const [gateway, replicas] = await Promise.all([
+            this.probe(signal, this.probeTimeoutMs()),
+            this.replicaRows(),
+        ]);
+        return [this.gatewayRow(gateway), ...replicas];
+    }
+    /**
+     * The api replicas as the named Prometheus scrapes them; none without one. A job with no target, or
+     * a Prometheus that cannot be read, is one row saying so (not up: stage-up counts no replica then).
+     */
+    async replicaRows() {
+        const reader = this.replicaReader;
+        if (!reader)
+            return [];
+        const job = `up{job="${this.apiService}"}`;
+        const summary = (state, note) => [
+            {
+                service: this.apiService,
+                name: job,
+                state,
+                health: 'unhealthy',
+                address: this.options.prometheusUrl,
+                notes: [note],
+            },
+        ];
+        try {
+            // So that a replica that died a moment ago reads as down: one scrape of each target newer than
+            // this call. A job with no target never settles; the bound keeps that short and it is said below.
+            await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
+            const targets = await reader.targetsUp(this.apiService);
+            if (targets.length === 0)
+                return summary('absent', { kind: 'prometheus-no-target', job: this.apiService });
+            return targets.map((target) => replicaRow(target, this.apiService));
+        }
+        catch (error) {
+            return summary('unknown', { kind: 'prometheus-unreadable', cause: error.message });
+        }
     }
     /** An external stage's logs are not visible from here. */
     async logs() {
@@ -51548,10 +51871,10 @@ class ExternalStageDriver {
                 signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
             });
             await response.arrayBuffer();
-            return { ok: response.ok, detail: `HTTP ${response.status}` };
+            return { ok: response.ok, detail: `HTTP ${response.status}`, answer: `HTTP ${response.status}` };
         }
         catch (error) {
-            return { ok: false, detail: describeFetchError(error) };
+            return { ok: false, detail: describeFetchError(error), answer: fetchErrorCause(error) };
         }
     }
     gatewayRow(outcome) {
@@ -51561,7 +51884,7 @@ class ExternalStageDriver {
             state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
             health: outcome.ok ? 'healthy' : 'unhealthy',
             address: this.baseUrl,
-            detail: `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${outcome.detail}`,
+            notes: [{ kind: 'external-gateway', answer: outcome.answer }],
         };
     }
 }
@@ -51581,10 +51904,6 @@ function normalizeBaseUrl(value) {
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/stage/reference-stage.ts
@@ -51792,99 +52111,6 @@ async function readServersUp(exporterUrl, backend, timeoutMs = 1000) {
         .map((sample) => sample.labels.server ?? '?');
 }
 
-;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
-/**
- * The newest lines of a log file, read backwards from its end in chunks, so a huge log never has to
- * fit in memory; and a merge of several replicas' tails into one oldest-first list.
- */
-
-const CHUNK_BYTES = 64 * 1024;
-/**
- * Last `maxLines` complete-or-final lines of `file`, oldest first. At most `maxBytes` are read, so
- * one absurdly long line cannot exhaust memory either. A missing file has no lines.
- */
-async function readLastLines(file, maxLines, maxBytes = 8 * 1024 * 1024) {
-    if (maxLines <= 0)
-        return [];
-    let handle;
-    try {
-        handle = await (0,promises_namespaceObject.open)(file, 'r');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return [];
-        throw error;
-    }
-    try {
-        const { size } = await handle.stat();
-        const chunks = [];
-        let position = size;
-        let newlines = 0;
-        let read = 0;
-        // One newline more than the lines wanted marks where the oldest wanted line starts.
-        while (position > 0 && newlines <= maxLines && read < maxBytes) {
-            const length = Math.min(CHUNK_BYTES, position, maxBytes - read);
-            position -= length;
-            const buffer = Buffer.alloc(length);
-            await handle.read(buffer, 0, length, position);
-            chunks.unshift(buffer);
-            read += length;
-            for (const byte of buffer)
-                if (byte === 0x0a)
-                    newlines++;
-        }
-        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
-        if (lines[lines.length - 1] === '')
-            lines.pop();
-        // When reading stopped mid-file, the first piece is a partial line: drop it.
-        if (position > 0)
-            lines.shift();
-        return lines.slice(-maxLines);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
-function lineTimeMs(line) {
-    if (!line.startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(line);
-        for (const key of ['time', 'ts', 'timestamp']) {
-            const value = parsed[key];
-            if (typeof value === 'number' && Number.isFinite(value))
-                return value < 1e11 ? value * 1000 : value;
-            if (typeof value === 'string') {
-                const ms = Date.parse(value);
-                if (!Number.isNaN(ms))
-                    return ms;
-            }
-        }
-    }
-    catch {
-        // Not JSON after all: no time.
-    }
-    return undefined;
-}
-/**
- * Merge per-file tails (each oldest first) into one list, oldest first, by each line's own time where
- * it has one (a line without one keeps the time of the line before it in its file), keeping the
- * newest `maxLines`.
- */
-function mergeByTime(tails, maxLines) {
-    const entries = [];
-    tails.forEach((lines, file) => {
-        let time = -Infinity;
-        lines.forEach((line, index) => {
-            time = lineTimeMs(line) ?? time;
-            entries.push({ time, file, index, line });
-        });
-    });
-    entries.sort((a, b) => a.time - b.time || a.file - b.file || a.index - b.index);
-    return entries.slice(-maxLines).map((entry) => entry.line);
-}
-
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
@@ -52020,7 +52246,7 @@ function unavailableRows() {
         name: service,
         state: 'unavailable',
         health: 'none',
-        detail: 'not available on the local stage (compose only)',
+        notes: [{ kind: 'compose-only' }],
     }));
 }
 /** GET with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
@@ -52036,7 +52262,7 @@ async function probeHttp(url, timeoutMs, signal) {
     }
 }
 /**
- * One row for a managed process: `running` or `exited` (with how it ended in `detail`), and the
+ * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
  * health from `probe` while it runs; a process that is gone is unhealthy.
  */
 async function processRow(options) {
@@ -52044,19 +52270,20 @@ async function processRow(options) {
     const running = managed.running;
     const healthy = running ? await options.probe().catch(() => false) : false;
     const health = healthy ? 'healthy' : 'unhealthy';
-    const details = [];
-    if (!running)
-        details.push(managed.describeState());
-    const extra = typeof options.detail === 'function' ? await options.detail(healthy) : options.detail;
+    const notes = [];
+    const exit = managed.exit;
+    if (exit)
+        notes.push({ kind: 'exited', code: exit.code, signal: exit.signal });
+    const extra = typeof options.note === 'function' ? await options.note(healthy) : options.note;
     if (extra)
-        details.push(extra);
+        notes.push(extra);
     return {
         service: options.service,
         name: managed.name,
         state: running ? 'running' : 'exited',
         health,
         address: options.address,
-        ...(details.length ? { detail: details.join('; ') } : {}),
+        ...(notes.length ? { notes } : {}),
     };
 }
 
@@ -52338,15 +52565,20 @@ class LocalStageDriver {
                 managed: gateway.process,
                 address: `127.0.0.1:${gateway.port}`,
                 probe: probe(`${gateway.url}${ROUTES.healthz}`),
-                detail: async () => {
+                note: async () => {
                     if (!gateway.process.running)
                         return undefined;
                     try {
                         const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-                        return `HAProxy; ${up.length}/${this.replicas.length} api servers UP${up.length ? ` (${up.join(', ')})` : ''}; stats ${gateway.statsUrl}`;
+                        return {
+                            kind: 'haproxy',
+                            serversUp: up,
+                            servers: this.replicas.length,
+                            statsUrl: gateway.statsUrl,
+                        };
                     }
                     catch (error) {
-                        return `HAProxy; exporter unreachable: ${describeFetchError(error)}`;
+                        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
                     }
                 },
             }));
@@ -52365,7 +52597,7 @@ class LocalStageDriver {
                 managed: this.simulator,
                 address: this.ollamaUrl.replace('http://', ''),
                 probe: probe(`${this.ollamaUrl}/api/version`),
-                detail: 'Ollama-compatible simulator',
+                note: { kind: 'ollama-simulator' },
             }));
         }
         else if (this.externalOllama) {
@@ -52376,7 +52608,7 @@ class LocalStageDriver {
                 state: 'external',
                 health: healthy ? 'healthy' : 'unhealthy',
                 address: this.ollamaUrl,
-                detail: 'real Ollama, not started by the local stage',
+                notes: [{ kind: 'ollama-external' }],
             }));
         }
         if (this.prometheusServer) {
@@ -52421,11 +52653,14 @@ class LocalStageDriver {
         return new ScrapeReader({
             targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
             source: () => {
-                const live = running();
-                const missing = this.replicas
+                const notCounted = this.replicas
                     .filter((replica) => !replica.process.running)
                     .map((replica) => replica.name);
-                return `direct scrape of ${live.length} api replica${live.length === 1 ? '' : 's'}${missing.length ? ` (not running, not counted: ${missing.join(', ')})` : ''}`;
+                return {
+                    kind: 'scrape',
+                    replicas: running().map((replica) => replica.name),
+                    ...(notCounted.length ? { notCounted } : {}),
+                };
             },
         });
     }
@@ -52731,6 +52966,334 @@ const model_CHECK_IDS = [
     'private-isolation',
     'narrator-saturation',
 ];
+/**
+ * The numbers a later run is compared with (see trend.ts): stable ids, whatever the report's language.
+ * Each is set only by the check that measures it, and left out when that run could not measure it.
+ */
+const model_MEASURE_IDS = [
+    'heavyExecutions',
+    'burstP50Ms',
+    'burstP95Ms',
+    'leaderMs',
+    'overloads',
+    'slowestHealthzMs',
+];
+/**
+ * Version of the report's JSON format. 2 added `measures` to each check; a format-1 report is still
+ * read (as a baseline or for publishing), without measures.
+ */
+const model_REPORT_FORMAT_VERSION = 2;
+/** Every format this build reads; anything else is refused by report-file.ts with the reason. */
+const model_READABLE_REPORT_VERSIONS = [1, 2];
+
+;// CONCATENATED MODULE: ./src/report/report-file.ts
+/**
+ * Reads a JSON report from a file that may come from anywhere: the artifact of a run on a fork's code
+ * (publish mode), or the base branch's report restored from a cache (the baseline). Nothing in it is
+ * trusted: the file is size-bounded before it is parsed, it must be one of our report formats
+ * (schema-checked with zod), and no error message quotes its content, so a hostile file can put
+ * nothing of its own in the log. What passes is a GateReport the renderers escape as usual.
+ */
+
+
+
+/** Largest report file read. The gate's own reports stay far below (evidence is bounded per check). */
+const REPORT_FILE_MAX_BYTES = 10 * 1024 * 1024;
+/** A report file that cannot be used, with the reason worded for the user. */
+class ReportFileError extends Error {
+    problem;
+    constructor(message, 
+    /** `missing`: there is no such file (a baseline may simply not exist yet); `unusable`: anything else. */
+    problem = 'unusable') {
+        super(message);
+        this.problem = problem;
+        this.name = 'ReportFileError';
+    }
+}
+const count = schemas_number().int().min(0);
+const finite = schemas_number().refine(Number.isFinite, 'a finite number');
+const cellValue = union([schemas_string(), finite, schemas_boolean()]);
+/**
+ * Bounds on every list, far above what a gate run writes (a burst is at most 1000 asks): a file of
+ * tiny entries (`[[],[],…]`, millions in 10 MiB) would otherwise reach renderers never meant for that
+ * many (spreading them into Math.max overflows the stack).
+ */
+const LIMITS = { entries: 20_000, columns: 100, evidence: 100 };
+const list = (item, max = LIMITS.entries) => array(item).max(max);
+const EvidenceSchema = discriminatedUnion('kind', [
+    object({
+        kind: literal('facts'),
+        title: schemas_string(),
+        facts: list(object({ label: schemas_string(), value: cellValue })),
+    }),
+    object({
+        kind: literal('table'),
+        title: schemas_string(),
+        columns: list(schemas_string(), LIMITS.columns),
+        rows: list(list(cellValue, LIMITS.columns)),
+    }),
+    object({
+        kind: literal('histogram'),
+        title: schemas_string(),
+        buckets: list(object({ label: schemas_string(), count: finite })),
+    }),
+    object({ kind: literal('lines'), title: schemas_string(), lines: list(schemas_string()) }),
+    object({
+        kind: literal('chart'),
+        title: schemas_string(),
+        // Labels may be anything: the Mermaid renderer sanitizes them, and drops a chart that is too big.
+        chart: discriminatedUnion('type', [
+            object({
+                type: literal('bars'),
+                xTitle: schemas_string(),
+                yTitle: schemas_string(),
+                categories: list(schemas_string()),
+                series: list(object({ name: schemas_string(), values: list(finite) }), LIMITS.columns),
+            }),
+            object({ type: literal('pie'), slices: list(object({ label: schemas_string(), value: finite })) }),
+        ]),
+    }),
+]);
+const ServiceLogsSchema = object({
+    linesPerService: count,
+    maxLineChars: count,
+    services: list(object({ service: schemas_string(), lines: list(schemas_string()), error: schemas_string().optional() }), LIMITS.columns),
+});
+const STATUSES = ['pass', 'warn', 'fail', 'skipped'];
+const MeasuresSchema = partialRecord(schemas_enum(model_MEASURE_IDS), schemas_number().min(0).refine(Number.isFinite));
+const CheckSchema = object({
+    id: schemas_enum(model_CHECK_IDS),
+    status: schemas_enum(STATUSES),
+    reason: schemas_string(),
+    evidence: list(EvidenceSchema, LIMITS.evidence),
+    measures: MeasuresSchema.optional(),
+    durationMs: finite,
+});
+/** The report model as a schema. Unknown keys are dropped (never rendered); known ones must fit. */
+const ReportSchema = object({
+    version: literal(model_READABLE_REPORT_VERSIONS),
+    verdict: schemas_enum(['ready', 'not-ready', 'boot-failed']),
+    worst: schemas_enum(STATUSES),
+    checks: array(CheckSchema)
+        .max(model_CHECK_IDS.length)
+        .refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'a check id twice'),
+    stage: object({
+        driver: schemas_enum(['compose', 'local', 'external']),
+        baseUrl: schemas_string(),
+        replicas: count,
+        narratorMaxConcurrency: count,
+    }),
+    startedAt: schemas_string().max(100),
+    durationMs: finite,
+    phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
+    language: schemas_enum(['pt-BR', 'en']),
+    serviceLogs: ServiceLogsSchema.optional(),
+});
+/** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
+function describePath(path) {
+    let out = '';
+    for (const key of path)
+        out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+    return out || 'the top level';
+}
+function describeIssue(issue) {
+    switch (issue.code) {
+        case 'invalid_type':
+            return `expected ${issue.expected}`;
+        case 'invalid_value':
+            return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+        case 'invalid_union':
+            return 'not any of the allowed forms';
+        case 'too_big':
+            return `too many entries (at most ${String(issue.maximum)})`;
+        case 'too_small':
+            return `below ${String(issue.minimum)}`;
+        case 'custom':
+            return `not allowed (${issue.message})`;
+        default:
+            return 'not of the expected form';
+    }
+}
+/** The format version a parsed JSON value claims, when it claims one. */
+function claimedVersion(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? value['version']
+        : undefined;
+}
+/**
+ * A report from JSON text, or a ReportFileError saying why not. `source` names the file in messages.
+ * A format-1 report is read as it is (it has no measures); a later format is refused, since its
+ * meaning may have changed in ways this build cannot know.
+ */
+function parseReport(text, source) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        // JSON.parse's message quotes the text: keep the file's content out of the log.
+        throw new ReportFileError(`${source} is not a stagegate report: it is not valid JSON.`);
+    }
+    const version = claimedVersion(value);
+    if (version === undefined)
+        throw new ReportFileError(`${source} is not a stagegate report: it has no format version (a JSON object with "version").`);
+    if (!READABLE_REPORT_VERSIONS.includes(version)) {
+        const shown = typeof version === 'number' && Number.isInteger(version) ? String(version) : 'unknown';
+        const newer = typeof version === 'number' && version > REPORT_FORMAT_VERSION;
+        throw new ReportFileError(`${source} is report format ${shown}; this stagegate reads formats ${READABLE_REPORT_VERSIONS.join(' and ')}` +
+            (newer ? ': it was written by a newer stagegate, update this one to read it.' : '.'));
+    }
+    const result = ReportSchema.safeParse(value);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+        throw new ReportFileError(`${source} is not a stagegate report: ${describePath(issue.path)} is ${describeIssue(issue)}${more}.`);
+    }
+    const report = result.data;
+    if (report.version === 1)
+        for (const check of report.checks)
+            delete check.measures;
+    return report;
+}
+/**
+ * Reads and checks the report at `path`. The size is checked on the open file before anything is read,
+ * and the read stops past the limit anyway (a FIFO or a growing file has no size to check).
+ */
+async function readReportFile(path, options = {}) {
+    const maxBytes = options.maxBytes ?? REPORT_FILE_MAX_BYTES;
+    const source = options.source ?? path;
+    let handle;
+    try {
+        handle = await open(path, 'r');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new ReportFileError(code === 'ENOENT' ? `${source} does not exist.` : `${source} cannot be read (${code ?? 'error'}).`, code === 'ENOENT' ? 'missing' : 'unusable');
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile())
+            throw new ReportFileError(`${source} is not a regular file.`);
+        if (stat.size > maxBytes)
+            throw new ReportFileError(tooLarge(source, stat.size, maxBytes));
+        const chunks = [];
+        let length = 0;
+        while (length <= maxBytes) {
+            const chunk = Buffer.alloc(Math.min(1024 * 1024, maxBytes + 1 - length));
+            const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+            if (bytesRead === 0)
+                break;
+            chunks.push(chunk.subarray(0, bytesRead));
+            length += bytesRead;
+        }
+        if (length > maxBytes)
+            throw new ReportFileError(tooLarge(source, length, maxBytes));
+        return parseReport(Buffer.concat(chunks, length).toString('utf8'), source);
+    }
+    finally {
+        await handle.close();
+    }
+}
+function tooLarge(source, size, maxBytes) {
+    const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    return `${source} is not a stagegate report: it holds more than the ${mib(maxBytes)} a report may hold (${size > maxBytes + 1 ? mib(size) : 'read up to the limit'}).`;
+}
+
+;// CONCATENATED MODULE: ./src/report/trend.ts
+/**
+ * What changed since an earlier report (the baseline, usually the base branch's last run): per check,
+ * the status and the measures, and which changes are regressions. Pure: reading the baseline is
+ * baseline.ts's job, wording it the trend renderer's.
+ */
+
+/**
+ * A burst p95 that grew by less than this is never called a regression, whatever the factor: on a fast
+ * stage a few milliseconds of scheduling noise can double it.
+ */
+const P95_MIN_GROWTH_MS = 100;
+/** Which check measures what, and in which unit. */
+const MEASURE_INFO = {
+    heavyExecutions: { check: 'plan-cache-single-flight', unit: 'count' },
+    burstP50Ms: { check: 'plan-cache-single-flight', unit: 'ms' },
+    burstP95Ms: { check: 'plan-cache-single-flight', unit: 'ms' },
+    leaderMs: { check: 'plan-cache-single-flight', unit: 'ms' },
+    overloads: { check: 'narrator-saturation', unit: 'count' },
+    slowestHealthzMs: { check: 'narrator-saturation', unit: 'ms' },
+};
+const RAN = (/* unused pure expression or super */ null && (['pass', 'warn', 'fail']));
+/** Worse is higher; `skipped` (nothing proven) lowest. */
+const STATUS_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+/** Worse only between checks that ran both times: a check not run proves nothing either way. */
+function statusRegressed(before, after) {
+    if (!before || !after || !RAN.includes(before) || !RAN.includes(after))
+        return false;
+    return STATUS_RANK[after] > STATUS_RANK[before];
+}
+function measureRegressed(id, before, after, options) {
+    if (before === undefined || after === undefined)
+        return false;
+    switch (id) {
+        // One execution per burst is the design: any more than before means sharing was lost.
+        case 'heavyExecutions':
+            return after > before;
+        case 'burstP95Ms':
+            return after > before * options.p95Factor && after - before >= P95_MIN_GROWTH_MS;
+        default:
+            return false;
+    }
+}
+function compareCheck(id, before, after, options) {
+    const measures = MEASURE_IDS.filter((measure) => MEASURE_INFO[measure].check === id)
+        .map((measure) => {
+        const was = before?.measures?.[measure];
+        const now = after?.measures?.[measure];
+        return {
+            id: measure,
+            before: was,
+            after: now,
+            regression: measureRegressed(measure, was, now, options),
+        };
+    })
+        .filter((change) => change.before !== undefined || change.after !== undefined);
+    return {
+        id,
+        status: {
+            before: before?.status,
+            after: after?.status,
+            regression: statusRegressed(before?.status, after?.status),
+        },
+        measures,
+    };
+}
+/** Compares `current` with `baseline`, check by check, in the checks' canonical order. */
+function compareReports(baseline, current, options) {
+    const find = (report, id) => report.checks.find((check) => check.id === id);
+    const checks = CHECK_IDS.map((id) => compareCheck(id, find(baseline, id), find(current, id), options)).filter(
+    // A check skipped (or absent) both times has nothing to show.
+    (trend) => RAN.includes(trend.status.before ?? 'skipped') || RAN.includes(trend.status.after ?? 'skipped'));
+    const regressions = [];
+    for (const trend of checks) {
+        const { before, after } = trend.status;
+        if (trend.status.regression && before && after)
+            regressions.push({ check: trend.id, what: 'status', before, after });
+        for (const change of trend.measures)
+            if (change.regression && change.before !== undefined && change.after !== undefined)
+                regressions.push({ check: trend.id, what: change.id, before: change.before, after: change.after });
+    }
+    return {
+        kind: 'compared',
+        baseline: {
+            startedAt: baseline.startedAt,
+            version: baseline.version,
+            verdict: baseline.verdict,
+            driver: baseline.stage.driver,
+            replicas: baseline.stage.replicas,
+        },
+        checks,
+        regressions,
+        p95Factor: options.p95Factor,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/gate/settings.ts
 /**
@@ -52745,10 +53308,17 @@ const model_CHECK_IDS = [
 
 
 
+
+
 const DRIVERS = ['compose', 'local', 'external'];
 const LANGUAGES = ['pt-BR', 'en'];
 /** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
 const FAIL_POLICIES = ['fail', 'warn', 'never'];
+/**
+ * `gate`: boot the stage, run the checks, report. `publish`: boot nothing; post a report an earlier
+ * gate run wrote (the `workflow_run` half of the set-up for pull requests from forks).
+ */
+const MODES = ['gate', 'publish'];
 /** Default gateway URL of the compose stage (deploy/docker/docker-compose.stage.yaml publishes 8000). */
 const DEFAULT_COMPOSE_BASE_URL = 'http://127.0.0.1:8000';
 /** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
@@ -52836,6 +53406,8 @@ const settings_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
 const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const question = () => schemas_string().min(1).max(ASK_LIMITS.questionMaxChars, `at most ${ASK_LIMITS.questionMaxChars} characters`);
 // ---------------------------------------------------------------------------------------------------
 const GateSettingsSchema = strictObject({
@@ -52848,6 +53420,8 @@ const GateSettingsSchema = strictObject({
     requiredServices: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME))
         .max(50)
         .default(['redis', 'ollama', 'prometheus', 'grafana', 'tempo'])),
+    services: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME)).max(50).default([])),
+    composeEnvFile: optionalText(),
     build: flag(true),
     bootTimeoutSeconds: wholeNumber(5, 3600, 300),
     baseUrl: optionalUrl(),
@@ -52912,8 +53486,20 @@ const GateSettingsSchema = strictObject({
     globalDeadlineSeconds: wholeNumber(30, 7200, 1200),
     logDir: optionalText(),
     jsonReport: optionalText(),
+    baselineReport: optionalText(),
+    regressionP95Factor: preprocess(settings_toNumber, schemas_number().min(1).max(100).default(2)),
+    mode: enumOf(MODES, 'gate'),
+    reportFile: optionalText(),
+    pullRequestNumber: preprocess(settings_toNumber, schemas_number().int().min(1).max(2_147_483_647).optional()),
+    headSha: preprocess(toText, schemas_string().regex(COMMIT_SHA).optional()),
 })
     .superRefine((settings, ctx) => {
+    if (settings.mode === 'publish' && !settings.reportFile)
+        ctx.addIssue({
+            code: 'custom',
+            path: ['reportFile'],
+            message: 'required when mode is publish (the JSON report an earlier gate run wrote)',
+        });
     if (settings.driver === 'external' && !settings.baseUrl)
         ctx.addIssue({
             code: 'custom',
@@ -52926,6 +53512,13 @@ const GateSettingsSchema = strictObject({
             path: ['globalDeadlineSeconds'],
             message: `must be greater than boot-timeout-seconds (${settings.bootTimeoutSeconds}), so the checks get time after the boot`,
         });
+    for (const service of [settings.apiService, settings.gatewayService])
+        if (settings.services.length > 0 && !settings.services.includes(service))
+            ctx.addIssue({
+                code: 'custom',
+                path: ['services'],
+                message: `must include the ${service === settings.apiService ? 'api' : 'gateway'} service '${service}' when it names services to boot`,
+            });
     if (settings.clientA === settings.clientB)
         ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
 })
@@ -52944,6 +53537,8 @@ const GATE_OPTIONS = [
     settings_option('gatewayService', 'string', 'gateway', 'a service name', 'Name of the gateway service in front of the API replicas.'),
     settings_option('replicas', 'number', '3', 'a whole number from 1 to 20', 'Number of API replicas to boot and expect behind the gateway.'),
     settings_option('requiredServices', 'list', 'redis,ollama,prometheus,grafana,tempo', 'service names, comma-separated', 'Services that must be running and healthy besides the API and the gateway (compose driver).'),
+    settings_option('services', 'list', '', 'service names, comma-separated', 'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.'),
+    settings_option('composeEnvFile', 'string', '', 'a path to an env file', 'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).'),
     settings_option('build', 'boolean', 'true', 'true or false', 'Build the images before booting (compose driver).'),
     settings_option('bootTimeoutSeconds', 'number', '300', 'a whole number of seconds from 5 to 3600', 'Upper bound for booting the stage and waiting until it is healthy.'),
     settings_option('baseUrl', 'string', 
@@ -52964,7 +53559,7 @@ const GATE_OPTIONS = [
     settings_option('latencyBudgetFactor', 'number', '3', 'a number from 1 to 100', "plan-cache-single-flight: the burst's p95 latency may be at most this many times the leader's latency ..."),
     settings_option('latencyBudgetMs', 'number', '500', 'a whole number of milliseconds from 0 to 600000', '... plus this many milliseconds; above that the check warns of a latency explosion.'),
     settings_option('healthzLatencyBudgetMs', 'number', '1000', 'a whole number of milliseconds from 10 to 60000', 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.'),
-    settings_option('prometheusUrl', 'string', '', 'an http(s) URL', "Prometheus to read the stage's counters from; when unset the driver's own source (direct scrapes) is used where it has one."),
+    settings_option('prometheusUrl', 'string', '', 'an http(s) URL', 'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).'),
     settings_option('heavyExecutionsMetric', 'string', METRICS.heavyExecutions, 'a Prometheus metric name', 'Counter of heavy executions (summed over replicas it must grow by exactly one per burst).'),
     settings_option('narratorRequestsMetric', 'string', METRICS.narratorLlmRequests, 'a Prometheus metric name', 'Counter of LLM calls by `outcome` label; the `overload` outcome must appear under the burst.'),
     settings_option('replicaHeader', 'string', REPLICA_HEADER, 'an HTTP header name', 'Response header naming the replica that answered.'),
@@ -52979,6 +53574,12 @@ const GATE_OPTIONS = [
     settings_option('globalDeadlineSeconds', 'number', '1200', 'a whole number of seconds from 30 to 7200, above boot-timeout-seconds', 'Deadline of the whole run: boot, checks and teardown.'),
     settings_option('logDir', 'string', '', 'a directory path', "Where each service's log is written at teardown (not written when unset)."),
     settings_option('jsonReport', 'string', '', 'a file path', 'Where the JSON report is written (not written when unset).'),
+    settings_option('baselineReport', 'string', '', 'a file path', "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline."),
+    settings_option('regressionP95Factor', 'number', '2', 'a number from 1 to 100', `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`),
+    settings_option('mode', 'enum', 'gate', `one of ${MODES.join(', ')}`, 'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).'),
+    settings_option('reportFile', 'string', '', 'a file path', `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`),
+    settings_option('pullRequestNumber', 'number', '', 'a whole number from 1', 'publish: the pull request the report belongs to.'),
+    settings_option('headSha', 'string', '', 'a commit id (40 or 64 hex digits)', "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request."),
 ];
 const OPTIONS_BY_NAME = new Map(GATE_OPTIONS.map((entry) => [entry.name, entry]));
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */

@@ -33,7 +33,7 @@ export function renderActionYml(): string {
   }
   inputs[ACTION_INPUTS.githubToken] = {
     description: folded(
-      'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand). Never logged nor written to the report.',
+      'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (see the README). Never logged nor written to the report.',
     ),
     required: false,
     default: '${{ github.token }}',

@@ -1,6 +1,7 @@
 /**
  * The action's main step, behind injected ports so tests run it whole: inputs → driver → runGate →
- * report (JSON file, job summary, sticky PR comment, outputs) → the exit decision. It never calls
+ * report (JSON file, job summary with the trend against a baseline, sticky PR comment, outputs) → the
+ * exit decision. In publish mode it hands over to runPublish instead. It never calls
  * core.setFailed itself: it returns the decision, or throws a SettingsError for bad inputs, and the
  * entry (main.ts) turns either into the step's result.
  */
@@ -18,14 +19,15 @@ import type { EventContext } from '../github/event-context.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Logger, OutputSink, StateStore, SummarySink } from '../github/ports.js';
 import { findPullRequestNumber } from '../github/pull-request.js';
-import { commentMarker, upsertStickyComment, type StickyOutcome } from '../github/sticky-comment.js';
-import { COMMENT_MAX_CHARS, renderMarkdown, SUMMARY_MAX_BYTES } from '../report/markdown-renderer.js';
-import { CHECK_IDS, type GateReport } from '../report/model.js';
-import { redactReport, secretsFromEnv } from '../report/redact.js';
+import { renderCommentMarkdown, renderSummaryMarkdown } from '../github/report-markdown.js';
+import { upsertStickyComment, type StickyOutcome } from '../github/sticky-comment.js';
+import type { GateReport } from '../report/model.js';
+import { MIN_SECRET_LENGTH, redactReport, secretsFromEnv } from '../report/redact.js';
 import type { DriverChoice } from '../stage/create-driver.js';
 import type { StageDriver } from '../stage/driver.js';
-import { DEFAULT_COMMENT_KEY, OUTPUTS } from './constants.js';
 import type { ActionInputs } from './inputs.js';
+import { commentKeyFor, setOutputs, trendFor, writeSummary } from './report-delivery.js';
+import { runPublish } from './run-publish.js';
 import { markTornDown, saveStageState } from './state.js';
 
 export interface ActionDeps {
@@ -59,8 +61,12 @@ export interface ActionResult {
 export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   const { logger } = deps;
   const inputs = deps.readInputs();
-  if (inputs.githubToken) deps.maskSecret(inputs.githubToken);
   const secrets = [inputs.githubToken, ...secretsFromEnv(deps.env)];
+  // The report is redacted; the run's log (which prints the tails of the stage's logs when something
+  // fails) is masked by the runner, for every secret it is told about.
+  for (const secret of secrets) if (secret.trim().length >= MIN_SECRET_LENGTH) deps.maskSecret(secret);
+  // Publish mode boots nothing: it posts a report an earlier gate run wrote (forks' pull requests).
+  if (inputs.settings.mode === 'publish') return runPublish(deps, inputs, secrets);
 
   const logDir = inputs.settings.logDir ? resolve(deps.cwd, inputs.settings.logDir) : undefined;
   const jsonReport = inputs.settings.jsonReport ? resolve(deps.cwd, inputs.settings.jsonReport) : undefined;
@@ -90,27 +96,33 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   if (!settings.keepStage) markTornDown(deps.state);
 
   const report = redactReport(rawReport, secrets);
-  if (jsonReport) await writeJsonReport(jsonReport, report, logger);
-
-  const summaryMarkdown = renderMarkdown(report, { maxBytes: SUMMARY_MAX_BYTES - 1024 });
-  try {
-    if (await deps.summary.write(summaryMarkdown)) logger.info('report: job summary written');
-  } catch (error) {
-    logger.warn(`could not write the job summary: ${(error as Error).message}`);
-  }
-
-  const commentKey = inputs.commentKey || deps.context.job || DEFAULT_COMMENT_KEY;
-  const commentMarkdown = renderMarkdown(report, {
-    maxChars: COMMENT_MAX_CHARS - commentMarker(commentKey).length - 64,
-  });
-  const comment = inputs.prComment ? await postComment(deps, inputs, commentKey, commentMarkdown) : undefined;
-  if (!inputs.prComment) logger.info('PR comment: off (pr-comment: false)');
-
-  setOutputs(deps.outputs, report, { jsonReport, logDir, markdown: commentMarkdown, comment });
+  const comment = await logger.group('publish', () => publish(deps, inputs, report, { jsonReport, logDir }));
 
   const exit = decideExit(report, settings.failOn);
   logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
   return { exit, report, comment };
+}
+
+/** The report's outputs: the JSON file, the job summary with the trend, the sticky PR comment, outputs. */
+async function publish(
+  deps: ActionDeps,
+  inputs: ActionInputs,
+  report: GateReport,
+  paths: { jsonReport?: string; logDir?: string },
+): Promise<StickyOutcome | undefined> {
+  const { logger } = deps;
+  const { jsonReport, logDir } = paths;
+  if (jsonReport) await writeJsonReport(jsonReport, report, logger);
+  const trend = await trendFor(inputs.settings, report, { cwd: deps.cwd, logger });
+
+  await writeSummary(deps.summary, renderSummaryMarkdown(report, trend), logger);
+
+  const commentKey = commentKeyFor(inputs, deps.context);
+  const commentMarkdown = renderCommentMarkdown(report, commentKey, trend);
+  const comment = inputs.prComment ? await postComment(deps, inputs, commentKey, commentMarkdown) : undefined;
+  if (!inputs.prComment) logger.info('PR comment: off (pr-comment: false)');
+  setOutputs(deps.outputs, report, { jsonReport, logDir, markdown: commentMarkdown, comment });
+  return comment;
 }
 
 async function postComment(
@@ -135,25 +147,4 @@ async function postComment(
     return undefined;
   }
   return upsertStickyComment(api, { repo: context.repo, issueNumber, key }, markdown, logger);
-}
-
-function setOutputs(
-  outputs: OutputSink,
-  report: GateReport,
-  extra: { jsonReport?: string; logDir?: string; markdown: string; comment: StickyOutcome | undefined },
-): void {
-  outputs.set(OUTPUTS.verdict, report.verdict);
-  outputs.set(OUTPUTS.worst, report.worst);
-  outputs.set(OUTPUTS.bootFailed, String(report.verdict === 'boot-failed'));
-  const statuses: Record<string, string> = {};
-  for (const id of CHECK_IDS) {
-    const status = report.checks.find((c) => c.id === id)?.status ?? 'skipped';
-    statuses[id] = status;
-    outputs.set(id, status);
-  }
-  outputs.set(OUTPUTS.checks, JSON.stringify(statuses));
-  outputs.set(OUTPUTS.reportJson, extra.jsonReport ?? '');
-  outputs.set(OUTPUTS.logDir, extra.logDir ?? '');
-  outputs.set(OUTPUTS.markdown, extra.markdown);
-  outputs.set(OUTPUTS.commentUrl, extra.comment && 'url' in extra.comment ? extra.comment.url : '');
 }

@@ -6,7 +6,14 @@
  */
 import { AskResponseSchema, HealthzResponseSchema } from '../contract/index.js';
 import type { GateSettings } from '../gate/settings.js';
-import { bodySnippet, describeExchange, type HttpExchange } from '../http/http-exchange.js';
+import {
+  bodySnippet,
+  describeExchange,
+  describeJsonFailure,
+  describeRequestFailure,
+  type HttpExchange,
+} from '../http/http-exchange.js';
+import { inEnglish, localize, type Say } from '../report/language.js';
 
 /** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
 export function readPath(value: unknown, path: string): unknown {
@@ -22,7 +29,7 @@ export type AskField = 'answer' | 'cacheHit' | 'cacheKey' | 'overload';
 
 export type AskFieldPaths = Pick<
   GateSettings,
-  'answerPath' | 'errorPath' | 'cacheHitPath' | 'cacheKeyPath' | 'overloadPath' | 'replicaHeader'
+  'answerPath' | 'errorPath' | 'cacheHitPath' | 'cacheKeyPath' | 'overloadPath' | 'replicaHeader' | 'language'
 >;
 
 export interface AskAnswer {
@@ -42,11 +49,24 @@ export interface AskAnswer {
 }
 
 /** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
-export function describeNonJson(exchange: HttpExchange): string {
+export function describeNonJson(exchange: HttpExchange, say: Say = inEnglish): string {
   const type = exchange.headers['content-type']?.split(';')[0]?.trim();
   const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
-  const what = looksHtml ? 'HTML' : (exchange.jsonError ?? 'a body that is not JSON');
-  return `HTTP ${exchange.status} answered ${what}, not JSON: "${bodySnippet(exchange, 60)}"`;
+  const what = looksHtml
+    ? 'HTML'
+    : exchange.jsonFailure
+      ? describeJsonFailure(exchange.jsonFailure, say)
+      : say('um corpo que não é JSON', 'a body that is not JSON');
+  const snippet = bodySnippet(exchange, 60, say);
+  return say(
+    `HTTP ${exchange.status} respondeu ${what}, não JSON: "${snippet}"`,
+    `HTTP ${exchange.status} answered ${what}, not JSON: "${snippet}"`,
+  );
+}
+
+/** Why a request got no response, from its failure (or its text, for an exchange made elsewhere). */
+function describeFailure(exchange: HttpExchange, say: Say): string {
+  return exchange.failure ? describeRequestFailure(exchange.failure, say) : (exchange.error ?? '?');
 }
 
 function firstContractIssue(json: unknown): string | undefined {
@@ -61,16 +81,22 @@ function firstContractIssue(json: unknown): string | undefined {
  * problem unless the answer is a designed error (then only the error code matters).
  */
 export function readAskAnswer(exchange: HttpExchange, paths: AskFieldPaths, required: AskField[]): AskAnswer {
+  const say = localize(paths.language);
   const base: AskAnswer = { exchange, status: exchange.status };
   const headerReplica = exchange.headers[paths.replicaHeader];
   if (headerReplica) base.replica = headerReplica;
-  if (exchange.error !== undefined) return { ...base, problem: exchange.error };
-  if (exchange.json === undefined) return { ...base, problem: describeNonJson(exchange) };
+  if (exchange.error !== undefined || exchange.failure !== undefined)
+    return { ...base, problem: describeFailure(exchange, say) };
+  if (exchange.json === undefined) return { ...base, problem: describeNonJson(exchange, say) };
   const json = exchange.json;
+  const snippet = bodySnippet(exchange, 60, say);
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     return {
       ...base,
-      problem: `HTTP ${exchange.status} answered JSON that is not an object: "${bodySnippet(exchange, 60)}"`,
+      problem: say(
+        `HTTP ${exchange.status} respondeu um JSON que não é um objeto: "${snippet}"`,
+        `HTTP ${exchange.status} answered JSON that is not an object: "${snippet}"`,
+      ),
     };
 
   const answer: AskAnswer = { ...base, contractIssue: firstContractIssue(json) };
@@ -91,19 +117,28 @@ export function readAskAnswer(exchange: HttpExchange, paths: AskFieldPaths, requ
   if (!ok) {
     // An error answer is usable when it names its error; which errors are acceptable is the check's call.
     if (answer.error === undefined)
-      answer.problem = `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${bodySnippet(exchange, 60)}"`;
+      answer.problem = say(
+        `HTTP ${exchange.status} sem código de erro em ${paths.errorPath}: "${snippet}"`,
+        `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${snippet}"`,
+      );
     return answer;
   }
   const missing: string[] = [];
   if (required.includes('answer') && typeof answer.answer !== 'string' && answer.error === undefined)
-    missing.push(`no answer text at ${paths.answerPath}`);
+    missing.push(
+      say(`sem texto de resposta em ${paths.answerPath}`, `no answer text at ${paths.answerPath}`),
+    );
   if (required.includes('cacheHit') && answer.cacheHit === undefined)
-    missing.push(`no boolean at ${paths.cacheHitPath}`);
+    missing.push(say(`sem booleano em ${paths.cacheHitPath}`, `no boolean at ${paths.cacheHitPath}`));
   if (required.includes('cacheKey') && answer.cacheKey === undefined)
-    missing.push(`no cache key at ${paths.cacheKeyPath}`);
+    missing.push(say(`sem chave de cache em ${paths.cacheKeyPath}`, `no cache key at ${paths.cacheKeyPath}`));
   if (required.includes('overload') && answer.overload === undefined && answer.error === undefined)
-    missing.push(`no boolean at ${paths.overloadPath}`);
-  if (missing.length > 0) answer.problem = `HTTP ${exchange.status} JSON with ${missing.join(', ')}`;
+    missing.push(say(`sem booleano em ${paths.overloadPath}`, `no boolean at ${paths.overloadPath}`));
+  if (missing.length > 0)
+    answer.problem = say(
+      `HTTP ${exchange.status} JSON ${missing.join(', ')}`,
+      `HTTP ${exchange.status} JSON with ${missing.join(', ')}`,
+    );
   return answer;
 }
 
@@ -115,17 +150,22 @@ export interface HealthzReading {
 }
 
 /** Read one `/healthz` exchange: success, and which replica answered (header first, then body). */
-export function readHealthz(exchange: HttpExchange, replicaHeader: string): HealthzReading {
+export function readHealthz(
+  exchange: HttpExchange,
+  replicaHeader: string,
+  say: Say = inEnglish,
+): HealthzReading {
   const headerReplica = exchange.headers[replicaHeader];
   const parsed = HealthzResponseSchema.safeParse(exchange.json);
   const replica = headerReplica || (parsed.success ? parsed.data.replica : undefined);
-  if (exchange.error !== undefined) return { exchange, ok: false, replica, problem: exchange.error };
+  if (exchange.error !== undefined || exchange.failure !== undefined)
+    return { exchange, ok: false, replica, problem: describeFailure(exchange, say) };
   if (exchange.status === undefined || exchange.status >= 300)
     return {
       exchange,
       ok: false,
       replica,
-      problem: `${describeExchange(exchange)}: "${bodySnippet(exchange, 60)}"`,
+      problem: `${describeExchange(exchange, say)}: "${bodySnippet(exchange, 60, say)}"`,
     };
   return { exchange, ok: true, replica };
 }

@@ -9,7 +9,8 @@ import { REQUEST_ID_HEADER, ROUTES } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
 import { readHealthz, summarizeProblems, type HealthzReading } from './ask-answer.js';
 import type { Check, CheckOutcome } from './check-context.js';
-import { localize, ms, plural, type Language } from './localize.js';
+import { localize, ms, plural, type Language, type Say } from './localize.js';
+import { inEnglish } from '../report/language.js';
 import { countBy, maxOf, percentile } from './stats.js';
 
 /** How many of the newest api log lines are searched for the gate's requests. */
@@ -50,7 +51,7 @@ function lineReplica(line: string): { replica?: string; text: string } {
  * request ids the gate sent; otherwise every `/healthz` line in the window is counted (including the
  * gateway's own health checks), which only shows which replicas served `/healthz` at all.
  */
-export function countHealthzInLogs(lines: string[], requestIds: Set<string>): LogCount {
+export function countHealthzInLogs(lines: string[], requestIds: Set<string>, say: Say = inEnglish): LogCount {
   const byId: string[] = [];
   const healthz: string[] = [];
   for (const line of lines) {
@@ -68,7 +69,10 @@ export function countHealthzInLogs(lines: string[], requestIds: Set<string>): Lo
     mode: 'unavailable',
     perReplica: new Map(),
     total: 0,
-    note: `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`,
+    note: say(
+      `nenhuma linha ${ROUTES.healthz} entre as ${lines.length} linhas mais novas dos logs da api`,
+      `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`,
+    ),
   };
 }
 
@@ -102,6 +106,17 @@ export function decideLoadBalancing(input: LoadBalancingInput): CheckOutcome {
       buckets: histogram,
     },
     {
+      kind: 'chart',
+      title: say('Respostas por réplica', 'Answers per replica'),
+      chart: {
+        type: 'bars',
+        xTitle: say('réplica', 'replica'),
+        yTitle: say('respostas', 'answers'),
+        categories: histogram.map((bucket) => bucket.label),
+        series: [{ name: say('respostas', 'answers'), values: histogram.map((bucket) => bucket.count) }],
+      },
+    },
+    {
       kind: 'facts',
       title: say('Requisições', 'Requests'),
       facts: [
@@ -129,8 +144,8 @@ export function decideLoadBalancing(input: LoadBalancingInput): CheckOutcome {
     return {
       status: 'fail',
       reason: say(
-        `${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem replica no corpo): não dá para saber qual réplica respondeu`,
-        `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor a replica in the body): cannot tell which replica answered`,
+        `${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem meta.replica no corpo): não dá para saber qual réplica respondeu`,
+        `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor meta.replica in the body): cannot tell which replica answered`,
       ),
       evidence,
     };
@@ -206,11 +221,11 @@ function logEvidence(
     title:
       logs.mode === 'request-ids'
         ? say(
-            'Réplica por cabeçalho e pelos logs da api (request ids do gate)',
+            'Réplica por cabeçalho e pelos logs da api (ids de requisição do gate)',
             "Replica by header and by the api logs (the gate's request ids)",
           )
         : say(
-            'Linhas /healthz nos logs da api (todas, incluindo health checks do gateway)',
+            'Linhas /healthz nos logs da api (todas, incluindo as verificações de saúde do gateway)',
             "/healthz lines in the api logs (all, including the gateway's health checks)",
           ),
     columns: [say('réplica', 'replica'), say('cabeçalho', 'header'), 'logs'],
@@ -232,7 +247,8 @@ export const loadBalancingCheck: Check = async (context) => {
   const exchanges = await Promise.all(
     ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))),
   );
-  const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader));
+  const say = localize(settings.language);
+  const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader, say));
 
   const succeeded = readings.filter((reading) => reading.ok).length;
   let logs: LogCount = { mode: 'unavailable', perReplica: new Map(), total: 0 };
@@ -242,12 +258,12 @@ export const loadBalancingCheck: Check = async (context) => {
     try {
       const lines = await driver.logs(settings.apiService, LOG_LINES_SEARCHED, context.signal);
       if (lines === undefined) {
-        logs.note = localize(settings.language)('este driver não lê logs', 'this driver cannot read logs');
+        logs.note = say('este driver não lê logs', 'this driver cannot read logs');
         break;
       }
-      logs = countHealthzInLogs(lines, new Set(ids));
+      logs = countHealthzInLogs(lines, new Set(ids), say);
     } catch (error) {
-      logs.note = `${localize(settings.language)('logs ilegíveis', 'logs unreadable')}: ${(error as Error).message}`;
+      logs.note = `${say('logs ilegíveis', 'logs unreadable')}: ${(error as Error).message}`;
       break;
     }
     if (logs.mode === 'request-ids' && logs.total >= succeeded) break;

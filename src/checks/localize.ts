@@ -2,14 +2,7 @@
  * Checks write their one-line reasons and evidence titles in the report's language. Each sentence is
  * written in both languages where it is used, so the logic and its wording stay side by side.
  */
-import type { GateReport } from '../report/model.js';
-
-export type Language = GateReport['language'];
-export type Say = (ptBr: string, en: string) => string;
-
-export function localize(language: Language): Say {
-  return (ptBr, en) => (language === 'en' ? en : ptBr);
-}
+export { localize, type Language, type Say } from '../report/language.js';
 
 /** `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse; milliseconds are shown as whole numbers. */
 export function ms(value: number | undefined): string {

@@ -16,9 +16,10 @@ import {
   type AskAnswer,
   type HealthzReading,
 } from './ask-answer.js';
-import type { Check, CheckContext, CheckOutcome } from './check-context.js';
+import { measured, type Check, type CheckContext, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
+import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
 
 /** The error code of a request refused because the narrator is saturated (contract ERROR_CODES). */
@@ -76,11 +77,11 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
   const probeFailures = input.probes.filter((probe) => !probe.ok);
   const increase = counterIncrease(input.overloadBefore, input.overloadAfter);
   const latencies = input.answers.map((answer) => answer.exchange.durationMs);
+  const unread = input.overloadAfter.failure
+    ? describeMetricsFailure(input.overloadAfter.failure, say)
+    : describeMetricsSource(input.overloadAfter.source, say);
   const metricText = !input.overloadAfter.reachable
-    ? say(
-        `não lida (${input.overloadAfter.error ?? input.overloadAfter.source})`,
-        `not read (${input.overloadAfter.error ?? input.overloadAfter.source})`,
-      )
+    ? say(`não lida (${unread})`, `not read (${unread})`)
     : input.overloadAfter.value === undefined
       ? say(
           `${input.overloadAfter.metric}{outcome="overload"} ausente`,
@@ -129,13 +130,26 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
       ],
     },
     {
+      kind: 'chart',
+      title: say(`Resultado das ${total} perguntas da rajada`, `Outcome of the burst's ${total} asks`),
+      chart: {
+        type: 'pie',
+        slices: [
+          { label: say('respondidas', 'answered'), value: answered.length },
+          { label: say('sobrecarga', 'overload'), value: overloaded.length },
+          { label: say('outras falhas', 'other failures'), value: failed.length },
+          { label: say('sem resposta a tempo', 'no answer in time'), value: timedOut.length },
+        ],
+      },
+    },
+    {
       kind: 'table',
       title: say('Cada resposta', 'Each answer'),
       columns: [
         '#',
         say('réplica', 'replica'),
         'overload',
-        'error',
+        say('erro', 'error'),
         say('narrador', 'narrator'),
         say('latência', 'latency'),
         say('problema', 'problem'),
@@ -151,8 +165,9 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
       ]),
     },
   ];
-  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence });
-  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence });
+  const measures = measured({ overloads: overloaded.length, slowestHealthzMs: probeMax });
+  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence, measures });
+  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence, measures });
 
   if (timedOut.length > 0)
     return fail(
@@ -162,7 +177,9 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
       ),
     );
   if (failed.length > 0) {
-    const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+    const problems = summarizeProblems(
+      failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`),
+    );
     return fail(
       say(
         `${failed.length}/${total} perguntas falharam fora da sobrecarga prevista: ${problems}`,
@@ -222,7 +239,7 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
         `${summary}; ${coalesced} asks coalesced (not distinct to the stage)`,
       ),
     );
-  return { status: 'pass', reason: summary, evidence };
+  return { status: 'pass', reason: summary, evidence, measures };
 }
 
 /** GET /healthz one after another until `stop` resolves; each probe bounded by `timeoutMs`. */
@@ -238,7 +255,7 @@ async function probeHealthzUntil(
   });
   do {
     const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
-    readings.push(readHealthz(exchange, context.settings.replicaHeader));
+    readings.push(readHealthz(exchange, context.settings.replicaHeader, localize(context.settings.language)));
     if (stopped || context.signal.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
   } while (!stopped && !context.signal.aborted);

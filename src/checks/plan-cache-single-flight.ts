@@ -9,9 +9,10 @@ import { ROUTES, type AskRequest } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
 import type { BurstResult } from '../http/burst.js';
 import { readAskAnswer, readPath, summarizeProblems, type AskAnswer } from './ask-answer.js';
-import type { Check, CheckOutcome } from './check-context.js';
+import { measured, type Check, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
+import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
 
 export interface SingleFlightInput {
@@ -74,6 +75,32 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
       ],
     },
     {
+      kind: 'chart',
+      title: say(
+        'Latência de cada resposta (ms), líder marcado',
+        "Each answer's latency (ms), leader marked",
+      ),
+      chart: {
+        type: 'bars',
+        xTitle: say('resposta', 'answer'),
+        yTitle: 'ms',
+        categories: input.answers.map(
+          (answer, index) => `#${index + 1}${answer === leader ? ` ${say('líder', 'leader')}` : ''}`,
+        ),
+        // The leader as a series of its own: drawn over the others, in another colour.
+        series: [
+          {
+            name: say('respostas', 'answers'),
+            values: input.answers.map((answer) => answer.exchange.durationMs),
+          },
+          {
+            name: say('líder', 'leader'),
+            values: input.answers.map((answer) => (answer === leader ? answer.exchange.durationMs : 0)),
+          },
+        ],
+      },
+    },
+    {
       kind: 'table',
       title: say('Cada resposta', 'Each answer'),
       columns: [
@@ -94,11 +121,20 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
       ]),
     },
   ];
-  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence });
-  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence });
+  // Heavy executions: the stage's own counter where it was read, else what the answers say (the misses).
+  const measures = measured({
+    heavyExecutions: increase ?? misses.length,
+    burstP50Ms: p50,
+    burstP95Ms: p95,
+    leaderMs,
+  });
+  const fail = (reason: string): CheckOutcome => ({ status: 'fail', reason, evidence, measures });
+  const warn = (reason: string): CheckOutcome => ({ status: 'warn', reason, evidence, measures });
 
   if (failed.length > 0) {
-    const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `error ${answer.error}`));
+    const problems = summarizeProblems(
+      failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`),
+    );
     return fail(
       say(
         `${failed.length}/${total} perguntas da rajada falharam: ${problems}`,
@@ -172,7 +208,7 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
         `the requests did not leave together (spread ${ms(input.burst.dispatchSpreadMs)} > leader ${ms(leaderMs)}): single-flight was barely exercised; ${summary}`,
       ),
     );
-  return { status: 'pass', reason: summary, evidence };
+  return { status: 'pass', reason: summary, evidence, measures };
 }
 
 function describeMetric(
@@ -181,16 +217,17 @@ function describeMetric(
   increase: number | undefined,
   say: ReturnType<typeof localize>,
 ): string {
-  if (!after.reachable || !before.reachable)
-    return say(
-      `não lida (${after.error ?? before.error ?? after.source})`,
-      `not read (${after.error ?? before.error ?? after.source})`,
-    );
+  if (!after.reachable || !before.reachable) {
+    const failure = after.failure ?? before.failure;
+    const why = failure ? describeMetricsFailure(failure, say) : describeMetricsSource(after.source, say);
+    return say(`não lida (${why})`, `not read (${why})`);
+  }
+  const source = describeMetricsSource(after.source, say);
   if (after.value === undefined)
-    return say(`${after.metric} ausente em ${after.source}`, `${after.metric} absent from ${after.source}`);
+    return say(`${after.metric} ausente em ${source}`, `${after.metric} absent from ${source}`);
   return say(
-    `${after.metric} +${increase} (soma das réplicas, ${after.source})`,
-    `${after.metric} +${increase} (sum over replicas, ${after.source})`,
+    `${after.metric} +${increase} (soma das réplicas, ${source})`,
+    `${after.metric} +${increase} (sum over replicas, ${source})`,
   );
 }
 

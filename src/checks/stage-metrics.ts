@@ -2,28 +2,44 @@
  * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
  * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
  */
-import type { MetricsReader, StageDriver } from '../stage/driver.js';
+import {
+  MetricsReadError,
+  type MetricsFailure,
+  type MetricsReader,
+  type MetricsSource,
+  type StageDriver,
+} from '../stage/driver.js';
 
 export interface CounterReading {
-  /** Where the numbers come from (reader.source), or why there are none. */
-  source: string;
+  /** Where the numbers come from; undefined when the driver offers no metrics source. */
+  source?: MetricsSource;
   metric: string;
   labels?: Record<string, string>;
   reachable: boolean;
   /** Sum over replicas; undefined when the metric is absent (or unreachable). */
   value?: number;
-  error?: string;
+  /** Why the source could not be read. */
+  failure?: MetricsFailure;
 }
 
 const SETTLE_TIMEOUT_MS = 15_000;
 const READ_TIMEOUT_MS = 10_000;
 
-function bounded<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export function bounded<T>(promise: Promise<T>, timeoutMs: number, step: 'settle' | 'read'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took more than ${timeoutMs / 1000} s`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new MetricsReadError(
+              { kind: 'slow', step, timeoutMs },
+              `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${timeoutMs / 1000} s`,
+            ),
+          ),
+        timeoutMs,
+      );
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -42,17 +58,17 @@ export async function readCounter(
   metric: string,
   labels?: Record<string, string>,
 ): Promise<CounterReading> {
-  if (!reader) return { source: 'no metrics source', metric, labels, reachable: false };
+  if (!reader) return { metric, labels, reachable: false };
   try {
-    await bounded(
-      reader.settle(SETTLE_TIMEOUT_MS),
-      SETTLE_TIMEOUT_MS + 1000,
-      'waiting for the metrics to settle',
-    );
-    const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, `reading ${metric}`);
+    await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'settle');
+    const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, 'read');
     return { source: reader.source, metric, labels, reachable: true, value };
   } catch (error) {
-    return { source: reader.source, metric, labels, reachable: false, error: (error as Error).message };
+    const failure: MetricsFailure =
+      error instanceof MetricsReadError
+        ? error.failure
+        : { kind: 'other', message: (error as Error)?.message ?? String(error) };
+    return { source: reader.source, metric, labels, reachable: false, failure };
   }
 }
 

@@ -4,9 +4,10 @@
  * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
  * naming what is down; only a boot that left nothing to check is "could not be booted".
  */
-import type { BootResult, ServiceStatus, StageDriver } from '../stage/driver.js';
+import { NOT_BOOTED_STATE, type BootResult, type ServiceStatus, type StageDriver } from '../stage/driver.js';
 import type { Check, CheckOutcome } from './check-context.js';
-import { localize, ms, type Language } from './localize.js';
+import { localize, ms, type Language, type Say } from './localize.js';
+import { describeServiceDetail } from '../stage/stage-words.js';
 import type { Evidence } from '../report/model.js';
 
 /** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
@@ -25,7 +26,7 @@ export function servicesTable(rows: ServiceStatus[], language: Language): Eviden
       say('serviço', 'service'),
       say('instância', 'instance'),
       say('estado', 'state'),
-      'health',
+      say('saúde', 'health'),
       say('endereço', 'address'),
       say('detalhe', 'detail'),
     ],
@@ -35,7 +36,7 @@ export function servicesTable(rows: ServiceStatus[], language: Language): Eviden
       row.state,
       row.health,
       row.address ?? '',
-      row.detail ?? '',
+      describeServiceDetail(row, say),
     ]),
   };
 }
@@ -54,8 +55,33 @@ export interface StageUpInput {
   language: Language;
 }
 
-function describeRow(row: ServiceStatus): string {
-  return `${row.name} ${row.state}/${row.health}${row.detail ? ` (${row.detail})` : ''}`;
+/** Lines of a failed boot's diagnostics (ps, the failing services' log tails) kept in the report. */
+const BOOT_LOG_LINES = 80;
+
+/** The end of a failed boot's diagnostics, as evidence; none when the boot succeeded or said nothing. */
+function bootLogEvidence(boot: BootResult, language: Language): Evidence[] {
+  if (boot.ok || !boot.log?.trim()) return [];
+  const lines = boot.log.split('\n');
+  const kept = lines.slice(-BOOT_LOG_LINES);
+  const say = localize(language);
+  return [
+    {
+      kind: 'lines',
+      title:
+        kept.length < lines.length
+          ? say(
+              `Diagnóstico do boot (últimas ${BOOT_LOG_LINES} de ${lines.length} linhas)`,
+              `Boot diagnostics (last ${BOOT_LOG_LINES} of ${lines.length} lines)`,
+            )
+          : say('Diagnóstico do boot', 'Boot diagnostics'),
+      lines: kept,
+    },
+  ];
+}
+
+function describeRow(row: ServiceStatus, say: Say): string {
+  const detail = describeServiceDetail(row, say);
+  return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
 }
 
 export function decideStageUp(input: StageUpInput): CheckOutcome {
@@ -65,7 +91,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     title: say('Boot', 'Boot'),
     facts: [
       { label: 'driver', value: input.driverKind },
-      { label: 'base URL', value: input.baseUrl || '-' },
+      { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
       { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
       { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
       ...(!input.boot.ok && input.boot.partial
@@ -86,11 +112,19 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
         `o stage não pôde ser iniciado: ${input.boot.reason ?? 'motivo desconhecido'}`,
         `the stage could not be booted: ${input.boot.reason ?? 'unknown reason'}`,
       ),
-      evidence: [facts, ...(rows.length ? [servicesTable(rows, input.language)] : [])],
+      evidence: [
+        facts,
+        ...(rows.length ? [servicesTable(rows, input.language)] : []),
+        ...bootLogEvidence(input.boot, input.language),
+      ],
     };
   }
   const rows = input.services ?? input.boot.services;
-  const evidence: Evidence[] = [facts, servicesTable(rows, input.language)];
+  const evidence: Evidence[] = [
+    facts,
+    servicesTable(rows, input.language),
+    ...bootLogEvidence(input.boot, input.language),
+  ];
   const problems: string[] = [];
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -109,12 +143,12 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
   if (apiRows.length === 0 && !strict) {
     notes.push(
       say(
-        'réplicas da api não visíveis por este driver (load-balancing as conta)',
-        'api replicas not visible through this driver (load-balancing counts them)',
+        'réplicas da api não visíveis por este driver sem prometheus-url (load-balancing as conta)',
+        'api replicas not visible through this driver without prometheus-url (load-balancing counts them)',
       ),
     );
   } else if (apiUp.length < input.replicas) {
-    const down = apiRows.filter((row) => !isUp(row)).map(describeRow);
+    const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
     problems.push(
       say(
         `${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`,
@@ -136,7 +170,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
     if (strict)
       problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
   } else if (gatewayUp.length === 0) {
-    problems.push(`${input.gatewayService}: ${gatewayRows.map(describeRow).join(', ')}`);
+    problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
   } else if (gatewayUp.length > 1) {
     warnings.push(
       say(
@@ -147,9 +181,15 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
   }
 
   const notPartOfStage: string[] = [];
+  const notBooted: string[] = [];
   let requiredUp = 0;
   for (const service of input.requiredServices) {
     const serviceRows = byService(service);
+    // Left out of this boot on purpose (the compose driver's `services`): said, not failed.
+    if (serviceRows.length > 0 && serviceRows.every((row) => row.state === NOT_BOOTED_STATE)) {
+      notBooted.push(service);
+      continue;
+    }
     if (serviceRows.length === 0) {
       if (input.driverKind === 'compose')
         problems.push(say(`${service}: não encontrado`, `${service}: not found`));
@@ -162,7 +202,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       continue;
     }
     const down = serviceRows.filter((row) => !isUp(row));
-    if (down.length > 0) problems.push(`${service}: ${down.map(describeRow).join(', ')}`);
+    if (down.length > 0) problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
     else requiredUp++;
   }
   if (notPartOfStage.length)
@@ -170,6 +210,14 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       say(
         `${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`,
         `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`,
+      ),
+    );
+
+  if (notBooted.length)
+    notes.push(
+      say(
+        `${notBooted.join(', ')}: não iniciados neste boot (fora da lista de serviços a iniciar)`,
+        `${notBooted.join(', ')}: not booted (left out by services)`,
       ),
     );
 
@@ -197,6 +245,7 @@ export const stageUpCheck: Check = async (context) => {
   let services: ServiceStatus[] | undefined;
   let servicesError: string | undefined;
   if (boot.ok || boot.partial) {
+    context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
     try {
       services = await driver.services(context.signal);
     } catch (error) {

@@ -26,8 +26,12 @@ export function renderHelp(): string {
     'Examples:',
     '  stagegate --driver local                    # the reference stage as local processes',
     '  stagegate --driver external --base-url https://stage.example.com --json report.json',
+    '  stagegate --driver local --baseline-report main.json   # what changed since an earlier report',
+    '  stagegate --mode publish --report-file report.json --pull-request-number 7',
+    '      # prints the PR comment it would post; posts it when GITHUB_TOKEN and GITHUB_REPOSITORY are set',
     '',
     'Exit status: 0 ready (per --fail-on), 1 not ready or boot failed, 2 bad flags.',
+    'With --mode publish: 0 printed or posted, 1 not posted, 2 bad flags or a refused report.',
     '',
     'Gate options (also the action inputs of the same name):',
   ];

@@ -1,5 +1,6 @@
-/** CLI entry (`npx stagegate`, `npm run gate:local`): wires the real driver factory into runCli. */
+/** CLI entry (`npx stagegate`, `npm run gate:local`): wires the real driver factory and GitHub client into runCli. */
 import { driverChoiceFor } from '../gate/driver-choice.js';
+import { createOctokitGitHubApi } from '../github/octokit-github-api.js';
 import { createDriver } from '../stage/create-driver.js';
 import { runCli } from './run-cli.js';
 
@@ -20,6 +21,7 @@ void runCli(process.argv.slice(2), {
   env: process.env,
   signal: cancel.signal,
   createDriver: (settings, log) => createDriver(driverChoiceFor(settings, { log })),
+  createGitHubApi: (token, baseUrl) => createOctokitGitHubApi({ token, baseUrl }),
 }).then((code) => {
   process.exitCode = code;
   // Everything was torn down; a handle left open somewhere must not keep the CLI from exiting.

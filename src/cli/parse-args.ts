@@ -17,6 +17,8 @@ export interface CliArgs {
   help: boolean;
   verbose: boolean;
   color: boolean | undefined;
+  /** `--comment-key`: the sticky comment's key when publishing. */
+  commentKey: string | undefined;
   settings: GateSettingsInput;
 }
 
@@ -26,6 +28,11 @@ export const CLI_FLAGS = [
   { flag: 'verbose', description: 'Also print debug lines to stderr.' },
   { flag: 'no-color', description: 'Never colour the report (also NO_COLOR=1).' },
   { flag: 'json', description: 'Alias of --json-report: write the JSON report to this file.' },
+  {
+    flag: 'comment-key',
+    description:
+      "With --mode publish: tells this sticky comment apart from others (the action's comment-key). Default: GITHUB_JOB, else stagegate.",
+  },
 ] as const;
 
 const BY_FLAG = new Map<string, GateOption>(GATE_OPTIONS.map((option) => [option.kebab, option]));
@@ -56,7 +63,13 @@ function suggestion(name: string): string {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { help: false, verbose: false, color: undefined, settings: {} };
+  const args: CliArgs = {
+    help: false,
+    verbose: false,
+    color: undefined,
+    commentKey: undefined,
+    settings: {},
+  };
   const given = new Set<string>();
   const set = (option: GateOption, value: string) => {
     const list = option.kind === 'list' || option.kind === 'lines';
@@ -87,6 +100,14 @@ export function parseArgs(argv: string[]): CliArgs {
       if (inline !== undefined) throw new CliUsageError(`Flag --${name} takes no value.`);
       if (name === 'verbose') args.verbose = true;
       else args.color = false;
+      continue;
+    }
+    if (name === 'comment-key') {
+      const value = inline ?? argv[++index];
+      if (value === undefined || args.commentKey !== undefined)
+        throw new CliUsageError(`Flag --${name} needs one value (at most 100 characters).`);
+      if (value.length > 100) throw new CliUsageError(`Flag --${name}: at most 100 characters.`);
+      args.commentKey = value;
       continue;
     }
     const negated = name.startsWith('no-') ? BY_FLAG.get(name.slice(3)) : undefined;

@@ -3,14 +3,19 @@
  * parse flags → settings → driver → runGate → report on stdout → exit code per fail-on.
  * Bad flags end with one line naming the flag and exit status 2; never a stack trace.
  */
+import { resolve } from 'node:path';
 import { decideExit, runGate } from '../gate/run-gate.js';
 import type { GateLogger } from '../gate/logger.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../gate/settings.js';
+import type { GitHubApi } from '../github/github-api.js';
+import { trendAgainstBaseline } from '../report/baseline.js';
 import { neutralizeWorkflowCommands } from '../report/escape.js';
 import { renderTerminal } from '../report/terminal-renderer.js';
+import { describeTrend, renderTrendTerminal } from '../report/trend-renderer.js';
 import type { StageDriver } from '../stage/driver.js';
 import { renderHelp } from './help.js';
 import { CliUsageError, parseArgs } from './parse-args.js';
+import { publishFromCli } from './publish-cli.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -18,6 +23,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Builds the driver for the settings (the entry passes the real factory). */
   createDriver(settings: GateSettings, log: (text: string) => void): StageDriver;
+  /** Builds the REST client for --mode publish with a token (the entry passes the Octokit one). */
+  createGitHubApi?(token: string, baseUrl: string): GitHubApi;
   /** Extra environment for the stage (tests). */
   stageEnv?: Record<string, string>;
   signal?: AbortSignal;
@@ -38,6 +45,11 @@ export function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
     debug: (message) => {
       if (verbose) line('debug: ', message);
     },
+    // A terminal does not fold: the phase gets a header line and its lines follow as they come.
+    group: (title, body) => {
+      line('▸ ', title);
+      return body();
+    },
   };
 }
 
@@ -46,6 +58,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let settings: GateSettings;
   let verbose = false;
   let color: boolean | undefined;
+  let commentKey: string | undefined;
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -54,12 +67,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     verbose = args.verbose;
     color = args.color;
+    commentKey = args.commentKey;
     settings = parseGateSettings(args.settings);
   } catch (error) {
     return usageFailure(error, io);
   }
   const logger = createStderrLogger(io, verbose);
   try {
+    if (settings.mode === 'publish') return await publishFromCli(settings, commentKey, io, logger);
     const driver = io.createDriver(settings, (text) => logger.info(text.replace(/\n+$/, '')));
     const report = await runGate(settings, {
       driver,
@@ -69,6 +84,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
     const useColor = color ?? (Boolean(io.stdout.isTTY) && !io.env.NO_COLOR);
     io.stdout.write(`\n${neutralizeWorkflowCommands(renderTerminal(report, { color: useColor }))}\n`);
+    const baseline = settings.baselineReport ? resolve(settings.baselineReport) : undefined;
+    const trend = await trendAgainstBaseline(baseline, report, { p95Factor: settings.regressionP95Factor });
+    if (trend) {
+      io.stdout.write(
+        `${neutralizeWorkflowCommands(renderTrendTerminal(trend, report.language, useColor))}\n`,
+      );
+      logger.info(`trend: ${describeTrend(trend, report.language)}`);
+    }
     const exit = decideExit(report, settings.failOn);
     logger.info(`exit ${exit.exitCode}: ${exit.message}`);
     return exit.exitCode;

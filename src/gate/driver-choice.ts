@@ -19,6 +19,8 @@ export function driverChoiceFor(
           apiService: settings.apiService,
           gatewayService: settings.gatewayService,
           requiredServices: settings.requiredServices,
+          services: settings.services,
+          ...(settings.composeEnvFile ? { envFile: settings.composeEnvFile } : {}),
           build: settings.build,
           ...(options.cwd ? { cwd: options.cwd } : {}),
           ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
@@ -36,6 +38,8 @@ export function driverChoiceFor(
         external: {
           // The schema refuses `external` without a base URL; this only narrows the type.
           baseUrl: settings.baseUrl ?? '',
+          // With a Prometheus, the api replicas are the targets of the scrape job named like the service.
+          apiService: settings.apiService,
           ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),
         },
       };

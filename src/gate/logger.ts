@@ -7,11 +7,17 @@ export interface GateLogger {
   warn(message: string): void;
   /** Detail that helps when something goes wrong; hidden unless asked for. */
   debug(message: string): void;
+  /**
+   * Runs `body` as one phase whose lines belong together: the action folds them into a collapsible
+   * group of the runner's log, a terminal gets a plain header line. Groups do not nest (the runner's
+   * log cannot show a group inside a group), so only the gate's phases open one.
+   */
+  group<T>(title: string, body: () => Promise<T>): Promise<T>;
 }
 
-export const silentLogger: GateLogger = { info() {}, warn() {}, debug() {} };
+export const silentLogger: GateLogger = { info() {}, warn() {}, debug() {}, group: (_title, body) => body() };
 
-/** A logger that keeps every message, for tests to assert on. */
+/** A logger that keeps every message, for tests to assert on; a group shows as `group:`/`endgroup` lines. */
 export function createRecordingLogger(): GateLogger & { lines: string[] } {
   const lines: string[] = [];
   return {
@@ -19,5 +25,13 @@ export function createRecordingLogger(): GateLogger & { lines: string[] } {
     info: (message) => lines.push(`info: ${message}`),
     warn: (message) => lines.push(`warn: ${message}`),
     debug: (message) => lines.push(`debug: ${message}`),
+    group: async (title, body) => {
+      lines.push(`group: ${title}`);
+      try {
+        return await body();
+      } finally {
+        lines.push('endgroup');
+      }
+    },
   };
 }

@@ -12,7 +12,7 @@ import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { CHECKS, type Check, type CheckContext } from '../checks/index.js';
 import { worstStatus } from '../checks/check-context.js';
-import { localize } from '../checks/localize.js';
+import { localize, type Say } from '../checks/localize.js';
 import { ROUTES } from '../contract/index.js';
 import { fireBurst } from '../http/burst.js';
 import {
@@ -21,13 +21,26 @@ import {
   type GateHttpClient,
   type HttpClientOptions,
 } from '../http/gate-http-client.js';
-import { isSuccess, type HttpExchange } from '../http/http-exchange.js';
+import { describeRequestFailure, isSuccess, type HttpExchange } from '../http/http-exchange.js';
 import { renderJson } from '../report/json-renderer.js';
-import { CHECK_IDS, type CheckId, type CheckResult, type GateReport, type Verdict } from '../report/model.js';
+import {
+  CHECK_IDS,
+  REPORT_FORMAT_VERSION,
+  type CheckId,
+  type CheckResult,
+  type GateReport,
+  type ServiceLogTails,
+  type Verdict,
+} from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';
 import { systemClock, type Clock } from './clock.js';
 import { silentLogger, type GateLogger } from './logger.js';
 import { preflight } from './preflight.js';
+import {
+  collectServiceLogTails,
+  SERVICE_LOG_TAIL_LINES,
+  SERVICE_LOG_TAILS_TIMEOUT_MS,
+} from './service-logs.js';
 import type { FailPolicy, GateSettings } from './settings.js';
 
 export interface GateDeps {
@@ -46,6 +59,8 @@ export interface GateDeps {
   runToken?: string;
 }
 
+/** The least time for reading the services' log tails, even when the deadline has passed. */
+const TAILS_MIN_MS = 2000;
 /** How long a check cut off by the deadline may take to report what it saw. */
 const ABORT_GRACE_MS = 2000;
 /** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
@@ -166,10 +181,19 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
   setMaxListeners(0, run.signal);
   const deadlineTimer = setTimeout(
-    () => run.abort(new Error(`global deadline of ${settings.globalDeadlineSeconds} s reached`)),
+    () =>
+      run.abort(
+        new Error(
+          say(
+            `prazo global de ${settings.globalDeadlineSeconds} s atingido`,
+            `global deadline of ${settings.globalDeadlineSeconds} s reached`,
+          ),
+        ),
+      ),
     deadlineMs - reserveMs,
   );
-  const onCancel = () => run.abort(new Error('cancelled'));
+  // The reason is said in the report's language: requests cut off by it quote it.
+  const onCancel = () => run.abort(new Error(say('execução cancelada', 'run cancelled')));
   if (deps.signal?.aborted) onCancel();
   else deps.signal?.addEventListener('abort', onCancel, { once: true });
   const stopReason = () =>
@@ -184,34 +208,12 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
   let stageServes = false;
   let http: GateHttpClient | undefined;
+  let serviceLogs: ServiceLogTails | undefined;
   try {
     // ---- boot
     const bootStarted = clock.now();
-    logger.info(
-      `boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`,
-    );
-    boot = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+    boot = await logger.group('boot', () => bootPhase());
     phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
-    if (boot.ok)
-      logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(boot.durationMs))}`);
-    else logger.warn(`boot failed: ${boot.reason ?? 'unknown reason'}`);
-    if (!boot.ok && boot.partial) {
-      const probe = await probeGateway(
-        driver.baseUrl || settings.baseUrl || '',
-        run.signal,
-        deps.createHttpClient,
-      );
-      if (probe.serves)
-        logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
-      else {
-        logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
-        boot = {
-          ...boot,
-          partial: false,
-          reason: `${boot.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
-        };
-      }
-    }
     stageServes = boot.ok || boot.partial === true;
 
     if (stageServes) {
@@ -223,12 +225,28 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       http = (deps.createHttpClient ?? createGateHttpClient)(clientOptions);
     }
 
-    // ---- checks, in order
+    // ---- checks, in order: each run in its own fold, its one-line result printed after it
     for (const id of CHECK_IDS) {
-      const result = await runOneCheck(id);
+      const skip = skipReason(id);
+      const result = skip === undefined ? await logger.group(`check ${id}`, () => runOneCheck(id)) : skip;
       results.push(result);
       if (result.status !== 'skipped' || settings.checks.includes(id))
         logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
+    }
+    // ---- the newest lines of every service's log, when something did not pass (before the teardown
+    // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
+    // checks' share of the deadline, and never more than a moment once it has passed.
+    if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok) {
+      const timeoutMs = Math.max(TAILS_MIN_MS, started + deadlineMs - reserveMs - clock.now());
+      serviceLogs = await logger.group(
+        `service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`,
+        () =>
+          collectServiceLogTails(driver, logger, {
+            timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
+            // The services the boot saw: no second `ps` (or probe of an external stage) for their names.
+            services: boot.services.map((row) => row.service),
+          }),
+      );
     }
   } finally {
     clearTimeout(deadlineTimer);
@@ -239,23 +257,25 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       logger.info(`keep-stage: the stage is left running${driver.baseUrl ? ` at ${driver.baseUrl}` : ''}`);
     } else {
       const teardownStarted = clock.now();
-      logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
-      const limit = sleep(reserveMs);
-      const outcome = await Promise.race([
-        driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(
-          () => 'done' as const,
-          () => 'done' as const,
-        ),
-        limit,
-      ]);
-      limit.cancel();
-      if (outcome === 'timeout') logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+      await logger.group('teardown', async () => {
+        logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
+        const limit = sleep(reserveMs);
+        const outcome = await Promise.race([
+          driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(
+            () => 'done' as const,
+            () => 'done' as const,
+          ),
+          limit,
+        ]);
+        limit.cancel();
+        if (outcome === 'timeout') logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+      });
       phases.push({ name: 'teardown', durationMs: clock.now() - teardownStarted });
     }
   }
 
   const report: GateReport = {
-    version: 1,
+    version: REPORT_FORMAT_VERSION,
     verdict: decideVerdict(results, stageServes, settings.failOn),
     worst: worstStatus(results.map((result) => result.status)),
     checks: results,
@@ -269,11 +289,46 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
     durationMs: clock.now() - started,
     phases,
     language: settings.language,
+    ...(serviceLogs ? { serviceLogs } : {}),
   };
   if (settings.jsonReport) await writeJsonReport(settings.jsonReport, report, logger);
   return report;
 
-  async function runOneCheck(id: CheckId): Promise<CheckResult> {
+  /** Boots the stage and, when it came up only in part, decides whether the gateway serves anyway. */
+  async function bootPhase(): Promise<BootResult> {
+    logger.info(
+      `boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`,
+    );
+    let booted = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
+    if (booted.ok)
+      logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(booted.durationMs))}`);
+    else logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
+    if (!booted.ok && booted.partial) {
+      const probe = await probeGateway(
+        driver.baseUrl || settings.baseUrl || '',
+        run.signal,
+        deps.createHttpClient,
+        say,
+      );
+      if (probe.serves)
+        logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
+      else {
+        logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+        booted = {
+          ...booted,
+          partial: false,
+          reason: say(
+            `${booted.reason ?? 'motivo desconhecido'}; o gateway não respondeu GET ${ROUTES.healthz} com um 2xx (${probe.detail})`,
+            `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`,
+          ),
+        };
+      }
+    }
+    return booted;
+  }
+
+  /** The skipped result of a check that is not to run now, or undefined when it runs. */
+  function skipReason(id: CheckId): CheckResult | undefined {
     const skipped = (reason: string): CheckResult => ({
       id,
       status: 'skipped',
@@ -294,6 +349,10 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
     if (id !== 'stage-up' && run.signal.aborted)
       return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
+    return undefined;
+  }
+
+  async function runOneCheck(id: CheckId): Promise<CheckResult> {
     const context: CheckContext = {
       settings,
       driver,
@@ -367,9 +426,14 @@ async function probeGateway(
   baseUrl: string,
   signal: AbortSignal,
   createHttpClient: GateDeps['createHttpClient'],
+  say: Say,
 ): Promise<{ serves: boolean; detail: string }> {
-  if (!baseUrl) return { serves: false, detail: 'the driver gives no gateway URL' };
-  if (signal.aborted) return { serves: false, detail: 'the run was stopped' };
+  if (!baseUrl)
+    return {
+      serves: false,
+      detail: say('o driver não dá a URL do gateway', 'the driver gives no gateway URL'),
+    };
+  if (signal.aborted) return { serves: false, detail: say('a execução parou', 'the run was stopped') };
   let client: GateHttpClient;
   try {
     client = (createHttpClient ?? createGateHttpClient)({
@@ -384,9 +448,12 @@ async function probeGateway(
     const exchange = await client.get(ROUTES.healthz);
     const answer = [
       ...(exchange.status !== undefined ? [`HTTP ${exchange.status}`] : []),
-      ...(exchange.error !== undefined ? [exchange.error] : []),
+      ...(exchange.failure !== undefined ? [describeRequestFailure(exchange.failure, say)] : []),
     ].join(', ');
-    return { serves: isSuccess(exchange), detail: `${baseUrl}${ROUTES.healthz}: ${answer || 'no answer'}` };
+    return {
+      serves: isSuccess(exchange),
+      detail: `${baseUrl}${ROUTES.healthz}: ${answer || say('sem resposta', 'no answer')}`,
+    };
   } catch (error) {
     return { serves: false, detail: `${baseUrl}: ${(error as Error).message}` };
   } finally {
@@ -437,7 +504,10 @@ async function bootBounded(
       case 'timeout':
         return {
           ok: false,
-          reason: `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`,
+          reason: localize(settings.language)(
+            `o driver não terminou o boot dentro do boot-timeout (${settings.bootTimeoutSeconds} s)`,
+            `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`,
+          ),
           services: [],
           durationMs: bootTimeoutMs + graceMs,
         };

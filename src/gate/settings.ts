@@ -10,12 +10,20 @@
 import { z } from 'zod';
 import { ASK_LIMITS, METRICS, REPLICA_HEADER } from '../contract/index.js';
 import { CHECK_IDS, type CheckId } from '../report/model.js';
+import { REPORT_FILE_MAX_BYTES } from '../report/report-file.js';
+import { P95_MIN_GROWTH_MS } from '../report/trend.js';
 
 export const DRIVERS = ['compose', 'local', 'external'] as const;
 export const LANGUAGES = ['pt-BR', 'en'] as const;
 /** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
 export const FAIL_POLICIES = ['fail', 'warn', 'never'] as const;
 export type FailPolicy = (typeof FAIL_POLICIES)[number];
+/**
+ * `gate`: boot the stage, run the checks, report. `publish`: boot nothing; post a report an earlier
+ * gate run wrote (the `workflow_run` half of the set-up for pull requests from forks).
+ */
+export const MODES = ['gate', 'publish'] as const;
+export type Mode = (typeof MODES)[number];
 
 /** Default gateway URL of the compose stage (deploy/docker/docker-compose.stage.yaml publishes 8000). */
 export const DEFAULT_COMPOSE_BASE_URL = 'http://127.0.0.1:8000';
@@ -106,6 +114,9 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
 const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
+/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
 const question = () =>
   z.string().min(1).max(ASK_LIMITS.questionMaxChars, `at most ${ASK_LIMITS.questionMaxChars} characters`);
 
@@ -126,6 +137,8 @@ export const GateSettingsSchema = z
         .max(50)
         .default(['redis', 'ollama', 'prometheus', 'grafana', 'tempo']),
     ),
+    services: z.preprocess(toIdList, z.array(z.string().regex(SERVICE_NAME)).max(50).default([])),
+    composeEnvFile: optionalText(),
     build: flag(true),
     bootTimeoutSeconds: wholeNumber(5, 3600, 300),
     baseUrl: optionalUrl(),
@@ -201,8 +214,20 @@ export const GateSettingsSchema = z
     globalDeadlineSeconds: wholeNumber(30, 7200, 1200),
     logDir: optionalText(),
     jsonReport: optionalText(),
+    baselineReport: optionalText(),
+    regressionP95Factor: z.preprocess(toNumber, z.number().min(1).max(100).default(2)),
+    mode: enumOf(MODES, 'gate'),
+    reportFile: optionalText(),
+    pullRequestNumber: z.preprocess(toNumber, z.number().int().min(1).max(2_147_483_647).optional()),
+    headSha: z.preprocess(toText, z.string().regex(COMMIT_SHA).optional()),
   })
   .superRefine((settings, ctx) => {
+    if (settings.mode === 'publish' && !settings.reportFile)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reportFile'],
+        message: 'required when mode is publish (the JSON report an earlier gate run wrote)',
+      });
     if (settings.driver === 'external' && !settings.baseUrl)
       ctx.addIssue({
         code: 'custom',
@@ -216,6 +241,13 @@ export const GateSettingsSchema = z
         path: ['globalDeadlineSeconds'],
         message: `must be greater than boot-timeout-seconds (${settings.bootTimeoutSeconds}), so the checks get time after the boot`,
       });
+    for (const service of [settings.apiService, settings.gatewayService])
+      if (settings.services.length > 0 && !settings.services.includes(service))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services'],
+          message: `must include the ${service === settings.apiService ? 'api' : 'gateway'} service '${service}' when it names services to boot`,
+        });
     if (settings.clientA === settings.clientB)
       ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
   })
@@ -306,6 +338,20 @@ export const GATE_OPTIONS: readonly GateOption[] = [
     'redis,ollama,prometheus,grafana,tempo',
     'service names, comma-separated',
     'Services that must be running and healthy besides the API and the gateway (compose driver).',
+  ),
+  option(
+    'services',
+    'list',
+    '',
+    'service names, comma-separated',
+    'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.',
+  ),
+  option(
+    'composeEnvFile',
+    'string',
+    '',
+    'a path to an env file',
+    'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).',
   ),
   option('build', 'boolean', 'true', 'true or false', 'Build the images before booting (compose driver).'),
   option(
@@ -433,7 +479,7 @@ export const GATE_OPTIONS: readonly GateOption[] = [
     'string',
     '',
     'an http(s) URL',
-    "Prometheus to read the stage's counters from; when unset the driver's own source (direct scrapes) is used where it has one.",
+    'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
   ),
   option(
     'heavyExecutionsMetric',
@@ -526,6 +572,48 @@ export const GATE_OPTIONS: readonly GateOption[] = [
     '',
     'a file path',
     'Where the JSON report is written (not written when unset).',
+  ),
+  option(
+    'baselineReport',
+    'string',
+    '',
+    'a file path',
+    "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline.",
+  ),
+  option(
+    'regressionP95Factor',
+    'number',
+    '2',
+    'a number from 1 to 100',
+    `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`,
+  ),
+  option(
+    'mode',
+    'enum',
+    'gate',
+    `one of ${MODES.join(', ')}`,
+    'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).',
+  ),
+  option(
+    'reportFile',
+    'string',
+    '',
+    'a file path',
+    `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`,
+  ),
+  option(
+    'pullRequestNumber',
+    'number',
+    '',
+    'a whole number from 1',
+    'publish: the pull request the report belongs to.',
+  ),
+  option(
+    'headSha',
+    'string',
+    '',
+    'a commit id (40 or 64 hex digits)',
+    "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
   ),
 ];
 

@@ -4,13 +4,16 @@ import { neutralizeWorkflowCommands } from '../report/escape.js';
 import type { Logger, OutputSink, StateStore, SummarySink } from './ports.js';
 
 /**
- * Progress to the runner's log; warnings become annotations on the run. Messages may quote the stage,
- * so info lines are kept from running workflow commands (debug and warning are escaped by core).
+ * Progress to the runner's log; warnings become annotations on the run, phases fold into groups.
+ * Messages may quote the stage, so info lines are kept from running workflow commands (debug and
+ * warning are escaped by core).
  */
 export const coreLogger: Logger = {
   debug: (message) => core.debug(message),
   info: (message) => core.info(neutralizeWorkflowCommands(message)),
   warn: (message) => core.warning(message),
+  // `::group::`/`::endgroup::` around the phase: the runner folds it, and shows the title when folded.
+  group: (title, body) => core.group(neutralizeWorkflowCommands(title).replace(/\r?\n/g, ' '), body),
 };
 
 /** Writes the job summary with core.summary; outside a runner (no GITHUB_STEP_SUMMARY) it only says so in debug. */

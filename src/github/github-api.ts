@@ -34,6 +34,8 @@ export interface GitHubApi {
   updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<IssueComment>;
   /** Pull requests whose history holds `sha` (`GET /repos/{owner}/{repo}/commits/{sha}/pulls`). */
   pullRequestsForCommit(repo: RepoRef, sha: string): Promise<PullRequestRef[]>;
+  /** One pull request (`GET /repos/{owner}/{repo}/pulls/{number}`); undefined when there is none. */
+  getPullRequest(repo: RepoRef, pullNumber: number): Promise<PullRequestRef | undefined>;
 }
 
 /** The HTTP status of an API error (Octokit's RequestError carries it), if any. */

@@ -105,5 +105,18 @@ export function createOctokitGitHubApi(options: OctokitApiOptions): GitHubApi {
       });
       return data.map((pr) => ({ number: pr.number, state: pr.state, headSha: pr.head.sha }));
     },
+    async getPullRequest(repo: RepoRef, pullNumber: number): Promise<PullRequestRef | undefined> {
+      try {
+        const { data } = await octokit.rest.pulls.get({
+          ...repo,
+          pull_number: pullNumber,
+          request: request(),
+        });
+        return { number: data.number, state: data.state, headSha: data.head.sha };
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
   };
 }

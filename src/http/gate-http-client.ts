@@ -5,7 +5,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { HttpExchange } from './http-exchange.js';
+import {
+  describeJsonFailure,
+  describeRequestFailure,
+  type HttpExchange,
+  type JsonFailure,
+  type RequestFailure,
+} from './http-exchange.js';
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -47,13 +53,13 @@ export function flattenHeaders(raw: Record<string, string | string[] | undefined
   return headers;
 }
 
-/** Why a request produced no response, in words a report reader understands. */
-export function describeRequestError(error: unknown, timeoutMs: number, runSignal?: AbortSignal): string {
+/** Why a request produced no response, as data (see describeRequestFailure for the words). */
+export function requestFailureOf(error: unknown, timeoutMs: number, runSignal?: AbortSignal): RequestFailure {
   const err = error as { name?: string; code?: string; message?: string };
   if (runSignal?.aborted) {
     // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
-    const why = (runSignal.reason as Error | undefined)?.message;
-    return `aborted: ${why ?? 'the run was stopped'}`;
+    const reason = (runSignal.reason as Error | undefined)?.message;
+    return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
   }
   if (
     err?.name === 'TimeoutError' ||
@@ -62,17 +68,14 @@ export function describeRequestError(error: unknown, timeoutMs: number, runSigna
     err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
     err?.name === 'AbortError'
   )
-    return `timed out after ${formatSeconds(timeoutMs)}`;
-  if (err?.code === 'ECONNREFUSED') return 'connection refused';
-  if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
-    return 'connection closed without an answer';
-  if (err?.code === 'ENOTFOUND') return 'host not found';
-  return `request failed: ${err?.code ?? err?.message ?? String(error)}`;
+    return { kind: 'timeout', timeoutMs };
+  if (err?.code === 'ECONNREFUSED') return { kind: 'refused' };
+  if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET') return { kind: 'closed' };
+  if (err?.code === 'ENOTFOUND') return { kind: 'host-not-found' };
+  return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
 }
 
-export function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
+export { formatSeconds } from './http-exchange.js';
 
 /** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
 async function readLimited(
@@ -94,13 +97,17 @@ async function readLimited(
   return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
-export function parseJsonBody(text: string, truncated: boolean): { json?: unknown; jsonError?: string } {
-  if (text.trim() === '') return { jsonError: 'empty body' };
-  if (truncated) return { jsonError: 'body larger than the gate reads' };
+export function parseJsonBody(
+  text: string,
+  truncated: boolean,
+): { json?: unknown; jsonFailure?: JsonFailure; jsonError?: string } {
+  const failed = (jsonFailure: JsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
+  if (text.trim() === '') return failed('empty');
+  if (truncated) return failed('truncated');
   try {
     return { json: JSON.parse(text) };
-  } catch (error) {
-    return { jsonError: `invalid JSON (${(error as Error).message.split('\n')[0]})` };
+  } catch {
+    return failed('invalid');
   }
 }
 
@@ -163,14 +170,15 @@ export async function exchangeOnce(options: {
       durationMs: performance.now() - started,
     };
   } catch (error) {
-    const description = describeRequestError(error, options.timeoutMs, options.runSignal);
+    const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
     return {
       ...base,
       headers: {},
       body: '',
       bodyTruncated: false,
-      error: description,
-      timedOut: description.startsWith('timed out') || description.startsWith('aborted'),
+      failure,
+      error: describeRequestFailure(failure),
+      timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
       durationMs: performance.now() - started,
     };
   } finally {

@@ -1,6 +1,14 @@
 /** The one-sentence conclusion both renderers end with, derived from the verdict and the statuses. */
 import { messagesFor } from './i18n.js';
-import type { GateReport } from './model.js';
+import type { CheckStatus, GateReport } from './model.js';
+
+/** The mark of each status, wherever a report shows one. */
+export const STATUS_EMOJI: Record<CheckStatus, string> = {
+  pass: '✅',
+  warn: '⚠️',
+  fail: '❌',
+  skipped: '⏭️',
+};
 
 /** Plain text (not escaped): only check ids and fixed words go into it. */
 export function conclusionText(report: GateReport): string {

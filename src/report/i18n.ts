@@ -27,6 +27,13 @@ export interface Messages {
   evidenceOmitted: string;
   reportTrimmed: string;
   noRows: string;
+  chartNotDrawn: (points: number, maxPoints: number) => string;
+  serviceLogs: {
+    title: (linesPerService: number) => string;
+    whereWhole: string;
+    unreadable: string;
+    omitted: string;
+  };
 }
 
 const PT_BR: Messages = {
@@ -72,6 +79,14 @@ const PT_BR: Messages = {
   evidenceOmitted: 'Evidência omitida para caber no limite de tamanho do GitHub; veja o relatório JSON.',
   reportTrimmed: 'Relatório encurtado para caber no limite de tamanho do GitHub; veja o relatório JSON.',
   noRows: '(vazio)',
+  chartNotDrawn: (points, maxPoints) =>
+    `gráfico não desenhado: ${points} pontos, acima do limite de ${maxPoints}; veja a tabela`,
+  serviceLogs: {
+    title: (lines) => `📜 Logs dos serviços (últimas ${lines} linhas de cada)`,
+    whereWhole: 'Os logs completos ficam no log-dir (artefato do job).',
+    unreadable: 'log ilegível',
+    omitted: 'Logs dos serviços omitidos para caber no limite de tamanho do GitHub; veja o relatório JSON.',
+  },
 };
 
 const EN: Messages = {
@@ -115,6 +130,14 @@ const EN: Messages = {
   evidenceOmitted: "Evidence left out to fit GitHub's size limit; see the JSON report.",
   reportTrimmed: "Report shortened to fit GitHub's size limit; see the JSON report.",
   noRows: '(empty)',
+  chartNotDrawn: (points, maxPoints) =>
+    `chart not drawn: ${points} points, over the limit of ${maxPoints}; see the table`,
+  serviceLogs: {
+    title: (lines) => `📜 Service logs (last ${lines} lines of each)`,
+    whereWhole: "The whole logs are in the log-dir (the job's artifact).",
+    unreadable: 'log unreadable',
+    omitted: "Service logs left out to fit GitHub's size limit; see the JSON report.",
+  },
 };
 
 export function messagesFor(language: Language): Messages {

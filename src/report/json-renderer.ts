@@ -3,7 +3,7 @@
  * Keys come out in the model's order (then any others alphabetically), so two runs with the same
  * results give byte-identical files and diffs stay readable.
  */
-import type { GateReport } from './model.js';
+import { MEASURE_IDS, type GateReport } from './model.js';
 
 // One order for every object in the model; each object's own keys come out in the order it declares them.
 const KEY_ORDER = [
@@ -32,6 +32,8 @@ const KEY_ORDER = [
   'stage',
   'startedAt',
   'durationMs',
+  'measures',
+  ...MEASURE_IDS,
   'evidence',
   'phases',
   'checks',

@@ -12,9 +12,12 @@ import {
   toSingleLine,
   truncateText,
 } from './escape.js';
-import { conclusionText, verdictEmoji } from './conclusion.js';
+import { conclusionText, STATUS_EMOJI, verdictEmoji } from './conclusion.js';
 import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
+import { CHART_MAX_POINTS, mermaidBlock, mermaidSource } from './mermaid.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
+import type { TrendResult } from './trend.js';
+import { describeTrend, renderTrendMarkdown } from './trend-renderer.js';
 
 /** GitHub refuses an issue comment longer than this many characters. */
 export const COMMENT_MAX_CHARS = 65_536;
@@ -28,9 +31,17 @@ export interface MarkdownLimits {
   maxBytes?: number;
 }
 
+/** What one rendering shows besides the report itself. */
+export interface MarkdownOptions extends MarkdownLimits {
+  /** The comparison with a baseline (baseline.ts), shown under the headline; none when not asked for. */
+  trend?: TrendResult;
+}
+
 /** How much evidence one rendering keeps. Each level of DETAIL_LEVELS keeps less than the one before. */
 interface Detail {
   evidence: boolean;
+  /** Draw charts (Mermaid); the tables beside them carry the same numbers. */
+  charts: boolean;
   maxEvidencePerCheck: number;
   maxRows: number;
   maxLines: number;
@@ -42,6 +53,7 @@ interface Detail {
 const DETAIL_LEVELS: Detail[] = [
   {
     evidence: true,
+    charts: true,
     maxEvidencePerCheck: 100,
     maxRows: 2000,
     maxLines: 5000,
@@ -51,6 +63,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: true,
+    charts: true,
     maxEvidencePerCheck: 40,
     maxRows: 200,
     maxLines: 300,
@@ -60,6 +73,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: true,
+    charts: true,
     maxEvidencePerCheck: 20,
     maxRows: 50,
     maxLines: 60,
@@ -69,6 +83,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: true,
+    charts: false,
     maxEvidencePerCheck: 10,
     maxRows: 15,
     maxLines: 20,
@@ -78,6 +93,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: false,
+    charts: false,
     maxEvidencePerCheck: 0,
     maxRows: 0,
     maxLines: 0,
@@ -87,6 +103,7 @@ const DETAIL_LEVELS: Detail[] = [
   },
   {
     evidence: false,
+    charts: false,
     maxEvidencePerCheck: 0,
     maxRows: 0,
     maxLines: 0,
@@ -96,7 +113,6 @@ const DETAIL_LEVELS: Detail[] = [
   },
 ];
 
-const STATUS_EMOJI: Record<CheckStatus, string> = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '⏭️' };
 const HISTOGRAM_BAR_WIDTH = 30;
 
 /** A code span that nothing inside can close: backticks become quotes, one line only. */
@@ -160,6 +176,13 @@ function renderEvidenceBody(evidence: Evidence, detail: Detail, m: Messages): st
       if (shown.length === evidence.lines.length) return block;
       return `_${m.trimmedLines(shown.length, evidence.lines.length)}_\n\n${block}`;
     }
+    case 'chart': {
+      const source = mermaidSource(evidence.title, evidence.chart);
+      if (source !== undefined) return mermaidBlock(source);
+      const points =
+        evidence.chart.type === 'bars' ? evidence.chart.categories.length : evidence.chart.slices.length;
+      return points > CHART_MAX_POINTS ? `_${m.chartNotDrawn(points, CHART_MAX_POINTS)}_` : '';
+    }
     default:
       return `_${m.noRows}_`;
   }
@@ -196,17 +219,21 @@ class Budget {
 function renderEvidence(check: CheckResult, detail: Detail, m: Messages, budget: Budget): string[] {
   if (check.evidence.length === 0) return [];
   if (!detail.evidence) return [budget.take(`<sub>${escapeHtmlInline(m.evidenceOmitted)}</sub>`)];
-  const shown = check.evidence.slice(0, detail.maxEvidencePerCheck);
+  // Charts repeat numbers that the tables hold: at lower detail they go first, without a note.
+  const eligible = check.evidence.filter((evidence) => evidence.kind !== 'chart' || detail.charts);
+  const shown = eligible.slice(0, detail.maxEvidencePerCheck);
   const blocks = shown.map((evidence) => {
+    // A chart is shown open, beside the folded tables: it is what a reader looks at first.
+    if (evidence.kind === 'chart') return budget.take(renderEvidenceBody(evidence, detail, m));
     const title = escapeHtmlInline(`${m.evidence}: ${evidence.title}`, 200);
     return budget.take(
       `<details><summary>${title}</summary>\n\n${renderEvidenceBody(evidence, detail, m)}\n\n</details>`,
     );
   });
-  if (shown.length < check.evidence.length) {
-    blocks.push(`_${m.trimmedRows(shown.length, check.evidence.length)}_`);
+  if (shown.length < eligible.length) {
+    blocks.push(`_${m.trimmedRows(shown.length, eligible.length)}_`);
   }
-  return blocks;
+  return blocks.filter((block) => block !== '');
 }
 
 function renderCheck(check: CheckResult, detail: Detail, m: Messages, budget: Budget): string {
@@ -220,7 +247,7 @@ function renderCheck(check: CheckResult, detail: Detail, m: Messages, budget: Bu
   return [heading, reason, ...renderEvidence(check, detail, m, budget)].join('\n\n');
 }
 
-function renderWithDetail(report: GateReport, detail: Detail, budget: Budget): string {
+function renderWithDetail(report: GateReport, detail: Detail, budget: Budget, trend?: TrendResult): string {
   const m = messagesFor(report.language);
   const parts: string[] = [];
   parts.push(`## ${verdictEmoji(report)} ${m.verdictHeadline[report.verdict]}`);
@@ -232,6 +259,7 @@ function renderWithDetail(report: GateReport, detail: Detail, budget: Budget): s
       formatDuration(report.durationMs),
     )} · ${codeSpan(report.stage.baseUrl || '-', 200)}`,
   );
+  if (trend) parts.push(budget.take(renderTrendMarkdown(trend, report.language)));
   const sections: Array<[string, CheckStatus, boolean]> = [
     [m.sections.passed, 'pass', true],
     [m.sections.degraded, 'warn', true],
@@ -245,19 +273,43 @@ function renderWithDetail(report: GateReport, detail: Detail, budget: Budget): s
     if (checks.length === 0) parts.push(`_${m.nothing}_`);
     for (const check of checks) parts.push(renderCheck(check, detail, m, budget));
   }
+  if (report.serviceLogs) parts.push(renderServiceLogs(report.serviceLogs, detail, m, budget));
   parts.push(`### ${m.sections.conclusion}`);
   parts.push(`**${escapeMarkdownInline(conclusionText(report))}**`);
   return `${parts.join('\n\n')}\n`;
+}
+
+/** The capped tails of the services' logs, folded; the newest lines kept when the budget is tight. */
+function renderServiceLogs(
+  logs: NonNullable<GateReport['serviceLogs']>,
+  detail: Detail,
+  m: Messages,
+  budget: Budget,
+): string {
+  if (!detail.evidence) return budget.take(`<sub>${escapeHtmlInline(m.serviceLogs.omitted)}</sub>`);
+  const blocks = logs.services.map((entry) => {
+    const name = `**${escapeMarkdownInline(entry.service, 100)}**`;
+    if (entry.error !== undefined)
+      return `${name}: ${escapeMarkdownInline(m.serviceLogs.unreadable)} ${codeSpan(entry.error)}`;
+    const lines = entry.lines.slice(-detail.maxLines);
+    return `${name}\n\n${lines.length > 0 ? fencedCodeBlock(lines, detail.maxLineChars) : `_${m.noRows}_`}`;
+  });
+  const title = escapeHtmlInline(m.serviceLogs.title(logs.linesPerService), 200);
+  return budget.take(
+    `<details><summary>${title}</summary>\n\n${escapeMarkdownParagraph(m.serviceLogs.whereWhole)}\n\n${blocks.join('\n\n')}\n\n</details>`,
+  );
 }
 
 /**
  * Last resort for reports so large that even reasons alone overflow (hundreds of checks): the headline,
  * the conclusion, then one line per check while room is left.
  */
-function renderSkeleton(report: GateReport, fits: (text: string) => boolean): string {
+function renderSkeleton(report: GateReport, fits: (text: string) => boolean, trend?: TrendResult): string {
   const m = messagesFor(report.language);
   const head = `## ${verdictEmoji(report)} ${m.verdictHeadline[report.verdict]}\n\n### ${m.sections.conclusion}\n\n**${escapeMarkdownInline(conclusionText(report))}**\n\n_${m.reportTrimmed}_\n\n`;
   let out = head;
+  const trendLine = trend ? `${escapeMarkdownInline(describeTrend(trend, report.language), 600)}\n\n` : '';
+  if (fits(out + trendLine)) out += trendLine;
   for (const check of report.checks) {
     const line = `- ${STATUS_EMOJI[check.status] ?? '❔'} ${codeSpan(check.id, 60)} ${escapeMarkdownInline(check.reason, 80)}\n`;
     if (!fits(out + line)) break;
@@ -266,18 +318,18 @@ function renderSkeleton(report: GateReport, fits: (text: string) => boolean): st
   return out;
 }
 
-/** Renders `report` as markdown no larger than `limits` (unlimited when none is given). */
-export function renderMarkdown(report: GateReport, limits: MarkdownLimits = {}): string {
-  const maxChars = limits.maxChars ?? Infinity;
-  const maxBytes = limits.maxBytes ?? Infinity;
+/** Renders `report` as markdown no larger than the limits in `options` (unlimited when none is given). */
+export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}): string {
+  const maxChars = options.maxChars ?? Infinity;
+  const maxBytes = options.maxBytes ?? Infinity;
   const fits = (text: string) => text.length <= maxChars && Buffer.byteLength(text, 'utf8') <= maxBytes;
   for (const detail of DETAIL_LEVELS) {
     try {
-      const text = renderWithDetail(report, detail, new Budget(maxChars, maxBytes));
+      const text = renderWithDetail(report, detail, new Budget(maxChars, maxBytes), options.trend);
       if (fits(text)) return text;
     } catch (error) {
       if (!(error instanceof OverBudget)) throw error;
     }
   }
-  return renderSkeleton(report, fits);
+  return renderSkeleton(report, fits, options.trend);
 }

@@ -18,12 +18,46 @@ export type CheckId = (typeof CHECK_IDS)[number];
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
-/** One piece of evidence: a table, a key/value list, a histogram, or preformatted lines. */
+/**
+ * One piece of evidence: a table, a key/value list, a histogram, preformatted lines, or a chart (drawn
+ * where a renderer can — a Mermaid chart in markdown — and left to the other evidence elsewhere).
+ */
 export type Evidence =
   | { kind: 'facts'; title: string; facts: Array<{ label: string; value: string | number | boolean }> }
   | { kind: 'table'; title: string; columns: string[]; rows: Array<Array<string | number | boolean>> }
   | { kind: 'histogram'; title: string; buckets: Array<{ label: string; count: number }> }
-  | { kind: 'lines'; title: string; lines: string[] };
+  | { kind: 'lines'; title: string; lines: string[] }
+  | { kind: 'chart'; title: string; chart: Chart };
+
+/**
+ * `bars`: one bar per category, for each series (series are drawn over each other, so a series that is
+ * zero except at one category marks that category, e.g. the single-flight leader). `pie`: shares.
+ * Labels may come from the stage: renderers sanitize them.
+ */
+export type Chart =
+  | {
+      type: 'bars';
+      xTitle: string;
+      yTitle: string;
+      categories: string[];
+      series: Array<{ name: string; values: number[] }>;
+    }
+  | { type: 'pie'; slices: Array<{ label: string; value: number }> };
+
+/**
+ * The numbers a later run is compared with (see trend.ts): stable ids, whatever the report's language.
+ * Each is set only by the check that measures it, and left out when that run could not measure it.
+ */
+export const MEASURE_IDS = [
+  'heavyExecutions',
+  'burstP50Ms',
+  'burstP95Ms',
+  'leaderMs',
+  'overloads',
+  'slowestHealthzMs',
+] as const;
+export type MeasureId = (typeof MEASURE_IDS)[number];
+export type CheckMeasures = Partial<Record<MeasureId, number>>;
 
 export interface CheckResult {
   id: CheckId;
@@ -31,6 +65,8 @@ export interface CheckResult {
   /** One line a human reads first: why this status. Stage-supplied text in here is escaped by renderers. */
   reason: string;
   evidence: Evidence[];
+  /** Report format 2 on; absent when the check measured nothing comparable (or in a format-1 report). */
+  measures?: CheckMeasures;
   durationMs: number;
 }
 
@@ -40,9 +76,17 @@ export interface CheckResult {
  */
 export type Verdict = 'ready' | 'not-ready' | 'boot-failed';
 
+/**
+ * Version of the report's JSON format. 2 added `measures` to each check; a format-1 report is still
+ * read (as a baseline or for publishing), without measures.
+ */
+export const REPORT_FORMAT_VERSION = 2;
+/** Every format this build reads; anything else is refused by report-file.ts with the reason. */
+export const READABLE_REPORT_VERSIONS = [1, 2] as const;
+
 export interface GateReport {
-  /** Schema version of this JSON, so consumers can detect changes. */
-  version: 1;
+  /** Format version of this JSON (REPORT_FORMAT_VERSION when written), so consumers can detect changes. */
+  version: (typeof READABLE_REPORT_VERSIONS)[number];
   verdict: Verdict;
   /** Worst status over the checks that ran. */
   worst: CheckStatus;
@@ -58,4 +102,22 @@ export interface GateReport {
   /** Durations of boot, each check and teardown, for the time-to-verdict benchmark. */
   phases: Array<{ name: string; durationMs: number }>;
   language: 'pt-BR' | 'en';
+  /** The newest lines of each service's log, attached when a check did not pass or the boot failed. */
+  serviceLogs?: ServiceLogTails;
+}
+
+/**
+ * A capped tail of every service's log: never the whole log (that is streamed to the log dir), only
+ * the newest `linesPerService` lines of each service, each cut at `maxLineChars`.
+ */
+export interface ServiceLogTails {
+  linesPerService: number;
+  maxLineChars: number;
+  services: Array<{
+    service: string;
+    /** Oldest first. */
+    lines: string[];
+    /** Why the log could not be read (a driver's own words). */
+    error?: string;
+  }>;
 }

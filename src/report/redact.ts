@@ -10,7 +10,7 @@ export const REDACTED = '***';
 /** GitHub token formats: classic and fine-grained PATs, OAuth, app installation, user-to-server, refresh. */
 const GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})\b/g;
 /** Shorter values are too likely to be ordinary words or numbers to be scrubbed everywhere. */
-const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 6;
 /** Environment variables whose values are treated as secrets when collected from an environment. */
 const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH/i;
 

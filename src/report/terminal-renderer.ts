@@ -25,7 +25,8 @@ function paint(text: string, code: number, color: boolean): string {
   return color ? `\u001B[${code}m${text}\u001B[0m` : text;
 }
 
-function alignColumns(rows: string[][]): string[] {
+/** Rows of cells as lines, each column padded to its widest cell (the last one left as it is). */
+export function alignColumns(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((row) =>
@@ -85,6 +86,8 @@ function renderCheck(check: CheckResult, m: Messages, options: Required<Terminal
   ];
   if (!options.evidence) return out;
   for (const evidence of check.evidence) {
+    // A terminal cannot draw a chart; the histograms and tables beside it hold the same numbers.
+    if (evidence.kind === 'chart') continue;
     const { lines, total } = evidenceLines(evidence, options.maxEvidenceLines);
     out.push(paint(`   ┌ ${sanitizeForTerminal(evidence.title, 200)}`, 90, options.color));
     for (const line of lines) out.push(`   │ ${line}`);

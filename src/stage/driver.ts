@@ -17,19 +17,87 @@ export interface StageSpec {
 
 export type ServiceHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
+/**
+ * The state of a service of the stage that this boot left out on purpose (the compose driver's
+ * `services` selection): reported plainly, not counted as down.
+ */
+export const NOT_BOOTED_STATE = 'not-booted';
+
 /** One row of `docker compose ps`, or its equivalent for a local process. */
 export interface ServiceStatus {
   /** Logical service name, e.g. `api`, `gateway`, `redis`. */
   service: string;
   /** Instance name, e.g. `stage-api-2` or `api-2`. */
   name: string;
-  /** `running`, `exited`, `created`, `restarting`, `dead`, `unavailable` ... */
+  /** `running`, `exited`, `created`, `restarting`, `dead`, `unavailable`, `not-booted` ... */
   state: string;
   health: ServiceHealth;
   /** Where it listens, for the humans reading the report (e.g. `127.0.0.1:41234`). */
   address?: string;
-  /** Anything worth showing: exit code, "not available on the local stage", ... */
+  /** What the driver knows about it, as data (the checks say it in the report's language). */
+  notes?: ServiceNote[];
+  /** Free text quoted from the driver's tool, e.g. Docker's status (`Up 5 seconds (healthy)`). */
   detail?: string;
+}
+
+/** Facts a driver states about one service; see ServiceStatus.notes. */
+export type ServiceNote =
+  /** A process that is gone, and how it ended. */
+  | { kind: 'exited'; code: number | null; signal: string | null }
+  /** A service of the compose stage that the local stage does not have. */
+  | { kind: 'compose-only' }
+  /** The Ollama stand-in the local stage runs. */
+  | { kind: 'ollama-simulator' }
+  /** A real Ollama at a URL, which the stage uses but did not start. */
+  | { kind: 'ollama-external' }
+  /** HAProxy, with the api servers it reports UP. */
+  | { kind: 'haproxy'; serversUp: string[]; servers: number; statsUrl: string }
+  /** HAProxy whose exporter could not be read (`cause`: an error code, or `timeout`). */
+  | { kind: 'haproxy-exporter-unreachable'; cause: string }
+  /** An external stage, seen only through its gateway; `answer` is what GET /healthz got. */
+  | { kind: 'external-gateway'; answer: string }
+  /** Left out of this boot on purpose: `selected` are the services the boot was asked for. */
+  | { kind: 'not-booted'; selected: string[] }
+  /** An api replica as Prometheus scrapes it: `up` of its target, and its pod's readiness when known. */
+  | { kind: 'prometheus-target'; job: string; up: boolean; podReady?: string }
+  /** Prometheus has no scrape target of the api job. */
+  | { kind: 'prometheus-no-target'; job: string }
+  /** Prometheus could not be read for the api replicas (`cause`: its error). */
+  | { kind: 'prometheus-unreadable'; cause: string };
+
+/**
+ * Where a MetricsReader's numbers come from, as data. `scrape`: each api replica's own /metrics,
+ * summed here (`notCounted`: replicas not running, so not in the sum); `prometheus`: the stage's
+ * Prometheus (lags by a scrape); `gateway-only`: the gateway's /metrics, which answers from one replica
+ * per scrape (partial).
+ */
+export type MetricsSource =
+  | { kind: 'scrape'; replicas: string[]; notCounted?: string[] }
+  | { kind: 'prometheus'; url: string }
+  | { kind: 'gateway-only'; url: string };
+
+/**
+ * Why a metrics source could not be read, as data. `cause` is an error code (`ECONNREFUSED`), an HTTP
+ * status (`HTTP 503`) or `timeout`; `where` names the target or the Prometheus URL.
+ */
+export type MetricsFailure =
+  | { kind: 'unreachable'; where: string; cause: string }
+  | { kind: 'bad-answer'; where: string }
+  | { kind: 'too-large'; where: string; maxBytes: number }
+  | { kind: 'not-settled'; where: string; fresh: number; expected: number; timeoutMs: number }
+  | { kind: 'slow'; step: 'settle' | 'read'; timeoutMs: number }
+  /** A failure the reader did not classify: its message, quoted as it is. */
+  | { kind: 'other'; message: string };
+
+/** What a MetricsReader rejects with: a message for logs, and the failure as data for the report. */
+export class MetricsReadError extends Error {
+  constructor(
+    readonly failure: MetricsFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MetricsReadError';
+  }
 }
 
 export interface BootResult {
@@ -54,11 +122,12 @@ export interface BootResult {
 
 /** A reader of the stage's Prometheus counters, summed over every api replica. */
 export interface MetricsReader {
-  /** Human-readable description of where the numbers come from (e.g. "scrape of 3 replicas"). */
-  readonly source: string;
+  /** Where the numbers come from. */
+  readonly source: MetricsSource;
   /**
    * Sum of every series of `metric` whose labels include `labels`, over all replicas.
-   * Resolves to `undefined` when the metric is absent everywhere; rejects when the source is unreachable.
+   * Resolves to `undefined` when the metric is absent everywhere; rejects (with a MetricsReadError)
+   * when the source is unreachable or answers something else.
    */
   sum(metric: string, labels?: Record<string, string>): Promise<number | undefined>;
   /** Same sum, per replica (keyed by the `replica` label, or by instance when absent). */

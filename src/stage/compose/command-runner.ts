@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Transform } from 'node:stream';
 import { registerExitCleanup } from '../local/process.js';
 
 export interface RunOptions {
@@ -18,6 +19,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Stream stdout into this file (created or truncated) instead of capturing it in memory. */
   stdoutFile?: string;
+  /** With `stdoutFile`: what stdout passes through on its way to the file (e.g. an escape stripper). */
+  stdoutFileFilter?: () => Transform;
 }
 
 export interface CommandResult {
@@ -140,7 +143,8 @@ export class ChildProcessRunner implements CommandRunner {
       });
       const stdout = new TailBuffer(this.maxCaptureBytes);
       const stderr = new TailBuffer(this.maxCaptureBytes);
-      if (file) child.stdout.pipe(file);
+      if (file && options.stdoutFileFilter) child.stdout.pipe(options.stdoutFileFilter()).pipe(file);
+      else if (file) child.stdout.pipe(file);
       else child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       // A command still running when this process exits or is interrupted is killed with it.

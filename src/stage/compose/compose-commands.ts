@@ -9,6 +9,8 @@ export interface ComposeProject {
   file: string;
   /** `-p` name: containers are `<project>-<service>-<n>`. */
   name: string;
+  /** `--env-file`: the variables the file interpolates (e.g. image names for a registry mirror). */
+  envFile?: string;
 }
 
 export interface UpOptions {
@@ -17,6 +19,8 @@ export interface UpOptions {
   replicas: number;
   /** `--wait-timeout` in whole seconds; omitted when compose is too old to know the flag. */
   waitTimeoutSeconds?: number;
+  /** Boot only these services (compose adds what they depend on); empty: every service of the file. */
+  services?: string[];
 }
 
 export interface ComposeVersion {
@@ -30,7 +34,14 @@ export interface ComposeVersion {
 export const WAIT_TIMEOUT_SINCE: Readonly<[number, number, number]> = [2, 17, 0];
 
 export function projectArgs(project: ComposeProject): string[] {
-  return ['compose', '-f', project.file, '-p', project.name];
+  return [
+    'compose',
+    ...(project.envFile ? ['--env-file', project.envFile] : []),
+    '-f',
+    project.file,
+    '-p',
+    project.name,
+  ];
 }
 
 /**
@@ -53,6 +64,7 @@ export function upArgs(project: ComposeProject, options: UpOptions): string[] {
     ...(options.waitTimeoutSeconds !== undefined
       ? ['--wait-timeout', String(options.waitTimeoutSeconds)]
       : []),
+    ...(options.services ?? []),
   ];
 }
 

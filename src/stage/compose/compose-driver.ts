@@ -6,8 +6,17 @@
  * command line and every parse is tested without Docker.
  */
 import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
+import {
+  NOT_BOOTED_STATE,
+  type BootResult,
+  type MetricsReader,
+  type ServiceStatus,
+  type StageDriver,
+  type StageSpec,
+} from '../driver.js';
 import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
 import {
   ChildProcessRunner,
@@ -30,6 +39,8 @@ import {
 } from './compose-commands.js';
 import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-logs.js';
 import { formatServiceTable, isReady, parseComposePs } from './compose-ps.js';
+import { readLastLines } from '../local/log-tail.js';
+import { stripTerminalEscapes, TerminalEscapeStripper } from './terminal-escapes.js';
 
 /** Where the reference compose file publishes the gateway and Prometheus. */
 export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
@@ -45,6 +56,13 @@ export interface ComposeDriverOptions {
   gatewayService?: string;
   /** Services that must be running and healthy besides api and gateway for the boot to count. */
   requiredServices?: string[];
+  /**
+   * Boot only these services (and what they depend on); empty or absent: every service of the file.
+   * A required service left out and not started as a dependency is reported as not booted.
+   */
+  services?: string[];
+  /** Passed to every compose command as `--env-file` (the variables the compose file interpolates). */
+  envFile?: string;
   /** `up --build` (rebuild the api image) or reuse what exists. */
   build?: boolean;
   /**
@@ -77,6 +95,8 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
+/** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
+const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 
 export class ComposeDriver implements StageDriver {
@@ -86,6 +106,7 @@ export class ComposeDriver implements StageDriver {
   private readonly apiService: string;
   private readonly gatewayService: string;
   private readonly requiredServices: string[];
+  private readonly selectedServices: string[];
   private readonly build: boolean;
   private readonly docker: string;
   private readonly runner: CommandRunner;
@@ -110,7 +131,14 @@ export class ComposeDriver implements StageDriver {
     this.requiredServices = (options.requiredServices ?? []).map((name) =>
       checkServiceName(name, 'required service'),
     );
-    this.project = { file: options.composeFile, name: options.projectName };
+    this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+    if (options.envFile !== undefined && !options.envFile.trim())
+      throw new Error('compose driver: the env file path is empty');
+    this.project = {
+      file: options.composeFile,
+      name: options.projectName,
+      ...(options.envFile ? { envFile: options.envFile } : {}),
+    };
     this.build = options.build ?? true;
     this.docker = options.docker ?? 'docker';
     this.runner = options.runner ?? new ChildProcessRunner();
@@ -167,6 +195,7 @@ export class ComposeDriver implements StageDriver {
       build: this.build,
       apiService: this.apiService,
       replicas: spec.replicas,
+      services: this.selectedServices,
       waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
         ? Math.max(1, Math.floor((remaining - slack) / 1000))
         : undefined,
@@ -225,7 +254,25 @@ export class ComposeDriver implements StageDriver {
   async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
     await this.ensureCompose(signal);
     const result = await this.query(psArgs(this.project), 'ps', signal);
-    return parseComposePs(result.stdout);
+    const rows = parseComposePs(result.stdout);
+    return [...rows, ...this.notBootedRows(rows)];
+  }
+
+  /** Required services that this boot left out on purpose (`services`), and that have no container. */
+  private notBootedRows(rows: ServiceStatus[]): ServiceStatus[] {
+    return this.requiredServices
+      .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+      .map((name) => ({
+        service: name,
+        name,
+        state: NOT_BOOTED_STATE,
+        health: 'none',
+        notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
+      }));
+  }
+
+  private isLeftOut(service: string): boolean {
+    return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
   }
 
   /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
@@ -240,8 +287,18 @@ export class ComposeDriver implements StageDriver {
       throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
     if (maxLines === 0) return [];
     await this.ensureCompose(signal);
-    const result = await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal);
-    return newestLines(parseComposeLogs(result.stdout), maxLines);
+    // Streamed to a file and read back from its end: a service that logs without pause (or one huge
+    // line) never has its output held whole in this process.
+    const dir = await mkdtemp(join(tmpdir(), 'stagegate-compose-logs-'));
+    try {
+      const file = join(dir, 'logs.txt');
+      await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+      // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
+      const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
+      return newestLines(parseComposeLogs(output.join('\n')), maxLines);
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   metrics(): MetricsReader | undefined {
@@ -301,6 +358,7 @@ export class ComposeDriver implements StageDriver {
             cwd: this.cwd,
             timeoutMs: Math.max(1000, deadline - Date.now()),
             stdoutFile: file,
+            stdoutFileFilter: () => new TerminalEscapeStripper(),
           });
           if (result.timedOut) this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
           else if (result.exitCode !== 0)
@@ -360,7 +418,8 @@ export class ComposeDriver implements StageDriver {
         `${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`,
       );
     for (const name of [this.gatewayService, ...this.requiredServices]) {
-      const containers = services.filter((s) => s.service === name);
+      const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
+      if (containers.length === 0 && this.isLeftOut(name)) continue;
       if (containers.length === 0) problems.push(`${name}: no container`);
       else if (!containers.some(isReady)) problems.push(`${name}: ${describe(containers)}`);
     }
@@ -384,7 +443,11 @@ export class ComposeDriver implements StageDriver {
     const parts = ['docker compose ps:', formatServiceTable(services)];
     const upOutput = (up.stderr || up.stdout).trim();
     if (upOutput) parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-    const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices]);
+    const expected = new Set(
+      [this.apiService, this.gatewayService, ...this.requiredServices].filter(
+        (name) => !this.isLeftOut(name),
+      ),
+    );
     const failing = [
       ...new Set([
         ...services.filter((s) => !isReady(s)).map((s) => s.service),
@@ -410,12 +473,18 @@ export class ComposeDriver implements StageDriver {
   }
 
   /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-  private async query(args: string[], what: string, signal?: AbortSignal): Promise<CommandResult> {
+  private async query(
+    args: string[],
+    what: string,
+    signal?: AbortSignal,
+    stdoutFile?: string,
+  ): Promise<CommandResult> {
     const result = await this.runner.run(this.docker, args, {
       env: this.env(),
       cwd: this.cwd,
       timeoutMs: QUERY_TIMEOUT_MS,
       signal,
+      ...(stdoutFile ? { stdoutFile } : {}),
     });
     if (result.aborted) throw new Error(`docker compose ${what} was cancelled`);
     if (result.timedOut)
@@ -516,11 +585,11 @@ function loopbackPort(url: URL): string | undefined {
 }
 
 function lastLine(text: string): string {
-  return clip(nonEmptyLines(text).at(-1));
+  return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
 }
 
 function firstLine(text: string): string {
-  return clip(nonEmptyLines(text)[0]);
+  return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
 }
 
 function nonEmptyLines(text: string): string[] {
@@ -536,7 +605,7 @@ function clip(line: string | undefined): string {
 }
 
 function lastLines(text: string, count: number): string {
-  return text.split('\n').slice(-count).join('\n');
+  return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
 }
 
 function messageOf(error: unknown): string {

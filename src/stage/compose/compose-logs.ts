@@ -2,8 +2,10 @@
  * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
  * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
  * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
- * arrive interleaved as compose reads them; the timestamps put them back in order.
+ * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
+ * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
  */
+import { stripTerminalEscapes } from './terminal-escapes.js';
 
 export interface ComposeLogLine {
   /** The container, as compose's prefix names it, e.g. `stagegate-api-2`. */
@@ -22,7 +24,7 @@ export function parseComposeLogs(stdout: string): ComposeLogLine[] {
   const lines: ComposeLogLine[] = [];
   let instance = '';
   for (const raw of stdout.split('\n')) {
-    const line = raw.replace(/\r$/, '');
+    const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
     if (line === '') continue;
     const prefixed = PREFIXED.exec(line);
     let rest = line;

@@ -4,6 +4,7 @@
  * carry Service, Name, State, Health, ExitCode and Publishers; the newer one adds Status and Ports.
  */
 import type { ServiceHealth, ServiceStatus } from '../driver.js';
+import { stripTerminalEscapes } from './terminal-escapes.js';
 
 /** The fields of one `ps` entry this module reads (compose prints more). */
 export interface ComposePsEntry {
@@ -26,7 +27,7 @@ export class ComposeOutputError extends Error {
 
 /** Parse either output shape. Empty output (no containers) is an empty list. */
 export function parseComposePs(stdout: string): ServiceStatus[] {
-  const text = stdout.trim();
+  const text = stripTerminalEscapes(stdout).trim();
   if (text === '') return [];
   let entries: unknown[];
   if (text.startsWith('[')) {

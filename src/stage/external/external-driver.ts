@@ -2,11 +2,30 @@
  * A stage someone else runs, known only by its gateway URL: nothing to boot or tear down, no logs,
  * and metrics only when a Prometheus that scrapes every replica is named. A scrape of `/metrics`
  * through the gateway reaches one replica per request, so it is never presented as a sum.
+ *
+ * With that Prometheus, the api replicas are visible too: one service row per target of the api's
+ * scrape job (`up{job="api"}`), up or down as its last scrape, healthy unless the target says its pod
+ * is not ready (the Kubernetes stage's config labels targets with `pod_ready`). That is how stage-up
+ * counts the replicas of a stage on a cluster.
  */
 import { ROUTES } from '../../contract/index.js';
-import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
+import type {
+  BootResult,
+  MetricsReader,
+  ServiceNote,
+  ServiceStatus,
+  StageDriver,
+  StageSpec,
+} from '../driver.js';
 import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
-import { ScrapeReader, describeFetchError } from '../metrics/scrape-reader.js';
+import { ScrapeReader, describeFetchError, fetchErrorCause } from '../metrics/scrape-reader.js';
+
+/** One GET /healthz: `detail` for the boot's reason, `answer` (a status or an error code) for the row. */
+interface ProbeOutcome {
+  ok: boolean;
+  detail: string;
+  answer: string;
+}
 
 export interface ExternalStageOptions {
   /** The gateway, e.g. `https://stage.example.com`. */
@@ -20,6 +39,34 @@ export interface ExternalStageOptions {
   partialGatewayMetrics?: boolean;
   /** Bound of each probe. */
   probeTimeoutMs?: number;
+  /**
+   * The api service's name: its rows in `services()` carry it, and it names the Prometheus scrape job
+   * whose targets are the replicas (as in every stage config of this project). Default `api`.
+   */
+  apiService?: string;
+  /** Bound of the wait for a scrape of every api target newer than the call (default 10 s). */
+  replicaSettleMs?: number;
+}
+
+/** A target of the api job as `up{job=...}` shows it. */
+export interface ReplicaTarget {
+  labels: Record<string, string>;
+  up: boolean;
+}
+
+/** One api replica as a service row, from its target's `up` sample and labels. */
+export function replicaRow(target: ReplicaTarget, service: string): ServiceStatus {
+  const ready = target.labels.pod_ready;
+  return {
+    service,
+    name: target.labels.pod ?? target.labels.instance ?? 'unknown',
+    state: target.up ? 'up' : 'down',
+    health: !target.up || ready === 'false' ? 'unhealthy' : ready === 'true' ? 'healthy' : 'none',
+    ...(target.labels.instance ? { address: target.labels.instance } : {}),
+    notes: [
+      { kind: 'prometheus-target', job: service, up: target.up, ...(ready ? { podReady: ready } : {}) },
+    ],
+  };
 }
 
 export class ExternalStageDriver implements StageDriver {
@@ -27,15 +74,24 @@ export class ExternalStageDriver implements StageDriver {
   readonly baseUrl: string;
   private readonly options: ExternalStageOptions;
   private readonly reader: MetricsReader | undefined;
+  /** The same Prometheus, waiting only for the api job's targets before counting them. */
+  private readonly replicaReader: PrometheusApiReader | undefined;
+  private readonly apiService: string;
 
   constructor(options: ExternalStageOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl);
     this.options = options;
-    if (options.prometheusUrl) this.reader = new PrometheusApiReader({ url: options.prometheusUrl });
-    else if (options.partialGatewayMetrics)
+    this.apiService = options.apiService ?? 'api';
+    if (options.prometheusUrl) {
+      this.reader = new PrometheusApiReader({ url: options.prometheusUrl });
+      this.replicaReader = new PrometheusApiReader({
+        url: options.prometheusUrl,
+        settleJobs: [this.apiService],
+      });
+    } else if (options.partialGatewayMetrics)
       this.reader = new ScrapeReader({
         targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-        source: `gateway only, partial: ${this.baseUrl}${ROUTES.metrics} answers from one replica per scrape, not a sum over replicas`,
+        source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
       });
   }
 
@@ -44,7 +100,7 @@ export class ExternalStageDriver implements StageDriver {
     const startedAt = Date.now();
     const deadline = startedAt + spec.bootTimeoutMs;
     const url = `${this.baseUrl}${ROUTES.healthz}`;
-    let last = 'no attempt';
+    let last: ProbeOutcome = { ok: false, detail: 'no attempt', answer: '-' };
     for (;;) {
       if (signal?.aborted)
         return {
@@ -60,20 +116,55 @@ export class ExternalStageDriver implements StageDriver {
       );
       if (outcome.ok)
         return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-      last = outcome.detail;
+      last = outcome;
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
     }
     return {
       ok: false,
-      reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last})`,
-      services: [this.gatewayRow({ ok: false, detail: last })],
+      reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+      services: [this.gatewayRow(last)],
       durationMs: Date.now() - startedAt,
     };
   }
 
   async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
-    return [this.gatewayRow(await this.probe(signal, this.probeTimeoutMs()))];
+    const [gateway, replicas] = await Promise.all([
+      this.probe(signal, this.probeTimeoutMs()),
+      this.replicaRows(),
+    ]);
+    return [this.gatewayRow(gateway), ...replicas];
+  }
+
+  /**
+   * The api replicas as the named Prometheus scrapes them; none without one. A job with no target, or
+   * a Prometheus that cannot be read, is one row saying so (not up: stage-up counts no replica then).
+   */
+  private async replicaRows(): Promise<ServiceStatus[]> {
+    const reader = this.replicaReader;
+    if (!reader) return [];
+    const job = `up{job="${this.apiService}"}`;
+    const summary = (state: string, note: ServiceNote): ServiceStatus[] => [
+      {
+        service: this.apiService,
+        name: job,
+        state,
+        health: 'unhealthy',
+        address: this.options.prometheusUrl,
+        notes: [note],
+      },
+    ];
+    try {
+      // So that a replica that died a moment ago reads as down: one scrape of each target newer than
+      // this call. A job with no target never settles; the bound keeps that short and it is said below.
+      await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
+      const targets = await reader.targetsUp(this.apiService);
+      if (targets.length === 0)
+        return summary('absent', { kind: 'prometheus-no-target', job: this.apiService });
+      return targets.map((target) => replicaRow(target, this.apiService));
+    } catch (error) {
+      return summary('unknown', { kind: 'prometheus-unreadable', cause: (error as Error).message });
+    }
   }
 
   /** An external stage's logs are not visible from here. */
@@ -92,30 +183,27 @@ export class ExternalStageDriver implements StageDriver {
     return this.options.probeTimeoutMs ?? 3000;
   }
 
-  private async probe(
-    signal: AbortSignal | undefined,
-    timeoutMs: number,
-  ): Promise<{ ok: boolean; detail: string }> {
+  private async probe(signal: AbortSignal | undefined, timeoutMs: number): Promise<ProbeOutcome> {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const response = await fetch(`${this.baseUrl}${ROUTES.healthz}`, {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       await response.arrayBuffer();
-      return { ok: response.ok, detail: `HTTP ${response.status}` };
+      return { ok: response.ok, detail: `HTTP ${response.status}`, answer: `HTTP ${response.status}` };
     } catch (error) {
-      return { ok: false, detail: describeFetchError(error) };
+      return { ok: false, detail: describeFetchError(error), answer: fetchErrorCause(error) };
     }
   }
 
-  private gatewayRow(outcome: { ok: boolean; detail: string }): ServiceStatus {
+  private gatewayRow(outcome: ProbeOutcome): ServiceStatus {
     return {
       service: 'gateway',
       name: 'gateway',
       state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
       health: outcome.ok ? 'healthy' : 'unhealthy',
       address: this.baseUrl,
-      detail: `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${outcome.detail}`,
+      notes: [{ kind: 'external-gateway', answer: outcome.answer }],
     };
   }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ROUTES } from '../../contract/index.js';
 import type { BootResult, MetricsReader, ServiceStatus, StageDriver, StageSpec } from '../driver.js';
-import { ScrapeReader, describeFetchError } from '../metrics/scrape-reader.js';
+import { ScrapeReader, describeFetchError, fetchErrorCause } from '../metrics/scrape-reader.js';
 import { resolveReferenceStage, type ProgramCommand } from '../reference-stage.js';
 import { readServersUp, startGateway, type GatewayServer } from './gateway-server.js';
 import { mergeByTime, readLastLines } from './log-tail.js';
@@ -376,13 +376,18 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
           managed: gateway.process,
           address: `127.0.0.1:${gateway.port}`,
           probe: probe(`${gateway.url}${ROUTES.healthz}`),
-          detail: async () => {
+          note: async () => {
             if (!gateway.process.running) return undefined;
             try {
               const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-              return `HAProxy; ${up.length}/${this.replicas.length} api servers UP${up.length ? ` (${up.join(', ')})` : ''}; stats ${gateway.statsUrl}`;
+              return {
+                kind: 'haproxy',
+                serversUp: up,
+                servers: this.replicas.length,
+                statsUrl: gateway.statsUrl,
+              };
             } catch (error) {
-              return `HAProxy; exporter unreachable: ${describeFetchError(error)}`;
+              return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
             }
           },
         }),
@@ -405,7 +410,7 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
           managed: this.simulator,
           address: this.ollamaUrl.replace('http://', ''),
           probe: probe(`${this.ollamaUrl}/api/version`),
-          detail: 'Ollama-compatible simulator',
+          note: { kind: 'ollama-simulator' },
         }),
       );
     } else if (this.externalOllama) {
@@ -417,7 +422,7 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
           state: 'external',
           health: healthy ? 'healthy' : 'unhealthy',
           address: this.ollamaUrl,
-          detail: 'real Ollama, not started by the local stage',
+          notes: [{ kind: 'ollama-external' }],
         }),
       );
     }
@@ -467,13 +472,14 @@ export class LocalStageDriver implements StageDriver, LocalStageControl {
       targets: () =>
         running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
       source: () => {
-        const live = running();
-        const missing = this.replicas
+        const notCounted = this.replicas
           .filter((replica) => !replica.process.running)
           .map((replica) => replica.name);
-        return `direct scrape of ${live.length} api replica${live.length === 1 ? '' : 's'}${
-          missing.length ? ` (not running, not counted: ${missing.join(', ')})` : ''
-        }`;
+        return {
+          kind: 'scrape',
+          replicas: running().map((replica) => replica.name),
+          ...(notCounted.length ? { notCounted } : {}),
+        };
       },
     });
   }

@@ -84,7 +84,12 @@ export class ManagedProcess {
     return this.exitInfo === undefined;
   }
 
-  /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for status rows. */
+  /** How the process ended; undefined while it runs. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    return this.exitInfo;
+  }
+
+  /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
   describeState(): string {
     if (!this.exitInfo) return 'running';
     if (this.exitInfo.signal) return `killed (${this.exitInfo.signal})`;

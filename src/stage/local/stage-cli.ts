@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import type { ServiceStatus } from '../driver.js';
 import type { LocalStageOptions } from './local-driver.js';
+import { inEnglish } from '../../report/language.js';
+import { describeServiceDetail } from '../stage-words.js';
 
 export const USAGE = `Usage: npm run stage:local -- [options]
 
@@ -127,7 +129,7 @@ export function formatServices(rows: ServiceStatus[]): string {
     row.state,
     row.health,
     row.address ?? '',
-    row.detail ?? '',
+    describeServiceDetail(row, inEnglish),
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...cells.map((cell) => cell[column]!.length)),

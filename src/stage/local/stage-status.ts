@@ -2,7 +2,7 @@
  * `docker compose ps`-like rows for the local stage's processes, with health probed live, and the rows
  * of the services this stage does not have (said plainly, never pretended).
  */
-import type { ServiceHealth, ServiceStatus } from '../driver.js';
+import type { ServiceHealth, ServiceNote, ServiceStatus } from '../driver.js';
 import type { ManagedProcess } from './process.js';
 
 /** Services of the compose stage that have no local counterpart on these machines. */
@@ -14,7 +14,7 @@ export function unavailableRows(): ServiceStatus[] {
     name: service,
     state: 'unavailable',
     health: 'none' as const,
-    detail: 'not available on the local stage (compose only)',
+    notes: [{ kind: 'compose-only' as const }],
   }));
 }
 
@@ -31,7 +31,7 @@ export async function probeHttp(url: string, timeoutMs: number, signal?: AbortSi
 }
 
 /**
- * One row for a managed process: `running` or `exited` (with how it ended in `detail`), and the
+ * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
  * health from `probe` while it runs; a process that is gone is unhealthy.
  */
 export async function processRow(options: {
@@ -39,22 +39,23 @@ export async function processRow(options: {
   managed: ManagedProcess;
   address: string;
   probe: () => Promise<boolean>;
-  detail?: string | ((healthy: boolean) => Promise<string | undefined>);
+  note?: ServiceNote | ((healthy: boolean) => Promise<ServiceNote | undefined>);
 }): Promise<ServiceStatus> {
   const { managed } = options;
   const running = managed.running;
   const healthy = running ? await options.probe().catch(() => false) : false;
   const health: ServiceHealth = healthy ? 'healthy' : 'unhealthy';
-  const details: string[] = [];
-  if (!running) details.push(managed.describeState());
-  const extra = typeof options.detail === 'function' ? await options.detail(healthy) : options.detail;
-  if (extra) details.push(extra);
+  const notes: ServiceNote[] = [];
+  const exit = managed.exit;
+  if (exit) notes.push({ kind: 'exited', code: exit.code, signal: exit.signal });
+  const extra = typeof options.note === 'function' ? await options.note(healthy) : options.note;
+  if (extra) notes.push(extra);
   return {
     service: options.service,
     name: managed.name,
     state: running ? 'running' : 'exited',
     health,
     address: options.address,
-    ...(details.length ? { detail: details.join('; ') } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }

@@ -4,9 +4,9 @@
  * the price is a scrape interval of lag, which `settle()` waits out.
  */
 import { REPLICA_LABEL } from '../../contract/index.js';
-import type { MetricsReader } from '../driver.js';
+import { MetricsReadError, type MetricsReader, type MetricsSource } from '../driver.js';
 import { parseSampleValue } from './prometheus-text.js';
-import { describeFetchError } from './scrape-reader.js';
+import { describeFetchError, fetchErrorCause } from './scrape-reader.js';
 
 export interface PrometheusApiReaderOptions {
   /** Base URL of the Prometheus server, e.g. `http://127.0.0.1:9090`. */
@@ -54,7 +54,7 @@ function escapePromQlString(value: string): string {
 }
 
 export class PrometheusApiReader implements MetricsReader {
-  readonly source: string;
+  readonly source: MetricsSource;
   private readonly baseUrl: string;
   private readonly options: PrometheusApiReaderOptions;
 
@@ -69,13 +69,13 @@ export class PrometheusApiReader implements MetricsReader {
       throw new Error(`Prometheus URL "${options.url}" must be http(s)`);
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.options = options;
-    this.source = `Prometheus at ${this.baseUrl} (sum over every scraped replica, lags by one scrape)`;
+    this.source = { kind: 'prometheus', url: this.baseUrl };
   }
 
   async sum(metric: string, labels?: Record<string, string>): Promise<number | undefined> {
     const data = await this.query(`sum(${buildSelector(metric, labels)})`);
     if (data.resultType !== 'vector')
-      throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+      throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
     // sum() over no series is an empty vector: the metric is absent everywhere.
     const first = data.result[0];
     return first ? toNumber(first.value[1]) : undefined;
@@ -84,13 +84,25 @@ export class PrometheusApiReader implements MetricsReader {
   async perReplica(metric: string, labels?: Record<string, string>): Promise<Map<string, number>> {
     const data = await this.query(`sum by (${REPLICA_LABEL}, instance) (${buildSelector(metric, labels)})`);
     if (data.resultType !== 'vector')
-      throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+      throw this.badAnswer(`Prometheus answered a ${data.resultType}, not a vector`);
     const result = new Map<string, number>();
     for (const item of data.result) {
       const key = item.metric[REPLICA_LABEL] ?? item.metric.instance ?? 'unknown';
       result.set(key, (result.get(key) ?? 0) + toNumber(item.value[1]));
     }
     return result;
+  }
+
+  /**
+   * Every `up` series of scrape job `job`: one per target Prometheus scrapes for it, with the target's
+   * labels (`instance`, plus whatever its config adds, e.g. `pod` and `pod_ready` on Kubernetes) and
+   * whether its last scrape succeeded. Empty when the job has no target.
+   */
+  async targetsUp(job: string): Promise<Array<{ labels: Record<string, string>; up: boolean }>> {
+    const data = await this.query(buildSelector('up', { job }));
+    if (data.resultType !== 'vector')
+      throw new Error(`Prometheus answered a ${data.resultType}, not a vector`);
+    return data.result.map((item) => ({ labels: item.metric, up: toNumber(item.value[1]) === 1 }));
   }
 
   /**
@@ -107,7 +119,7 @@ export class PrometheusApiReader implements MetricsReader {
       ? `up{job=~"${jobs.map((job) => escapePromQlString(escapeRegex(job))).join('|')}"}`
       : 'up';
     const now = await this.query('time()');
-    if (now.resultType !== 'scalar') throw new Error('Prometheus time() did not answer a scalar');
+    if (now.resultType !== 'scalar') throw this.badAnswer('Prometheus time() did not answer a scalar');
     const since = now.result[0];
     let expected = 0;
     let fresh = 0;
@@ -121,7 +133,8 @@ export class PrometheusApiReader implements MetricsReader {
       if (expected > 0 && fresh >= expected) return;
       if (Date.now() >= deadline) {
         const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-        throw new Error(
+        throw new MetricsReadError(
+          { kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs },
           `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`,
         );
       }
@@ -155,27 +168,38 @@ export class PrometheusApiReader implements MetricsReader {
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000) });
     } catch (error) {
-      throw new Error(`cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`);
+      throw new MetricsReadError(
+        { kind: 'unreachable', where: this.baseUrl, cause: fetchErrorCause(error) },
+        `cannot reach Prometheus at ${this.baseUrl}: ${describeFetchError(error)}`,
+      );
     }
     const text = await response.text();
     let body: { status?: string; data?: unknown; error?: string; errorType?: string };
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new Error(
+      throw this.badAnswer(
         `Prometheus at ${this.baseUrl} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`,
       );
     }
     if (body.status !== 'success' || !body.data)
-      throw new Error(
+      throw this.badAnswer(
         `Prometheus ${promql ? `query "${promql}"` : path} failed (HTTP ${response.status}): ${body.errorType ?? 'error'}: ${body.error ?? 'no detail'}`,
       );
     return body.data;
+  }
+
+  private badAnswer(message: string): MetricsReadError {
+    return new MetricsReadError({ kind: 'bad-answer', where: this.baseUrl }, message);
   }
 }
 
 function toNumber(text: string): number {
   const value = parseSampleValue(text);
-  if (value === undefined) throw new Error(`Prometheus returned a non-numeric value "${text}"`);
+  if (value === undefined)
+    throw new MetricsReadError(
+      { kind: 'bad-answer', where: 'Prometheus' },
+      `Prometheus returned a non-numeric value "${text}"`,
+    );
   return value;
 }

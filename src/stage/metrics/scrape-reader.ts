@@ -3,7 +3,7 @@
  * numbers are exact and current (no Prometheus scrape lag), which is why the local stage uses it.
  */
 import { REPLICA_LABEL } from '../../contract/index.js';
-import type { MetricsReader } from '../driver.js';
+import { MetricsReadError, type MetricsReader, type MetricsSource } from '../driver.js';
 import { labelsMatch, parsePrometheusText, type Sample } from './prometheus-text.js';
 
 export interface ScrapeTarget {
@@ -19,7 +19,7 @@ export interface ScrapeReaderOptions {
   /** Bound on each scrape. */
   timeoutMs?: number;
   /** Override for `source`, e.g. to say the numbers are partial (a function when that changes over time). */
-  source?: string | (() => string);
+  source?: MetricsSource | (() => MetricsSource);
   /** Upper bound on an exposition's size, so a runaway endpoint cannot fill memory. */
   maxBodyBytes?: number;
 }
@@ -33,13 +33,10 @@ export class ScrapeReader implements MetricsReader {
     this.options = options;
   }
 
-  get source(): string {
+  get source(): MetricsSource {
     const { source } = this.options;
     if (source) return typeof source === 'function' ? source() : source;
-    const targets = this.targets();
-    return `direct scrape of ${targets.length} replica${targets.length === 1 ? '' : 's'} (${targets
-      .map((target) => target.instance)
-      .join(', ')})`;
+    return { kind: 'scrape', replicas: this.targets().map((target) => target.instance) };
   }
 
   async sum(metric: string, labels?: Record<string, string>): Promise<number | undefined> {
@@ -88,7 +85,8 @@ export class ScrapeReader implements MetricsReader {
         try {
           samples = parsePrometheusText(text);
         } catch (error) {
-          throw new Error(
+          throw new MetricsReadError(
+            { kind: 'bad-answer', where: `${target.instance} (${target.url})` },
             `metrics of ${target.instance} (${target.url}) are malformed: ${(error as Error).message}`,
           );
         }
@@ -102,15 +100,22 @@ export class ScrapeReader implements MetricsReader {
 }
 
 async function scrapeText(target: ScrapeTarget, timeoutMs: number, maxBytes: number): Promise<string> {
+  const where = `${target.instance} (${target.url})`;
   let response: Response;
   try {
     response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new Error(`cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`);
+    throw new MetricsReadError(
+      { kind: 'unreachable', where, cause: fetchErrorCause(error) },
+      `cannot scrape ${target.instance} at ${target.url}: ${describeFetchError(error)}`,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new Error(`cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`);
+    throw new MetricsReadError(
+      { kind: 'unreachable', where, cause: `HTTP ${response.status}` },
+      `cannot scrape ${target.instance} at ${target.url}: HTTP ${response.status}`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -122,11 +127,26 @@ async function scrapeText(target: ScrapeTarget, timeoutMs: number, maxBytes: num
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new Error(`metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`);
+      throw new MetricsReadError(
+        { kind: 'too-large', where, maxBytes },
+        `metrics of ${target.instance} at ${target.url} exceed ${maxBytes} bytes`,
+      );
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The cause of a failed fetch() as a word of no language: its error code, or `timeout`. */
+export function fetchErrorCause(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return 'timeout';
+    const cause = (error as Error & { cause?: unknown }).cause;
+    const code = cause instanceof Error ? (cause as Error & { code?: string }).code : undefined;
+    if (code) return code;
+    return error.name;
+  }
+  return 'Error';
 }
 
 /** fetch() wraps the real cause (ECONNREFUSED, timeout) one level down. */
