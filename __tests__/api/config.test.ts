@@ -20,6 +20,8 @@ test('defaults: every variable optional, documented defaults applied', () => {
   assert.equal(config.narratorQueueTimeoutMs, 0);
   assert.equal(config.planCacheEnabled, true);
   assert.equal(config.singleFlightEnabled, true);
+  assert.equal(config.planCacheMemoryTtlMs, Number(API_ENV_DEFAULTS.PLAN_CACHE_MEMORY_TTL_MS));
+  assert.equal(config.planCacheMemoryMaxBytes, Number(API_ENV_DEFAULTS.PLAN_CACHE_MEMORY_MAX_BYTES));
   assert.equal(config.otelEndpoint, undefined);
   assert.equal(config.faults.size, 0);
 });
@@ -30,6 +32,8 @@ test('values are parsed; empty strings count as unset; URLs lose trailing slashe
     REPLICA_ID: 'api-7',
     NARRATOR_MAX_CONCURRENCY: '0',
     PLAN_CACHE_ENABLED: 'false',
+    PLAN_CACHE_MEMORY_TTL_MS: '0',
+    PLAN_CACHE_MEMORY_MAX_BYTES: '1048576',
     SINGLE_FLIGHT_ENABLED: 'no',
     OLLAMA_URL: 'http://ollama:11434/',
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://tempo:4318',
@@ -42,6 +46,8 @@ test('values are parsed; empty strings count as unset; URLs lose trailing slashe
   assert.equal(config.narratorMaxConcurrency, 0);
   assert.equal(config.planCacheEnabled, false);
   assert.equal(config.singleFlightEnabled, false);
+  assert.equal(config.planCacheMemoryTtlMs, 0);
+  assert.equal(config.planCacheMemoryMaxBytes, 1024 * 1024);
   assert.equal(config.ollamaUrl, 'http://ollama:11434');
   assert.equal(config.otelEndpoint, 'http://tempo:4318');
   assert.deepEqual([...config.faults].sort(), ['ask-hang', 'healthz-fail']);
@@ -57,6 +63,8 @@ test('a bad value is a ConfigError naming the variable and what it got', () => {
     [{ FAULT_INJECTION: 'drop-tables' }, /^FAULT_INJECTION has unknown fault "drop-tables"/],
     [{ REPLICA_ID: 'api 1' }, /^REPLICA_ID must be 1-64 letters/],
     [{ SINGLE_FLIGHT_ENABLED: 'on' }, /^SINGLE_FLIGHT_ENABLED must be true or false/],
+    [{ PLAN_CACHE_MEMORY_TTL_MS: '61000' }, /^PLAN_CACHE_MEMORY_TTL_MS must be between 0 and 60000/],
+    [{ PLAN_CACHE_MEMORY_MAX_BYTES: '8MiB' }, /^PLAN_CACHE_MEMORY_MAX_BYTES must be a whole number/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

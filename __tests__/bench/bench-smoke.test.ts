@@ -1,6 +1,7 @@
 /**
  * The bench's smoke run (`npm run bench -- --smoke` in-process): one burst of 20 on each stage, one
- * short throughput round, the gate's burst, one gate run and the memory figure. It proves the harness
+ * short throughput round with each generator (the Node one and wrk), the gate's burst, one gate run and
+ * the memory figure. It proves the harness
  * still produces every figure as well-formed JSON and markdown, and that single-flight holds — exactly
  * one heavy execution for 20 identical asks. It never asserts a wall-clock figure: CI machines are noisy.
  */
@@ -27,6 +28,20 @@ const REQUIRED_FIGURES = [
   'throughput.control',
   'throughput.ask-redis-per-request',
   'throughput.cpu.ask-gateway.api',
+  'wrk.healthz-gateway',
+  'wrk.healthz-gateway-p50',
+  'wrk.healthz-gateway-p99',
+  'wrk.ask-gateway',
+  'wrk.ask-gateway-p50',
+  'wrk.ask-gateway-p99',
+  'wrk.ask-direct',
+  'wrk.ask-direct-p50',
+  'wrk.ask-direct-p99',
+  'wrk.ask-vs-healthz',
+  'wrk.ask-p99-vs-healthz-p99',
+  'wrk.ask-redis-per-request',
+  'wrk.cpu.ask-gateway.generator',
+  'wrk.cpu.ask-gateway.api',
   'gate-burst.control.dispatch-spread',
   'gate-burst.control.client-cpu',
   'gate-burst.gateway.dispatch-spread',
@@ -75,8 +90,12 @@ test('the smoke bench produces every figure, and single-flight holds', { timeout
   // The baseline really is a baseline: every ask executed.
   assert.equal(results.details.baseline[0]?.heavyExecutions, 20);
 
-  // The cached load saw no errors, and the gate it timed reached a verdict.
+  // The cached loads (both generators) saw no errors, and the gate it timed reached a verdict.
   assert.equal(byId.get('throughput.errors')!.samples[0], 0);
+  assert.equal(byId.get('wrk.errors')!.samples[0], 0);
+  // wrk's figures carry issue 13's targets, each judged PASS or MISS.
+  for (const id of ['wrk.ask-vs-healthz', 'wrk.ask-p99-vs-healthz-p99', 'wrk.ask-redis-per-request'])
+    assert.match(byId.get(id)!.target?.verdict ?? '', /^(PASS|MISS)$/, id);
   assert.equal(results.details.timeToVerdict[0]?.verdict, 'ready');
 
   // The markdown names every figure, with a PASS or MISS next to each target.

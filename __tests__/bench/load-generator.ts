@@ -36,9 +36,23 @@ export interface LoadResult {
   elapsedMs: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p99: number; mean: number };
-  /** CPU time of this process (user + system) per request: the generator's own cost, in microseconds. */
+  /** CPU time (user + system) of the generator per request, in microseconds: its own cost. */
   clientCpuUsPerRequest: number;
 }
+
+/** A load generator the throughput rounds can use: this closed loop, or wrk (`wrk.ts`). */
+export interface LoadGenerator {
+  name: 'node' | 'wrk';
+  /** True when it runs in this process, so this process's CPU is its CPU; false for a child process. */
+  inProcess: boolean;
+  run(target: LoadTarget, options: { connections: number; durationMs: number }): Promise<LoadResult>;
+}
+
+export const nodeGenerator: LoadGenerator = {
+  name: 'node',
+  inProcess: true,
+  run: (target, options) => runClosedLoop(target, options),
+};
 
 export async function runClosedLoop(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   if (options.durationMs === undefined && options.maxRequests === undefined)

@@ -27,14 +27,28 @@ async function cpuByProcessGroup(): Promise<Map<number, number>> {
     pids.map(async (pid) => {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
       if (!stat) return;
-      // Fields after the command name (which may contain spaces, hence the last ')').
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const group = Number(fields[2]);
-      const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-      groups.set(group, (groups.get(group) ?? 0) + cpuMs);
+      const { processGroup, cpuMs } = parseProcStat(stat);
+      groups.set(processGroup, (groups.get(processGroup) ?? 0) + cpuMs);
     }),
   );
   return groups;
+}
+
+export interface ProcStatTimes {
+  processGroup: number;
+  /** user + system CPU of the process itself, in ms. */
+  cpuMs: number;
+  /** user + system CPU of its children that it has waited for, in ms. */
+  reapedChildrenCpuMs: number;
+}
+
+/** The fields of one `/proc/<pid>/stat` line this bench uses. */
+export function parseProcStat(stat: string): ProcStatTimes {
+  // Fields after the command name (which may contain spaces, hence the last ')'), from `state` on.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = (...indexes: number[]) =>
+    indexes.reduce((total, i) => total + Number(fields[i]), 0) * TICK_MS;
+  return { processGroup: Number(fields[2]), cpuMs: ticks(11, 12), reapedChildrenCpuMs: ticks(13, 14) };
 }
 
 async function machineBusyMs(): Promise<number | undefined> {

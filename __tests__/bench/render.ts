@@ -26,6 +26,9 @@ export function renderMarkdown(results: BenchResults): string {
       `${profile.repetitions} repetitions per figure` +
       (profile.throughputRounds
         ? ` (gate burst: at least 3; throughput: ${profile.throughputRounds} rounds of ${profile.throughput.durationMs / 1000} s per load, ${profile.throughput.connections} connections)`
+        : '') +
+      (profile.wrkRounds && machine.wrk
+        ? ` · wrk: ${profile.wrkRounds} rounds of ${profile.wrk.durationMs / 1000} s per load, -t${profile.wrk.threads} -c${profile.wrk.connections}, ${machine.wrk}`
         : ''),
     '',
     '| Figure | min | median | max | unit | target | |',

@@ -21,6 +21,8 @@ import {
 import { measureBurst, type BurstMeasurement } from './single-flight-bench.js';
 import { round, spreadOf } from './stats.js';
 import { measureThroughputRound, warmCache, type ThroughputRound } from './throughput-bench.js';
+import { recordThroughputFigures } from './throughput-figures.js';
+import { ensureWrk, wrkGenerator } from './wrk.js';
 import { measureTimeToVerdict, type VerdictMeasurement } from './time-to-verdict-bench.js';
 
 export interface BenchProfile {
@@ -31,6 +33,9 @@ export interface BenchProfile {
   throughput: { connections: number; durationMs: number; warmupMs: number };
   /** Rounds of the four loads, back to back: short and many, so machine noise hits them alike. */
   throughputRounds: number;
+  /** The same four loads driven by wrk (whole seconds: wrk's -d). */
+  wrk: { threads: number; connections: number; durationMs: number; warmupMs: number };
+  wrkRounds: number;
   memoryAsks: number;
   gateBurstSize: number;
   verdictRepetitions: number;
@@ -53,6 +58,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     burstSizes: [20, 200, 1000],
     throughput: { connections: 16, durationMs: 1500, warmupMs: 300 },
     throughputRounds: 5,
+    wrk: { threads: 2, connections: 32, durationMs: 2000, warmupMs: 1000 },
+    wrkRounds: 5,
     memoryAsks: 10_000,
     gateBurstSize: 20,
     verdictRepetitions: 3,
@@ -64,6 +71,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     burstSizes: [20],
     throughput: { connections: 4, durationMs: 1000, warmupMs: 0 },
     throughputRounds: 1,
+    wrk: { threads: 2, connections: 4, durationMs: 1000, warmupMs: 0 },
+    wrkRounds: 1,
     memoryAsks: 300,
     gateBurstSize: 20,
     verdictRepetitions: 1,
@@ -74,6 +83,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     burstSizes: [],
     throughput: { connections: 0, durationMs: 0, warmupMs: 0 },
     throughputRounds: 0,
+    wrk: { threads: 0, connections: 0, durationMs: 0, warmupMs: 0 },
+    wrkRounds: 0,
     memoryAsks: 0,
     gateBurstSize: 0,
     verdictRepetitions: 0,
@@ -87,6 +98,8 @@ export interface BenchResults {
   startedAt: string;
   durationMs: number;
   machine: {
+    /** wrk's version line (absent when the profile runs no wrk rounds). */
+    wrk?: string;
     cpus: number;
     cpuModel: string;
     node: string;
@@ -99,6 +112,7 @@ export interface BenchResults {
     singleFlight: BurstMeasurement[];
     baseline: BurstMeasurement[];
     throughput: ThroughputRound[];
+    wrkThroughput: ThroughputRound[];
     gateBurst: { control: GateBurstMeasurement[]; gateway: GateBurstMeasurement[] };
     timeToVerdict: VerdictMeasurement[];
     memory: MemoryMeasurement[];
@@ -115,18 +129,11 @@ export interface BenchHooks {
 /** The gate's default public question; on the stage it is among the warm (cached) ones. */
 const GATE_BURST_QUESTION = warmQuestions()[0]!;
 
-const CPU_GROUP_LABELS = {
-  generator: 'bench process (generator + log relay)',
-  api: 'api replicas',
-  gateway: 'gateway',
-  redis: 'redis',
-  control: 'control server',
-} as const;
-
 const SECTIONS = {
   singleFlight: 'Cross-replica single-flight (3 replicas, through the gateway)',
   baseline: 'Baseline: single-flight and plan cache off',
   throughput: 'Cached /ask throughput (closed loop)',
+  wrkThroughput: 'Cached /ask throughput, wrk (C load generator, same loads)',
   gateBurst: "The gate's burst (src/http/burst.ts)",
   verdict: 'Time to verdict (five checks, local stage)',
   memory: 'Memory of one api replica',
@@ -142,18 +149,23 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
     singleFlight: [],
     baseline: [],
     throughput: [],
+    wrkThroughput: [],
     gateBurst: { control: [], gateway: [] },
     timeToVerdict: [],
     memory: [],
     stageBootMs: { 'single-flight': 0, baseline: 0 },
   };
   let questionIndex = 0;
+  // wrk only for a profile that runs its rounds (the scale-out profile does not).
+  const wrkVersion = profile.wrkRounds > 0 ? ensureWrk(log) : undefined;
+  const wrk = wrkGenerator({ threads: profile.wrk.threads });
   const results = (): BenchResults => ({
     version: 1,
     profile,
     startedAt,
     durationMs: Math.round(performance.now() - started),
     machine: {
+      ...(wrkVersion ? { wrk: wrkVersion } : {}),
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
       node: process.version,
@@ -215,6 +227,14 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
         details.throughput.push(round_);
         log(
           `throughput: healthz ${Math.round(round_.healthzGateway.requestsPerSecond)}/s, ask ${Math.round(round_.askGateway.requestsPerSecond)}/s, direct ask ${Math.round(round_.askDirect.requestsPerSecond)}/s, control ${Math.round(round_.control.requestsPerSecond)}/s`,
+        );
+      }
+
+      for (let rep = 0; rep < profile.wrkRounds; rep++) {
+        const round_ = await measureThroughputRound(stage, control, profile.wrk, wrk);
+        details.wrkThroughput.push(round_);
+        log(
+          `wrk: healthz ${Math.round(round_.healthzGateway.requestsPerSecond)}/s (p99 ${round(round_.healthzGateway.latencyMs.p99)} ms), ask ${Math.round(round_.askGateway.requestsPerSecond)}/s (p99 ${round(round_.askGateway.latencyMs.p99)} ms, ${round(round_.askRedis.perRequest, 3)} Redis cmd/req), direct ask ${Math.round(round_.askDirect.requestsPerSecond)}/s, control ${Math.round(round_.control.requestsPerSecond)}/s`,
         );
       }
 
@@ -352,158 +372,22 @@ function recordFigures(book: FigureBook, details: BenchResults['details'], profi
 
   if (details.scaleOut) recordScaleOutFigures(book, details.scaleOut);
 
-  const t = SECTIONS.throughput;
-  for (const r of details.throughput) {
-    book.add(
-      {
-        id: 'throughput.healthz-gateway',
-        section: t,
-        label: 'GET /healthz via gateway (ceiling)',
-        unit: 'req/s',
-      },
-      r.healthzGateway.requestsPerSecond,
-    );
-    book.add(
-      { id: 'throughput.ask-gateway', section: t, label: 'cached POST /ask via gateway', unit: 'req/s' },
-      r.askGateway.requestsPerSecond,
-    );
-    book.add(
-      {
-        id: 'throughput.ask-vs-healthz',
-        section: t,
-        label: 'cached /ask ÷ /healthz via gateway',
-        unit: 'ratio',
-        target: TARGETS.cachedAskRatio,
-      },
-      r.askGateway.requestsPerSecond / r.healthzGateway.requestsPerSecond,
-    );
-    book.add(
-      {
-        id: 'throughput.ask-redis-per-request',
-        section: t,
-        label: 'Redis commands per cached /ask via gateway',
-        unit: 'cmd/req',
-      },
-      r.askRedis.perRequest,
-    );
-    book.add(
-      {
-        id: 'throughput.ask-direct',
-        section: t,
-        label: 'cached POST /ask, one replica directly',
-        unit: 'req/s',
-      },
-      r.askDirect.requestsPerSecond,
-    );
-    book.add(
-      {
-        id: 'throughput.gateway-vs-direct',
-        section: t,
-        label: 'cached /ask via gateway ÷ one replica directly',
-        unit: 'ratio',
-      },
-      r.askGateway.requestsPerSecond / r.askDirect.requestsPerSecond,
-    );
-    book.add(
-      {
-        id: 'throughput.control',
-        section: t,
-        label: 'generator vs trivial node:http server (control)',
-        unit: 'req/s',
-      },
-      r.control.requestsPerSecond,
-    );
-    book.add(
-      {
-        id: 'throughput.ask-gateway-p50',
-        section: t,
-        label: 'cached /ask via gateway, p50 latency',
-        unit: 'ms',
-      },
-      r.askGateway.latencyMs.p50,
-    );
-    book.add(
-      {
-        id: 'throughput.ask-gateway-p99',
-        section: t,
-        label: 'cached /ask via gateway, p99 latency',
-        unit: 'ms',
-      },
-      r.askGateway.latencyMs.p99,
-    );
-    book.add(
-      {
-        id: 'throughput.healthz-gateway-p50',
-        section: t,
-        label: '/healthz via gateway, p50 latency',
-        unit: 'ms',
-      },
-      r.healthzGateway.latencyMs.p50,
-    );
-    book.add(
-      {
-        id: 'throughput.healthz-gateway-p99',
-        section: t,
-        label: '/healthz via gateway, p99 latency',
-        unit: 'ms',
-      },
-      r.healthzGateway.latencyMs.p99,
-    );
-    book.add(
-      { id: 'throughput.ask-direct-p50', section: t, label: 'cached /ask directly, p50 latency', unit: 'ms' },
-      r.askDirect.latencyMs.p50,
-    );
-    book.add(
-      { id: 'throughput.ask-direct-p99', section: t, label: 'cached /ask directly, p99 latency', unit: 'ms' },
-      r.askDirect.latencyMs.p99,
-    );
-    for (const [key, label, load] of [
-      ['healthz-gateway', '/healthz via gateway', r.healthzGateway],
-      ['ask-gateway', 'cached /ask via gateway', r.askGateway],
-      ['ask-direct', 'cached /ask directly', r.askDirect],
-      ['control', 'control', r.control],
-    ] as const) {
-      const perRequest = (ms: number | undefined) =>
-        load.requests && ms !== undefined ? (ms * 1000) / load.requests : undefined;
-      const groups =
-        key === 'control'
-          ? (['generator', 'control'] as const)
-          : (['generator', 'api', 'gateway', 'redis'] as const);
-      for (const group of groups) {
-        if (group === 'gateway' && key === 'ask-direct') continue;
-        book.add(
-          {
-            id: `throughput.cpu.${key}.${group}`,
-            section: t,
-            label: `${CPU_GROUP_LABELS[group]} CPU per request, ${label}`,
-            unit: 'µs',
-          },
-          perRequest(load.cpu.byGroup[group]),
-        );
-      }
-      const ours = Object.values(load.cpu.byGroup).reduce((total, value) => total + value, 0);
-      book.add(
-        {
-          id: `throughput.cpu.${key}.others`,
-          section: t,
-          label: `CPU of other tenants during ${label}`,
-          unit: '% of a core',
-        },
-        Number.isFinite(load.cpu.machineBusyMs)
-          ? (100 * Math.max(0, load.cpu.machineBusyMs - ours)) / load.cpu.wallMs
-          : undefined,
-      );
-    }
-    book.add(
-      {
-        id: 'throughput.errors',
-        section: t,
-        label: 'non-2xx or failed requests (all four loads)',
-        unit: 'count',
-      },
-      r.healthzGateway.errors + r.askGateway.errors + r.askDirect.errors + r.control.errors,
-    );
-  }
+  recordThroughputFigures(book, details.throughput, {
+    idPrefix: 'throughput',
+    section: SECTIONS.throughput,
+    generatorLabel: 'bench process (generator + log relay)',
+    targets: { askVsHealthz: TARGETS.cachedAskRatio },
+  });
+  recordThroughputFigures(book, details.wrkThroughput, {
+    idPrefix: 'wrk',
+    section: SECTIONS.wrkThroughput,
+    generatorLabel: 'wrk',
+    targets: {
+      askVsHealthz: TARGETS.wrkCachedAskRatio,
+      askP99VsHealthzP99: TARGETS.wrkCachedAskP99,
+      redisPerAsk: TARGETS.wrkRedisPerCachedAsk,
+    },
+  });
 
   const g = SECTIONS.gateBurst;
   for (const [where, list] of [

@@ -2,13 +2,19 @@
  * Cached /ask under a closed-loop load, against GET /healthz through the same gateway (the ceiling),
  * against one replica directly (the gateway's cost), and the generator against a trivial server (the
  * generator's own ceiling). One repetition measures the four back to back, so their ratios are taken
- * under the same machine load.
+ * under the same machine load. The generator is the bench's own (Node, in this process) or wrk.
  */
 import { request } from 'undici';
 import { ROUTES } from '../../src/contract/index.js';
 import type { BenchStage } from './bench-stage.js';
 import { askBody, warmQuestions } from './bench-questions.js';
-import { runClosedLoop, type LoadResult, type LoadTarget } from './load-generator.js';
+import {
+  nodeGenerator,
+  runClosedLoop,
+  type LoadGenerator,
+  type LoadResult,
+  type LoadTarget,
+} from './load-generator.js';
 import { CpuMeter, type CpuSplit } from './process-cpu.js';
 import { commandsBetween, RedisCommandCounter, type CommandDelta } from './redis-commands.js';
 
@@ -74,20 +80,24 @@ export async function measureThroughputRound(
   stage: BenchStage,
   control: { url: string; pid: number },
   options: ThroughputOptions,
+  generator: LoadGenerator = nodeGenerator,
 ): Promise<ThroughputRound> {
   const controlUrl = control.url;
   const meter = new CpuMeter(() => ({ ...stage.pidsByGroup(), control: [control.pid] }));
   const warmUp = async (target: LoadTarget) => {
     if (options.warmupMs > 0)
-      await runClosedLoop(target, { connections: options.connections, durationMs: options.warmupMs });
+      await generator.run(target, { connections: options.connections, durationMs: options.warmupMs });
   };
   const run = async (target: LoadTarget): Promise<MeteredLoad> => {
     await meter.start();
-    const result = await runClosedLoop(target, {
+    const result = await generator.run(target, {
       connections: options.connections,
       durationMs: options.durationMs,
     });
-    return { ...result, cpu: await meter.stop() };
+    const cpu = await meter.stop();
+    // A child-process generator (wrk) is not this process: its CPU comes with its result.
+    if (!generator.inProcess) cpu.byGroup.generator = (result.clientCpuUsPerRequest * result.requests) / 1000;
+    return { ...result, cpu };
   };
   const healthz = (origin: string): LoadTarget => ({ origin, method: 'GET', path: ROUTES.healthz });
 

@@ -69065,6 +69065,8 @@ const API_ENV_DEFAULTS = {
     NARRATOR_TIMEOUT_MS: '15000',
     PLAN_CACHE_ENABLED: 'true',
     PLAN_CACHE_TTL_SECONDS: '300',
+    PLAN_CACHE_MEMORY_TTL_MS: '1000',
+    PLAN_CACHE_MEMORY_MAX_BYTES: '8388608',
     SINGLE_FLIGHT_ENABLED: 'true',
     SINGLE_FLIGHT_LOCK_TTL_MS: '10000',
     SINGLE_FLIGHT_WAIT_TIMEOUT_MS: '30000',
@@ -69113,6 +69115,8 @@ const EnvSchema = object({
     NARRATOR_TIMEOUT_MS: wholeNumber('NARRATOR_TIMEOUT_MS', 100, 600_000).default(15_000),
     PLAN_CACHE_ENABLED: booleanFlag('PLAN_CACHE_ENABLED').default(true),
     PLAN_CACHE_TTL_SECONDS: wholeNumber('PLAN_CACHE_TTL_SECONDS', 1, 7 * 24 * 3600).default(300),
+    PLAN_CACHE_MEMORY_TTL_MS: wholeNumber('PLAN_CACHE_MEMORY_TTL_MS', 0, 60_000).default(1000),
+    PLAN_CACHE_MEMORY_MAX_BYTES: wholeNumber('PLAN_CACHE_MEMORY_MAX_BYTES', 0, 1024 ** 3).default(8 * 1024 ** 2),
     SINGLE_FLIGHT_ENABLED: booleanFlag('SINGLE_FLIGHT_ENABLED').default(true),
     SINGLE_FLIGHT_LOCK_TTL_MS: wholeNumber('SINGLE_FLIGHT_LOCK_TTL_MS', 300, 600_000).default(10_000),
     SINGLE_FLIGHT_WAIT_TIMEOUT_MS: wholeNumber('SINGLE_FLIGHT_WAIT_TIMEOUT_MS', 100, 600_000).default(30_000),
@@ -69165,6 +69169,8 @@ function loadApiConfig(env) {
         narratorTimeoutMs: e.NARRATOR_TIMEOUT_MS,
         planCacheEnabled: e.PLAN_CACHE_ENABLED,
         planCacheTtlSeconds: e.PLAN_CACHE_TTL_SECONDS,
+        planCacheMemoryTtlMs: e.PLAN_CACHE_MEMORY_TTL_MS,
+        planCacheMemoryMaxBytes: e.PLAN_CACHE_MEMORY_MAX_BYTES,
         singleFlightEnabled: e.SINGLE_FLIGHT_ENABLED,
         singleFlightLockTtlMs: e.SINGLE_FLIGHT_LOCK_TTL_MS,
         singleFlightWaitTimeoutMs: e.SINGLE_FLIGHT_WAIT_TIMEOUT_MS,
@@ -69238,6 +69244,12 @@ const COMPUTE_ROLES = [
     'uncached',
 ];
 const ComputeRoleSchema = schemas_enum(COMPUTE_ROLES);
+/**
+ * Which cache layer answered: `memory` (the replica's own in-process copy, its L1), `redis` (the plan
+ * cache shared by every replica), or `none` (this request executed, or took another request's execution).
+ */
+const CACHE_LAYERS = ['memory', 'redis', 'none'];
+const CacheLayerSchema = schemas_enum(CACHE_LAYERS);
 const NARRATOR_OUTCOMES = ['ok', 'overload', 'error', 'timeout', 'skipped'];
 const NarratorOutcomeSchema = schemas_enum(NARRATOR_OUTCOMES);
 const TimingsSchema = object({
@@ -69257,6 +69269,8 @@ const ComputeMetaSchema = object({
     cache_available: schemas_boolean(),
     /** Replica that ran the heavy execution whose result this answer carries. */
     executed_by: schemas_string().optional(),
+    /** Optional: a stage need not have layers; the gate's checks do not depend on it. */
+    cache_layer: CacheLayerSchema.optional(),
     timings: TimingsSchema,
 });
 const AskMetaSchema = object({
@@ -69330,6 +69344,14 @@ const METRICS = {
     narratorInFlight: 'services_narrator_llm_in_flight',
     /** Histogram, labels `route`, `method`, `status`. */
     httpRequestDuration: 'services_http_request_duration_seconds',
+    /** Counter, label `result` ∈ hit | miss: lookups in a replica's in-process plan cache (its L1). */
+    planMemoryCacheRequests: 'services_plan_memory_cache_requests_total',
+    /** Counter, label `reason` ∈ capacity | expired: L1 entries dropped. */
+    planMemoryCacheEvictions: 'services_plan_memory_cache_evictions_total',
+    /** Gauge: estimated bytes the L1 holds (counted against PLAN_CACHE_MEMORY_MAX_BYTES). */
+    planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
+    /** Gauge: entries the L1 holds. */
+    planMemoryCacheEntries: 'services_plan_memory_cache_entries',
 };
 const REPLICA_LABEL = 'replica';
 
@@ -69366,27 +69388,83 @@ function sha256(text) {
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text).digest('hex').slice(0, 32);
 }
 const PREFIX = 'stagegate:cache:';
+/**
+ * What one stored result costs in the replica's memory, as counted against the L1's byte budget: its
+ * JSON (2 bytes per character: strings may be two-byte in V8) plus the parsed object's and the map
+ * entry's overhead. An over-estimate on purpose, so the budget bounds real memory (the unit test
+ * checks it against the heap).
+ */
+function estimatedEntryBytes(key, json) {
+    return ENTRY_OVERHEAD_BYTES + 2 * (key.length + json.length);
+}
+const ENTRY_OVERHEAD_BYTES = 512;
+/**
+ * The plan cache: Redis (shared by every replica, TTL `ttlSeconds`) and optionally the replica's L1.
+ * An L1 entry never outlives the Redis entry it was read or written with (its remaining TTL is taken
+ * with it), and never lives longer than `memory.ttlMs`: after a Redis entry is deleted or replaced,
+ * a replica may answer from its copy for at most that long.
+ */
 class PlanCache {
     redis;
     ttlSeconds;
-    constructor(redis, ttlSeconds) {
+    memory;
+    constructor(redis, ttlSeconds, memory) {
         this.redis = redis;
         this.ttlSeconds = ttlSeconds;
+        this.memory = memory;
     }
-    /** The cached result, or undefined on a miss. Rejects when Redis is unreachable. */
+    /** The L1's copy, if any and still fresh. No I/O. */
+    remembered(key) {
+        return this.memory?.cache.get(key);
+    }
+    /** The result stored in Redis (copied into the L1), or undefined on a miss. Rejects when Redis is unreachable. */
     async get(key) {
-        const raw = await this.redis.get(PREFIX + key);
-        if (raw === null)
-            return undefined;
-        try {
-            return JSON.parse(raw);
-        }
-        catch {
-            return undefined; // A corrupt entry is a miss; the next execution overwrites it.
-        }
+        if (!this.memory)
+            return parseStored(await this.redis.get(PREFIX + key));
+        const sentAt = performance.now();
+        // One round trip; PTTL runs right after GET, so the L1 copy expires no later than Redis's entry.
+        const replies = await this.redis
+            .pipeline()
+            .get(PREFIX + key)
+            .pttl(PREFIX + key)
+            .exec();
+        const [got, ttl] = replies ?? [];
+        if (got?.[0])
+            throw got[0];
+        const raw = got?.[1];
+        const result = parseStored(raw);
+        const remainingMs = Number(ttl?.[1]);
+        // -2: expired between GET and PTTL (then not kept); -1: stored without expiry (by hand): the L1 TTL.
+        if (result?.cacheable === true && raw && !ttl?.[0] && remainingMs !== -2)
+            this.remember(key, result, raw, sentAt, remainingMs === -1 ? Infinity : remainingMs);
+        return result;
     }
+    /** Store a result in Redis, then in the L1. Only cacheable results are stored at all. */
     async set(key, result) {
-        await this.redis.set(PREFIX + key, JSON.stringify(result), 'EX', this.ttlSeconds);
+        if (!result.cacheable)
+            return;
+        const json = JSON.stringify(result);
+        const sentAt = performance.now();
+        await this.redis.set(PREFIX + key, json, 'EX', this.ttlSeconds);
+        this.remember(key, result, json, sentAt, this.ttlSeconds * 1000);
+    }
+    remember(key, result, json, sentAt, redisRemainingMs) {
+        if (!this.memory)
+            return;
+        const lifetimeMs = Math.min(this.memory.ttlMs, redisRemainingMs);
+        // Shared by every request this replica answers from it: frozen, so none can change it for the others.
+        Object.freeze(result.narrator);
+        this.memory.cache.set(key, Object.freeze(result), estimatedEntryBytes(key, json), sentAt + lifetimeMs);
+    }
+}
+function parseStored(raw) {
+    if (raw === null)
+        return undefined;
+    try {
+        return JSON.parse(raw);
+    }
+    catch {
+        return undefined; // A corrupt entry is a miss; the next execution overwrites it.
     }
 }
 
@@ -69548,14 +69626,18 @@ var sdk_trace_node_build_src = __nccwpck_require__(93237);
 ;// CONCATENATED MODULE: ./src/api/tracing.ts
 /**
  * OpenTelemetry traces, exported over OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (Tempo in
- * compose). Without it no provider is registered and every span below is the API's built-in no-op, so
- * the code paths are the same with and without tracing.
+ * compose). Without it no provider is registered, and the helpers below call straight through with the
+ * API's no-op span: the request's own code is the same with and without tracing, but a cached /ask does
+ * not pay for contexts and spans that nobody exports (it is a few microseconds of a ~100 µs request).
  */
 
 
 
 
 const TRACER_NAME = 'stagegate-api';
+/** Set once a provider is registered (startTracing with an endpoint). */
+let tracingEnabled = false;
+const NO_SPAN = src.trace.wrapSpanContext(src.INVALID_SPAN_CONTEXT);
 function startTracing(options) {
     if (!options.endpoint)
         return { enabled: false, shutdown: async () => { } };
@@ -69568,6 +69650,7 @@ function startTracing(options) {
     });
     // Also installs the W3C trace-context propagator, so a `traceparent` from the gateway is continued.
     provider.register();
+    tracingEnabled = true;
     return {
         enabled: true,
         shutdown: async (timeoutMs) => {
@@ -69577,6 +69660,8 @@ function startTracing(options) {
 }
 /** Runs `fn` inside a child span of the active one; records failures. */
 async function withSpan(name, attributes, fn) {
+    if (!tracingEnabled)
+        return fn(NO_SPAN);
     return src.trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes }, async (span) => {
         try {
             return await fn(span);
@@ -69593,6 +69678,8 @@ async function withSpan(name, attributes, fn) {
 }
 /** Server span for one HTTP request, continuing the caller's trace when it sent `traceparent`. */
 function withRequestSpan(name, headers, attributes, fn) {
+    if (!tracingEnabled)
+        return fn(NO_SPAN);
     const parent = src.propagation.extract(src.context.active(), headers);
     return src.context.with(parent, () => src.trace
         .getTracer(TRACER_NAME)
@@ -69639,11 +69726,13 @@ class AskService {
         const started = performance.now();
         const { plan, key } = this.plans.resolve(request.question, request.client_id);
         const clientId = plan.scope === 'private' ? request.client_id : undefined;
-        const outcome = await withSpan('single-flight', { 'plan.intent': plan.intent, 'plan.scope': plan.scope, 'plan.cache_key': key }, async (span) => {
-            const result = await this.deps.singleFlight.run(key, () => this.deps.executor.execute(plan, request.question, clientId));
-            span.setAttributes({ 'single_flight.role': result.role, 'plan.cache_hit': result.planCacheHit });
-            return result;
-        });
+        // The replica's own copy answers without I/O, so without a span of its own: most cached asks end here.
+        const outcome = this.deps.singleFlight.fromMemory(key) ??
+            (await withSpan('single-flight', { 'plan.intent': plan.intent, 'plan.scope': plan.scope, 'plan.cache_key': key }, async (span) => {
+                const result = await this.deps.singleFlight.run(key, () => this.deps.executor.execute(plan, request.question, clientId));
+                span.setAttributes({ 'single_flight.role': result.role, 'plan.cache_hit': result.planCacheHit });
+                return result;
+            }));
         const { result } = outcome;
         const ranExecution = outcome.role === 'leader' || outcome.role === 'uncached';
         const body = {
@@ -69663,6 +69752,7 @@ class AskService {
                     plan_scope: plan.scope,
                     role: outcome.role,
                     cache_available: outcome.cacheAvailable,
+                    cache_layer: outcome.cacheLayer,
                     ...(result.executed_by ? { executed_by: result.executed_by } : {}),
                     timings: {
                         total_ms: Math.round(performance.now() - started),
@@ -69685,6 +69775,7 @@ class AskService {
                 intent: plan.intent,
                 role: outcome.role,
                 plan_cache_hit: outcome.planCacheHit,
+                cache_layer: outcome.cacheLayer,
                 cache_available: outcome.cacheAvailable,
                 narrator: result.narrator.outcome,
                 ...(result.error ? { error: result.error } : {}),
@@ -69730,6 +69821,8 @@ var prom_client = __nccwpck_require__(95222);
 
 const PLAN_CACHE_RESULTS = ['hit', 'miss', 'bypass'];
 const SINGLE_FLIGHT_ROLES = ['leader', 'follower', 'takeover'];
+const MEMORY_LOOKUPS = ['hit', 'miss'];
+const MEMORY_EVICTIONS = ['capacity', 'expired'];
 const KNOWN_ROUTES = new Set(Object.values(ROUTES));
 class ApiMetrics {
     registry = new prom_client.Registry();
@@ -69739,6 +69832,12 @@ class ApiMetrics {
     singleFlight;
     narratorInFlight;
     httpRequestDuration;
+    memoryCacheRequests;
+    memoryCacheEvictions;
+    memoryCacheBytes;
+    memoryCacheEntries;
+    /** What the L1's size gauges read at scrape time; set by `trackMemoryCacheSize`. */
+    memoryCacheSize = () => ({ bytes: 0, entries: 0 });
     constructor(replicaId) {
         this.registry.setDefaultLabels({ [REPLICA_LABEL]: replicaId });
         const registers = [this.registry];
@@ -69784,7 +69883,54 @@ class ApiMetrics {
             buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
             registers,
         });
+        this.memoryCacheRequests = new prom_client.Counter({
+            name: METRICS.planMemoryCacheRequests,
+            help: "Lookups in this replica's in-process plan cache (L1): hit, or miss (then Redis is asked).",
+            labelNames: ['result'],
+            registers,
+        });
+        for (const result of MEMORY_LOOKUPS)
+            this.memoryCacheRequests.inc({ result }, 0);
+        this.memoryCacheEvictions = new prom_client.Counter({
+            name: METRICS.planMemoryCacheEvictions,
+            help: 'L1 entries dropped: capacity (the byte budget was full), expired (found past its lifetime).',
+            labelNames: ['reason'],
+            registers,
+        });
+        for (const reason of MEMORY_EVICTIONS)
+            this.memoryCacheEvictions.inc({ reason }, 0);
+        const size = () => this.memoryCacheSize();
+        this.memoryCacheBytes = new prom_client.Gauge({
+            name: METRICS.planMemoryCacheBytes,
+            help: 'Estimated bytes held by the L1, counted against PLAN_CACHE_MEMORY_MAX_BYTES.',
+            registers,
+            collect() {
+                this.set(size().bytes);
+            },
+        });
+        this.memoryCacheEntries = new prom_client.Gauge({
+            name: METRICS.planMemoryCacheEntries,
+            help: 'Entries held by the L1.',
+            registers,
+            collect() {
+                this.set(size().entries);
+            },
+        });
         (0,prom_client.collectDefaultMetrics)({ register: this.registry });
+    }
+    /** Counts the L1's lookups and evictions; label children are bound once (this runs on every cached /ask). */
+    memoryCacheObserver() {
+        const hit = this.memoryCacheRequests.labels('hit');
+        const miss = this.memoryCacheRequests.labels('miss');
+        const capacity = this.memoryCacheEvictions.labels('capacity');
+        const expired = this.memoryCacheEvictions.labels('expired');
+        return {
+            lookup: (result) => (result === 'hit' ? hit : miss).inc(),
+            evicted: (reason) => (reason === 'capacity' ? capacity : expired).inc(),
+        };
+    }
+    trackMemoryCacheSize(read) {
+        this.memoryCacheSize = read;
     }
     observeHttp(path, method, status, seconds) {
         // Unknown paths share one label value, so a scan of random URLs cannot explode the series count.
@@ -69967,6 +70113,82 @@ function ollamaError(status, body) {
 function describeFetchError(error) {
     const cause = error.cause;
     return `cannot reach Ollama: ${cause?.code ?? cause?.message ?? error.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/api/memory-cache.ts
+/**
+ * A bounded in-process cache of short-lived entries: every entry expires at the time its owner gives,
+ * and the entries together stay within a byte budget, the oldest entry going first when a new one does
+ * not fit. Entries live a second or so, so the oldest is also about the next to expire; a hit changes
+ * nothing (no least-recently-used bookkeeping on the hot path). The owner says what each entry costs
+ * (it knows what it stores); the cache only adds the costs up, so the bound is as good as those
+ * estimates. No I/O and no clock of its own beyond the one it is given.
+ */
+const NO_OBSERVER = { lookup() { }, evicted() { } };
+class MemoryCache {
+    options;
+    /** A Map iterates in insertion order: the oldest entry comes first. */
+    entries = new Map();
+    bytes = 0;
+    now;
+    observer;
+    constructor(options) {
+        this.options = options;
+        if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes < 0)
+            throw new Error(`maxBytes must be a whole number ≥ 0, got ${options.maxBytes}`);
+        this.now = options.now ?? (() => performance.now());
+        this.observer = options.observer ?? NO_OBSERVER;
+    }
+    /** The value, unless absent or expired (an expired entry is dropped on the way). */
+    get(key) {
+        const entry = this.entries.get(key);
+        if (!entry) {
+            this.observer.lookup('miss');
+            return undefined;
+        }
+        if (entry.expiresAt <= this.now()) {
+            this.entries.delete(key);
+            this.bytes -= entry.bytes;
+            this.observer.evicted('expired');
+            this.observer.lookup('miss');
+            return undefined;
+        }
+        this.observer.lookup('hit');
+        return entry.value;
+    }
+    /**
+     * Store `value` until `expiresAt`, counting `bytes` against the budget and evicting the oldest
+     * entries to make room. Returns false (and stores nothing, dropping any older value
+     * of `key`) when it is already expired or larger than the whole budget.
+     */
+    set(key, value, bytes, expiresAt) {
+        this.delete(key);
+        if (expiresAt <= this.now() || bytes > this.options.maxBytes)
+            return false;
+        while (this.bytes + bytes > this.options.maxBytes) {
+            const [oldestKey, oldest] = this.entries.entries().next().value;
+            this.entries.delete(oldestKey);
+            this.bytes -= oldest.bytes;
+            this.observer.evicted('capacity');
+        }
+        this.entries.set(key, { value, bytes, expiresAt });
+        this.bytes += bytes;
+        return true;
+    }
+    delete(key) {
+        const entry = this.entries.get(key);
+        if (!entry)
+            return;
+        this.entries.delete(key);
+        this.bytes -= entry.bytes;
+    }
+    /** Estimated bytes held, expired entries not yet dropped included. */
+    get sizeBytes() {
+        return this.bytes;
+    }
+    get size() {
+        return this.entries.size;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/api/plan-channel.ts
@@ -70464,6 +70686,8 @@ function watchState(client, role, logger) {
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 ;// CONCATENATED MODULE: ./src/api/request-body.ts
+/** Stateless without `stream: true`, so one decoder serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 async function readJsonBody(req, maxBytes) {
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (mediaType !== 'application/json') {
@@ -70495,7 +70719,7 @@ async function readJsonBody(req, maxBytes) {
         return invalid('request body is empty; expected a JSON object with question, conversation_id, client_id, nickname');
     let text;
     try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(read);
+        text = UTF8.decode(read);
     }
     catch {
         return invalid('request body is not valid UTF-8');
@@ -70772,7 +70996,8 @@ function describeIssue(issue, input) {
 /**
  * Single-flight for heavy executions, within a replica and across replicas.
  *
- * - In process: concurrent identical asks share one promise, so only the first touches Redis.
+ * - In process: a result this replica holds in its L1 (the plan cache's memory layer) answers at once;
+ *   otherwise concurrent identical asks share one promise, so only the first touches Redis.
  * - Across replicas: a Redis lock `SET lock token NX PX ttl`. Its owner extends it while it works and
  *   releases it with compare-and-delete (Lua), so it can never extend or delete someone else's lock.
  * - Followers SUBSCRIBE to the plan's completion channel before they re-check the cache, so a completion
@@ -70783,6 +71008,7 @@ function describeIssue(issue, input) {
  *   `single_flight_timeout` instead of executing, so a slow leader does not turn into a stampede.
  * - Errors and degraded results are shared with current waiters but never cached.
  * - Redis unreachable: execute without cache or lock ("uncached"); the in-process sharing still applies.
+ *   The L1 is not consulted then either, so such answers stay marked uncached.
  * - SINGLE_FLIGHT_ENABLED=false turns off both the lock and the in-process sharing: every ask executes
  *   (unless the plan cache, when enabled, already holds the result).
  */
@@ -70806,6 +71032,28 @@ class SingleFlight {
     constructor(deps) {
         this.deps = deps;
     }
+    /**
+     * The L1's answer, without I/O, while Redis is up (when it is down, answers are marked uncached, as
+     * without an L1). Counted like any outcome. Asked before `run`, which goes to Redis.
+     */
+    fromMemory(key) {
+        if (!this.deps.options.cacheEnabled || !this.deps.isRedisUp())
+            return undefined;
+        const result = this.deps.cache.remembered(key);
+        if (!result)
+            return undefined;
+        const outcome = {
+            result,
+            role: 'cache',
+            planCacheHit: true,
+            cacheAvailable: true,
+            waitMs: 0,
+            cacheLayer: 'memory',
+        };
+        this.count(outcome);
+        return outcome;
+    }
+    /** Redis's cache, the lock, or an execution: for a key `fromMemory` did not answer. */
     async run(key, execute) {
         const started = performance.now();
         if (!this.deps.options.singleFlightEnabled) {
@@ -70870,7 +71118,7 @@ class SingleFlight {
             let cacheAvailable = true;
             if (result.cacheable)
                 await cache.set(key, result).catch(() => (cacheAvailable = false));
-            return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0 };
+            return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0, cacheLayer: 'none' };
         }
         try {
             return await this.contend(key, execute, started);
@@ -70960,7 +71208,15 @@ class SingleFlight {
             if (options.cacheEnabled && result.cacheable)
                 await cache.set(key, result).catch(() => (cacheAvailable = false));
             await channels.publish(key, { kind: 'result', result }).catch(() => (cacheAvailable = false));
-            return { result, role: 'leader', planCacheHit: false, cacheAvailable, waitMs: 0, takeover };
+            return {
+                result,
+                role: 'leader',
+                planCacheHit: false,
+                cacheAvailable,
+                waitMs: 0,
+                cacheLayer: 'none',
+                takeover,
+            };
         }
         finally {
             clearInterval(extender);
@@ -70982,16 +71238,18 @@ class SingleFlight {
     }
     fromMessage(message, started) {
         if (message.kind === 'result')
-            return this.hit(message.result, 'follower', started);
+            return this.hit(message.result, 'follower', started, 'none');
         throw new SharedExecutionError(message.message);
     }
-    hit(result, role, started) {
+    /** Answered by Redis, unless `layer` says otherwise (a leader's completion message). */
+    hit(result, role, started, layer = 'redis') {
         return {
             result,
             role,
             planCacheHit: true,
             cacheAvailable: true,
             waitMs: Math.round(performance.now() - started),
+            cacheLayer: layer,
         };
     }
     waitTimedOut(started) {
@@ -71010,11 +71268,12 @@ class SingleFlight {
             planCacheHit: false,
             cacheAvailable: true,
             waitMs: Math.round(performance.now() - started),
+            cacheLayer: 'none',
         };
     }
     async uncached(execute, cacheAvailable) {
         const result = await execute();
-        return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0 };
+        return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0, cacheLayer: 'none' };
     }
     redisFailed(step, error, execute) {
         this.deps.logger.warn('redis unavailable, answering uncached', { step, error: error.message });
@@ -71251,6 +71510,7 @@ function round(value, digits) {
 
 
 
+
 /** How long start-up waits for Redis before listening anyway (degraded, uncached). */
 const REDIS_START_WAIT_MS = 3000;
 async function main() {
@@ -71293,9 +71553,10 @@ async function main() {
         replicaId: config.replicaId,
         logger,
     });
+    const memory = planMemory(config, metrics);
     const singleFlight = new SingleFlight({
         redis: redis.commands,
-        cache: new PlanCache(redis.commands, config.planCacheTtlSeconds),
+        cache: new PlanCache(redis.commands, config.planCacheTtlSeconds, memory),
         channels: new PlanChannels(redis.subscriber, redis.commands, logger),
         isRedisUp: redis.isUp,
         options: {
@@ -71358,6 +71619,7 @@ async function main() {
         ollama_model: config.ollamaModel,
         narrator_max_concurrency: config.narratorMaxConcurrency,
         plan_cache: config.planCacheEnabled,
+        plan_cache_memory: memory ? { ttl_ms: memory.ttlMs, max_bytes: config.planCacheMemoryMaxBytes } : false,
         single_flight: config.singleFlightEnabled,
         tracing: tracing.enabled,
         faults: [...config.faults],
@@ -71376,6 +71638,15 @@ async function main() {
     };
     process.once('SIGTERM', (signal) => void stop(signal));
     process.once('SIGINT', (signal) => void stop(signal));
+}
+/** The replica's L1 in front of Redis, unless switched off (no plan cache, no TTL or no bytes). */
+function planMemory(config, metrics) {
+    const { planCacheEnabled, planCacheMemoryTtlMs: ttlMs, planCacheMemoryMaxBytes: maxBytes } = config;
+    if (!planCacheEnabled || ttlMs === 0 || maxBytes === 0)
+        return undefined;
+    const cache = new MemoryCache({ maxBytes, observer: metrics.memoryCacheObserver() });
+    metrics.trackMemoryCacheSize(() => ({ bytes: cache.sizeBytes, entries: cache.size }));
+    return { cache, ttlMs };
 }
 /** A bug must not leave a half-alive replica behind: log one line and exit, so the orchestrator restarts it. */
 function installCrashHandlers(logger) {

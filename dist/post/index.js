@@ -49897,6 +49897,12 @@ const COMPUTE_ROLES = [
     'uncached',
 ];
 const ComputeRoleSchema = schemas_enum(COMPUTE_ROLES);
+/**
+ * Which cache layer answered: `memory` (the replica's own in-process copy, its L1), `redis` (the plan
+ * cache shared by every replica), or `none` (this request executed, or took another request's execution).
+ */
+const CACHE_LAYERS = ['memory', 'redis', 'none'];
+const CacheLayerSchema = schemas_enum(CACHE_LAYERS);
 const NARRATOR_OUTCOMES = ['ok', 'overload', 'error', 'timeout', 'skipped'];
 const NarratorOutcomeSchema = schemas_enum(NARRATOR_OUTCOMES);
 const TimingsSchema = object({
@@ -49916,6 +49922,8 @@ const ComputeMetaSchema = object({
     cache_available: schemas_boolean(),
     /** Replica that ran the heavy execution whose result this answer carries. */
     executed_by: schemas_string().optional(),
+    /** Optional: a stage need not have layers; the gate's checks do not depend on it. */
+    cache_layer: CacheLayerSchema.optional(),
     timings: TimingsSchema,
 });
 const AskMetaSchema = object({
@@ -49989,6 +49997,14 @@ const METRICS = {
     narratorInFlight: 'services_narrator_llm_in_flight',
     /** Histogram, labels `route`, `method`, `status`. */
     httpRequestDuration: 'services_http_request_duration_seconds',
+    /** Counter, label `result` ∈ hit | miss: lookups in a replica's in-process plan cache (its L1). */
+    planMemoryCacheRequests: 'services_plan_memory_cache_requests_total',
+    /** Counter, label `reason` ∈ capacity | expired: L1 entries dropped. */
+    planMemoryCacheEvictions: 'services_plan_memory_cache_evictions_total',
+    /** Gauge: estimated bytes the L1 holds (counted against PLAN_CACHE_MEMORY_MAX_BYTES). */
+    planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
+    /** Gauge: entries the L1 holds. */
+    planMemoryCacheEntries: 'services_plan_memory_cache_entries',
 };
 const REPLICA_LABEL = 'replica';
 

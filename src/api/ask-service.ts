@@ -52,17 +52,20 @@ export class AskService {
     const started = performance.now();
     const { plan, key } = this.plans.resolve(request.question, request.client_id);
     const clientId = plan.scope === 'private' ? request.client_id : undefined;
-    const outcome = await withSpan(
-      'single-flight',
-      { 'plan.intent': plan.intent, 'plan.scope': plan.scope, 'plan.cache_key': key },
-      async (span) => {
-        const result = await this.deps.singleFlight.run(key, () =>
-          this.deps.executor.execute(plan, request.question, clientId),
-        );
-        span.setAttributes({ 'single_flight.role': result.role, 'plan.cache_hit': result.planCacheHit });
-        return result;
-      },
-    );
+    // The replica's own copy answers without I/O, so without a span of its own: most cached asks end here.
+    const outcome =
+      this.deps.singleFlight.fromMemory(key) ??
+      (await withSpan(
+        'single-flight',
+        { 'plan.intent': plan.intent, 'plan.scope': plan.scope, 'plan.cache_key': key },
+        async (span) => {
+          const result = await this.deps.singleFlight.run(key, () =>
+            this.deps.executor.execute(plan, request.question, clientId),
+          );
+          span.setAttributes({ 'single_flight.role': result.role, 'plan.cache_hit': result.planCacheHit });
+          return result;
+        },
+      ));
     const { result } = outcome;
     const ranExecution = outcome.role === 'leader' || outcome.role === 'uncached';
     const body: AskResponse = {
@@ -82,6 +85,7 @@ export class AskService {
           plan_scope: plan.scope,
           role: outcome.role,
           cache_available: outcome.cacheAvailable,
+          cache_layer: outcome.cacheLayer,
           ...(result.executed_by ? { executed_by: result.executed_by } : {}),
           timings: {
             total_ms: Math.round(performance.now() - started),
@@ -103,6 +107,7 @@ export class AskService {
         intent: plan.intent,
         role: outcome.role,
         plan_cache_hit: outcome.planCacheHit,
+        cache_layer: outcome.cacheLayer,
         cache_available: outcome.cacheAvailable,
         narrator: result.narrator.outcome,
         ...(result.error ? { error: result.error } : {}),

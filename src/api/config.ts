@@ -35,6 +35,10 @@ export interface ApiConfig {
   narratorTimeoutMs: number;
   planCacheEnabled: boolean;
   planCacheTtlSeconds: number;
+  /** Longest a replica keeps its in-process copy (L1) of a cached result; 0 = no L1. */
+  planCacheMemoryTtlMs: number;
+  /** Byte budget of the L1 (estimated: JSON size plus overhead per entry). */
+  planCacheMemoryMaxBytes: number;
   singleFlightEnabled: boolean;
   singleFlightLockTtlMs: number;
   singleFlightWaitTimeoutMs: number;
@@ -64,6 +68,8 @@ export const API_ENV_DEFAULTS = {
   NARRATOR_TIMEOUT_MS: '15000',
   PLAN_CACHE_ENABLED: 'true',
   PLAN_CACHE_TTL_SECONDS: '300',
+  PLAN_CACHE_MEMORY_TTL_MS: '1000',
+  PLAN_CACHE_MEMORY_MAX_BYTES: '8388608',
   SINGLE_FLIGHT_ENABLED: 'true',
   SINGLE_FLIGHT_LOCK_TTL_MS: '10000',
   SINGLE_FLIGHT_WAIT_TIMEOUT_MS: '30000',
@@ -126,6 +132,10 @@ const EnvSchema = z.object({
   NARRATOR_TIMEOUT_MS: wholeNumber('NARRATOR_TIMEOUT_MS', 100, 600_000).default(15_000),
   PLAN_CACHE_ENABLED: booleanFlag('PLAN_CACHE_ENABLED').default(true),
   PLAN_CACHE_TTL_SECONDS: wholeNumber('PLAN_CACHE_TTL_SECONDS', 1, 7 * 24 * 3600).default(300),
+  PLAN_CACHE_MEMORY_TTL_MS: wholeNumber('PLAN_CACHE_MEMORY_TTL_MS', 0, 60_000).default(1000),
+  PLAN_CACHE_MEMORY_MAX_BYTES: wholeNumber('PLAN_CACHE_MEMORY_MAX_BYTES', 0, 1024 ** 3).default(
+    8 * 1024 ** 2,
+  ),
   SINGLE_FLIGHT_ENABLED: booleanFlag('SINGLE_FLIGHT_ENABLED').default(true),
   SINGLE_FLIGHT_LOCK_TTL_MS: wholeNumber('SINGLE_FLIGHT_LOCK_TTL_MS', 300, 600_000).default(10_000),
   SINGLE_FLIGHT_WAIT_TIMEOUT_MS: wholeNumber('SINGLE_FLIGHT_WAIT_TIMEOUT_MS', 100, 600_000).default(30_000),
@@ -187,6 +197,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     narratorTimeoutMs: e.NARRATOR_TIMEOUT_MS,
     planCacheEnabled: e.PLAN_CACHE_ENABLED,
     planCacheTtlSeconds: e.PLAN_CACHE_TTL_SECONDS,
+    planCacheMemoryTtlMs: e.PLAN_CACHE_MEMORY_TTL_MS,
+    planCacheMemoryMaxBytes: e.PLAN_CACHE_MEMORY_MAX_BYTES,
     singleFlightEnabled: e.SINGLE_FLIGHT_ENABLED,
     singleFlightLockTtlMs: e.SINGLE_FLIGHT_LOCK_TTL_MS,
     singleFlightWaitTimeoutMs: e.SINGLE_FLIGHT_WAIT_TIMEOUT_MS,

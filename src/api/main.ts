@@ -8,7 +8,9 @@ import { createJsonLogger, type Logger } from './logger.js';
 import { ApiMetrics } from './metrics.js';
 import { NarratorLimiter } from './narrator-limiter.js';
 import { OllamaNarrator } from './narrator.js';
-import { PlanCache } from './plan-cache.js';
+import { MemoryCache } from './memory-cache.js';
+import { PlanCache, type PlanMemory } from './plan-cache.js';
+import type { PlanExecution } from './plan-executor.js';
 import { PlanChannels } from './plan-channel.js';
 import { PlanExecutor } from './plan-executor.js';
 import { connectRedis } from './redis-connections.js';
@@ -60,9 +62,10 @@ async function main(): Promise<void> {
     replicaId: config.replicaId,
     logger,
   });
+  const memory = planMemory(config, metrics);
   const singleFlight = new SingleFlight({
     redis: redis.commands,
-    cache: new PlanCache(redis.commands, config.planCacheTtlSeconds),
+    cache: new PlanCache(redis.commands, config.planCacheTtlSeconds, memory),
     channels: new PlanChannels(redis.subscriber, redis.commands, logger),
     isRedisUp: redis.isUp,
     options: {
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
     ollama_model: config.ollamaModel,
     narrator_max_concurrency: config.narratorMaxConcurrency,
     plan_cache: config.planCacheEnabled,
+    plan_cache_memory: memory ? { ttl_ms: memory.ttlMs, max_bytes: config.planCacheMemoryMaxBytes } : false,
     single_flight: config.singleFlightEnabled,
     tracing: tracing.enabled,
     faults: [...config.faults],
@@ -144,6 +148,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));
+}
+
+/** The replica's L1 in front of Redis, unless switched off (no plan cache, no TTL or no bytes). */
+function planMemory(config: ApiConfig, metrics: ApiMetrics): PlanMemory | undefined {
+  const { planCacheEnabled, planCacheMemoryTtlMs: ttlMs, planCacheMemoryMaxBytes: maxBytes } = config;
+  if (!planCacheEnabled || ttlMs === 0 || maxBytes === 0) return undefined;
+  const cache = new MemoryCache<PlanExecution>({ maxBytes, observer: metrics.memoryCacheObserver() });
+  metrics.trackMemoryCacheSize(() => ({ bytes: cache.sizeBytes, entries: cache.size }));
+  return { cache, ttlMs };
 }
 
 /** A bug must not leave a half-alive replica behind: log one line and exit, so the orchestrator restarts it. */

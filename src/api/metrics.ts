@@ -5,11 +5,14 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { METRICS, NARRATOR_OUTCOMES, REPLICA_LABEL, ROUTES } from '../contract/index.js';
+import type { MemoryCacheObserver, MemoryEviction, MemoryLookup } from './memory-cache.js';
 
 export const PLAN_CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const;
 export type PlanCacheResult = (typeof PLAN_CACHE_RESULTS)[number];
 export const SINGLE_FLIGHT_ROLES = ['leader', 'follower', 'takeover'] as const;
 export type SingleFlightRole = (typeof SINGLE_FLIGHT_ROLES)[number];
+const MEMORY_LOOKUPS: readonly MemoryLookup[] = ['hit', 'miss'];
+const MEMORY_EVICTIONS: readonly MemoryEviction[] = ['capacity', 'expired'];
 
 const KNOWN_ROUTES = new Set<string>(Object.values(ROUTES));
 
@@ -21,6 +24,12 @@ export class ApiMetrics {
   readonly singleFlight: Counter<'role'>;
   readonly narratorInFlight: Gauge;
   readonly httpRequestDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly memoryCacheRequests: Counter<'result'>;
+  readonly memoryCacheEvictions: Counter<'reason'>;
+  readonly memoryCacheBytes: Gauge;
+  readonly memoryCacheEntries: Gauge;
+  /** What the L1's size gauges read at scrape time; set by `trackMemoryCacheSize`. */
+  private memoryCacheSize: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
 
   constructor(replicaId: string) {
     this.registry.setDefaultLabels({ [REPLICA_LABEL]: replicaId });
@@ -64,7 +73,54 @@ export class ApiMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.memoryCacheRequests = new Counter({
+      name: METRICS.planMemoryCacheRequests,
+      help: "Lookups in this replica's in-process plan cache (L1): hit, or miss (then Redis is asked).",
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of MEMORY_LOOKUPS) this.memoryCacheRequests.inc({ result }, 0);
+    this.memoryCacheEvictions = new Counter({
+      name: METRICS.planMemoryCacheEvictions,
+      help: 'L1 entries dropped: capacity (the byte budget was full), expired (found past its lifetime).',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of MEMORY_EVICTIONS) this.memoryCacheEvictions.inc({ reason }, 0);
+    const size = () => this.memoryCacheSize();
+    this.memoryCacheBytes = new Gauge({
+      name: METRICS.planMemoryCacheBytes,
+      help: 'Estimated bytes held by the L1, counted against PLAN_CACHE_MEMORY_MAX_BYTES.',
+      registers,
+      collect() {
+        this.set(size().bytes);
+      },
+    });
+    this.memoryCacheEntries = new Gauge({
+      name: METRICS.planMemoryCacheEntries,
+      help: 'Entries held by the L1.',
+      registers,
+      collect() {
+        this.set(size().entries);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts the L1's lookups and evictions; label children are bound once (this runs on every cached /ask). */
+  memoryCacheObserver(): MemoryCacheObserver {
+    const hit = this.memoryCacheRequests.labels('hit');
+    const miss = this.memoryCacheRequests.labels('miss');
+    const capacity = this.memoryCacheEvictions.labels('capacity');
+    const expired = this.memoryCacheEvictions.labels('expired');
+    return {
+      lookup: (result) => (result === 'hit' ? hit : miss).inc(),
+      evicted: (reason) => (reason === 'capacity' ? capacity : expired).inc(),
+    };
+  }
+
+  trackMemoryCacheSize(read: () => { bytes: number; entries: number }): void {
+    this.memoryCacheSize = read;
   }
 
   observeHttp(path: string, method: string, status: number, seconds: number): void {

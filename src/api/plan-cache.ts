@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { MemoryCache } from './memory-cache.js';
 import type { PlanExecution } from './plan-executor.js';
 import type { Plan } from './planner.js';
 
@@ -43,24 +44,92 @@ function sha256(text: string): string {
 
 const PREFIX = 'stagegate:cache:';
 
+/** The replica's own copy of recent results (its L1), in front of Redis. */
+export interface PlanMemory {
+  cache: MemoryCache<PlanExecution>;
+  /** Longest an entry is kept, whatever Redis's TTL: the bound on serving what Redis no longer holds. */
+  ttlMs: number;
+}
+
+/**
+ * What one stored result costs in the replica's memory, as counted against the L1's byte budget: its
+ * JSON (2 bytes per character: strings may be two-byte in V8) plus the parsed object's and the map
+ * entry's overhead. An over-estimate on purpose, so the budget bounds real memory (the unit test
+ * checks it against the heap).
+ */
+export function estimatedEntryBytes(key: string, json: string): number {
+  return ENTRY_OVERHEAD_BYTES + 2 * (key.length + json.length);
+}
+const ENTRY_OVERHEAD_BYTES = 512;
+
+/**
+ * The plan cache: Redis (shared by every replica, TTL `ttlSeconds`) and optionally the replica's L1.
+ * An L1 entry never outlives the Redis entry it was read or written with (its remaining TTL is taken
+ * with it), and never lives longer than `memory.ttlMs`: after a Redis entry is deleted or replaced,
+ * a replica may answer from its copy for at most that long.
+ */
 export class PlanCache {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
+    private readonly memory?: PlanMemory,
   ) {}
 
-  /** The cached result, or undefined on a miss. Rejects when Redis is unreachable. */
-  async get(key: string): Promise<PlanExecution | undefined> {
-    const raw = await this.redis.get(PREFIX + key);
-    if (raw === null) return undefined;
-    try {
-      return JSON.parse(raw) as PlanExecution;
-    } catch {
-      return undefined; // A corrupt entry is a miss; the next execution overwrites it.
-    }
+  /** The L1's copy, if any and still fresh. No I/O. */
+  remembered(key: string): PlanExecution | undefined {
+    return this.memory?.cache.get(key);
   }
 
+  /** The result stored in Redis (copied into the L1), or undefined on a miss. Rejects when Redis is unreachable. */
+  async get(key: string): Promise<PlanExecution | undefined> {
+    if (!this.memory) return parseStored(await this.redis.get(PREFIX + key));
+    const sentAt = performance.now();
+    // One round trip; PTTL runs right after GET, so the L1 copy expires no later than Redis's entry.
+    const replies = await this.redis
+      .pipeline()
+      .get(PREFIX + key)
+      .pttl(PREFIX + key)
+      .exec();
+    const [got, ttl] = replies ?? [];
+    if (got?.[0]) throw got[0];
+    const raw = got?.[1] as string | null;
+    const result = parseStored(raw);
+    const remainingMs = Number(ttl?.[1]);
+    // -2: expired between GET and PTTL (then not kept); -1: stored without expiry (by hand): the L1 TTL.
+    if (result?.cacheable === true && raw && !ttl?.[0] && remainingMs !== -2)
+      this.remember(key, result, raw, sentAt, remainingMs === -1 ? Infinity : remainingMs);
+    return result;
+  }
+
+  /** Store a result in Redis, then in the L1. Only cacheable results are stored at all. */
   async set(key: string, result: PlanExecution): Promise<void> {
-    await this.redis.set(PREFIX + key, JSON.stringify(result), 'EX', this.ttlSeconds);
+    if (!result.cacheable) return;
+    const json = JSON.stringify(result);
+    const sentAt = performance.now();
+    await this.redis.set(PREFIX + key, json, 'EX', this.ttlSeconds);
+    this.remember(key, result, json, sentAt, this.ttlSeconds * 1000);
+  }
+
+  private remember(
+    key: string,
+    result: PlanExecution,
+    json: string,
+    sentAt: number,
+    redisRemainingMs: number,
+  ): void {
+    if (!this.memory) return;
+    const lifetimeMs = Math.min(this.memory.ttlMs, redisRemainingMs);
+    // Shared by every request this replica answers from it: frozen, so none can change it for the others.
+    Object.freeze(result.narrator);
+    this.memory.cache.set(key, Object.freeze(result), estimatedEntryBytes(key, json), sentAt + lifetimeMs);
+  }
+}
+
+function parseStored(raw: string | null): PlanExecution | undefined {
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as PlanExecution;
+  } catch {
+    return undefined; // A corrupt entry is a miss; the next execution overwrites it.
   }
 }

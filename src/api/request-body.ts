@@ -17,6 +17,9 @@ export type BodyResult =
       unread: boolean;
     };
 
+/** Stateless without `stream: true`, so one decoder serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType !== 'application/json') {
@@ -51,7 +54,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     );
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(read);
+    text = UTF8.decode(read);
   } catch {
     return invalid('request body is not valid UTF-8');
   }

@@ -1,7 +1,8 @@
 /**
  * Single-flight for heavy executions, within a replica and across replicas.
  *
- * - In process: concurrent identical asks share one promise, so only the first touches Redis.
+ * - In process: a result this replica holds in its L1 (the plan cache's memory layer) answers at once;
+ *   otherwise concurrent identical asks share one promise, so only the first touches Redis.
  * - Across replicas: a Redis lock `SET lock token NX PX ttl`. Its owner extends it while it works and
  *   releases it with compare-and-delete (Lua), so it can never extend or delete someone else's lock.
  * - Followers SUBSCRIBE to the plan's completion channel before they re-check the cache, so a completion
@@ -12,12 +13,13 @@
  *   `single_flight_timeout` instead of executing, so a slow leader does not turn into a stampede.
  * - Errors and degraded results are shared with current waiters but never cached.
  * - Redis unreachable: execute without cache or lock ("uncached"); the in-process sharing still applies.
+ *   The L1 is not consulted then either, so such answers stay marked uncached.
  * - SINGLE_FLIGHT_ENABLED=false turns off both the lock and the in-process sharing: every ask executes
  *   (unless the plan cache, when enabled, already holds the result).
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ComputeRole } from '../contract/index.js';
+import type { CacheLayer, ComputeRole } from '../contract/index.js';
 import type { Logger } from './logger.js';
 import type { PlanCacheResult, SingleFlightRole } from './metrics.js';
 import type { PlanCache } from './plan-cache.js';
@@ -33,6 +35,8 @@ export interface FlightOutcome {
   cacheAvailable: boolean;
   /** Time spent waiting for another request's execution or for the cache. */
   waitMs: number;
+  /** Which cache layer answered: this replica's memory, Redis, or none (executed, or another request's execution). */
+  cacheLayer: CacheLayer;
   /** Led after the previous holder's lock expired (it died or stalled). */
   takeover?: boolean;
 }
@@ -81,6 +85,27 @@ export class SingleFlight {
 
   constructor(private readonly deps: SingleFlightDeps) {}
 
+  /**
+   * The L1's answer, without I/O, while Redis is up (when it is down, answers are marked uncached, as
+   * without an L1). Counted like any outcome. Asked before `run`, which goes to Redis.
+   */
+  fromMemory(key: string): FlightOutcome | undefined {
+    if (!this.deps.options.cacheEnabled || !this.deps.isRedisUp()) return undefined;
+    const result = this.deps.cache.remembered(key);
+    if (!result) return undefined;
+    const outcome: FlightOutcome = {
+      result,
+      role: 'cache',
+      planCacheHit: true,
+      cacheAvailable: true,
+      waitMs: 0,
+      cacheLayer: 'memory',
+    };
+    this.count(outcome);
+    return outcome;
+  }
+
+  /** Redis's cache, the lock, or an execution: for a key `fromMemory` did not answer. */
   async run(key: string, execute: () => Promise<PlanExecution>): Promise<FlightOutcome> {
     const started = performance.now();
     if (!this.deps.options.singleFlightEnabled) {
@@ -143,7 +168,7 @@ export class SingleFlight {
       const result = await execute();
       let cacheAvailable = true;
       if (result.cacheable) await cache.set(key, result).catch(() => (cacheAvailable = false));
-      return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0 };
+      return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0, cacheLayer: 'none' };
     }
     try {
       return await this.contend(key, execute, started);
@@ -239,7 +264,15 @@ export class SingleFlight {
       if (options.cacheEnabled && result.cacheable)
         await cache.set(key, result).catch(() => (cacheAvailable = false));
       await channels.publish(key, { kind: 'result', result }).catch(() => (cacheAvailable = false));
-      return { result, role: 'leader', planCacheHit: false, cacheAvailable, waitMs: 0, takeover };
+      return {
+        result,
+        role: 'leader',
+        planCacheHit: false,
+        cacheAvailable,
+        waitMs: 0,
+        cacheLayer: 'none',
+        takeover,
+      };
     } finally {
       clearInterval(extender);
       await this.release(key, token);
@@ -267,17 +300,24 @@ export class SingleFlight {
   }
 
   private fromMessage(message: PlanMessage, started: number): FlightOutcome {
-    if (message.kind === 'result') return this.hit(message.result, 'follower', started);
+    if (message.kind === 'result') return this.hit(message.result, 'follower', started, 'none');
     throw new SharedExecutionError(message.message);
   }
 
-  private hit(result: PlanExecution, role: 'cache' | 'follower', started: number): FlightOutcome {
+  /** Answered by Redis, unless `layer` says otherwise (a leader's completion message). */
+  private hit(
+    result: PlanExecution,
+    role: 'cache' | 'follower',
+    started: number,
+    layer: CacheLayer = 'redis',
+  ): FlightOutcome {
     return {
       result,
       role,
       planCacheHit: true,
       cacheAvailable: true,
       waitMs: Math.round(performance.now() - started),
+      cacheLayer: layer,
     };
   }
 
@@ -297,6 +337,7 @@ export class SingleFlight {
       planCacheHit: false,
       cacheAvailable: true,
       waitMs: Math.round(performance.now() - started),
+      cacheLayer: 'none',
     };
   }
 
@@ -305,7 +346,7 @@ export class SingleFlight {
     cacheAvailable: boolean,
   ): Promise<FlightOutcome> {
     const result = await execute();
-    return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0 };
+    return { result, role: 'uncached', planCacheHit: false, cacheAvailable, waitMs: 0, cacheLayer: 'none' };
   }
 
   private redisFailed(

@@ -68,6 +68,14 @@ export const COMPUTE_ROLES = [
 export const ComputeRoleSchema = z.enum(COMPUTE_ROLES);
 export type ComputeRole = z.infer<typeof ComputeRoleSchema>;
 
+/**
+ * Which cache layer answered: `memory` (the replica's own in-process copy, its L1), `redis` (the plan
+ * cache shared by every replica), or `none` (this request executed, or took another request's execution).
+ */
+export const CACHE_LAYERS = ['memory', 'redis', 'none'] as const;
+export const CacheLayerSchema = z.enum(CACHE_LAYERS);
+export type CacheLayer = z.infer<typeof CacheLayerSchema>;
+
 export const NARRATOR_OUTCOMES = ['ok', 'overload', 'error', 'timeout', 'skipped'] as const;
 export const NarratorOutcomeSchema = z.enum(NARRATOR_OUTCOMES);
 export type NarratorOutcome = z.infer<typeof NarratorOutcomeSchema>;
@@ -91,6 +99,8 @@ export const ComputeMetaSchema = z.object({
   cache_available: z.boolean(),
   /** Replica that ran the heavy execution whose result this answer carries. */
   executed_by: z.string().optional(),
+  /** Optional: a stage need not have layers; the gate's checks do not depend on it. */
+  cache_layer: CacheLayerSchema.optional(),
   timings: TimingsSchema,
 });
 export type ComputeMeta = z.infer<typeof ComputeMetaSchema>;

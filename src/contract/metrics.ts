@@ -15,6 +15,14 @@ export const METRICS = {
   narratorInFlight: 'services_narrator_llm_in_flight',
   /** Histogram, labels `route`, `method`, `status`. */
   httpRequestDuration: 'services_http_request_duration_seconds',
+  /** Counter, label `result` ∈ hit | miss: lookups in a replica's in-process plan cache (its L1). */
+  planMemoryCacheRequests: 'services_plan_memory_cache_requests_total',
+  /** Counter, label `reason` ∈ capacity | expired: L1 entries dropped. */
+  planMemoryCacheEvictions: 'services_plan_memory_cache_evictions_total',
+  /** Gauge: estimated bytes the L1 holds (counted against PLAN_CACHE_MEMORY_MAX_BYTES). */
+  planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
+  /** Gauge: entries the L1 holds. */
+  planMemoryCacheEntries: 'services_plan_memory_cache_entries',
 } as const;
 
 export const REPLICA_LABEL = 'replica';

@@ -155,6 +155,7 @@ export interface AskJson {
       role: string;
       cache_available: boolean;
       executed_by?: string;
+      cache_layer?: string;
       timings: { total_ms: number; wait_ms: number; sql_ms: number; llm_ms: number };
     };
   };
