@@ -76,6 +76,12 @@ export const TARGETS = {
     judgedOn: 'median',
     meets: (value: number) => value < 20,
   },
+  /** Issue 11: the warm compose stage's time to verdict within 1.5 × the local stage's. */
+  composeVerdictRatio: {
+    text: '≤ 1.5',
+    judgedOn: 'median',
+    meets: (value: number) => value <= 1.5,
+  },
 } as const satisfies Record<string, Target>;
 
 /** `≤ limit` on every sample: a bound that must hold each time (counts). */

@@ -24,6 +24,7 @@ import { measureThroughputRound, warmCache, type ThroughputRound } from './throu
 import { recordThroughputFigures } from './throughput-figures.js';
 import { ensureWrk, wrkGenerator } from './wrk.js';
 import { measureTimeToVerdict, type VerdictMeasurement } from './time-to-verdict-bench.js';
+import { measureComposeStage, type ComposeMeasurement } from './compose-bench.js';
 
 export interface BenchProfile {
   /** `scale-out`: only the 10-replica section (`npm run bench -- --scale-out`). */
@@ -39,6 +40,8 @@ export interface BenchProfile {
   memoryAsks: number;
   gateBurstSize: number;
   verdictRepetitions: number;
+  /** Gate runs on the compose stage (a real Docker Engine, set up by .ci/compose-setup); 0: none. */
+  composeRepetitions: number;
   /** The 10-replica stage; the smoke run leaves it to __tests__/bench/scale-out.test.ts. */
   scaleOut?: ScaleOutProfile;
 }
@@ -63,6 +66,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 10_000,
     gateBurstSize: 20,
     verdictRepetitions: 3,
+    composeRepetitions: 2,
     scaleOut: SCALE_OUT,
   },
   smoke: {
@@ -76,6 +80,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 300,
     gateBurstSize: 20,
     verdictRepetitions: 1,
+    composeRepetitions: 0,
   },
   'scale-out': {
     name: 'scale-out',
@@ -88,6 +93,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     memoryAsks: 0,
     gateBurstSize: 0,
     verdictRepetitions: 0,
+    composeRepetitions: 0,
     scaleOut: SCALE_OUT,
   },
 };
@@ -118,6 +124,7 @@ export interface BenchResults {
     memory: MemoryMeasurement[];
     stageBootMs: Record<StageFlavour, number>;
     scaleOut?: ScaleOutMeasurement;
+    compose?: ComposeMeasurement;
   };
 }
 
@@ -136,6 +143,8 @@ const SECTIONS = {
   wrkThroughput: 'Cached /ask throughput, wrk (C load generator, same loads)',
   gateBurst: "The gate's burst (src/http/burst.ts)",
   verdict: 'Time to verdict (five checks, local stage)',
+  compose:
+    'The compose stage on a real Docker Engine (images built here; Grafana and Tempo not booted) beside the local stage',
   memory: 'Memory of one api replica',
 } as const;
 
@@ -277,6 +286,8 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
       details.timeToVerdict.push(measured);
       log(`time to verdict: ${measured.verdict} in ${round(measured.totalMs / 1000)} s`);
     }
+    if (profile.composeRepetitions > 0)
+      details.compose = await measureComposeStage(profile.composeRepetitions, log);
   } finally {
     await control.stop();
   }
@@ -450,6 +461,8 @@ function recordFigures(book: FigureBook, details: BenchResults['details'], profi
       );
   }
 
+  recordComposeFigures(book, details);
+
   const mem = SECTIONS.memory;
   for (const m of details.memory) {
     book.add(
@@ -459,6 +472,59 @@ function recordFigures(book: FigureBook, details: BenchResults['details'], profi
     book.add(
       { id: 'memory.after-asks', section: mem, label: `RSS after ${m.asks} cached asks`, unit: 'MiB' },
       m.afterMiB,
+    );
+  }
+}
+
+/** Cold and warm boot, the gate's phases on the warm compose stage, and its ratio to the local stage. */
+function recordComposeFigures(book: FigureBook, details: BenchResults['details']): void {
+  const c = SECTIONS.compose;
+  const compose = details.compose;
+  if (!compose) return;
+  if (!compose.available) {
+    book.add({ id: 'compose.skipped', section: c, label: 'compose stage not measured', unit: 'count' }, 0);
+    book.note('compose.skipped', compose.reason);
+    return;
+  }
+  book.add(
+    {
+      id: 'compose.cold-boot',
+      section: c,
+      label: 'cold boot (api image built with no layer cache)',
+      unit: 's',
+    },
+    compose.coldBootMs / 1000,
+  );
+  book.add(
+    { id: 'compose.warm-boot', section: c, label: 'warm boot (every image present)', unit: 's' },
+    compose.warmBootMs / 1000,
+  );
+  const localTotals = details.timeToVerdict.map((m) => m.totalMs).sort((a, b) => a - b);
+  const localMedian = localTotals[Math.floor(localTotals.length / 2)];
+  for (const m of compose.verdicts) {
+    book.add(
+      {
+        id: 'compose.verdict.total',
+        section: c,
+        label: `time to verdict, compose (${m.verdict})`,
+        unit: 's',
+      },
+      m.totalMs / 1000,
+    );
+    for (const phase of m.phases)
+      book.add(
+        { id: `compose.verdict.phase.${phase.name}`, section: c, label: `  ${phase.name}`, unit: 's' },
+        phase.durationMs / 1000,
+      );
+    book.add(
+      {
+        id: 'compose.verdict.ratio',
+        section: c,
+        label: 'compose ÷ local time to verdict (local: median of this run)',
+        unit: '×',
+        target: TARGETS.composeVerdictRatio,
+      },
+      localMedian ? m.totalMs / localMedian : undefined,
     );
   }
 }
