@@ -15,10 +15,9 @@ import { runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import { ComposeDriver } from '../../src/stage/compose/compose-driver.js';
 import type { VerdictMeasurement } from './time-to-verdict-bench.js';
+import { BOOTABLE_SERVICES as SERVICES, COMPOSE_FILE as FILE } from '../compose/stage-here.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FILE = 'deploy/docker/docker-compose.stage.yaml';
-const SERVICES = ['api', 'gateway', 'redis', 'ollama', 'prometheus'];
 /** The image compose builds for the api service (`<project>-<service>`). */
 const API_IMAGE = 'stagegate-api';
 

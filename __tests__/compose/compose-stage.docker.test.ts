@@ -22,10 +22,8 @@ interface Answer {
   data?: { result?: Array<{ value?: [number, string] }> };
 }
 import { REPO_ROOT, runEntry } from '../action/run-entry.js';
+import { BOOTABLE_SERVICES as SERVICES, COMPOSE_FILE as FILE } from './stage-here.js';
 
-const FILE = 'deploy/docker/docker-compose.stage.yaml';
-/** Everything but Grafana and Tempo, which cannot be had on this machine. */
-const SERVICES = ['api', 'gateway', 'redis', 'ollama', 'prometheus'];
 const GATEWAY = 'http://127.0.0.1:8000';
 const PROMETHEUS = 'http://127.0.0.1:9090';
 const work = mkdtempSync(join(tmpdir(), 'stagegate-compose-'));
