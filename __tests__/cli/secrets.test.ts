@@ -49,28 +49,16 @@ test('a stage echoing GITHUB_TOKEN and MY_API_SECRET: neither reaches stdout, st
 
   let stdout = '';
   let stderr = '';
-  const code = await runCli(
-    [
-      '--driver',
-      'external',
-      '--base-url',
-      stage.baseUrl,
-      '--checks',
-      'stage-up,load-balancing',
-      '--healthz-requests',
-      '20',
-      '--language',
-      'en',
-      '--json',
-      jsonPath,
-    ],
-    {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: { GITHUB_TOKEN, MY_API_SECRET, NO_COLOR: '1' },
-      createDriver: (settings) => new ExternalStageWithLog(settings.baseUrl ?? '', stageLog),
-    },
-  );
+  const argv = [
+    ...['--driver', 'external', '--base-url', stage.baseUrl, '--json', jsonPath, '--language', 'en'],
+    ...['--checks', 'stage-up,load-balancing', '--healthz-requests', '20'],
+  ];
+  const code = await runCli(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { GITHUB_TOKEN, MY_API_SECRET, NO_COLOR: '1' },
+    createDriver: (settings) => new ExternalStageWithLog(settings.baseUrl ?? '', stageLog),
+  });
   const json = readFileSync(jsonPath, 'utf8');
   for (const [where, text] of [
     ['stdout', stdout],

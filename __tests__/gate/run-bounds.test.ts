@@ -5,6 +5,8 @@ import { settleWithin, startRunBounds, teardownReserveMs } from '../../src/gate/
 import { localize } from '../../src/report/language.js';
 
 const never = new Promise<never>(() => undefined);
+const boundsOf = (deadlineSeconds: number, cancel: AbortSignal) =>
+  startRunBounds({ deadlineSeconds, cancel, clock: systemClock, say: localize('en') });
 
 test('settleWithin says how a wait ended: the value, the error, the limit or the signal, whichever came first', async () => {
   assert.deepEqual(await settleWithin(Promise.resolve(7), { limitMs: 5000 }), { kind: 'done', value: 7 });
@@ -24,12 +26,7 @@ test('the run bounds: the teardown keeps its reserve, a cancellation stops the r
   assert.equal(teardownReserveMs(100_000), 15_000);
 
   const cancel = new AbortController();
-  const bounds = startRunBounds({
-    deadlineSeconds: 600,
-    cancel: cancel.signal,
-    clock: systemClock,
-    say: localize('en'),
-  });
+  const bounds = boundsOf(600, cancel.signal);
   assert.equal(bounds.teardownReserveMs, 60_000);
   assert.ok(bounds.msLeft() > 500_000 && bounds.msLeft() <= 540_000, String(bounds.msLeft()));
   assert.equal(bounds.signal.aborted, false);
@@ -41,12 +38,7 @@ test('the run bounds: the teardown keeps its reserve, a cancellation stops the r
 
   // Released: the deadline timer no longer keeps anything alive, and a later cancellation is not heard.
   const later = new AbortController();
-  const released = startRunBounds({
-    deadlineSeconds: 30,
-    cancel: later.signal,
-    clock: systemClock,
-    say: localize('pt-BR'),
-  });
+  const released = boundsOf(30, later.signal);
   released.release();
   later.abort();
   assert.equal(released.signal.aborted, false);
