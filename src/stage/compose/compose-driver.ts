@@ -41,10 +41,12 @@ import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-lo
 import { formatServiceTable, isReady, parseComposePs } from './compose-ps.js';
 import { readLastLines } from '../local/log-tail.js';
 import { stripTerminalEscapes, TerminalEscapeStripper } from './terminal-escapes.js';
-
-/** Where the reference compose file publishes the gateway and Prometheus. */
-export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
-export const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+import {
+  COMPOSE_DEFAULT_BASE_URL,
+  COMPOSE_DEFAULT_PROMETHEUS_URL,
+  PROJECT_NAME,
+  SERVICE_NAME,
+} from './compose-names.js';
 
 export interface ComposeDriverOptions {
   /** Compose file, relative to `cwd` or absolute. */
@@ -91,8 +93,6 @@ export class ComposeUnavailableError extends Error {
   }
 }
 
-const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const VERSION_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 30_000;
 /** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
