@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { decideExit, runGate } from '../gate/run-gate.js';
 import type { GateLogger } from '../gate/logger.js';
-import { parseGateSettings, SettingsError, type GateSettings } from '../gate/settings.js';
+import { parseGateSettings, parseGitHubOptions, SettingsError, type GateSettings } from '../gate/settings.js';
 import type { GitHubApi } from '../github/github-api.js';
 import { trendAgainstBaseline } from '../report/baseline.js';
 import { neutralizeWorkflowCommands } from '../report/escape.js';
@@ -67,8 +67,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     verbose = args.verbose;
     color = args.color;
-    commentKey = args.commentKey;
     settings = parseGateSettings(args.settings);
+    commentKey = parseGitHubOptions(args.github).commentKey;
   } catch (error) {
     return usageFailure(error, io);
   }

@@ -355,7 +355,7 @@ export const GITHUB_OPTION_ROWS = {
     description:
       "Tells this job's comment apart from other jobs' (it goes in the comment's hidden marker). Blank: the job id. Set it per matrix leg (e.g. gate-linux, gate-arm64).",
     cli: {
-      description: `With --mode publish: tells this sticky comment apart from others (the action's comment-key). Default: GITHUB_JOB, else ${DEFAULT_COMMENT_KEY}.`,
+      description: `With --mode publish: tells this sticky comment apart from others (the action's comment-key). Blank: GITHUB_JOB, else ${DEFAULT_COMMENT_KEY}.`,
     },
   }),
 };
