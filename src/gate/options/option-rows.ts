@@ -113,6 +113,13 @@ export const GATE_OPTION_ROWS = {
     unit: 'seconds',
     description: 'Upper bound for booting the stage and waiting until it is healthy.',
   }),
+  bootFailureLogLines: wholeNumber({
+    min: 1,
+    max: 1000,
+    default: 60,
+    description:
+      "When the boot fails: the newest lines of each failing service's log quoted in the step's log, so the cause shows without opening the logs (compose driver). Raise it for a service whose start-up error is a long stack trace.",
+  }),
   // No unconditional default: compose has one, external must be given, local picks its own.
   baseUrl: optionalUrl({
     description: `URL of the stage's gateway. Required with driver external; compose defaults to ${COMPOSE_DEFAULT_BASE_URL}; the local driver picks a free port.`,
