@@ -5,6 +5,7 @@
  */
 import type { GateReport } from './model.js';
 
+export const LANGUAGES = ['pt-BR', 'en'] as const;
 export type Language = GateReport['language'];
 export type Say = (ptBr: string, en: string) => string;
 

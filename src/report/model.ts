@@ -2,6 +2,8 @@
  * The report model: what every check produces and what every renderer (markdown, terminal, JSON)
  * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
  */
+import type { DriverKind } from '../stage/driver.js';
+import type { LANGUAGES } from './language.js';
 
 export const CHECK_IDS = [
   'stage-up',
@@ -92,7 +94,7 @@ export interface GateReport {
   worst: CheckStatus;
   checks: CheckResult[];
   stage: {
-    driver: 'compose' | 'local' | 'external';
+    driver: DriverKind;
     baseUrl: string;
     replicas: number;
     narratorMaxConcurrency: number;
@@ -101,7 +103,7 @@ export interface GateReport {
   durationMs: number;
   /** Durations of boot, each check and teardown, for the time-to-verdict benchmark. */
   phases: Array<{ name: string; durationMs: number }>;
-  language: 'pt-BR' | 'en';
+  language: (typeof LANGUAGES)[number];
   /** The newest lines of each service's log, attached when a check did not pass or the boot failed. */
   serviceLogs?: ServiceLogTails;
 }

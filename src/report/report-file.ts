@@ -7,6 +7,8 @@
  */
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
+import { DRIVER_KINDS } from '../stage/driver.js';
+import { LANGUAGES } from './language.js';
 import {
   CHECK_IDS,
   MEASURE_IDS,
@@ -108,7 +110,7 @@ export const ReportSchema = z.object({
     .max(CHECK_IDS.length)
     .refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'a check id twice'),
   stage: z.object({
-    driver: z.enum(['compose', 'local', 'external']),
+    driver: z.enum(DRIVER_KINDS),
     baseUrl: z.string(),
     replicas: count,
     narratorMaxConcurrency: count,
@@ -116,7 +118,7 @@ export const ReportSchema = z.object({
   startedAt: z.string().max(100),
   durationMs: finite,
   phases: list(z.object({ name: z.string(), durationMs: finite }), LIMITS.columns),
-  language: z.enum(['pt-BR', 'en']),
+  language: z.enum(LANGUAGES),
   serviceLogs: ServiceLogsSchema.optional(),
 });
 
