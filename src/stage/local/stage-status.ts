@@ -5,7 +5,7 @@
 import { ROUTES } from '../../contract/index.js';
 import type { ServiceHealth, ServiceNote, ServiceStatus } from '../driver.js';
 import { fetchErrorCause } from '../metrics/scrape-reader.js';
-import { readServersUp } from './gateway-server.js';
+import { readServersUp, type GatewayServer } from './gateway-server.js';
 import { PROBE_TIMEOUT_MS, type LocalStage } from './local-stage.js';
 import { httpOk, type ManagedProcess } from './process.js';
 import { redisPing } from './redis-server.js';
@@ -55,87 +55,74 @@ export async function processRow(options: {
 
 /** Every service of `stage`, in the order api replicas, gateway, redis, ollama, prometheus; then the compose-only ones. */
 export async function localServiceRows(stage: LocalStage, signal?: AbortSignal): Promise<ServiceStatus[]> {
-  const rows: Array<Promise<ServiceStatus>> = [];
   const probe = (url: string) => () => httpOk(url, PROBE_TIMEOUT_MS, signal);
-  for (const replica of stage.replicas) {
-    rows.push(
+  const { gateway, redis, simulator, prometheus } = stage;
+  const rows: Array<Promise<ServiceStatus> | undefined> = [
+    ...stage.replicas.map((replica) =>
       processRow({
         service: 'api',
         managed: replica.process,
         address: `127.0.0.1:${replica.port}`,
         probe: probe(`${replica.url}${ROUTES.healthz}`),
       }),
-    );
-  }
-  const gateway = stage.gateway;
-  if (gateway) {
-    rows.push(
+    ),
+    gateway &&
       processRow({
         service: 'gateway',
         managed: gateway.process,
         address: `127.0.0.1:${gateway.port}`,
         probe: probe(`${gateway.url}${ROUTES.healthz}`),
-        note: async () => {
-          if (!gateway.process.running) return undefined;
-          try {
-            const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-            return {
-              kind: 'haproxy',
-              serversUp: up,
-              servers: stage.replicas.length,
-              statsUrl: gateway.statsUrl,
-            };
-          } catch (error) {
-            return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
-          }
-        },
+        note: () => haproxyNote(gateway, stage.replicas.length),
       }),
-    );
-  }
-  const redis = stage.redis;
-  if (redis) {
-    rows.push(
+    redis &&
       processRow({
         service: 'redis',
         managed: redis.process,
-        address: `127.0.0.1:${stage.ports.redis}`,
-        probe: () => redisPing(stage.ports.redis, PROBE_TIMEOUT_MS),
+        address: `127.0.0.1:${redis.port}`,
+        probe: () => redisPing(redis.port, PROBE_TIMEOUT_MS),
       }),
-    );
-  }
-  if (stage.simulator) {
-    rows.push(
-      processRow({
-        service: 'ollama',
-        managed: stage.simulator,
-        address: stage.ollamaUrl.replace('http://', ''),
-        probe: probe(`${stage.ollamaUrl}/api/version`),
-        note: { kind: 'ollama-simulator' },
-      }),
-    );
-  } else if (stage.externalOllama) {
-    const healthy = await httpOk(`${stage.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS, signal);
-    rows.push(
-      Promise.resolve({
-        service: 'ollama',
-        name: 'ollama',
-        state: 'external',
-        health: healthy ? 'healthy' : 'unhealthy',
-        address: stage.ollamaUrl,
-        notes: [{ kind: 'ollama-external' }],
-      }),
-    );
-  }
-  const prometheus = stage.prometheus;
-  if (prometheus) {
-    rows.push(
+    simulator
+      ? processRow({
+          service: 'ollama',
+          managed: simulator,
+          address: stage.ollamaUrl.replace('http://', ''),
+          probe: probe(`${stage.ollamaUrl}/api/version`),
+          note: { kind: 'ollama-simulator' },
+        })
+      : stage.externalOllama
+        ? externalOllamaRow(stage.ollamaUrl, probe(`${stage.ollamaUrl}/api/version`))
+        : undefined,
+    prometheus &&
       processRow({
         service: 'prometheus',
         managed: prometheus.process,
         address: `127.0.0.1:${prometheus.port}`,
         probe: probe(`${prometheus.url}/-/ready`),
       }),
-    );
+  ];
+  const present = rows.filter((row): row is Promise<ServiceStatus> => row !== undefined);
+  return [...(await Promise.all(present)), ...unavailableRows()];
+}
+
+/** The api servers HAProxy counts UP, while it runs. */
+async function haproxyNote(gateway: GatewayServer, servers: number): Promise<ServiceNote | undefined> {
+  if (!gateway.process.running) return undefined;
+  try {
+    const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
+    return { kind: 'haproxy', serversUp: up, servers, statsUrl: gateway.statsUrl };
+  } catch (error) {
+    return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
   }
-  return [...(await Promise.all(rows)), ...unavailableRows()];
+}
+
+/** A real Ollama at a URL: the stage did not start it, so it has no process, only an answer or none. */
+async function externalOllamaRow(url: string, probe: () => Promise<boolean>): Promise<ServiceStatus> {
+  return {
+    service: 'ollama',
+    name: 'ollama',
+    state: 'external',
+    health: (await probe()) ? 'healthy' : 'unhealthy',
+    address: url,
+    notes: [{ kind: 'ollama-external' }],
+  };
 }
