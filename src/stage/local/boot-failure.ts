@@ -4,7 +4,7 @@
  * wait every step uses for its process, and the one place such a failure is worded.
  */
 import { basename } from 'node:path';
-import { pollUntil } from '../../kit/poll.js';
+import { pause, pollUntil } from '../../kit/poll.js';
 import { readLastLines } from './log-tail.js';
 import type { ManagedProcess } from './process.js';
 
@@ -47,7 +47,7 @@ export async function waitHealthy(
   if (outcome === 'aborted') throw new BootFailure(`boot aborted while waiting for ${managed.name}`);
   if (outcome === 'gave-up') {
     // Let the last output reach the log file before quoting it.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await pause(200);
     throw await failureWithLog(
       `${managed.name} ${managed.describeState()} during boot, before answering ${options.what}`,
       managed.logFile,
