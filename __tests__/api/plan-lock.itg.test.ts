@@ -7,28 +7,19 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { RedisPlanLocks } from '../../src/api/plan-lock.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
-import { makeWorkDir, stopAll } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
-let workDir: string;
-let server: RedisServer;
+const stage = useApiStage({ name: 'plan-lock', simulators: {} });
 let redis: Redis;
 let locks: RedisPlanLocks;
 
-before(
-  async () => {
-    workDir = makeWorkDir('plan-lock');
-    server = await startRedisServer({ workDir });
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
-    locks = new RedisPlanLocks(redis);
-  },
-  { timeout: 60_000 },
-);
-
-after(async () => {
-  redis?.disconnect();
-  await stopAll([server], workDir);
+before(async () => {
+  await stage.booted;
+  redis = new Redis(stage.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+  locks = new RedisPlanLocks(redis);
 });
+
+after(() => redis?.disconnect());
 
 test('acquire, then the holder’s remaining time for anyone else; extend and release only by the holder’s token', async () => {
   assert.deepEqual(await locks.acquire('k1', 'a:1', 5000), { acquired: true });
