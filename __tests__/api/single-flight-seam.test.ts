@@ -120,25 +120,34 @@ const holder = (redis: RedisStandIn) => redis.lockHolder(KEY)?.split(':')[0];
 
 /**
  * Start a leader on replica `id` and wait until it holds the lock and executes. Its flight comes back
- * wrapped: an async function returning the bare promise would wait for it to settle.
+ * wrapped (an async function returning the bare promise would wait for it to settle), and is finished
+ * after the test at the latest: a leader must not outlive its test, its renewal timer would keep going.
  */
 async function leadOn(
+  t: TestContext,
   redis: RedisStandIn,
   flight: SingleFlight,
   work: HeavyWork,
   id: string,
 ): Promise<{ leading: Promise<FlightOutcome> }> {
   const leading = flight.run(KEY, work.by(id));
+  t.after(async () => {
+    work.finish();
+    await leading.catch(() => undefined);
+  });
   await until(() => holder(redis) === id && work.started.length === 1, `${id} to hold the lock and execute`);
   return { leading };
 }
 
-/** A leader that must not outlive its test (it would keep its renewal timer going). */
-function cleanUp(t: TestContext, work: HeavyWork, flight: Promise<unknown>): void {
-  t.after(async () => {
-    work.finish();
-    await flight.catch(() => undefined);
-  });
+/** api-1 leads an execution of `work`; api-2 asks the same and waits for it (subscribed). */
+async function leaderAndFollower(t: TestContext, work: HeavyWork) {
+  const redis = new RedisStandIn();
+  const a = replica(redis, 'api-1');
+  const b = replica(redis, 'api-2');
+  const { leading } = await leadOn(t, redis, a, work, 'api-1');
+  const following = b.run(KEY, work.by('api-2'));
+  await until(() => redis.subscribers(KEY) === 1, 'the follower to subscribe');
+  return { redis, a, b, leading, following };
 }
 
 test('identical asks on three replicas: one heavy execution, everyone gets its answer', async () => {
@@ -165,8 +174,7 @@ test('the leader dies mid-execution: its lock runs out, one follower takes over,
   const b = replica(redis, 'api-2');
   const c = replica(redis, 'api-3');
   const dying = new HeavyWork();
-  const { leading: doomed } = await leadOn(redis, a, dying, 'api-1');
-  cleanUp(t, dying, doomed);
+  await leadOn(t, redis, a, dying, 'api-1'); // its flight is settled after the test
 
   const work = new HeavyWork({}, true);
   const waiting = [b.run(KEY, work.by('api-2')), b.run(KEY, work.by('api-2')), c.run(KEY, work.by('api-3'))];
@@ -191,15 +199,9 @@ test('the leader dies mid-execution: its lock runs out, one follower takes over,
 });
 
 test('a late completion notice (arriving as the follower takes the released lock) still answers it: no second execution', async (t) => {
-  const redis = new RedisStandIn();
-  const a = replica(redis, 'api-1');
-  const b = replica(redis, 'api-2');
   // Not cacheable (a degraded answer): the notice is the only way the follower can learn the result.
   const work = new HeavyWork({ cacheable: false });
-  const { leading } = await leadOn(redis, a, work, 'api-1');
-  cleanUp(t, work, leading);
-  const following = b.run(KEY, work.by('api-2'));
-  await until(() => redis.subscribers(KEY) === 1, 'the follower to subscribe');
+  const { redis, leading, following } = await leaderAndFollower(t, work);
 
   redis.publishFate = 'hold';
   redis.onAcquire = (id, _key, attempt) => {
@@ -217,14 +219,8 @@ test('a late completion notice (arriving as the follower takes the released lock
 });
 
 test('a lost completion notice of a cacheable result: the follower finds it in the cache when the lock runs out', async (t) => {
-  const redis = new RedisStandIn();
-  const a = replica(redis, 'api-1');
-  const b = replica(redis, 'api-2');
   const work = new HeavyWork();
-  const { leading } = await leadOn(redis, a, work, 'api-1');
-  cleanUp(t, work, leading);
-  const following = b.run(KEY, work.by('api-2'));
-  await until(() => redis.subscribers(KEY) === 1, 'the follower to subscribe');
+  const { redis, leading, following } = await leaderAndFollower(t, work);
 
   redis.publishFate = 'drop';
   work.finish();
@@ -237,14 +233,8 @@ test('a lost completion notice of a cacheable result: the follower finds it in t
 });
 
 test('a lost completion notice of an uncacheable result: the follower runs it itself rather than wait forever', async (t) => {
-  const redis = new RedisStandIn();
-  const a = replica(redis, 'api-1');
-  const b = replica(redis, 'api-2');
   const work = new HeavyWork({ cacheable: false });
-  const { leading } = await leadOn(redis, a, work, 'api-1');
-  cleanUp(t, work, leading);
-  const following = b.run(KEY, work.by('api-2'));
-  await until(() => redis.subscribers(KEY) === 1, 'the follower to subscribe');
+  const { redis, leading, following } = await leaderAndFollower(t, work);
 
   redis.publishFate = 'drop';
   work.finish();
@@ -266,8 +256,7 @@ test('the leader loses its lock (renewals fail): one follower takes over, the ol
   const b = replica(redis, 'api-2');
   const c = replica(redis, 'api-3');
   const work = new HeavyWork();
-  const { leading: first } = await leadOn(redis, a, work, 'api-1');
-  cleanUp(t, work, first);
+  const { leading: first } = await leadOn(t, redis, a, work, 'api-1');
   const following = b.run(KEY, work.by('api-2'));
   await until(() => redis.subscribers(KEY) === 1, 'the follower to subscribe');
 
@@ -304,8 +293,7 @@ test('the old leader’s release never deletes the lock a successor holds', asyn
   const redis = new RedisStandIn();
   const a = replica(redis, 'api-1');
   const work = new HeavyWork();
-  const { leading } = await leadOn(redis, a, work, 'api-1');
-  cleanUp(t, work, leading);
+  const { leading } = await leadOn(t, redis, a, work, 'api-1');
   redis.refuse('api-1', 'extend');
   await until(() => redis.lockHolder(KEY) === undefined, 'the lock to run out');
   const successor = redis.replica('api-2');
@@ -321,8 +309,7 @@ test('a follower whose wait runs out answers single_flight_timeout instead of ex
   const a = replica(redis, 'api-1');
   const b = replica(redis, 'api-2', { waitTimeoutMs: 400 });
   const work = new HeavyWork();
-  const { leading } = await leadOn(redis, a, work, 'api-1');
-  cleanUp(t, work, leading);
+  const { leading } = await leadOn(t, redis, a, work, 'api-1');
 
   const [timedOut, sharer] = await settled(
     Promise.all([b.run(KEY, work.by('api-2')), b.run(KEY, work.by('api-2'))]),
@@ -364,8 +351,7 @@ test('an execution that throws: followers share the error, nothing is cached, th
   const b = replica(redis, 'api-2');
   const c = replica(redis, 'api-3');
   const failing = new HeavyWork({ throws: 'database on fire' });
-  const { leading } = await leadOn(redis, a, failing, 'api-1');
-  cleanUp(t, failing, leading);
+  const { leading } = await leadOn(t, redis, a, failing, 'api-1');
   const followers = [
     b.run(KEY, failing.by('api-2')),
     b.run(KEY, failing.by('api-2')),
@@ -406,14 +392,8 @@ test('an execution that throws: followers share the error, nothing is cached, th
 });
 
 test('a failed result (as the executor returns it) is shared with the waiters, not cached, and recomputed next time', async (t) => {
-  const redis = new RedisStandIn();
-  const a = replica(redis, 'api-1');
-  const b = replica(redis, 'api-2');
   const failing = new HeavyWork({ error: 'internal_error', cacheable: false });
-  const { leading } = await leadOn(redis, a, failing, 'api-1');
-  cleanUp(t, failing, leading);
-  const following = b.run(KEY, failing.by('api-2'));
-  await until(() => redis.subscribers(KEY) === 1, 'the follower to subscribe');
+  const { redis, b, leading, following } = await leaderAndFollower(t, failing);
 
   failing.finish();
   const [led, followed] = await settled(Promise.all([leading, following]), 'both asks');
