@@ -3,9 +3,9 @@
  * simulator, no Prometheus (the bench reads each replica's /metrics directly, and Redis's own INFO).
  * Two flavours are booted in one run: single-flight on (as shipped) and off (the baseline).
  */
-import { readFile } from 'node:fs/promises';
 import { METRICS } from '../../src/contract/index.js';
-import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
+import { bootReferenceStage, rssKib } from '../fixtures/reference-stage.js';
+import type { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import type { ProgramCommand } from '../../src/stage/reference-stage.js';
 
 export type StageFlavour = 'single-flight' | 'baseline';
@@ -52,22 +52,22 @@ export async function bootBenchStage(
     narratorMaxConcurrency?: number;
   } = {},
 ): Promise<BenchStage> {
-  const driver = new LocalStageHarness({
-    prometheus: false,
-    ...(options.replicaEnv ? { replicaEnv: options.replicaEnv } : {}),
-    ...(options.apiCommand ? { apiCommand: options.apiCommand } : {}),
-  });
   const replicas = options.replicas ?? 3;
-  const boot = await driver.boot({
+  const bootStarted = Date.now();
+  const driver = await bootReferenceStage({
     replicas,
     narratorMaxConcurrency: options.narratorMaxConcurrency ?? BENCH_NARRATOR_LIMIT,
     bootTimeoutMs: 90_000,
-    env: { ...STAGE_ENV, ...FLAVOUR_ENV[flavour], ...options.env },
+    // The bench measures with the API's own log level.
+    env: { LOG_LEVEL: 'info', ...STAGE_ENV, ...FLAVOUR_ENV[flavour], ...options.env },
+    local: {
+      ...(options.replicaEnv ? { replicaEnv: options.replicaEnv } : {}),
+      ...(options.apiCommand ? { apiCommand: options.apiCommand } : {}),
+    },
+  }).catch((error: Error) => {
+    throw new Error(`the ${flavour} ${error.message.replace(/^the /, '')}`);
   });
-  if (!boot.ok) {
-    await driver.teardown({ timeoutMs: 10_000 });
-    throw new Error(`the ${flavour} stage did not boot: ${boot.reason ?? 'unknown reason'}`);
-  }
+  const bootMs = Date.now() - bootStarted;
   const reader = driver.metrics()!;
   const replicaUrls = Array.from({ length: replicas }, (_, offset) => driver.replicaUrl(offset + 1));
   return {
@@ -75,7 +75,7 @@ export async function bootBenchStage(
     driver,
     gatewayUrl: driver.baseUrl,
     replicaUrls,
-    bootMs: boot.durationMs,
+    bootMs,
     heavyExecutions: async () => {
       // Every replica must answer: a sum over fewer replicas would hide executions.
       const perReplica = await reader.perReplica(METRICS.heavyExecutions);
@@ -102,18 +102,8 @@ export async function bootBenchStage(
       const name = `api-${index}`;
       const entry = driver.processes().find((process) => process.name === name && process.running);
       if (entry?.pid === undefined) throw new Error(`${name} is not running`);
-      return residentMiB(entry.pid);
+      return rssKib(entry.pid) / 1024;
     },
     teardown: () => driver.teardown({ timeoutMs: 15_000 }),
   };
-}
-
-/** VmRSS of a process, in MiB (Linux /proc). */
-export async function residentMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => {
-    throw new Error(`cannot read /proc/${pid}/status: resident size is measured on Linux only`);
-  });
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]) / 1024;
 }

@@ -22,7 +22,7 @@ import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { exists } from '../stage/local-stage-helpers.js';
 import { startFakeStage } from '../fixtures/fake-stage.js';
-import { signalGroup } from './fault-stage.js';
+import { signalGroup } from '../fixtures/reference-stage.js';
 
 /**
  * A stage that accepts connections and never writes, except a healthy /healthz answer to its first

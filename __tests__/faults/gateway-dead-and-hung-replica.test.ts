@@ -9,19 +9,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readServersUp } from '../../src/stage/local/gateway-server.js';
 import { waitUntil } from '../../src/stage/local/process.js';
+import { bootReferenceStage, pidOf, signalGroup } from '../fixtures/reference-stage.js';
 import {
   ask,
   askBody,
-  bootFaultStage,
   countBy,
   describe,
   getStatus,
   percentile,
-  pidOf,
-  signalGroup,
   sleep,
   type Exchange,
-} from './fault-stage.js';
+} from '../fixtures/gateway-requests.js';
 
 const QUESTIONS = [
   'Qual o preço atual do MXRF11?',
@@ -48,7 +46,8 @@ interface Probe {
 }
 
 test('a dead replica and a hung one behind the gateway: every request still succeeds, and the hung one comes back', async (t) => {
-  const driver = await bootFaultStage(t, {
+  const driver = await bootReferenceStage({
+    after: t,
     replicas: 3,
     narratorMaxConcurrency: 8,
     env: {

@@ -13,17 +13,16 @@ import { ASK_LIMITS, AskRequestSchema } from '../../src/contract/index.js';
 import { openFiiRepository, type FiiRepository } from '../../src/api/sql/fii-repository.js';
 import { SEED_FUNDS } from '../../src/api/sql/seed.js';
 import type { LocalStageHarness } from '../stage/local/local-stage-harness.js';
+import { bootReferenceStage, pidOf } from '../fixtures/reference-stage.js';
 import {
   ask,
   askBody,
-  bootFaultStage,
   countBy,
   describe,
   getStatus,
-  pidOf,
   post,
   type Exchange,
-} from './fault-stage.js';
+} from '../fixtures/gateway-requests.js';
 
 let driver: LocalStageHarness;
 let apiPids: number[];
@@ -31,10 +30,11 @@ let teardown: (() => Promise<void>) | undefined;
 
 before(async () => {
   // One stage for the whole file; its teardown runs after the last test.
-  driver = await bootFaultStage(
-    { after: (fn) => (teardown = fn) },
-    { replicas: 2, env: { SIM_LATENCY_MS: '20', SIM_TOKENS_PER_SECOND: '0' } },
-  );
+  driver = await bootReferenceStage({
+    after: { after: (fn) => (teardown = fn) },
+    replicas: 2,
+    env: { SIM_LATENCY_MS: '20', SIM_TOKENS_PER_SECOND: '0' },
+  });
   apiPids = driver.replicaNames().map((name) => pidOf(driver, name));
 });
 after(() => teardown?.());

@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../src/contract/index.js';
 import { SEED_POSITIONS } from '../../src/api/sql/seed.js';
-import { ask, askBody, bootFaultStage, countBy, describe, percentile, sumMetric } from './fault-stage.js';
+import { bootReferenceStage, sumMetric } from '../fixtures/reference-stage.js';
+import { ask, askBody, countBy, describe, percentile } from '../fixtures/gateway-requests.js';
 
 const PRIVATE_QUESTION = 'Como está minha carteira?';
 const PUBLIC_QUESTIONS = ['Qual o preço atual do HGLG11?', 'Qual o último dividendo do MXRF11?'];
@@ -24,7 +25,8 @@ const positionText = (position: { ticker: string; quantity: number }) =>
   `${integer.format(position.quantity)} cotas de ${position.ticker}`;
 
 test('100 clients asking the same private question at once: 100 keys, no cross-client data, public plans still shared', async (t) => {
-  const driver = await bootFaultStage(t, {
+  const driver = await bootReferenceStage({
+    after: t,
     replicas: 3,
     narratorMaxConcurrency: 8,
     env: { SIM_LATENCY_MS: '200', SIM_TOKENS_PER_SECOND: '0', OLLAMA_NUM_PARALLEL: '8' },

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { METRICS } from '../../src/contract/index.js';
-import { ask, askBody, bootFaultStage, countBy, describe, sleep, sumMetricOver } from './fault-stage.js';
+import { bootReferenceStage, sumMetricOver } from '../fixtures/reference-stage.js';
+import { ask, askBody, countBy, describe, sleep } from '../fixtures/gateway-requests.js';
 
 const LOCK_TTL_MS = 2000;
 const SIM_LATENCY_MS = 3000;
@@ -16,7 +17,8 @@ const SIM_LATENCY_MS = 3000;
 const BOUND_MS = LOCK_TTL_MS + SIM_LATENCY_MS + 5000;
 
 test('a killed leader: every follower on every replica answers within lock TTL + one execution, and the cache stays clean', async (t) => {
-  const driver = await bootFaultStage(t, {
+  const driver = await bootReferenceStage({
+    after: t,
     replicas: 3,
     narratorMaxConcurrency: 8,
     env: {

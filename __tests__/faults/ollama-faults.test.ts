@@ -8,17 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS, type NarratorOutcome } from '../../src/contract/index.js';
 import type { LocalStageHarness } from '../stage/local/local-stage-harness.js';
-import {
-  ask,
-  askBody,
-  bootFaultStage,
-  describe,
-  getStatus,
-  pidOf,
-  signalGroup,
-  sumMetric,
-  type Exchange,
-} from './fault-stage.js';
+import { bootReferenceStage, pidOf, signalGroup, sumMetric } from '../fixtures/reference-stage.js';
+import { ask, askBody, describe, getStatus, type Exchange } from '../fixtures/gateway-requests.js';
 
 /** Each with the figure the sample seed gives it, so a template answer can be recognised. */
 const DATA_QUESTIONS: Array<[question: string, figure: string]> = [
@@ -108,7 +99,11 @@ async function assertDegraded(
 }
 
 test('Ollama answering 503 "server busy": template answers marked narrative_overload, LLM-only questions get 503 llm_concurrency_limited', async (t) => {
-  const driver = await bootFaultStage(t, { replicas: 2, env: { SIM_FAIL_MODE: '503' } });
+  const driver = await bootReferenceStage({
+    after: t,
+    replicas: 2,
+    env: { SIM_FAIL_MODE: '503' },
+  });
   const replies = await assertDegraded(t, driver, 'busy', {
     outcome: 'overload',
     overload: true,
@@ -124,7 +119,8 @@ test('Ollama answering 503 "server busy": template answers marked narrative_over
 
 test('Ollama slower than the narrator timeout, then gone: timeout and error outcomes, 504 llm_timeout and 503 llm_unavailable, nothing hangs', async (t) => {
   const narratorTimeoutMs = 1500;
-  const driver = await bootFaultStage(t, {
+  const driver = await bootReferenceStage({
+    after: t,
     replicas: 2,
     narratorMaxConcurrency: 8,
     env: {

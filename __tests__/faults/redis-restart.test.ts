@@ -7,18 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthzResponseSchema, METRICS } from '../../src/contract/index.js';
 import { waitUntil } from '../../src/stage/local/process.js';
+import { bootReferenceStage, pidOf, sumMetric } from '../fixtures/reference-stage.js';
 import {
   ask,
   askBody,
-  bootFaultStage,
   countBy,
   describe,
   percentile,
-  pidOf,
   sleep,
-  sumMetric,
   type Exchange,
-} from './fault-stage.js';
+} from '../fixtures/gateway-requests.js';
 
 const QUESTIONS = [
   'Qual o preço atual do MXRF11?',
@@ -36,7 +34,8 @@ const REDIS_DOWN_MS = 6000;
 const AFTER_RESTART_MS = 6000;
 
 test('Redis killed and restarted mid-traffic: answers keep coming, marked uncached, and caching resumes by itself', async (t) => {
-  const driver = await bootFaultStage(t, {
+  const driver = await bootReferenceStage({
+    after: t,
     replicas: 3,
     narratorMaxConcurrency: 8,
     env: {

@@ -8,20 +8,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../src/contract/index.js';
+import { bootReferenceStage, pidOf, rssKib, sumMetric } from '../fixtures/reference-stage.js';
 import {
   ask,
   askBody,
-  bootFaultStage,
   countBy,
   describe,
   getStatus,
   percentile,
-  pidOf,
-  rssKib,
   sleep,
-  sumMetric,
   type Exchange,
-} from './fault-stage.js';
+} from '../fixtures/gateway-requests.js';
 
 const USERS = 50;
 const SOAK_MS = 60_000;
@@ -68,7 +65,8 @@ test(
   'soak: 50 users for a minute of mixed traffic — no error beyond designed overload, memory flat',
   { timeout: 150_000 },
   async (t) => {
-    const driver = await bootFaultStage(t, {
+    const driver = await bootReferenceStage({
+      after: t,
       replicas: 3,
       narratorMaxConcurrency: 2,
       env: {
