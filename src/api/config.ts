@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { LOG_LEVELS, type LogLevel } from '../kit/json-logger.js';
 
 /** Deliberately broken behaviours, switched on by FAULT_INJECTION to prove the gate catches them. */
 export const FAULTS = [
@@ -15,9 +16,6 @@ export const FAULTS = [
   'ask-hang',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
-
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ApiConfig {
   port: number;

@@ -4,9 +4,8 @@
  */
 import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
 import { AskService } from './ask-service.js';
-import { createJsonLogger, type Logger } from './logger.js';
+import { createJsonLogger, type Logger } from '../kit/json-logger.js';
 import { ApiMetrics } from './metrics.js';
-import { NarratorLimiter } from './narrator-limiter.js';
 import { OllamaNarrator } from './narrator.js';
 import { MemoryCache } from './memory-cache.js';
 import { PlanCache, type PlanMemory } from './plan-cache.js';
@@ -18,6 +17,7 @@ import { createApiServer } from './server.js';
 import { SingleFlight } from './single-flight.js';
 import { openFiiRepository } from './sql/fii-repository.js';
 import { startTracing } from './tracing.js';
+import { Semaphore } from '../kit/semaphore.js';
 
 /** How long start-up waits for Redis before listening anyway (degraded, uncached). */
 const REDIS_START_WAIT_MS = 3000;
@@ -50,7 +50,10 @@ async function main(): Promise<void> {
     baseUrl: config.ollamaUrl,
     model: config.ollamaModel,
     timeoutMs: config.narratorTimeoutMs,
-    limiter: new NarratorLimiter(config.narratorMaxConcurrency, config.narratorQueueTimeoutMs),
+    limiter: new Semaphore({
+      limit: config.narratorMaxConcurrency,
+      maxWaitMs: config.narratorQueueTimeoutMs,
+    }),
     observer: {
       outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
       inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),

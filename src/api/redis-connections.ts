@@ -5,7 +5,7 @@
  * clients reconnect on their own, so caching resumes when Redis returns.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kit/json-logger.js';
 
 export interface RedisConnections {
   commands: Redis;

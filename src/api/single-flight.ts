@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CacheLayer, ComputeRole } from '../contract/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kit/json-logger.js';
 import type { PlanCacheResult, SingleFlightRole } from './metrics.js';
 import type { PlanCache } from './plan-cache.js';
 import type { PlanChannels, PlanMessage, PlanSubscription } from './plan-channel.js';

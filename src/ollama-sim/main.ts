@@ -2,7 +2,7 @@
  * Entry of the Ollama-compatible simulator (`node dist/ollama-sim/index.js`): a stand-in for Ollama on
  * machines where it cannot run. Read the environment once, listen, stop gracefully on SIGTERM/SIGINT.
  */
-import { createJsonLogger } from '../api/logger.js';
+import { createJsonLogger } from '../kit/json-logger.js';
 import { SimConfigError, loadSimConfig, type SimConfig } from './config.js';
 import { SIM_VERSION, createOllamaSimulator } from './simulator.js';
 
