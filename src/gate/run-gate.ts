@@ -17,10 +17,10 @@ import { ROUTES } from '../contract/index.js';
 import { fireBurst } from '../http/burst.js';
 import {
   createGateHttpClient,
-  formatSeconds,
   type GateHttpClient,
   type HttpClientOptions,
 } from '../http/gate-http-client.js';
+import { formatSeconds } from '../kit/duration.js';
 import { describeRequestFailure, isSuccess, type HttpExchange } from '../http/http-exchange.js';
 import { renderJson } from '../report/json-renderer.js';
 import {

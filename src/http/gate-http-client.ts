@@ -75,8 +75,6 @@ export function requestFailureOf(error: unknown, timeoutMs: number, runSignal?: 
   return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
 }
 
-export { formatSeconds } from './http-exchange.js';
-
 /** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
 async function readLimited(
   body: AsyncIterable<Buffer> & { destroy?: () => void },

@@ -148,13 +148,3 @@ export function messagesFor(language: Language): Messages {
 export function checkName(messages: Messages, id: string): string {
   return (messages.checkNames as Record<string, string>)[id] ?? id;
 }
-
-/** `1.2 s`, `2 min 3 s`, `850 ms`: short and the same in both languages. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${seconds} s`;
-}

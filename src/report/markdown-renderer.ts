@@ -13,7 +13,8 @@ import {
   truncateText,
 } from './escape.js';
 import { conclusionText, STATUS_EMOJI, verdictEmoji } from './conclusion.js';
-import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
+import { checkName, messagesFor, type Messages } from './i18n.js';
+import { formatDuration } from '../kit/duration.js';
 import { CHART_MAX_POINTS, mermaidBlock, mermaidSource } from './mermaid.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
 import type { TrendResult } from './trend.js';

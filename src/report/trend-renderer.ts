@@ -6,9 +6,10 @@
  */
 import { STATUS_EMOJI } from './conclusion.js';
 import { escapeMarkdownInline, sanitizeForTerminal } from './escape.js';
-import { checkName, formatDuration, messagesFor, type Language } from './i18n.js';
+import { checkName, messagesFor, type Language } from './i18n.js';
+import { formatDuration } from '../kit/duration.js';
 import type { CheckStatus, MeasureId } from './model.js';
-import { alignColumns } from './terminal-renderer.js';
+import { alignColumns } from '../kit/text-table.js';
 import { MEASURE_INFO, P95_MIN_GROWTH_MS, STATUS_RANK, type Regression, type TrendResult } from './trend.js';
 import { trendMessagesFor, type TrendMessages } from './trend-i18n.js';
 
