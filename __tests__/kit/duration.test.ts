@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDuration, formatSeconds } from '../../src/kit/duration.js';
+import { formatDuration, formatMilliseconds, formatSeconds } from '../../src/kit/duration.js';
 
 test('formatDuration: milliseconds under a second, one decimal under a minute, minutes and seconds above', () => {
   assert.equal(formatDuration(0), '0 ms');
@@ -24,4 +24,11 @@ test('formatSeconds: whole seconds as written, otherwise one decimal', () => {
   assert.equal(formatSeconds(800), '0.8 s');
   assert.equal(formatSeconds(1250), '1.3 s');
   assert.equal(formatSeconds(0), '0 s');
+});
+
+test('formatMilliseconds: whole milliseconds, ? when not measured', () => {
+  assert.equal(formatMilliseconds(1.234), '1 ms');
+  assert.equal(formatMilliseconds(1234.5), '1235 ms');
+  assert.equal(formatMilliseconds(undefined), '?');
+  assert.equal(formatMilliseconds(Number.NaN), '?');
 });

@@ -18,3 +18,11 @@ export function formatDuration(ms: number): string {
 export function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * Whole milliseconds, for latencies: `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse, so no decimals;
+ * `?` for a value that was not measured.
+ */
+export function formatMilliseconds(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '?' : `${Math.round(value)} ms`;
+}

@@ -2,6 +2,7 @@
  * The report model: what every check produces and what every renderer (markdown, terminal, JSON)
  * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
  */
+import type { Language } from './language.js';
 
 export const CHECK_IDS = [
   'stage-up',
@@ -101,7 +102,7 @@ export interface GateReport {
   durationMs: number;
   /** Durations of boot, each check and teardown, for the time-to-verdict benchmark. */
   phases: Array<{ name: string; durationMs: number }>;
-  language: 'pt-BR' | 'en';
+  language: Language;
   /** The newest lines of each service's log, attached when a check did not pass or the boot failed. */
   serviceLogs?: ServiceLogTails;
 }

@@ -14,6 +14,7 @@ import {
   REPORT_FORMAT_VERSION,
   type GateReport,
 } from './model.js';
+import { LANGUAGES } from './language.js';
 
 /** Largest report file read. The gate's own reports stay far below (evidence is bounded per check). */
 export const REPORT_FILE_MAX_BYTES = 10 * 1024 * 1024;
@@ -116,7 +117,7 @@ export const ReportSchema = z.object({
   startedAt: z.string().max(100),
   durationMs: finite,
   phases: list(z.object({ name: z.string(), durationMs: finite }), LIMITS.columns),
-  language: z.enum(['pt-BR', 'en']),
+  language: z.enum(LANGUAGES),
   serviceLogs: ServiceLogsSchema.optional(),
 });
 

@@ -1,8 +1,9 @@
 /**
- * The words of the trend section (the comparison with a baseline), in both report languages. Kept
- * beside i18n.ts rather than in it: only the trend renderers use them.
+ * The words of the trend section (the comparison with a baseline), in both report languages, made with
+ * the same `say` as every other sentence (language.ts). Kept beside i18n.ts rather than in it: only the
+ * trend renderers use them.
  */
-import type { Language } from './i18n.js';
+import { localize, type Language, type Say } from './language.js';
 import type { MeasureId, Verdict } from './model.js';
 
 export interface TrendMessages {
@@ -25,70 +26,66 @@ export interface TrendMessages {
   absent: string;
 }
 
+/** A verdict id as a Portuguese word; English shows the id itself. */
 const VERDICT_PT: Record<Verdict, string> = {
   ready: 'pronto',
   'not-ready': 'não pronto',
   'boot-failed': 'não iniciou',
 };
 
-const PT_BR: TrendMessages = {
-  title: 'Comparado com a linha de base',
-  baselineLine: (startedAt, driver, replicas, verdict) =>
-    `Linha de base: relatório de ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · ${VERDICT_PT[verdict]}`,
-  rule: (factor, minGrowth) =>
-    `Regressão: uma verificação pior que antes, mais execuções pesadas, ou o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}).`,
-  noBaseline: (reason) => `Sem linha de base para comparar: ${reason}`,
-  refused: (reason) => `Linha de base não usada: ${reason}`,
-  regressions: (count) => `${count} ${count === 1 ? 'regressão' : 'regressões'} contra a linha de base`,
-  noRegression: 'Nenhuma regressão contra a linha de base.',
-  columns: ['Verificação', 'O quê', 'Linha de base', 'Agora', 'Mudança'],
-  status: 'status',
-  measures: {
-    heavyExecutions: 'execuções pesadas',
-    burstP50Ms: 'p50 da rajada',
-    burstP95Ms: 'p95 da rajada',
-    leaderMs: 'latência do líder',
-    overloads: 'sobrecargas',
-    slowestHealthzMs: '/healthz mais lento',
-  },
-  regression: 'regressão',
-  same: 'igual',
-  better: 'melhor',
-  changed: 'mudou',
-  onlyNow: 'novo',
-  onlyBefore: 'não medido agora',
-  absent: '—',
-};
+function trendMessages(say: Say): TrendMessages {
+  return {
+    title: say('Comparado com a linha de base', 'Compared with the baseline'),
+    baselineLine: (startedAt, driver, replicas, verdict) =>
+      say(
+        `Linha de base: relatório de ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · ${VERDICT_PT[verdict]}`,
+        `Baseline: report of ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · ${verdict}`,
+      ),
+    rule: (factor, minGrowth) =>
+      say(
+        `Regressão: uma verificação pior que antes, mais execuções pesadas, ou o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}).`,
+        `Regression: a check worse than before, more heavy executions, or the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}).`,
+      ),
+    noBaseline: (reason) =>
+      say(`Sem linha de base para comparar: ${reason}`, `No baseline to compare with: ${reason}`),
+    refused: (reason) => say(`Linha de base não usada: ${reason}`, `Baseline not used: ${reason}`),
+    regressions: (count) =>
+      say(
+        `${count} ${count === 1 ? 'regressão' : 'regressões'} contra a linha de base`,
+        `${count} ${count === 1 ? 'regression' : 'regressions'} against the baseline`,
+      ),
+    noRegression: say('Nenhuma regressão contra a linha de base.', 'No regression against the baseline.'),
+    columns: [
+      say('Verificação', 'Check'),
+      say('O quê', 'What'),
+      say('Linha de base', 'Baseline'),
+      say('Agora', 'Now'),
+      say('Mudança', 'Change'),
+    ],
+    status: 'status',
+    measures: {
+      heavyExecutions: say('execuções pesadas', 'heavy executions'),
+      burstP50Ms: say('p50 da rajada', 'burst p50'),
+      burstP95Ms: say('p95 da rajada', 'burst p95'),
+      leaderMs: say('latência do líder', "leader's latency"),
+      overloads: say('sobrecargas', 'overloads'),
+      slowestHealthzMs: say('/healthz mais lento', 'slowest /healthz'),
+    },
+    regression: say('regressão', 'regression'),
+    same: say('igual', 'same'),
+    better: say('melhor', 'better'),
+    changed: say('mudou', 'changed'),
+    onlyNow: say('novo', 'new'),
+    onlyBefore: say('não medido agora', 'not measured now'),
+    absent: '—',
+  };
+}
 
-const EN: TrendMessages = {
-  title: 'Compared with the baseline',
-  baselineLine: (startedAt, driver, replicas, verdict) =>
-    `Baseline: report of ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · ${verdict}`,
-  rule: (factor, minGrowth) =>
-    `Regression: a check worse than before, more heavy executions, or the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}).`,
-  noBaseline: (reason) => `No baseline to compare with: ${reason}`,
-  refused: (reason) => `Baseline not used: ${reason}`,
-  regressions: (count) => `${count} ${count === 1 ? 'regression' : 'regressions'} against the baseline`,
-  noRegression: 'No regression against the baseline.',
-  columns: ['Check', 'What', 'Baseline', 'Now', 'Change'],
-  status: 'status',
-  measures: {
-    heavyExecutions: 'heavy executions',
-    burstP50Ms: 'burst p50',
-    burstP95Ms: 'burst p95',
-    leaderMs: "leader's latency",
-    overloads: 'overloads',
-    slowestHealthzMs: 'slowest /healthz',
-  },
-  regression: 'regression',
-  same: 'same',
-  better: 'better',
-  changed: 'changed',
-  onlyNow: 'new',
-  onlyBefore: 'not measured now',
-  absent: '—',
+const CATALOGUE: Record<Language, TrendMessages> = {
+  'pt-BR': trendMessages(localize('pt-BR')),
+  en: trendMessages(localize('en')),
 };
 
 export function trendMessagesFor(language: Language): TrendMessages {
-  return language === 'en' ? EN : PT_BR;
+  return CATALOGUE[language];
 }

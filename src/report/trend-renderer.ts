@@ -6,7 +6,8 @@
  */
 import { STATUS_EMOJI } from './conclusion.js';
 import { escapeMarkdownInline, sanitizeForTerminal } from './escape.js';
-import { checkName, messagesFor, type Language } from './i18n.js';
+import { checkName, messagesFor } from './i18n.js';
+import type { Language } from './language.js';
 import { formatDuration } from '../kit/duration.js';
 import type { CheckStatus, MeasureId } from './model.js';
 import { alignColumns } from '../kit/text-table.js';
