@@ -5,7 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../src/kit/json-logger.js';
+import { silentLogger } from '../kit/silent-logger.js';
 import { Semaphore } from '../../src/kit/semaphore.js';
 import { OllamaNarrator, type NarrationResult } from '../../src/api/narrator.js';
 import { findFreePort } from '../../src/stage/local/process.js';

@@ -8,7 +8,7 @@ import { logLevel, readEnvironment, wholeNumber } from '../kit/env-config.js';
 import type { LogLevel } from '../kit/json-logger.js';
 
 /** Deliberately broken behaviours, switched on by FAULT_INJECTION to prove the gate catches them. */
-export const FAULTS = [
+const FAULTS = [
   /** Private plans are keyed like public ones, so one client's portfolio answer reaches another. */
   'shared-cache-keys',
   /** `/healthz` answers 503. */

@@ -360,7 +360,7 @@ export class SingleFlight {
 }
 
 /** A leader's execution threw; its followers fail with the same message. */
-export class SharedExecutionError extends Error {
+class SharedExecutionError extends Error {
   override name = 'SharedExecutionError';
 }
 

@@ -42,6 +42,3 @@ export function createJsonLogger(options: {
 function errorReplacer(_key: string, value: unknown): unknown {
   return value instanceof Error ? value.message : value;
 }
-
-/** A logger that drops everything, for unit tests. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

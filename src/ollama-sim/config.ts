@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { logLevel, readEnvironment, wholeNumber } from '../kit/env-config.js';
 import type { LogLevel } from '../kit/json-logger.js';
 
-export const SIM_FAIL_MODES = ['none', '503', '500', 'hang'] as const;
+const SIM_FAIL_MODES = ['none', '503', '500', 'hang'] as const;
 export type SimFailMode = (typeof SIM_FAIL_MODES)[number];
 
 export interface SimConfig {
@@ -25,7 +25,7 @@ export interface SimConfig {
   logLevel: LogLevel;
 }
 
-export const SIM_ENV_DEFAULTS = {
+const SIM_ENV_DEFAULTS = {
   PORT: '11434',
   HOST: '0.0.0.0',
   OLLAMA_NUM_PARALLEL: '1',

@@ -2,7 +2,7 @@
  * The report's languages, and the one way every human-facing sentence of the gate is put in one of
  * them: written in both languages where it is made, `say('…pt-BR…', '…en…')`, so the logic and its
  * wording stay side by side. The checks call `say` inline; the renderers' fixed words are catalogues
- * built with the same `say` (i18n.ts, trend-i18n.ts). Stage-supplied text is never translated.
+ * built with the same `say` (messages.ts, trend-messages.ts). Stage-supplied text is never translated.
  */
 
 /** Every language a report can be written in; the first is the default. */

@@ -13,7 +13,7 @@ import {
   truncateText,
 } from './escape.js';
 import { conclusionText, STATUS_EMOJI, verdictEmoji } from './conclusion.js';
-import { checkName, messagesFor, type Messages } from './i18n.js';
+import { checkName, messagesFor, type Messages } from './messages.js';
 import { formatDuration } from '../kit/duration.js';
 import { CHART_MAX_POINTS, mermaidBlock, mermaidSource } from './mermaid.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';

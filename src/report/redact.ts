@@ -5,7 +5,7 @@
  */
 import type { GateReport } from './model.js';
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /** GitHub token formats: classic and fine-grained PATs, OAuth, app installation, user-to-server, refresh. */
 const GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})\b/g;

@@ -4,7 +4,7 @@
  */
 import { conclusionText, verdictEmoji } from './conclusion.js';
 import { sanitizeForTerminal } from './escape.js';
-import { checkName, messagesFor, type Messages } from './i18n.js';
+import { checkName, messagesFor, type Messages } from './messages.js';
 import { formatDuration } from '../kit/duration.js';
 import { alignColumns } from '../kit/text-table.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';

@@ -1,6 +1,6 @@
 /**
  * The words of the trend section (the comparison with a baseline), in both report languages, made with
- * the same `say` as every other sentence (language.ts). Kept beside i18n.ts rather than in it: only the
+ * the same `say` as every other sentence (language.ts). Kept beside messages.ts rather than in it: only the
  * trend renderers use them.
  */
 import { localize, type Language, type Say } from './language.js';
