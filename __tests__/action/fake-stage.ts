@@ -18,6 +18,8 @@ export interface FakeStageOptions {
   down?: boolean;
   /** Only the first N /healthz get an answer; later ones are held open (a stage that stopped answering). */
   answerOnly?: number;
+  /** Every `every`th /healthz answers 500 with `body` (a stage whose errors quote its configuration). */
+  failing?: { every: number; body: string };
 }
 
 export async function startFakeStage(
@@ -35,6 +37,12 @@ export async function startFakeStage(
         return;
       }
       if (options.answerOnly !== undefined && stage.healthzServed >= options.answerOnly) return;
+      if (options.failing && (stage.healthzServed + 1) % options.failing.every === 0) {
+        stage.healthzServed++;
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(options.failing.body);
+        return;
+      }
       const replica = replicaIds[next++ % replicaIds.length]!;
       stage.healthzServed++;
       res.writeHead(200, { 'content-type': 'application/json', [REPLICA_HEADER]: replica });

@@ -226,9 +226,10 @@ test(
       composeFile: 'deploy/docker/docker-compose.stage.yaml',
       projectName: 'stagegate',
     });
+    // Compose is there when its version answered (`ps` may still fail: no daemon running).
     const outcome = await stage.services().then(
       () => 'compose available',
-      (error: Error) => error.message,
+      (error: Error) => (error.name === 'ComposeUnavailableError' ? error.message : 'compose available'),
     );
     if (outcome === 'compose available') return;
     assert.match(

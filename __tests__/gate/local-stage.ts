@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { driverChoiceFor } from '../../src/gate/driver-choice.js';
 import { runGate } from '../../src/gate/run-gate.js';
-import { createRecordingLogger } from '../../src/gate/logger.js';
+import { createRecordingLogger } from '../../src/kit/logger.js';
 import { parseGateSettings, type GateSettingsInput } from '../../src/gate/settings.js';
 import type { CheckId, CheckStatus, GateReport } from '../../src/report/model.js';
+import { publishReport } from '../../src/report/publish-report.js';
 import { LocalStageDriver, type LocalStageOptions } from '../../src/stage/local/local-driver.js';
 
 export interface LocalGateRun {
@@ -29,11 +30,13 @@ export async function gateOnLocalStage(
   const logger = createRecordingLogger();
   const started = Date.now();
   try {
-    const report = await runGate(settings, {
+    const rawReport = await runGate(settings, {
       driver,
       logger,
       ...(options.stageEnv ? { stageEnv: options.stageEnv } : {}),
     });
+    // As the action and the CLI do: the JSON report (when asked) is written by the publish step.
+    const report = await publishReport(rawReport, { secrets: [], jsonPath: settings.jsonReport, logger });
     return {
       report,
       elapsedMs: Date.now() - started,

@@ -1,17 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../../src/checks/index.js';
-import { createRecordingLogger } from '../../src/gate/logger.js';
-import { decideExit, decideVerdict, newRunToken, runGate } from '../../src/gate/run-gate.js';
+import { createRecordingLogger } from '../../src/kit/logger.js';
+import { newRunToken, runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../../src/gate/settings.js';
 import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js';
 import { renderMarkdown } from '../../src/report/markdown-renderer.js';
+import { publishReport } from '../../src/report/publish-report.js';
 import { renderTerminal } from '../../src/report/terminal-renderer.js';
+import { decideExit, decideVerdict } from '../../src/report/verdict.js';
 import type { BootResult, ServiceStatus } from '../../src/stage/driver.js';
 import { findFreePort } from '../../src/stage/local/process.js';
 import { FakeDriver } from './fake-driver.js';
@@ -321,7 +323,7 @@ test('fail-on decides the verdict and the exit for warnings', async () => {
   assert.equal(decideVerdict(strict.checks, true, 'fail'), 'ready');
 });
 
-test('the JSON report is written where asked', async (t) => {
+test('runGate only returns the report; publishReport writes the JSON where asked', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gate-json-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'nested', 'report.json');
@@ -330,6 +332,8 @@ test('the JSON report is written where asked', async (t) => {
     checks: allPassing,
     skipPreflight: true,
   });
+  assert.equal(existsSync(path), false, 'runGate writes no file');
+  await publishReport(report, { secrets: [], jsonPath: path, logger: createRecordingLogger() });
   const written = JSON.parse(readFileSync(path, 'utf8')) as GateReport;
   assert.equal(written.verdict, report.verdict);
   assert.equal(written.checks.length, 5);

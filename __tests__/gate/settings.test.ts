@@ -4,7 +4,6 @@ import {
   GATE_OPTIONS,
   GateSettingsSchema,
   parseGateSettings,
-  resolveClientId,
   SettingsError,
   DEFAULT_COMPOSE_BASE_URL,
 } from '../../src/gate/settings.js';
@@ -107,9 +106,4 @@ test('the option table covers exactly the schema, and each documented default is
     assert.deepEqual(fromText[entry.name], defaults[entry.name], `default of ${entry.kebab}`);
   }
   assert.ok(GATE_OPTIONS.every((entry) => /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(entry.kebab)));
-});
-
-test('client id templates get the per-run token', () => {
-  assert.equal(resolveClientId('gate-a-{run}', 'r1'), 'gate-a-r1');
-  assert.equal(resolveClientId('fixed', 'r1'), 'fixed');
 });

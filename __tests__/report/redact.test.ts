@@ -76,3 +76,20 @@ test('regular-expression characters in a secret are taken literally', () => {
   const redact = createRedactor(['a.b*c+d(e)']);
   assert.equal(redact('zz a.b*c+d(e) aXbbbcd'), 'zz *** aXbbbcd');
 });
+
+test('a secret cut short by a snippet (…) loses its start too; ordinary cut text stays', () => {
+  const redact = createRedactor([ENV_SECRET]);
+  assert.equal(redact(`"password": "hunter2-data…`), `"password": "***…`);
+  assert.equal(redact('a hunt… b hunter2-database-password'), 'a ***… b ***');
+  assert.equal(
+    redact('the database answered slowly…'),
+    'the database answered slowly…',
+    'no secret starts here',
+  );
+  assert.equal(redact('hun…'), 'hun…', 'three characters tell next to nothing');
+  assert.equal(
+    createRedactor([])(`Authorization: token ${TOKEN.slice(0, 20)}…`),
+    'Authorization: token ***…',
+    'a GitHub token cut before its whole shape',
+  );
+});

@@ -1,20 +1,15 @@
 /**
  * The action's main step, behind injected ports so tests run it whole: inputs → driver → runGate →
- * report (JSON file, job summary with the trend against a baseline, sticky PR comment, outputs) → the
- * exit decision. In publish mode it hands over to runPublish instead. It never calls
+ * publishReport (redacted; the JSON file) → job summary with the trend against a baseline, sticky PR
+ * comment, outputs → the exit decision. In publish mode it hands over to runPublish instead. It never calls
  * core.setFailed itself: it returns the decision, or throws a SettingsError for bad inputs, and the
  * entry (main.ts) turns either into the step's result.
  */
 import { resolve } from 'node:path';
 import { driverChoiceFor } from '../gate/driver-choice.js';
 import { preflight } from '../gate/preflight.js';
-import {
-  decideExit,
-  runGate,
-  teardownReserveMs,
-  writeJsonReport,
-  type ExitDecision,
-} from '../gate/run-gate.js';
+import { teardownReserveMs } from '../gate/run-bounds.js';
+import { runGate } from '../gate/run-gate.js';
 import type { EventContext } from '../github/event-context.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Logger, OutputSink, StateStore, SummarySink } from '../github/ports.js';
@@ -22,7 +17,9 @@ import { findPullRequestNumber } from '../github/pull-request.js';
 import { renderCommentMarkdown, renderSummaryMarkdown } from '../github/report-markdown.js';
 import { upsertStickyComment, type StickyOutcome } from '../github/sticky-comment.js';
 import type { GateReport } from '../report/model.js';
-import { MIN_SECRET_LENGTH, redactReport, secretsFromEnv } from '../report/redact.js';
+import { publishReport } from '../report/publish-report.js';
+import { MIN_SECRET_LENGTH, secretsFromEnv } from '../report/redact.js';
+import { decideExit, type ExitDecision } from '../report/verdict.js';
 import type { DriverChoice } from '../stage/create-driver.js';
 import type { StageDriver } from '../stage/driver.js';
 import type { ActionInputs } from './inputs.js';
@@ -70,8 +67,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
 
   const logDir = inputs.settings.logDir ? resolve(deps.cwd, inputs.settings.logDir) : undefined;
   const jsonReport = inputs.settings.jsonReport ? resolve(deps.cwd, inputs.settings.jsonReport) : undefined;
-  // runGate would write the JSON itself; the action writes it after redaction instead.
-  const settings = { ...inputs.settings, logDir, jsonReport: undefined };
+  const settings = { ...inputs.settings, logDir, jsonReport };
 
   // Bad options against the world (a missing compose file, an unreachable base URL) fail before any boot.
   await preflight(settings, { cwd: deps.cwd });
@@ -95,24 +91,28 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   });
   if (!settings.keepStage) markTornDown(deps.state);
 
-  const report = redactReport(rawReport, secrets);
-  const comment = await logger.group('publish', () => publish(deps, inputs, report, { jsonReport, logDir }));
+  const { report, comment } = await logger.group('publish', () =>
+    publish(deps, inputs, rawReport, { secrets, jsonReport, logDir }),
+  );
 
   const exit = decideExit(report, settings.failOn);
   logger.info(`${exit.failed ? 'step fails' : 'step passes'}: ${exit.message} (fail-on ${settings.failOn})`);
   return { exit, report, comment };
 }
 
-/** The report's outputs: the JSON file, the job summary with the trend, the sticky PR comment, outputs. */
+/**
+ * The report, redacted, and its outputs: the JSON file, the job summary with the trend, the sticky PR
+ * comment, outputs.
+ */
 async function publish(
   deps: ActionDeps,
   inputs: ActionInputs,
-  report: GateReport,
-  paths: { jsonReport?: string; logDir?: string },
-): Promise<StickyOutcome | undefined> {
+  rawReport: GateReport,
+  options: { secrets: readonly string[]; jsonReport: string | undefined; logDir: string | undefined },
+): Promise<{ report: GateReport; comment: StickyOutcome | undefined }> {
   const { logger } = deps;
-  const { jsonReport, logDir } = paths;
-  if (jsonReport) await writeJsonReport(jsonReport, report, logger);
+  const { secrets, jsonReport, logDir } = options;
+  const report = await publishReport(rawReport, { secrets, jsonPath: jsonReport, logger });
   const trend = await trendFor(inputs.settings, report, { cwd: deps.cwd, logger });
 
   await writeSummary(deps.summary, renderSummaryMarkdown(report, trend), logger);
@@ -122,7 +122,7 @@ async function publish(
   const comment = inputs.prComment ? await postComment(deps, inputs, commentKey, commentMarkdown) : undefined;
   if (!inputs.prComment) logger.info('PR comment: off (pr-comment: false)');
   setOutputs(deps.outputs, report, { jsonReport, logDir, markdown: commentMarkdown, comment });
-  return comment;
+  return { report, comment };
 }
 
 async function postComment(

@@ -7,14 +7,14 @@
  * of the report's verdict: the gate run's own check carries that.
  */
 import { resolve } from 'node:path';
-import type { ExitDecision } from '../gate/run-gate.js';
 import { SettingsError } from '../gate/settings.js';
 import { publishComment } from '../github/publish-comment.js';
 import { renderCommentMarkdown, renderSummaryMarkdown } from '../github/report-markdown.js';
 import type { StickyOutcome } from '../github/sticky-comment.js';
 import type { GateReport } from '../report/model.js';
-import { redactReport } from '../report/redact.js';
+import { publishReport } from '../report/publish-report.js';
 import { readReportFile, ReportFileError } from '../report/report-file.js';
+import type { ExitDecision } from '../report/verdict.js';
 import { ACTION_INPUTS } from './constants.js';
 import type { ActionInputs } from './inputs.js';
 import { commentKeyFor, setOutputs, trendFor, writeSummary } from './report-delivery.js';
@@ -56,7 +56,8 @@ export async function runPublish(
   // Bad inputs fail before the report is even read.
   const issueNumber = inputs.prComment ? requireForComment(inputs) : undefined;
   const shownAs = settings.reportFile ?? '';
-  const report = redactReport(await readPublishedReport(resolve(deps.cwd, shownAs), shownAs), secrets);
+  const published = await readPublishedReport(resolve(deps.cwd, shownAs), shownAs);
+  const report = await publishReport(published, { secrets, logger });
   logger.info(
     `publish: ${shownAs} is a stagegate report (format ${report.version}, verdict ${report.verdict}, ${report.checks.length} checks)`,
   );

@@ -5,7 +5,6 @@
  * `problem` in plain words: "answered HTML, not JSON", "no boolean at meta.compute.plan_cache_hit".
  */
 import { AskResponseSchema, HealthzResponseSchema } from '../contract/index.js';
-import type { GateSettings } from '../gate/settings.js';
 import {
   bodySnippet,
   describeExchange,
@@ -14,6 +13,7 @@ import {
   type HttpExchange,
 } from '../http/http-exchange.js';
 import { inEnglish, localize, type Say } from '../report/language.js';
+import type { CheckOptions } from './check-context.js';
 
 /** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
 export function readPath(value: unknown, path: string): unknown {
@@ -28,7 +28,7 @@ export function readPath(value: unknown, path: string): unknown {
 export type AskField = 'answer' | 'cacheHit' | 'cacheKey' | 'overload';
 
 export type AskFieldPaths = Pick<
-  GateSettings,
+  CheckOptions,
   'answerPath' | 'errorPath' | 'cacheHitPath' | 'cacheKeyPath' | 'overloadPath' | 'replicaHeader' | 'language'
 >;
 

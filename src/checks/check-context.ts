@@ -1,16 +1,58 @@
 /**
  * What every check gets, and what it gives back. A check sees the stage only through the driver
- * interface and HTTP, so it works the same on compose, local and external stages.
+ * interface and HTTP, so it works the same on compose, local and external stages; of the gate's options
+ * it sees only the few it reads (CheckOptions), so the checks do not depend on how the gate is set up.
  */
-import type { GateSettings } from '../gate/settings.js';
-import type { GateLogger } from '../gate/logger.js';
-import type { GateHttpClient } from '../http/gate-http-client.js';
 import type { BurstRequest, BurstResult } from '../http/burst.js';
+import type { GateHttpClient } from '../http/gate-http-client.js';
+import type { GateLogger } from '../kit/logger.js';
+import type { Language } from '../report/language.js';
 import type { CheckId, CheckMeasures, CheckResult, CheckStatus, Evidence } from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';
 
+/** The options the checks read, by check; the gate fills them from its settings. */
+export interface CheckOptions {
+  /** Every check: the language of its reasons and evidence. */
+  language: Language;
+  /** stage-up, load-balancing, narrator-saturation: the api replicas the stage was booted with. */
+  replicas: number;
+  /** stage-up, load-balancing: the service names of the api replicas and of the gateway. */
+  apiService: string;
+  gatewayService: string;
+  /** stage-up: services that must be running besides the api and the gateway. */
+  requiredServices: string[];
+  /** load-balancing: how many `GET /healthz`, how many at a time. */
+  healthzRequests: number;
+  concurrency: number;
+  /** Every check that reads an answer: the header naming the replica that answered. */
+  replicaHeader: string;
+  /** Where an /ask answer holds its fields (a stage with another layout can be checked). */
+  answerPath: string;
+  errorPath: string;
+  cacheHitPath: string;
+  cacheKeyPath: string;
+  overloadPath: string;
+  /** plan-cache-single-flight: the question asked N times at once, and the bounds on its latency. */
+  publicQuestion: string;
+  singleFlightBurst: number;
+  heavyExecutionsMetric: string;
+  latencyBudgetFactor: number;
+  latencyBudgetMs: number;
+  /** private-isolation: the question and the two clients (`{run}` in an id is this run's token). */
+  privateQuestion: string;
+  clientA: string;
+  clientB: string;
+  /** narrator-saturation: the burst of narrated questions, and what /healthz must keep up with. */
+  llmQuestions: string[];
+  narratorBurst: number;
+  narratorRequestsMetric: string;
+  narratorMaxConcurrency: number;
+  healthzLatencyBudgetMs: number;
+  requestTimeoutSeconds: number;
+}
+
 export interface CheckContext {
-  settings: GateSettings;
+  options: CheckOptions;
   driver: StageDriver;
   http: GateHttpClient;
   /** Fires N requests at once over connections opened beforehand. */
@@ -45,24 +87,10 @@ export function toResult(id: CheckId, outcome: CheckOutcome, durationMs = 0): Ch
   };
 }
 
-/** Worst first: fail > warn > pass > skipped. */
-const RANK: Record<CheckStatus, number> = { skipped: 0, pass: 1, warn: 2, fail: 3 };
-
 /** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
 export function measured(values: CheckMeasures): CheckMeasures {
   const out: CheckMeasures = {};
   for (const [id, value] of Object.entries(values) as Array<[keyof CheckMeasures, number | undefined]>)
     if (value !== undefined && Number.isFinite(value)) out[id] = Math.round(value);
   return out;
-}
-
-export function worstStatus(statuses: CheckStatus[]): CheckStatus {
-  return statuses.reduce<CheckStatus>(
-    (worst, status) => (RANK[status] > RANK[worst] ? status : worst),
-    'skipped',
-  );
-}
-
-export function isWorse(a: CheckStatus, b: CheckStatus): boolean {
-  return RANK[a] > RANK[b];
 }

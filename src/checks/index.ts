@@ -15,4 +15,4 @@ export const CHECKS: Record<CheckId, Check> = {
   'narrator-saturation': narratorSaturationCheck,
 };
 
-export type { Check, CheckContext, CheckOutcome } from './check-context.js';
+export type { Check, CheckContext, CheckOptions, CheckOutcome } from './check-context.js';

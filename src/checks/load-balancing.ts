@@ -237,18 +237,18 @@ function logEvidence(
 }
 
 export const loadBalancingCheck: Check = async (context) => {
-  const { settings, http, driver, logger, runToken } = context;
-  const limit = pLimit(settings.concurrency);
+  const { options, http, driver, logger, runToken } = context;
+  const limit = pLimit(options.concurrency);
   const ids = Array.from(
-    { length: settings.healthzRequests },
+    { length: options.healthzRequests },
     (_, index) => `gate-${runToken}-lb-${index + 1}`,
   );
-  logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${settings.concurrency} at a time`);
+  logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${options.concurrency} at a time`);
   const exchanges = await Promise.all(
     ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))),
   );
-  const say = localize(settings.language);
-  const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader, say));
+  const say = localize(options.language);
+  const readings = exchanges.map((exchange) => readHealthz(exchange, options.replicaHeader, say));
 
   const succeeded = readings.filter((reading) => reading.ok).length;
   let logs: LogCount = { mode: 'unavailable', perReplica: new Map(), total: 0 };
@@ -256,7 +256,7 @@ export const loadBalancingCheck: Check = async (context) => {
   for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, LOG_READ_PAUSE_MS));
     try {
-      const lines = await driver.logs(settings.apiService, LOG_LINES_SEARCHED, context.signal);
+      const lines = await driver.logs(options.apiService, LOG_LINES_SEARCHED, context.signal);
       if (lines === undefined) {
         logs.note = say('este driver não lê logs', 'this driver cannot read logs');
         break;
@@ -269,11 +269,11 @@ export const loadBalancingCheck: Check = async (context) => {
     if (logs.mode === 'request-ids' && logs.total >= succeeded) break;
   }
   const outcome = decideLoadBalancing({
-    expectedReplicas: settings.replicas,
+    expectedReplicas: options.replicas,
     readings,
-    replicaHeader: settings.replicaHeader,
+    replicaHeader: options.replicaHeader,
     logs,
-    language: settings.language,
+    language: options.language,
   });
   return { id: 'load-balancing', ...outcome, durationMs: 0 };
 };

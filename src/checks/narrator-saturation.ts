@@ -255,7 +255,7 @@ async function probeHealthzUntil(
   });
   do {
     const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
-    readings.push(readHealthz(exchange, context.settings.replicaHeader, localize(context.settings.language)));
+    readings.push(readHealthz(exchange, context.options.replicaHeader, localize(context.options.language)));
     if (stopped || context.signal.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
   } while (!stopped && !context.signal.aborted);
@@ -263,11 +263,11 @@ async function probeHealthzUntil(
 }
 
 export const narratorSaturationCheck: Check = async (context) => {
-  const { settings, logger, runToken } = context;
+  const { options, logger, runToken } = context;
   const reader = metricsOf(context.driver);
   const labels = { outcome: OVERLOAD_OUTCOME };
-  const overloadBefore = await readCounter(reader, settings.narratorRequestsMetric, labels);
-  const questions = saturationQuestions(settings.llmQuestions, settings.narratorBurst, runToken);
+  const overloadBefore = await readCounter(reader, options.narratorRequestsMetric, labels);
+  const questions = saturationQuestions(options.llmQuestions, options.narratorBurst, runToken);
   const requests = questions.map((question, index) => {
     const body: AskRequest = {
       question,
@@ -288,26 +288,24 @@ export const narratorSaturationCheck: Check = async (context) => {
   const probing = probeHealthzUntil(
     context,
     burstDone,
-    Math.min(settings.requestTimeoutSeconds * 1000, settings.healthzLatencyBudgetMs * 2),
+    Math.min(options.requestTimeoutSeconds * 1000, options.healthzLatencyBudgetMs * 2),
   );
   const burst = await context.burst(requests).finally(finishBurst);
   const probes = await probing;
-  const answers = burst.exchanges.map((exchange) =>
-    readAskAnswer(exchange, settings, ['answer', 'overload']),
-  );
-  const overloadAfter = await readCounter(reader, settings.narratorRequestsMetric, labels);
+  const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer', 'overload']));
+  const overloadAfter = await readCounter(reader, options.narratorRequestsMetric, labels);
   const outcome = decideNarratorSaturation({
     answers,
     probes,
-    timeoutMs: settings.requestTimeoutSeconds * 1000,
-    healthzBudgetMs: settings.healthzLatencyBudgetMs,
-    narratorMaxConcurrency: settings.narratorMaxConcurrency,
-    replicas: settings.replicas,
+    timeoutMs: options.requestTimeoutSeconds * 1000,
+    healthzBudgetMs: options.healthzLatencyBudgetMs,
+    narratorMaxConcurrency: options.narratorMaxConcurrency,
+    replicas: options.replicas,
     metricsOffered: reader !== undefined,
     overloadBefore,
     overloadAfter,
     dispatchSpreadMs: burst.dispatchSpreadMs,
-    language: settings.language,
+    language: options.language,
   });
   return { id: 'narrator-saturation', ...outcome, durationMs: 0 };
 };

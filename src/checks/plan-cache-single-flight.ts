@@ -232,12 +232,12 @@ function describeMetric(
 }
 
 export const planCacheSingleFlightCheck: Check = async (context) => {
-  const { settings, logger, runToken } = context;
+  const { options, logger, runToken } = context;
   const reader = metricsOf(context.driver);
-  const metricBefore = await readCounter(reader, settings.heavyExecutionsMetric);
-  const requests = Array.from({ length: settings.singleFlightBurst }, (_, index) => {
+  const metricBefore = await readCounter(reader, options.heavyExecutionsMetric);
+  const requests = Array.from({ length: options.singleFlightBurst }, (_, index) => {
     const body: AskRequest = {
-      question: settings.publicQuestion,
+      question: options.publicQuestion,
       conversation_id: `gate-${runToken}-sf-${index + 1}`,
       client_id: `gate-${runToken}-sf-${index + 1}`,
       nickname: 'stagegate',
@@ -245,23 +245,23 @@ export const planCacheSingleFlightCheck: Check = async (context) => {
     return { method: 'POST' as const, path: ROUTES.ask, body };
   });
   logger.info(
-    `plan-cache-single-flight: ${requests.length} identical asks at once ("${settings.publicQuestion}")`,
+    `plan-cache-single-flight: ${requests.length} identical asks at once ("${options.publicQuestion}")`,
   );
   const burst = await context.burst(requests);
   const answers = burst.exchanges.map((exchange) =>
-    readAskAnswer(exchange, settings, ['answer', 'cacheHit', 'cacheKey']),
+    readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']),
   );
-  const metricAfter = await readCounter(reader, settings.heavyExecutionsMetric);
+  const metricAfter = await readCounter(reader, options.heavyExecutionsMetric);
   const outcome = decideSingleFlight({
-    question: settings.publicQuestion,
+    question: options.publicQuestion,
     answers,
     burst,
     metricBefore,
     metricAfter,
-    latencyBudgetFactor: settings.latencyBudgetFactor,
-    latencyBudgetMs: settings.latencyBudgetMs,
-    cacheHitPath: settings.cacheHitPath,
-    language: settings.language,
+    latencyBudgetFactor: options.latencyBudgetFactor,
+    latencyBudgetMs: options.latencyBudgetMs,
+    cacheHitPath: options.cacheHitPath,
+    language: options.language,
   });
   return { id: 'plan-cache-single-flight', ...outcome, durationMs: 0 };
 };

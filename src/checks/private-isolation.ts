@@ -4,10 +4,10 @@
  * B's answer must hold none of A's private data (A's answer text, or the tickers and figures it gave A).
  */
 import { ROUTES, type AskRequest } from '../contract/index.js';
-import { resolveClientId } from '../gate/settings.js';
 import type { Evidence } from '../report/model.js';
 import { readAskAnswer, type AskAnswer } from './ask-answer.js';
 import type { Check, CheckOutcome } from './check-context.js';
+import { resolveClientId } from './client-id.js';
 import { localize, type Language } from './localize.js';
 
 /**
@@ -202,36 +202,36 @@ export function decidePrivateIsolation(input: PrivateIsolationInput): CheckOutco
 }
 
 export const privateIsolationCheck: Check = async (context) => {
-  const { settings, http, logger, runToken } = context;
-  const clientA = resolveClientId(settings.clientA, runToken);
-  const clientB = resolveClientId(settings.clientB, runToken);
+  const { options, http, logger, runToken } = context;
+  const clientA = resolveClientId(options.clientA, runToken);
+  const clientB = resolveClientId(options.clientB, runToken);
   const nicknameA = `Ana-${runToken}`;
   const ask = async (client: string, nickname: string, turn: number) => {
     const body: AskRequest = {
-      question: settings.privateQuestion,
+      question: options.privateQuestion,
       conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
       client_id: client,
       nickname,
     };
     const exchange = await http.postJson(ROUTES.ask, body);
-    return readAskAnswer(exchange, settings, ['answer', 'cacheHit', 'cacheKey']);
+    return readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']);
   };
   logger.info(
-    `private-isolation: "${settings.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`,
+    `private-isolation: "${options.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`,
   );
   // In order, one at a time: B must come after A's answer is cached, and A's repeat after B.
   const a1 = await ask(clientA, nicknameA, 1);
   const b = await ask(clientB, `Bruno-${runToken}`, 1);
   const a2 = await ask(clientA, nicknameA, 2);
   const outcome = decidePrivateIsolation({
-    question: settings.privateQuestion,
+    question: options.privateQuestion,
     clientA,
     clientB,
     nicknameA,
     a1,
     b,
     a2,
-    language: settings.language,
+    language: options.language,
   });
   return { id: 'private-isolation', ...outcome, durationMs: 0 };
 };

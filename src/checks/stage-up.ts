@@ -241,7 +241,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
 }
 
 export const stageUpCheck: Check = async (context) => {
-  const { settings, driver, boot } = context;
+  const { options, driver, boot } = context;
   let services: ServiceStatus[] | undefined;
   let servicesError: string | undefined;
   if (boot.ok || boot.partial) {
@@ -258,11 +258,11 @@ export const stageUpCheck: Check = async (context) => {
     boot,
     services,
     servicesError,
-    apiService: settings.apiService,
-    gatewayService: settings.gatewayService,
-    replicas: settings.replicas,
-    requiredServices: settings.requiredServices,
-    language: settings.language,
+    apiService: options.apiService,
+    gatewayService: options.gatewayService,
+    replicas: options.replicas,
+    requiredServices: options.requiredServices,
+    language: options.language,
   });
   return { id: 'stage-up', ...outcome, durationMs: 0 };
 };

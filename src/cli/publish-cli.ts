@@ -6,17 +6,18 @@
  */
 import { resolve } from 'node:path';
 import { DEFAULT_COMMENT_KEY } from '../action/constants.js';
-import type { GateLogger } from '../gate/logger.js';
 import type { GateSettings } from '../gate/settings.js';
 import { readEventContext } from '../github/event-context.js';
 import type { GitHubApi } from '../github/github-api.js';
 import { publishComment } from '../github/publish-comment.js';
 import { renderCommentMarkdown } from '../github/report-markdown.js';
 import { stickyBody } from '../github/sticky-comment.js';
+import type { GateLogger } from '../kit/logger.js';
 import { trendAgainstBaseline } from '../report/baseline.js';
 import { neutralizeWorkflowCommands } from '../report/escape.js';
 import type { GateReport } from '../report/model.js';
-import { redactReport, secretsFromEnv } from '../report/redact.js';
+import { publishReport } from '../report/publish-report.js';
+import { secretsFromEnv } from '../report/redact.js';
 import { readReportFile, ReportFileError } from '../report/report-file.js';
 import { describeTrend } from '../report/trend-renderer.js';
 
@@ -44,7 +45,7 @@ export async function publishFromCli(
     return 2;
   }
   const token = io.env['GITHUB_TOKEN'] ?? '';
-  report = redactReport(report, [token, ...secretsFromEnv(io.env)]);
+  report = await publishReport(report, { secrets: [token, ...secretsFromEnv(io.env)], logger });
   const baseline = settings.baselineReport ? resolve(settings.baselineReport) : undefined;
   const trend = await trendAgainstBaseline(baseline, report, { p95Factor: settings.regressionP95Factor });
   if (trend) logger.info(`trend: ${describeTrend(trend, report.language)}`);

@@ -1,17 +1,22 @@
 /**
  * The CLI's whole behaviour behind injectable streams and driver factory, so tests run it in-process:
- * parse flags → settings → driver → runGate → report on stdout → exit code per fail-on.
- * Bad flags end with one line naming the flag and exit status 2; never a stack trace.
+ * parse flags → settings → driver → runGate → publishReport (redacted; the --json file) → report on
+ * stdout → exit code per fail-on. Bad flags end with one line naming the flag and exit status 2; never
+ * a stack trace. A terminal has no runner masking secrets: the report and every log line are scrubbed
+ * of the secret-looking values of the environment before they are printed.
  */
 import { resolve } from 'node:path';
-import { decideExit, runGate } from '../gate/run-gate.js';
-import type { GateLogger } from '../gate/logger.js';
+import { runGate } from '../gate/run-gate.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../gate/settings.js';
 import type { GitHubApi } from '../github/github-api.js';
+import { createScrubbingLogger, type GateLogger } from '../kit/logger.js';
 import { trendAgainstBaseline } from '../report/baseline.js';
 import { neutralizeWorkflowCommands } from '../report/escape.js';
+import { publishReport } from '../report/publish-report.js';
+import { createRedactor, secretsFromEnv } from '../report/redact.js';
 import { renderTerminal } from '../report/terminal-renderer.js';
 import { describeTrend, renderTrendTerminal } from '../report/trend-renderer.js';
+import { decideExit } from '../report/verdict.js';
 import type { StageDriver } from '../stage/driver.js';
 import { renderHelp } from './help.js';
 import { CliUsageError, parseArgs } from './parse-args.js';
@@ -55,6 +60,8 @@ export function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
 
 /** Runs the CLI; resolves to the process exit status. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const secrets = secretsFromEnv(io.env);
+  const scrub = createRedactor(secrets);
   let settings: GateSettings;
   let verbose = false;
   let color: boolean | undefined;
@@ -70,18 +77,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     commentKey = args.commentKey;
     settings = parseGateSettings(args.settings);
   } catch (error) {
-    return usageFailure(error, io);
+    return usageFailure(error, io, scrub);
   }
-  const logger = createStderrLogger(io, verbose);
+  const logger = createScrubbingLogger(createStderrLogger(io, verbose), scrub);
   try {
     if (settings.mode === 'publish') return await publishFromCli(settings, commentKey, io, logger);
     const driver = io.createDriver(settings, (text) => logger.info(text.replace(/\n+$/, '')));
-    const report = await runGate(settings, {
+    const rawReport = await runGate(settings, {
       driver,
       logger,
       ...(io.stageEnv ? { stageEnv: io.stageEnv } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
     });
+    const report = await publishReport(rawReport, { secrets, jsonPath: settings.jsonReport, logger });
     const useColor = color ?? (Boolean(io.stdout.isTTY) && !io.env.NO_COLOR);
     io.stdout.write(`\n${neutralizeWorkflowCommands(renderTerminal(report, { color: useColor }))}\n`);
     const baseline = settings.baselineReport ? resolve(settings.baselineReport) : undefined;
@@ -96,18 +104,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     logger.info(`exit ${exit.exitCode}: ${exit.message}`);
     return exit.exitCode;
   } catch (error) {
-    if (error instanceof SettingsError || error instanceof CliUsageError) return usageFailure(error, io);
-    io.stderr.write(`stagegate: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
-    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (error instanceof SettingsError || error instanceof CliUsageError)
+      return usageFailure(error, io, scrub);
+    io.stderr.write(scrub(`stagegate: unexpected error: ${(error as Error)?.message ?? String(error)}\n`));
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(scrub(`${error.stack}\n`));
     return 1;
   }
 }
 
-function usageFailure(error: unknown, io: CliIo): number {
+function usageFailure(error: unknown, io: CliIo, scrub: (text: string) => string): number {
   if (error instanceof SettingsError || error instanceof CliUsageError) {
-    io.stderr.write(`stagegate: ${error.message}\n`);
+    io.stderr.write(scrub(`stagegate: ${error.message}\n`));
     return 2;
   }
-  io.stderr.write(`stagegate: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+  io.stderr.write(scrub(`stagegate: unexpected error: ${(error as Error)?.message ?? String(error)}\n`));
   return 1;
 }

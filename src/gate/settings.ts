@@ -8,16 +8,15 @@
  * Errors name the option and the expected form, never a zod dump.
  */
 import { z } from 'zod';
+import { RUN_PLACEHOLDER } from '../checks/client-id.js';
 import { ASK_LIMITS, METRICS, REPLICA_HEADER } from '../contract/index.js';
 import { CHECK_IDS, type CheckId } from '../report/model.js';
 import { REPORT_FILE_MAX_BYTES } from '../report/report-file.js';
 import { P95_MIN_GROWTH_MS } from '../report/trend.js';
+import { FAIL_POLICIES } from '../report/verdict.js';
 
 export const DRIVERS = ['compose', 'local', 'external'] as const;
 export const LANGUAGES = ['pt-BR', 'en'] as const;
-/** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
-export const FAIL_POLICIES = ['fail', 'warn', 'never'] as const;
-export type FailPolicy = (typeof FAIL_POLICIES)[number];
 /**
  * `gate`: boot the stage, run the checks, report. `publish`: boot nothing; post a report an earlier
  * gate run wrote (the `workflow_run` half of the set-up for pull requests from forks).
@@ -27,9 +26,6 @@ export type Mode = (typeof MODES)[number];
 
 /** Default gateway URL of the compose stage (deploy/docker/docker-compose.stage.yaml publishes 8000). */
 export const DEFAULT_COMPOSE_BASE_URL = 'http://127.0.0.1:8000';
-
-/** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
-export const RUN_PLACEHOLDER = '{run}';
 
 export const DEFAULT_LLM_QUESTIONS = [
   'Explique o que é dividend yield em fundos imobiliários',
@@ -659,9 +655,4 @@ export function parseGateSettings(input: GateSettingsInput = {}): GateSettings {
 /** The documentation row of an option, by camelCase name. */
 export function describeOption(name: GateOptionName): GateOption {
   return OPTIONS_BY_NAME.get(name)!;
-}
-
-/** Replace the run placeholder in a client id by this run's token. */
-export function resolveClientId(template: string, runToken: string): string {
-  return template.split(RUN_PLACEHOLDER).join(runToken);
 }

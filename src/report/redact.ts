@@ -5,10 +5,19 @@
  */
 import type { GateReport } from './model.js';
 
-const REDACTED = '***';
+export const REDACTED = '***';
 
 /** GitHub token formats: classic and fine-grained PATs, OAuth, app installation, user-to-server, refresh. */
 const GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})\b/g;
+/**
+ * What every cut in the report ends with (snippets of answers, log lines). A secret cut short by one
+ * is no longer whole, but its first characters still say too much.
+ */
+const CUT_MARK = '…';
+/** The start of a GitHub token, cut short before it is long enough to match its whole shape. */
+const CUT_GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]*…/g;
+/** The least of a secret's first characters scrubbed before a cut: fewer tell next to nothing. */
+const MIN_CUT_PREFIX = 4;
 /** Shorter values are too likely to be ordinary words or numbers to be scrubbed everywhere. */
 export const MIN_SECRET_LENGTH = 6;
 /** Environment variables whose values are treated as secrets when collected from an environment. */
@@ -41,8 +50,29 @@ export function createRedactor(secrets: readonly string[]): (text: string) => st
   return (text: string) => {
     let out = known ? text.replace(known, REDACTED) : text;
     out = out.replace(GITHUB_TOKEN_PATTERN, REDACTED);
-    return out;
+    if (!out.includes(CUT_MARK)) return out;
+    out = out.replace(CUT_GITHUB_TOKEN_PATTERN, `${REDACTED}${CUT_MARK}`);
+    return scrubCutSecrets(out, usable);
   };
+}
+
+/** Replaces the start of a secret that a cut (`…`) left in `text`, e.g. `pass: hunter2-da…` → `pass: ***…`. */
+function scrubCutSecrets(text: string, secrets: readonly string[]): string {
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(CUT_MARK); at !== -1; at = text.indexOf(CUT_MARK, at + 1)) {
+    // The longest start of any secret that ends right at this cut (and after the previous one).
+    const startLength = (secret: string): number => {
+      for (let length = Math.min(secret.length - 1, at - from); length >= MIN_CUT_PREFIX; length--)
+        if (text.startsWith(secret.slice(0, length), at - length)) return length;
+      return 0;
+    };
+    const cut = Math.max(0, ...secrets.map(startLength));
+    if (cut === 0) continue;
+    out += `${text.slice(from, at - cut)}${REDACTED}`;
+    from = at;
+  }
+  return out + text.slice(from);
 }
 
 function redactValue(value: unknown, redact: (text: string) => string): unknown {

@@ -4,8 +4,11 @@
  * containers from `ps`, its logs from `logs`, its counters from the stage's Prometheus, and tears it
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
+ *
+ * The boot reads as its steps: check the spec, check Compose, `up`, read `ps`, judge the containers
+ * (compose-health.ts), and on failure gather the diagnostics (ps, compose's output, failing services'
+ * log tails). The docker session is compose-cli.ts; the teardown's log files, compose-log-files.ts.
  */
-import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,29 +21,23 @@ import {
   type StageSpec,
 } from '../driver.js';
 import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
+import { ChildProcessRunner, type CommandResult, type CommandRunner } from './command-runner.js';
+import { ComposeCli } from './compose-cli.js';
 import {
-  ChildProcessRunner,
-  CommandNotFoundError,
-  type CommandResult,
-  type CommandRunner,
-} from './command-runner.js';
-import {
-  configServicesArgs,
   downArgs,
   logsArgs,
-  parseComposeVersion,
   psArgs,
   upArgs,
-  versionArgs,
   versionAtLeast,
   WAIT_TIMEOUT_SINCE,
-  type ComposeProject,
   type ComposeVersion,
 } from './compose-commands.js';
+import { failingServices, findProblems, isPartlyUp, type StageShape } from './compose-health.js';
+import { saveServiceLogs } from './compose-log-files.js';
 import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-logs.js';
-import { formatServiceTable, isReady, parseComposePs } from './compose-ps.js';
+import { lastLine, lastLines, messageOf } from './compose-output.js';
+import { formatServiceTable, parseComposePs } from './compose-ps.js';
 import { readLastLines } from '../local/log-tail.js';
-import { stripTerminalEscapes, TerminalEscapeStripper } from './terminal-escapes.js';
 
 /** Where the reference compose file publishes the gateway and Prometheus. */
 export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
@@ -83,18 +80,8 @@ export interface ComposeDriverOptions {
   failureLogLines?: number;
 }
 
-/** Docker, or its compose v2 plugin, is missing or broken. */
-export class ComposeUnavailableError extends Error {
-  constructor(detail: string) {
-    super(`docker compose v2 is not available: ${detail}`);
-    this.name = 'ComposeUnavailableError';
-  }
-}
-
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-const VERSION_TIMEOUT_MS = 20_000;
-const QUERY_TIMEOUT_MS = 30_000;
 /** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
 const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
@@ -102,22 +89,16 @@ const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 export class ComposeDriver implements StageDriver {
   readonly kind = 'compose' as const;
   readonly baseUrl: string;
-  private readonly project: ComposeProject;
-  private readonly apiService: string;
-  private readonly gatewayService: string;
-  private readonly requiredServices: string[];
+  private readonly cli: ComposeCli;
+  private readonly shape: StageShape;
   private readonly selectedServices: string[];
   private readonly build: boolean;
-  private readonly docker: string;
-  private readonly runner: CommandRunner;
-  private readonly cwd: string | undefined;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly portEnv: Record<string, string> = {};
   private readonly prometheusUrl: string | undefined;
   private readonly say: (text: string) => void;
   private readonly failureLogLines: number;
   private specEnv: Record<string, string> = {};
-  private composeCheck: Promise<ComposeVersion> | undefined;
   private reader: MetricsReader | undefined;
 
   constructor(options: ComposeDriverOptions) {
@@ -126,26 +107,34 @@ export class ComposeDriver implements StageDriver {
       throw new Error(
         `compose driver: project name "${options.projectName}" must be lowercase letters, digits, "-" or "_", starting with a letter or digit`,
       );
-    this.apiService = checkServiceName(options.apiService ?? 'api', 'api service');
-    this.gatewayService = checkServiceName(options.gatewayService ?? 'gateway', 'gateway service');
-    this.requiredServices = (options.requiredServices ?? []).map((name) =>
-      checkServiceName(name, 'required service'),
-    );
-    this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+    const selected = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+    this.selectedServices = selected;
+    this.shape = {
+      apiService: checkServiceName(options.apiService ?? 'api', 'api service'),
+      gatewayService: checkServiceName(options.gatewayService ?? 'gateway', 'gateway service'),
+      requiredServices: (options.requiredServices ?? []).map((name) =>
+        checkServiceName(name, 'required service'),
+      ),
+      isLeftOut: (service) => selected.length > 0 && !selected.includes(service),
+    };
     if (options.envFile !== undefined && !options.envFile.trim())
       throw new Error('compose driver: the env file path is empty');
-    this.project = {
+    const project = {
       file: options.composeFile,
       name: options.projectName,
       ...(options.envFile ? { envFile: options.envFile } : {}),
     };
     this.build = options.build ?? true;
-    this.docker = options.docker ?? 'docker';
-    this.runner = options.runner ?? new ChildProcessRunner();
-    this.cwd = options.cwd;
     this.baseEnv = options.env ?? process.env;
     this.say = options.log ?? (() => {});
     this.failureLogLines = options.failureLogLines ?? 60;
+    this.cli = new ComposeCli(
+      project,
+      options.docker ?? 'docker',
+      options.runner ?? new ChildProcessRunner(),
+      options.cwd,
+      () => this.env(),
+    );
 
     const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
     this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -178,39 +167,17 @@ export class ComposeDriver implements StageDriver {
     const specProblem = checkSpec(spec);
     if (specProblem) return fail(specProblem);
     this.specEnv = { ...spec.env, NARRATOR_MAX_CONCURRENCY: String(spec.narratorMaxConcurrency) };
-    const deadline = started + spec.bootTimeoutMs;
 
     let version: ComposeVersion;
     try {
-      version = await this.ensureCompose(signal);
+      version = await this.cli.ensureVersion(signal);
     } catch (error) {
       return fail(messageOf(error));
     }
 
-    const remaining = Math.max(1000, deadline - Date.now());
-    // compose gives up a little before the runner would kill it, so its own message (which container
-    // is unhealthy) reaches the report.
-    const slack = Math.min(10_000, Math.floor(remaining * 0.1));
-    const args = upArgs(this.project, {
-      build: this.build,
-      apiService: this.apiService,
-      replicas: spec.replicas,
-      services: this.selectedServices,
-      waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
-        ? Math.max(1, Math.floor((remaining - slack) / 1000))
-        : undefined,
-    });
-    this.say(
-      `$ ${this.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`,
-    );
     let up: CommandResult;
     try {
-      up = await this.runner.run(this.docker, args, {
-        env: this.env(),
-        cwd: this.cwd,
-        timeoutMs: remaining,
-        signal,
-      });
+      up = await this.up(spec, version, started + spec.bootTimeoutMs, signal);
     } catch (error) {
       return fail(`docker compose up could not be started: ${messageOf(error)}`);
     }
@@ -222,7 +189,7 @@ export class ComposeDriver implements StageDriver {
     } catch (error) {
       psProblem = `docker compose ps failed: ${messageOf(error)}`;
     }
-    const problems = this.findProblems(services, spec.replicas);
+    const problems = findProblems(this.shape, services, spec.replicas);
     const upOk = up.exitCode === 0 && !up.timedOut && !up.aborted;
     if (upOk && problems.length === 0 && !psProblem) {
       this.say(formatServiceTable(services));
@@ -241,27 +208,53 @@ export class ComposeDriver implements StageDriver {
 
     // The containers stay where `up` left them (the teardown removes them): when the gateway and
     // some api replicas are up, the stage is partly booted and the gate can still check it.
-    const partial = !up.aborted && !psProblem && this.isPartlyUp(services);
+    const partial = !up.aborted && !psProblem && isPartlyUp(this.shape, services);
     const log = await this.describeFailure(services, up, signal);
     this.say(log);
     if (partial)
       this.say(
-        `the ${this.gatewayService} and some ${this.apiService} replicas are up: the stage is left running, partly booted`,
+        `the ${this.shape.gatewayService} and some ${this.shape.apiService} replicas are up: the stage is left running, partly booted`,
       );
     return fail(reason, services, log, partial);
   }
 
+  /** `up` with compose's own health wait, bounded by what is left of the boot timeout. */
+  private up(
+    spec: StageSpec,
+    version: ComposeVersion,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<CommandResult> {
+    const remaining = Math.max(1000, deadline - Date.now());
+    // compose gives up a little before the runner would kill it, so its own message (which container
+    // is unhealthy) reaches the report.
+    const slack = Math.min(10_000, Math.floor(remaining * 0.1));
+    const args = upArgs(this.cli.project, {
+      build: this.build,
+      apiService: this.shape.apiService,
+      replicas: spec.replicas,
+      services: this.selectedServices,
+      waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
+        ? Math.max(1, Math.floor((remaining - slack) / 1000))
+        : undefined,
+    });
+    this.say(
+      `$ ${this.cli.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`,
+    );
+    return this.cli.run(args, { timeoutMs: remaining, signal });
+  }
+
   async services(signal?: AbortSignal): Promise<ServiceStatus[]> {
-    await this.ensureCompose(signal);
-    const result = await this.query(psArgs(this.project), 'ps', signal);
+    await this.cli.ensureVersion(signal);
+    const result = await this.cli.query(psArgs(this.cli.project), 'ps', signal);
     const rows = parseComposePs(result.stdout);
     return [...rows, ...this.notBootedRows(rows)];
   }
 
   /** Required services that this boot left out on purpose (`services`), and that have no container. */
   private notBootedRows(rows: ServiceStatus[]): ServiceStatus[] {
-    return this.requiredServices
-      .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+    return this.shape.requiredServices
+      .filter((name) => this.shape.isLeftOut(name) && !rows.some((row) => row.service === name))
       .map((name) => ({
         service: name,
         name,
@@ -269,10 +262,6 @@ export class ComposeDriver implements StageDriver {
         health: 'none',
         notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
       }));
-  }
-
-  private isLeftOut(service: string): boolean {
-    return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
   }
 
   /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
@@ -286,13 +275,13 @@ export class ComposeDriver implements StageDriver {
     if (!Number.isInteger(maxLines) || maxLines < 0)
       throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
     if (maxLines === 0) return [];
-    await this.ensureCompose(signal);
+    await this.cli.ensureVersion(signal);
     // Streamed to a file and read back from its end: a service that logs without pause (or one huge
     // line) never has its output held whole in this process.
     const dir = await mkdtemp(join(tmpdir(), 'stagegate-compose-logs-'));
     try {
       const file = join(dir, 'logs.txt');
-      await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+      await this.cli.query(logsArgs(this.cli.project, service, maxLines), `logs ${service}`, signal, file);
       // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
       const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
       return newestLines(parseComposeLogs(output.join('\n')), maxLines);
@@ -312,21 +301,20 @@ export class ComposeDriver implements StageDriver {
     const left = () => Math.max(0, deadline - Date.now());
     try {
       try {
-        await this.ensureCompose();
+        await this.cli.ensureVersion();
       } catch (error) {
         this.say(`teardown skipped: ${messageOf(error)}`);
         return;
       }
       // Logs first: `down` removes the containers and their logs with them.
-      if (options.logDir) await this.saveLogs(options.logDir, Math.floor(left() / 2));
+      if (options.logDir)
+        await saveServiceLogs(this.cli, options.logDir, Math.floor(left() / 2), this.say, (name) =>
+          SERVICE_NAME.test(name),
+        );
       const stopSeconds = Math.max(1, Math.min(10, Math.floor(left() / 3000)));
-      const args = downArgs(this.project, stopSeconds);
-      this.say(`$ ${this.docker} ${args.join(' ')}`);
-      const down = await this.runner.run(this.docker, args, {
-        env: this.env(),
-        cwd: this.cwd,
-        timeoutMs: Math.max(1000, left()),
-      });
+      const args = downArgs(this.cli.project, stopSeconds);
+      this.say(`$ ${this.cli.docker} ${args.join(' ')}`);
+      const down = await this.cli.run(args, { timeoutMs: Math.max(1000, left()) });
       if (down.timedOut)
         this.say('docker compose down did not finish within the teardown timeout and was stopped');
       else if (down.exitCode !== 0)
@@ -339,101 +327,6 @@ export class ComposeDriver implements StageDriver {
     }
   }
 
-  /** One file per service, `<logDir>/<service>.log`, streamed from `docker compose logs` (all containers). */
-  private async saveLogs(logDir: string, budgetMs: number): Promise<void> {
-    const deadline = Date.now() + budgetMs;
-    try {
-      mkdirSync(logDir, { recursive: true });
-    } catch (error) {
-      this.say(`cannot save logs: cannot create ${logDir}: ${messageOf(error)}`);
-      return;
-    }
-    const names = await this.serviceNames(Math.min(QUERY_TIMEOUT_MS, budgetMs));
-    await Promise.all(
-      names.map(async (name) => {
-        const file = join(logDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
-        try {
-          const result = await this.runner.run(this.docker, logsArgs(this.project, name), {
-            env: this.env(),
-            cwd: this.cwd,
-            timeoutMs: Math.max(1000, deadline - Date.now()),
-            stdoutFile: file,
-            stdoutFileFilter: () => new TerminalEscapeStripper(),
-          });
-          if (result.timedOut) this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
-          else if (result.exitCode !== 0)
-            this.say(
-              `log of ${name}: docker compose logs failed (exit ${result.exitCode}): ${lastLine(result.stderr)}`,
-            );
-          else this.say(`log of ${name} saved: ${file}`);
-        } catch (error) {
-          this.say(`log of ${name} not saved: ${messageOf(error)}`);
-        }
-      }),
-    );
-  }
-
-  /** Services that have containers (from `ps`), else every service the file declares. */
-  private async serviceNames(timeoutMs: number): Promise<string[]> {
-    try {
-      const ps = await this.runner.run(this.docker, psArgs(this.project), {
-        env: this.env(),
-        cwd: this.cwd,
-        timeoutMs,
-      });
-      if (ps.exitCode === 0) {
-        const names = [...new Set(parseComposePs(ps.stdout).map((s) => s.service))];
-        if (names.length > 0) return names;
-      }
-    } catch {
-      // Fall through to the file's own list.
-    }
-    try {
-      const config = await this.runner.run(this.docker, configServicesArgs(this.project), {
-        env: this.env(),
-        cwd: this.cwd,
-        timeoutMs,
-      });
-      if (config.exitCode === 0)
-        return config.stdout
-          .split('\n')
-          .map((line) => line.trim())
-          .filter((line) => SERVICE_NAME.test(line));
-    } catch {
-      // Nothing more to try.
-    }
-    return [];
-  }
-
-  /** What is wrong with the containers compared with what the boot asked for; empty when nothing. */
-  private findProblems(services: ServiceStatus[], replicas: number): string[] {
-    const problems: string[] = [];
-    const describe = (list: ServiceStatus[]) =>
-      list.map((s) => `${s.name} ${s.state}${s.health !== 'none' ? `/${s.health}` : ''}`).join(', ');
-
-    const api = services.filter((s) => s.service === this.apiService);
-    const readyApi = api.filter(isReady).length;
-    if (readyApi < replicas)
-      problems.push(
-        `${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`,
-      );
-    for (const name of [this.gatewayService, ...this.requiredServices]) {
-      const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
-      if (containers.length === 0 && this.isLeftOut(name)) continue;
-      if (containers.length === 0) problems.push(`${name}: no container`);
-      else if (!containers.some(isReady)) problems.push(`${name}: ${describe(containers)}`);
-    }
-    return problems;
-  }
-
-  /** A gateway container running (not exited, not only created) and at least one api replica ready. */
-  private isPartlyUp(services: ServiceStatus[]): boolean {
-    const gatewayRunning = services.some(
-      (s) => s.service === this.gatewayService && s.state === 'running' && s.health !== 'unhealthy',
-    );
-    return gatewayRunning && services.some((s) => s.service === this.apiService && isReady(s));
-  }
-
   /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */
   private async describeFailure(
     services: ServiceStatus[],
@@ -443,21 +336,10 @@ export class ComposeDriver implements StageDriver {
     const parts = ['docker compose ps:', formatServiceTable(services)];
     const upOutput = (up.stderr || up.stdout).trim();
     if (upOutput) parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-    const expected = new Set(
-      [this.apiService, this.gatewayService, ...this.requiredServices].filter(
-        (name) => !this.isLeftOut(name),
-      ),
-    );
-    const failing = [
-      ...new Set([
-        ...services.filter((s) => !isReady(s)).map((s) => s.service),
-        ...[...expected].filter((name) => !services.some((s) => s.service === name && isReady(s))),
-      ]),
-    ];
     const bounded = AbortSignal.timeout(DIAGNOSTICS_TIMEOUT_MS);
     const combined = signal ? AbortSignal.any([signal, bounded]) : bounded;
     const logs = await Promise.all(
-      failing.map(async (name) => {
+      failingServices(this.shape, services).map(async (name) => {
         try {
           const lines = await this.logLines(name, this.failureLogLines, combined);
           const body =
@@ -470,74 +352,6 @@ export class ComposeDriver implements StageDriver {
     );
     for (const block of logs) parts.push('', block);
     return parts.join('\n');
-  }
-
-  /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-  private async query(
-    args: string[],
-    what: string,
-    signal?: AbortSignal,
-    stdoutFile?: string,
-  ): Promise<CommandResult> {
-    const result = await this.runner.run(this.docker, args, {
-      env: this.env(),
-      cwd: this.cwd,
-      timeoutMs: QUERY_TIMEOUT_MS,
-      signal,
-      ...(stdoutFile ? { stdoutFile } : {}),
-    });
-    if (result.aborted) throw new Error(`docker compose ${what} was cancelled`);
-    if (result.timedOut)
-      throw new Error(`docker compose ${what} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
-    if (result.exitCode !== 0)
-      throw new Error(
-        `docker compose ${what} failed (exit ${result.exitCode}): ${lastLine(result.stderr || result.stdout)}`,
-      );
-    return result;
-  }
-
-  private ensureCompose(signal?: AbortSignal): Promise<ComposeVersion> {
-    this.composeCheck ??= this.checkCompose(signal).catch((error: unknown) => {
-      // A transient failure (or a cancelled check) is not remembered.
-      this.composeCheck = undefined;
-      throw error;
-    });
-    return this.composeCheck;
-  }
-
-  private async checkCompose(signal?: AbortSignal): Promise<ComposeVersion> {
-    let result: CommandResult;
-    try {
-      result = await this.runner.run(this.docker, versionArgs(), {
-        env: this.env(),
-        cwd: this.cwd,
-        timeoutMs: VERSION_TIMEOUT_MS,
-        signal,
-      });
-    } catch (error) {
-      if (error instanceof CommandNotFoundError)
-        throw new ComposeUnavailableError(
-          `${error.message}; install Docker with the Compose v2 plugin, or use the local driver`,
-        );
-      throw new ComposeUnavailableError(
-        `"${this.docker} compose version" could not be run: ${messageOf(error)}`,
-      );
-    }
-    if (result.aborted) throw new ComposeUnavailableError('the check was cancelled');
-    if (result.timedOut)
-      throw new ComposeUnavailableError(
-        `"${this.docker} compose version" did not answer within ${VERSION_TIMEOUT_MS / 1000} s`,
-      );
-    if (result.exitCode !== 0)
-      throw new ComposeUnavailableError(
-        // The first line says what is wrong ("unknown command: docker compose"); later ones say "see --help".
-        `"${this.docker} compose version" failed (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}; install the Compose v2 plugin, or use the local driver`,
-      );
-    const version = parseComposeVersion(result.stdout);
-    if (!version) throw new ComposeUnavailableError(`cannot read a version in "${lastLine(result.stdout)}"`);
-    if (version.major < 2)
-      throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
-    return version;
   }
 
   /** The docker commands' environment: the caller's, the published ports, then the boot's spec. */
@@ -582,32 +396,4 @@ function loopbackPort(url: URL): string | undefined {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
   return loopback && url.port ? url.port : undefined;
-}
-
-function lastLine(text: string): string {
-  return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
-}
-
-function firstLine(text: string): string {
-  return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
-}
-
-function nonEmptyLines(text: string): string[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
-}
-
-function clip(line: string | undefined): string {
-  if (line === undefined) return '(no output)';
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-
-function lastLines(text: string, count: number): string {
-  return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

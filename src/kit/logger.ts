@@ -1,6 +1,6 @@
 /**
  * The gate's progress log. The CLI prints it to stderr, the action sends it to the runner's log, tests
- * record it. The core only ever sees this interface.
+ * record it. The core (gate, checks, drivers' callers) only ever sees this interface.
  */
 export interface GateLogger {
   info(message: string): void;
@@ -16,6 +16,20 @@ export interface GateLogger {
 }
 
 export const silentLogger: GateLogger = { info() {}, warn() {}, debug() {}, group: (_title, body) => body() };
+
+/**
+ * `logger` with every message passed through `scrub` first (a group's title too). The CLI wraps its
+ * stderr logger in one: log lines quote the stage (its log tails, its answers), and a terminal has no
+ * runner masking secrets for it.
+ */
+export function createScrubbingLogger(logger: GateLogger, scrub: (text: string) => string): GateLogger {
+  return {
+    info: (message) => logger.info(scrub(message)),
+    warn: (message) => logger.warn(scrub(message)),
+    debug: (message) => logger.debug(scrub(message)),
+    group: (title, body) => logger.group(scrub(title), body),
+  };
+}
 
 /** A logger that keeps every message, for tests to assert on; a group shows as `group:`/`endgroup` lines. */
 export function createRecordingLogger(): GateLogger & { lines: string[] } {
