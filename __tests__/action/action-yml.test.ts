@@ -2,14 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { renderActionYml } from '../../src/action/action-yml.js';
-import {
-  ACTION_DEFAULT_OVERRIDES,
-  ACTION_INPUTS,
-  CHECK_OUTPUTS,
-  OUTPUTS,
-} from '../../src/action/constants.js';
-import { GATE_OPTIONS, parseGateSettings } from '../../src/gate/settings.js';
+import { findInputsTable, renderActionYml, renderInputsTable } from '../../src/action/action-yml.js';
+import { CHECK_OUTPUTS, OUTPUTS } from '../../src/action/constants.js';
+import { GATE_OPTIONS, GITHUB_OPTIONS, parseGateSettings } from '../../src/gate/settings.js';
 
 interface ActionYml {
   inputs: Record<string, { description: string; required?: boolean; default?: string }>;
@@ -44,7 +39,7 @@ test('every gate option is an input with its description and the default the set
     assert.ok(input.description.length > 20, `${option.kebab} has a description`);
     assert.ok(input.description.includes(option.expected), `${option.kebab} says the expected form`);
     assert.equal(input.required, false);
-    const expected = ACTION_DEFAULT_OVERRIDES[option.name] ?? option.defaultText;
+    const expected = option.action?.default ?? option.defaultText;
     assert.equal(input.default, expected, `default of ${option.kebab}`);
   }
   // Each default, passed as the runner would, parses to what the gate uses by itself.
@@ -54,7 +49,7 @@ test('every gate option is an input with its description and the default the set
   const parsed = parseGateSettings(fromYml);
   const bare = parseGateSettings({});
   for (const option of GATE_OPTIONS) {
-    if (option.name in ACTION_DEFAULT_OVERRIDES) continue;
+    if (option.action?.default !== undefined) continue;
     assert.deepEqual(
       parsed[option.name],
       bare[option.name],
@@ -64,10 +59,12 @@ test('every gate option is an input with its description and the default the set
 });
 
 test('the action-only inputs and nothing else', () => {
-  const expected = [...GATE_OPTIONS.map((o) => o.kebab), ...Object.values(ACTION_INPUTS)].sort();
+  const actionOnly = GITHUB_OPTIONS.filter((o) => o.surfaces.includes('action')).map((o) => o.kebab);
+  assert.deepEqual(actionOnly, ['github-token', 'pr-comment', 'comment-key']);
+  const expected = [...GATE_OPTIONS.map((o) => o.kebab), ...actionOnly].sort();
   assert.deepEqual(Object.keys(action.inputs).sort(), expected);
-  assert.equal(action.inputs[ACTION_INPUTS.githubToken]!.default, '${{ github.token }}');
-  assert.equal(action.inputs[ACTION_INPUTS.prComment]!.default, 'true');
+  assert.equal(action.inputs['github-token']!.default, '${{ github.token }}');
+  assert.equal(action.inputs['pr-comment']!.default, 'true');
 });
 
 test('every output the action sets is declared with a description', () => {
@@ -75,4 +72,18 @@ test('every output the action sets is declared with a description', () => {
   assert.deepEqual(Object.keys(action.outputs).sort(), expected);
   for (const [name, output] of Object.entries(action.outputs))
     assert.ok(output.description.length > 10, name);
+});
+
+test("the README's table of inputs is the generated one (regenerate: npx tsx src/action/action-yml.ts --readme)", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  assert.equal(findInputsTable(readme).text, renderInputsTable());
+  // One row per input of action.yml, in its order, each with the default action.yml holds.
+  const rows = renderInputsTable().split('\n').slice(2);
+  assert.deepEqual(
+    rows.map((row) => /^\| `([^`]+)` \|/.exec(row)?.[1]),
+    Object.keys(action.inputs),
+  );
+  assert.ok(rows.some((row) => row.startsWith('| `replicas` | `3` |')));
+  assert.ok(rows.some((row) => row.startsWith('| `log-dir` | `.stagegate/logs` |')));
+  assert.ok(rows.some((row) => row.startsWith('| `base-url` | _(blank)_ |')));
 });

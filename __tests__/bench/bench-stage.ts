@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { METRICS } from '../../src/contract/index.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import type { ProgramCommand } from '../../src/stage/reference-stage.js';
 
 export type StageFlavour = 'single-flight' | 'baseline';
@@ -26,7 +26,7 @@ const FLAVOUR_ENV: Record<StageFlavour, Record<string, string>> = {
 
 export interface BenchStage {
   flavour: StageFlavour;
-  driver: LocalStageDriver;
+  driver: LocalStageHarness;
   gatewayUrl: string;
   replicaUrls: string[];
   bootMs: number;
@@ -52,7 +52,7 @@ export async function bootBenchStage(
     narratorMaxConcurrency?: number;
   } = {},
 ): Promise<BenchStage> {
-  const driver = new LocalStageDriver({
+  const driver = new LocalStageHarness({
     prometheus: false,
     ...(options.replicaEnv ? { replicaEnv: options.replicaEnv } : {}),
     ...(options.apiCommand ? { apiCommand: options.apiCommand } : {}),

@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installExitHooks } from '../../src/stage/exit-hooks.js';
 import { renderMarkdown } from './render.js';
 import { PROFILES, runBench, type BenchProfile } from './run-bench.js';
 
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// An interrupted bench leaves no stage behind.
+installExitHooks();
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -8,7 +8,7 @@
  *   answers, by the replica that gave each, and from the in-flight gauge sampled during the burst), the
  *   rest refused with an overload answer.
  */
-import { DEFAULT_LLM_QUESTIONS } from '../../src/gate/settings.js';
+import { DEFAULT_LLM_QUESTIONS } from '../../src/gate/options/option-values.js';
 import { LLM_LIMITED_ERROR, saturationQuestions } from '../../src/checks/narrator-saturation.js';
 import { METRICS, REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
 import { fireBurst } from '../../src/http/burst.js';

@@ -82,3 +82,27 @@ test('--help lists every option as a flag with its default', () => {
   assert.match(help, /--json\n/);
   assert.equal(parseArgs(['-h']).help, true);
 });
+
+test('the flags come from the option rows: a --no-x per boolean, --comment-key for the GitHub side', () => {
+  for (const option of GATE_OPTIONS.filter((o) => o.kind === 'boolean')) {
+    const negated = parseGateSettings(parseArgs([`--no-${option.kebab}`]).settings);
+    assert.equal(negated[option.name], false, `--no-${option.kebab}`);
+  }
+  assert.equal(parseGateSettings(parseArgs(['--build', 'false']).settings).build, false);
+  assert.deepEqual(parseArgs(['--comment-key', 'gate-arm64']).github, { commentKey: 'gate-arm64' });
+  assert.deepEqual(parseArgs(['--comment-key=k']).settings, {});
+  // A value that starts with one dash is a value: the range check, not the flag parser, refuses it.
+  assert.deepEqual(parseArgs(['--replicas', '-1', '--driver=local']).settings, {
+    replicas: '-1',
+    driver: 'local',
+  });
+  assert.match(usageError(['--no-build=yes']), /^Flag --no-build takes no value\.$/);
+  assert.match(usageError(['--no-replicas']), /^Unknown flag --no-replicas\./);
+  assert.match(usageError(['--', '--driver', 'local']), /^Unexpected argument '--'/);
+  assert.match(usageError(['-x']), /^Unexpected argument '-x'/);
+  assert.match(
+    usageError(['--replicas', '--driver', 'local']),
+    /^Flag --replicas needs a value \(a whole number from 1 to 20\)\.$/,
+  );
+  assert.equal(usageError(['--pr-comment']), 'Unknown flag --pr-comment. See --help for every flag.');
+});

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LLM_QUESTIONS } from '../../src/gate/settings.js';
+import { DEFAULT_LLM_QUESTIONS } from '../../src/gate/options/option-values.js';
 import { parseComposeLogs } from '../../src/stage/compose/compose-logs.js';
 import type { GateReport } from '../../src/report/model.js';
 

@@ -12,7 +12,7 @@ import {
   type AskResponse,
   type ErrorBody,
 } from '../../src/contract/index.js';
-import { LocalStageDriver, type LocalStageOptions } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness, type LocalStageOptions } from '../stage/local/local-stage-harness.js';
 import { assertNothingLeft } from '../stage/local-stage-helpers.js';
 
 export interface FaultStageOptions {
@@ -32,8 +32,8 @@ export interface TeardownHooks {
 export async function bootFaultStage(
   hooks: TeardownHooks,
   options: FaultStageOptions = {},
-): Promise<LocalStageDriver> {
-  const driver = new LocalStageDriver({ prometheus: false, ...options.local });
+): Promise<LocalStageHarness> {
+  const driver = new LocalStageHarness({ prometheus: false, ...options.local });
   hooks.after(async () => {
     // A test that froze a process must not leave it frozen for the teardown's SIGTERM.
     for (const entry of driver.processes()) if (entry.running && entry.pid) signalGroup(entry.pid, 'SIGCONT');
@@ -60,7 +60,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** The pid of one of the stage's running processes, by name (`api-2`, `ollama-sim`, `redis`, `gateway`). */
-export function pidOf(driver: LocalStageDriver, name: string): number {
+export function pidOf(driver: LocalStageHarness, name: string): number {
   const entry = driver
     .processes()
     .filter((candidate) => candidate.name === name && candidate.running)
@@ -175,7 +175,7 @@ export async function getStatus(
 
 /** Sum of a counter over every running replica (the local stage scrapes each replica's /metrics). */
 export async function sumMetric(
-  driver: LocalStageDriver,
+  driver: LocalStageHarness,
   metric: string,
   labels?: Record<string, string>,
 ): Promise<number> {
@@ -184,7 +184,7 @@ export async function sumMetric(
 
 /** Sum of a counter over the named replicas only (e.g. the survivors of a kill). */
 export async function sumMetricOver(
-  driver: LocalStageDriver,
+  driver: LocalStageHarness,
   replicas: string[],
   metric: string,
   labels?: Record<string, string>,

@@ -19,7 +19,7 @@ import {
 import type { CheckId, GateReport } from '../../src/report/model.js';
 import type { BootResult, StageSpec } from '../../src/stage/driver.js';
 import { ExternalStageDriver } from '../../src/stage/external/external-driver.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { exists } from '../stage/local-stage-helpers.js';
 import { signalGroup } from './fault-stage.js';
@@ -155,7 +155,7 @@ test('a stage that looked healthy, then went silent: every check ❌ by its requ
 test('a local stage whose every replica fails /healthz: boot failed naming them, within the boot timeout, nothing left running', async (t) => {
   // As the action and the CLI build it (driver-choice): a partly booted stage would be left running
   // and checked; with no healthy replica there is nothing to check, so this is still a boot failure.
-  const driver = new LocalStageDriver({ prometheus: false, keepRunningOnBootFailure: true });
+  const driver = new LocalStageHarness({ prometheus: false, keepRunningOnBootFailure: true });
   try {
     const settings = parseGateSettings({
       ...small,
@@ -178,7 +178,7 @@ test('a local stage whose every replica fails /healthz: boot failed naming them,
 });
 
 /** The local stage, with every api replica frozen (SIGSTOP) the moment the boot succeeded. */
-class FreezingLocalStage extends LocalStageDriver {
+class FreezingLocalStage extends LocalStageHarness {
   frozen: number[] = [];
   override async boot(spec: StageSpec, signal?: AbortSignal): Promise<BootResult> {
     const result = await super.boot(spec, signal);
@@ -227,7 +227,7 @@ test('a local stage whose replicas freeze after booting: ❌ with the reasons, w
   assertNoProcessLeft(driver);
 });
 
-function assertNoProcessLeft(driver: LocalStageDriver): void {
+function assertNoProcessLeft(driver: LocalStageHarness): void {
   const processes = driver.processes();
   assert.ok(processes.length > 0);
   for (const { name, pid, running } of processes) {

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { ASK_LIMITS, AskRequestSchema } from '../../src/contract/index.js';
 import { openFiiRepository, type FiiRepository } from '../../src/api/sql/fii-repository.js';
 import { SEED_FUNDS } from '../../src/api/sql/seed.js';
-import type { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import type { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import {
   ask,
   askBody,
@@ -25,7 +25,7 @@ import {
   type Exchange,
 } from './fault-stage.js';
 
-let driver: LocalStageDriver;
+let driver: LocalStageHarness;
 let apiPids: number[];
 let teardown: (() => Promise<void>) | undefined;
 

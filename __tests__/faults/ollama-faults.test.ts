@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS, type NarratorOutcome } from '../../src/contract/index.js';
-import type { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import type { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import {
   ask,
   askBody,
@@ -41,7 +41,7 @@ interface Expectation {
 /** Ask every question at once and check the degraded answers, the errors, the metric and the timing. */
 async function assertDegraded(
   t: { diagnostic(message: string): void },
-  driver: LocalStageDriver,
+  driver: LocalStageHarness,
   label: string,
   expected: Expectation,
 ): Promise<Exchange[]> {

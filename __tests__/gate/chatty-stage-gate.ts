@@ -14,9 +14,11 @@ import { parseGateSettings } from '../../src/gate/settings.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { renderJson } from '../../src/report/json-renderer.js';
 import { renderMarkdown } from '../../src/report/markdown-renderer.js';
+import { installExitHooks } from '../../src/stage/exit-hooks.js';
 import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
 import { resolveReferenceStage } from '../../src/stage/reference-stage.js';
 
+installExitHooks();
 const [lines, logDir, outDir] = process.argv.slice(2) as [string, string, string];
 const simulator = resolveReferenceStage().simulator;
 const driver = new LocalStageDriver({

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GateReport } from '../../src/report/model.js';
 import { ExternalStageDriver } from '../../src/stage/external/external-driver.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import { PrometheusApiReader } from '../../src/stage/metrics/prometheus-api-reader.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { runCli } from '../cli/run-cli.js';
@@ -24,7 +24,7 @@ test(
   { timeout: 240_000 },
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'stagegate-external-prom-'));
-    const stage = new LocalStageDriver();
+    const stage = new LocalStageHarness();
     t.after(async () => {
       await stage.teardown({ timeoutMs: 10_000 });
       rmSync(dir, { recursive: true, force: true });

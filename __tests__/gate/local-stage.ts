@@ -6,7 +6,7 @@ import { createRecordingLogger } from '../../src/kit/logger.js';
 import { parseGateSettings, type GateSettingsInput } from '../../src/gate/settings.js';
 import type { CheckId, CheckStatus, GateReport } from '../../src/report/model.js';
 import { publishReport } from '../../src/report/publish-report.js';
-import { LocalStageDriver, type LocalStageOptions } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness, type LocalStageOptions } from '../stage/local/local-stage-harness.js';
 
 export interface LocalGateRun {
   report: GateReport;
@@ -26,7 +26,10 @@ export async function gateOnLocalStage(
   const settings = parseGateSettings({ driver: 'local', language: 'en', ...options.settings });
   // The options the action and the CLI give the local driver (driver-choice), plus the test's own.
   const choice = driverChoiceFor(settings);
-  const driver = new LocalStageDriver({ ...(choice.kind === 'local' ? choice.local : {}), ...options.local });
+  const driver = new LocalStageHarness({
+    ...(choice.kind === 'local' ? choice.local : {}),
+    ...options.local,
+  });
   const logger = createRecordingLogger();
   const started = Date.now();
   try {

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import { createDriver } from '../../src/stage/create-driver.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import { reasonOf, statusesOf } from './local-stage.js';
 
 test('a re-run within the cache TTL reports the warm cache instead of a pass', async (t) => {
-  const stage = new LocalStageDriver();
+  const stage = new LocalStageHarness();
   t.after(() => stage.teardown({ timeoutMs: 10_000 }));
   const boot = await stage.boot({ replicas: 3, narratorMaxConcurrency: 1, bootTimeoutMs: 60_000 });
   assert.ok(boot.ok, boot.reason);

@@ -5,8 +5,8 @@ import {
   GateSettingsSchema,
   parseGateSettings,
   SettingsError,
-  DEFAULT_COMPOSE_BASE_URL,
 } from '../../src/gate/settings.js';
+import { COMPOSE_DEFAULT_BASE_URL } from '../../src/stage/compose/compose-names.js';
 import { CHECK_IDS } from '../../src/report/model.js';
 import { METRICS, REPLICA_HEADER } from '../../src/contract/index.js';
 
@@ -30,7 +30,7 @@ test('defaults match the issue and the contract', () => {
   assert.equal(settings.narratorMaxConcurrency, 1);
   assert.deepEqual(settings.checks, [...CHECK_IDS]);
   assert.deepEqual(settings.requiredServices, ['redis', 'ollama', 'prometheus', 'grafana', 'tempo']);
-  assert.equal(settings.baseUrl, DEFAULT_COMPOSE_BASE_URL);
+  assert.equal(settings.baseUrl, COMPOSE_DEFAULT_BASE_URL);
   assert.equal(settings.replicaHeader, REPLICA_HEADER);
   assert.equal(settings.heavyExecutionsMetric, METRICS.heavyExecutions);
   assert.equal(settings.narratorRequestsMetric, METRICS.narratorLlmRequests);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
+import { installExitHooks } from '../../src/stage/exit-hooks.js';
 import { findFreePort, ManagedProcess } from '../../src/stage/local/process.js';
 
 export interface ServiceDnsOptions {
@@ -179,6 +180,8 @@ export async function startDiscoveryHarness(
     env?: Record<string, string>;
   },
 ): Promise<DiscoveryHarness> {
+  // A test run that dies mid-way still kills the haproxy it started.
+  installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'stagegate-gateway-dns-'));
   const cleanups: Array<() => Promise<unknown> | unknown> = [
     () => rmSync(dir, { recursive: true, force: true }),

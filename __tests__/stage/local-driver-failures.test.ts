@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { REPLICA_HEADER } from '../../src/contract/index.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from './local/local-stage-harness.js';
 import { assertNothingLeft } from './local-stage-helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -15,7 +15,7 @@ const ownPrograms = {
 };
 
 test('an API command that exits at once fails the boot with a reason naming it and quoting its log; nothing is left running', async (t) => {
-  const driver = new LocalStageDriver({
+  const driver = new LocalStageHarness({
     ...ownPrograms,
     apiCommand: {
       command: process.execPath,
@@ -44,7 +44,7 @@ test('an API command that exits at once fails the boot with a reason naming it a
 });
 
 test('a missing program or gateway config is a clear boot failure', async (t) => {
-  const missingBinary = new LocalStageDriver({
+  const missingBinary = new LocalStageHarness({
     ...ownPrograms,
     apiCommand: { command: '/nonexistent/stagegate-api', args: [] },
   });
@@ -57,7 +57,7 @@ test('a missing program or gateway config is a clear boot failure', async (t) =>
   );
   await assertNothingLeft(missingBinary);
 
-  const missingConfig = new LocalStageDriver({
+  const missingConfig = new LocalStageHarness({
     ...ownPrograms,
     haproxyConfigPath: '/nonexistent/haproxy.cfg',
   });
@@ -72,7 +72,7 @@ test('a missing program or gateway config is a clear boot failure', async (t) =>
   );
   await missingConfig.teardown();
 
-  const invalid = await new LocalStageDriver(ownPrograms).boot({
+  const invalid = await new LocalStageHarness(ownPrograms).boot({
     replicas: 0,
     narratorMaxConcurrency: 1,
     bootTimeoutMs: 1000,
@@ -81,7 +81,7 @@ test('a missing program or gateway config is a clear boot failure', async (t) =>
 });
 
 test("a user's own API command with one replica failing /healthz: a degraded stage, left running on request, traffic avoids the bad replica", async (t) => {
-  const driver = new LocalStageDriver({
+  const driver = new LocalStageHarness({
     ...ownPrograms,
     replicaEnv: { 2: { FAULT_INJECTION: 'healthz-fail' } },
     keepRunningOnBootFailure: true,
@@ -118,7 +118,7 @@ test("a user's own API command with one replica failing /healthz: a degraded sta
 });
 
 test('controls for fault tests: Redis stops and comes back on the same port; a killed replica restarts', async (t) => {
-  const driver = new LocalStageDriver({ ...ownPrograms, prometheus: false });
+  const driver = new LocalStageHarness({ ...ownPrograms, prometheus: false });
   t.after(() => driver.teardown());
   const result = await driver.boot({ replicas: 2, narratorMaxConcurrency: 1, bootTimeoutMs: 20_000 });
   assert.equal(result.ok, true, result.reason);
@@ -164,7 +164,7 @@ test('controls for fault tests: Redis stops and comes back on the same port; a k
 });
 
 test('an abort during boot stops it promptly and cleanly', async (t) => {
-  const driver = new LocalStageDriver({
+  const driver = new LocalStageHarness({
     ...ownPrograms,
     // A replica that never answers: without the abort, boot would wait out its 60 s timeout.
     apiCommand: { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { REPLICA_HEADER } from '../../src/contract/index.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from './local/local-stage-harness.js';
 import { HAPROXY_CONFIG_PATH, resolveReferenceStage } from '../../src/stage/reference-stage.js';
 import { assertNothingLeft } from './local-stage-helpers.js';
 
@@ -37,7 +37,7 @@ test('from an ncc-built layout (dist/api, dist/ollama-sim, deploy/haproxy), the 
 
   const stage = resolveReferenceStage(pathToFileURL(join(root, 'dist/cli/index.js')).href);
   assert.equal(stage.layout, 'bundle');
-  const driver = new LocalStageDriver({
+  const driver = new LocalStageHarness({
     apiCommand: stage.api,
     simulatorCommand: stage.simulator,
     haproxyConfigPath: stage.haproxyConfig,

@@ -1,7 +1,7 @@
 /** Shared by the local stage's tests: proof that nothing is left behind after a teardown. */
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
-import type { LocalStageControl } from '../../src/stage/local/local-driver.js';
+import type { LocalStageControl } from './local/local-stage-harness.js';
 
 /** True while a process (or, with a negative id, a process group) exists. */
 export function exists(pid: number): boolean {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METRICS, REPLICA_HEADER } from '../../src/contract/index.js';
-import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
+import { LocalStageHarness } from './local/local-stage-harness.js';
 import { readServersUp } from '../../src/stage/local/gateway-server.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { PrometheusApiReader } from '../../src/stage/metrics/prometheus-api-reader.js';
@@ -27,7 +27,7 @@ async function healthzThroughGateway(
 }
 
 test('the reference stage boots locally with 3 replicas, balances, survives a dead replica, and leaves nothing behind', async (t) => {
-  const driver = new LocalStageDriver();
+  const driver = new LocalStageHarness();
   const logDir = mkdtempSync(join(tmpdir(), 'stagegate-local-logs-'));
   t.after(async () => {
     await driver.teardown();

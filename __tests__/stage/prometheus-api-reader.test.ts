@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSelector, PrometheusApiReader } from '../../src/stage/metrics/prometheus-api-reader.js';
-import { startPrometheus } from '../../src/stage/local/prometheus-server.js';
+import { spawnPrometheus } from '../../src/stage/local/prometheus-server.js';
 import { findFreePort, httpOk, waitUntil } from '../../src/stage/local/process.js';
 
 async function metricsServer(body: () => string): Promise<{ target: string; server: Server }> {
@@ -53,7 +53,7 @@ test('sums over replicas scraped by a real Prometheus, per replica too, and sett
   );
   const gateway = await metricsServer(() => 'haproxy_process_nbthread 1\n');
   const workDir = mkdtempSync(join(tmpdir(), 'stagegate-prom-test-'));
-  const prometheus = startPrometheus({
+  const prometheus = spawnPrometheus({
     workDir,
     port: await findFreePort(),
     targets: { api: [one.target, two.target], gateway: gateway.target },

@@ -1,34 +1,17 @@
 /**
  * Every name the action shares with action.yml and the runner, declared once: inputs, outputs and the
- * state handed from the main step to the post step. The gate's own inputs are the kebab-case names of
- * GATE_OPTIONS (src/gate/settings.ts); only the action's GitHub-side inputs are listed here.
+ * state handed from the main step to the post step. The inputs are the rows of the options
+ * (src/gate/options/option-rows.ts) that exist in the action.
  */
-import { GATE_OPTIONS, type GateOptionName } from '../gate/settings.js';
+import { GATE_OPTIONS, GITHUB_OPTIONS, type DescribedOption } from '../gate/settings.js';
 import { CHECK_IDS } from '../report/model.js';
 
-/** Inputs that only the action has (the gate's options are GATE_OPTIONS). */
-export const ACTION_INPUTS = {
-  githubToken: 'github-token',
-  prComment: 'pr-comment',
-  commentKey: 'comment-key',
-} as const;
+/** Every input, in action.yml's order: the gate's options, then where the report goes on GitHub. */
+export const ACTION_OPTIONS: readonly DescribedOption[] = [...GATE_OPTIONS, ...GITHUB_OPTIONS].filter(
+  (option) => option.surfaces.includes('action'),
+);
 
-/** Every input name, gate options first, as action.yml lists them. */
-export const ALL_INPUT_NAMES: readonly string[] = [
-  ...GATE_OPTIONS.map((option) => option.kebab),
-  ...Object.values(ACTION_INPUTS),
-];
-
-/**
- * Where the action's defaults differ from the gate's, and why: `base-url` stays blank so the driver
- * decides (compose: its published port, local: a free port, external: required); the action always
- * keeps the logs and the JSON report, in a folder the workflow can upload.
- */
-export const ACTION_DEFAULT_OVERRIDES: Partial<Record<GateOptionName, string>> = {
-  baseUrl: '',
-  logDir: '.stagegate/logs',
-  jsonReport: '.stagegate/report.json',
-};
+export const ALL_INPUT_NAMES: readonly string[] = ACTION_OPTIONS.map((option) => option.kebab);
 
 export const OUTPUTS = {
   /** `ready`, `not-ready` or `boot-failed`. */
@@ -60,6 +43,3 @@ export const STATE = {
   logDir: 'log-dir',
   teardownTimeoutMs: 'teardown-timeout-ms',
 } as const;
-
-/** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
-export const DEFAULT_COMMENT_KEY = 'stagegate';

@@ -8,8 +8,12 @@ import { createCoreSummarySink, coreLogger, coreOutputSink, coreStateStore } fro
 import { readEventContext } from '../github/event-context.js';
 import { createOctokitGitHubApi } from '../github/octokit-github-api.js';
 import { createDriver } from '../stage/create-driver.js';
+import { installExitHooks } from '../stage/exit-hooks.js';
 import { readActionInputs } from './inputs.js';
 import { runAction } from './run-action.js';
+
+// Whatever way the step ends, the local processes and commands it started end with it.
+installExitHooks();
 
 const cancel = new AbortController();
 // The runner cancels a step with SIGINT, then SIGTERM: stop the checks and tear down in the time left.

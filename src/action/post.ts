@@ -2,7 +2,11 @@
 import * as core from '@actions/core';
 import { coreLogger, coreStateStore } from '../github/core-ports.js';
 import { createDriver } from '../stage/create-driver.js';
+import { installExitHooks } from '../stage/exit-hooks.js';
 import { runPost } from './run-post.js';
+
+// The teardown's own commands (docker compose down) end with the step, however it ends.
+installExitHooks();
 
 void runPost({ state: coreStateStore, logger: coreLogger, createDriver })
   .catch((error: unknown) => {

@@ -3,6 +3,7 @@
  * the job summary, choose the sticky comment's key, and set the step's outputs.
  */
 import { resolve } from 'node:path';
+import { DEFAULT_COMMENT_KEY } from '../gate/options/option-values.js';
 import type { GateSettings } from '../gate/settings.js';
 import type { EventContext } from '../github/event-context.js';
 import type { Logger, OutputSink, SummarySink } from '../github/ports.js';
@@ -11,7 +12,7 @@ import { trendAgainstBaseline } from '../report/baseline.js';
 import { CHECK_IDS, type GateReport } from '../report/model.js';
 import type { TrendResult } from '../report/trend.js';
 import { describeTrend } from '../report/trend-renderer.js';
-import { DEFAULT_COMMENT_KEY, OUTPUTS } from './constants.js';
+import { OUTPUTS } from './constants.js';
 import type { ActionInputs } from './inputs.js';
 
 /** The comparison with `baseline-report` (resolved from `cwd`), logged in one line; none when unset. */

@@ -7,7 +7,7 @@
  * of the report's verdict: the gate run's own check carries that.
  */
 import { resolve } from 'node:path';
-import { SettingsError } from '../gate/settings.js';
+import { kebabOf, SettingsError, type GitHubOptionName } from '../gate/settings.js';
 import { publishComment } from '../github/publish-comment.js';
 import { renderCommentMarkdown, renderSummaryMarkdown } from '../github/report-markdown.js';
 import type { StickyOutcome } from '../github/sticky-comment.js';
@@ -15,7 +15,6 @@ import type { GateReport } from '../report/model.js';
 import { publishReport } from '../report/publish-report.js';
 import { readReportFile, ReportFileError } from '../report/report-file.js';
 import type { ExitDecision } from '../report/verdict.js';
-import { ACTION_INPUTS } from './constants.js';
 import type { ActionInputs } from './inputs.js';
 import { commentKeyFor, setOutputs, trendFor, writeSummary } from './report-delivery.js';
 import type { ActionDeps, ActionResult } from './run-action.js';
@@ -31,6 +30,8 @@ async function readPublishedReport(path: string, shownAs: string): Promise<GateR
   }
 }
 
+const TOKEN_INPUT = kebabOf('githubToken' satisfies GitHubOptionName);
+
 function requireForComment(inputs: ActionInputs): number {
   const number = inputs.settings.pullRequestNumber;
   if (number === undefined)
@@ -40,8 +41,8 @@ function requireForComment(inputs: ActionInputs): number {
     );
   if (!inputs.githubToken)
     throw new SettingsError(
-      `Invalid ${ACTION_INPUTS.githubToken}: required when mode is publish (a token with pull-requests: write).`,
-      ACTION_INPUTS.githubToken,
+      `Invalid ${TOKEN_INPUT}: required when mode is publish (a token with pull-requests: write).`,
+      TOKEN_INPUT,
     );
   return number;
 }

@@ -3,6 +3,7 @@
  * Every state name is behind a named function here, as actions/checkout's state-helper does.
  */
 import type { DriverChoice } from '../stage/create-driver.js';
+import { DRIVER_KINDS } from '../stage/driver.js';
 import type { StateStore } from '../github/ports.js';
 import { STATE } from './constants.js';
 
@@ -28,7 +29,7 @@ export function wasTornDown(store: StateStore): boolean {
   return store.get(STATE.tornDown) === 'true';
 }
 
-const KINDS = new Set(['compose', 'local', 'external']);
+const KINDS = new Set<string>(DRIVER_KINDS);
 
 /** The stage the main step booted, or undefined when it booted nothing (or the state is unreadable). */
 export function readStageState(store: StateStore): StageState | undefined {

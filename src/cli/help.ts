@@ -1,5 +1,5 @@
-/** `stagegate --help`: every flag, what it does and its default, generated from the option table. */
-import { GATE_OPTIONS } from '../gate/settings.js';
+/** `stagegate --help`: every flag, what it does and its default, generated from the option rows. */
+import { GATE_OPTIONS, GITHUB_OPTIONS, type DescribedOption } from '../gate/settings.js';
 import { CLI_FLAGS } from './parse-args.js';
 
 function wrap(text: string, width: number, indent: string): string[] {
@@ -13,6 +13,21 @@ function wrap(text: string, width: number, indent: string): string[] {
   }
   if (line) lines.push(line);
   return lines.map((entry) => `${indent}${entry}`);
+}
+
+function describeFlag(option: DescribedOption): string[] {
+  const value =
+    option.kind === 'boolean'
+      ? ''
+      : ` <${option.kind === 'lines' || option.kind === 'list' ? 'list' : option.kind === 'number' ? 'n' : 'value'}>`;
+  const shownDefault = option.defaultText.includes('\n')
+    ? `${option.defaultText.split('\n').length} built-in questions`
+    : option.defaultText || '(none)';
+  return [
+    `  --${option.kebab}${value}`,
+    ...wrap(option.cli?.description ?? option.description, 92, '      '),
+    ...wrap(`Expected: ${option.expected}. Default: ${shownDefault}.`, 92, '      '),
+  ];
 }
 
 export function renderHelp(): string {
@@ -35,20 +50,10 @@ export function renderHelp(): string {
     '',
     'Gate options (also the action inputs of the same name):',
   ];
-  for (const option of GATE_OPTIONS) {
-    const value =
-      option.kind === 'boolean'
-        ? ''
-        : ` <${option.kind === 'lines' || option.kind === 'list' ? 'list' : option.kind === 'number' ? 'n' : 'value'}>`;
-    out.push(`  --${option.kebab}${value}`);
-    out.push(...wrap(option.description, 92, '      '));
-    const shownDefault = option.defaultText.includes('\n')
-      ? `${option.defaultText.split('\n').length} built-in questions`
-      : option.defaultText || '(none)';
-    out.push(...wrap(`Expected: ${option.expected}. Default: ${shownDefault}.`, 92, '      '));
-  }
+  for (const option of GATE_OPTIONS) out.push(...describeFlag(option));
   out.push('', 'CLI flags:');
   for (const entry of CLI_FLAGS) out.push(`  --${entry.flag}`, ...wrap(entry.description, 92, '      '));
+  for (const option of GITHUB_OPTIONS) if (option.surfaces.includes('cli')) out.push(...describeFlag(option));
   out.push(
     '',
     'Booleans may be bare (--keep-stage) or negated (--no-build). List flags take a comma-separated',

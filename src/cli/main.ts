@@ -2,7 +2,11 @@
 import { driverChoiceFor } from '../gate/driver-choice.js';
 import { createOctokitGitHubApi } from '../github/octokit-github-api.js';
 import { createDriver } from '../stage/create-driver.js';
+import { installExitHooks } from '../stage/exit-hooks.js';
 import { runCli } from './run-cli.js';
+
+// Whatever way this process ends, the local processes and commands it started end with it.
+installExitHooks();
 
 // First Ctrl-C: stop the checks and tear the stage down (a compose stage must not be left up).
 // A second one exits at once; the process hooks then kill any local process still running.

@@ -5,7 +5,7 @@
  * Exit status: 0 printed or posted, 1 not posted, 2 bad flags or a refused report.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_COMMENT_KEY } from '../action/constants.js';
+import { DEFAULT_COMMENT_KEY } from '../gate/options/option-values.js';
 import type { GateSettings } from '../gate/settings.js';
 import { readEventContext } from '../github/event-context.js';
 import type { GitHubApi } from '../github/github-api.js';

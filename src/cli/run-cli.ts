@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { runGate } from '../gate/run-gate.js';
-import { parseGateSettings, SettingsError, type GateSettings } from '../gate/settings.js';
+import { parseGateSettings, parseGitHubOptions, SettingsError, type GateSettings } from '../gate/settings.js';
 import type { GitHubApi } from '../github/github-api.js';
 import { createScrubbingLogger, type GateLogger } from '../kit/logger.js';
 import { trendAgainstBaseline } from '../report/baseline.js';
@@ -74,8 +74,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     verbose = args.verbose;
     color = args.color;
-    commentKey = args.commentKey;
     settings = parseGateSettings(args.settings);
+    commentKey = parseGitHubOptions(args.github).commentKey;
   } catch (error) {
     return usageFailure(error, io, scrub);
   }

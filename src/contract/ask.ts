@@ -14,13 +14,15 @@ export const ASK_LIMITS = {
   bodyMaxBytes: 16 * 1024,
 } as const;
 
-/** Identifiers travel into cache keys and logs: keep them to a safe alphabet. */
+/** One character of an identifier: ids travel into cache keys and logs, so they keep to a safe alphabet. */
+export const ID_CHAR = '[A-Za-z0-9._:@-]';
+
 const identifier = (label: string) =>
   z
     .string({ error: `${label} must be a string` })
     .min(1, `${label} must not be empty`)
     .max(ASK_LIMITS.idMaxChars, `${label} must be at most ${ASK_LIMITS.idMaxChars} characters`)
-    .regex(/^[A-Za-z0-9._:@-]+$/, `${label} may only contain letters, digits and . _ : @ -`);
+    .regex(new RegExp(`^${ID_CHAR}+$`), `${label} may only contain letters, digits and . _ : @ -`);
 
 export const AskRequestSchema = z.strictObject({
   question: z

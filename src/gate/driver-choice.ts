@@ -22,6 +22,7 @@ export function driverChoiceFor(
           services: settings.services,
           ...(settings.composeEnvFile ? { envFile: settings.composeEnvFile } : {}),
           build: settings.build,
+          failureLogLines: settings.bootFailureLogLines,
           ...(options.cwd ? { cwd: options.cwd } : {}),
           ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
           ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),

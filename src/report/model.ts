@@ -2,6 +2,7 @@
  * The report model: what every check produces and what every renderer (markdown, terminal, JSON)
  * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
  */
+import type { DriverKind } from '../stage/driver.js';
 import type { Language } from './language.js';
 
 export const CHECK_IDS = [
@@ -93,7 +94,7 @@ export interface GateReport {
   worst: CheckStatus;
   checks: CheckResult[];
   stage: {
-    driver: 'compose' | 'local' | 'external';
+    driver: DriverKind;
     baseUrl: string;
     replicas: number;
     narratorMaxConcurrency: number;

@@ -7,6 +7,8 @@
  */
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
+import { DRIVER_KINDS } from '../stage/driver.js';
+import { LANGUAGES } from './language.js';
 import {
   CHECK_IDS,
   MEASURE_IDS,
@@ -14,7 +16,6 @@ import {
   REPORT_FORMAT_VERSION,
   type GateReport,
 } from './model.js';
-import { LANGUAGES } from './language.js';
 
 /** Largest report file read. The gate's own reports stay far below (evidence is bounded per check). */
 export const REPORT_FILE_MAX_BYTES = 10 * 1024 * 1024;
@@ -109,7 +110,7 @@ export const ReportSchema = z.object({
     .max(CHECK_IDS.length)
     .refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'a check id twice'),
   stage: z.object({
-    driver: z.enum(['compose', 'local', 'external']),
+    driver: z.enum(DRIVER_KINDS),
     baseUrl: z.string(),
     replicas: count,
     narratorMaxConcurrency: count,

@@ -4,7 +4,7 @@
  * the StageDriver interface.
  */
 import { ComposeDriver, type ComposeDriverOptions } from './compose/compose-driver.js';
-import type { StageDriver } from './driver.js';
+import { DRIVER_KINDS, type StageDriver } from './driver.js';
 import { ExternalStageDriver, type ExternalStageOptions } from './external/external-driver.js';
 import { LocalStageDriver, type LocalStageOptions } from './local/local-driver.js';
 
@@ -31,7 +31,7 @@ export function createDriver(choice: DriverChoice): StageDriver {
     default: {
       const unknown: never = choice;
       throw new Error(
-        `unknown stage driver "${(unknown as { kind?: unknown }).kind}"; expected compose, local or external`,
+        `unknown stage driver "${(unknown as { kind?: unknown }).kind}"; expected ${DRIVER_KINDS.slice(0, -1).join(', ')} or ${DRIVER_KINDS.at(-1)}`,
       );
     }
   }

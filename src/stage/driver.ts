@@ -3,6 +3,10 @@
  * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
  */
 
+/** The ways a stage is run: docker compose, local processes, or an already-running stage at a URL. */
+export const DRIVER_KINDS = ['compose', 'local', 'external'] as const;
+export type DriverKind = (typeof DRIVER_KINDS)[number];
+
 /** Desired shape of the stage, passed to `boot`. */
 export interface StageSpec {
   /** Number of `api` replicas. */
@@ -140,7 +144,7 @@ export interface MetricsReader {
 }
 
 export interface StageDriver {
-  readonly kind: 'compose' | 'local' | 'external';
+  readonly kind: DriverKind;
   /** Base URL of the gateway, e.g. `http://127.0.0.1:8000`. Valid after a successful boot. */
   readonly baseUrl: string;
   /** Start the stage (or, for `external`, verify it answers) and wait, bounded, until healthy. */

@@ -6,11 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { installExitHooks } from '../../../src/stage/exit-hooks.js';
 import { findFreePort, httpOk, ManagedProcess, waitUntil } from '../../../src/stage/local/process.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
+/** Every test's stage starts here: with the exit hooks, a test run that dies mid-way still kills it. */
 export function makeWorkDir(name: string): string {
+  installExitHooks();
   return mkdtempSync(join(tmpdir(), `stagegate-${name}-`));
 }
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Transform } from 'node:stream';
-import { registerExitCleanup } from '../local/process.js';
+import { registerExitCleanup } from '../exit-hooks.js';
 
 export interface RunOptions {
   /** Whole environment of the child (not merged with this process's). */

@@ -38,10 +38,12 @@ import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-lo
 import { lastLine, lastLines, messageOf } from './compose-output.js';
 import { formatServiceTable, parseComposePs } from './compose-ps.js';
 import { readLastLines } from '../local/log-tail.js';
-
-/** Where the reference compose file publishes the gateway and Prometheus. */
-export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
-export const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+import {
+  COMPOSE_DEFAULT_BASE_URL,
+  COMPOSE_DEFAULT_PROMETHEUS_URL,
+  PROJECT_NAME,
+  SERVICE_NAME,
+} from './compose-names.js';
 
 export interface ComposeDriverOptions {
   /** Compose file, relative to `cwd` or absolute. */
@@ -80,8 +82,6 @@ export interface ComposeDriverOptions {
   failureLogLines?: number;
 }
 
-const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 /** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
 const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;

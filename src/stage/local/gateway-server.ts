@@ -21,7 +21,7 @@ export interface GatewayServer {
   process: ManagedProcess;
 }
 
-export function startGateway(options: {
+export function spawnGateway(options: {
   workDir: string;
   sharedConfig: string;
   sharedConfigPath: string;

@@ -2,6 +2,7 @@
  * `npm run stage:local -- --replicas 3 --narrator-max-concurrency 1`: boots the local stage, prints
  * its services and URLs, waits for Ctrl-C, then tears everything down.
  */
+import { installExitHooks } from '../exit-hooks.js';
 import { LocalStageDriver } from './local-driver.js';
 import { formatServices, parseStageArgs, USAGE, UsageError, type StageArgs } from './stage-cli.js';
 
@@ -19,13 +20,15 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // If this process dies before its teardown, whatever the stage started dies with it.
+  installExitHooks();
   const driver = new LocalStageDriver(args.options);
   const interrupted = new AbortController();
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   // This entry stops the stage itself on Ctrl-C, gracefully (SIGTERM, logs copied), instead of the
-  // library's emergency hook (SIGKILL at once). A second Ctrl-C exits now; the 'exit' hook then kills
-  // whatever is left.
+  // exit hooks' emergency kill (SIGKILL at once), which stands aside for it. A second Ctrl-C exits now;
+  // the 'exit' hook then kills whatever is left.
   const onSignal = () => {
     if (interrupted.signal.aborted) {
       console.log('\nstage:local: stopping now.');
@@ -35,10 +38,7 @@ async function main(): Promise<number> {
     interrupted.abort();
     stopRequested();
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, onSignal);
-  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
   console.log(
     `stage:local: booting ${args.replicas} api replicas (narrator max concurrency ${args.narratorMaxConcurrency})…`,

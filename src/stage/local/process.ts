@@ -1,12 +1,15 @@
 /**
  * Primitives for running a stage's services as local processes on loopback: free ports, a managed
- * child process whose output streams to a log file, bounded waits, and a stop that never leaves orphans.
- * Used by the local stage driver and by tests that need a real Redis or real API replicas.
+ * child process whose output streams to a log file, the env children start from, bounded waits and
+ * probes, and a stop that never leaves orphans. Used by the local stage and by tests that need a real
+ * Redis or real API replicas. Importing it installs no process hook (see ../exit-hooks.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { pollUntil } from '../../kit/poll.js';
+import { killOnExit } from '../exit-hooks.js';
 
 /** Ask the kernel for a free TCP port on loopback. */
 export async function findFreePort(host = '127.0.0.1'): Promise<number> {
@@ -20,6 +23,24 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
     });
   });
+}
+
+/** `count` distinct free loopback ports (the kernel may hand the same one out twice in a row). */
+export async function findFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempts = 0; ports.size < count; attempts++) {
+    if (attempts > count * 10) throw new Error(`could not find ${count} distinct free ports`);
+    ports.add(await findFreePort());
+  }
+  return [...ports];
+}
+
+/** The children's base env: ours, minus what must not leak into a local stage (no OTLP collector here). */
+export function childBaseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete env.NODE_TEST_CONTEXT;
+  return env;
 }
 
 export interface ManagedProcessOptions {
@@ -45,6 +66,7 @@ export class ManagedProcess {
   private readonly child: ChildProcess;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<void>;
+  private readonly forgetAtExit: () => void;
 
   constructor(options: ManagedProcessOptions) {
     this.name = options.name;
@@ -73,7 +95,8 @@ export class ManagedProcess {
         resolve();
       });
     });
-    liveProcesses.add(this);
+    // Until stopped, it dies with this process (when the entry installed the exit hooks).
+    this.forgetAtExit = killOnExit(this);
   }
 
   get pid(): number | undefined {
@@ -127,80 +150,33 @@ export class ManagedProcess {
         await this.waitForExit(graceMs);
       }
     }
-    liveProcesses.delete(this);
+    this.forgetAtExit();
   }
 }
 
 /**
- * Every process started and not yet stopped in this Node process. On exit (normal, Ctrl-C, SIGTERM)
- * they are killed synchronously, so a crashed or interrupted run leaves no orphan behind.
+ * `pollUntil` for callers with nothing of their own to say on failure: throws "timed out after N ms
+ * waiting for <what>" (or "aborted while waiting for <what>"). Every probe is itself bounded by the caller.
  */
-const liveProcesses = new Set<ManagedProcess>();
-let exitHooksInstalled = false;
-
-/** Synchronous cleanups (e.g. removing a stage's work dir) run right after the kill on exit. */
-const exitCleanups = new Set<() => void>();
-
-/** Run `cleanup` (synchronous, must not throw) when the process exits or is interrupted; returns an unregister. */
-export function registerExitCleanup(cleanup: () => void): () => void {
-  exitCleanups.add(cleanup);
-  return () => exitCleanups.delete(cleanup);
-}
-
-function killAllNow(): void {
-  for (const managed of liveProcesses) managed.signal('SIGKILL');
-  liveProcesses.clear();
-  for (const cleanup of exitCleanups) {
-    try {
-      cleanup();
-    } catch {
-      // Best effort while exiting: nothing can report it any more.
-    }
-  }
-  exitCleanups.clear();
-}
-
-export function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.once('exit', killAllNow);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      // An entry that handles this signal itself (graceful teardown: the CLI, the action) is in charge;
-      // the 'exit' hook still kills whatever it leaves behind.
-      if (process.listenerCount(signal) > 1) return;
-      process.removeListener(signal, onSignal);
-      killAllNow();
-      // Re-raise with the default handler so the exit status says what happened.
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
-installExitHooks();
-
-/** Run `probe` until it resolves true, or the deadline passes. Every probe is itself bounded by the caller. */
 export async function waitUntil(
   probe: () => Promise<boolean>,
   options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; what: string },
 ): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  const interval = options.intervalMs ?? 100;
-  for (;;) {
-    if (options.signal?.aborted) throw new Error(`aborted while waiting for ${options.what}`);
-    if (await probe().catch(() => false)) return;
-    if (Date.now() >= deadline)
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
-    );
-  }
+  const outcome = await pollUntil(probe, {
+    deadline: Date.now() + options.timeoutMs,
+    intervalMs: options.intervalMs,
+    signal: options.signal,
+  });
+  if (outcome === 'aborted') throw new Error(`aborted while waiting for ${options.what}`);
+  if (outcome !== 'ready')
+    throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
 }
 
-/** GET `url` with a timeout; true on a 2xx. */
-export async function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
+/** GET `url` with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
+export async function httpOk(url: string, timeoutMs = 1000, signal?: AbortSignal): Promise<boolean> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     await response.arrayBuffer();
     return response.ok;
   } catch {

@@ -14,7 +14,7 @@ export interface PrometheusServer {
   process: ManagedProcess;
 }
 
-export function startPrometheus(options: {
+export function spawnPrometheus(options: {
   workDir: string;
   port: number;
   targets: LocalPrometheusTargets;

@@ -33,7 +33,8 @@ type QueryData =
   | { resultType: 'scalar'; result: [number, string] }
   | { resultType: 'matrix' | 'string'; result: unknown };
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A Prometheus metric name (the gate's metric options are checked against it too). */
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** `metric{a="x",b="y"}`, refusing names that are not metric/label names (no PromQL injection). */
