@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../../src/checks/index.js';
-import { createRecordingLogger } from '../../src/kit/logger.js';
+import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import { newRunToken, runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../../src/gate/settings.js';
 import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js';

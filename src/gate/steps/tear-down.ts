@@ -3,7 +3,7 @@
  * by the teardown's reserve of the deadline, so a driver that hangs on the way down cannot hold the run.
  */
 import { formatSeconds } from '../../kit/duration.js';
-import type { GateLogger } from '../../kit/logger.js';
+import type { GateLogger } from '../../kit/gate-logger.js';
 import type { StageDriver } from '../../stage/driver.js';
 import type { Clock } from '../clock.js';
 import { settleWithin } from '../run-bounds.js';
