@@ -11,7 +11,7 @@ import { findFreePort } from '../../src/stage/local/process.js';
 import type { GateReport } from '../../src/report/model.js';
 import { outsideCode } from '../report/markdown-helpers.js';
 import { startFakeGitHub, type FakeGitHub } from '../github/fake-github.js';
-import { startFakeStage, type FakeStage } from './fake-stage.js';
+import { startFakeStage, type FakeStage, type FakeStageOptions } from '../fixtures/fake-stage.js';
 import { removeRunDir, runEntry, type EntryRun } from './run-entry.js';
 
 const MAIN = 'src/action/main.ts';
@@ -21,9 +21,9 @@ const PR = 12;
 async function withStage(
   t: import('node:test').TestContext,
   ids: string[],
-  options = {},
+  options: FakeStageOptions = {},
 ): Promise<FakeStage> {
-  const stage = await startFakeStage(ids, options);
+  const stage = await startFakeStage({ replicas: ids, ...options });
   t.after(() => stage.close());
   return stage;
 }
@@ -154,7 +154,7 @@ test('fail-on warn: a degraded check fails the step; under the default policy it
 });
 
 test('a stage that never boots is told apart from a failed check', async (t) => {
-  const stage = await withStage(t, ['api-1'], { down: true });
+  const stage = await withStage(t, ['api-1'], { healthz: 'down' });
   const run = await runGate(t, stage, undefined, {
     'pr-comment': 'false',
     checks: 'all',

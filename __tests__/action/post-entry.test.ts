@@ -14,7 +14,7 @@ import { STATE } from '../../src/action/constants.js';
 import type { StateStore } from '../../src/github/ports.js';
 import type { StageDriver } from '../../src/stage/driver.js';
 import { recordingLogger } from '../github/recording-logger.js';
-import { startFakeStage } from './fake-stage.js';
+import { startFakeStage } from '../fixtures/fake-stage.js';
 import { removeRunDir, runEntry } from './run-entry.js';
 
 const FAKE_DOCKER = `#!/usr/bin/env bash
@@ -106,7 +106,7 @@ test('post does nothing when the main step already tore down, or booted nothing'
 });
 
 test('main with keep-stage leaves the teardown to post, through the state it saves', async (t) => {
-  const stage = await startFakeStage(['a', 'b', 'c']);
+  const stage = await startFakeStage({ replicas: ['a', 'b', 'c'] });
   t.after(() => stage.close());
   const main = await runEntry({
     entry: 'src/action/main.ts',

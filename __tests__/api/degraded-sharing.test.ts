@@ -2,39 +2,25 @@
  * A degraded execution (the LLM timed out, the template answered) is handed to the requests waiting for
  * it on every replica — one execution, no stampede — but it is not cached: the next ask executes again.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../src/contract/index.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
-import {
-  ask,
-  askBody,
-  makeWorkDir,
-  startReplica,
-  startSimulator,
-  stopAll,
-  sumOverReplicas,
-  type RunningService,
-} from './helpers/api-processes.js';
+import { ask, askBody, sumOverReplicas, type RunningService } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
-let workDir: string;
-let redis: RedisServer;
-let sim: RunningService;
+const stage = useApiStage({
+  name: 'degraded-sharing',
+  // An Ollama that never answers: every narration ends in the narrator's timeout.
+  simulators: { 'ollama-sim': { SIM_FAIL_MODE: 'hang' } },
+  env: { NARRATOR_TIMEOUT_MS: '1500' },
+  replicas: { 'api-d1': {}, 'api-d2': {} },
+});
 let replicas: RunningService[] = [];
 
-before(
-  async () => {
-    workDir = makeWorkDir('degraded-sharing');
-    redis = await startRedisServer({ workDir });
-    // An Ollama that never answers: every narration ends in the narrator's timeout.
-    sim = await startSimulator(workDir, { SIM_FAIL_MODE: 'hang' });
-    const env = { REDIS_URL: redis.url, OLLAMA_URL: sim.url, NARRATOR_TIMEOUT_MS: '1500' };
-    replicas = await Promise.all(['api-d1', 'api-d2'].map((name) => startReplica(workDir, name, env)));
-  },
-  { timeout: 120_000 },
-);
-
-after(() => stopAll([...replicas, sim, redis], workDir));
+before(async () => {
+  await stage.booted;
+  replicas = stage.replicas;
+});
 
 test('one degraded execution is shared with every waiter, and not cached', { timeout: 60_000 }, async () => {
   const question = 'Qual o dividend yield do MXRF11?';

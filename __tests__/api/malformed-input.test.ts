@@ -2,39 +2,25 @@
  * Hostile and broken requests against a real replica: each gets a 4xx with a specific, contract-shaped
  * error body, the replica keeps serving, and every request leaves exactly one structured log line.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ASK_LIMITS, ErrorBodySchema, REPLICA_HEADER, REQUEST_ID_HEADER } from '../../src/contract/index.js';
 import { waitUntil } from '../../src/stage/local/process.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
-import {
-  ask,
-  askBody,
-  makeWorkDir,
-  readJsonLogLines,
-  startReplica,
-  startSimulator,
-  stopAll,
-  type RunningService,
-} from './helpers/api-processes.js';
+import { ask, askBody, readJsonLogLines, type RunningService } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
-let workDir: string;
-let redis: RedisServer;
-let sim: RunningService;
+const stage = useApiStage({
+  name: 'malformed',
+  simulators: { 'ollama-sim': { SIM_LATENCY_MS: '20', SIM_TOKENS_PER_SECOND: '0' } },
+  replicas: { 'api-strict': {} },
+});
 let api: RunningService;
 
-before(
-  async () => {
-    workDir = makeWorkDir('malformed');
-    redis = await startRedisServer({ workDir });
-    sim = await startSimulator(workDir, { SIM_LATENCY_MS: '20', SIM_TOKENS_PER_SECOND: '0' });
-    api = await startReplica(workDir, 'api-strict', { REDIS_URL: redis.url, OLLAMA_URL: sim.url });
-  },
-  { timeout: 120_000 },
-);
-
-after(() => stopAll([api, sim, redis], workDir));
+before(async () => {
+  await stage.booted;
+  api = stage.replica('api-strict');
+});
 
 const valid = askBody('Qual o preço atual do MXRF11?');
 

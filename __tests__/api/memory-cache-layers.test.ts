@@ -9,32 +9,40 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { AskResponseSchema, METRICS } from '../../src/contract/index.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
+import type { RedisServer } from '../../src/stage/local/redis-server.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { commandsBetween, RedisCommandCounter } from '../bench/redis-commands.js';
 import {
   ask,
   askBody,
-  makeWorkDir,
   scrapeMetric,
-  startReplica,
-  startSimulator,
-  stopAll,
   sumOverReplicas,
   type HttpReply,
   type AskJson,
   type RunningService,
 } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
 /** The L1's bound of the main pair of replicas: long enough to see a copy served, short enough to wait out. */
 const MEMORY_TTL_MS = 1500;
 const CACHE_PREFIX = 'stagegate:cache:';
 
-let workDir: string;
+const stage = useApiStage({
+  name: 'memory-cache',
+  simulators: {
+    'ollama-sim': { SIM_LATENCY_MS: '20', SIM_TOKENS_PER_SECOND: '0' },
+    'ollama-sim-500': { SIM_FAIL_MODE: '500' },
+  },
+  replicas: {
+    'api-m1': { env: { PLAN_CACHE_MEMORY_TTL_MS: String(MEMORY_TTL_MS) } },
+    'api-m2': { env: { PLAN_CACHE_MEMORY_TTL_MS: String(MEMORY_TTL_MS) } },
+    'api-short': { env: { PLAN_CACHE_TTL_SECONDS: '1', PLAN_CACHE_MEMORY_TTL_MS: '10000' } },
+    'api-d1': { simulator: 'ollama-sim-500' },
+    'api-d2': { simulator: 'ollama-sim-500' },
+  },
+});
 let redisServer: RedisServer;
 let redis: Redis;
-let sim: RunningService;
-let failingSim: RunningService;
 /** m1, m2: Redis TTL 300 s, L1 TTL 1.5 s. */
 let pair: RunningService[] = [];
 /** Redis TTL 1 s, L1 TTL 10 s: Redis's TTL is the shorter one. */
@@ -42,38 +50,16 @@ let shortLived: RunningService;
 /** Behind an Ollama that answers 500: every narrated answer degrades to the template. */
 let degraded: RunningService[] = [];
 
-before(
-  async () => {
-    workDir = makeWorkDir('memory-cache');
-    redisServer = await startRedisServer({ workDir });
-    redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
-    [sim, failingSim] = await Promise.all([
-      startSimulator(workDir, { SIM_LATENCY_MS: '20', SIM_TOKENS_PER_SECOND: '0' }),
-      startSimulator(workDir, { SIM_FAIL_MODE: '500' }, 'ollama-sim-500'),
-    ]);
-    const base = { REDIS_URL: redisServer.url, OLLAMA_URL: sim.url };
-    const replicas = await Promise.all([
-      startReplica(workDir, 'api-m1', { ...base, PLAN_CACHE_MEMORY_TTL_MS: String(MEMORY_TTL_MS) }),
-      startReplica(workDir, 'api-m2', { ...base, PLAN_CACHE_MEMORY_TTL_MS: String(MEMORY_TTL_MS) }),
-      startReplica(workDir, 'api-short', {
-        ...base,
-        PLAN_CACHE_TTL_SECONDS: '1',
-        PLAN_CACHE_MEMORY_TTL_MS: '10000',
-      }),
-      startReplica(workDir, 'api-d1', { ...base, OLLAMA_URL: failingSim.url }),
-      startReplica(workDir, 'api-d2', { ...base, OLLAMA_URL: failingSim.url }),
-    ]);
-    pair = replicas.slice(0, 2);
-    shortLived = replicas[2]!;
-    degraded = replicas.slice(3);
-  },
-  { timeout: 120_000 },
-);
-
-after(async () => {
-  redis?.disconnect();
-  await stopAll([...pair, shortLived, ...degraded, sim, failingSim, redisServer], workDir);
+before(async () => {
+  await stage.booted;
+  redisServer = stage.redis;
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+  pair = [stage.replica('api-m1'), stage.replica('api-m2')];
+  shortLived = stage.replica('api-short');
+  degraded = [stage.replica('api-d1'), stage.replica('api-d2')];
 });
+
+after(() => redis?.disconnect());
 
 async function askOk(baseUrl: string, question: string, client: string): Promise<HttpReply<AskJson>> {
   const reply = await ask(baseUrl, askBody(question, client));

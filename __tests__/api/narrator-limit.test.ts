@@ -3,50 +3,32 @@
  * a burst of distinct LLM-bound questions gets overload answers at once (never a queue without end),
  * the overload metric counts them, degraded answers are not cached, and /healthz stays fast throughout.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AskResponseSchema, HealthzResponseSchema, METRICS } from '../../src/contract/index.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
-import {
-  ask,
-  askBody,
-  getJson,
-  makeWorkDir,
-  scrapeMetric,
-  startReplica,
-  startSimulator,
-  stopAll,
-  type RunningService,
-} from './helpers/api-processes.js';
+import { ask, askBody, getJson, scrapeMetric, type RunningService } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
 const SIM_LATENCY_MS = 2000;
 
-let workDir: string;
-let redis: RedisServer;
-let sim: RunningService;
-let api: RunningService;
-
-before(
-  async () => {
-    workDir = makeWorkDir('narrator-limit');
-    redis = await startRedisServer({ workDir });
-    // The simulator itself has room for all: the replica's own limit is what is tested here.
-    sim = await startSimulator(workDir, {
+const stage = useApiStage({
+  name: 'narrator-limit',
+  // The simulator itself has room for all: the replica's own limit is what is tested here.
+  simulators: {
+    'ollama-sim': {
       SIM_LATENCY_MS: String(SIM_LATENCY_MS),
       SIM_TOKENS_PER_SECOND: '0',
       OLLAMA_NUM_PARALLEL: '16',
-    });
-    api = await startReplica(workDir, 'api-limited', {
-      REDIS_URL: redis.url,
-      OLLAMA_URL: sim.url,
-      NARRATOR_MAX_CONCURRENCY: '1',
-      NARRATOR_QUEUE_TIMEOUT_MS: '0',
-    });
+    },
   },
-  { timeout: 120_000 },
-);
+  replicas: { 'api-limited': { env: { NARRATOR_MAX_CONCURRENCY: '1', NARRATOR_QUEUE_TIMEOUT_MS: '0' } } },
+});
+let api: RunningService;
 
-after(() => stopAll([api, sim, redis], workDir));
+before(async () => {
+  await stage.booted;
+  api = stage.replica('api-limited');
+});
 
 const EXPLAIN = [
   'O que é vacância em um FII?',

@@ -3,43 +3,20 @@
  * finish and exits 0, and each FAULT_INJECTION switch really breaks what it says it breaks (so the gate
  * can be shown to catch it).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { REPLICA_HEADER } from '../../src/contract/index.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
-import {
-  REPO_ROOT,
-  ask,
-  askBody,
-  makeWorkDir,
-  readJsonLogLines,
-  startReplica,
-  startSimulator,
-  stopAll,
-  type RunningService,
-} from './helpers/api-processes.js';
+import { REPO_ROOT, ask, askBody, readJsonLogLines } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
-let workDir: string;
-let redis: RedisServer;
-let sim: RunningService;
-const started: RunningService[] = [];
-
-before(
-  async () => {
-    workDir = makeWorkDir('api-process');
-    redis = await startRedisServer({ workDir });
-    sim = await startSimulator(workDir, {
-      SIM_LATENCY_MS: '1200',
-      SIM_TOKENS_PER_SECOND: '0',
-      OLLAMA_NUM_PARALLEL: '4',
-    });
+const stage = useApiStage({
+  name: 'api-process',
+  simulators: {
+    'ollama-sim': { SIM_LATENCY_MS: '1200', SIM_TOKENS_PER_SECOND: '0', OLLAMA_NUM_PARALLEL: '4' },
   },
-  { timeout: 120_000 },
-);
-
-after(() => stopAll([...started, sim, redis], workDir));
+});
 
 function runApi(
   env: Record<string, string>,
@@ -50,7 +27,7 @@ function runApi(
       ['--import', 'tsx', 'src/api/main.ts'],
       {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', PORT: '0', REDIS_URL: redis.url, ...env },
+        env: { PATH: process.env.PATH ?? '', PORT: '0', REDIS_URL: stage.redis.url, ...env },
         timeout: 20_000,
       },
       (error, stdout, stderr) =>
@@ -97,8 +74,7 @@ test(
   'SIGTERM: the in-flight ask still gets its answer, then the process exits 0',
   { timeout: 60_000 },
   async () => {
-    const api = await startReplica(workDir, 'api-graceful', { REDIS_URL: redis.url, OLLAMA_URL: sim.url });
-    started.push(api);
+    const api = await stage.startReplica('api-graceful');
     const inFlight = ask(api.url, askBody('Qual o dividend yield do XPML11?'), 10_000);
     await new Promise((r) => setTimeout(r, 300));
     api.process.signal('SIGTERM');
@@ -120,18 +96,14 @@ test(
   'FAULT_INJECTION=healthz-fail,ask-hang: healthz 503, /ask never answers, shutdown still bounded',
   { timeout: 60_000 },
   async () => {
-    const api = await startReplica(
-      workDir,
+    const api = await stage.startReplica(
       'api-faulty',
       {
-        REDIS_URL: redis.url,
-        OLLAMA_URL: sim.url,
         FAULT_INJECTION: 'healthz-fail,ask-hang',
         SHUTDOWN_GRACE_MS: '1000',
       },
       { anyStatus: true },
     );
-    started.push(api);
     const health = await fetch(`${api.url}/healthz`, { signal: AbortSignal.timeout(3000) });
     assert.equal(health.status, 503);
     assert.equal(health.headers.get(REPLICA_HEADER), 'api-faulty');
@@ -175,12 +147,9 @@ test(
   'FAULT_INJECTION=shared-cache-keys really leaks one client’s portfolio to another',
   { timeout: 60_000 },
   async () => {
-    const api = await startReplica(workDir, 'api-leaky', {
-      REDIS_URL: redis.url,
-      OLLAMA_URL: sim.url,
+    const api = await stage.startReplica('api-leaky', {
       FAULT_INJECTION: 'shared-cache-keys',
     });
-    started.push(api);
     const a = await ask(api.url, askBody('Como está minha carteira?', 'client-a'));
     const b = await ask(api.url, askBody('Como está minha carteira?', 'client-b'));
     assert.equal(a.body.meta.compute.plan_cache_key, b.body.meta.compute.plan_cache_key);
@@ -207,12 +176,9 @@ test(
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     const { port } = collector.address() as { port: number };
     try {
-      const api = await startReplica(workDir, 'api-traced', {
-        REDIS_URL: redis.url,
-        OLLAMA_URL: sim.url,
+      const api = await stage.startReplica('api-traced', {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       });
-      started.push(api);
       const reply = await ask(api.url, askBody('Qual o dividend yield do HGRU11?'));
       assert.equal(reply.status, 200);
       api.process.signal('SIGTERM'); // shutdown flushes the batch

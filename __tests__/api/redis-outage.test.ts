@@ -3,45 +3,29 @@
  * without hanging, a frozen Redis (SIGSTOP) cannot stall an answer beyond the command timeout, and
  * caching resumes by itself once Redis is back on its port.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AskResponseSchema, HealthzResponseSchema, METRICS } from '../../src/contract/index.js';
 import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
 import { waitUntil } from '../../src/stage/local/process.js';
-import {
-  ask,
-  askBody,
-  getJson,
-  makeWorkDir,
-  scrapeMetric,
-  startReplica,
-  startSimulator,
-  stopAll,
-  type RunningService,
-} from './helpers/api-processes.js';
+import { ask, askBody, getJson, scrapeMetric, type RunningService } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
-let workDir: string;
+const stage = useApiStage({
+  name: 'redis-outage',
+  simulators: { 'ollama-sim': { SIM_LATENCY_MS: '100', SIM_TOKENS_PER_SECOND: '0' } },
+  replicas: { 'api-outage': { env: { REDIS_COMMAND_TIMEOUT_MS: '500' } } },
+});
 let redis: RedisServer | undefined;
 let redisPort: number;
-let sim: RunningService;
 let api: RunningService;
 
-before(
-  async () => {
-    workDir = makeWorkDir('redis-outage');
-    redis = await startRedisServer({ workDir });
-    redisPort = redis.port;
-    sim = await startSimulator(workDir, { SIM_LATENCY_MS: '100', SIM_TOKENS_PER_SECOND: '0' });
-    api = await startReplica(workDir, 'api-outage', {
-      REDIS_URL: redis.url,
-      OLLAMA_URL: sim.url,
-      REDIS_COMMAND_TIMEOUT_MS: '500',
-    });
-  },
-  { timeout: 120_000 },
-);
-
-after(() => stopAll([api, sim, redis], workDir));
+before(async () => {
+  await stage.booted;
+  redis = stage.redis;
+  redisPort = redis.port;
+  api = stage.replica('api-outage');
+});
 
 test('with Redis up, a repeated question is a cache hit', { timeout: 60_000 }, async () => {
   const first = await ask(api.url, askBody('Qual o preço atual do HGLG11?'));
@@ -89,7 +73,9 @@ test(
   'Redis back on its port: caching resumes without a restart of the API',
   { timeout: 60_000 },
   async () => {
-    redis = await startRedisServer({ workDir, port: redisPort, name: 'redis-again' });
+    redis = stage.track(
+      await startRedisServer({ workDir: stage.workDir, port: redisPort, name: 'redis-again' }),
+    );
     await waitUntil(
       async () => HealthzResponseSchema.parse((await getJson(`${api.url}/healthz`)).body).redis === 'up',
       { timeoutMs: 10_000, what: 'the API to reconnect to Redis' },

@@ -6,56 +6,46 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { AskResponseSchema, METRICS, REPLICA_HEADER } from '../../src/contract/index.js';
-import { startRedisServer, type RedisServer } from '../../src/stage/local/redis-server.js';
 import {
   ask,
   askBody,
-  makeWorkDir,
   scrapeMetric,
-  startReplica,
-  startSimulator,
-  stopAll,
   sumOverReplicas,
   type AskJson,
   type HttpReply,
   type RunningService,
 } from './helpers/api-processes.js';
+import { useApiStage } from './helpers/api-stage.js';
 
 const LOCK_TTL_MS = 2000;
 const SIM_LATENCY_MS = 1500;
 
-let workDir: string;
-let redis: RedisServer;
-let sim: RunningService;
-let replicas: RunningService[] = [];
-let probe: Redis;
-
-before(
-  async () => {
-    workDir = makeWorkDir('single-flight');
-    redis = await startRedisServer({ workDir });
-    sim = await startSimulator(workDir, {
+const stage = useApiStage({
+  name: 'single-flight',
+  simulators: {
+    'ollama-sim': {
       SIM_LATENCY_MS: String(SIM_LATENCY_MS),
       SIM_TOKENS_PER_SECOND: '0',
       OLLAMA_NUM_PARALLEL: '8',
-    });
-    const env: Record<string, string> = {
-      REDIS_URL: redis.url,
-      OLLAMA_URL: sim.url,
-      SINGLE_FLIGHT_LOCK_TTL_MS: String(LOCK_TTL_MS),
-      SINGLE_FLIGHT_WAIT_TIMEOUT_MS: '15000',
-      NARRATOR_MAX_CONCURRENCY: '8',
-    };
-    replicas = await Promise.all(['api-1', 'api-2', 'api-3'].map((name) => startReplica(workDir, name, env)));
-    probe = new Redis(redis.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+    },
   },
-  { timeout: 120_000 },
-);
-
-after(async () => {
-  probe?.disconnect();
-  await stopAll([...replicas, sim, redis], workDir);
+  env: {
+    SINGLE_FLIGHT_LOCK_TTL_MS: String(LOCK_TTL_MS),
+    SINGLE_FLIGHT_WAIT_TIMEOUT_MS: '15000',
+    NARRATOR_MAX_CONCURRENCY: '8',
+  },
+  replicas: { 'api-1': {}, 'api-2': {}, 'api-3': {} },
 });
+let replicas: RunningService[] = [];
+let probe: Redis;
+
+before(async () => {
+  await stage.booted;
+  replicas = stage.replicas;
+  probe = new Redis(stage.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+});
+
+after(() => probe?.disconnect());
 
 test(
   '20 simultaneous identical public asks over 3 replicas: one heavy execution, 19 cache hits',

@@ -13,7 +13,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { REDACTED } from '../../src/report/redact.js';
 import type { GateReport } from '../../src/report/model.js';
 import { ExternalStageDriver } from '../../src/stage/external/external-driver.js';
-import { startFakeStage } from '../action/fake-stage.js';
+import { startFakeStage } from '../fixtures/fake-stage.js';
 
 // Neither is shaped like a GitHub token: only the environment says they are secrets.
 const GITHUB_TOKEN = 'plain-token-value-7f3a9c';
@@ -34,8 +34,10 @@ class ExternalStageWithLog extends ExternalStageDriver {
 }
 
 test('a stage echoing GITHUB_TOKEN and MY_API_SECRET: neither reaches stdout, stderr nor --json; the report is otherwise whole', async (t) => {
-  const stage = await startFakeStage(['api-1', 'api-2', `api-${MY_API_SECRET}`], {
-    failing: { every: 5, body: JSON.stringify({ error: 'internal', message: `bad token ${GITHUB_TOKEN}` }) },
+  const stage = await startFakeStage({
+    replicas: ['api-1', 'api-2', `api-${MY_API_SECRET}`],
+    healthzFailEvery: 5,
+    echo: `bad token ${GITHUB_TOKEN}`,
   });
   t.after(() => stage.close());
   const dir = mkdtempSync(join(tmpdir(), 'cli-secrets-'));

@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import {
@@ -22,40 +21,20 @@ import { ExternalStageDriver } from '../../src/stage/external/external-driver.js
 import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
 import { waitUntil } from '../../src/stage/local/process.js';
 import { exists } from '../stage/local-stage-helpers.js';
+import { startFakeStage } from '../fixtures/fake-stage.js';
 import { signalGroup } from './fault-stage.js';
 
-/** A TCP server that accepts and then never writes, except a healthy /healthz answer to the first `answerFirst` connections. */
-async function silentStage(
-  answerFirst = 0,
-): Promise<{ url: string; open: () => number; accepted: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    // Read (so a client hanging up is noticed) but never write.
-    if (accepted > answerFirst) return void socket.resume();
-    socket.once('data', () => {
-      const body = JSON.stringify({ status: 'ok', replica: 'silent-1', uptime_s: 1, redis: 'up' });
-      socket.end(
-        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-replica-id: silent-1\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
+/**
+ * A stage that accepts connections and never writes, except a healthy /healthz answer to its first
+ * `answerFirst` requests.
+ */
+function silentStage(answerFirst = 0) {
+  return startFakeStage({
+    replicas: ['silent-1'],
+    answerOnly: answerFirst,
+    ask: 'hang',
+    closeConnections: true,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    open: () => sockets.size,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 const small: GateSettingsInput = {
@@ -77,14 +56,14 @@ test('a stage that accepts connections and never answers: refused by the preflig
   const settings = parseGateSettings({
     ...small,
     driver: 'external',
-    baseUrl: stage.url,
+    baseUrl: stage.baseUrl,
     bootTimeoutSeconds: 5,
   });
 
   // With the preflight (what the action and the CLI run): refused before anything else, naming the option.
   let started = Date.now();
   await assert.rejects(
-    runGate(settings, { driver: new ExternalStageDriver({ baseUrl: stage.url }) }),
+    runGate(settings, { driver: new ExternalStageDriver({ baseUrl: stage.baseUrl }) }),
     (error: unknown) =>
       error instanceof SettingsError &&
       error.option === 'base-url' &&
@@ -95,7 +74,7 @@ test('a stage that accepts connections and never answers: refused by the preflig
   // Without it: the boot waits out its timeout and says what it saw; every other check is skipped.
   started = Date.now();
   const report = await runGate(settings, {
-    driver: new ExternalStageDriver({ baseUrl: stage.url }),
+    driver: new ExternalStageDriver({ baseUrl: stage.baseUrl }),
     skipPreflight: true,
   });
   const bootMs = Date.now() - started;
@@ -112,11 +91,11 @@ test('a stage that accepts connections and never answers: refused by the preflig
   assert.ok(report.phases.some((phase) => phase.name === 'teardown'));
   assert.ok(bootMs < 12_000, `took ${bootMs} ms`);
   // Every connection the gate opened was closed by the gate: nothing keeps waiting on the silent stage.
-  await waitUntil(async () => stage.open() === 0, {
+  await waitUntil(async () => stage.openConnections() === 0, {
     timeoutMs: 3000,
     what: 'the gate to close its connections',
   });
-  assert.ok(stage.accepted() >= 2);
+  assert.ok(stage.accepted >= 2);
 });
 
 test('a stage that looked healthy, then went silent: every check ❌ by its request timeout, within the global deadline', async (t) => {
@@ -124,12 +103,12 @@ test('a stage that looked healthy, then went silent: every check ❌ by its requ
   const stage = await silentStage(2);
   t.after(() => stage.close());
   const settings: GateSettings = {
-    ...parseGateSettings({ ...small, driver: 'external', baseUrl: stage.url, bootTimeoutSeconds: 5 }),
+    ...parseGateSettings({ ...small, driver: 'external', baseUrl: stage.baseUrl, bootTimeoutSeconds: 5 }),
     // Below the options' floor, set directly: 20 s in all, 5 s of it kept for the teardown.
     globalDeadlineSeconds: 20,
   };
   const started = Date.now();
-  const report = await runGate(settings, { driver: new ExternalStageDriver({ baseUrl: stage.url }) });
+  const report = await runGate(settings, { driver: new ExternalStageDriver({ baseUrl: stage.baseUrl }) });
   const elapsed = Date.now() - started;
   t.diagnostic(`ended after ${elapsed} ms:\n${summary(report)}`);
   assert.ok(elapsed < 20_000, `within the global deadline (took ${elapsed} ms)`);
@@ -146,7 +125,7 @@ test('a stage that looked healthy, then went silent: every check ❌ by its requ
   }
   assert.equal(report.checks.find((entry) => entry.id === 'load-balancing')!.status, 'fail');
   assert.ok(report.phases.some((phase) => phase.name === 'teardown'));
-  await waitUntil(async () => stage.open() === 0, {
+  await waitUntil(async () => stage.openConnections() === 0, {
     timeoutMs: 3000,
     what: 'the gate to close its connections',
   });

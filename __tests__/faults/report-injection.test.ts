@@ -9,9 +9,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { REPLICA_HEADER, ROUTES } from '../../src/contract/index.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { driverChoiceFor } from '../../src/gate/driver-choice.js';
 import { commentMarker } from '../../src/github/sticky-comment.js';
@@ -20,6 +17,7 @@ import { createDriver } from '../../src/stage/create-driver.js';
 import { runEntry, removeRunDir } from '../action/run-entry.js';
 import { startFakeGitHub } from '../github/fake-github.js';
 import { outsideCode } from '../report/markdown-helpers.js';
+import { startFakeStage } from '../fixtures/fake-stage.js';
 
 /** The job's token, as the fake GitHub knows it (an installation token). */
 const GITHUB_TOKEN = 'ghs_actions_token';
@@ -38,68 +36,14 @@ const LEAKS = `token=${GITHUB_TOKEN} db=${ENV_SECRET} stray=${STRAY_TOKEN}`;
 const PAYLOAD = `${HTML} ${MARKDOWN} ${STRUCTURE} ${LEAKS}`;
 
 /** A stage that honours the contract's shape, with hostile text in every string it controls. */
-async function startHostileStage(): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let count = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      count += 1;
-      // Header values cannot hold line breaks; everything else can.
-      const replica = `api-${(count % 2) + 1} ${HTML} @octocat ${GITHUB_TOKEN} ${ENV_SECRET}`;
-      if (req.url === ROUTES.healthz) {
-        res.writeHead(200, { 'content-type': 'application/json', [REPLICA_HEADER]: replica });
-        res.end(JSON.stringify({ status: 'ok', replica: `${replica}${COMMANDS}`, uptime_s: 1, redis: 'up' }));
-        return;
-      }
-      if (req.url === ROUTES.ask && req.method === 'POST') {
-        const question = String(
-          (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { question?: unknown }).question,
-        );
-        res.writeHead(200, { 'content-type': 'application/json', [REPLICA_HEADER]: replica });
-        res.end(
-          JSON.stringify({
-            answer: `${PAYLOAD}${COMMANDS} (${question})`,
-            message: `${PAYLOAD}${COMMANDS}`,
-            meta: {
-              replica: `${replica}${COMMANDS}`,
-              request_id: `req-${count}`,
-              intent: `intent ${HTML}`,
-              entities: [],
-              narrative_overload: false,
-              narrator: { outcome: 'ok', source: 'llm' },
-              compute: {
-                plan_cache_hit: false,
-                // One key for every client: the isolation check fails and quotes it in its reason.
-                plan_cache_key: `plan:${PAYLOAD}${COMMANDS}`,
-                plan_scope: 'public',
-                role: 'leader',
-                cache_available: true,
-                timings: { total_ms: 1, wait_ms: 0, sql_ms: 0, llm_ms: 0 },
-              },
-            },
-          }),
-        );
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/html' });
-      res.end(`<h1>${PAYLOAD}</h1>${COMMANDS}`);
-    });
+function startHostileStage() {
+  return startFakeStage({
+    // Header values cannot hold line breaks; everything else can.
+    replicas: [1, 2].map((n) => `api-${n} ${HTML} @octocat ${GITHUB_TOKEN} ${ENV_SECRET}`),
+    echo: `${PAYLOAD}${COMMANDS}`,
+    // One key for every client: the isolation check fails and quotes it in its reason.
+    sharedCacheKey: true,
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 test('a hostile stage cannot leak secrets into, or inject markup into, the PR comment, the summary or the log', async (t) => {

@@ -5,45 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings, type GateSettings } from '../../src/gate/settings.js';
 import type { CheckId, GateReport } from '../../src/report/model.js';
 import { createDriver } from '../../src/stage/create-driver.js';
+import { startFakeStage, type FakeStageOptions } from '../fixtures/fake-stage.js';
 
 type Mode = 'html' | 'invalid-json' | 'no-meta' | 'hang' | 'unhealthy';
 
-async function garbageStage(mode: Mode): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    if (req.url === '/healthz') {
-      if (mode === 'unhealthy') {
-        res.writeHead(503, { 'content-type': 'text/plain' }).end('starting');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json', 'x-replica-id': 'garbage-1' });
-      res.end(JSON.stringify({ status: 'ok', replica: 'garbage-1', uptime_s: 1, redis: 'up' }));
-      return;
-    }
-    req.on('end', () => {
-      if (mode === 'hang') return; // accepts the request, never answers
-      if (mode === 'html')
-        res
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<!DOCTYPE html><html><body><h1>It works!</h1></body></html>');
-      else if (mode === 'invalid-json')
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end('{"answer": "MXRF11 a R$ 10", "meta": ');
-      else
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ answer: 'MXRF11 fechou a R$ 10,36.' }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+/** The garbage each mode is: an /ask that answers it, or a /healthz that never says ok. */
+function garbage(mode: Mode): FakeStageOptions {
+  return mode === 'unhealthy'
+    ? { replicas: ['garbage-1'], healthz: 'down' }
+    : { replicas: ['garbage-1'], ask: mode };
 }
 
 function settingsFor(url: string, overrides: Partial<GateSettings> = {}): GateSettings {
@@ -67,7 +41,8 @@ async function gate(
   mode: Mode,
   overrides: Partial<GateSettings> = {},
 ): Promise<{ report: GateReport; elapsedMs: number }> {
-  const { server, url } = await garbageStage(mode);
+  const stage = await startFakeStage(garbage(mode));
+  const url = stage.baseUrl;
   try {
     const started = Date.now();
     const settings = settingsFor(url, overrides);
@@ -76,8 +51,7 @@ async function gate(
     });
     return { report, elapsedMs: Date.now() - started };
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await stage.close();
   }
 }
 

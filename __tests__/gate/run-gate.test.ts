@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../../src/checks/index.js';
@@ -16,6 +14,7 @@ import { renderTerminal } from '../../src/report/terminal-renderer.js';
 import { decideExit, decideVerdict } from '../../src/report/verdict.js';
 import type { BootResult, ServiceStatus } from '../../src/stage/driver.js';
 import { findFreePort } from '../../src/stage/local/process.js';
+import { startFakeStage } from '../fixtures/fake-stage.js';
 import { FakeDriver } from './fake-driver.js';
 
 const base = parseGateSettings({ driver: 'external', baseUrl: 'http://127.0.0.1:9', language: 'en' });
@@ -103,23 +102,9 @@ test('a boot failure is reported through stage-up even when stage-up is not sele
   assert.match(report.checks[0]!.reason, /redis exited/);
 });
 
-/** A gateway stand-in answering every request with `status`. */
-async function gatewayAnswering(
-  status: number,
-): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
-  let hits = 0;
-  const server = createServer((request, response) => {
-    hits += 1;
-    response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-    response.end(JSON.stringify({ status: status < 300 ? 'ok' : 'down', replica: 'api-1' }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    hits: () => hits,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+/** A gateway whose /healthz answers 200 (`ok`) or 503 (`down`). */
+function gatewayAnswering(healthz: 'ok' | 'down') {
+  return startFakeStage({ healthz, closeConnections: true });
 }
 
 const partlyUpRows: ServiceStatus[] = [
@@ -137,10 +122,10 @@ const partialBoot: BootResult = {
 };
 
 test('a partly booted stage whose gateway serves is checked: stage-up ❌ with the boot reason, the others run, not-ready', async (t) => {
-  const gateway = await gatewayAnswering(200);
+  const gateway = await gatewayAnswering('ok');
   t.after(() => gateway.close());
   const driver = new FakeDriver({ boot: partialBoot, services: partlyUpRows });
-  driver.baseUrl = gateway.url;
+  driver.baseUrl = gateway.baseUrl;
   const logger = createRecordingLogger();
   const report = await runGate(settings({ replicas: 3, requiredServices: [] }), {
     driver,
@@ -160,7 +145,7 @@ test('a partly booted stage whose gateway serves is checked: stage-up ❌ with t
     report.checks[0]!.reason,
     'api: 2/3 replicas running and healthy (api-2 running/unhealthy); boot incomplete: 2 of 3 api replicas healthy (api-1, api-3), the gateway serving over them; api-2 was not healthy',
   );
-  assert.equal(gateway.hits(), 1, 'one probe of the gateway');
+  assert.equal(gateway.requests, 1, 'one probe of the gateway');
   assert.ok(logger.lines.some((line) => /partly booted, but the gateway answers \(.*HTTP 200\)/.test(line)));
   assert.ok(driver.calls.includes('teardown done'));
   assert.deepEqual(decideExit(report, 'fail'), {
@@ -184,10 +169,10 @@ test('a partly booted stage whose gateway serves is checked: stage-up ❌ with t
 });
 
 test('a partly booted stage whose gateway does not serve is still boot-failed, at once, saying what the gateway answered', async (t) => {
-  const gateway = await gatewayAnswering(503);
+  const gateway = await gatewayAnswering('down');
   t.after(() => gateway.close());
   const driver = new FakeDriver({ boot: partialBoot, services: partlyUpRows });
-  driver.baseUrl = gateway.url;
+  driver.baseUrl = gateway.baseUrl;
   const started = Date.now();
   const report = await runGate(settings(), { driver, checks: allPassing, skipPreflight: true });
   assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);

@@ -1,23 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ExternalStageDriver, replicaRow } from '../../src/stage/external/external-driver.js';
 import { findFreePort } from '../../src/stage/local/process.js';
 import { inEnglish } from '../../src/report/language.js';
 import { describeServiceDetail } from '../../src/stage/stage-words.js';
+import { startFakeStage } from '../fixtures/fake-stage.js';
 
 const spec = { replicas: 3, narratorMaxConcurrency: 1, bootTimeoutMs: 1500 };
 
 test('boots by seeing /healthz answer; only the gateway is visible; no logs; teardown touches nothing', async (t) => {
-  let healthy = true;
-  const server = createServer((request, response) => {
-    if (request.url === '/healthz') response.writeHead(healthy ? 200 : 503).end('{}');
-    else response.writeHead(200).end('m_total{replica="api-1"} 1\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const stage = await startFakeStage({ metrics: 'm_total{replica="api-1"} 1\n' });
+  t.after(() => stage.close());
+  const baseUrl = `${stage.baseUrl}/`;
   const driver = new ExternalStageDriver({ baseUrl });
   assert.equal(driver.baseUrl, baseUrl.slice(0, -1));
 
@@ -30,7 +24,7 @@ test('boots by seeing /healthz answer; only the gateway is visible; no logs; tea
   assert.equal(await driver.logs(), undefined);
   assert.equal(driver.metrics(), undefined, 'no Prometheus: no sum over replicas to offer');
 
-  healthy = false;
+  stage.set({ healthz: 'down' });
   const [row] = await driver.services();
   assert.equal(row!.health, 'unhealthy');
   assert.deepEqual(row!.notes, [{ kind: 'external-gateway', answer: 'HTTP 503' }]);
@@ -39,7 +33,7 @@ test('boots by seeing /healthz answer; only the gateway is visible; no logs; tea
   assert.match(failed.reason!, /did not answer GET \/healthz with a 2xx within 1500 ms \(last: HTTP 503\)/);
 
   await driver.teardown();
-  healthy = true;
+  stage.set({ healthz: 'ok' });
   assert.equal((await driver.boot(spec)).ok, true, 'still there after teardown');
 
   const partial = new ExternalStageDriver({ baseUrl, partialGatewayMetrics: true }).metrics()!;
@@ -90,12 +84,11 @@ test('api replicas from Prometheus: one row per target of the job, ready per the
 });
 
 test('an unreadable Prometheus is one api row saying so, not a missing view', async (t) => {
-  const server = createServer((_request, response) => response.writeHead(200).end('{}'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
+  const stage = await startFakeStage();
+  t.after(() => stage.close());
   const prometheusPort = await findFreePort();
   const driver = new ExternalStageDriver({
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    baseUrl: stage.baseUrl,
     prometheusUrl: `http://127.0.0.1:${prometheusPort}`,
     replicaSettleMs: 300,
   });

@@ -12,6 +12,7 @@ import { PlanCache, type PlanMemory } from './plan-cache.js';
 import type { PlanExecution } from './plan-executor.js';
 import { PlanChannels } from './plan-channel.js';
 import { PlanExecutor } from './plan-executor.js';
+import { RedisPlanLocks } from './plan-lock.js';
 import { connectRedis } from './redis-connections.js';
 import { createApiServer } from './server.js';
 import { SingleFlight } from './single-flight.js';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   });
   const memory = planMemory(config, metrics);
   const singleFlight = new SingleFlight({
-    redis: redis.commands,
+    locks: new RedisPlanLocks(redis.commands),
     cache: new PlanCache(redis.commands, config.planCacheTtlSeconds, memory),
     channels: new PlanChannels(redis.subscriber, redis.commands, logger),
     isRedisUp: redis.isUp,

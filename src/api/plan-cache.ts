@@ -62,13 +62,23 @@ export function estimatedEntryBytes(key: string, json: string): number {
 }
 const ENTRY_OVERHEAD_BYTES = 512;
 
+/** What single-flight needs of the plan cache; `PlanCache` in production, an in-memory stand-in in tests. */
+export interface PlanResultStore {
+  /** The replica's own copy (its L1), if any and still fresh. No I/O. */
+  remembered(key: string): PlanExecution | undefined;
+  /** The shared result, or undefined on a miss. Rejects when Redis is unreachable. */
+  get(key: string): Promise<PlanExecution | undefined>;
+  /** Store a cacheable result (others are ignored). Rejects when Redis is unreachable. */
+  set(key: string, result: PlanExecution): Promise<void>;
+}
+
 /**
  * The plan cache: Redis (shared by every replica, TTL `ttlSeconds`) and optionally the replica's L1.
  * An L1 entry never outlives the Redis entry it was read or written with (its remaining TTL is taken
  * with it), and never lives longer than `memory.ttlMs`: after a Redis entry is deleted or replaced,
  * a replica may answer from its copy for at most that long.
  */
-export class PlanCache {
+export class PlanCache implements PlanResultStore {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,

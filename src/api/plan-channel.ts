@@ -20,6 +20,14 @@ export interface PlanSubscription {
   close(): void;
 }
 
+/** What single-flight needs of the channels; `PlanChannels` in production, an in-memory stand-in in tests. */
+export interface PlanCompletionChannels {
+  /** Announce a completion to every replica subscribed to `key`. Rejects when Redis is unreachable. */
+  publish(key: string, message: PlanMessage): Promise<void>;
+  /** Resolves once messages for `key` are buffered; rejects when Redis is unreachable. */
+  subscribe(key: string): Promise<PlanSubscription>;
+}
+
 const PREFIX = 'stagegate:done:';
 
 interface ChannelState {
@@ -27,7 +35,7 @@ interface ChannelState {
   subscribed: Promise<unknown>;
 }
 
-export class PlanChannels {
+export class PlanChannels implements PlanCompletionChannels {
   private readonly channels = new Map<string, ChannelState>();
 
   constructor(
@@ -45,12 +53,8 @@ export class PlanChannels {
   /** Resolves once Redis has acknowledged the subscription; rejects when Redis is unreachable. */
   async subscribe(key: string): Promise<PlanSubscription> {
     const channel = PREFIX + key;
-    const queue: PlanMessage[] = [];
-    let wake: (() => void) | undefined;
-    const listener = (message: PlanMessage) => {
-      queue.push(message);
-      wake?.();
-    };
+    const inbox = new PlanInbox();
+    const listener = (message: PlanMessage) => inbox.push(message);
     let state = this.channels.get(channel);
     if (!state) {
       state = { listeners: new Set(), subscribed: this.subscriber.subscribe(channel) };
@@ -76,24 +80,7 @@ export class PlanChannels {
       close();
       throw error;
     }
-    return {
-      close,
-      take: () => queue.shift(),
-      next: (timeoutMs) => {
-        if (queue.length > 0) return Promise.resolve(queue.shift());
-        return new Promise((resolve) => {
-          const timer = setTimeout(() => {
-            wake = undefined;
-            resolve(undefined);
-          }, timeoutMs);
-          wake = () => {
-            clearTimeout(timer);
-            wake = undefined;
-            resolve(queue.shift());
-          };
-        });
-      },
-    };
+    return { close, take: () => inbox.take(), next: (timeoutMs) => inbox.next(timeoutMs) };
   }
 
   private dispatch(channel: string, raw: string): void {
@@ -107,5 +94,35 @@ export class PlanChannels {
       return;
     }
     for (const listener of state.listeners) listener(message);
+  }
+}
+
+/** The messages of one subscription, in arrival order, and a bounded wait for the next one. */
+export class PlanInbox {
+  private readonly queue: PlanMessage[] = [];
+  private wake: (() => void) | undefined;
+
+  push(message: PlanMessage): void {
+    this.queue.push(message);
+    this.wake?.();
+  }
+
+  take(): PlanMessage | undefined {
+    return this.queue.shift();
+  }
+
+  next(timeoutMs: number): Promise<PlanMessage | undefined> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve(undefined);
+      }, timeoutMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(this.queue.shift());
+      };
+    });
   }
 }

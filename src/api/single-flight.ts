@@ -3,8 +3,8 @@
  *
  * - In process: a result this replica holds in its L1 (the plan cache's memory layer) answers at once;
  *   otherwise concurrent identical asks share one promise, so only the first touches Redis.
- * - Across replicas: a Redis lock `SET lock token NX PX ttl`. Its owner extends it while it works and
- *   releases it with compare-and-delete (Lua), so it can never extend or delete someone else's lock.
+ * - Across replicas: a Redis lock (`plan-lock.ts`). Its owner extends it while it works and releases it
+ *   with compare-and-delete, so it can never extend or delete someone else's lock.
  * - Followers SUBSCRIBE to the plan's completion channel before they re-check the cache, so a completion
  *   published in between cannot be lost, then wait for the message — no sleep loop. The only timer is the
  *   lock's remaining TTL: when it runs out without a message (leader died), the follower tries the lock
@@ -18,13 +18,13 @@
  *   (unless the plan cache, when enabled, already holds the result).
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { CacheLayer, ComputeRole } from '../contract/index.js';
 import type { Logger } from '../kit/json-logger.js';
 import type { PlanCacheResult, SingleFlightRole } from './metrics.js';
-import type { PlanCache } from './plan-cache.js';
-import type { PlanChannels, PlanMessage, PlanSubscription } from './plan-channel.js';
+import type { PlanResultStore } from './plan-cache.js';
+import type { PlanCompletionChannels, PlanMessage, PlanSubscription } from './plan-channel.js';
 import type { PlanExecution } from './plan-executor.js';
+import type { PlanLocks } from './plan-lock.js';
 
 export interface FlightOutcome {
   result: PlanExecution;
@@ -54,28 +54,16 @@ export interface SingleFlightObserver {
   role(role: SingleFlightRole): void;
 }
 
+/** Redis as single-flight sees it: three narrow parts, so it can be driven in-process by a stand-in. */
 export interface SingleFlightDeps {
-  redis: Redis;
-  cache: PlanCache;
-  channels: PlanChannels;
+  locks: PlanLocks;
+  cache: PlanResultStore;
+  channels: PlanCompletionChannels;
   isRedisUp: () => boolean;
   options: SingleFlightOptions;
   observer: SingleFlightObserver;
   logger: Logger;
 }
-
-const LOCK_PREFIX = 'stagegate:lock:';
-
-/** Take the lock, or report how long the current holder still has it. Returns -1 when acquired. */
-const ACQUIRE_OR_PTTL = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
-return redis.call('PTTL', KEYS[1])`;
-const RELEASE_IF_OWNER = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-const EXTEND_IF_OWNER = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
 
 /** Smallest wait between two lock attempts, so a lock without TTL (set by hand) cannot spin us. */
 const MIN_LOCK_WAIT_MS = 20;
@@ -231,14 +219,13 @@ export class SingleFlight {
     takeover: boolean,
     started: number,
   ): Promise<FlightOutcome> {
-    const { options, cache, channels, logger } = this.deps;
-    const lockKey = LOCK_PREFIX + key;
+    const { options, cache, channels, locks, logger } = this.deps;
     const extender = setInterval(
       () => {
-        this.deps.redis
-          .eval(EXTEND_IF_OWNER, 1, lockKey, token, options.lockTtlMs)
+        locks
+          .extend(key, token, options.lockTtlMs)
           .then((extended) => {
-            if (extended !== 1) logger.warn('single-flight lock lost while executing', { key });
+            if (!extended) logger.warn('single-flight lock lost while executing', { key });
           })
           .catch(() => {
             // Redis unreachable: the lock will expire and someone may take over; our result still counts.
@@ -281,22 +268,14 @@ export class SingleFlight {
 
   /** Compare-and-delete: only the owner's token removes the lock. Never throws. */
   private async release(key: string, token: string): Promise<void> {
-    await this.deps.redis.eval(RELEASE_IF_OWNER, 1, LOCK_PREFIX + key, token).catch(() => {});
+    await this.deps.locks.release(key, token).catch(() => {});
   }
 
-  /** -1 when the lock is ours; otherwise the holder's remaining TTL in ms. */
+  /** -1 when the lock is ours; otherwise the holder's remaining TTL in ms (a full TTL for a lock without expiry). */
   private async tryLock(key: string, token: string): Promise<number> {
-    const reply = await this.deps.redis.eval(
-      ACQUIRE_OR_PTTL,
-      1,
-      LOCK_PREFIX + key,
-      token,
-      this.deps.options.lockTtlMs,
-    );
-    const pttl = Number(reply);
-    if (pttl === -1) return -1;
-    // -2 (vanished between SET and PTTL: impossible inside one script) or a lock without expiry.
-    return pttl >= 0 ? pttl : this.deps.options.lockTtlMs;
+    const attempt = await this.deps.locks.acquire(key, token, this.deps.options.lockTtlMs);
+    if (attempt.acquired) return -1;
+    return attempt.holderRemainingMs ?? this.deps.options.lockTtlMs;
   }
 
   private fromMessage(message: PlanMessage, started: number): FlightOutcome {
