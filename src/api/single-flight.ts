@@ -339,7 +339,7 @@ export class SingleFlight {
 }
 
 /** A leader's execution threw; its followers fail with the same message. */
-class SharedExecutionError extends Error {
+export class SharedExecutionError extends Error {
   override name = 'SharedExecutionError';
 }
 
