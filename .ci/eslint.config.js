@@ -30,12 +30,6 @@ export default tseslint.config(
   { files: ['src/checks/**'], rules: restrict(ACTIONS_ONLY_IN_ENTRIES, CHECKS_NOT_GATE) },
   { files: ['src/ollama-sim/**'], rules: restrict(ACTIONS_ONLY_IN_ENTRIES, SIMULATOR_NOT_API) },
   {
-    // TEMPORARY: these imports predate the rules and are being removed on the `kit` branch (the
-    // simulator gets its own logger). Delete this block once it is merged.
-    files: ['src/ollama-sim/simulator.ts', 'src/ollama-sim/main.ts'],
-    rules: restrict(ACTIONS_ONLY_IN_ENTRIES),
-  },
-  {
     files: ['src/action/**', 'src/github/**', '__tests__/**'],
     rules: { 'no-restricted-imports': 'off' },
   },

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { API_ENV_DEFAULTS, ConfigError, loadApiConfig } from '../../src/api/config.js';
+import { API_ENV_DEFAULTS, loadApiConfig } from '../../src/api/config.js';
+import { ConfigError } from '../../src/kit/env-config.js';
 
 test('defaults: every variable optional, documented defaults applied', () => {
   const config = loadApiConfig({});

@@ -1,11 +1,12 @@
 /**
  * The narrator against the Ollama simulator over real HTTP (the simulator runs in this process): ok,
- * Ollama's own 503 "server busy" and a full limiter as overload, timeouts, errors; plus the limiter.
+ * Ollama's own 503 "server busy" and a full limiter as overload, timeouts, errors.
+ * The limiter itself (the kit's semaphore) is tested in __tests__/kit/semaphore.test.ts.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../src/api/logger.js';
-import { NarratorLimiter } from '../../src/api/narrator-limiter.js';
+import { silentLogger } from '../kit/silent-logger.js';
+import { Semaphore } from '../../src/kit/semaphore.js';
 import { OllamaNarrator, type NarrationResult } from '../../src/api/narrator.js';
 import { findFreePort } from '../../src/stage/local/process.js';
 import { loadSimConfig } from '../../src/ollama-sim/config.js';
@@ -31,7 +32,7 @@ function narrator(
     baseUrl: url,
     model: options.model ?? 'qwen2.5:0.5b',
     timeoutMs: options.timeoutMs ?? 5000,
-    limiter: new NarratorLimiter(options.max ?? 0, options.queueMs ?? 0),
+    limiter: new Semaphore({ limit: options.max ?? 0, maxWaitMs: options.queueMs ?? 0 }),
     observer: { outcome: (o) => outcomes.push(o), inFlightChanged: (d) => (inFlight += d) },
   });
   return { n, outcomes, inFlight: () => inFlight };
@@ -132,33 +133,6 @@ test('errors: runner crash (500), unknown model (404), nothing listening', { tim
   assert.equal(refused.outcome, 'error');
   assert.match((refused as { detail: string }).detail, /cannot reach Ollama: ECONNREFUSED/);
 });
-
-test(
-  'limiter: never more than max at once, hands slots over in order, 0 means unlimited',
-  { timeout: 60_000 },
-  async () => {
-    const limiter = new NarratorLimiter(2, 1000);
-    const a = await limiter.acquire();
-    const b = await limiter.acquire();
-    assert.ok(a && b);
-    const waiting = limiter.acquire();
-    assert.equal(limiter.waiting, 1);
-    a();
-    a(); // releasing twice is harmless
-    const c = await waiting;
-    assert.ok(c);
-    assert.equal(limiter.inFlight, 2);
-    const busy = new NarratorLimiter(1, 50);
-    await busy.acquire();
-    const started = performance.now();
-    assert.equal(await busy.acquire(), undefined, 'gave up after the queue timeout');
-    assert.ok(performance.now() - started >= 40);
-    assert.equal(busy.waiting, 0);
-    const unlimited = new NarratorLimiter(0, 0);
-    const slots = await Promise.all(Array.from({ length: 50 }, () => unlimited.acquire()));
-    assert.ok(slots.every(Boolean));
-  },
-);
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Logger } from '../../src/api/logger.js';
+import type { Logger } from '../../src/kit/json-logger.js';
 import type { PlanExecution } from '../../src/api/plan-executor.js';
 import {
   SharedExecutionError,

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runGate } from '../../src/gate/run-gate.js';
-import { createRecordingLogger } from '../../src/kit/logger.js';
+import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import {
   parseGateSettings,
   SettingsError,

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECKS, type Check } from '../../src/checks/index.js';
-import { createRecordingLogger } from '../../src/kit/logger.js';
+import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import { waitUntil } from '../../src/stage/local/process.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { driverChoiceFor } from '../../src/gate/driver-choice.js';
 import { runGate } from '../../src/gate/run-gate.js';
-import { createRecordingLogger } from '../../src/kit/logger.js';
+import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import { parseGateSettings, type GateSettingsInput } from '../../src/gate/settings.js';
 import type { CheckId, CheckStatus, GateReport } from '../../src/report/model.js';
 import { publishReport } from '../../src/report/publish-report.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from '../../src/checks/index.js';
-import { createRecordingLogger } from '../../src/kit/logger.js';
+import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import { newRunToken, runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings, SettingsError, type GateSettings } from '../../src/gate/settings.js';
 import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js';

@@ -4,7 +4,8 @@
  * who is calling: a user (PAT), an installation (GITHUB_TOKEN: /user answers 403), or a fork's
  * read-only installation token (403 on every write). Every request is recorded for assertions.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { writeJson } from '../../src/kit/http-server.js';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeIdentity {
@@ -56,17 +57,6 @@ export const TOKENS: Record<string, FakeIdentity> = {
   ghs_other_app: { login: 'other-app[bot]', type: 'Bot', installation: true },
 };
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(text);
-}
-
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -103,18 +93,18 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       state.requests.push({ method: req.method ?? '', path: url.pathname, token });
       if (state.hangPaths.some((p) => p.test(url.pathname))) return; // never answered
       const failing = state.failPaths.find((f) => f.pattern.test(url.pathname));
-      if (failing) return send(res, failing.status, { message: 'Server Error' });
+      if (failing) return writeJson(res, failing.status, { message: 'Server Error' });
       const who = token ? TOKENS[token] : undefined;
-      if (!who) return send(res, 401, { message: 'Bad credentials' });
+      if (!who) return writeJson(res, 401, { message: 'Bad credentials' });
 
       if (req.method === 'GET' && url.pathname === '/user') {
         if (who.installation) {
-          return send(res, 403, {
+          return writeJson(res, 403, {
             message: 'Resource not accessible by integration',
             documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
           });
         }
-        return send(res, 200, { login: who.login, type: who.type });
+        return writeJson(res, 200, { login: who.login, type: who.type });
       }
 
       let m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
@@ -129,38 +119,38 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
         const rels: string[] = [];
         if (page < last) rels.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
         if (page > 1) rels.push(`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`);
-        return send(res, 200, items, rels.length > 0 ? { link: rels.join(', ') } : {});
+        return writeJson(res, 200, items, rels.length > 0 ? { link: rels.join(', ') } : {});
       }
       if (m && req.method === 'POST') {
-        if (who.readOnly) return send(res, 403, { message: 'Resource not accessible by integration' });
+        if (who.readOnly) return writeJson(res, 403, { message: 'Resource not accessible by integration' });
         const body = await readBody(req);
         const comment = addComment(Number(m[3]), String(body['body'] ?? ''), {
           login: who.login,
           type: who.type,
         });
-        return send(res, 201, toApi(comment));
+        return writeJson(res, 201, toApi(comment));
       }
       m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
       if (m && req.method === 'PATCH') {
-        if (who.readOnly) return send(res, 403, { message: 'Resource not accessible by integration' });
+        if (who.readOnly) return writeJson(res, 403, { message: 'Resource not accessible by integration' });
         const comment = state.comments.find((c) => c.id === Number(m![3]));
-        if (!comment) return send(res, 404, { message: 'Not Found' });
-        if (comment.user.login !== who.login) return send(res, 403, { message: 'Must be the author' });
+        if (!comment) return writeJson(res, 404, { message: 'Not Found' });
+        if (comment.user.login !== who.login) return writeJson(res, 403, { message: 'Must be the author' });
         const body = await readBody(req);
         comment.body = String(body['body'] ?? '');
-        return send(res, 200, toApi(comment));
+        return writeJson(res, 200, toApi(comment));
       }
       m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]+)\/pulls$/.exec(url.pathname);
       if (m && req.method === 'GET') {
-        return send(res, 200, state.pullsByCommit.get(m[3]!) ?? []);
+        return writeJson(res, 200, state.pullsByCommit.get(m[3]!) ?? []);
       }
       m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
       if (m && req.method === 'GET') {
         const pull = state.pulls.get(Number(m[3]));
-        return pull ? send(res, 200, pull) : send(res, 404, { message: 'Not Found' });
+        return pull ? writeJson(res, 200, pull) : writeJson(res, 404, { message: 'Not Found' });
       }
-      return send(res, 404, { message: 'Not Found' });
-    })().catch((error: unknown) => send(res, 500, { message: String(error) }));
+      return writeJson(res, 404, { message: 'Not Found' });
+    })().catch((error: unknown) => writeJson(res, 500, { message: String(error) }));
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -4,7 +4,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../src/api/logger.js';
+import { silentLogger } from '../kit/silent-logger.js';
 import { loadSimConfig } from '../../src/ollama-sim/config.js';
 import {
   OLLAMA_BUSY_ERROR,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRecordingLogger } from '../../src/kit/logger.js';
+import { createRecordingLogger } from '../kit/recording-gate-logger.js';
 import type { GateReport } from '../../src/report/model.js';
 import { publishReport } from '../../src/report/publish-report.js';
 import { secretsFromEnv } from '../../src/report/redact.js';

@@ -30,7 +30,7 @@ import type { CounterReading } from '../../src/checks/stage-metrics.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import type { HttpExchange, RequestFailure } from '../../src/http/http-exchange.js';
 import { localize, type Language } from '../../src/report/language.js';
-import { messagesFor } from '../../src/report/i18n.js';
+import { messagesFor } from '../../src/report/messages.js';
 import { renderMarkdown } from '../../src/report/markdown-renderer.js';
 import type { CheckId, CheckResult, GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal-renderer.js';
@@ -167,7 +167,9 @@ test('every sentence the gate writes is in one language, in both of its versions
   const pt = messageTexts('pt-BR');
   const en = messageTexts('en');
   assert.equal(pt.length, en.length);
-  pairs.push(...pt.map((text, index) => ({ where: `i18n.ts message ${index}`, pt: text, en: en[index]! })));
+  pairs.push(
+    ...pt.map((text, index) => ({ where: `messages.ts message ${index}`, pt: text, en: en[index]! })),
+  );
 
   const problems: string[] = [];
   for (const pair of pairs) {

@@ -4,7 +4,7 @@
  * and headers it recommends.
  */
 import { LLM_LIMITED_STATUS, type AskRequest, type AskResponse, type ErrorCode } from '../contract/index.js';
-import type { LogFields } from './logger.js';
+import type { LogFields } from '../kit/json-logger.js';
 import type { PlanExecutor } from './plan-executor.js';
 import { QuestionPlans } from './question-plans.js';
 import type { SingleFlight } from './single-flight.js';

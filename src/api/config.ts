@@ -4,9 +4,11 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { logLevel, readEnvironment, wholeNumber } from '../kit/env-config.js';
+import type { LogLevel } from '../kit/json-logger.js';
 
 /** Deliberately broken behaviours, switched on by FAULT_INJECTION to prove the gate catches them. */
-export const FAULTS = [
+const FAULTS = [
   /** Private plans are keyed like public ones, so one client's portfolio answer reaches another. */
   'shared-cache-keys',
   /** `/healthz` answers 503. */
@@ -15,9 +17,6 @@ export const FAULTS = [
   'ask-hang',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
-
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ApiConfig {
   port: number;
@@ -50,10 +49,6 @@ export interface ApiConfig {
   shutdownGraceMs: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 /** The environment variables this module reads, with their defaults (also the README's table). */
 export const API_ENV_DEFAULTS = {
   PORT: '8080',
@@ -78,14 +73,6 @@ export const API_ENV_DEFAULTS = {
   FAULT_INJECTION: '(empty)',
   SHUTDOWN_GRACE_MS: '5000',
 } as const;
-
-const wholeNumber = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
 
 const booleanFlag = (name: string) =>
   z
@@ -140,12 +127,7 @@ const EnvSchema = z.object({
   SINGLE_FLIGHT_LOCK_TTL_MS: wholeNumber('SINGLE_FLIGHT_LOCK_TTL_MS', 300, 600_000).default(10_000),
   SINGLE_FLIGHT_WAIT_TIMEOUT_MS: wholeNumber('SINGLE_FLIGHT_WAIT_TIMEOUT_MS', 100, 600_000).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: urlWithScheme('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']).optional(),
-  LOG_LEVEL: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }))
-    .default('info'),
+  LOG_LEVEL: logLevel(),
   FAULT_INJECTION: z
     .string()
     .transform((v) =>
@@ -168,22 +150,7 @@ const EnvSchema = z.object({
 
 /** Validate `env` (normally `process.env`). Empty strings count as unset. Throws `ConfigError`. */
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
-  const relevant: Record<string, string> = {};
-  for (const name of Object.keys(API_ENV_DEFAULTS)) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== '') relevant[name] = value;
-  }
-  const parsed = EnvSchema.safeParse(relevant);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
-    const got = relevant[name];
-    const shown = got === undefined ? '' : ` (got "${got.length > 80 ? `${got.slice(0, 80)}…` : got}")`;
-    // Messages already name the variable; zod's own messages (rare) get the name prefixed.
-    const message = issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-    throw new ConfigError(`${message}${shown}`);
-  }
-  const e = parsed.data;
+  const e = readEnvironment(EnvSchema, Object.keys(API_ENV_DEFAULTS), env);
   return {
     port: e.PORT,
     host: e.HOST,

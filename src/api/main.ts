@@ -2,11 +2,10 @@
  * Entry of the chat API (`node dist/api/index.js`, or `tsx src/api/main.ts`): read the environment once,
  * build the modules, listen, and shut down gracefully on SIGTERM/SIGINT.
  */
-import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
+import { loadApiConfig, type ApiConfig } from './config.js';
 import { AskService } from './ask-service.js';
-import { createJsonLogger, type Logger } from './logger.js';
+import { createJsonLogger, type Logger } from '../kit/json-logger.js';
 import { ApiMetrics } from './metrics.js';
-import { NarratorLimiter } from './narrator-limiter.js';
 import { OllamaNarrator } from './narrator.js';
 import { MemoryCache } from './memory-cache.js';
 import { PlanCache, type PlanMemory } from './plan-cache.js';
@@ -19,21 +18,15 @@ import { createApiServer } from './server.js';
 import { SingleFlight } from './single-flight.js';
 import { openFiiRepository } from './sql/fii-repository.js';
 import { startTracing } from './tracing.js';
+import { loadConfigOrExit, runService, stopOnSignals } from '../kit/service-entry.js';
+import { Semaphore } from '../kit/semaphore.js';
 
+const SERVICE = 'stagegate-api';
 /** How long start-up waits for Redis before listening anyway (degraded, uncached). */
 const REDIS_START_WAIT_MS = 3000;
 
 async function main(): Promise<void> {
-  let config: ApiConfig;
-  try {
-    config = loadApiConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`stagegate-api: invalid configuration: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(SERVICE, () => loadApiConfig(process.env));
   const logger = createJsonLogger({
     level: config.logLevel,
     base: { service: 'api', replica: config.replicaId },
@@ -51,7 +44,10 @@ async function main(): Promise<void> {
     baseUrl: config.ollamaUrl,
     model: config.ollamaModel,
     timeoutMs: config.narratorTimeoutMs,
-    limiter: new NarratorLimiter(config.narratorMaxConcurrency, config.narratorQueueTimeoutMs),
+    limiter: new Semaphore({
+      limit: config.narratorMaxConcurrency,
+      maxWaitMs: config.narratorQueueTimeoutMs,
+    }),
     observer: {
       outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
       inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),
@@ -136,19 +132,13 @@ async function main(): Promise<void> {
     faults: [...config.faults],
   });
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     logger.info('shutting down', { signal, grace_ms: config.shutdownGraceMs });
     await api.shutdown(config.shutdownGraceMs);
     await redis.close(1000);
     await tracing.shutdown(2000);
     logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  });
 }
 
 /** The replica's L1 in front of Redis, unless switched off (no plan cache, no TTL or no bytes). */
@@ -172,7 +162,4 @@ function installCrashHandlers(logger: Logger): void {
   });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`stagegate-api: failed to start: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runService(SERVICE, main);

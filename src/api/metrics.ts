@@ -7,9 +7,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { METRICS, NARRATOR_OUTCOMES, REPLICA_LABEL, ROUTES } from '../contract/index.js';
 import type { MemoryCacheObserver, MemoryEviction, MemoryLookup } from './memory-cache.js';
 
-export const PLAN_CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const;
+const PLAN_CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const;
 export type PlanCacheResult = (typeof PLAN_CACHE_RESULTS)[number];
-export const SINGLE_FLIGHT_ROLES = ['leader', 'follower', 'takeover'] as const;
+const SINGLE_FLIGHT_ROLES = ['leader', 'follower', 'takeover'] as const;
 export type SingleFlightRole = (typeof SINGLE_FLIGHT_ROLES)[number];
 const MEMORY_LOOKUPS: readonly MemoryLookup[] = ['hit', 'miss'];
 const MEMORY_EVICTIONS: readonly MemoryEviction[] = ['capacity', 'expired'];

@@ -5,7 +5,7 @@
  * Works unchanged against a real Ollama and against the bundled simulator.
  */
 import type { NarratorOutcome } from '../contract/index.js';
-import type { NarratorLimiter } from './narrator-limiter.js';
+import { isRelease, type Semaphore } from '../kit/semaphore.js';
 
 export interface NarrationRequest {
   question: string;
@@ -32,7 +32,8 @@ export interface OllamaNarratorOptions {
   baseUrl: string;
   model: string;
   timeoutMs: number;
-  limiter: NarratorLimiter;
+  /** This replica's LLM slots: a full semaphore answers 'overload' instead of queueing without end. */
+  limiter: Semaphore;
   observer?: NarratorObserver;
 }
 
@@ -60,7 +61,7 @@ export class OllamaNarrator implements Narrator {
 
   private async call(request: NarrationRequest): Promise<NarrationResult> {
     const release = await this.options.limiter.acquire();
-    if (!release)
+    if (!isRelease(release))
       return {
         outcome: 'overload',
         detail: 'narrator concurrency limit reached',

@@ -4,7 +4,7 @@
  * subscribes, then re-checks the cache, cannot miss a completion published in between.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kit/json-logger.js';
 import type { PlanExecution } from './plan-executor.js';
 
 export type PlanMessage =

@@ -5,7 +5,7 @@
  */
 import type { ErrorCode, NarratorOutcome } from '../contract/index.js';
 import { renderAnswer, type PlanData } from './answer-template.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kit/json-logger.js';
 import type { NarrationResult, Narrator } from './narrator.js';
 import { requiresLlm, type Plan } from './planner.js';
 import type { FiiRepository } from './sql/fii-repository.js';

@@ -37,7 +37,7 @@ export function requiresLlm(plan: Plan): boolean {
 }
 
 /** Lower case, accents stripped, punctuation to spaces, single spaces. */
-export function normalizeQuestion(question: string): string {
+function normalizeQuestion(question: string): string {
   return question
     .normalize('NFD')
     .replace(/\p{M}/gu, '')

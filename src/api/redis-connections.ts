@@ -5,7 +5,8 @@
  * clients reconnect on their own, so caching resumes when Redis returns.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kit/json-logger.js';
+import { pollUntil } from '../kit/poll.js';
 
 export interface RedisConnections {
   commands: Redis;
@@ -51,8 +52,7 @@ export function connectRedis(options: {
     subscriber,
     isUp,
     waitUntilUp: async (timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!isUp() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await pollUntil(async () => isUp(), { deadline: Date.now() + timeoutMs, intervalMs: 25 });
       return isUp();
     },
     close: async (timeoutMs) => {

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../contract/index.js';
+import { readBodyBytes } from '../kit/http-server.js';
 
 export type BodyResult =
   | { ok: true; value: unknown }
@@ -37,7 +38,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   if (Number.isFinite(declared) && declared > maxBytes)
     return tooLarge(maxBytes, `${declared} bytes declared`);
 
-  const read = await readCapped(req, maxBytes);
+  const read = await readBodyBytes(req, maxBytes);
   if (read === 'too-large') return tooLarge(maxBytes, 'body kept coming');
   if (read === 'aborted')
     return {
@@ -77,34 +78,4 @@ function tooLarge(maxBytes: number, detail: string): BodyResult {
 
 function invalid(message: string): BodyResult {
   return { ok: false, status: 400, error: 'invalid_request', message, unread: false };
-}
-
-/** The body bytes, or why they could not be had. Stops listening as soon as the limit is passed. */
-function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (result: Buffer | 'too-large' | 'aborted') => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('close', onAbort);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.pause();
-        finish('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish(Buffer.concat(chunks));
-    const onAbort = () => finish('aborted');
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('close', onAbort);
-  });
 }

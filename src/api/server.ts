@@ -4,7 +4,7 @@
  * given and holds no business logic of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   ASK_LIMITS,
@@ -18,10 +18,11 @@ import {
 } from '../contract/index.js';
 import type { AskService } from './ask-service.js';
 import type { Fault } from './config.js';
-import type { LogFields, Logger } from './logger.js';
 import type { ApiMetrics } from './metrics.js';
 import { readJsonBody } from './request-body.js';
 import { withRequestSpan } from './tracing.js';
+import { loggedStatus, requestPath, serveHttp, writeJson } from '../kit/http-server.js';
+import type { LogFields, Logger } from '../kit/json-logger.js';
 
 export interface ApiServerDeps {
   replicaId: string;
@@ -51,25 +52,19 @@ interface RequestContext {
 
 export function createApiServer(deps: ApiServerDeps): ApiServer {
   const startedAt = Date.now();
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
 
-  const server = createServer((req, res) => {
+  const http = serveHttp((req, res) => {
     const started = performance.now();
     const ctx: RequestContext = {
       requestId: incomingRequestId(req) ?? randomUUID(),
-      path: pathOf(req.url),
+      path: requestPath(req.url),
       fields: {},
     };
     res.setHeader(REPLICA_HEADER, deps.replicaId);
     res.setHeader(REQUEST_ID_HEADER, ctx.requestId);
-    inFlight += 1;
     res.once('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) drained?.();
       const seconds = (performance.now() - started) / 1000;
-      // 499 (nginx's "client closed request") when the client left before any answer was sent.
-      const status = res.headersSent ? res.statusCode : 499;
+      const status = loggedStatus(res);
       deps.metrics.observeHttp(ctx.path, req.method ?? 'GET', status, seconds);
       deps.logger.info('request', {
         method: req.method,
@@ -87,6 +82,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       else res.destroy();
     });
   });
+  const server = http.server;
   // Bounds how long a client may take to send its request (slow uploads); answering time is not bounded here.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -184,48 +180,17 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     sendJson(res, status, body);
   }
 
-  return {
-    server,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
-    shutdown: async (graceMs) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, graceMs);
-          drained = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+  return { server, listen: http.listen, shutdown: http.close };
 }
 
+/** Answers of the API are never cached by a proxy in between. */
 function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
+  writeJson(res, status, body, { ...headers, 'cache-control': 'no-store' });
 }
 
 /**
@@ -247,14 +212,6 @@ function discardRestOfBody(req: IncomingMessage): void {
 function incomingRequestId(req: IncomingMessage): string | undefined {
   const value = req.headers[REQUEST_ID_HEADER];
   return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined;
-}
-
-function pathOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '/', 'http://localhost').pathname;
-  } catch {
-    return '/';
-  }
 }
 
 /** Zod's issue, reworded where a field is simply missing or unknown. */

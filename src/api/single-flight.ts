@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CacheLayer, ComputeRole } from '../contract/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kit/json-logger.js';
 import type { PlanCacheResult, SingleFlightRole } from './metrics.js';
 import type { PlanResultStore } from './plan-cache.js';
 import type { PlanCompletionChannels, PlanMessage, PlanSubscription } from './plan-channel.js';

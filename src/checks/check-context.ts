@@ -5,7 +5,7 @@
  */
 import type { BurstRequest, BurstResult } from '../http/burst.js';
 import type { GateHttpClient } from '../http/gate-http-client.js';
-import type { GateLogger } from '../kit/logger.js';
+import type { GateLogger } from '../kit/gate-logger.js';
 import type { Language } from '../report/language.js';
 import type { CheckId, CheckMeasures, CheckResult, CheckStatus, Evidence } from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';

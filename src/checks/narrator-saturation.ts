@@ -7,7 +7,7 @@
  */
 import { ROUTES, type AskRequest } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
-import { formatSeconds } from '../http/gate-http-client.js';
+import { formatSeconds } from '../kit/duration.js';
 import {
   readAskAnswer,
   readHealthz,

@@ -12,7 +12,7 @@ import type { GitHubApi } from '../github/github-api.js';
 import { publishComment } from '../github/publish-comment.js';
 import { renderCommentMarkdown } from '../github/report-markdown.js';
 import { stickyBody } from '../github/sticky-comment.js';
-import type { GateLogger } from '../kit/logger.js';
+import type { GateLogger } from '../kit/gate-logger.js';
 import { trendAgainstBaseline } from '../report/baseline.js';
 import { neutralizeWorkflowCommands } from '../report/escape.js';
 import type { GateReport } from '../report/model.js';

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { runGate } from '../gate/run-gate.js';
 import { parseGateSettings, parseGitHubOptions, SettingsError, type GateSettings } from '../gate/settings.js';
 import type { GitHubApi } from '../github/github-api.js';
-import { createScrubbingLogger, type GateLogger } from '../kit/logger.js';
+import { createScrubbingLogger, type GateLogger } from '../kit/gate-logger.js';
 import { trendAgainstBaseline } from '../report/baseline.js';
 import { neutralizeWorkflowCommands } from '../report/escape.js';
 import { publishReport } from '../report/publish-report.js';

@@ -13,7 +13,7 @@ import {
   type GateHttpClient,
   type HttpClientOptions,
 } from '../http/gate-http-client.js';
-import { silentLogger, type GateLogger } from '../kit/logger.js';
+import { silentLogger, type GateLogger } from '../kit/gate-logger.js';
 import { localize } from '../report/language.js';
 import {
   REPORT_FORMAT_VERSION,

@@ -6,7 +6,7 @@
 import type { ServiceLogTails } from '../report/model.js';
 import { truncateText } from '../report/escape.js';
 import type { StageDriver } from '../stage/driver.js';
-import type { GateLogger } from '../kit/logger.js';
+import type { GateLogger } from '../kit/gate-logger.js';
 
 /** Lines kept per service, in the log and in the report. */
 export const SERVICE_LOG_TAIL_LINES = 40;

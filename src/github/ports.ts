@@ -5,7 +5,7 @@
  */
 
 /** The gate's progress log (info / warn / debug), shared with the core, so one logger serves both. */
-export type { GateLogger as Logger } from '../kit/logger.js';
+export type { GateLogger as Logger } from '../kit/gate-logger.js';
 
 /** Where the job summary goes. Resolves to false when there is no summary to write to (a local run). */
 export interface SummarySink {

@@ -32,7 +32,7 @@ export interface BurstResult {
 const SEND_HEADERS_CHANNEL = 'undici:client:sendHeaders';
 
 /** Open one connection to `url`'s origin; resolves undefined when it cannot within `timeoutMs`. */
-export function openConnection(url: URL, timeoutMs: number): Promise<Socket | undefined> {
+function openConnection(url: URL, timeoutMs: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');

@@ -26,7 +26,7 @@ export interface GateHttpClient {
   close(): Promise<void>;
 }
 
-export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 
 export interface HttpClientOptions {
   baseUrl: string;
@@ -44,7 +44,7 @@ export function joinUrl(baseUrl: string, path: string): URL {
   return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
 }
 
-export function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
@@ -54,7 +54,7 @@ export function flattenHeaders(raw: Record<string, string | string[] | undefined
 }
 
 /** Why a request produced no response, as data (see describeRequestFailure for the words). */
-export function requestFailureOf(error: unknown, timeoutMs: number, runSignal?: AbortSignal): RequestFailure {
+function requestFailureOf(error: unknown, timeoutMs: number, runSignal?: AbortSignal): RequestFailure {
   const err = error as { name?: string; code?: string; message?: string };
   if (runSignal?.aborted) {
     // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
@@ -74,8 +74,6 @@ export function requestFailureOf(error: unknown, timeoutMs: number, runSignal?: 
   if (err?.code === 'ENOTFOUND') return { kind: 'host-not-found' };
   return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
 }
-
-export { formatSeconds } from './http-exchange.js';
 
 /** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
 async function readLimited(
@@ -97,7 +95,7 @@ async function readLimited(
   return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
-export function parseJsonBody(
+function parseJsonBody(
   text: string,
   truncated: boolean,
 ): { json?: unknown; jsonFailure?: JsonFailure; jsonError?: string } {

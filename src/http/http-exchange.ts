@@ -2,6 +2,7 @@
  * What the gate saw for one HTTP request: the response (status, headers, body, parsed JSON) or why
  * there was none (timeout, refused, reset). Plain data, so the checks' decisions are pure functions of it.
  */
+import { formatSeconds } from '../kit/duration.js';
 import { inEnglish, type Say } from '../report/language.js';
 
 /** Why no complete response arrived, as data: said in the report's language by describeRequestFailure. */
@@ -45,11 +46,6 @@ export interface HttpExchange {
 /** True when a complete response with a 2xx status arrived. */
 export function isSuccess(exchange: HttpExchange): boolean {
   return exchange.error === undefined && exchange.status !== undefined && exchange.status < 300;
-}
-
-/** `5 s`, `0.8 s`: the same in both languages. */
-export function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Why a request got no response, in words a report reader understands. */

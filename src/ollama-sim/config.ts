@@ -3,8 +3,10 @@
  * where one exists (OLLAMA_NUM_PARALLEL, OLLAMA_MAX_QUEUE); SIM_* are the simulator's knobs.
  */
 import { z } from 'zod';
+import { logLevel, readEnvironment, wholeNumber } from '../kit/env-config.js';
+import type { LogLevel } from '../kit/json-logger.js';
 
-export const SIM_FAIL_MODES = ['none', '503', '500', 'hang'] as const;
+const SIM_FAIL_MODES = ['none', '503', '500', 'hang'] as const;
 export type SimFailMode = (typeof SIM_FAIL_MODES)[number];
 
 export interface SimConfig {
@@ -20,14 +22,10 @@ export interface SimConfig {
   /** Generation speed; 0 = the whole reply at once after the latency. */
   tokensPerSecond: number;
   failMode: SimFailMode;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logLevel: LogLevel;
 }
 
-export class SimConfigError extends Error {
-  override name = 'SimConfigError';
-}
-
-export const SIM_ENV_DEFAULTS = {
+const SIM_ENV_DEFAULTS = {
   PORT: '11434',
   HOST: '0.0.0.0',
   OLLAMA_NUM_PARALLEL: '1',
@@ -39,19 +37,11 @@ export const SIM_ENV_DEFAULTS = {
   LOG_LEVEL: 'info',
 } as const;
 
-const whole = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
-
 const EnvSchema = z.object({
-  PORT: whole('PORT', 0, 65535).default(11434),
+  PORT: wholeNumber('PORT', 0, 65535).default(11434),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  OLLAMA_NUM_PARALLEL: whole('OLLAMA_NUM_PARALLEL', 1, 1024).default(1),
-  OLLAMA_MAX_QUEUE: whole('OLLAMA_MAX_QUEUE', 0, 100_000).default(512),
+  OLLAMA_NUM_PARALLEL: wholeNumber('OLLAMA_NUM_PARALLEL', 1, 1024).default(1),
+  OLLAMA_MAX_QUEUE: wholeNumber('OLLAMA_MAX_QUEUE', 0, 100_000).default(512),
   SIM_MODELS: z
     .string()
     .transform((v) =>
@@ -68,31 +58,16 @@ const EnvSchema = z.object({
         .min(1, 'SIM_MODELS must list at least one model'),
     )
     .default(['qwen2.5:0.5b', 'llama3.2:1b']),
-  SIM_LATENCY_MS: whole('SIM_LATENCY_MS', 0, 600_000).default(150),
-  SIM_TOKENS_PER_SECOND: whole('SIM_TOKENS_PER_SECOND', 0, 100_000).default(60),
+  SIM_LATENCY_MS: wholeNumber('SIM_LATENCY_MS', 0, 600_000).default(150),
+  SIM_TOKENS_PER_SECOND: wholeNumber('SIM_TOKENS_PER_SECOND', 0, 100_000).default(60),
   SIM_FAIL_MODE: z
     .enum(SIM_FAIL_MODES, { error: `SIM_FAIL_MODE must be one of ${SIM_FAIL_MODES.join(', ')}` })
     .default('none'),
-  LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })
-    .default('info'),
+  LOG_LEVEL: logLevel(),
 });
 
 export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
-  const relevant: Record<string, string> = {};
-  for (const name of Object.keys(SIM_ENV_DEFAULTS)) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== '') relevant[name] = value.trim();
-  }
-  const parsed = EnvSchema.safeParse(relevant);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
-    const message = issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-    const got = relevant[name];
-    throw new SimConfigError(got === undefined ? message : `${message} (got "${got.slice(0, 80)}")`);
-  }
-  const e = parsed.data;
+  const e = readEnvironment(EnvSchema, Object.keys(SIM_ENV_DEFAULTS), env);
   return {
     port: e.PORT,
     host: e.HOST,

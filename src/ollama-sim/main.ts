@@ -2,21 +2,15 @@
  * Entry of the Ollama-compatible simulator (`node dist/ollama-sim/index.js`): a stand-in for Ollama on
  * machines where it cannot run. Read the environment once, listen, stop gracefully on SIGTERM/SIGINT.
  */
-import { createJsonLogger } from '../api/logger.js';
-import { SimConfigError, loadSimConfig, type SimConfig } from './config.js';
+import { createJsonLogger } from '../kit/json-logger.js';
+import { loadConfigOrExit, runService, stopOnSignals } from '../kit/service-entry.js';
+import { loadSimConfig } from './config.js';
 import { SIM_VERSION, createOllamaSimulator } from './simulator.js';
 
+const SERVICE = 'ollama-sim';
+
 async function main(): Promise<void> {
-  let config: SimConfig;
-  try {
-    config = loadSimConfig(process.env);
-  } catch (error) {
-    if (error instanceof SimConfigError) {
-      process.stderr.write(`ollama-sim: invalid configuration: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(SERVICE, () => loadSimConfig(process.env));
   const logger = createJsonLogger({ level: config.logLevel, base: { service: 'ollama-sim' } });
   const simulator = createOllamaSimulator(config, logger);
   let address;
@@ -38,20 +32,11 @@ async function main(): Promise<void> {
     tokens_per_second: config.tokensPerSecond,
     fail_mode: config.failMode,
   });
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     logger.info('shutting down', { signal });
     await simulator.close(2000);
     logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`ollama-sim: failed to start: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runService(SERVICE, main);

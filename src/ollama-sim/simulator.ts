@@ -9,10 +9,18 @@
  * "server busy" error. A client that disconnects frees its slot (or its queue place) at once.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../api/logger.js';
+import {
+  loggedStatus,
+  readBodyBytes,
+  requestPath,
+  serveHttp,
+  writeJson as sendJson,
+} from '../kit/http-server.js';
+import type { Logger } from '../kit/json-logger.js';
+import { isRelease, Semaphore } from '../kit/semaphore.js';
 import { normalizeModelName, type SimConfig } from './config.js';
 import { buildReply, countTokens, tokenize } from './reply.js';
 
@@ -31,56 +39,6 @@ export interface OllamaSimulator {
   close(graceMs: number): Promise<void>;
 }
 
-type Release = () => void;
-
-/** Ollama's per-model slots plus a bounded queue. */
-class SlotScheduler {
-  private active = 0;
-  private readonly queue: Array<{ grant: (release: Release) => void; cancel: () => void }> = [];
-
-  constructor(
-    private readonly parallel: number,
-    private readonly maxQueue: number,
-  ) {}
-
-  load() {
-    return { active: this.active, queued: this.queue.length };
-  }
-
-  /** 'busy' when NUM_PARALLEL + MAX_QUEUE requests are already pending; else a slot, once free. */
-  request(signal: AbortSignal): 'busy' | Promise<Release | undefined> {
-    if (this.active + this.queue.length >= this.parallel + this.maxQueue) return 'busy';
-    if (this.active < this.parallel) return Promise.resolve(this.take());
-    return new Promise((resolve) => {
-      const entry = {
-        grant: (release: Release) => {
-          signal.removeEventListener('abort', entry.cancel);
-          resolve(release);
-        },
-        cancel: () => {
-          const index = this.queue.indexOf(entry);
-          if (index >= 0) this.queue.splice(index, 1);
-          resolve(undefined);
-        },
-      };
-      signal.addEventListener('abort', entry.cancel, { once: true });
-      this.queue.push(entry);
-    });
-  }
-
-  private take(): Release {
-    this.active += 1;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.active -= 1;
-      const next = this.queue.shift();
-      if (next) next.grant(this.take());
-    };
-  }
-}
-
 interface RequestContext {
   requestId: string;
   path: string;
@@ -90,15 +48,16 @@ interface RequestContext {
 }
 
 export function createOllamaSimulator(config: SimConfig, logger: Logger): OllamaSimulator {
-  const scheduler = new SlotScheduler(config.numParallel, config.maxQueue);
+  // Ollama's per-model slots plus a bounded queue (NUM_PARALLEL + MAX_QUEUE pending, then "server busy").
+  const slots = new Semaphore({ limit: config.numParallel, maxWaiting: config.maxQueue });
   const startedAt = new Date();
   const lastUsed = new Map<string, Date>();
 
-  const server = createServer((req, res) => {
+  const http = serveHttp((req, res) => {
     const started = performance.now();
     const ctx: RequestContext = {
       requestId: randomUUID(),
-      path: pathOf(req.url),
+      path: requestPath(req.url),
       fields: {},
       abort: new AbortController(),
     };
@@ -108,7 +67,7 @@ export function createOllamaSimulator(config: SimConfig, logger: Logger): Ollama
       logger.info('request', {
         method: req.method,
         path: ctx.path,
-        status: res.headersSent ? res.statusCode : 499,
+        status: loggedStatus(res),
         duration_ms: Math.round(performance.now() - started),
         request_id: ctx.requestId,
         ...(res.writableFinished ? {} : { aborted: true }),
@@ -244,13 +203,12 @@ export function createOllamaSimulator(config: SimConfig, logger: Logger): Ollama
     }
 
     const queuedAt = performance.now();
-    const slot = scheduler.request(ctx.abort.signal);
-    if (slot === 'busy') {
+    const release = await slots.acquire(ctx.abort.signal);
+    if (release === 'full') {
       ctx.fields.busy = true;
       return sendJson(res, 503, { error: OLLAMA_BUSY_ERROR });
     }
-    const release = await slot;
-    if (!release) return; // The client left while queued.
+    if (!isRelease(release)) return; // The client left while queued.
     ctx.fields.queued_ms = Math.round(performance.now() - queuedAt);
     lastUsed.set(name, new Date());
     try {
@@ -332,23 +290,10 @@ export function createOllamaSimulator(config: SimConfig, logger: Logger): Ollama
   }
 
   return {
-    server,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
-    load: () => scheduler.load(),
-    close: async (graceMs) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearTimeout(timer);
-    },
+    server: http.server,
+    listen: http.listen,
+    load: () => ({ active: slots.active, queued: slots.waiting }),
+    close: http.close,
   };
 }
 
@@ -374,18 +319,14 @@ type JsonObject = Record<string, unknown> & { messages?: ChatMessage[]; prompt?:
 
 /** The JSON object body, or undefined after answering 400 the way Ollama does. */
 async function readBody(req: IncomingMessage, res: ServerResponse): Promise<JsonObject | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      res.setHeader('connection', 'close');
-      sendJson(res, 413, { error: 'request body too large' });
-      return undefined;
-    }
-    chunks.push(chunk);
+  const bytes = await readBodyBytes(req, MAX_BODY_BYTES);
+  if (bytes === 'aborted') return undefined; // The client left; nobody to answer.
+  if (bytes === 'too-large') {
+    res.setHeader('connection', 'close');
+    sendJson(res, 413, { error: 'request body too large' });
+    return undefined;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = bytes.toString('utf8');
   if (text.trim() === '') {
     sendJson(res, 400, { error: 'missing request body' });
     return undefined;
@@ -430,21 +371,4 @@ function modelEntry(name: string, modifiedAt: Date) {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function pathOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '/', 'http://localhost').pathname;
-  } catch {
-    return '/';
-  }
 }

@@ -1,5 +1,5 @@
 /** The one-sentence conclusion both renderers end with, derived from the verdict and the statuses. */
-import { messagesFor } from './i18n.js';
+import { messagesFor } from './messages.js';
 import type { CheckStatus, GateReport } from './model.js';
 
 /** The mark of each status, wherever a report shows one. */

@@ -1,12 +1,14 @@
 /**
- * The report's two languages, and the one way the gate's sentences are put in one of them: each written
- * in both languages where it is made (`say('…pt-BR…', '…en…')`), so the logic and its wording stay side
- * by side. The renderers' fixed words live in i18n.ts; stage-supplied text is never translated.
+ * The report's languages, and the one way every human-facing sentence of the gate is put in one of
+ * them: written in both languages where it is made, `say('…pt-BR…', '…en…')`, so the logic and its
+ * wording stay side by side. The checks call `say` inline; the renderers' fixed words are catalogues
+ * built with the same `say` (messages.ts, trend-messages.ts). Stage-supplied text is never translated.
  */
-import type { GateReport } from './model.js';
 
+/** Every language a report can be written in; the first is the default. */
 export const LANGUAGES = ['pt-BR', 'en'] as const;
-export type Language = GateReport['language'];
+export type Language = (typeof LANGUAGES)[number];
+
 export type Say = (ptBr: string, en: string) => string;
 
 export function localize(language: Language): Say {

@@ -13,7 +13,8 @@ import {
   truncateText,
 } from './escape.js';
 import { conclusionText, STATUS_EMOJI, verdictEmoji } from './conclusion.js';
-import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
+import { checkName, messagesFor, type Messages } from './messages.js';
+import { formatDuration } from '../kit/duration.js';
 import { CHART_MAX_POINTS, mermaidBlock, mermaidSource } from './mermaid.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
 import type { TrendResult } from './trend.js';
@@ -50,67 +51,25 @@ interface Detail {
   maxReasonChars: number;
 }
 
+/** A level that leaves every piece of evidence out, keeping the reasons up to `maxReasonChars`. */
+const NO_EVIDENCE: Omit<Detail, 'maxReasonChars'> = {
+  evidence: false,
+  charts: false,
+  maxEvidencePerCheck: 0,
+  maxRows: 0,
+  maxLines: 0,
+  maxCellChars: 0,
+  maxLineChars: 0,
+};
+
+// prettier-ignore
 const DETAIL_LEVELS: Detail[] = [
-  {
-    evidence: true,
-    charts: true,
-    maxEvidencePerCheck: 100,
-    maxRows: 2000,
-    maxLines: 5000,
-    maxCellChars: 2000,
-    maxLineChars: 4000,
-    maxReasonChars: 2000,
-  },
-  {
-    evidence: true,
-    charts: true,
-    maxEvidencePerCheck: 40,
-    maxRows: 200,
-    maxLines: 300,
-    maxCellChars: 400,
-    maxLineChars: 500,
-    maxReasonChars: 1000,
-  },
-  {
-    evidence: true,
-    charts: true,
-    maxEvidencePerCheck: 20,
-    maxRows: 50,
-    maxLines: 60,
-    maxCellChars: 200,
-    maxLineChars: 300,
-    maxReasonChars: 1000,
-  },
-  {
-    evidence: true,
-    charts: false,
-    maxEvidencePerCheck: 10,
-    maxRows: 15,
-    maxLines: 20,
-    maxCellChars: 100,
-    maxLineChars: 200,
-    maxReasonChars: 500,
-  },
-  {
-    evidence: false,
-    charts: false,
-    maxEvidencePerCheck: 0,
-    maxRows: 0,
-    maxLines: 0,
-    maxCellChars: 0,
-    maxLineChars: 0,
-    maxReasonChars: 500,
-  },
-  {
-    evidence: false,
-    charts: false,
-    maxEvidencePerCheck: 0,
-    maxRows: 0,
-    maxLines: 0,
-    maxCellChars: 0,
-    maxLineChars: 0,
-    maxReasonChars: 160,
-  },
+  { evidence: true, charts: true, maxEvidencePerCheck: 100, maxRows: 2000, maxLines: 5000, maxCellChars: 2000, maxLineChars: 4000, maxReasonChars: 2000 },
+  { evidence: true, charts: true, maxEvidencePerCheck: 40, maxRows: 200, maxLines: 300, maxCellChars: 400, maxLineChars: 500, maxReasonChars: 1000 },
+  { evidence: true, charts: true, maxEvidencePerCheck: 20, maxRows: 50, maxLines: 60, maxCellChars: 200, maxLineChars: 300, maxReasonChars: 1000 },
+  { evidence: true, charts: false, maxEvidencePerCheck: 10, maxRows: 15, maxLines: 20, maxCellChars: 100, maxLineChars: 200, maxReasonChars: 500 },
+  { ...NO_EVIDENCE, maxReasonChars: 500 },
+  { ...NO_EVIDENCE, maxReasonChars: 160 },
 ];
 
 const HISTOGRAM_BAR_WIDTH = 30;

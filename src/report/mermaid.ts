@@ -11,7 +11,7 @@ import type { Chart } from './model.js';
 /** Most bars (categories) or slices in one chart. */
 export const CHART_MAX_POINTS = 60;
 /** Most bytes of one chart's source. */
-export const CHART_MAX_BYTES = 6000;
+const CHART_MAX_BYTES = 6000;
 const LABEL_MAX_CHARS = 40;
 const TITLE_MAX_CHARS = 80;
 

@@ -3,7 +3,7 @@
  * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
  */
 import type { DriverKind } from '../stage/driver.js';
-import type { LANGUAGES } from './language.js';
+import type { Language } from './language.js';
 
 export const CHECK_IDS = [
   'stage-up',
@@ -103,7 +103,7 @@ export interface GateReport {
   durationMs: number;
   /** Durations of boot, each check and teardown, for the time-to-verdict benchmark. */
   phases: Array<{ name: string; durationMs: number }>;
-  language: (typeof LANGUAGES)[number];
+  language: Language;
   /** The newest lines of each service's log, attached when a check did not pass or the boot failed. */
   serviceLogs?: ServiceLogTails;
 }

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { GateLogger } from '../kit/logger.js';
+import type { GateLogger } from '../kit/gate-logger.js';
 import { renderJson } from './json-renderer.js';
 import type { GateReport } from './model.js';
 import { redactReport } from './redact.js';

@@ -4,7 +4,9 @@
  */
 import { conclusionText, verdictEmoji } from './conclusion.js';
 import { sanitizeForTerminal } from './escape.js';
-import { checkName, formatDuration, messagesFor, type Messages } from './i18n.js';
+import { checkName, messagesFor, type Messages } from './messages.js';
+import { formatDuration } from '../kit/duration.js';
+import { alignColumns } from '../kit/text-table.js';
 import type { CheckResult, CheckStatus, Evidence, GateReport } from './model.js';
 
 export interface TerminalOptions {
@@ -23,18 +25,6 @@ const BAR_WIDTH = 30;
 
 function paint(text: string, code: number, color: boolean): string {
   return color ? `\u001B[${code}m${text}\u001B[0m` : text;
-}
-
-/** Rows of cells as lines, each column padded to its widest cell (the last one left as it is). */
-export function alignColumns(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((row) =>
-    row
-      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 function evidenceLines(evidence: Evidence, max: number): { lines: string[]; total: number } {

@@ -6,11 +6,13 @@
  */
 import { STATUS_EMOJI } from './conclusion.js';
 import { escapeMarkdownInline, sanitizeForTerminal } from './escape.js';
-import { checkName, formatDuration, messagesFor, type Language } from './i18n.js';
+import { checkName, messagesFor } from './messages.js';
+import type { Language } from './language.js';
+import { formatDuration } from '../kit/duration.js';
 import type { CheckStatus, MeasureId } from './model.js';
-import { alignColumns } from './terminal-renderer.js';
+import { alignColumns } from '../kit/text-table.js';
 import { MEASURE_INFO, P95_MIN_GROWTH_MS, STATUS_RANK, type Regression, type TrendResult } from './trend.js';
-import { trendMessagesFor, type TrendMessages } from './trend-i18n.js';
+import { trendMessagesFor, type TrendMessages } from './trend-messages.js';
 
 type Compared = Extract<TrendResult, { kind: 'compared' }>;
 
@@ -29,7 +31,7 @@ function formatRatio(ratio: number): string {
 }
 
 /** `▲ +19 (×20)`, `▼ −40 ms (×0.8)`, `=`; `new` / `not measured now` when one side is missing. */
-export function describeMeasureChange(
+function describeMeasureChange(
   id: MeasureId,
   before: number | undefined,
   after: number | undefined,

@@ -4,7 +4,7 @@
  * sentence is written in both languages side by side, as the checks write theirs.
  */
 import { ROUTES } from '../contract/index.js';
-import { formatSeconds } from '../http/http-exchange.js';
+import { formatSeconds } from '../kit/duration.js';
 import type { Say } from '../report/language.js';
 import type { MetricsFailure, MetricsSource, ServiceNote } from './driver.js';
 

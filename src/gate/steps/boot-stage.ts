@@ -4,9 +4,10 @@
  * gateway serves: one bounded `GET /healthz` decides.
  */
 import { ROUTES } from '../../contract/index.js';
-import { formatSeconds, type GateHttpClient, type HttpClientOptions } from '../../http/gate-http-client.js';
+import type { GateHttpClient, HttpClientOptions } from '../../http/gate-http-client.js';
+import { formatSeconds } from '../../kit/duration.js';
 import { describeRequestFailure, isSuccess } from '../../http/http-exchange.js';
-import type { GateLogger } from '../../kit/logger.js';
+import type { GateLogger } from '../../kit/gate-logger.js';
 import type { Say } from '../../report/language.js';
 import type { BootResult, StageDriver } from '../../stage/driver.js';
 import { settleWithin, type RunBounds } from '../run-bounds.js';

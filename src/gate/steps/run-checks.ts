@@ -8,7 +8,7 @@ import type { Check, CheckOptions } from '../../checks/index.js';
 import { fireBurst } from '../../http/burst.js';
 import type { GateHttpClient, HttpClientOptions } from '../../http/gate-http-client.js';
 import type { HttpExchange } from '../../http/http-exchange.js';
-import type { GateLogger } from '../../kit/logger.js';
+import type { GateLogger } from '../../kit/gate-logger.js';
 import { STATUS_EMOJI } from '../../report/conclusion.js';
 import type { Say } from '../../report/language.js';
 import { CHECK_IDS, type CheckId, type CheckResult } from '../../report/model.js';

@@ -2,8 +2,8 @@
  * The teardown step: always run (unless asked to keep the stage), whatever happened before, and bounded
  * by the teardown's reserve of the deadline, so a driver that hangs on the way down cannot hold the run.
  */
-import { formatSeconds } from '../../http/gate-http-client.js';
-import type { GateLogger } from '../../kit/logger.js';
+import { formatSeconds } from '../../kit/duration.js';
+import type { GateLogger } from '../../kit/gate-logger.js';
 import type { StageDriver } from '../../stage/driver.js';
 import type { Clock } from '../clock.js';
 import { settleWithin } from '../run-bounds.js';

@@ -5,6 +5,7 @@
  */
 import type { ServiceHealth, ServiceStatus } from '../driver.js';
 import { stripTerminalEscapes } from './terminal-escapes.js';
+import { formatTable } from '../../kit/text-table.js';
 
 /** The fields of one `ps` entry this module reads (compose prints more). */
 export interface ComposePsEntry {
@@ -126,13 +127,5 @@ export function formatServiceTable(services: ServiceStatus[]): string {
     ['NAME', 'SERVICE', 'STATE', 'HEALTH', 'ADDRESS', 'DETAIL'],
     ...services.map((s) => [s.name, s.service, s.state, s.health, s.address ?? '', s.detail ?? '']),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(rows);
 }

@@ -9,6 +9,7 @@
  * counts the replicas of a stage on a cluster.
  */
 import { ROUTES } from '../../contract/index.js';
+import { pollUntil } from '../../kit/poll.js';
 import type {
   BootResult,
   MetricsReader,
@@ -101,25 +102,26 @@ export class ExternalStageDriver implements StageDriver {
     const deadline = startedAt + spec.bootTimeoutMs;
     const url = `${this.baseUrl}${ROUTES.healthz}`;
     let last: ProbeOutcome = { ok: false, detail: 'no attempt', answer: '-' };
-    for (;;) {
-      if (signal?.aborted)
-        return {
-          ok: false,
-          reason: `aborted while waiting for ${url}`,
-          services: [],
-          durationMs: Date.now() - startedAt,
-        };
-      // The last probe may overrun the deadline a little rather than be cut too short to say anything.
-      const outcome = await this.probe(
-        signal,
-        Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())),
-      );
-      if (outcome.ok)
-        return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-      last = outcome;
-      if (Date.now() >= deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
-    }
+    const waited = await pollUntil(
+      async () => {
+        // The last probe may overrun the deadline a little rather than be cut too short to say anything.
+        last = await this.probe(
+          signal,
+          Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())),
+        );
+        return last.ok;
+      },
+      { deadline, intervalMs: 500, signal },
+    );
+    if (waited === 'ready')
+      return { ok: true, services: [this.gatewayRow(last)], durationMs: Date.now() - startedAt };
+    if (waited === 'aborted')
+      return {
+        ok: false,
+        reason: `aborted while waiting for ${url}`,
+        services: [],
+        durationMs: Date.now() - startedAt,
+      };
     return {
       ok: false,
       reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,

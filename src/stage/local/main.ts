@@ -5,6 +5,7 @@
 import { installExitHooks } from '../exit-hooks.js';
 import { LocalStageDriver } from './local-driver.js';
 import { formatServices, parseStageArgs, USAGE, UsageError, type StageArgs } from './stage-cli.js';
+import { formatSeconds } from '../../kit/duration.js';
 
 async function main(): Promise<number> {
   let args: StageArgs | 'help';
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
   }
 
   const urls = driver.urls;
-  console.log(`stage:local: up in ${(result.durationMs / 1000).toFixed(1)} s\n`);
+  console.log(`stage:local: up in ${formatSeconds(Math.round(result.durationMs))}\n`);
   console.log(formatServices(result.services));
   const lines: Array<[string, string]> = [
     ['gateway', `${urls.gateway}   (try: curl -i ${urls.gateway}/healthz)`],

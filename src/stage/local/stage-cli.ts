@@ -7,6 +7,7 @@ import type { ServiceStatus } from '../driver.js';
 import type { LocalStageOptions } from './local-driver.js';
 import { inEnglish } from '../../report/language.js';
 import { describeServiceDetail } from '../stage-words.js';
+import { formatTable } from '../../kit/text-table.js';
 
 export const USAGE = `Usage: npm run stage:local -- [options]
 
@@ -131,15 +132,5 @@ export function formatServices(rows: ServiceStatus[]): string {
     row.address ?? '',
     describeServiceDetail(row, inEnglish),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((cell) => cell[column]!.length)),
-  );
-  return [header, ...cells]
-    .map((cell) =>
-      cell
-        .map((text, column) => (column === cell.length - 1 ? text : text.padEnd(widths[column]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable([header, ...cells]);
 }

@@ -5,6 +5,7 @@
  */
 import { REPLICA_LABEL } from '../../contract/index.js';
 import { MetricsReadError, type MetricsReader, type MetricsSource } from '../driver.js';
+import { pollUntil } from '../../kit/poll.js';
 import { parseSampleValue } from './prometheus-text.js';
 import { describeFetchError, fetchErrorCause } from './scrape-reader.js';
 
@@ -124,25 +125,30 @@ export class PrometheusApiReader implements MetricsReader {
     const since = now.result[0];
     let expected = 0;
     let fresh = 0;
-    for (;;) {
-      expected = (await this.activeTargets()).filter(
-        (target) => !jobs?.length || jobs.includes(target.job),
-      ).length;
-      const data = await this.query(`count(timestamp(${upSelector}) >= ${since})`);
-      const first = data.resultType === 'vector' ? data.result[0] : undefined;
-      fresh = first ? toNumber(first.value[1]) : 0;
-      if (expected > 0 && fresh >= expected) return;
-      if (Date.now() >= deadline) {
-        const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-        throw new MetricsReadError(
-          { kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs },
-          `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`,
-        );
+    // A failed query ends the wait with its own error, rather than counting as "not yet".
+    let failure: { error: unknown } | undefined;
+    const settled = async () => {
+      try {
+        expected = (await this.activeTargets()).filter(
+          (target) => !jobs?.length || jobs.includes(target.job),
+        ).length;
+        const data = await this.query(`count(timestamp(${upSelector}) >= ${since})`);
+        const first = data.resultType === 'vector' ? data.result[0] : undefined;
+        fresh = first ? toNumber(first.value[1]) : 0;
+        return expected > 0 && fresh >= expected;
+      } catch (error) {
+        failure = { error };
+        return true;
       }
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))),
-      );
-    }
+    };
+    const waited = await pollUntil(settled, { deadline, intervalMs: this.options.settlePollMs ?? 250 });
+    if (failure) throw failure.error;
+    if (waited === 'ready') return;
+    const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
+    throw new MetricsReadError(
+      { kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs },
+      `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`,
+    );
   }
 
   /** Active scrape targets with their job, from `/api/v1/targets?state=active`. */

@@ -1,8 +1,11 @@
 /**
  * Structured logs: one JSON object per line on stdout, so `docker compose logs api | grep healthz` and
- * the local stage can both read them. Every line carries ts, level, msg and the base fields (replica).
+ * the local stage can both read them. Every line carries ts, level, msg and the base fields (service,
+ * replica). The API and the Ollama simulator both log through it; neither owns it.
  */
-import type { LogLevel } from './config.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type LogFields = Record<string, unknown>;
 
@@ -39,6 +42,3 @@ export function createJsonLogger(options: {
 function errorReplacer(_key: string, value: unknown): unknown {
   return value instanceof Error ? value.message : value;
 }
-
-/** A logger that drops everything, for unit tests. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

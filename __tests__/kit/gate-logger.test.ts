@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRecordingLogger, createScrubbingLogger } from '../../src/kit/logger.js';
+import { createScrubbingLogger } from '../../src/kit/gate-logger.js';
+import { createRecordingLogger } from './recording-gate-logger.js';
 import { createRedactor } from '../../src/report/redact.js';
 
 test('a scrubbing logger passes every message and group title through the scrubber, and the group body runs once', async () => {
