@@ -1,24 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../src/gate/clock.js';
-import { settleWithin, startRunBounds, teardownReserveMs } from '../../src/gate/run-bounds.js';
+import { startRunBounds, teardownReserveMs } from '../../src/gate/run-bounds.js';
 import { localize } from '../../src/report/language.js';
 
-const never = new Promise<never>(() => undefined);
 const boundsOf = (deadlineSeconds: number, cancel: AbortSignal) =>
   startRunBounds({ deadlineSeconds, cancel, clock: systemClock, say: localize('en') });
-
-test('settleWithin says how a wait ended: the value, the error, the limit or the signal, whichever came first', async () => {
-  assert.deepEqual(await settleWithin(Promise.resolve(7), { limitMs: 5000 }), { kind: 'done', value: 7 });
-  const boom = new Error('boom');
-  assert.deepEqual(await settleWithin(Promise.reject(boom), {}), { kind: 'crashed', error: boom });
-  assert.deepEqual(await settleWithin(never, { limitMs: 10 }), { kind: 'timeout' });
-  const stop = new AbortController();
-  const waiting = settleWithin(never, { limitMs: 60_000, signal: stop.signal });
-  stop.abort();
-  assert.deepEqual(await waiting, { kind: 'aborted' });
-  assert.deepEqual(await settleWithin(never, { signal: AbortSignal.abort() }), { kind: 'aborted' });
-});
 
 test('the run bounds: the teardown keeps its reserve, a cancellation stops the run at once and says so', async () => {
   assert.equal(teardownReserveMs(1_200_000), 60_000);

@@ -3,6 +3,7 @@
  * (`post-if: always()`), and tears down whatever stage the main step booted and did not tear down
  * itself (keep-stage, or a main step cut short), streaming each service's log to the log dir first.
  */
+import { settleWithin } from '../kit/settle.js';
 import type { Logger, StateStore } from '../github/ports.js';
 import type { DriverChoice } from '../stage/create-driver.js';
 import type { StageDriver } from '../stage/driver.js';
@@ -37,20 +38,12 @@ export async function runPost(deps: PostDeps): Promise<PostOutcome> {
   );
   const driver = deps.createDriver(choice);
   // The driver bounds itself; this bound holds even if it does not.
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<'timed-out'>((resolve) => {
-    timer = setTimeout(() => resolve('timed-out'), stage.teardownTimeoutMs + 5000);
+  const teardown = driver.teardown({
+    ...(stage.logDir ? { logDir: stage.logDir } : {}),
+    timeoutMs: stage.teardownTimeoutMs,
   });
-  const outcome = await Promise.race([
-    driver
-      .teardown({ ...(stage.logDir ? { logDir: stage.logDir } : {}), timeoutMs: stage.teardownTimeoutMs })
-      .then(
-        () => 'torn-down' as const,
-        () => 'torn-down' as const,
-      ),
-    limit,
-  ]);
-  clearTimeout(timer);
+  const settled = await settleWithin(teardown, { limitMs: stage.teardownTimeoutMs + 5000 });
+  const outcome = settled.kind === 'timeout' ? 'timed-out' : 'torn-down';
   if (outcome === 'timed-out')
     logger.warn(`post: teardown did not finish within ${stage.teardownTimeoutMs} ms`);
   else logger.info('post: stage torn down');

@@ -4,6 +4,7 @@
  * disconnected), no retry of in-flight commands after a drop, and a timeout on every command. The
  * clients reconnect on their own, so caching resumes when Redis returns.
  */
+import { settleWithin } from '../kit/settle.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../kit/json-logger.js';
 import { pollUntil } from '../kit/poll.js';
@@ -57,7 +58,7 @@ export function connectRedis(options: {
     },
     close: async (timeoutMs) => {
       const quit = Promise.allSettled([commands.quit(), subscriber.quit()]);
-      await Promise.race([quit, new Promise((r) => setTimeout(r, timeoutMs))]);
+      await settleWithin(quit, { limitMs: timeoutMs });
       commands.disconnect();
       subscriber.disconnect();
     },

@@ -4,6 +4,7 @@
  * API's no-op span: the request's own code is the same with and without tracing, but a cached /ask does
  * not pay for contexts and spans that nobody exports (it is a few microseconds of a ~100 µs request).
  */
+import { settleWithin } from '../kit/settle.js';
 import {
   INVALID_SPAN_CONTEXT,
   SpanKind,
@@ -49,7 +50,7 @@ export function startTracing(options: {
   return {
     enabled: true,
     shutdown: async (timeoutMs) => {
-      await Promise.race([provider.shutdown().catch(() => {}), new Promise((r) => setTimeout(r, timeoutMs))]);
+      await settleWithin(provider.shutdown(), { limitMs: timeoutMs });
     },
   };
 }

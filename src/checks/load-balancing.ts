@@ -4,6 +4,7 @@
  * also from the api service's own log lines, as a human would check with `docker compose logs api`.
  * All replicas seen → ✅, only some → ⚠️, just one (of several) or any failure → ❌.
  */
+import { pause } from '../kit/poll.js';
 import pLimit from 'p-limit';
 import { REQUEST_ID_HEADER, ROUTES } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
@@ -254,7 +255,7 @@ export const loadBalancingCheck: Check = async (context) => {
   let logs: LogCount = { mode: 'unavailable', perReplica: new Map(), total: 0 };
   // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
   for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, LOG_READ_PAUSE_MS));
+    if (attempt > 0) await pause(LOG_READ_PAUSE_MS, context.signal);
     try {
       const lines = await driver.logs(options.apiService, LOG_LINES_SEARCHED, context.signal);
       if (lines === undefined) {

@@ -5,7 +5,8 @@
  * within the timeout; `/healthz`, probed throughout the burst, keeps answering fast; and the
  * `overload` outcome of the narrator's request counter grows (where metrics are reachable).
  */
-import { ROUTES, type AskRequest } from '../contract/index.js';
+import { pause } from '../kit/poll.js';
+import { ROUTES, type AskRequest, type ErrorCode } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
 import { formatSeconds } from '../kit/duration.js';
 import {
@@ -22,8 +23,8 @@ import { counterIncrease, metricsOf, readCounter, type CounterReading } from './
 import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
 
-/** The error code of a request refused because the narrator is saturated (contract ERROR_CODES). */
-export const LLM_LIMITED_ERROR = 'llm_concurrency_limited';
+/** The error code of a request refused because the narrator is saturated. */
+export const LLM_LIMITED_ERROR = 'llm_concurrency_limited' satisfies ErrorCode;
 const OVERLOAD_OUTCOME = 'overload';
 const PROBE_INTERVAL_MS = 100;
 
@@ -257,7 +258,7 @@ async function probeHealthzUntil(
     const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
     readings.push(readHealthz(exchange, context.options.replicaHeader, localize(context.options.language)));
     if (stopped || context.signal.aborted) break;
-    await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+    await pause(PROBE_INTERVAL_MS, context.signal);
   } while (!stopped && !context.signal.aborted);
   return readings;
 }

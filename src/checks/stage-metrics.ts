@@ -2,6 +2,8 @@
  * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
  * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
  */
+import { formatSeconds } from '../kit/duration.js';
+import { settleWithin } from '../kit/settle.js';
 import {
   MetricsReadError,
   type MetricsFailure,
@@ -25,23 +27,18 @@ export interface CounterReading {
 const SETTLE_TIMEOUT_MS = 15_000;
 const READ_TIMEOUT_MS = 10_000;
 
-export function bounded<T>(promise: Promise<T>, timeoutMs: number, step: 'settle' | 'read'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new MetricsReadError(
-              { kind: 'slow', step, timeoutMs },
-              `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${timeoutMs / 1000} s`,
-            ),
-          ),
-        timeoutMs,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
+export async function bounded<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  step: 'settle' | 'read',
+): Promise<T> {
+  const outcome = await settleWithin(promise, { limitMs: timeoutMs });
+  if (outcome.kind === 'done') return outcome.value;
+  if (outcome.kind === 'crashed') throw outcome.error;
+  throw new MetricsReadError(
+    { kind: 'slow', step, timeoutMs },
+    `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${formatSeconds(timeoutMs)}`,
+  );
 }
 
 export function metricsOf(driver: StageDriver): MetricsReader | undefined {

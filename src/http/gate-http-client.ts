@@ -3,6 +3,7 @@
  * up to a limit (a stage answering a huge or endless body cannot exhaust the gate), and failures returned
  * as data instead of thrown, so a check can say exactly what the stage did.
  */
+import { settleWithin } from '../kit/settle.js';
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
 import {
@@ -222,17 +223,6 @@ export function createGateHttpClient(options: HttpClientOptions): GateHttpClient
 
 /** Close gracefully, but never wait more than `graceMs` for requests that still hang. */
 export async function closeDispatcher(dispatcher: Dispatcher, graceMs = 1000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), graceMs);
-  });
-  const outcome = await Promise.race([
-    dispatcher.close().then(
-      () => 'closed' as const,
-      () => 'late' as const,
-    ),
-    late,
-  ]);
-  clearTimeout(timer);
-  if (outcome === 'late') await dispatcher.destroy().catch(() => undefined);
+  const outcome = await settleWithin(dispatcher.close(), { limitMs: graceMs });
+  if (outcome.kind !== 'done') await dispatcher.destroy().catch(() => undefined);
 }

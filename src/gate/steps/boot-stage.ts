@@ -10,7 +10,8 @@ import { describeRequestFailure, isSuccess } from '../../http/http-exchange.js';
 import type { GateLogger } from '../../kit/gate-logger.js';
 import type { Say } from '../../report/language.js';
 import type { BootResult, StageDriver } from '../../stage/driver.js';
-import { settleWithin, type RunBounds } from '../run-bounds.js';
+import { settleWithin } from '../../kit/settle.js';
+import type { RunBounds } from '../run-bounds.js';
 
 /** How long past the boot timeout a driver may take to give up on its own before the gate stops waiting. */
 const BOOT_GRACE_MS = 15_000;

@@ -14,7 +14,8 @@ import type { Say } from '../../report/language.js';
 import { CHECK_IDS, type CheckId, type CheckResult } from '../../report/model.js';
 import type { BootResult, StageDriver } from '../../stage/driver.js';
 import type { Clock } from '../clock.js';
-import { settleWithin, type RunBounds } from '../run-bounds.js';
+import { settleWithin } from '../../kit/settle.js';
+import type { RunBounds } from '../run-bounds.js';
 import type { GateSettings } from '../settings.js';
 
 /** How long a check cut off by the deadline may take to report what it saw. */

@@ -6,7 +6,7 @@ import { formatSeconds } from '../../kit/duration.js';
 import type { GateLogger } from '../../kit/gate-logger.js';
 import type { StageDriver } from '../../stage/driver.js';
 import type { Clock } from '../clock.js';
-import { settleWithin } from '../run-bounds.js';
+import { settleWithin } from '../../kit/settle.js';
 
 export interface TearDownStep {
   driver: StageDriver;

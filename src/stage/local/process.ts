@@ -4,6 +4,7 @@
  * probes, and a stop that never leaves orphans. Used by the local stage and by tests that need a real
  * Redis or real API replicas. Importing it installs no process hook (see ../exit-hooks.ts).
  */
+import { settleWithin } from '../../kit/settle.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -122,13 +123,7 @@ export class ManagedProcess {
   /** Resolves when the process has exited, or after `timeoutMs` (then resolves false). */
   async waitForExit(timeoutMs: number): Promise<boolean> {
     if (!this.running) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const result = await Promise.race([this.exited.then(() => true), timeout]);
-    clearTimeout(timer);
-    return result;
+    return (await settleWithin(this.exited, { limitMs: timeoutMs })).kind === 'done';
   }
 
   /** Send a signal to the whole process group. */
