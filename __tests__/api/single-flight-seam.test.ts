@@ -4,7 +4,7 @@
  * dies, a late or lost completion notice, a lost lock, a follower that runs out of time, an error — are
  * played deterministically, with no redis-server and no child process. Each test asserts what the asking
  * clients see: how many heavy executions ran, who answered what, and that nobody waits forever.
- * The same code against a real Redis and real replicas: single-flight.test.ts, faults/leader-death.test.ts.
+ * The same code against a real Redis and real replicas: single-flight.itg.test.ts, leader-death.itg.test.ts.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -15,7 +15,7 @@ import { runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import { ComposeDriver } from '../../src/stage/compose/compose-driver.js';
 import type { VerdictMeasurement } from './time-to-verdict-bench.js';
-import { BOOTABLE_SERVICES as SERVICES, COMPOSE_FILE as FILE } from '../compose/stage-here.js';
+import { BOOTABLE_SERVICES as SERVICES, COMPOSE_FILE as FILE } from '../stage/compose/stage-here.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The image compose builds for the api service (`<project>-<service>`). */

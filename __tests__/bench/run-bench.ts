@@ -42,7 +42,7 @@ export interface BenchProfile {
   verdictRepetitions: number;
   /** Gate runs on the compose stage (a real Docker Engine, set up by .ci/compose-setup); 0: none. */
   composeRepetitions: number;
-  /** The 10-replica stage; the smoke run leaves it to __tests__/bench/scale-out.test.ts. */
+  /** The 10-replica stage; the smoke run leaves it to __tests__/bench/scale-out.slow.test.ts. */
   scaleOut?: ScaleOutProfile;
 }
 

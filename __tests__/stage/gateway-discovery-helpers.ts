@@ -1,6 +1,6 @@
 /**
- * Shared by the gateway discovery tests (compose: __tests__/compose/gateway-dns-discovery.test.ts;
- * Kubernetes: __tests__/kubernetes/cluster-gateway-dns-discovery.test.ts): a stand-in for the DNS
+ * Shared by the gateway discovery tests (compose: __tests__/stage/compose/gateway-dns-discovery.itg.test.ts;
+ * Kubernetes: __tests__/stage/kubernetes/cluster-gateway-dns-discovery.itg.test.ts): a stand-in for the DNS
  * server that names the api replicas, stand-in replicas on several loopback addresses (containers and
  * pods all listen on one port, each on its own address), and the probes that show which replica served.
  */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertNothingLeft } from '../local-stage-helpers.js';
+import { assertNothingLeft } from './local-stage-helpers.js';
 import { LocalStageHarness } from './local-stage-harness.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));

@@ -1,7 +1,7 @@
 /**
  * `npm run kubernetes:files`: (re)writes the Kubernetes stage's copies of the project's configs
  * (deploy/kubernetes/base/files/) from their sources under deploy/. Run it after editing one of them;
- * the test __tests__/kubernetes/kubernetes-files.test.ts fails until then.
+ * the test __tests__/stage/kubernetes/kubernetes-files.itg.test.ts fails until then.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
