@@ -69031,11 +69031,89 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/kit/json-logger.ts
+/**
+ * Structured logs: one JSON object per line on stdout, so `docker compose logs api | grep healthz` and
+ * the local stage can both read them. Every line carries ts, level, msg and the base fields (service,
+ * replica). The API and the Ollama simulator both log through it; neither owns it.
+ */
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
+const RANK = { debug: 10, info: 20, warn: 30, error: 40 };
+function createJsonLogger(options) {
+    const write = options.write ?? ((line) => process.stdout.write(line));
+    const threshold = RANK[options.level];
+    const emit = (level, msg, fields) => {
+        if (RANK[level] < threshold)
+            return;
+        const record = { ts: new Date().toISOString(), level, msg, ...options.base, ...fields };
+        write(`${JSON.stringify(record, errorReplacer)}\n`);
+    };
+    return {
+        debug: (msg, fields) => emit('debug', msg, fields),
+        info: (msg, fields) => emit('info', msg, fields),
+        warn: (msg, fields) => emit('warn', msg, fields),
+        error: (msg, fields) => emit('error', msg, fields),
+    };
+}
+/** Errors serialise to their message (no stack: logs are read by people and by parsers). */
+function errorReplacer(_key, value) {
+    return value instanceof Error ? value.message : value;
+}
+
+;// CONCATENATED MODULE: ./src/kit/env-config.ts
+/**
+ * Reading a service's environment once, at start, with zod: the pieces the API and the Ollama simulator
+ * share (whole numbers within bounds, a log level, and turning the first problem into one sentence that
+ * names the variable, the expected form and the value given).
+ */
+
+
+/** A whole number between `min` and `max`, named in its error messages. */
+const wholeNumber = (name, min, max) => schemas_string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+/** LOG_LEVEL: one of debug, info, warn, error, in any case; info when unset. */
+const logLevel = () => schemas_string()
+    .trim()
+    .toLowerCase()
+    .pipe(schemas_enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info');
+/** A user mistake in the environment: the entry prints its message alone, without a stack trace. */
+class ConfigError extends Error {
+    name = 'ConfigError';
+}
+/**
+ * Validate the variables `names` of `env` against `schema`; values are trimmed, and empty ones count as
+ * unset. The first problem is thrown as a `ConfigError` naming the variable and quoting
+ * (at most 80 characters of) the value given.
+ */
+function readEnvironment(schema, names, env) {
+    const relevant = {};
+    for (const name of names) {
+        const value = env[name];
+        if (value !== undefined && value.trim() !== '')
+            relevant[name] = value.trim();
+    }
+    const parsed = schema.safeParse(relevant);
+    if (parsed.success)
+        return parsed.data;
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    const got = relevant[name];
+    const shown = got === undefined ? '' : ` (got "${got.length > 80 ? `${got.slice(0, 80)}…` : got}")`;
+    // Messages already name the variable; zod's own messages (rare) get the name prefixed.
+    const message = issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
+    throw new ConfigError(`${message}${shown}`);
+}
+
 ;// CONCATENATED MODULE: ./src/api/config.ts
 /**
  * Reads and validates the API's environment once, at start. Every variable is optional; a bad value is
  * a user mistake and becomes a `ConfigError` whose message names the variable and the expected form.
  */
+
 
 
 /** Deliberately broken behaviours, switched on by FAULT_INJECTION to prove the gate catches them. */
@@ -69047,10 +69125,6 @@ const FAULTS = [
     /** `/ask` reads the request and never answers; the socket stays open. */
     'ask-hang',
 ];
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
-class ConfigError extends Error {
-    name = 'ConfigError';
-}
 /** The environment variables this module reads, with their defaults (also the README's table). */
 const API_ENV_DEFAULTS = {
     PORT: '8080',
@@ -69075,11 +69149,6 @@ const API_ENV_DEFAULTS = {
     FAULT_INJECTION: '(empty)',
     SHUTDOWN_GRACE_MS: '5000',
 };
-const wholeNumber = (name, min, max) => schemas_string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
 const booleanFlag = (name) => schemas_string()
     .trim()
     .toLowerCase()
@@ -69121,11 +69190,7 @@ const EnvSchema = object({
     SINGLE_FLIGHT_LOCK_TTL_MS: wholeNumber('SINGLE_FLIGHT_LOCK_TTL_MS', 300, 600_000).default(10_000),
     SINGLE_FLIGHT_WAIT_TIMEOUT_MS: wholeNumber('SINGLE_FLIGHT_WAIT_TIMEOUT_MS', 100, 600_000).default(30_000),
     OTEL_EXPORTER_OTLP_ENDPOINT: urlWithScheme('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']).optional(),
-    LOG_LEVEL: schemas_string()
-        .trim()
-        .toLowerCase()
-        .pipe(schemas_enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }))
-        .default('info'),
+    LOG_LEVEL: logLevel(),
     FAULT_INJECTION: schemas_string()
         .transform((v) => v
         .split(',')
@@ -69139,23 +69204,7 @@ const EnvSchema = object({
 });
 /** Validate `env` (normally `process.env`). Empty strings count as unset. Throws `ConfigError`. */
 function loadApiConfig(env) {
-    const relevant = {};
-    for (const name of Object.keys(API_ENV_DEFAULTS)) {
-        const value = env[name];
-        if (value !== undefined && value.trim() !== '')
-            relevant[name] = value;
-    }
-    const parsed = EnvSchema.safeParse(relevant);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const name = String(issue.path[0] ?? 'environment');
-        const got = relevant[name];
-        const shown = got === undefined ? '' : ` (got "${got.length > 80 ? `${got.slice(0, 80)}…` : got}")`;
-        // Messages already name the variable; zod's own messages (rare) get the name prefixed.
-        const message = issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-        throw new ConfigError(`${message}${shown}`);
-    }
-    const e = parsed.data;
+    const e = readEnvironment(EnvSchema, Object.keys(API_ENV_DEFAULTS), env);
     return {
         port: e.PORT,
         host: e.HOST,
@@ -69201,11 +69250,12 @@ const ASK_LIMITS = {
     /** Upper bound of a whole request body, checked before JSON parsing. */
     bodyMaxBytes: 16 * 1024,
 };
-/** Identifiers travel into cache keys and logs: keep them to a safe alphabet. */
+/** One character of an identifier: ids travel into cache keys and logs, so they keep to a safe alphabet. */
+const ID_CHAR = '[A-Za-z0-9._:@-]';
 const identifier = (label) => schemas_string({ error: `${label} must be a string` })
     .min(1, `${label} must not be empty`)
     .max(ASK_LIMITS.idMaxChars, `${label} must be at most ${ASK_LIMITS.idMaxChars} characters`)
-    .regex(/^[A-Za-z0-9._:@-]+$/, `${label} may only contain letters, digits and . _ : @ -`);
+    .regex(new RegExp(`^${ID_CHAR}+$`), `${label} may only contain letters, digits and . _ : @ -`);
 const AskRequestSchema = strictObject({
     question: schemas_string({ error: 'question must be a string' })
         .trim()
@@ -69615,6 +69665,37 @@ class QuestionPlans {
     }
 }
 
+;// CONCATENATED MODULE: ./src/kit/settle.ts
+/**
+ * The one bounded wait: wait for a promise, but no longer than a limit nor past an abort, and say which
+ * came first. Every "give it N ms, then move on" in the project goes through here, so none of them
+ * leaves a timer or a listener behind, or forgets that the work may also fail.
+ */
+/**
+ * Waits for `work`, but no longer than `limitMs` (when given) nor past `signal` aborting (when given).
+ * Never rejects, and leaves no timer or listener behind; the work itself is not stopped (whoever owns it
+ * passes it the signal).
+ */
+function settleWithin(work, bounds) {
+    const { limitMs, signal } = bounds;
+    return new Promise((resolve) => {
+        let timer;
+        const onAbort = () => finish({ kind: 'aborted' });
+        function finish(outcome) {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve(outcome);
+        }
+        work.then((value) => finish({ kind: 'done', value }), (error) => finish({ kind: 'crashed', error }));
+        if (limitMs !== undefined)
+            timer = setTimeout(() => finish({ kind: 'timeout' }), Math.max(0, limitMs));
+        if (signal?.aborted)
+            onAbort();
+        else
+            signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/api/build/src/index.js
 var src = __nccwpck_require__(63914);
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/exporter-trace-otlp-http/build/src/index.js
@@ -69630,6 +69711,7 @@ var sdk_trace_node_build_src = __nccwpck_require__(93237);
  * API's no-op span: the request's own code is the same with and without tracing, but a cached /ask does
  * not pay for contexts and spans that nobody exports (it is a few microseconds of a ~100 µs request).
  */
+
 
 
 
@@ -69654,7 +69736,7 @@ function startTracing(options) {
     return {
         enabled: true,
         shutdown: async (timeoutMs) => {
-            await Promise.race([provider.shutdown().catch(() => { }), new Promise((r) => setTimeout(r, timeoutMs))]);
+            await settleWithin(provider.shutdown(), { limitMs: timeoutMs });
         },
     };
 }
@@ -69783,31 +69865,6 @@ class AskService {
         };
     }
 }
-
-;// CONCATENATED MODULE: ./src/api/logger.ts
-const RANK = { debug: 10, info: 20, warn: 30, error: 40 };
-function createJsonLogger(options) {
-    const write = options.write ?? ((line) => process.stdout.write(line));
-    const threshold = RANK[options.level];
-    const emit = (level, msg, fields) => {
-        if (RANK[level] < threshold)
-            return;
-        const record = { ts: new Date().toISOString(), level, msg, ...options.base, ...fields };
-        write(`${JSON.stringify(record, errorReplacer)}\n`);
-    };
-    return {
-        debug: (msg, fields) => emit('debug', msg, fields),
-        info: (msg, fields) => emit('info', msg, fields),
-        warn: (msg, fields) => emit('warn', msg, fields),
-        error: (msg, fields) => emit('error', msg, fields),
-    };
-}
-/** Errors serialise to their message (no stack: logs are read by people and by parsers). */
-function errorReplacer(_key, value) {
-    return value instanceof Error ? value.message : value;
-}
-/** A logger that drops everything, for unit tests. */
-const silentLogger = { debug() { }, info() { }, warn() { }, error() { } };
 
 // EXTERNAL MODULE: ./node_modules/prom-client/index.js
 var prom_client = __nccwpck_require__(95222);
@@ -69939,55 +69996,82 @@ class ApiMetrics {
     }
 }
 
-;// CONCATENATED MODULE: ./src/api/narrator-limiter.ts
+;// CONCATENATED MODULE: ./src/kit/semaphore.ts
 /**
- * A counting semaphore for LLM calls on this replica. When every slot is taken a caller may wait at most
- * `queueTimeoutMs` (0 = refuse at once); it never waits indefinitely. `max` 0 means unlimited.
+ * The one counting semaphore: at most `limit` holders at once, callers beyond it wait in arrival order
+ * (a released slot goes straight to the oldest waiter, so a newcomer cannot overtake it). Waiting is
+ * always bounded: by a number of waiters, a time, or the caller's signal. The API's narrator limiter
+ * (a time) and the Ollama simulator's scheduler (a number of waiters, and the client leaving) are both
+ * this semaphore.
  */
-class NarratorLimiter {
-    max;
-    queueTimeoutMs;
-    active = 0;
+function isRelease(slot) {
+    return typeof slot === 'function';
+}
+class Semaphore {
+    held = 0;
     waiters = [];
-    constructor(max, queueTimeoutMs) {
-        this.max = max;
-        this.queueTimeoutMs = queueTimeoutMs;
+    limit;
+    maxWaiting;
+    maxWaitMs;
+    constructor(options) {
+        this.limit = options.limit === 0 ? Infinity : options.limit;
+        this.maxWaitMs = options.maxWaitMs ?? Infinity;
+        this.maxWaiting = this.maxWaitMs === 0 ? 0 : (options.maxWaiting ?? Infinity);
     }
-    get inFlight() {
-        return this.active;
+    /** Slots held right now. */
+    get active() {
+        return this.held;
     }
+    /** Callers waiting for a slot right now. */
     get waiting() {
         return this.waiters.length;
     }
-    /** A release function, or `undefined` when no slot came free in time (overload). */
-    async acquire() {
-        if (this.max === 0 || this.active < this.max)
-            return this.take();
-        if (this.queueTimeoutMs === 0)
-            return undefined;
+    /** A slot now, or `undefined` when none is free (never waits). */
+    tryAcquire() {
+        return this.held < this.limit ? this.take() : undefined;
+    }
+    /**
+     * A slot, once one is free; or why not. The decision to refuse ('full') or to queue is taken at the
+     * call, before the first await, so callers counting on arrival order get it. An aborted `signal` gives
+     * up the waiting place at once.
+     */
+    acquire(signal) {
+        const now = this.tryAcquire();
+        if (now)
+            return Promise.resolve(now);
+        if (signal?.aborted)
+            return Promise.resolve('aborted');
+        if (this.waiters.length >= this.maxWaiting)
+            return Promise.resolve('full');
         return new Promise((resolve) => {
-            const waiter = (release) => {
-                clearTimeout(timer);
-                resolve(release);
-            };
-            const timer = setTimeout(() => {
+            const leave = (refusal) => {
                 const index = this.waiters.indexOf(waiter);
                 if (index >= 0)
                     this.waiters.splice(index, 1);
-                resolve(undefined);
-            }, this.queueTimeoutMs);
+                settle(refusal);
+            };
+            const onAbort = () => leave('aborted');
+            const timer = Number.isFinite(this.maxWaitMs)
+                ? setTimeout(() => leave('timed-out'), this.maxWaitMs)
+                : undefined;
+            const settle = (result) => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', onAbort);
+                resolve(result);
+            };
+            const waiter = (release) => settle(release);
+            signal?.addEventListener('abort', onAbort, { once: true });
             this.waiters.push(waiter);
         });
     }
     take() {
-        this.active += 1;
+        this.held += 1;
         let released = false;
         return () => {
             if (released)
                 return;
             released = true;
-            this.active -= 1;
-            // Hand the slot straight to the oldest waiter, so a newcomer cannot overtake it.
+            this.held -= 1;
             const next = this.waiters.shift();
             if (next)
                 next(this.take());
@@ -69996,6 +70080,7 @@ class NarratorLimiter {
 }
 
 ;// CONCATENATED MODULE: ./src/api/narrator.ts
+
 const SYSTEM_PROMPT = 'Você é o assistente de um aplicativo de investimentos e responde, em português do Brasil, perguntas ' +
     'sobre fundos imobiliários (FIIs). Responda em no máximo três frases. Quando houver dados, use apenas ' +
     'os dados fornecidos e não invente números. Os dados são de exemplo, não cotações reais. Não faça ' +
@@ -70016,7 +70101,7 @@ class OllamaNarrator {
     }
     async call(request) {
         const release = await this.options.limiter.acquire();
-        if (!release)
+        if (!isRelease(release))
             return {
                 outcome: 'overload',
                 detail: 'narrator concurrency limit reached',
@@ -70210,12 +70295,8 @@ class PlanChannels {
     /** Resolves once Redis has acknowledged the subscription; rejects when Redis is unreachable. */
     async subscribe(key) {
         const channel = plan_channel_PREFIX + key;
-        const queue = [];
-        let wake;
-        const listener = (message) => {
-            queue.push(message);
-            wake?.();
-        };
+        const inbox = new PlanInbox();
+        const listener = (message) => inbox.push(message);
         let state = this.channels.get(channel);
         if (!state) {
             state = { listeners: new Set(), subscribed: this.subscriber.subscribe(channel) };
@@ -70243,25 +70324,7 @@ class PlanChannels {
             close();
             throw error;
         }
-        return {
-            close,
-            take: () => queue.shift(),
-            next: (timeoutMs) => {
-                if (queue.length > 0)
-                    return Promise.resolve(queue.shift());
-                return new Promise((resolve) => {
-                    const timer = setTimeout(() => {
-                        wake = undefined;
-                        resolve(undefined);
-                    }, timeoutMs);
-                    wake = () => {
-                        clearTimeout(timer);
-                        wake = undefined;
-                        resolve(queue.shift());
-                    };
-                });
-            },
-        };
+        return { close, take: () => inbox.take(), next: (timeoutMs) => inbox.next(timeoutMs) };
     }
     dispatch(channel, raw) {
         const state = this.channels.get(channel);
@@ -70277,6 +70340,33 @@ class PlanChannels {
         }
         for (const listener of state.listeners)
             listener(message);
+    }
+}
+/** The messages of one subscription, in arrival order, and a bounded wait for the next one. */
+class PlanInbox {
+    queue = [];
+    wake;
+    push(message) {
+        this.queue.push(message);
+        this.wake?.();
+    }
+    take() {
+        return this.queue.shift();
+    }
+    next(timeoutMs) {
+        if (this.queue.length > 0)
+            return Promise.resolve(this.queue.shift());
+        return new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                this.wake = undefined;
+                resolve(undefined);
+            }, timeoutMs);
+            this.wake = () => {
+                clearTimeout(timer);
+                this.wake = undefined;
+                resolve(this.queue.shift());
+            };
+        });
     }
 }
 
@@ -70610,8 +70700,81 @@ function hasDataToPhrase(data) {
     return data.snapshots.length > 0;
 }
 
+;// CONCATENATED MODULE: ./src/api/plan-lock.ts
+const LOCK_PREFIX = 'stagegate:lock:';
+/** Take the lock (answers 'OK'), or report how long the current holder still has it (PTTL: ms, or -1 without expiry). */
+const ACQUIRE_OR_PTTL = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'OK' end
+return redis.call('PTTL', KEYS[1])`;
+const RELEASE_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const EXTEND_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+class RedisPlanLocks {
+    redis;
+    constructor(redis) {
+        this.redis = redis;
+    }
+    async acquire(key, token, ttlMs) {
+        const reply = await this.redis.eval(ACQUIRE_OR_PTTL, 1, LOCK_PREFIX + key, token, ttlMs);
+        if (reply === 'OK')
+            return { acquired: true };
+        const pttl = Number(reply);
+        // -1: a lock without expiry; -2 (vanished between SET and PTTL) cannot happen inside one script.
+        return { acquired: false, holderRemainingMs: pttl >= 0 ? pttl : undefined };
+    }
+    async extend(key, token, ttlMs) {
+        return (await this.redis.eval(EXTEND_IF_OWNER, 1, LOCK_PREFIX + key, token, ttlMs)) === 1;
+    }
+    async release(key, token) {
+        await this.redis.eval(RELEASE_IF_OWNER, 1, LOCK_PREFIX + key, token);
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/ioredis/built/index.js
 var built = __nccwpck_require__(67796);
+;// CONCATENATED MODULE: ./src/kit/poll.ts
+/**
+ * The one poll-with-deadline loop: ask `probe` again and again until it says yes, the deadline passes,
+ * the signal aborts, or `gaveUp` says waiting is pointless (the process being waited on has exited).
+ * It returns how the wait ended instead of throwing, so each caller words its own error (a boot failure
+ * quoting a log, a plain timeout) without a second copy of the loop. A probe that throws counts as "not
+ * yet": probes are network calls, and a refused connection is the normal answer of a service starting up.
+ */
+async function pollUntil(probe, options) {
+    const interval = options.intervalMs ?? 100;
+    for (;;) {
+        if (options.signal?.aborted)
+            return 'aborted';
+        if (options.gaveUp?.())
+            return 'gave-up';
+        if (await probe().catch(() => false))
+            return 'ready';
+        const left = options.deadline - Date.now();
+        if (left <= 0)
+            return 'timed-out';
+        await pause(Math.min(interval, left), options.signal);
+    }
+}
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+function pause(ms, signal) {
+    return new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const onAbort = () => {
+            clearTimeout(timer);
+            resolve();
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/api/redis-connections.ts
 /**
  * The two Redis connections of a replica — one for commands, one held in subscriber mode — configured so
@@ -70619,6 +70782,8 @@ var built = __nccwpck_require__(67796);
  * disconnected), no retry of in-flight commands after a drop, and a timeout on every command. The
  * clients reconnect on their own, so caching resumes when Redis returns.
  */
+
+
 
 function connectRedis(options) {
     const base = {
@@ -70649,14 +70814,12 @@ function connectRedis(options) {
         subscriber,
         isUp,
         waitUntilUp: async (timeoutMs) => {
-            const deadline = Date.now() + timeoutMs;
-            while (!isUp() && Date.now() < deadline)
-                await new Promise((r) => setTimeout(r, 25));
+            await pollUntil(async () => isUp(), { deadline: Date.now() + timeoutMs, intervalMs: 25 });
             return isUp();
         },
         close: async (timeoutMs) => {
             const quit = Promise.allSettled([commands.quit(), subscriber.quit()]);
-            await Promise.race([quit, new Promise((r) => setTimeout(r, timeoutMs))]);
+            await settleWithin(quit, { limitMs: timeoutMs });
             commands.disconnect();
             subscriber.disconnect();
         },
@@ -70685,7 +70848,107 @@ function watchState(client, role, logger) {
 
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: ./src/kit/http-server.ts
+/**
+ * The node:http plumbing the API and the Ollama simulator share: a server that counts the requests it
+ * is answering (so a shutdown can wait for them), listen and graceful close, JSON answers, the path of
+ * a request, the status to log for it, and reading a request body with a byte cap. What a body must
+ * contain, and the words of each refusal, stay with each service.
+ */
+
+function serveHttp(handler) {
+    let inFlight = 0;
+    let drained;
+    const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
+        inFlight += 1;
+        res.once('close', () => {
+            inFlight -= 1;
+            if (inFlight === 0)
+                drained?.();
+        });
+        handler(req, res);
+    });
+    return {
+        server,
+        listen: (port, host) => new Promise((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(port, host, () => {
+                server.off('error', reject);
+                resolve(server.address());
+            });
+        }),
+        close: async (graceMs) => {
+            const closed = new Promise((resolve) => server.close(() => resolve()));
+            server.closeIdleConnections();
+            if (inFlight > 0) {
+                await new Promise((resolve) => {
+                    const timer = setTimeout(resolve, graceMs);
+                    drained = () => {
+                        clearTimeout(timer);
+                        resolve();
+                    };
+                });
+            }
+            server.closeAllConnections();
+            await closed;
+        },
+    };
+}
+/** One JSON answer with its length; `headers` cannot override the content type or length. */
+function writeJson(res, status, body, headers = {}) {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+}
+/** The path of a request's URL, `/` when it cannot be parsed. */
+function requestPath(url) {
+    try {
+        return new URL(url ?? '/', 'http://localhost').pathname;
+    }
+    catch {
+        return '/';
+    }
+}
+/** The status to log once a response closed: 499 (nginx's "client closed request") when nothing was sent. */
+function loggedStatus(res) {
+    return res.headersSent ? res.statusCode : 499;
+}
+/** The body bytes, or why they could not be had. Stops listening as soon as `maxBytes` is passed. */
+function readBodyBytes(req, maxBytes) {
+    return new Promise((resolve) => {
+        const chunks = [];
+        let size = 0;
+        const finish = (result) => {
+            req.off('data', onData);
+            req.off('end', onEnd);
+            req.off('error', onAbort);
+            req.off('close', onAbort);
+            resolve(result);
+        };
+        const onData = (chunk) => {
+            size += chunk.length;
+            if (size > maxBytes) {
+                req.pause();
+                finish('too-large');
+                return;
+            }
+            chunks.push(chunk);
+        };
+        const onEnd = () => finish(Buffer.concat(chunks));
+        const onAbort = () => finish('aborted');
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('error', onAbort);
+        req.on('close', onAbort);
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/api/request-body.ts
+
 /** Stateless without `stream: true`, so one decoder serves every request. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 async function readJsonBody(req, maxBytes) {
@@ -70704,7 +70967,7 @@ async function readJsonBody(req, maxBytes) {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes)
         return tooLarge(maxBytes, `${declared} bytes declared`);
-    const read = await readCapped(req, maxBytes);
+    const read = await readBodyBytes(req, maxBytes);
     if (read === 'too-large')
         return tooLarge(maxBytes, 'body kept coming');
     if (read === 'aborted')
@@ -70743,35 +71006,6 @@ function tooLarge(maxBytes, detail) {
 function invalid(message) {
     return { ok: false, status: 400, error: 'invalid_request', message, unread: false };
 }
-/** The body bytes, or why they could not be had. Stops listening as soon as the limit is passed. */
-function readCapped(req, maxBytes) {
-    return new Promise((resolve) => {
-        const chunks = [];
-        let size = 0;
-        const finish = (result) => {
-            req.off('data', onData);
-            req.off('end', onEnd);
-            req.off('error', onAbort);
-            req.off('close', onAbort);
-            resolve(result);
-        };
-        const onData = (chunk) => {
-            size += chunk.length;
-            if (size > maxBytes) {
-                req.pause();
-                finish('too-large');
-                return;
-            }
-            chunks.push(chunk);
-        };
-        const onEnd = () => finish(Buffer.concat(chunks));
-        const onAbort = () => finish('aborted');
-        req.on('data', onData);
-        req.on('end', onEnd);
-        req.on('error', onAbort);
-        req.on('close', onAbort);
-    });
-}
 
 ;// CONCATENATED MODULE: ./src/api/server.ts
 /**
@@ -70789,25 +71023,18 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UNREAD_BODY_LINGER_MS = 2000;
 function createApiServer(deps) {
     const startedAt = Date.now();
-    let inFlight = 0;
-    let drained;
-    const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
+    const http = serveHttp((req, res) => {
         const started = performance.now();
         const ctx = {
             requestId: incomingRequestId(req) ?? (0,external_node_crypto_namespaceObject.randomUUID)(),
-            path: pathOf(req.url),
+            path: requestPath(req.url),
             fields: {},
         };
         res.setHeader(REPLICA_HEADER, deps.replicaId);
         res.setHeader(REQUEST_ID_HEADER, ctx.requestId);
-        inFlight += 1;
         res.once('close', () => {
-            inFlight -= 1;
-            if (inFlight === 0)
-                drained?.();
             const seconds = (performance.now() - started) / 1000;
-            // 499 (nginx's "client closed request") when the client left before any answer was sent.
-            const status = res.headersSent ? res.statusCode : 499;
+            const status = loggedStatus(res);
             deps.metrics.observeHttp(ctx.path, req.method ?? 'GET', status, seconds);
             deps.logger.info('request', {
                 method: req.method,
@@ -70827,6 +71054,7 @@ function createApiServer(deps) {
                 res.destroy();
         });
     });
+    const server = http.server;
     // Bounds how long a client may take to send its request (slow uploads); answering time is not bounded here.
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
@@ -70912,41 +71140,11 @@ function createApiServer(deps) {
         };
         sendJson(res, status, body);
     }
-    return {
-        server,
-        listen: (port, host) => new Promise((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(port, host, () => {
-                server.off('error', reject);
-                resolve(server.address());
-            });
-        }),
-        shutdown: async (graceMs) => {
-            const closed = new Promise((resolve) => server.close(() => resolve()));
-            server.closeIdleConnections();
-            if (inFlight > 0) {
-                await new Promise((resolve) => {
-                    const timer = setTimeout(resolve, graceMs);
-                    drained = () => {
-                        clearTimeout(timer);
-                        resolve();
-                    };
-                });
-            }
-            server.closeAllConnections();
-            await closed;
-        },
-    };
+    return { server, listen: http.listen, shutdown: http.close };
 }
+/** Answers of the API are never cached by a proxy in between. */
 function sendJson(res, status, body, headers = {}) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-        ...headers,
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-        'cache-control': 'no-store',
-    });
-    res.end(text);
+    writeJson(res, status, body, { ...headers, 'cache-control': 'no-store' });
 }
 /**
  * After refusing a request before reading its whole body (too large, wrong type): throw the rest away
@@ -70967,14 +71165,6 @@ function discardRestOfBody(req) {
 function incomingRequestId(req) {
     const value = req.headers[REQUEST_ID_HEADER];
     return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined;
-}
-function pathOf(url) {
-    try {
-        return new URL(url ?? '/', 'http://localhost').pathname;
-    }
-    catch {
-        return '/';
-    }
 }
 /** Zod's issue, reworded where a field is simply missing or unknown. */
 function describeIssue(issue, input) {
@@ -70998,8 +71188,8 @@ function describeIssue(issue, input) {
  *
  * - In process: a result this replica holds in its L1 (the plan cache's memory layer) answers at once;
  *   otherwise concurrent identical asks share one promise, so only the first touches Redis.
- * - Across replicas: a Redis lock `SET lock token NX PX ttl`. Its owner extends it while it works and
- *   releases it with compare-and-delete (Lua), so it can never extend or delete someone else's lock.
+ * - Across replicas: a Redis lock (`plan-lock.ts`). Its owner extends it while it works and releases it
+ *   with compare-and-delete, so it can never extend or delete someone else's lock.
  * - Followers SUBSCRIBE to the plan's completion channel before they re-check the cache, so a completion
  *   published in between cannot be lost, then wait for the message — no sleep loop. The only timer is the
  *   lock's remaining TTL: when it runs out without a message (leader died), the follower tries the lock
@@ -71013,17 +71203,6 @@ function describeIssue(issue, input) {
  *   (unless the plan cache, when enabled, already holds the result).
  */
 
-const LOCK_PREFIX = 'stagegate:lock:';
-/** Take the lock, or report how long the current holder still has it. Returns -1 when acquired. */
-const ACQUIRE_OR_PTTL = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
-return redis.call('PTTL', KEYS[1])`;
-const RELEASE_IF_OWNER = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-const EXTEND_IF_OWNER = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
 /** Smallest wait between two lock attempts, so a lock without TTL (set by hand) cannot spin us. */
 const MIN_LOCK_WAIT_MS = 20;
 class SingleFlight {
@@ -71175,13 +71354,12 @@ class SingleFlight {
         }
     }
     async lead(key, token, execute, takeover, started) {
-        const { options, cache, channels, logger } = this.deps;
-        const lockKey = LOCK_PREFIX + key;
+        const { options, cache, channels, locks, logger } = this.deps;
         const extender = setInterval(() => {
-            this.deps.redis
-                .eval(EXTEND_IF_OWNER, 1, lockKey, token, options.lockTtlMs)
+            locks
+                .extend(key, token, options.lockTtlMs)
                 .then((extended) => {
-                if (extended !== 1)
+                if (!extended)
                     logger.warn('single-flight lock lost while executing', { key });
             })
                 .catch(() => {
@@ -71225,16 +71403,14 @@ class SingleFlight {
     }
     /** Compare-and-delete: only the owner's token removes the lock. Never throws. */
     async release(key, token) {
-        await this.deps.redis.eval(RELEASE_IF_OWNER, 1, LOCK_PREFIX + key, token).catch(() => { });
+        await this.deps.locks.release(key, token).catch(() => { });
     }
-    /** -1 when the lock is ours; otherwise the holder's remaining TTL in ms. */
+    /** -1 when the lock is ours; otherwise the holder's remaining TTL in ms (a full TTL for a lock without expiry). */
     async tryLock(key, token) {
-        const reply = await this.deps.redis.eval(ACQUIRE_OR_PTTL, 1, LOCK_PREFIX + key, token, this.deps.options.lockTtlMs);
-        const pttl = Number(reply);
-        if (pttl === -1)
+        const attempt = await this.deps.locks.acquire(key, token, this.deps.options.lockTtlMs);
+        if (attempt.acquired)
             return -1;
-        // -2 (vanished between SET and PTTL: impossible inside one script) or a lock without expiry.
-        return pttl >= 0 ? pttl : this.deps.options.lockTtlMs;
+        return attempt.holderRemainingMs ?? this.deps.options.lockTtlMs;
     }
     fromMessage(message, started) {
         if (message.kind === 'result')
@@ -71491,6 +71667,46 @@ function round(value, digits) {
     return Math.round(value * factor) / factor;
 }
 
+;// CONCATENATED MODULE: ./src/kit/service-entry.ts
+/**
+ * What the entries of the API and of the Ollama simulator share: a configuration mistake is one line on
+ * stderr and exit 1 (no stack trace), a start-up failure the same, and the first SIGTERM/SIGINT runs the
+ * graceful stop once and exits 0. Only an entry calls these: importing this module installs nothing.
+ */
+
+/** `load()`'s result; a `ConfigError` becomes `<service>: invalid configuration: …` and exit 1. */
+function loadConfigOrExit(service, load) {
+    try {
+        return load();
+    }
+    catch (error) {
+        if (!(error instanceof ConfigError))
+            throw error;
+        process.stderr.write(`${service}: invalid configuration: ${error.message}\n`);
+        process.exit(1);
+    }
+}
+/** On the first SIGTERM or SIGINT, run `stop` (once) and exit 0. */
+function stopOnSignals(stop) {
+    let stopping = false;
+    const onSignal = async (signal) => {
+        if (stopping)
+            return;
+        stopping = true;
+        await stop(signal);
+        process.exit(0);
+    };
+    process.once('SIGTERM', (signal) => void onSignal(signal));
+    process.once('SIGINT', (signal) => void onSignal(signal));
+}
+/** Run the entry's `main`; a failure before it is up becomes `<service>: failed to start: …` and exit 1. */
+function runService(service, main) {
+    main().catch((error) => {
+        process.stderr.write(`${service}: failed to start: ${error.message}\n`);
+        process.exit(1);
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/api/main.ts
 /**
  * Entry of the chat API (`node dist/api/index.js`, or `tsx src/api/main.ts`): read the environment once,
@@ -71511,20 +71727,13 @@ function round(value, digits) {
 
 
 
+
+
+const SERVICE = 'stagegate-api';
 /** How long start-up waits for Redis before listening anyway (degraded, uncached). */
 const REDIS_START_WAIT_MS = 3000;
 async function main() {
-    let config;
-    try {
-        config = loadApiConfig(process.env);
-    }
-    catch (error) {
-        if (error instanceof ConfigError) {
-            process.stderr.write(`stagegate-api: invalid configuration: ${error.message}\n`);
-            process.exit(1);
-        }
-        throw error;
-    }
+    const config = loadConfigOrExit(SERVICE, () => loadApiConfig(process.env));
     const logger = createJsonLogger({
         level: config.logLevel,
         base: { service: 'api', replica: config.replicaId },
@@ -71541,7 +71750,10 @@ async function main() {
         baseUrl: config.ollamaUrl,
         model: config.ollamaModel,
         timeoutMs: config.narratorTimeoutMs,
-        limiter: new NarratorLimiter(config.narratorMaxConcurrency, config.narratorQueueTimeoutMs),
+        limiter: new Semaphore({
+            limit: config.narratorMaxConcurrency,
+            maxWaitMs: config.narratorQueueTimeoutMs,
+        }),
         observer: {
             outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
             inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),
@@ -71555,7 +71767,7 @@ async function main() {
     });
     const memory = planMemory(config, metrics);
     const singleFlight = new SingleFlight({
-        redis: redis.commands,
+        locks: new RedisPlanLocks(redis.commands),
         cache: new PlanCache(redis.commands, config.planCacheTtlSeconds, memory),
         channels: new PlanChannels(redis.subscriber, redis.commands, logger),
         isRedisUp: redis.isUp,
@@ -71624,20 +71836,13 @@ async function main() {
         tracing: tracing.enabled,
         faults: [...config.faults],
     });
-    let stopping = false;
-    const stop = async (signal) => {
-        if (stopping)
-            return;
-        stopping = true;
+    stopOnSignals(async (signal) => {
         logger.info('shutting down', { signal, grace_ms: config.shutdownGraceMs });
         await api.shutdown(config.shutdownGraceMs);
         await redis.close(1000);
         await tracing.shutdown(2000);
         logger.info('stopped');
-        process.exit(0);
-    };
-    process.once('SIGTERM', (signal) => void stop(signal));
-    process.once('SIGINT', (signal) => void stop(signal));
+    });
 }
 /** The replica's L1 in front of Redis, unless switched off (no plan cache, no TTL or no bytes). */
 function planMemory(config, metrics) {
@@ -71659,8 +71864,5 @@ function installCrashHandlers(logger) {
         process.exit(1);
     });
 }
-main().catch((error) => {
-    process.stderr.write(`stagegate-api: failed to start: ${error.message}\n`);
-    process.exit(1);
-});
+runService(SERVICE, main);
 

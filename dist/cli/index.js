@@ -77102,6 +77102,7 @@ function driverChoiceFor(settings, options = {}) {
                     services: settings.services,
                     ...(settings.composeEnvFile ? { envFile: settings.composeEnvFile } : {}),
                     build: settings.build,
+                    failureLogLines: settings.bootFailureLogLines,
                     ...(options.cwd ? { cwd: options.cwd } : {}),
                     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
                     ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),
@@ -82261,8 +82262,6 @@ function createOctokitGitHubApi(options) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: external "node:os"
@@ -82274,6 +82273,8 @@ var external_node_path_ = __nccwpck_require__(6760);
  * The one interface through which the gate sees a stage, whatever runs it (docker compose, local
  * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
  */
+/** The ways a stage is run: docker compose, local processes, or an already-running stage at a URL. */
+const DRIVER_KINDS = ['compose', 'local', 'external'];
 /**
  * The state of a service of the stage that this boot left out on purpose (the compose driver's
  * `services` selection): reported plainly, not counted as down.
@@ -91839,11 +91840,12 @@ const ASK_LIMITS = {
     /** Upper bound of a whole request body, checked before JSON parsing. */
     bodyMaxBytes: 16 * 1024,
 };
-/** Identifiers travel into cache keys and logs: keep them to a safe alphabet. */
+/** One character of an identifier: ids travel into cache keys and logs, so they keep to a safe alphabet. */
+const ID_CHAR = '[A-Za-z0-9._:@-]';
 const identifier = (label) => schemas_string({ error: `${label} must be a string` })
     .min(1, `${label} must not be empty`)
     .max(ASK_LIMITS.idMaxChars, `${label} must be at most ${ASK_LIMITS.idMaxChars} characters`)
-    .regex(/^[A-Za-z0-9._:@-]+$/, `${label} may only contain letters, digits and . _ : @ -`);
+    .regex(new RegExp(`^${ID_CHAR}+$`), `${label} may only contain letters, digits and . _ : @ -`);
 const AskRequestSchema = strictObject({
     question: schemas_string({ error: 'question must be a string' })
         .trim()
@@ -91997,6 +91999,46 @@ const REPLICA_LABEL = 'replica';
 
 
 
+
+;// CONCATENATED MODULE: ./src/kit/poll.ts
+/**
+ * The one poll-with-deadline loop: ask `probe` again and again until it says yes, the deadline passes,
+ * the signal aborts, or `gaveUp` says waiting is pointless (the process being waited on has exited).
+ * It returns how the wait ended instead of throwing, so each caller words its own error (a boot failure
+ * quoting a log, a plain timeout) without a second copy of the loop. A probe that throws counts as "not
+ * yet": probes are network calls, and a refused connection is the normal answer of a service starting up.
+ */
+async function pollUntil(probe, options) {
+    const interval = options.intervalMs ?? 100;
+    for (;;) {
+        if (options.signal?.aborted)
+            return 'aborted';
+        if (options.gaveUp?.())
+            return 'gave-up';
+        if (await probe().catch(() => false))
+            return 'ready';
+        const left = options.deadline - Date.now();
+        if (left <= 0)
+            return 'timed-out';
+        await pause(Math.min(interval, left), options.signal);
+    }
+}
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+function pause(ms, signal) {
+    return new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const onAbort = () => {
+            clearTimeout(timer);
+            resolve();
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/stage/metrics/prometheus-text.ts
 /**
@@ -92290,6 +92332,8 @@ function describeFetchError(error) {
 
 
 
+
+/** A Prometheus metric name (the gate's metric options are checked against it too). */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** `metric{a="x",b="y"}`, refusing names that are not metric/label names (no PromQL injection). */
@@ -92376,19 +92420,28 @@ class PrometheusApiReader {
         const since = now.result[0];
         let expected = 0;
         let fresh = 0;
-        for (;;) {
-            expected = (await this.activeTargets()).filter((target) => !jobs?.length || jobs.includes(target.job)).length;
-            const data = await this.query(`count(timestamp(${upSelector}) >= ${since})`);
-            const first = data.resultType === 'vector' ? data.result[0] : undefined;
-            fresh = first ? toNumber(first.value[1]) : 0;
-            if (expected > 0 && fresh >= expected)
-                return;
-            if (Date.now() >= deadline) {
-                const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-                throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
+        // A failed query ends the wait with its own error, rather than counting as "not yet".
+        let failure;
+        const settled = async () => {
+            try {
+                expected = (await this.activeTargets()).filter((target) => !jobs?.length || jobs.includes(target.job)).length;
+                const data = await this.query(`count(timestamp(${upSelector}) >= ${since})`);
+                const first = data.resultType === 'vector' ? data.result[0] : undefined;
+                fresh = first ? toNumber(first.value[1]) : 0;
+                return expected > 0 && fresh >= expected;
             }
-            await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))));
-        }
+            catch (error) {
+                failure = { error };
+                return true;
+            }
+        };
+        const waited = await pollUntil(settled, { deadline, intervalMs: this.options.settlePollMs ?? 250 });
+        if (failure)
+            throw failure.error;
+        if (waited === 'ready')
+            return;
+        const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
+        throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
     }
     /** Active scrape targets with their job, from `/api/v1/targets?state=active`. */
     async activeTargets() {
@@ -92438,144 +92491,37 @@ function toNumber(text) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/stage/local/process.ts
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/stage/exit-hooks.ts
 /**
- * Primitives for running a stage's services as local processes on loopback: free ports, a managed
- * child process whose output streams to a log file, bounded waits, and a stop that never leaves orphans.
- * Used by the local stage driver and by tests that need a real Redis or real API replicas.
+ * Process-wide exit hooks: on exit (normal, Ctrl-C, SIGTERM, SIGHUP) every child still registered is
+ * killed synchronously, then every registered cleanup runs, so a crashed or interrupted run leaves no
+ * orphan and no work dir behind. Importing this module installs nothing: the entry points that start
+ * stages call `installExitHooks()` (the CLI, the action's main and post steps, `npm run stage:local`,
+ * the test harness). Registering without the hooks installed is harmless, it just has no effect at exit.
  */
-
-
-
-
-/** Ask the kernel for a free TCP port on loopback. */
-async function findFreePort(host = '127.0.0.1') {
-    return new Promise((resolve, reject) => {
-        const server = (0,external_node_net_.createServer)();
-        server.unref();
-        server.once('error', reject);
-        server.listen(0, host, () => {
-            const address = server.address();
-            const port = typeof address === 'object' && address ? address.port : 0;
-            server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-        });
-    });
+const killOnExitSet = new Set();
+const cleanups = new Set();
+let installed = false;
+/** SIGKILL `child` at exit unless unregistered first (by its own stop). Returns the unregister. */
+function killOnExit(child) {
+    killOnExitSet.add(child);
+    return () => killOnExitSet.delete(child);
 }
 /**
- * A child process in its own process group (so stop() also ends anything it spawned), whose output
- * goes to a log file rather than to memory. The child writes to the file itself (its stdout and stderr
- * are the file's descriptor): relaying every log line through this process cost the gate and the
- * benchmarks as much CPU as their HTTP client did.
+ * Run `cleanup` (synchronous, must not throw) at exit, after every child is killed (so a process still
+ * writing into a work dir cannot race its removal). Returns the unregister.
  */
-class ManagedProcess {
-    name;
-    logFile;
-    child;
-    exitInfo;
-    exited;
-    constructor(options) {
-        this.name = options.name;
-        this.logFile = options.logFile;
-        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(options.logFile), { recursive: true });
-        const logFd = (0,external_node_fs_namespaceObject.openSync)(options.logFile, 'a');
-        try {
-            this.child = (0,external_node_child_process_namespaceObject.spawn)(options.command, options.args, {
-                cwd: options.cwd,
-                env: options.env ?? process.env,
-                stdio: ['ignore', logFd, logFd],
-                detached: true,
-            });
-        }
-        finally {
-            // The child holds its own copy of the descriptor.
-            (0,external_node_fs_namespaceObject.closeSync)(logFd);
-        }
-        this.exited = new Promise((resolve) => {
-            this.child.once('error', (error) => {
-                this.exitInfo = { code: -1, signal: null };
-                (0,external_node_fs_namespaceObject.appendFileSync)(options.logFile, `[stagegate] could not start ${options.command}: ${error.message}\n`);
-                resolve();
-            });
-            this.child.once('exit', (code, signal) => {
-                this.exitInfo = { code, signal };
-                resolve();
-            });
-        });
-        liveProcesses.add(this);
-    }
-    get pid() {
-        return this.child.pid;
-    }
-    get running() {
-        return this.exitInfo === undefined;
-    }
-    /** How the process ended; undefined while it runs. */
-    get exit() {
-        return this.exitInfo;
-    }
-    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
-    describeState() {
-        if (!this.exitInfo)
-            return 'running';
-        if (this.exitInfo.signal)
-            return `killed (${this.exitInfo.signal})`;
-        return `exited (code ${this.exitInfo.code})`;
-    }
-    /** Resolves when the process has exited, or after `timeoutMs` (then resolves false). */
-    async waitForExit(timeoutMs) {
-        if (!this.running)
-            return true;
-        let timer;
-        const timeout = new Promise((resolve) => {
-            timer = setTimeout(() => resolve(false), timeoutMs);
-        });
-        const result = await Promise.race([this.exited.then(() => true), timeout]);
-        clearTimeout(timer);
-        return result;
-    }
-    /** Send a signal to the whole process group. */
-    signal(signal) {
-        if (!this.running || this.child.pid === undefined)
-            return;
-        try {
-            process.kill(-this.child.pid, signal);
-        }
-        catch {
-            // Already gone between the check and the kill.
-        }
-    }
-    /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Never throws. */
-    async stop(graceMs = 3000) {
-        if (this.running) {
-            this.signal('SIGTERM');
-            if (!(await this.waitForExit(graceMs))) {
-                this.signal('SIGKILL');
-                await this.waitForExit(graceMs);
-            }
-        }
-        liveProcesses.delete(this);
-    }
-}
-/**
- * Every process started and not yet stopped in this Node process. On exit (normal, Ctrl-C, SIGTERM)
- * they are killed synchronously, so a crashed or interrupted run leaves no orphan behind.
- */
-const liveProcesses = new Set();
-let exitHooksInstalled = false;
-/** Synchronous cleanups (e.g. removing a stage's work dir) run right after the kill on exit. */
-const exitCleanups = new Set();
-/** Run `cleanup` (synchronous, must not throw) when the process exits or is interrupted; returns an unregister. */
 function registerExitCleanup(cleanup) {
-    exitCleanups.add(cleanup);
-    return () => exitCleanups.delete(cleanup);
+    cleanups.add(cleanup);
+    return () => cleanups.delete(cleanup);
 }
 function killAllNow() {
-    for (const managed of liveProcesses)
-        managed.signal('SIGKILL');
-    liveProcesses.clear();
-    for (const cleanup of exitCleanups) {
+    for (const child of killOnExitSet)
+        child.signal('SIGKILL');
+    killOnExitSet.clear();
+    for (const cleanup of cleanups) {
         try {
             cleanup();
         }
@@ -92583,12 +92529,13 @@ function killAllNow() {
             // Best effort while exiting: nothing can report it any more.
         }
     }
-    exitCleanups.clear();
+    cleanups.clear();
 }
+/** Install the hooks once per process (later calls do nothing). */
 function installExitHooks() {
-    if (exitHooksInstalled)
+    if (installed)
         return;
-    exitHooksInstalled = true;
+    installed = true;
     process.once('exit', killAllNow);
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
         const onSignal = () => {
@@ -92602,32 +92549,6 @@ function installExitHooks() {
             process.kill(process.pid, signal);
         };
         process.on(signal, onSignal);
-    }
-}
-installExitHooks();
-/** Run `probe` until it resolves true, or the deadline passes. Every probe is itself bounded by the caller. */
-async function waitUntil(probe, options) {
-    const deadline = Date.now() + options.timeoutMs;
-    const interval = options.intervalMs ?? 100;
-    for (;;) {
-        if (options.signal?.aborted)
-            throw new Error(`aborted while waiting for ${options.what}`);
-        if (await probe().catch(() => false))
-            return;
-        if (Date.now() >= deadline)
-            throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
-    }
-}
-/** GET `url` with a timeout; true on a 2xx. */
-async function httpOk(url, timeoutMs = 1000) {
-    try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-        await response.arrayBuffer();
-        return response.ok;
-    }
-    catch {
-        return false;
     }
 }
 
@@ -92939,67 +92860,147 @@ class TerminalEscapeStripper extends external_node_stream_.Transform {
     }
 }
 
-;// CONCATENATED MODULE: ./src/stage/compose/compose-logs.ts
+;// CONCATENATED MODULE: ./src/stage/compose/compose-output.ts
+/** Short quotes of a docker command's output for reasons and logs: escapes stripped, one line clipped. */
+
+const MAX_QUOTED_CHARS = 300;
+function lastLine(text) {
+    return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
+}
+function firstLine(text) {
+    return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
+}
+function lastLines(text, count) {
+    return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function nonEmptyLines(text) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+}
+function clip(line) {
+    if (line === undefined)
+        return '(no output)';
+    return line.length > MAX_QUOTED_CHARS ? `${line.slice(0, MAX_QUOTED_CHARS)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-cli.ts
 /**
- * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
- * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
- * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
- * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
- * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
+ * One compose project as the docker CLI sees it: every command runs with the same binary, working
+ * directory and environment, and the first one checks (once, remembered) that Compose v2 is there.
+ * Read-only queries reject with a message naming the command; `up`, `down` and the log streams take
+ * their results as they come, because their callers word what a failure means.
  */
 
-const PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\|(?: |$)(.*)$/;
-const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))(?: |$)(.*)$/;
-/** Every line of the output, in output order. A line without a prefix continues the previous one's container. */
-function parseComposeLogs(stdout) {
-    const lines = [];
-    let instance = '';
-    for (const raw of stdout.split('\n')) {
-        const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
-        if (line === '')
-            continue;
-        const prefixed = PREFIXED.exec(line);
-        let rest = line;
-        if (prefixed) {
-            instance = prefixed[1];
-            rest = prefixed[2];
-        }
-        const stamped = TIMESTAMPED.exec(rest);
-        lines.push(stamped ? { instance, timestamp: stamped[1], text: stamped[2] } : { instance, text: rest });
+
+
+const VERSION_TIMEOUT_MS = 20_000;
+const QUERY_TIMEOUT_MS = 30_000;
+/** Docker, or its compose v2 plugin, is missing or broken. */
+class ComposeUnavailableError extends Error {
+    constructor(detail) {
+        super(`docker compose v2 is not available: ${detail}`);
+        this.name = 'ComposeUnavailableError';
     }
-    return lines;
 }
-/**
- * A sort key for Docker timestamps: the fraction padded to nine digits, so that `…:05.1Z` sorts
- * after `…:05.09Z` (as strings it would not). Non-UTC stamps go through Date.parse (milliseconds).
- */
-function timestampSortKey(timestamp) {
-    const utc = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(timestamp);
-    if (utc)
-        return `${utc[1]}.${(utc[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
-    const ms = Date.parse(timestamp);
-    if (Number.isNaN(ms))
-        return '';
-    return `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}000000`;
+class ComposeCli {
+    project;
+    docker;
+    runner;
+    cwd;
+    env;
+    versionCheck;
+    constructor(project, docker, runner, cwd, 
+    /** The environment of every command, read at each run (the boot adds to it). */
+    env) {
+        this.project = project;
+        this.docker = docker;
+        this.runner = runner;
+        this.cwd = cwd;
+        this.env = env;
+    }
+    /** Runs `docker <args>`; resolves whatever the exit status. */
+    run(args, options) {
+        return this.runner.run(this.docker, args, { ...options, env: this.env(), cwd: this.cwd });
+    }
+    /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
+    async query(args, what, signal, stdoutFile) {
+        const result = await this.run(args, {
+            timeoutMs: QUERY_TIMEOUT_MS,
+            signal,
+            ...(stdoutFile ? { stdoutFile } : {}),
+        });
+        if (result.aborted)
+            throw new Error(`docker compose ${what} was cancelled`);
+        if (result.timedOut)
+            throw new Error(`docker compose ${what} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+        if (result.exitCode !== 0)
+            throw new Error(`docker compose ${what} failed (exit ${result.exitCode}): ${lastLine(result.stderr || result.stdout)}`);
+        return result;
+    }
+    /** Compose's version; checked once (a transient failure, or a cancelled check, is not remembered). */
+    ensureVersion(signal) {
+        this.versionCheck ??= this.checkVersion(signal).catch((error) => {
+            this.versionCheck = undefined;
+            throw error;
+        });
+        return this.versionCheck;
+    }
+    async checkVersion(signal) {
+        const command = `"${this.docker} compose version"`;
+        let result;
+        try {
+            result = await this.run(versionArgs(), { timeoutMs: VERSION_TIMEOUT_MS, signal });
+        }
+        catch (error) {
+            if (error instanceof CommandNotFoundError)
+                throw new ComposeUnavailableError(`${error.message}; install Docker with the Compose v2 plugin, or use the local driver`);
+            throw new ComposeUnavailableError(`${command} could not be run: ${messageOf(error)}`);
+        }
+        if (result.aborted)
+            throw new ComposeUnavailableError('the check was cancelled');
+        if (result.timedOut)
+            throw new ComposeUnavailableError(`${command} did not answer within ${VERSION_TIMEOUT_MS / 1000} s`);
+        if (result.exitCode !== 0)
+            throw new ComposeUnavailableError(
+            // The first line says what is wrong ("unknown command: docker compose"); later ones say "see --help".
+            `${command} failed (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}; install the Compose v2 plugin, or use the local driver`);
+        const version = parseComposeVersion(result.stdout);
+        if (!version)
+            throw new ComposeUnavailableError(`cannot read a version in "${lastLine(result.stdout)}"`);
+        if (version.major < 2)
+            throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
+        return version;
+    }
 }
+
+;// CONCATENATED MODULE: ./src/kit/text-table.ts
 /**
- * Oldest first across all containers, keeping the newest `maxLines`. A line without a timestamp keeps
- * the time of the line before it from the same container; ties keep output order.
+ * The one fixed-width text table for terminals and logs (the report's evidence, `docker compose ps`-like
+ * service lists): each column padded to its widest cell, two spaces between columns, the last column of
+ * a row left as it is, and no trailing spaces.
  */
-function newestLines(lines, maxLines) {
-    if (maxLines <= 0)
-        return [];
-    const lastKey = new Map();
-    const keyed = lines.map((line, index) => {
-        const key = line.timestamp ? timestampSortKey(line.timestamp) : (lastKey.get(line.instance) ?? '');
-        lastKey.set(line.instance, key);
-        return { line, key, index };
-    });
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
-    return keyed.slice(-maxLines).map((entry) => entry.line);
+/** Rows of cells as lines. Rows may have different lengths; widths count UTF-16 units, as padEnd does. */
+function alignColumns(rows) {
+    const widths = [];
+    for (const row of rows)
+        row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+    return rows.map((row) => row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd());
+}
+/** The same table as one block of text. */
+function formatTable(rows) {
+    return alignColumns(rows).join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-ps.ts
+
 
 class ComposeOutputError extends Error {
     constructor(message) {
@@ -93111,13 +93112,180 @@ function formatServiceTable(services) {
         ['NAME', 'SERVICE', 'STATE', 'HEALTH', 'ADDRESS', 'DETAIL'],
         ...services.map((s) => [s.name, s.service, s.state, s.health, s.address ?? '', s.detail ?? '']),
     ];
-    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-    return rows
-        .map((row) => row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join('  ')
-        .trimEnd())
-        .join('\n');
+    return formatTable(rows);
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-health.ts
+/**
+ * What the containers of a boot say about the stage, against what the boot asked for: which services
+ * are missing or unhealthy, whether it is partly up (a gateway and some api replicas: the gate can still
+ * check it), and which services' logs explain a failure. Pure: it reads `ps` rows, runs nothing.
+ */
+
+
+/** What is wrong with the containers compared with what the boot asked for; empty when nothing. */
+function findProblems(shape, services, replicas) {
+    const problems = [];
+    const describe = (list) => list.map((s) => `${s.name} ${s.state}${s.health !== 'none' ? `/${s.health}` : ''}`).join(', ');
+    const api = services.filter((s) => s.service === shape.apiService);
+    const readyApi = api.filter(isReady).length;
+    if (readyApi < replicas)
+        problems.push(`${shape.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`);
+    for (const name of [shape.gatewayService, ...shape.requiredServices]) {
+        const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
+        if (containers.length === 0 && shape.isLeftOut(name))
+            continue;
+        if (containers.length === 0)
+            problems.push(`${name}: no container`);
+        else if (!containers.some(isReady))
+            problems.push(`${name}: ${describe(containers)}`);
+    }
+    return problems;
+}
+/** A gateway container running (not exited, not only created) and at least one api replica ready. */
+function isPartlyUp(shape, services) {
+    const gatewayRunning = services.some((s) => s.service === shape.gatewayService && s.state === 'running' && s.health !== 'unhealthy');
+    return gatewayRunning && services.some((s) => s.service === shape.apiService && isReady(s));
+}
+/** Services with a container that is not ready, and expected services with no ready container. */
+function failingServices(shape, services) {
+    const expected = [shape.apiService, shape.gatewayService, ...shape.requiredServices].filter((name) => !shape.isLeftOut(name));
+    return [
+        ...new Set([
+            ...services.filter((s) => !isReady(s)).map((s) => s.service),
+            ...expected.filter((name) => !services.some((s) => s.service === name && isReady(s))),
+        ]),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-log-files.ts
+/**
+ * The teardown's log saving: one file per service, `<logDir>/<service>.log`, streamed from
+ * `docker compose logs` (every container of the service) with terminal escapes stripped, before `down`
+ * removes the containers and their logs with them. Bounded by a budget; a failure is said, not thrown.
+ */
+
+
+
+
+
+
+
+async function saveServiceLogs(cli, logDir, budgetMs, say, isServiceName) {
+    const deadline = Date.now() + budgetMs;
+    try {
+        (0,external_node_fs_namespaceObject.mkdirSync)(logDir, { recursive: true });
+    }
+    catch (error) {
+        say(`cannot save logs: cannot create ${logDir}: ${messageOf(error)}`);
+        return;
+    }
+    const names = await serviceNames(cli, Math.min(QUERY_TIMEOUT_MS, budgetMs), isServiceName);
+    await Promise.all(names.map(async (name) => {
+        const file = (0,external_node_path_.join)(logDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
+        try {
+            const result = await cli.run(logsArgs(cli.project, name), {
+                timeoutMs: Math.max(1000, deadline - Date.now()),
+                stdoutFile: file,
+                stdoutFileFilter: () => new TerminalEscapeStripper(),
+            });
+            if (result.timedOut)
+                say(`log of ${name} cut short by the teardown timeout: ${file}`);
+            else if (result.exitCode !== 0)
+                say(`log of ${name}: docker compose logs failed (exit ${result.exitCode}): ${lastLine(result.stderr)}`);
+            else
+                say(`log of ${name} saved: ${file}`);
+        }
+        catch (error) {
+            say(`log of ${name} not saved: ${messageOf(error)}`);
+        }
+    }));
+}
+/** Services that have containers (from `ps`), else every service the file declares. */
+async function serviceNames(cli, timeoutMs, isServiceName) {
+    try {
+        const ps = await cli.run(psArgs(cli.project), { timeoutMs });
+        if (ps.exitCode === 0) {
+            const names = [...new Set(parseComposePs(ps.stdout).map((s) => s.service))];
+            if (names.length > 0)
+                return names;
+        }
+    }
+    catch {
+        // Fall through to the file's own list.
+    }
+    try {
+        const config = await cli.run(configServicesArgs(cli.project), { timeoutMs });
+        if (config.exitCode === 0)
+            return config.stdout
+                .split('\n')
+                .map((line) => line.trim())
+                .filter(isServiceName);
+    }
+    catch {
+        // Nothing more to try.
+    }
+    return [];
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-logs.ts
+/**
+ * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
+ * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
+ * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
+ * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
+ * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
+ */
+
+const PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\|(?: |$)(.*)$/;
+const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))(?: |$)(.*)$/;
+/** Every line of the output, in output order. A line without a prefix continues the previous one's container. */
+function parseComposeLogs(stdout) {
+    const lines = [];
+    let instance = '';
+    for (const raw of stdout.split('\n')) {
+        const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
+        if (line === '')
+            continue;
+        const prefixed = PREFIXED.exec(line);
+        let rest = line;
+        if (prefixed) {
+            instance = prefixed[1];
+            rest = prefixed[2];
+        }
+        const stamped = TIMESTAMPED.exec(rest);
+        lines.push(stamped ? { instance, timestamp: stamped[1], text: stamped[2] } : { instance, text: rest });
+    }
+    return lines;
+}
+/**
+ * A sort key for Docker timestamps: the fraction padded to nine digits, so that `…:05.1Z` sorts
+ * after `…:05.09Z` (as strings it would not). Non-UTC stamps go through Date.parse (milliseconds).
+ */
+function timestampSortKey(timestamp) {
+    const utc = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(timestamp);
+    if (utc)
+        return `${utc[1]}.${(utc[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+    const ms = Date.parse(timestamp);
+    if (Number.isNaN(ms))
+        return '';
+    return `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}000000`;
+}
+/**
+ * Oldest first across all containers, keeping the newest `maxLines`. A line without a timestamp keeps
+ * the time of the line before it from the same container; ties keep output order.
+ */
+function newestLines(lines, maxLines) {
+    if (maxLines <= 0)
+        return [];
+    const lastKey = new Map();
+    const keyed = lines.map((line, index) => {
+        const key = line.timestamp ? timestampSortKey(line.timestamp) : (lastKey.get(line.instance) ?? '');
+        lastKey.set(line.instance, key);
+        return { line, key, index };
+    });
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+    return keyed.slice(-maxLines).map((entry) => entry.line);
 }
 
 ;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
@@ -93213,6 +93381,20 @@ function mergeByTime(tails, maxLines) {
     return entries.slice(-maxLines).map((entry) => entry.line);
 }
 
+;// CONCATENATED MODULE: ./src/stage/compose/compose-names.ts
+/**
+ * The names and addresses of a compose stage, declared once: the compose driver checks names against
+ * these patterns and the gate's options are validated with the same ones.
+ */
+/** A compose service name. */
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** A compose project name (lowercase letters, digits, - and _). */
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+/** Where the reference compose file (deploy/docker/docker-compose.stage.yaml) publishes the gateway. */
+const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
+/** ... and its Prometheus. */
+const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
  * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
@@ -93220,6 +93402,10 @@ function mergeByTime(tails, maxLines) {
  * containers from `ps`, its logs from `logs`, its counters from the stage's Prometheus, and tears it
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
+ *
+ * The boot reads as its steps: check the spec, check Compose, `up`, read `ps`, judge the containers
+ * (compose-health.ts), and on failure gather the diagnostics (ps, compose's output, failing services'
+ * log tails). The docker session is compose-cli.ts; the teardown's log files, compose-log-files.ts.
  */
 
 
@@ -93233,66 +93419,51 @@ function mergeByTime(tails, maxLines) {
 
 
 
-/** Where the reference compose file publishes the gateway and Prometheus. */
-const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
-const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
-/** Docker, or its compose v2 plugin, is missing or broken. */
-class ComposeUnavailableError extends Error {
-    constructor(detail) {
-        super(`docker compose v2 is not available: ${detail}`);
-        this.name = 'ComposeUnavailableError';
-    }
-}
-const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-const VERSION_TIMEOUT_MS = 20_000;
-const QUERY_TIMEOUT_MS = 30_000;
+
+
+
 /** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
 const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
     baseUrl;
-    project;
-    apiService;
-    gatewayService;
-    requiredServices;
+    cli;
+    shape;
     selectedServices;
     build;
-    docker;
-    runner;
-    cwd;
     baseEnv;
     portEnv = {};
     prometheusUrl;
     say;
     failureLogLines;
     specEnv = {};
-    composeCheck;
     reader;
     constructor(options) {
         if (!options.composeFile?.trim())
             throw new Error('compose driver: the compose file path is empty');
         if (!PROJECT_NAME.test(options.projectName))
             throw new Error(`compose driver: project name "${options.projectName}" must be lowercase letters, digits, "-" or "_", starting with a letter or digit`);
-        this.apiService = checkServiceName(options.apiService ?? 'api', 'api service');
-        this.gatewayService = checkServiceName(options.gatewayService ?? 'gateway', 'gateway service');
-        this.requiredServices = (options.requiredServices ?? []).map((name) => checkServiceName(name, 'required service'));
-        this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+        const selected = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+        this.selectedServices = selected;
+        this.shape = {
+            apiService: checkServiceName(options.apiService ?? 'api', 'api service'),
+            gatewayService: checkServiceName(options.gatewayService ?? 'gateway', 'gateway service'),
+            requiredServices: (options.requiredServices ?? []).map((name) => checkServiceName(name, 'required service')),
+            isLeftOut: (service) => selected.length > 0 && !selected.includes(service),
+        };
         if (options.envFile !== undefined && !options.envFile.trim())
             throw new Error('compose driver: the env file path is empty');
-        this.project = {
+        const project = {
             file: options.composeFile,
             name: options.projectName,
             ...(options.envFile ? { envFile: options.envFile } : {}),
         };
         this.build = options.build ?? true;
-        this.docker = options.docker ?? 'docker';
-        this.runner = options.runner ?? new ChildProcessRunner();
-        this.cwd = options.cwd;
         this.baseEnv = options.env ?? process.env;
         this.say = options.log ?? (() => { });
         this.failureLogLines = options.failureLogLines ?? 60;
+        this.cli = new ComposeCli(project, options.docker ?? 'docker', options.runner ?? new ChildProcessRunner(), options.cwd, () => this.env());
         const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
         this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
         const gatewayPort = loopbackPort(base);
@@ -93320,36 +93491,16 @@ class ComposeDriver {
         if (specProblem)
             return fail(specProblem);
         this.specEnv = { ...spec.env, NARRATOR_MAX_CONCURRENCY: String(spec.narratorMaxConcurrency) };
-        const deadline = started + spec.bootTimeoutMs;
         let version;
         try {
-            version = await this.ensureCompose(signal);
+            version = await this.cli.ensureVersion(signal);
         }
         catch (error) {
             return fail(messageOf(error));
         }
-        const remaining = Math.max(1000, deadline - Date.now());
-        // compose gives up a little before the runner would kill it, so its own message (which container
-        // is unhealthy) reaches the report.
-        const slack = Math.min(10_000, Math.floor(remaining * 0.1));
-        const args = upArgs(this.project, {
-            build: this.build,
-            apiService: this.apiService,
-            replicas: spec.replicas,
-            services: this.selectedServices,
-            waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
-                ? Math.max(1, Math.floor((remaining - slack) / 1000))
-                : undefined,
-        });
-        this.say(`$ ${this.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`);
         let up;
         try {
-            up = await this.runner.run(this.docker, args, {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs: remaining,
-                signal,
-            });
+            up = await this.up(spec, version, started + spec.bootTimeoutMs, signal);
         }
         catch (error) {
             return fail(`docker compose up could not be started: ${messageOf(error)}`);
@@ -93362,7 +93513,7 @@ class ComposeDriver {
         catch (error) {
             psProblem = `docker compose ps failed: ${messageOf(error)}`;
         }
-        const problems = this.findProblems(services, spec.replicas);
+        const problems = findProblems(this.shape, services, spec.replicas);
         const upOk = up.exitCode === 0 && !up.timedOut && !up.aborted;
         if (upOk && problems.length === 0 && !psProblem) {
             this.say(formatServiceTable(services));
@@ -93382,23 +93533,41 @@ class ComposeDriver {
             reason += `; ${details.join('; ')}`;
         // The containers stay where `up` left them (the teardown removes them): when the gateway and
         // some api replicas are up, the stage is partly booted and the gate can still check it.
-        const partial = !up.aborted && !psProblem && this.isPartlyUp(services);
+        const partial = !up.aborted && !psProblem && isPartlyUp(this.shape, services);
         const log = await this.describeFailure(services, up, signal);
         this.say(log);
         if (partial)
-            this.say(`the ${this.gatewayService} and some ${this.apiService} replicas are up: the stage is left running, partly booted`);
+            this.say(`the ${this.shape.gatewayService} and some ${this.shape.apiService} replicas are up: the stage is left running, partly booted`);
         return fail(reason, services, log, partial);
     }
+    /** `up` with compose's own health wait, bounded by what is left of the boot timeout. */
+    up(spec, version, deadline, signal) {
+        const remaining = Math.max(1000, deadline - Date.now());
+        // compose gives up a little before the runner would kill it, so its own message (which container
+        // is unhealthy) reaches the report.
+        const slack = Math.min(10_000, Math.floor(remaining * 0.1));
+        const args = upArgs(this.cli.project, {
+            build: this.build,
+            apiService: this.shape.apiService,
+            replicas: spec.replicas,
+            services: this.selectedServices,
+            waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
+                ? Math.max(1, Math.floor((remaining - slack) / 1000))
+                : undefined,
+        });
+        this.say(`$ ${this.cli.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`);
+        return this.cli.run(args, { timeoutMs: remaining, signal });
+    }
     async services(signal) {
-        await this.ensureCompose(signal);
-        const result = await this.query(psArgs(this.project), 'ps', signal);
+        await this.cli.ensureVersion(signal);
+        const result = await this.cli.query(psArgs(this.cli.project), 'ps', signal);
         const rows = parseComposePs(result.stdout);
         return [...rows, ...this.notBootedRows(rows)];
     }
     /** Required services that this boot left out on purpose (`services`), and that have no container. */
     notBootedRows(rows) {
-        return this.requiredServices
-            .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+        return this.shape.requiredServices
+            .filter((name) => this.shape.isLeftOut(name) && !rows.some((row) => row.service === name))
             .map((name) => ({
             service: name,
             name,
@@ -93406,9 +93575,6 @@ class ComposeDriver {
             health: 'none',
             notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
         }));
-    }
-    isLeftOut(service) {
-        return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
     }
     /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
     async logs(service, maxLines, signal) {
@@ -93421,13 +93587,13 @@ class ComposeDriver {
             throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
         if (maxLines === 0)
             return [];
-        await this.ensureCompose(signal);
+        await this.cli.ensureVersion(signal);
         // Streamed to a file and read back from its end: a service that logs without pause (or one huge
         // line) never has its output held whole in this process.
         const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-compose-logs-'));
         try {
             const file = (0,external_node_path_.join)(dir, 'logs.txt');
-            await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+            await this.cli.query(logsArgs(this.cli.project, service, maxLines), `logs ${service}`, signal, file);
             // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
             const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
             return newestLines(parseComposeLogs(output.join('\n')), maxLines);
@@ -93447,7 +93613,7 @@ class ComposeDriver {
         const left = () => Math.max(0, deadline - Date.now());
         try {
             try {
-                await this.ensureCompose();
+                await this.cli.ensureVersion();
             }
             catch (error) {
                 this.say(`teardown skipped: ${messageOf(error)}`);
@@ -93455,15 +93621,11 @@ class ComposeDriver {
             }
             // Logs first: `down` removes the containers and their logs with them.
             if (options.logDir)
-                await this.saveLogs(options.logDir, Math.floor(left() / 2));
+                await saveServiceLogs(this.cli, options.logDir, Math.floor(left() / 2), this.say, (name) => SERVICE_NAME.test(name));
             const stopSeconds = Math.max(1, Math.min(10, Math.floor(left() / 3000)));
-            const args = downArgs(this.project, stopSeconds);
-            this.say(`$ ${this.docker} ${args.join(' ')}`);
-            const down = await this.runner.run(this.docker, args, {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs: Math.max(1000, left()),
-            });
+            const args = downArgs(this.cli.project, stopSeconds);
+            this.say(`$ ${this.cli.docker} ${args.join(' ')}`);
+            const down = await this.cli.run(args, { timeoutMs: Math.max(1000, left()) });
             if (down.timedOut)
                 this.say('docker compose down did not finish within the teardown timeout and was stopped');
             else if (down.exitCode !== 0)
@@ -93475,113 +93637,15 @@ class ComposeDriver {
             this.say(`teardown: ${messageOf(error)}`);
         }
     }
-    /** One file per service, `<logDir>/<service>.log`, streamed from `docker compose logs` (all containers). */
-    async saveLogs(logDir, budgetMs) {
-        const deadline = Date.now() + budgetMs;
-        try {
-            (0,external_node_fs_namespaceObject.mkdirSync)(logDir, { recursive: true });
-        }
-        catch (error) {
-            this.say(`cannot save logs: cannot create ${logDir}: ${messageOf(error)}`);
-            return;
-        }
-        const names = await this.serviceNames(Math.min(QUERY_TIMEOUT_MS, budgetMs));
-        await Promise.all(names.map(async (name) => {
-            const file = (0,external_node_path_.join)(logDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
-            try {
-                const result = await this.runner.run(this.docker, logsArgs(this.project, name), {
-                    env: this.env(),
-                    cwd: this.cwd,
-                    timeoutMs: Math.max(1000, deadline - Date.now()),
-                    stdoutFile: file,
-                    stdoutFileFilter: () => new TerminalEscapeStripper(),
-                });
-                if (result.timedOut)
-                    this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
-                else if (result.exitCode !== 0)
-                    this.say(`log of ${name}: docker compose logs failed (exit ${result.exitCode}): ${lastLine(result.stderr)}`);
-                else
-                    this.say(`log of ${name} saved: ${file}`);
-            }
-            catch (error) {
-                this.say(`log of ${name} not saved: ${messageOf(error)}`);
-            }
-        }));
-    }
-    /** Services that have containers (from `ps`), else every service the file declares. */
-    async serviceNames(timeoutMs) {
-        try {
-            const ps = await this.runner.run(this.docker, psArgs(this.project), {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs,
-            });
-            if (ps.exitCode === 0) {
-                const names = [...new Set(parseComposePs(ps.stdout).map((s) => s.service))];
-                if (names.length > 0)
-                    return names;
-            }
-        }
-        catch {
-            // Fall through to the file's own list.
-        }
-        try {
-            const config = await this.runner.run(this.docker, configServicesArgs(this.project), {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs,
-            });
-            if (config.exitCode === 0)
-                return config.stdout
-                    .split('\n')
-                    .map((line) => line.trim())
-                    .filter((line) => SERVICE_NAME.test(line));
-        }
-        catch {
-            // Nothing more to try.
-        }
-        return [];
-    }
-    /** What is wrong with the containers compared with what the boot asked for; empty when nothing. */
-    findProblems(services, replicas) {
-        const problems = [];
-        const describe = (list) => list.map((s) => `${s.name} ${s.state}${s.health !== 'none' ? `/${s.health}` : ''}`).join(', ');
-        const api = services.filter((s) => s.service === this.apiService);
-        const readyApi = api.filter(isReady).length;
-        if (readyApi < replicas)
-            problems.push(`${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`);
-        for (const name of [this.gatewayService, ...this.requiredServices]) {
-            const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
-            if (containers.length === 0 && this.isLeftOut(name))
-                continue;
-            if (containers.length === 0)
-                problems.push(`${name}: no container`);
-            else if (!containers.some(isReady))
-                problems.push(`${name}: ${describe(containers)}`);
-        }
-        return problems;
-    }
-    /** A gateway container running (not exited, not only created) and at least one api replica ready. */
-    isPartlyUp(services) {
-        const gatewayRunning = services.some((s) => s.service === this.gatewayService && s.state === 'running' && s.health !== 'unhealthy');
-        return gatewayRunning && services.some((s) => s.service === this.apiService && isReady(s));
-    }
     /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */
     async describeFailure(services, up, signal) {
         const parts = ['docker compose ps:', formatServiceTable(services)];
         const upOutput = (up.stderr || up.stdout).trim();
         if (upOutput)
             parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-        const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices].filter((name) => !this.isLeftOut(name)));
-        const failing = [
-            ...new Set([
-                ...services.filter((s) => !isReady(s)).map((s) => s.service),
-                ...[...expected].filter((name) => !services.some((s) => s.service === name && isReady(s))),
-            ]),
-        ];
         const bounded = AbortSignal.timeout(DIAGNOSTICS_TIMEOUT_MS);
         const combined = signal ? AbortSignal.any([signal, bounded]) : bounded;
-        const logs = await Promise.all(failing.map(async (name) => {
+        const logs = await Promise.all(failingServices(this.shape, services).map(async (name) => {
             try {
                 const lines = await this.logLines(name, this.failureLogLines, combined);
                 const body = lines.length > 0 ? lines.map((l) => `${l.instance} | ${l.text}`).join('\n') : '(no output)';
@@ -93594,61 +93658,6 @@ class ComposeDriver {
         for (const block of logs)
             parts.push('', block);
         return parts.join('\n');
-    }
-    /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-    async query(args, what, signal, stdoutFile) {
-        const result = await this.runner.run(this.docker, args, {
-            env: this.env(),
-            cwd: this.cwd,
-            timeoutMs: QUERY_TIMEOUT_MS,
-            signal,
-            ...(stdoutFile ? { stdoutFile } : {}),
-        });
-        if (result.aborted)
-            throw new Error(`docker compose ${what} was cancelled`);
-        if (result.timedOut)
-            throw new Error(`docker compose ${what} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
-        if (result.exitCode !== 0)
-            throw new Error(`docker compose ${what} failed (exit ${result.exitCode}): ${lastLine(result.stderr || result.stdout)}`);
-        return result;
-    }
-    ensureCompose(signal) {
-        this.composeCheck ??= this.checkCompose(signal).catch((error) => {
-            // A transient failure (or a cancelled check) is not remembered.
-            this.composeCheck = undefined;
-            throw error;
-        });
-        return this.composeCheck;
-    }
-    async checkCompose(signal) {
-        let result;
-        try {
-            result = await this.runner.run(this.docker, versionArgs(), {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs: VERSION_TIMEOUT_MS,
-                signal,
-            });
-        }
-        catch (error) {
-            if (error instanceof CommandNotFoundError)
-                throw new ComposeUnavailableError(`${error.message}; install Docker with the Compose v2 plugin, or use the local driver`);
-            throw new ComposeUnavailableError(`"${this.docker} compose version" could not be run: ${messageOf(error)}`);
-        }
-        if (result.aborted)
-            throw new ComposeUnavailableError('the check was cancelled');
-        if (result.timedOut)
-            throw new ComposeUnavailableError(`"${this.docker} compose version" did not answer within ${VERSION_TIMEOUT_MS / 1000} s`);
-        if (result.exitCode !== 0)
-            throw new ComposeUnavailableError(
-            // The first line says what is wrong ("unknown command: docker compose"); later ones say "see --help".
-            `"${this.docker} compose version" failed (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}; install the Compose v2 plugin, or use the local driver`);
-        const version = parseComposeVersion(result.stdout);
-        if (!version)
-            throw new ComposeUnavailableError(`cannot read a version in "${lastLine(result.stdout)}"`);
-        if (version.major < 2)
-            throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
-        return version;
     }
     /** The docker commands' environment: the caller's, the published ports, then the boot's spec. */
     env() {
@@ -93691,29 +93700,6 @@ function loopbackPort(url) {
     const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
     return loopback && url.port ? url.port : undefined;
 }
-function lastLine(text) {
-    return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
-}
-function firstLine(text) {
-    return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
-}
-function nonEmptyLines(text) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '');
-}
-function clip(line) {
-    if (line === undefined)
-        return '(no output)';
-    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-function lastLines(text, count) {
-    return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 
 ;// CONCATENATED MODULE: ./src/stage/external/external-driver.ts
 /**
@@ -93726,6 +93712,7 @@ function messageOf(error) {
  * is not ready (the Kubernetes stage's config labels targets with `pod_ready`). That is how stage-up
  * counts the replicas of a stage on a cluster.
  */
+
 
 
 
@@ -93774,23 +93761,20 @@ class ExternalStageDriver {
         const deadline = startedAt + spec.bootTimeoutMs;
         const url = `${this.baseUrl}${ROUTES.healthz}`;
         let last = { ok: false, detail: 'no attempt', answer: '-' };
-        for (;;) {
-            if (signal?.aborted)
-                return {
-                    ok: false,
-                    reason: `aborted while waiting for ${url}`,
-                    services: [],
-                    durationMs: Date.now() - startedAt,
-                };
+        const waited = await pollUntil(async () => {
             // The last probe may overrun the deadline a little rather than be cut too short to say anything.
-            const outcome = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
-            if (outcome.ok)
-                return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-            last = outcome;
-            if (Date.now() >= deadline)
-                break;
-            await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
-        }
+            last = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
+            return last.ok;
+        }, { deadline, intervalMs: 500, signal });
+        if (waited === 'ready')
+            return { ok: true, services: [this.gatewayRow(last)], durationMs: Date.now() - startedAt };
+        if (waited === 'aborted')
+            return {
+                ok: false,
+                reason: `aborted while waiting for ${url}`,
+                services: [],
+                durationMs: Date.now() - startedAt,
+            };
         return {
             ok: false,
             reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
@@ -93941,6 +93925,414 @@ function resolveReferenceStage(moduleUrl = import.meta.url) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/stage/local/boot-failure.ts
+/**
+ * How a boot step of the local stage fails: a one-line reason for the report that names the service
+ * and quotes the last lines of its log, and the longer tail for the run's log. `waitHealthy` is the
+ * wait every step uses for its process, and the one place such a failure is worded.
+ */
+
+
+
+class BootFailure extends Error {
+    log;
+    partial;
+    constructor(message, log, 
+    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
+    partial = false) {
+        super(message);
+        this.log = log;
+        this.partial = partial;
+    }
+}
+const REASON_LOG_LINES = 15;
+const REASON_INLINE_LINES = 3;
+const POLL_MS = 150;
+/** Throw the boot failure of an abort, before starting `what`. */
+function throwIfAborted(signal, what) {
+    if (signal?.aborted)
+        throw new BootFailure(`boot aborted while starting ${what}`);
+}
+/**
+ * Poll `probe` until it is true; fail fast when the process exits, and at the deadline, each time
+ * with a reason that names the process and quotes its log.
+ */
+async function waitHealthy(managed, probe, options) {
+    const outcome = await pollUntil(probe, {
+        deadline: options.deadline,
+        intervalMs: POLL_MS,
+        signal: options.signal,
+        gaveUp: () => !managed.running,
+    });
+    if (outcome === 'ready')
+        return;
+    if (outcome === 'aborted')
+        throw new BootFailure(`boot aborted while waiting for ${managed.name}`);
+    if (outcome === 'gave-up') {
+        // Let the last output reach the log file before quoting it.
+        await pause(200);
+        throw await failureWithLog(`${managed.name} ${managed.describeState()} during boot, before answering ${options.what}`, managed.logFile);
+    }
+    const progress = options.progress ? ` (${options.progress()})` : '';
+    throw await failureWithLog(`${managed.name} was not healthy within the boot timeout: no success on ${options.what}${progress}`, managed.logFile);
+}
+/**
+ * A failure whose message quotes the last few log lines inline (one line, bounded) and whose `log`
+ * holds the longer tail, each line indented.
+ */
+async function failureWithLog(message, file) {
+    const lines = await readLastLines(file, REASON_LOG_LINES).catch(() => []);
+    if (lines.length === 0)
+        return new BootFailure(`${message} (its log ${(0,external_node_path_.basename)(file)} is empty)`);
+    const inline = lines
+        .slice(-REASON_INLINE_LINES)
+        .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+        .join(' ⏎ ');
+    return new BootFailure(`${message}; last lines of ${(0,external_node_path_.basename)(file)}: ${inline}`, `${message}\nLast ${lines.length} lines of ${file}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+}
+
+;// CONCATENATED MODULE: ./src/kit/settle.ts
+/**
+ * The one bounded wait: wait for a promise, but no longer than a limit nor past an abort, and say which
+ * came first. Every "give it N ms, then move on" in the project goes through here, so none of them
+ * leaves a timer or a listener behind, or forgets that the work may also fail.
+ */
+/**
+ * Waits for `work`, but no longer than `limitMs` (when given) nor past `signal` aborting (when given).
+ * Never rejects, and leaves no timer or listener behind; the work itself is not stopped (whoever owns it
+ * passes it the signal).
+ */
+function settleWithin(work, bounds) {
+    const { limitMs, signal } = bounds;
+    return new Promise((resolve) => {
+        let timer;
+        const onAbort = () => finish({ kind: 'aborted' });
+        function finish(outcome) {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve(outcome);
+        }
+        work.then((value) => finish({ kind: 'done', value }), (error) => finish({ kind: 'crashed', error }));
+        if (limitMs !== undefined)
+            timer = setTimeout(() => finish({ kind: 'timeout' }), Math.max(0, limitMs));
+        if (signal?.aborted)
+            onAbort();
+        else
+            signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/stage/local/process.ts
+/**
+ * Primitives for running a stage's services as local processes on loopback: free ports, a managed
+ * child process whose output streams to a log file, the env children start from, bounded waits and
+ * probes, and a stop that never leaves orphans. Used by the local stage and by tests that need a real
+ * Redis or real API replicas. Importing it installs no process hook (see ../exit-hooks.ts).
+ */
+
+
+
+
+
+
+
+/** Ask the kernel for a free TCP port on loopback. */
+async function findFreePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const server = (0,external_node_net_.createServer)();
+        server.unref();
+        server.once('error', reject);
+        server.listen(0, host, () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address ? address.port : 0;
+            server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+        });
+    });
+}
+/** `count` distinct free loopback ports (the kernel may hand the same one out twice in a row). */
+async function findFreePorts(count) {
+    const ports = new Set();
+    for (let attempts = 0; ports.size < count; attempts++) {
+        if (attempts > count * 10)
+            throw new Error(`could not find ${count} distinct free ports`);
+        ports.add(await findFreePort());
+    }
+    return [...ports];
+}
+/** The children's base env: ours, minus what must not leak into a local stage (no OTLP collector here). */
+function childBaseEnv() {
+    const env = { ...process.env };
+    delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    delete env.NODE_TEST_CONTEXT;
+    return env;
+}
+/**
+ * A child process in its own process group (so stop() also ends anything it spawned), whose output
+ * goes to a log file rather than to memory. The child writes to the file itself (its stdout and stderr
+ * are the file's descriptor): relaying every log line through this process cost the gate and the
+ * benchmarks as much CPU as their HTTP client did.
+ */
+class ManagedProcess {
+    name;
+    logFile;
+    child;
+    exitInfo;
+    exited;
+    forgetAtExit;
+    constructor(options) {
+        this.name = options.name;
+        this.logFile = options.logFile;
+        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(options.logFile), { recursive: true });
+        const logFd = (0,external_node_fs_namespaceObject.openSync)(options.logFile, 'a');
+        try {
+            this.child = (0,external_node_child_process_namespaceObject.spawn)(options.command, options.args, {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                stdio: ['ignore', logFd, logFd],
+                detached: true,
+            });
+        }
+        finally {
+            // The child holds its own copy of the descriptor.
+            (0,external_node_fs_namespaceObject.closeSync)(logFd);
+        }
+        this.exited = new Promise((resolve) => {
+            this.child.once('error', (error) => {
+                this.exitInfo = { code: -1, signal: null };
+                (0,external_node_fs_namespaceObject.appendFileSync)(options.logFile, `[stagegate] could not start ${options.command}: ${error.message}\n`);
+                resolve();
+            });
+            this.child.once('exit', (code, signal) => {
+                this.exitInfo = { code, signal };
+                resolve();
+            });
+        });
+        // Until stopped, it dies with this process (when the entry installed the exit hooks).
+        this.forgetAtExit = killOnExit(this);
+    }
+    get pid() {
+        return this.child.pid;
+    }
+    get running() {
+        return this.exitInfo === undefined;
+    }
+    /** How the process ended; undefined while it runs. */
+    get exit() {
+        return this.exitInfo;
+    }
+    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
+    describeState() {
+        if (!this.exitInfo)
+            return 'running';
+        if (this.exitInfo.signal)
+            return `killed (${this.exitInfo.signal})`;
+        return `exited (code ${this.exitInfo.code})`;
+    }
+    /** Resolves when the process has exited, or after `timeoutMs` (then resolves false). */
+    async waitForExit(timeoutMs) {
+        if (!this.running)
+            return true;
+        return (await settleWithin(this.exited, { limitMs: timeoutMs })).kind === 'done';
+    }
+    /** Send a signal to the whole process group. */
+    signal(signal) {
+        if (!this.running || this.child.pid === undefined)
+            return;
+        try {
+            process.kill(-this.child.pid, signal);
+        }
+        catch {
+            // Already gone between the check and the kill.
+        }
+    }
+    /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Never throws. */
+    async stop(graceMs = 3000) {
+        if (this.running) {
+            this.signal('SIGTERM');
+            if (!(await this.waitForExit(graceMs))) {
+                this.signal('SIGKILL');
+                await this.waitForExit(graceMs);
+            }
+        }
+        this.forgetAtExit();
+    }
+}
+/**
+ * `pollUntil` for callers with nothing of their own to say on failure: throws "timed out after N ms
+ * waiting for <what>" (or "aborted while waiting for <what>"). Every probe is itself bounded by the caller.
+ */
+async function waitUntil(probe, options) {
+    const outcome = await pollUntil(probe, {
+        deadline: Date.now() + options.timeoutMs,
+        intervalMs: options.intervalMs,
+        signal: options.signal,
+    });
+    if (outcome === 'aborted')
+        throw new Error(`aborted while waiting for ${options.what}`);
+    if (outcome !== 'ready')
+        throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+}
+/** GET `url` with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
+async function httpOk(url, timeoutMs = 1000, signal) {
+    try {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        await response.arrayBuffer();
+        return response.ok;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/local-stage.ts
+/**
+ * One boot of the local stage: its work dir, the ports it reserved and what it started. The boot steps
+ * (./steps) fill it in, in order; the driver reads it for services, logs and metrics, and stops it.
+ * It outlives its teardown (its processes stay listed until the next boot), so a caller can still
+ * prove that nothing is left running.
+ */
+
+
+
+
+
+/** Bound of every health probe of the stage's services (HTTP GET, Redis PING). */
+const PROBE_TIMEOUT_MS = 1000;
+/** Replica `index` (1-based) of `replicas`; throws naming the valid range. */
+function replicaAt(replicas, index) {
+    const replica = replicas[index - 1];
+    if (!Number.isInteger(index) || !replica)
+        throw new Error(`no replica ${index}: replicas are numbered 1..${replicas.length}`);
+    return replica;
+}
+/** The service names `logs()` knows on `stage` (before any boot: the services without the replicas). */
+function knownServices(stage) {
+    const replicas = stage?.replicas.map((replica) => replica.name) ?? [];
+    return ['api', ...replicas, 'gateway', 'redis', 'ollama', 'prometheus'];
+}
+class LocalStage {
+    workDir;
+    ports;
+    /** Every process this boot started, stopped ones and replaced ones included, in start order. */
+    started = [];
+    redis;
+    /** The simulator or the real Ollama the replicas talk to. */
+    ollamaUrl = '';
+    /** Set when the stage started the simulator; undefined with a real Ollama. */
+    simulator;
+    /** A real Ollama at a URL, which the stage uses but did not start. */
+    externalOllama = false;
+    replicas = [];
+    gateway;
+    prometheus;
+    removed = false;
+    forgetWorkDir;
+    constructor(workDir, ports) {
+        this.workDir = workDir;
+        this.ports = ports;
+        this.forgetWorkDir = registerExitCleanup(() => (0,external_node_fs_namespaceObject.rmSync)(workDir, { recursive: true, force: true }));
+    }
+    /** A fresh work dir under `parent` and the ports of `replicas` replicas, nothing started yet. */
+    static async create(parent, replicas) {
+        const workDir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_.join)(parent, 'stagegate-local-'));
+        try {
+            const [redis, simulator, gateway, stats, prometheus, ...api] = await findFreePorts(5 + replicas);
+            return new LocalStage(workDir, {
+                redis: redis,
+                simulator: simulator,
+                gateway: gateway,
+                stats: stats,
+                prometheus: prometheus,
+                api,
+            });
+        }
+        catch (error) {
+            (0,external_node_fs_namespaceObject.rmSync)(workDir, { recursive: true, force: true });
+            throw error;
+        }
+    }
+    /** False once torn down: the work dir is gone (or left to the exit hook) and a new boot may start. */
+    get active() {
+        return !this.removed;
+    }
+    /** Every port this boot reserved. */
+    allPorts() {
+        const { api, ...single } = this.ports;
+        return [...Object.values(single), ...api];
+    }
+    /** Start `command` as `name`, its output in `<workDir>/<name>.log`; stopped with the stage. */
+    spawn(name, command, env) {
+        return this.track(new ManagedProcess({
+            name,
+            command: command.command,
+            args: command.args,
+            ...(command.cwd ? { cwd: command.cwd } : {}),
+            env,
+            logFile: (0,external_node_path_.join)(this.workDir, `${name}.log`),
+        }));
+    }
+    /** Count a process started elsewhere (Redis, HAProxy, Prometheus) as the stage's. */
+    track(managed) {
+        this.started.push(managed);
+        return managed;
+    }
+    replica(index) {
+        return replicaAt(this.replicas, index);
+    }
+    /** The process behind a service name of `logs()`: gateway, redis, ollama (the simulator), prometheus, api-N. */
+    processOf(service) {
+        if (service === 'gateway')
+            return this.gateway?.process;
+        if (service === 'redis')
+            return this.redis?.process;
+        if (service === 'ollama' || service === 'ollama-sim')
+            return this.simulator;
+        if (service === 'prometheus')
+            return this.prometheus?.process;
+        return this.replicas.find((replica) => replica.name === service)?.process;
+    }
+    /** Gateway first (no new traffic), then the replicas, then what they depend on. Bounded. */
+    async stopAll(graceMs, deadline = Date.now() + graceMs * 4) {
+        const stopGroup = async (processes) => {
+            const live = processes.filter((managed) => managed !== undefined);
+            const grace = Math.max(100, Math.min(graceMs, (deadline - Date.now()) / 2));
+            await Promise.all(live.map((managed) => managed.stop(grace)));
+        };
+        await stopGroup([this.gateway?.process]);
+        await stopGroup(this.replicas.map((replica) => replica.process));
+        await stopGroup([this.prometheus?.process, this.simulator, this.redis?.process]);
+        // Processes replaced by restarts are in `started` only.
+        await stopGroup(this.started.filter((managed) => managed.running));
+    }
+    /** Copy every log (and the generated configs) into `logDir`, streaming, bounded by `deadline`. */
+    async copyLogs(logDir, deadline) {
+        await (0,promises_.mkdir)(logDir, { recursive: true });
+        const files = (await (0,promises_.readdir)(this.workDir)).filter((file) => file.endsWith('.log') || file === 'haproxy.cfg' || file === 'prometheus.yml');
+        for (const file of files) {
+            if (Date.now() >= deadline)
+                return;
+            await (0,promises_.copyFile)((0,external_node_path_.join)(this.workDir, file), (0,external_node_path_.join)(logDir, file)).catch(() => undefined);
+        }
+    }
+    /** Kill what is left at once and remove the work dir; the stage is then no longer active. Never throws. */
+    remove() {
+        for (const managed of this.started)
+            managed.signal('SIGKILL');
+        try {
+            (0,external_node_fs_namespaceObject.rmSync)(this.workDir, { recursive: true, force: true, maxRetries: 3 });
+        }
+        catch {
+            // Left in the temp dir; the exit hook tries once more.
+        }
+        if (!(0,external_node_fs_namespaceObject.existsSync)(this.workDir))
+            this.forgetWorkDir();
+        this.removed = true;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/stage/local/haproxy-config.ts
 /**
  * The local stage's gateway config, generated from the ONE HAProxy config the compose stage uses
@@ -94050,7 +94442,7 @@ function renderLocalHaproxyConfig(shared, servers, source = 'haproxy.cfg') {
 
 
 
-function startGateway(options) {
+function spawnGateway(options) {
     const { text, backend } = renderLocalHaproxyConfig(options.sharedConfig, options.servers, options.sharedConfigPath);
     const configFile = (0,external_node_path_.join)(options.workDir, 'haproxy.cfg');
     (0,external_node_fs_namespaceObject.writeFileSync)(configFile, text);
@@ -94094,78 +94486,6 @@ async function readServersUp(exporterUrl, backend, timeoutMs = 1000) {
         sample.labels.state === 'UP' &&
         sample.value === 1)
         .map((sample) => sample.labels.server ?? '?');
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
-/**
- * prometheus.yml for the local stage: static targets (the replicas' own /metrics and the gateway's
- * exporter) instead of compose's DNS discovery, scraped every second so checks rarely wait.
- */
-
-/** Job names, also the `job` label a query can select on (`up{job="api"}`). */
-const PROMETHEUS_JOBS = { api: 'api', gateway: 'gateway' };
-function renderPrometheusConfig(targets) {
-    const interval = targets.scrapeIntervalSeconds ?? 1;
-    if (!Number.isInteger(interval) || interval < 1)
-        throw new Error(`scrape interval must be a whole number of seconds ≥ 1, got ${interval}`);
-    if (targets.api.length === 0)
-        throw new Error('at least one api target is needed');
-    for (const target of [...targets.api, targets.gateway]) {
-        if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(target))
-            throw new Error(`"${target}" is not a host:port target`);
-    }
-    const config = {
-        global: {
-            scrape_interval: `${interval}s`,
-            // Must not exceed the interval; a replica slower than this to answer is worth seeing as down.
-            scrape_timeout: `${interval}s`,
-            evaluation_interval: `${interval}s`,
-        },
-        scrape_configs: [
-            {
-                job_name: PROMETHEUS_JOBS.api,
-                metrics_path: '/metrics',
-                // The api's series carry their own `replica` label; keep it rather than renaming it.
-                honor_labels: true,
-                static_configs: [{ targets: targets.api }],
-            },
-            {
-                job_name: PROMETHEUS_JOBS.gateway,
-                metrics_path: '/metrics',
-                static_configs: [{ targets: [targets.gateway] }],
-            },
-        ],
-    };
-    return `# Generated by stagegate's local stage. Do not edit.\n${(0,dist/* stringify */.As)(config)}`;
-}
-
-;// CONCATENATED MODULE: ./src/stage/local/prometheus-server.ts
-/**
- * Debian's Prometheus on a loopback port, with its TSDB in the stage's work dir (so teardown removes
- * it) and a generated prometheus.yml.
- */
-
-
-
-
-function startPrometheus(options) {
-    const configFile = (0,external_node_path_.join)(options.workDir, 'prometheus.yml');
-    (0,external_node_fs_namespaceObject.writeFileSync)(configFile, renderPrometheusConfig(options.targets));
-    const managed = new ManagedProcess({
-        name: 'prometheus',
-        command: process.env.PROMETHEUS_BIN ?? 'prometheus',
-        args: [
-            `--config.file=${configFile}`,
-            `--storage.tsdb.path=${(0,external_node_path_.join)(options.workDir, 'prometheus-data')}`,
-            '--storage.tsdb.retention.time=1d',
-            `--web.listen-address=127.0.0.1:${options.port}`,
-            '--log.level=warn',
-        ],
-        logFile: (0,external_node_path_.join)(options.workDir, 'prometheus.log'),
-    });
-    return { port: options.port, url: `http://127.0.0.1:${options.port}`, configFile, process: managed };
 }
 
 ;// CONCATENATED MODULE: ./src/stage/local/redis-server.ts
@@ -94223,6 +94543,16 @@ async function startRedisServer(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/stage/local/stage-status.ts
+/**
+ * `docker compose ps`-like rows for the local stage's processes, with health probed live, and the rows
+ * of the services this stage does not have (said plainly, never pretended).
+ */
+
+
+
+
+
+
 /** Services of the compose stage that have no local counterpart on these machines. */
 const COMPOSE_ONLY_SERVICES = ['grafana', 'tempo'];
 function unavailableRows() {
@@ -94233,18 +94563,6 @@ function unavailableRows() {
         health: 'none',
         notes: [{ kind: 'compose-only' }],
     }));
-}
-/** GET with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
-async function probeHttp(url, timeoutMs, signal) {
-    try {
-        const timeout = AbortSignal.timeout(timeoutMs);
-        const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-        await response.arrayBuffer();
-        return response.ok;
-    }
-    catch {
-        return false;
-    }
 }
 /**
  * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
@@ -94271,13 +94589,420 @@ async function processRow(options) {
         ...(notes.length ? { notes } : {}),
     };
 }
+/** Every service of `stage`, in the order api replicas, gateway, redis, ollama, prometheus; then the compose-only ones. */
+async function localServiceRows(stage, signal) {
+    const probe = (url) => () => httpOk(url, PROBE_TIMEOUT_MS, signal);
+    const { gateway, redis, simulator, prometheus } = stage;
+    const rows = [
+        ...stage.replicas.map((replica) => processRow({
+            service: 'api',
+            managed: replica.process,
+            address: `127.0.0.1:${replica.port}`,
+            probe: probe(`${replica.url}${ROUTES.healthz}`),
+        })),
+        gateway &&
+            processRow({
+                service: 'gateway',
+                managed: gateway.process,
+                address: `127.0.0.1:${gateway.port}`,
+                probe: probe(`${gateway.url}${ROUTES.healthz}`),
+                note: () => haproxyNote(gateway, stage.replicas.length),
+            }),
+        redis &&
+            processRow({
+                service: 'redis',
+                managed: redis.process,
+                address: `127.0.0.1:${redis.port}`,
+                probe: () => redisPing(redis.port, PROBE_TIMEOUT_MS),
+            }),
+        simulator
+            ? processRow({
+                service: 'ollama',
+                managed: simulator,
+                address: stage.ollamaUrl.replace('http://', ''),
+                probe: probe(`${stage.ollamaUrl}/api/version`),
+                note: { kind: 'ollama-simulator' },
+            })
+            : stage.externalOllama
+                ? externalOllamaRow(stage.ollamaUrl, probe(`${stage.ollamaUrl}/api/version`))
+                : undefined,
+        prometheus &&
+            processRow({
+                service: 'prometheus',
+                managed: prometheus.process,
+                address: `127.0.0.1:${prometheus.port}`,
+                probe: probe(`${prometheus.url}/-/ready`),
+            }),
+    ];
+    const present = rows.filter((row) => row !== undefined);
+    return [...(await Promise.all(present)), ...unavailableRows()];
+}
+/** The api servers HAProxy counts UP, while it runs. */
+async function haproxyNote(gateway, servers) {
+    if (!gateway.process.running)
+        return undefined;
+    try {
+        const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
+        return { kind: 'haproxy', serversUp: up, servers, statsUrl: gateway.statsUrl };
+    }
+    catch (error) {
+        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
+    }
+}
+/** A real Ollama at a URL: the stage did not start it, so it has no process, only an answer or none. */
+async function externalOllamaRow(url, probe) {
+    return {
+        service: 'ollama',
+        name: 'ollama',
+        state: 'external',
+        health: (await probe()) ? 'healthy' : 'unhealthy',
+        address: url,
+        notes: [{ kind: 'ollama-external' }],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/gateway.ts
+/**
+ * Boot step 4: HAProxy as the gateway, its config generated from the shared deploy/haproxy/haproxy.cfg
+ * (read before anything starts, so a missing config costs nothing). Healthy once /healthz answers
+ * through it and it counts exactly the healthy replicas UP.
+ */
+
+
+
+
+
+
+async function readSharedHaproxyConfig(path) {
+    try {
+        return { path, text: await (0,promises_.readFile)(path, 'utf8') };
+    }
+    catch (error) {
+        throw new BootFailure(`gateway: cannot read the shared HAProxy config ${path} (${error.code ?? error.message}); the local gateway config is generated from it`);
+    }
+}
+/** Start the gateway over every replica and wait until it serves over exactly `healthyReplicas`. */
+async function startGateway(boot, config, healthyReplicas) {
+    const { stage, deadline, signal } = boot;
+    let gateway;
+    try {
+        gateway = spawnGateway({
+            workDir: stage.workDir,
+            sharedConfig: config.text,
+            sharedConfigPath: config.path,
+            servers: stage.replicas.map((replica) => ({
+                name: replica.name,
+                host: '127.0.0.1',
+                port: replica.port,
+            })),
+            port: stage.ports.gateway,
+            statsPort: stage.ports.stats,
+        });
+    }
+    catch (error) {
+        throw new BootFailure(`gateway: ${error.message}`);
+    }
+    stage.gateway = gateway;
+    stage.track(gateway.process);
+    const wanted = [...healthyReplicas].sort().join();
+    let lastUp = [];
+    await waitHealthy(gateway.process, async () => {
+        lastUp = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS).catch(() => []);
+        return (
+        // Exactly the healthy replicas: HAProxy starts by assuming every server UP until checked.
+        [...lastUp].sort().join() === wanted &&
+            (await httpOk(`${gateway.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS)));
+    }, {
+        what: `GET ${ROUTES.healthz} through it and ${healthyReplicas.length} api servers UP`,
+        deadline,
+        signal,
+        progress: () => `${lastUp.length}/${stage.replicas.length} api servers UP: ${lastUp.join(', ') || 'none'}`,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/ollama.ts
+/**
+ * Boot step 2: what the replicas use as Ollama. Either the simulator, started and awaited on its
+ * port, or a real Ollama at a URL, which must answer and already have the model (the local stage
+ * never pulls one).
+ */
+
+
+
+
+
+/** The API's own defaults live in its config; this is only what the local stage checks a real Ollama for. */
+const FALLBACK_OLLAMA_MODEL = 'qwen2.5:0.5b';
+async function startOllamaOrSimulator(boot, ollama) {
+    const { stage, deadline, signal } = boot;
+    if (ollama.kind === 'real') {
+        stage.externalOllama = true;
+        stage.ollamaUrl = ollama.url;
+        const remaining = Math.max(0, deadline - Date.now());
+        await checkRealOllama(ollama.url, ollama.model ?? FALLBACK_OLLAMA_MODEL, remaining, signal);
+        return;
+    }
+    stage.ollamaUrl = `http://127.0.0.1:${stage.ports.simulator}`;
+    const simulator = stage.spawn('ollama-sim', ollama.command, {
+        ...childBaseEnv(),
+        ...boot.spec.env,
+        PORT: String(stage.ports.simulator),
+        HOST: '127.0.0.1',
+    });
+    stage.simulator = simulator;
+    await waitHealthy(simulator, () => httpOk(`${stage.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS), {
+        what: 'GET /api/version',
+        deadline,
+        signal,
+    });
+}
+/** A real Ollama must answer /api/version and already have the model (the local stage never pulls). */
+async function checkRealOllama(url, model, timeoutMs, signal) {
+    let lastError = 'no answer yet';
+    let models;
+    const outcome = await pollUntil(async () => {
+        try {
+            models = await listModels(url);
+            return true;
+        }
+        catch (error) {
+            lastError = describeFetchError(error);
+            return false;
+        }
+    }, { deadline: Date.now() + timeoutMs, intervalMs: 300, signal });
+    if (outcome === 'aborted')
+        throw new BootFailure('boot aborted while checking Ollama');
+    if (!models)
+        throw new BootFailure(`ollama at ${url} did not answer /api/version within the boot timeout: ${lastError}`);
+    const wanted = model.includes(':') ? model : `${model}:latest`;
+    if (!models.some((name) => name === model || name === wanted))
+        throw new BootFailure(`ollama at ${url} does not have the model "${model}" (it has: ${models.join(', ') || 'none'}); run "ollama pull ${model}" first`);
+}
+/** The names of the models an Ollama has pulled; throws when it does not answer. */
+async function listModels(url) {
+    const version = await fetch(`${url}/api/version`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await version.arrayBuffer();
+    if (!version.ok)
+        throw new Error(`/api/version answered HTTP ${version.status}`);
+    const tags = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS * 3) });
+    const body = (await tags.json());
+    return (body.models ?? []).flatMap((entry) => [entry.name, entry.model]).filter(Boolean);
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
+/**
+ * prometheus.yml for the local stage: static targets (the replicas' own /metrics and the gateway's
+ * exporter) instead of compose's DNS discovery, scraped every second so checks rarely wait.
+ */
+
+/** Job names, also the `job` label a query can select on (`up{job="api"}`). */
+const PROMETHEUS_JOBS = { api: 'api', gateway: 'gateway' };
+function renderPrometheusConfig(targets) {
+    const interval = targets.scrapeIntervalSeconds ?? 1;
+    if (!Number.isInteger(interval) || interval < 1)
+        throw new Error(`scrape interval must be a whole number of seconds ≥ 1, got ${interval}`);
+    if (targets.api.length === 0)
+        throw new Error('at least one api target is needed');
+    for (const target of [...targets.api, targets.gateway]) {
+        if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(target))
+            throw new Error(`"${target}" is not a host:port target`);
+    }
+    const config = {
+        global: {
+            scrape_interval: `${interval}s`,
+            // Must not exceed the interval; a replica slower than this to answer is worth seeing as down.
+            scrape_timeout: `${interval}s`,
+            evaluation_interval: `${interval}s`,
+        },
+        scrape_configs: [
+            {
+                job_name: PROMETHEUS_JOBS.api,
+                metrics_path: '/metrics',
+                // The api's series carry their own `replica` label; keep it rather than renaming it.
+                honor_labels: true,
+                static_configs: [{ targets: targets.api }],
+            },
+            {
+                job_name: PROMETHEUS_JOBS.gateway,
+                metrics_path: '/metrics',
+                static_configs: [{ targets: [targets.gateway] }],
+            },
+        ],
+    };
+    return `# Generated by stagegate's local stage. Do not edit.\n${(0,dist/* stringify */.As)(config)}`;
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/prometheus-server.ts
+/**
+ * Debian's Prometheus on a loopback port, with its TSDB in the stage's work dir (so teardown removes
+ * it) and a generated prometheus.yml.
+ */
+
+
+
+
+function spawnPrometheus(options) {
+    const configFile = (0,external_node_path_.join)(options.workDir, 'prometheus.yml');
+    (0,external_node_fs_namespaceObject.writeFileSync)(configFile, renderPrometheusConfig(options.targets));
+    const managed = new ManagedProcess({
+        name: 'prometheus',
+        command: process.env.PROMETHEUS_BIN ?? 'prometheus',
+        args: [
+            `--config.file=${configFile}`,
+            `--storage.tsdb.path=${(0,external_node_path_.join)(options.workDir, 'prometheus-data')}`,
+            '--storage.tsdb.retention.time=1d',
+            `--web.listen-address=127.0.0.1:${options.port}`,
+            '--log.level=warn',
+        ],
+        logFile: (0,external_node_path_.join)(options.workDir, 'prometheus.log'),
+    });
+    return { port: options.port, url: `http://127.0.0.1:${options.port}`, configFile, process: managed };
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/prometheus.ts
+/** Boot step 5 (unless turned off): Prometheus, scraping every replica and the gateway's exporter. */
+
+
+
+
+async function startPrometheus(boot) {
+    const { stage, deadline, signal } = boot;
+    const prometheus = spawnPrometheus({
+        workDir: stage.workDir,
+        port: stage.ports.prometheus,
+        targets: {
+            api: stage.replicas.map((replica) => `127.0.0.1:${replica.port}`),
+            gateway: `127.0.0.1:${stage.ports.stats}`,
+        },
+    });
+    stage.prometheus = prometheus;
+    stage.track(prometheus.process);
+    await waitHealthy(prometheus.process, () => httpOk(`${prometheus.url}/-/ready`, PROBE_TIMEOUT_MS), {
+        what: 'GET /-/ready',
+        deadline,
+        signal,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/redis.ts
+/** Boot step 1: the stage's Redis (a real redis-server) on its reserved port. */
+
+
+
+/** Start Redis and wait for PONG within `timeoutMs`; also how a test brings a stopped Redis back. */
+async function startRedis(stage, timeoutMs) {
+    try {
+        stage.redis = await startRedisServer({
+            workDir: stage.workDir,
+            port: stage.ports.redis,
+            startTimeoutMs: Math.max(1, timeoutMs),
+        });
+    }
+    catch (error) {
+        const log = (0,external_node_path_.join)(stage.workDir, 'redis.log');
+        throw await failureWithLog(`redis did not answer PING: ${error.message}`, log);
+    }
+    stage.track(stage.redis.process);
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/replicas.ts
+/**
+ * Boot step 3: the api replicas, started together and awaited together. Each gets its own port and
+ * REPLICA_ID, the stage's Redis and Ollama, and the spec's env. With `keepRunningOnFailure`, replicas
+ * that never become healthy do not end the boot while at least one is healthy: the outcome carries a
+ * degraded-stage failure for the driver to report once the rest of the stage is up.
+ */
+
+
+
+
+async function startReplicas(boot, options) {
+    const { stage, spec, deadline, signal } = boot;
+    stage.replicas = stage.ports.api.map((port, offset) => {
+        const index = offset + 1;
+        const name = `api-${index}`;
+        const env = replicaEnvironment({
+            base: childBaseEnv(),
+            spec,
+            name,
+            port,
+            redisUrl: `redis://127.0.0.1:${stage.ports.redis}`,
+            ollamaUrl: stage.ollamaUrl,
+            ollamaModel: options.ollamaModel,
+            own: options.replicaEnv?.[index],
+        });
+        const url = `http://127.0.0.1:${port}`;
+        return {
+            index,
+            name,
+            port,
+            url,
+            env,
+            command: options.command,
+            process: stage.spawn(name, options.command, env),
+        };
+    });
+    const waits = await Promise.allSettled(stage.replicas.map((replica) => waitReplicaHealthy(replica, deadline, signal)));
+    const failures = waits.flatMap((wait) => (wait.status === 'rejected' ? [wait.reason] : []));
+    const healthy = stage.replicas
+        .filter((_, offset) => waits[offset].status === 'fulfilled')
+        .map((replica) => replica.name);
+    if (failures.length === 0)
+        return { healthy };
+    if (!options.keepRunningOnFailure || healthy.length === 0 || signal?.aborted)
+        throw failures[0];
+    // Degraded: carry on over the healthy replicas, and report the others at the end.
+    return {
+        healthy,
+        degraded: new BootFailure(`${healthy.length} of ${stage.replicas.length} api replicas healthy (${healthy.join(', ')}), the gateway serving over them; ${failures.map((failure) => failure.message).join('; ')}`, failures.map((failure) => failure.log ?? failure.message).join('\n\n'), true),
+    };
+}
+/** Start replica `index` again on its port, with the same program and env (after it was killed). */
+async function restartReplica(stage, index, timeoutMs) {
+    const replica = stage.replica(index);
+    if (replica.process.running)
+        throw new Error(`${replica.name} is still running; kill it first`);
+    replica.process = stage.spawn(replica.name, replica.command, replica.env);
+    await waitReplicaHealthy(replica, Date.now() + timeoutMs);
+}
+function waitReplicaHealthy(replica, deadline, signal) {
+    return waitHealthy(replica.process, () => httpOk(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
+        what: `GET ${ROUTES.healthz}`,
+        deadline,
+        signal,
+    });
+}
+/**
+ * A replica's whole env, later entries winning: ours, the stage's Redis and Ollama, the narrator
+ * limit, the spec's env, then what only this replica must have (its REPLICA_ID, its own extra env,
+ * its PORT and HOST).
+ */
+function replicaEnvironment(options) {
+    return {
+        ...options.base,
+        REDIS_URL: options.redisUrl,
+        OLLAMA_URL: options.ollamaUrl,
+        ...(options.ollamaModel ? { OLLAMA_MODEL: options.ollamaModel } : {}),
+        NARRATOR_MAX_CONCURRENCY: String(options.spec.narratorMaxConcurrency),
+        ...options.spec.env,
+        // One REPLICA_ID per replica, even when the stage-wide env names one.
+        REPLICA_ID: options.name,
+        ...options.own,
+        PORT: String(options.port),
+        HOST: '127.0.0.1',
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/stage/local/local-driver.ts
 /**
  * The local stage: the same services as the compose stage, as processes on loopback ports —
  * redis-server, the Ollama simulator (or a real Ollama at a URL), N api replicas, HAProxy as the
  * gateway (config generated from the shared deploy/haproxy/haproxy.cfg) and Prometheus. Grafana and
- * Tempo do not exist here, and the services table says so.
+ * Tempo do not exist here, and the services table says so. `boot` is the row of steps in ./steps; what
+ * one boot started is a LocalStage. Tests that break the stage on purpose use the harness beside it
+ * (__tests__/stage/local/local-stage-harness.ts); this driver has no test-only controls.
  */
 
 
@@ -94292,353 +95017,137 @@ async function processRow(options) {
 
 
 
-/**
- * A boot step that failed: a one-line message for the report (naming the service and quoting its
- * last log lines briefly) and, in `log`, the longer tail for the run's log.
- */
-class BootFailure extends Error {
-    log;
-    partial;
-    constructor(message, log, 
-    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
-    partial = false) {
-        super(message);
-        this.log = log;
-        this.partial = partial;
-    }
-}
-const REASON_LOG_LINES = 15;
-const REASON_INLINE_LINES = 3;
-const PROBE_TIMEOUT_MS = 1000;
-const POLL_MS = 150;
-/** The API's own defaults live in its config; this is only what the local stage checks a real Ollama for. */
-const FALLBACK_OLLAMA_MODEL = 'qwen2.5:0.5b';
+/** A gateway and Prometheus over a degraded stage get at least this long, however late the replicas failed. */
+const DEGRADED_GRACE_MS = 15_000;
 class LocalStageDriver {
-    kind = 'local';
     options;
-    dir;
-    unregisterCleanup;
-    ports = [];
-    redisServer;
-    redisPort = 0;
-    simulator;
-    ollamaUrl = '';
-    externalOllama = false;
-    replicas = [];
-    gateway;
-    prometheusServer;
-    started = [];
-    apiCommand;
+    kind = 'local';
+    /** The last boot's stage, kept after its teardown (what it started stays listed). */
+    stage;
     constructor(options = {}) {
         this.options = options;
     }
     get baseUrl() {
-        return this.gateway?.url ?? '';
+        return this.stage?.gateway?.url ?? '';
     }
+    /** The booted stage's work dir (each service's `<name>.log`); undefined when not booted or torn down. */
     get workDir() {
-        return this.dir;
+        return this.stage?.active ? this.stage.workDir : undefined;
     }
     get urls() {
-        if (!this.gateway)
+        const stage = this.stage;
+        if (!stage?.gateway)
             throw new Error('the local stage is not booted');
         return {
-            gateway: this.gateway.url,
-            ...(this.prometheusServer ? { prometheus: this.prometheusServer.url } : {}),
-            haproxyStats: this.gateway.statsUrl,
-            haproxyExporter: this.gateway.exporterUrl,
-            ollama: this.ollamaUrl,
+            gateway: stage.gateway.url,
+            ...(stage.prometheus ? { prometheus: stage.prometheus.url } : {}),
+            haproxyStats: stage.gateway.statsUrl,
+            haproxyExporter: stage.gateway.exporterUrl,
+            ollama: stage.ollamaUrl,
         };
+    }
+    replicaNames() {
+        return (this.stage?.replicas ?? []).map((replica) => replica.name);
+    }
+    /** The URL of replica `index` (1-based), straight, not through the gateway. */
+    replicaUrl(index) {
+        return replicaAt(this.stage?.replicas ?? [], index).url;
     }
     async boot(spec, signal) {
         const startedAt = Date.now();
-        const fail = async (reason, log, partial = false) => {
-            if (!this.options.keepRunningOnBootFailure)
-                await this.stopAll(3000);
-            const services = this.dir ? await this.services().catch(() => []) : [];
-            return {
-                ok: false,
-                reason,
-                services,
-                durationMs: Date.now() - startedAt,
-                ...(partial ? { partial } : {}),
-                ...(log ? { log } : {}),
-            };
-        };
         const invalid = validateSpec(spec);
         if (invalid)
             return { ok: false, reason: invalid, services: [], durationMs: 0 };
-        if (this.dir)
+        if (this.workDir)
             return {
                 ok: false,
                 reason: 'the local stage is already booted; tear it down before booting again',
                 services: await this.services(signal),
                 durationMs: 0,
             };
-        const deadline = startedAt + spec.bootTimeoutMs;
         try {
-            await this.start(spec, deadline, signal);
+            await this.start(spec, startedAt + spec.bootTimeoutMs, signal);
             return { ok: true, services: await this.services(signal), durationMs: Date.now() - startedAt };
         }
         catch (error) {
-            if (error instanceof BootFailure)
-                return fail(error.message, error.log, error.partial);
-            return fail(`local stage could not start: ${error.message}`);
+            const failure = error instanceof BootFailure
+                ? error
+                : new BootFailure(`local stage could not start: ${error.message}`);
+            return this.failedBoot(failure, startedAt);
         }
     }
+    /** The boot, step by step: redis, Ollama (or the simulator), the replicas, the gateway, Prometheus. */
     async start(spec, deadline, signal) {
-        const reference = this.needsReference() ? resolveReferenceStage() : undefined;
-        const apiCommand = this.options.apiCommand ?? reference.api;
-        const haproxyConfigPath = this.options.haproxyConfigPath ?? reference.haproxyConfig;
-        let sharedConfig;
-        try {
-            sharedConfig = await (0,promises_.readFile)(haproxyConfigPath, 'utf8');
-        }
-        catch (error) {
-            throw new BootFailure(`gateway: cannot read the shared HAProxy config ${haproxyConfigPath} (${error.code ?? error.message}); the local gateway config is generated from it`);
-        }
-        this.resetState();
-        const specEnv = spec.env ?? {};
-        const ollamaUrl = (this.options.ollamaUrl ?? specEnv.OLLAMA_URL)?.replace(/\/+$/, '');
-        const ollamaModel = this.options.ollamaModel ?? specEnv.OLLAMA_MODEL;
-        const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_.join)(this.options.workDirParent ?? (0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-local-'));
-        this.dir = dir;
-        this.unregisterCleanup = registerExitCleanup(() => (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true }));
-        const [redisPort, simulatorPort, gatewayPort, statsPort, prometheusPort, ...apiPorts] = await this.reservePorts(5 + spec.replicas);
-        const remaining = () => Math.max(0, deadline - Date.now());
-        const checkAbort = (what) => {
-            if (signal?.aborted)
-                throw new BootFailure(`boot aborted while starting ${what}`);
-        };
-        // redis
-        checkAbort('redis');
-        this.redisPort = redisPort;
-        await this.startRedis(remaining());
-        // ollama: the simulator, or a real one that must already have the model
-        checkAbort('ollama');
-        if (ollamaUrl) {
-            this.externalOllama = true;
-            this.ollamaUrl = ollamaUrl;
-            await checkRealOllama(ollamaUrl, ollamaModel ?? FALLBACK_OLLAMA_MODEL, remaining(), signal);
-        }
-        else {
-            const command = this.options.simulatorCommand ?? reference.simulator;
-            this.ollamaUrl = `http://127.0.0.1:${simulatorPort}`;
-            this.simulator = this.spawn('ollama-sim', command, {
-                ...childBaseEnv(),
-                ...specEnv,
-                PORT: String(simulatorPort),
-                HOST: '127.0.0.1',
-            });
-            await waitHealthy(this.simulator, () => probeHttp(`${this.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS), {
-                what: 'GET /api/version',
-                deadline,
-                signal,
-            });
-        }
-        // api replicas, started together and awaited together
-        checkAbort('api');
-        this.apiCommand = apiCommand;
-        this.replicas = apiPorts.map((port, offset) => {
-            const index = offset + 1;
-            const name = `api-${index}`;
-            const env = {
-                ...childBaseEnv(),
-                REDIS_URL: `redis://127.0.0.1:${this.redisPort}`,
-                OLLAMA_URL: this.ollamaUrl,
-                ...(ollamaModel ? { OLLAMA_MODEL: ollamaModel } : {}),
-                NARRATOR_MAX_CONCURRENCY: String(spec.narratorMaxConcurrency),
-                ...specEnv,
-                // One REPLICA_ID per replica, even when the stage-wide env names one.
-                REPLICA_ID: name,
-                ...(this.options.replicaEnv?.[index] ?? {}),
-                PORT: String(port),
-                HOST: '127.0.0.1',
-            };
-            const url = `http://127.0.0.1:${port}`;
-            return { index, name, port, url, env, process: this.spawn(name, apiCommand, env) };
+        const programs = resolvePrograms(this.options, spec.env ?? {});
+        const haproxyConfig = await readSharedHaproxyConfig(programs.haproxyConfigPath);
+        const stage = await LocalStage.create(this.options.workDirParent ?? (0,external_node_os_namespaceObject.tmpdir)(), spec.replicas);
+        this.stage = stage;
+        const boot = { stage, spec, deadline, signal };
+        throwIfAborted(signal, 'redis');
+        await startRedis(stage, Math.max(0, deadline - Date.now()));
+        throwIfAborted(signal, 'ollama');
+        await startOllamaOrSimulator(boot, programs.ollama);
+        throwIfAborted(signal, 'api');
+        const replicas = await startReplicas(boot, {
+            command: programs.api,
+            replicaEnv: this.options.replicaEnv,
+            ollamaModel: programs.ollamaModel,
+            keepRunningOnFailure: this.options.keepRunningOnBootFailure === true,
         });
-        const replicaWaits = await Promise.allSettled(this.replicas.map((replica) => waitHealthy(replica.process, () => probeHttp(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
-            what: `GET ${ROUTES.healthz}`,
-            deadline,
-            signal,
-        })));
-        const replicaFailures = replicaWaits.flatMap((wait) => wait.status === 'rejected' ? [wait.reason] : []);
-        const healthyNames = this.replicas
-            .filter((_, offset) => replicaWaits[offset].status === 'fulfilled')
-            .map((replica) => replica.name);
-        const healthyReplicas = healthyNames.length;
-        if (replicaFailures.length &&
-            (!this.options.keepRunningOnBootFailure || healthyReplicas === 0 || signal?.aborted))
-            throw replicaFailures[0];
-        // Degraded: carry on over the healthy replicas, and report the others at the end.
-        const degradedReason = replicaFailures.map((failure) => failure.message).join('; ');
-        const degradedLog = replicaFailures
-            .map((failure) => failure.log ?? failure.message)
-            .join('\n\n');
-        const gatewayDeadline = replicaFailures.length ? Math.max(deadline, Date.now() + 15_000) : deadline;
-        // gateway: answers /healthz through it and counts every replica UP
-        checkAbort('gateway');
-        try {
-            this.gateway = startGateway({
-                workDir: dir,
-                sharedConfig,
-                sharedConfigPath: haproxyConfigPath,
-                servers: this.replicas.map((replica) => ({
-                    name: replica.name,
-                    host: '127.0.0.1',
-                    port: replica.port,
-                })),
-                port: gatewayPort,
-                statsPort: statsPort,
-            });
-        }
-        catch (error) {
-            throw new BootFailure(`gateway: ${error.message}`);
-        }
-        this.started.push(this.gateway.process);
-        const gateway = this.gateway;
-        let lastUp = [];
-        await waitHealthy(gateway.process, async () => {
-            lastUp = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS).catch(() => []);
-            return (
-            // Exactly the healthy replicas: HAProxy starts by assuming every server UP until checked.
-            [...lastUp].sort().join() === [...healthyNames].sort().join() &&
-                (await probeHttp(`${gateway.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS)));
-        }, {
-            what: `GET ${ROUTES.healthz} through it and ${healthyReplicas} api servers UP`,
-            deadline: gatewayDeadline,
-            signal,
-            progress: () => `${lastUp.length}/${this.replicas.length} api servers UP: ${lastUp.join(', ') || 'none'}`,
-        });
-        // prometheus, scraping every replica and the gateway's exporter
+        const rest = replicas.degraded
+            ? { ...boot, deadline: Math.max(deadline, Date.now() + DEGRADED_GRACE_MS) }
+            : boot;
+        throwIfAborted(signal, 'gateway');
+        await startGateway(rest, haproxyConfig, replicas.healthy);
         if (this.options.prometheus !== false) {
-            checkAbort('prometheus');
-            this.prometheusServer = startPrometheus({
-                workDir: dir,
-                port: prometheusPort,
-                targets: {
-                    api: this.replicas.map((replica) => `127.0.0.1:${replica.port}`),
-                    gateway: `127.0.0.1:${gateway.statsPort}`,
-                },
-            });
-            this.started.push(this.prometheusServer.process);
-            const prometheusUrl = this.prometheusServer.url;
-            await waitHealthy(this.prometheusServer.process, () => probeHttp(`${prometheusUrl}/-/ready`, PROBE_TIMEOUT_MS), {
-                what: 'GET /-/ready',
-                deadline: gatewayDeadline,
-                signal,
-            });
+            throwIfAborted(signal, 'prometheus');
+            await startPrometheus(rest);
         }
-        if (degradedReason)
-            throw new BootFailure(`${healthyReplicas} of ${this.replicas.length} api replicas healthy (${healthyNames.join(', ')}), the gateway serving over them; ${degradedReason}`, degradedLog, true);
+        if (replicas.degraded)
+            throw replicas.degraded;
+    }
+    async failedBoot(failure, startedAt) {
+        if (!this.options.keepRunningOnBootFailure)
+            await this.stage?.stopAll(3000);
+        const services = this.workDir ? await this.services().catch(() => []) : [];
+        return {
+            ok: false,
+            reason: failure.message,
+            services,
+            durationMs: Date.now() - startedAt,
+            ...(failure.partial ? { partial: true } : {}),
+            ...(failure.log ? { log: failure.log } : {}),
+        };
     }
     async services(signal) {
-        const rows = [];
-        const probe = (url) => () => probeHttp(url, PROBE_TIMEOUT_MS, signal);
-        for (const replica of this.replicas) {
-            rows.push(processRow({
-                service: 'api',
-                managed: replica.process,
-                address: `127.0.0.1:${replica.port}`,
-                probe: probe(`${replica.url}${ROUTES.healthz}`),
-            }));
-        }
-        const gateway = this.gateway;
-        if (gateway) {
-            rows.push(processRow({
-                service: 'gateway',
-                managed: gateway.process,
-                address: `127.0.0.1:${gateway.port}`,
-                probe: probe(`${gateway.url}${ROUTES.healthz}`),
-                note: async () => {
-                    if (!gateway.process.running)
-                        return undefined;
-                    try {
-                        const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-                        return {
-                            kind: 'haproxy',
-                            serversUp: up,
-                            servers: this.replicas.length,
-                            statsUrl: gateway.statsUrl,
-                        };
-                    }
-                    catch (error) {
-                        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
-                    }
-                },
-            }));
-        }
-        if (this.redisServer) {
-            rows.push(processRow({
-                service: 'redis',
-                managed: this.redisServer.process,
-                address: `127.0.0.1:${this.redisPort}`,
-                probe: () => redisPing(this.redisPort, PROBE_TIMEOUT_MS),
-            }));
-        }
-        if (this.simulator) {
-            rows.push(processRow({
-                service: 'ollama',
-                managed: this.simulator,
-                address: this.ollamaUrl.replace('http://', ''),
-                probe: probe(`${this.ollamaUrl}/api/version`),
-                note: { kind: 'ollama-simulator' },
-            }));
-        }
-        else if (this.externalOllama) {
-            const healthy = await probeHttp(`${this.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS, signal);
-            rows.push(Promise.resolve({
-                service: 'ollama',
-                name: 'ollama',
-                state: 'external',
-                health: healthy ? 'healthy' : 'unhealthy',
-                address: this.ollamaUrl,
-                notes: [{ kind: 'ollama-external' }],
-            }));
-        }
-        if (this.prometheusServer) {
-            rows.push(processRow({
-                service: 'prometheus',
-                managed: this.prometheusServer.process,
-                address: `127.0.0.1:${this.prometheusServer.port}`,
-                probe: probe(`${this.prometheusServer.url}/-/ready`),
-            }));
-        }
-        return [...(await Promise.all(rows)), ...unavailableRows()];
+        return this.stage ? localServiceRows(this.stage, signal) : unavailableRows();
     }
     async logs(service, maxLines) {
         if (!Number.isInteger(maxLines) || maxLines < 0)
             throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
         if (service === 'grafana' || service === 'tempo')
             return undefined;
-        if (service === 'ollama' && this.externalOllama)
+        const stage = this.stage;
+        if (service === 'ollama' && stage?.externalOllama)
             return undefined;
         if (service === 'api') {
-            const tails = await Promise.all(this.replicas.map((replica) => readLastLines(replica.process.logFile, maxLines)));
+            const tails = await Promise.all((stage?.replicas ?? []).map((replica) => readLastLines(replica.process.logFile, maxLines)));
             return mergeByTime(tails, maxLines);
         }
-        const managed = this.processByService(service);
-        if (!managed) {
-            const known = [
-                'api',
-                ...this.replicas.map((replica) => replica.name),
-                'gateway',
-                'redis',
-                'ollama',
-                'prometheus',
-            ];
-            throw new Error(`no service "${service}" on the local stage (known: ${known.join(', ')})`);
-        }
+        const managed = stage?.processOf(service);
+        if (!managed)
+            throw new Error(`no service "${service}" on the local stage (known: ${knownServices(stage).join(', ')})`);
         return readLastLines(managed.logFile, maxLines);
     }
     metrics() {
-        if (this.replicas.length === 0)
+        const replicas = this.stage?.replicas ?? [];
+        if (replicas.length === 0)
             return undefined;
-        const running = () => this.replicas.filter((replica) => replica.process.running);
+        const running = () => replicas.filter((replica) => replica.process.running);
         return new ScrapeReader({
             targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
             source: () => {
-                const notCounted = this.replicas
+                const notCounted = replicas
                     .filter((replica) => !replica.process.running)
                     .map((replica) => replica.name);
                 return {
@@ -94650,170 +95159,42 @@ class LocalStageDriver {
         });
     }
     async teardown(options = {}) {
+        const stage = this.stage;
+        if (!stage)
+            return;
         const timeoutMs = options.timeoutMs ?? 20_000;
         const deadline = Date.now() + timeoutMs;
         try {
             // Stopping first means the copied logs include each service's last words.
-            await this.stopAll(Math.min(3000, Math.max(500, timeoutMs / 4)), deadline);
-            if (options.logDir && this.dir)
-                await copyLogs(this.dir, options.logDir, deadline).catch(() => undefined);
+            await stage.stopAll(Math.min(3000, Math.max(500, timeoutMs / 4)), deadline);
+            if (options.logDir && stage.active)
+                await stage.copyLogs(options.logDir, deadline).catch(() => undefined);
         }
         catch {
             // Teardown never throws: whatever failed above, still remove what is left.
         }
         finally {
-            for (const managed of this.started)
-                managed.signal('SIGKILL');
-            try {
-                if (this.dir)
-                    (0,external_node_fs_namespaceObject.rmSync)(this.dir, { recursive: true, force: true, maxRetries: 3 });
-            }
-            catch {
-                // Left in the temp dir; the exit hook tries once more.
-            }
-            if (this.dir && !(0,external_node_fs_namespaceObject.existsSync)(this.dir)) {
-                this.unregisterCleanup?.();
-                this.unregisterCleanup = undefined;
-            }
-            this.dir = undefined;
+            stage.remove();
         }
     }
-    // ---- controls for tests (LocalStageControl) ----
-    replicaUrl(index) {
-        return this.replica(index).url;
-    }
-    replicaNames() {
-        return this.replicas.map((replica) => replica.name);
-    }
-    async killReplica(index, signal = 'SIGKILL') {
-        const replica = this.replica(index);
-        replica.process.signal(signal);
-        if (!(await replica.process.waitForExit(5000)))
-            throw new Error(`${replica.name} still running 5 s after ${signal}`);
-    }
-    async restartReplica(index, timeoutMs = 30_000) {
-        const replica = this.replica(index);
-        if (replica.process.running)
-            throw new Error(`${replica.name} is still running; kill it first`);
-        replica.process = this.spawn(replica.name, this.apiCommand, replica.env);
-        await waitHealthy(replica.process, () => probeHttp(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
-            what: `GET ${ROUTES.healthz}`,
-            deadline: Date.now() + timeoutMs,
-        });
-    }
-    get redis() {
-        const port = this.redisPort;
-        if (!port)
-            throw new Error('the local stage is not booted');
-        return {
-            url: `redis://127.0.0.1:${port}`,
-            port,
-            stop: async () => {
-                await this.redisServer?.stop();
-            },
-            start: async (timeoutMs = 10_000) => {
-                if (this.redisServer?.process.running)
-                    return;
-                await this.startRedis(timeoutMs);
-            },
-        };
-    }
-    processes() {
-        return this.started.map((managed) => ({
-            name: managed.name,
-            pid: managed.pid,
-            running: managed.running,
-        }));
-    }
-    usedPorts() {
-        return [...this.ports];
-    }
-    // ---- internals ----
-    /** Forget a previous, torn-down boot. */
-    resetState() {
-        this.started.length = 0;
-        this.replicas = [];
-        this.ports = [];
-        this.redisServer = undefined;
-        this.redisPort = 0;
-        this.simulator = undefined;
-        this.ollamaUrl = '';
-        this.externalOllama = false;
-        this.gateway = undefined;
-        this.prometheusServer = undefined;
-    }
-    needsReference() {
-        return (!this.options.apiCommand ||
-            !this.options.haproxyConfigPath ||
-            (!this.options.simulatorCommand && !this.options.ollamaUrl));
-    }
-    replica(index) {
-        const replica = this.replicas[index - 1];
-        if (!Number.isInteger(index) || !replica)
-            throw new Error(`no replica ${index}: replicas are numbered 1..${this.replicas.length}`);
-        return replica;
-    }
-    processByService(service) {
-        if (service === 'gateway')
-            return this.gateway?.process;
-        if (service === 'redis')
-            return this.redisServer?.process;
-        if (service === 'ollama' || service === 'ollama-sim')
-            return this.simulator;
-        if (service === 'prometheus')
-            return this.prometheusServer?.process;
-        return this.replicas.find((replica) => replica.name === service)?.process;
-    }
-    spawn(name, command, env) {
-        const managed = new ManagedProcess({
-            name,
-            command: command.command,
-            args: command.args,
-            ...(command.cwd ? { cwd: command.cwd } : {}),
-            env,
-            logFile: (0,external_node_path_.join)(this.dir, `${name}.log`),
-        });
-        this.started.push(managed);
-        return managed;
-    }
-    async startRedis(timeoutMs) {
-        try {
-            this.redisServer = await startRedisServer({
-                workDir: this.dir,
-                port: this.redisPort,
-                startTimeoutMs: Math.max(1, timeoutMs),
-            });
-        }
-        catch (error) {
-            const log = (0,external_node_path_.join)(this.dir, 'redis.log');
-            throw await failureWithLog(`redis did not answer PING: ${error.message}`, log);
-        }
-        this.started.push(this.redisServer.process);
-    }
-    /** Distinct free loopback ports (the kernel may hand the same one out twice in a row). */
-    async reservePorts(count) {
-        const ports = new Set();
-        for (let attempts = 0; ports.size < count; attempts++) {
-            if (attempts > count * 10)
-                throw new Error(`could not find ${count} distinct free ports`);
-            ports.add(await findFreePort());
-        }
-        this.ports = [...ports];
-        return this.ports;
-    }
-    /** Gateway first (no new traffic), then the replicas, then what they depend on. Bounded. */
-    async stopAll(graceMs, deadline = Date.now() + graceMs * 4) {
-        const stopGroup = async (processes) => {
-            const live = processes.filter((managed) => managed !== undefined);
-            const grace = Math.max(100, Math.min(graceMs, (deadline - Date.now()) / 2));
-            await Promise.all(live.map((managed) => managed.stop(grace)));
-        };
-        await stopGroup([this.gateway?.process]);
-        await stopGroup(this.replicas.map((replica) => replica.process));
-        await stopGroup([this.prometheusServer?.process, this.simulator, this.redisServer?.process]);
-        // Processes replaced by restarts are in `started` only.
-        await stopGroup(this.started.filter((managed) => managed.running));
-    }
+}
+/**
+ * The programs of a boot: the options' own, else the reference stage's (resolved only when one is
+ * missing, as a bundle without the api cannot start it); and which Ollama the replicas use.
+ */
+function resolvePrograms(options, specEnv) {
+    const needsReference = !options.apiCommand || !options.haproxyConfigPath || (!options.simulatorCommand && !options.ollamaUrl);
+    const reference = needsReference ? resolveReferenceStage() : undefined;
+    const ollamaUrl = (options.ollamaUrl ?? specEnv.OLLAMA_URL)?.replace(/\/+$/, '');
+    const ollamaModel = options.ollamaModel ?? specEnv.OLLAMA_MODEL;
+    return {
+        api: options.apiCommand ?? reference.api,
+        haproxyConfigPath: options.haproxyConfigPath ?? reference.haproxyConfig,
+        ollama: ollamaUrl
+            ? { kind: 'real', url: ollamaUrl, model: ollamaModel }
+            : { kind: 'simulator', command: options.simulatorCommand ?? reference.simulator },
+        ollamaModel,
+    };
 }
 function validateSpec(spec) {
     if (!Number.isInteger(spec.replicas) || spec.replicas < 1 || spec.replicas > 20)
@@ -94830,90 +95211,6 @@ function validateSpec(spec) {
     }
     return undefined;
 }
-/** The children's base env: ours, minus what must not leak into a local stage (no OTLP collector here). */
-function childBaseEnv() {
-    const env = { ...process.env };
-    delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-    delete env.NODE_TEST_CONTEXT;
-    return env;
-}
-/**
- * Poll `probe` until it is true; fail fast when the process exits, and at the deadline, each time
- * with a reason that names the process and quotes its log.
- */
-async function waitHealthy(managed, probe, options) {
-    for (;;) {
-        if (options.signal?.aborted)
-            throw new BootFailure(`boot aborted while waiting for ${managed.name}`);
-        if (!managed.running) {
-            // Let the last output reach the log file before quoting it.
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            throw await failureWithLog(`${managed.name} ${managed.describeState()} during boot, before answering ${options.what}`, managed.logFile);
-        }
-        if (await probe().catch(() => false))
-            return;
-        if (Date.now() >= options.deadline) {
-            const progress = options.progress ? ` (${options.progress()})` : '';
-            throw await failureWithLog(`${managed.name} was not healthy within the boot timeout: no success on ${options.what}${progress}`, managed.logFile);
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, options.deadline - Date.now()))));
-    }
-}
-/**
- * A failure whose message quotes the last few log lines inline (one line, bounded) and whose `log`
- * holds the longer tail, each line indented.
- */
-async function failureWithLog(message, file) {
-    const lines = await readLastLines(file, REASON_LOG_LINES).catch(() => []);
-    if (lines.length === 0)
-        return new BootFailure(`${message} (its log ${(0,external_node_path_.basename)(file)} is empty)`);
-    const inline = lines
-        .slice(-REASON_INLINE_LINES)
-        .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
-        .join(' ⏎ ');
-    return new BootFailure(`${message}; last lines of ${(0,external_node_path_.basename)(file)}: ${inline}`, `${message}\nLast ${lines.length} lines of ${file}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
-}
-/** A real Ollama must answer /api/version and already have the model (the local stage never pulls). */
-async function checkRealOllama(url, model, timeoutMs, signal) {
-    const deadline = Date.now() + timeoutMs;
-    let lastError = 'no answer yet';
-    while (Date.now() < deadline) {
-        if (signal?.aborted)
-            throw new BootFailure('boot aborted while checking Ollama');
-        try {
-            const version = await fetch(`${url}/api/version`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-            await version.arrayBuffer();
-            if (!version.ok)
-                throw new Error(`/api/version answered HTTP ${version.status}`);
-            const tags = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS * 3) });
-            const body = (await tags.json());
-            const names = (body.models ?? [])
-                .flatMap((entry) => [entry.name, entry.model])
-                .filter(Boolean);
-            const wanted = model.includes(':') ? model : `${model}:latest`;
-            if (names.some((name) => name === model || name === wanted))
-                return;
-            throw new BootFailure(`ollama at ${url} does not have the model "${model}" (it has: ${names.join(', ') || 'none'}); run "ollama pull ${model}" first`);
-        }
-        catch (error) {
-            if (error instanceof BootFailure)
-                throw error;
-            lastError = describeFetchError(error);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-    throw new BootFailure(`ollama at ${url} did not answer /api/version within the boot timeout: ${lastError}`);
-}
-/** Copy every log (and the generated configs) into `logDir`, streaming, bounded by `deadline`. */
-async function copyLogs(workDir, logDir, deadline) {
-    await (0,promises_.mkdir)(logDir, { recursive: true });
-    const files = (await (0,promises_.readdir)(workDir)).filter((file) => file.endsWith('.log') || file === 'haproxy.cfg' || file === 'prometheus.yml');
-    for (const file of files) {
-        if (Date.now() >= deadline)
-            return;
-        await (0,promises_.copyFile)((0,external_node_path_.join)(workDir, file), (0,external_node_path_.join)(logDir, file)).catch(() => undefined);
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/stage/create-driver.ts
 /**
@@ -94921,6 +95218,7 @@ async function copyLogs(workDir, logDir, deadline) {
  * (processes on loopback) or external (a URL someone else runs). Everything after this sees only
  * the StageDriver interface.
  */
+
 
 
 
@@ -94934,15 +95232,13 @@ function createDriver(choice) {
             return new ExternalStageDriver(choice.external);
         default: {
             const unknown = choice;
-            throw new Error(`unknown stage driver "${unknown.kind}"; expected compose, local or external`);
+            throw new Error(`unknown stage driver "${unknown.kind}"; expected ${DRIVER_KINDS.slice(0, -1).join(', ')} or ${DRIVER_KINDS.at(-1)}`);
         }
     }
 }
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -95185,7 +95481,45 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/kit/duration.ts
+/**
+ * Durations as people read them in the report, the logs and the check sentences; the same in both
+ * report languages (only the unit letters, which both share). Two styles, because a measured time and a
+ * configured limit read differently: "took 1.2 s" versus "within 30 s".
+ */
+/** A measured duration: `850 ms`, `1.2 s`, `2 min 3 s`; `?` for a value that is not a duration. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return '?';
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const minutes = Math.floor(ms / 60_000);
+    const seconds = Math.round((ms % 60_000) / 1000);
+    return `${minutes} min ${seconds} s`;
+}
+/** A limit or a rounded time in seconds, whole seconds written as such: `5 s`, `0.8 s`, `90 s`. */
+function formatSeconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+/**
+ * Whole milliseconds, for latencies: `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse, so no decimals;
+ * `?` for a value that was not measured.
+ */
+function formatMilliseconds(value) {
+    return value === undefined || !Number.isFinite(value) ? '?' : `${Math.round(value)} ms`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/language.ts
+/**
+ * The report's languages, and the one way every human-facing sentence of the gate is put in one of
+ * them: written in both languages where it is made, `say('…pt-BR…', '…en…')`, so the logic and its
+ * wording stay side by side. The checks call `say` inline; the renderers' fixed words are catalogues
+ * built with the same `say` (messages.ts, trend-messages.ts). Stage-supplied text is never translated.
+ */
+/** Every language a report can be written in; the first is the default. */
+const LANGUAGES = ['pt-BR', 'en'];
 function localize(language) {
     return (ptBr, en) => (language === 'en' ? en : ptBr);
 }
@@ -95198,13 +95532,10 @@ const inEnglish = localize('en');
  * there was none (timeout, refused, reset). Plain data, so the checks' decisions are pure functions of it.
  */
 
+
 /** True when a complete response with a 2xx status arrived. */
 function isSuccess(exchange) {
     return exchange.error === undefined && exchange.status !== undefined && exchange.status < 300;
-}
-/** `5 s`, `0.8 s`: the same in both languages. */
-function formatSeconds(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 /** Why a request got no response, in words a report reader understands. */
 function describeRequestFailure(failure, say = inEnglish) {
@@ -95388,10 +95719,7 @@ function summarizeProblems(problems, limit = 3) {
  * written in both languages where it is used, so the logic and its wording stay side by side.
  */
 
-/** `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse; milliseconds are shown as whole numbers. */
-function ms(value) {
-    return value === undefined || !Number.isFinite(value) ? '?' : `${Math.round(value)} ms`;
-}
+
 function plural(count, one, many) {
     return `${count} ${count === 1 ? one : many}`;
 }
@@ -95426,6 +95754,7 @@ function countBy(labels) {
  * also from the api service's own log lines, as a human would check with `docker compose logs api`.
  * All replicas seen → ✅, only some → ⚠️, just one (of several) or any failure → ❌.
  */
+
 
 
 
@@ -95522,8 +95851,8 @@ function decideLoadBalancing(input) {
                 { label: say('com sucesso', 'succeeded'), value: total - failed.length },
                 { label: say('réplicas esperadas', 'replicas expected'), value: input.expectedReplicas },
                 { label: say('réplicas vistas', 'replicas seen'), value: histogram.length },
-                { label: 'p50', value: ms(percentile(latencies, 50)) },
-                { label: 'max', value: ms(maxOf(latencies)) },
+                { label: 'p50', value: formatMilliseconds(percentile(latencies, 50)) },
+                { label: 'max', value: formatMilliseconds(maxOf(latencies)) },
             ],
         },
     ];
@@ -95596,21 +95925,21 @@ function logEvidence(input, histogram, evidence, say) {
     return replicas.every((replica) => (byHeader.get(replica) ?? 0) === (logs.perReplica.get(replica) ?? 0));
 }
 const loadBalancingCheck = async (context) => {
-    const { settings, http, driver, logger, runToken } = context;
-    const limit = pLimit(settings.concurrency);
-    const ids = Array.from({ length: settings.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
-    logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${settings.concurrency} at a time`);
+    const { options, http, driver, logger, runToken } = context;
+    const limit = pLimit(options.concurrency);
+    const ids = Array.from({ length: options.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
+    logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${options.concurrency} at a time`);
     const exchanges = await Promise.all(ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))));
-    const say = localize(settings.language);
-    const readings = exchanges.map((exchange) => readHealthz(exchange, settings.replicaHeader, say));
+    const say = localize(options.language);
+    const readings = exchanges.map((exchange) => readHealthz(exchange, options.replicaHeader, say));
     const succeeded = readings.filter((reading) => reading.ok).length;
     let logs = { mode: 'unavailable', perReplica: new Map(), total: 0 };
     // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
     for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
         if (attempt > 0)
-            await new Promise((resolve) => setTimeout(resolve, LOG_READ_PAUSE_MS));
+            await pause(LOG_READ_PAUSE_MS, context.signal);
         try {
-            const lines = await driver.logs(settings.apiService, LOG_LINES_SEARCHED, context.signal);
+            const lines = await driver.logs(options.apiService, LOG_LINES_SEARCHED, context.signal);
             if (lines === undefined) {
                 logs.note = say('este driver não lê logs', 'this driver cannot read logs');
                 break;
@@ -95625,204 +95954,14 @@ const loadBalancingCheck = async (context) => {
             break;
     }
     const outcome = decideLoadBalancing({
-        expectedReplicas: settings.replicas,
+        expectedReplicas: options.replicas,
         readings,
-        replicaHeader: settings.replicaHeader,
+        replicaHeader: options.replicaHeader,
         logs,
-        language: settings.language,
+        language: options.language,
     });
     return { id: 'load-balancing', ...outcome, durationMs: 0 };
 };
-
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(4371);
-;// CONCATENATED MODULE: ./src/http/gate-http-client.ts
-/**
- * The gate's HTTP client: every request bounded by a timeout and by the run's abort signal, bodies read
- * up to a limit (a stage answering a huge or endless body cannot exhaust the gate), and failures returned
- * as data instead of thrown, so a check can say exactly what the stage did.
- */
-
-
-
-const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
-/** Join a base URL (possibly with a path prefix) and a route. */
-function joinUrl(baseUrl, path) {
-    const base = new URL(baseUrl);
-    const prefix = base.pathname.replace(/\/+$/, '');
-    return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
-}
-function flattenHeaders(raw) {
-    const headers = {};
-    for (const [name, value] of Object.entries(raw)) {
-        if (value === undefined)
-            continue;
-        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return headers;
-}
-/** Why a request produced no response, as data (see describeRequestFailure for the words). */
-function requestFailureOf(error, timeoutMs, runSignal) {
-    const err = error;
-    if (runSignal?.aborted) {
-        // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
-        const reason = runSignal.reason?.message;
-        return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
-    }
-    if (err?.name === 'TimeoutError' ||
-        err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-        err?.code === 'UND_ERR_BODY_TIMEOUT' ||
-        err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
-        err?.name === 'AbortError')
-        return { kind: 'timeout', timeoutMs };
-    if (err?.code === 'ECONNREFUSED')
-        return { kind: 'refused' };
-    if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
-        return { kind: 'closed' };
-    if (err?.code === 'ENOTFOUND')
-        return { kind: 'host-not-found' };
-    return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
-}
-
-/** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
-async function readLimited(body, limit) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of body) {
-        const room = limit - size;
-        if (chunk.length > room) {
-            chunks.push(chunk.subarray(0, room));
-            body.destroy?.();
-            return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-    }
-    return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-}
-function parseJsonBody(text, truncated) {
-    const failed = (jsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
-    if (text.trim() === '')
-        return failed('empty');
-    if (truncated)
-        return failed('truncated');
-    try {
-        return { json: JSON.parse(text) };
-    }
-    catch {
-        return failed('invalid');
-    }
-}
-/**
- * One request on a given dispatcher, never throwing: the exchange carries the response or the error.
- * `origin` is the performance.now() value that `startedAtMs` is measured from.
- */
-async function exchangeOnce(options) {
-    const started = external_node_perf_hooks_.performance.now();
-    // An explicit controller and timer rather than AbortSignal.any/timeout: the timer must fire even if
-    // the request never reaches the socket, and must be cleared once the exchange is over.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), options.timeoutMs);
-    const onRunAbort = () => controller.abort(options.runSignal?.reason);
-    if (options.runSignal?.aborted)
-        onRunAbort();
-    else
-        options.runSignal?.addEventListener('abort', onRunAbort, { once: true });
-    const signal = controller.signal;
-    const base = {
-        method: options.method,
-        path: options.path,
-        startedAtMs: started - options.origin,
-    };
-    try {
-        const response = await (0,node_modules_undici/* request */.Em)(options.url, {
-            dispatcher: options.dispatcher,
-            method: options.method,
-            body: options.body,
-            headers: options.headers,
-            signal,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-        });
-        const { text, truncated } = await readLimited(response.body, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
-        const headers = flattenHeaders(response.headers);
-        return {
-            ...base,
-            status: response.statusCode,
-            headers,
-            body: text,
-            bodyTruncated: truncated,
-            ...parseJsonBody(text, truncated),
-            timedOut: false,
-            durationMs: external_node_perf_hooks_.performance.now() - started,
-        };
-    }
-    catch (error) {
-        const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
-        return {
-            ...base,
-            headers: {},
-            body: '',
-            bodyTruncated: false,
-            failure,
-            error: describeRequestFailure(failure),
-            timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
-            durationMs: external_node_perf_hooks_.performance.now() - started,
-        };
-    }
-    finally {
-        clearTimeout(timer);
-        options.runSignal?.removeEventListener('abort', onRunAbort);
-    }
-}
-function createGateHttpClient(options) {
-    // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
-    const agent = new node_modules_undici/* Agent */.g6({
-        connections: 64,
-        connectTimeout: options.timeoutMs,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-    });
-    const origin = external_node_perf_hooks_.performance.now();
-    const send = (method, path, body, request) => exchangeOnce({
-        dispatcher: agent,
-        url: joinUrl(options.baseUrl, path),
-        method,
-        path,
-        body,
-        headers: request.headers,
-        timeoutMs: request.timeoutMs ?? options.timeoutMs,
-        runSignal: options.signal,
-        bodyLimitBytes: options.bodyLimitBytes,
-        origin,
-    });
-    return {
-        baseUrl: options.baseUrl,
-        timeoutMs: options.timeoutMs,
-        get: (path, request = {}) => send('GET', path, undefined, request),
-        postJson: (path, body, request = {}) => send('POST', path, JSON.stringify(body), {
-            ...request,
-            headers: { 'content-type': 'application/json', ...request.headers },
-        }),
-        close: () => closeDispatcher(agent),
-    };
-}
-/** Close gracefully, but never wait more than `graceMs` for requests that still hang. */
-async function closeDispatcher(dispatcher, graceMs = 1000) {
-    let timer;
-    const late = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('late'), graceMs);
-    });
-    const outcome = await Promise.race([
-        dispatcher.close().then(() => 'closed', () => 'late'),
-        late,
-    ]);
-    clearTimeout(timer);
-    if (outcome === 'late')
-        await dispatcher.destroy().catch(() => undefined);
-}
 
 ;// CONCATENATED MODULE: ./src/checks/check-context.ts
 function toResult(id, outcome, durationMs = 0) {
@@ -95835,8 +95974,6 @@ function toResult(id, outcome, durationMs = 0) {
         durationMs,
     };
 }
-/** Worst first: fail > warn > pass > skipped. */
-const RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
 /** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
 function measured(values) {
     const out = {};
@@ -95845,12 +95982,6 @@ function measured(values) {
             out[id] = Math.round(value);
     return out;
 }
-function worstStatus(statuses) {
-    return statuses.reduce((worst, status) => (RANK[status] > RANK[worst] ? status : worst), 'skipped');
-}
-function isWorse(a, b) {
-    return RANK[a] > RANK[b];
-}
 
 ;// CONCATENATED MODULE: ./src/checks/stage-metrics.ts
 /**
@@ -95858,16 +95989,17 @@ function isWorse(a, b) {
  * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
  */
 
+
+
 const SETTLE_TIMEOUT_MS = 15_000;
 const READ_TIMEOUT_MS = 10_000;
-function bounded(promise, timeoutMs, step) {
-    let timer;
-    return Promise.race([
-        promise,
-        new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new MetricsReadError({ kind: 'slow', step, timeoutMs }, `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${timeoutMs / 1000} s`)), timeoutMs);
-        }),
-    ]).finally(() => clearTimeout(timer));
+async function bounded(promise, timeoutMs, step) {
+    const outcome = await settleWithin(promise, { limitMs: timeoutMs });
+    if (outcome.kind === 'done')
+        return outcome.value;
+    if (outcome.kind === 'crashed')
+        throw outcome.error;
+    throw new MetricsReadError({ kind: 'slow', step, timeoutMs }, `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${formatSeconds(timeoutMs)}`);
 }
 function metricsOf(driver) {
     try {
@@ -96006,7 +96138,8 @@ function describeMetricsFailure(failure, say) {
 
 
 
-/** The error code of a request refused because the narrator is saturated (contract ERROR_CODES). */
+
+/** The error code of a request refused because the narrator is saturated. */
 const LLM_LIMITED_ERROR = 'llm_concurrency_limited';
 const OVERLOAD_OUTCOME = 'overload';
 const PROBE_INTERVAL_MS = 100;
@@ -96054,7 +96187,7 @@ function decideNarratorSaturation(input) {
                     label: say('limite do narrador por réplica', 'narrator limit per replica'),
                     value: input.narratorMaxConcurrency === 0 ? say('sem limite', 'none') : input.narratorMaxConcurrency,
                 },
-                { label: say('dispersão do disparo', 'dispatch spread'), value: ms(input.dispatchSpreadMs) },
+                { label: say('dispersão do disparo', 'dispatch spread'), value: formatMilliseconds(input.dispatchSpreadMs) },
                 { label: say('respondidas pelo narrador', 'answered by the narrator'), value: answered.length },
                 {
                     label: say('sobrecarga (overload ou llm_concurrency_limited)', 'overload (flag or llm_concurrency_limited)'),
@@ -96067,12 +96200,12 @@ function decideNarratorSaturation(input) {
                 },
                 {
                     label: say('latência p50 / max', 'latency p50 / max'),
-                    value: `${ms(percentile(latencies, 50))} / ${ms(maxOf(latencies))}`,
+                    value: `${formatMilliseconds(percentile(latencies, 50))} / ${formatMilliseconds(maxOf(latencies))}`,
                 },
                 { label: say('perguntas que coalesceram', 'questions that coalesced'), value: coalesced },
                 {
                     label: say('sondas /healthz durante a rajada', '/healthz probes during the burst'),
-                    value: `${probeOk.length}/${input.probes.length} ok, p50 ${ms(percentile(probeLatencies, 50))}, max ${ms(probeMax)} (${say('orçamento', 'budget')} ${ms(input.healthzBudgetMs)})`,
+                    value: `${probeOk.length}/${input.probes.length} ok, p50 ${formatMilliseconds(percentile(probeLatencies, 50))}, max ${formatMilliseconds(probeMax)} (${say('orçamento', 'budget')} ${formatMilliseconds(input.healthzBudgetMs)})`,
                 },
                 { label: say('métrica', 'metric'), value: metricText },
             ],
@@ -96108,7 +96241,7 @@ function decideNarratorSaturation(input) {
                 answer.overload === undefined ? '?' : answer.overload,
                 answer.error ?? '',
                 String(readPath(answer.exchange.json, 'meta.narrator.outcome') ?? ''),
-                ms(answer.exchange.durationMs),
+                formatMilliseconds(answer.exchange.durationMs),
                 answer.problem ?? '',
             ]),
         },
@@ -96125,14 +96258,14 @@ function decideNarratorSaturation(input) {
     if (probeFailures.length > 0)
         return fail(say(`/healthz falhou durante a rajada (${probeFailures.length}/${input.probes.length}): ${summarizeProblems(probeFailures.map((probe) => probe.problem ?? '?'))}`, `/healthz failed during the burst (${probeFailures.length}/${input.probes.length}): ${summarizeProblems(probeFailures.map((probe) => probe.problem ?? '?'))}`));
     if (probeMax !== undefined && probeMax > input.healthzBudgetMs)
-        return fail(say(`/healthz ficou lento durante a rajada: max ${ms(probeMax)} acima de ${ms(input.healthzBudgetMs)}`, `/healthz slowed down during the burst: max ${ms(probeMax)} above ${ms(input.healthzBudgetMs)}`));
+        return fail(say(`/healthz ficou lento durante a rajada: max ${formatMilliseconds(probeMax)} acima de ${formatMilliseconds(input.healthzBudgetMs)}`, `/healthz slowed down during the burst: max ${formatMilliseconds(probeMax)} above ${formatMilliseconds(input.healthzBudgetMs)}`));
     if (overloaded.length === 0) {
         const capacity = input.narratorMaxConcurrency * input.replicas;
         if (input.narratorMaxConcurrency > 0 && total <= capacity)
             return warn(say(`nenhuma sobrecarga, mas a rajada (${total}) não passa da capacidade do narrador (${input.narratorMaxConcurrency} × ${input.replicas} réplicas): aumente narrator-burst`, `no overload, but the burst (${total}) does not exceed the narrator's capacity (${input.narratorMaxConcurrency} × ${input.replicas} replicas): raise narrator-burst`));
         return fail(say(`nenhuma das ${total} perguntas simultâneas ao LLM foi recusada ou degradada: o limite do narrador não está em vigor`, `none of the ${total} simultaneous LLM-bound asks was refused or degraded: the narrator limit is not enforced`));
     }
-    const summary = say(`${overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; /healthz max ${ms(probeMax)} durante a rajada; ${metricText}`, `${overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; /healthz max ${ms(probeMax)} during the burst; ${metricText}`);
+    const summary = say(`${overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; /healthz max ${formatMilliseconds(probeMax)} durante a rajada; ${metricText}`, `${overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; /healthz max ${formatMilliseconds(probeMax)} during the burst; ${metricText}`);
     if (input.metricsOffered && (increase === undefined || increase <= 0))
         return warn(say(`${summary}: a métrica não confirma a sobrecarga`, `${summary}: the metric does not confirm the overload`));
     if (answered.length === 0)
@@ -96150,19 +96283,19 @@ async function probeHealthzUntil(context, stop, timeoutMs) {
     });
     do {
         const exchange = await context.http.get(ROUTES.healthz, { timeoutMs });
-        readings.push(readHealthz(exchange, context.settings.replicaHeader, localize(context.settings.language)));
+        readings.push(readHealthz(exchange, context.options.replicaHeader, localize(context.options.language)));
         if (stopped || context.signal.aborted)
             break;
-        await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+        await pause(PROBE_INTERVAL_MS, context.signal);
     } while (!stopped && !context.signal.aborted);
     return readings;
 }
 const narratorSaturationCheck = async (context) => {
-    const { settings, logger, runToken } = context;
+    const { options, logger, runToken } = context;
     const reader = metricsOf(context.driver);
     const labels = { outcome: OVERLOAD_OUTCOME };
-    const overloadBefore = await readCounter(reader, settings.narratorRequestsMetric, labels);
-    const questions = saturationQuestions(settings.llmQuestions, settings.narratorBurst, runToken);
+    const overloadBefore = await readCounter(reader, options.narratorRequestsMetric, labels);
+    const questions = saturationQuestions(options.llmQuestions, options.narratorBurst, runToken);
     const requests = questions.map((question, index) => {
         const body = {
             question,
@@ -96178,23 +96311,23 @@ const narratorSaturationCheck = async (context) => {
         finishBurst = resolve;
     });
     // A probe slower than twice the budget is cut off: it already fails the check, no need to wait longer.
-    const probing = probeHealthzUntil(context, burstDone, Math.min(settings.requestTimeoutSeconds * 1000, settings.healthzLatencyBudgetMs * 2));
+    const probing = probeHealthzUntil(context, burstDone, Math.min(options.requestTimeoutSeconds * 1000, options.healthzLatencyBudgetMs * 2));
     const burst = await context.burst(requests).finally(finishBurst);
     const probes = await probing;
-    const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, settings, ['answer', 'overload']));
-    const overloadAfter = await readCounter(reader, settings.narratorRequestsMetric, labels);
+    const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer', 'overload']));
+    const overloadAfter = await readCounter(reader, options.narratorRequestsMetric, labels);
     const outcome = decideNarratorSaturation({
         answers,
         probes,
-        timeoutMs: settings.requestTimeoutSeconds * 1000,
-        healthzBudgetMs: settings.healthzLatencyBudgetMs,
-        narratorMaxConcurrency: settings.narratorMaxConcurrency,
-        replicas: settings.replicas,
+        timeoutMs: options.requestTimeoutSeconds * 1000,
+        healthzBudgetMs: options.healthzLatencyBudgetMs,
+        narratorMaxConcurrency: options.narratorMaxConcurrency,
+        replicas: options.replicas,
         metricsOffered: reader !== undefined,
         overloadBefore,
         overloadAfter,
         dispatchSpreadMs: burst.dispatchSpreadMs,
-        language: settings.language,
+        language: options.language,
     });
     return { id: 'narrator-saturation', ...outcome, durationMs: 0 };
 };
@@ -96240,21 +96373,21 @@ function decideSingleFlight(input) {
                 { label: say('requisições idênticas', 'identical requests'), value: total },
                 {
                     label: say('conexões abertas antes', 'connections opened beforehand'),
-                    value: `${total - input.burst.preconnectFailures}/${total} (${ms(input.burst.connectMs)})`,
+                    value: `${total - input.burst.preconnectFailures}/${total} (${formatMilliseconds(input.burst.connectMs)})`,
                 },
-                { label: say('dispersão do disparo', 'dispatch spread'), value: ms(input.burst.dispatchSpreadMs) },
+                { label: say('dispersão do disparo', 'dispatch spread'), value: formatMilliseconds(input.burst.dispatchSpreadMs) },
                 { label: `misses (${input.cacheHitPath} = false)`, value: misses.length },
                 { label: 'hits', value: hits.length },
                 { label: say('falhas', 'failures'), value: failed.length },
                 { label: say('chaves de cache', 'cache keys'), value: keys.join(', ') || '-' },
                 { label: say('execuções pesadas (métrica)', 'heavy executions (metric)'), value: metricText },
-                { label: say('latência do líder', "leader's latency"), value: ms(leaderMs) },
-                { label: 'p50 / p95 / max', value: `${ms(p50)} / ${ms(p95)} / ${ms(max)}` },
+                { label: say('latência do líder', "leader's latency"), value: formatMilliseconds(leaderMs) },
+                { label: 'p50 / p95 / max', value: `${formatMilliseconds(p50)} / ${formatMilliseconds(p95)} / ${formatMilliseconds(max)}` },
                 {
                     label: say('orçamento p95', 'p95 budget'),
                     value: budget === undefined
                         ? '-'
-                        : `${ms(budget)} (${say('líder', 'leader')} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms)`,
+                        : `${formatMilliseconds(budget)} (${say('líder', 'leader')} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms)`,
                 },
             ],
         },
@@ -96295,7 +96428,7 @@ function decideSingleFlight(input) {
                 answer.replica ?? '?',
                 answer.cacheHit === undefined ? '?' : answer.cacheHit,
                 String(readPath(answer.exchange.json, 'meta.compute.role') ?? ''),
-                ms(answer.exchange.durationMs),
+                formatMilliseconds(answer.exchange.durationMs),
                 answer.problem ?? answer.error ?? '',
             ]),
         },
@@ -96324,15 +96457,15 @@ function decideSingleFlight(input) {
         return fail(say(`${misses.length} de ${total} perguntas idênticas executaram (plan_cache_hit = false): sem single-flight entre as requisições simultâneas; métrica: ${metricText}`, `${misses.length} of ${total} identical asks executed (plan_cache_hit = false): no single-flight across simultaneous requests; metric: ${metricText}`));
     if (increase !== undefined && increase > 1)
         return fail(say(`1 miss nas respostas, mas ${metricText}: mais de uma execução pesada para a rajada`, `1 miss in the answers, but ${metricText}: more than one heavy execution for the burst`));
-    const summary = say(`1 execução e ${hits.length} hits para ${total} perguntas idênticas simultâneas (dispersão ${ms(input.burst.dispatchSpreadMs)}); métrica: ${metricText}; p95 ${ms(p95)} (líder ${ms(leaderMs)})`, `1 execution and ${hits.length} hits for ${total} identical simultaneous asks (spread ${ms(input.burst.dispatchSpreadMs)}); metric: ${metricText}; p95 ${ms(p95)} (leader ${ms(leaderMs)})`);
+    const summary = say(`1 execução e ${hits.length} hits para ${total} perguntas idênticas simultâneas (dispersão ${formatMilliseconds(input.burst.dispatchSpreadMs)}); métrica: ${metricText}; p95 ${formatMilliseconds(p95)} (líder ${formatMilliseconds(leaderMs)})`, `1 execution and ${hits.length} hits for ${total} identical simultaneous asks (spread ${formatMilliseconds(input.burst.dispatchSpreadMs)}); metric: ${metricText}; p95 ${formatMilliseconds(p95)} (leader ${formatMilliseconds(leaderMs)})`);
     if (increase === 0 || (input.metricAfter.reachable && input.metricAfter.value === undefined))
         return warn(say(`${summary}; a métrica não confirma a execução`, `${summary}; the metric does not confirm the execution`));
     if (budget !== undefined && p95 !== undefined && p95 > budget)
-        return warn(say(`explosão de latência: p95 ${ms(p95)} acima do orçamento ${ms(budget)} (líder ${ms(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`, `latency explosion: p95 ${ms(p95)} above the budget ${ms(budget)} (leader ${ms(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`));
+        return warn(say(`explosão de latência: p95 ${formatMilliseconds(p95)} acima do orçamento ${formatMilliseconds(budget)} (líder ${formatMilliseconds(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`, `latency explosion: p95 ${formatMilliseconds(p95)} above the budget ${formatMilliseconds(budget)} (leader ${formatMilliseconds(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`));
     if (leaderMs !== undefined &&
         input.burst.dispatchSpreadMs !== undefined &&
         input.burst.dispatchSpreadMs > leaderMs)
-        return warn(say(`as requisições não saíram juntas (dispersão ${ms(input.burst.dispatchSpreadMs)} > líder ${ms(leaderMs)}): o single-flight foi pouco exercitado; ${summary}`, `the requests did not leave together (spread ${ms(input.burst.dispatchSpreadMs)} > leader ${ms(leaderMs)}): single-flight was barely exercised; ${summary}`));
+        return warn(say(`as requisições não saíram juntas (dispersão ${formatMilliseconds(input.burst.dispatchSpreadMs)} > líder ${formatMilliseconds(leaderMs)}): o single-flight foi pouco exercitado; ${summary}`, `the requests did not leave together (spread ${formatMilliseconds(input.burst.dispatchSpreadMs)} > leader ${formatMilliseconds(leaderMs)}): single-flight was barely exercised; ${summary}`));
     return { status: 'pass', reason: summary, evidence, measures };
 }
 function describeMetric(before, after, increase, say) {
@@ -96347,42 +96480,618 @@ function describeMetric(before, after, increase, say) {
     return say(`${after.metric} +${increase} (soma das réplicas, ${source})`, `${after.metric} +${increase} (sum over replicas, ${source})`);
 }
 const planCacheSingleFlightCheck = async (context) => {
-    const { settings, logger, runToken } = context;
+    const { options, logger, runToken } = context;
     const reader = metricsOf(context.driver);
-    const metricBefore = await readCounter(reader, settings.heavyExecutionsMetric);
-    const requests = Array.from({ length: settings.singleFlightBurst }, (_, index) => {
+    const metricBefore = await readCounter(reader, options.heavyExecutionsMetric);
+    const requests = Array.from({ length: options.singleFlightBurst }, (_, index) => {
         const body = {
-            question: settings.publicQuestion,
+            question: options.publicQuestion,
             conversation_id: `gate-${runToken}-sf-${index + 1}`,
             client_id: `gate-${runToken}-sf-${index + 1}`,
             nickname: 'stagegate',
         };
         return { method: 'POST', path: ROUTES.ask, body };
     });
-    logger.info(`plan-cache-single-flight: ${requests.length} identical asks at once ("${settings.publicQuestion}")`);
+    logger.info(`plan-cache-single-flight: ${requests.length} identical asks at once ("${options.publicQuestion}")`);
     const burst = await context.burst(requests);
-    const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, settings, ['answer', 'cacheHit', 'cacheKey']));
-    const metricAfter = await readCounter(reader, settings.heavyExecutionsMetric);
+    const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']));
+    const metricAfter = await readCounter(reader, options.heavyExecutionsMetric);
     const outcome = decideSingleFlight({
-        question: settings.publicQuestion,
+        question: options.publicQuestion,
         answers,
         burst,
         metricBefore,
         metricAfter,
-        latencyBudgetFactor: settings.latencyBudgetFactor,
-        latencyBudgetMs: settings.latencyBudgetMs,
-        cacheHitPath: settings.cacheHitPath,
-        language: settings.language,
+        latencyBudgetFactor: options.latencyBudgetFactor,
+        latencyBudgetMs: options.latencyBudgetMs,
+        cacheHitPath: options.cacheHitPath,
+        language: options.language,
     });
     return { id: 'plan-cache-single-flight', ...outcome, durationMs: 0 };
 };
 
-;// CONCATENATED MODULE: ./src/report/model.ts
+;// CONCATENATED MODULE: ./src/checks/client-id.ts
+/** The client ids the private-isolation check asks as, made fresh per run when the option asks for it. */
+/** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
+const RUN_PLACEHOLDER = '{run}';
+/** Replace the run placeholder in a client id by this run's token. */
+function resolveClientId(template, runToken) {
+    return template.split(RUN_PLACEHOLDER).join(runToken);
+}
+
+;// CONCATENATED MODULE: ./src/checks/private-isolation.ts
 /**
- * The report model: what every check produces and what every renderer (markdown, terminal, JSON)
- * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
+ * `private-isolation`: the private question as client A, then client B, then A again. A's and B's
+ * cache keys must differ, B must not be served from A's entry, A's repeat must be a hit on A's key, and
+ * B's answer must hold none of A's private data (A's answer text, or the tickers and figures it gave A).
  */
-const model_CHECK_IDS = [
+
+
+
+
+/**
+ * What a portfolio answer is made of: B3 tickers (four letters + 11..13) and figures — quantities,
+ * prices, values — as standalone numbers of three or more digits. Dates and numbers glued to words
+ * (`qwen2.5`, the `11` of `HGLG11`) are left out: they are the same for everyone.
+ */
+const TICKER = /\b[A-Z]{4}1[1-3]\b/g;
+const DATE = /\b\d{1,2}\/\d{1,2}(\/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b/g;
+const FIGURE = /(?<![\w.,])\d[\d.,]*\d(?![\w])/g;
+/** The tickers and figures of an answer, normalised (`1.500` and `1500` are the same figure). */
+function privateTokens(text) {
+    const tokens = new Set();
+    for (const match of text.toUpperCase().matchAll(TICKER))
+        tokens.add(match[0]);
+    for (const match of text.replace(DATE, ' ').matchAll(FIGURE)) {
+        const digits = match[0].replace(/[.,]/g, '');
+        if (digits.length >= 3)
+            tokens.add(digits);
+    }
+    return tokens;
+}
+function assessLeak(a1, a2, b, nicknameA) {
+    const first = privateTokens(a1);
+    const again = a2 === undefined ? first : privateTokens(a2);
+    const stable = [...first].filter((token) => again.has(token));
+    const bTokens = privateTokens(b);
+    return {
+        identical: a1.trim() !== '' && a1.trim() === b.trim(),
+        nicknameLeaked: nicknameA !== '' && b.includes(nicknameA),
+        shared: stable.filter((token) => bTokens.has(token)),
+        aTokens: stable,
+    };
+}
+function decidePrivateIsolation(input) {
+    const say = localize(input.language);
+    const { a1, b, a2 } = input;
+    const row = (label, client, answer) => [
+        label,
+        client,
+        answer.replica ?? '?',
+        answer.cacheHit === undefined ? '?' : answer.cacheHit,
+        answer.cacheKey ?? '?',
+        answer.problem ?? answer.error ?? (answer.answer ?? '').slice(0, 160),
+    ];
+    const evidence = [
+        {
+            kind: 'table',
+            title: say(`Pergunta privada: "${input.question}"`, `Private question: "${input.question}"`),
+            columns: [
+                say('ordem', 'order'),
+                say('cliente', 'client'),
+                say('réplica', 'replica'),
+                'hit',
+                say('chave', 'key'),
+                say('resposta', 'answer'),
+            ],
+            rows: [row('1. A', input.clientA, a1), row('2. B', input.clientB, b), row('3. A', input.clientA, a2)],
+        },
+    ];
+    const fail = (reason) => ({ status: 'fail', reason, evidence });
+    const broken = [
+        ['A', a1],
+        ['B', b],
+        ['A (2)', a2],
+    ].filter(([, answer]) => answer.problem !== undefined || answer.error !== undefined);
+    if (broken.length > 0)
+        return fail(say(`a pergunta privada falhou: ${broken.map(([who, answer]) => `${who}: ${answer.problem ?? `erro ${answer.error}`}`).join('; ')}`, `the private question failed: ${broken.map(([who, answer]) => `${who}: ${answer.problem ?? `error ${answer.error}`}`).join('; ')}`));
+    if (a1.cacheKey !== undefined && a1.cacheKey === b.cacheKey)
+        return fail(say(`A e B receberam a mesma chave de cache (${a1.cacheKey}): planos privados não são separados por cliente${b.cacheHit ? ', e B foi servido pela entrada de A' : ''}`, `A and B got the same cache key (${a1.cacheKey}): private plans are not keyed per client${b.cacheHit ? ", and B was served A's entry" : ''}`));
+    const leak = assessLeak(a1.answer ?? '', a2.answer ?? undefined, b.answer ?? '', input.nicknameA);
+    evidence.push({
+        kind: 'facts',
+        title: say('Dados privados de A na resposta de B', "A's private data in B's answer"),
+        facts: [
+            { label: say('texto idêntico ao de A', "text identical to A's"), value: leak.identical },
+            { label: say('apelido de A', "A's nickname"), value: leak.nicknameLeaked },
+            {
+                label: say('tickers e números de A', "A's tickers and figures"),
+                value: leak.aTokens.join(' ') || '-',
+            },
+            {
+                label: say('presentes na resposta de B', "present in B's answer"),
+                value: leak.shared.join(' ') || '-',
+            },
+        ],
+    });
+    if (leak.identical)
+        return fail(say('B recebeu exatamente a resposta privada de A', "B received A's private answer word for word"));
+    if (leak.nicknameLeaked)
+        return fail(say(`a resposta de B cita o apelido de A (${input.nicknameA})`, `B's answer names A's nickname (${input.nicknameA})`));
+    // Most of A's figures in B's answer is a leak; a few shared ones may be public data both portfolios hold.
+    if (leak.aTokens.length >= 2 && leak.shared.length * 2 >= leak.aTokens.length)
+        return fail(say(`a resposta de B contém ${leak.shared.length} de ${leak.aTokens.length} tickers/números da resposta de A (${leak.shared.join(' ')})`, `B's answer holds ${leak.shared.length} of the ${leak.aTokens.length} tickers/figures of A's answer (${leak.shared.join(' ')})`));
+    const warnings = [];
+    if (a1.cacheKey === undefined || b.cacheKey === undefined)
+        warnings.push(say('chaves de cache ausentes: não dá para comparar', 'cache keys missing: cannot compare them'));
+    if (b.cacheHit === true)
+        warnings.push(say(`B já era hit na própria chave (${b.cacheKey}), provavelmente de uma execução anterior dentro do TTL`, `B was already a hit on its own key (${b.cacheKey}), likely from an earlier run within the TTL`));
+    if (a2.cacheHit !== true)
+        warnings.push(say('a repetição de A não veio do cache: o cache de planos privados não está em uso', "A's repeat was not served from the cache: private plans are not cached"));
+    else if (a2.cacheKey !== a1.cacheKey)
+        warnings.push(say(`a repetição de A usou outra chave (${a2.cacheKey})`, `A's repeat used another key (${a2.cacheKey})`));
+    if (leak.shared.length > 0)
+        warnings.push(say(`B compartilha ${leak.shared.join(' ')} com A (pode ser dado público de ambas as carteiras)`, `B shares ${leak.shared.join(' ')} with A (may be public data both portfolios hold)`));
+    if (leak.aTokens.length === 0 && (a1.answer ?? '').trim() === '')
+        warnings.push(say('a resposta de A veio vazia: nada para comparar', "A's answer was empty: nothing to compare"));
+    if (warnings.length > 0)
+        return { status: 'warn', reason: warnings.join('; '), evidence };
+    return {
+        status: 'pass',
+        reason: say(`chaves distintas para A e B, B não foi hit, a repetição de A foi hit, e a resposta de B não tem nenhum dos ${leak.aTokens.length} tickers/números de A`, `distinct keys for A and B, B was not a hit, A's repeat was a hit, and B's answer holds none of A's ${leak.aTokens.length} tickers/figures`),
+        evidence,
+    };
+}
+const privateIsolationCheck = async (context) => {
+    const { options, http, logger, runToken } = context;
+    const clientA = resolveClientId(options.clientA, runToken);
+    const clientB = resolveClientId(options.clientB, runToken);
+    const nicknameA = `Ana-${runToken}`;
+    const ask = async (client, nickname, turn) => {
+        const body = {
+            question: options.privateQuestion,
+            conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
+            client_id: client,
+            nickname,
+        };
+        const exchange = await http.postJson(ROUTES.ask, body);
+        return readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']);
+    };
+    logger.info(`private-isolation: "${options.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`);
+    // In order, one at a time: B must come after A's answer is cached, and A's repeat after B.
+    const a1 = await ask(clientA, nicknameA, 1);
+    const b = await ask(clientB, `Bruno-${runToken}`, 1);
+    const a2 = await ask(clientA, nicknameA, 2);
+    const outcome = decidePrivateIsolation({
+        question: options.privateQuestion,
+        clientA,
+        clientB,
+        nicknameA,
+        a1,
+        b,
+        a2,
+        language: options.language,
+    });
+    return { id: 'private-isolation', ...outcome, durationMs: 0 };
+};
+
+;// CONCATENATED MODULE: ./src/checks/stage-up.ts
+/**
+ * `stage-up`: the stage booted with the asked replica count, and the expected count of api replicas,
+ * one gateway and every required service are running and healthy. Shows the services table. A boot
+ * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
+ * naming what is down; only a boot that left nothing to check is "could not be booted".
+ */
+
+
+
+/** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
+const UP_STATES = new Set(['running', 'external', 'reachable', 'up']);
+function isUp(row) {
+    return UP_STATES.has(row.state) && (row.health === 'healthy' || row.health === 'none');
+}
+function servicesTable(rows, language) {
+    const say = localize(language);
+    return {
+        kind: 'table',
+        title: say('Serviços', 'Services'),
+        columns: [
+            say('serviço', 'service'),
+            say('instância', 'instance'),
+            say('estado', 'state'),
+            say('saúde', 'health'),
+            say('endereço', 'address'),
+            say('detalhe', 'detail'),
+        ],
+        rows: rows.map((row) => [
+            row.service,
+            row.name,
+            row.state,
+            row.health,
+            row.address ?? '',
+            describeServiceDetail(row, say),
+        ]),
+    };
+}
+/** Lines of a failed boot's diagnostics (ps, the failing services' log tails) kept in the report. */
+const BOOT_LOG_LINES = 80;
+/** The end of a failed boot's diagnostics, as evidence; none when the boot succeeded or said nothing. */
+function bootLogEvidence(boot, language) {
+    if (boot.ok || !boot.log?.trim())
+        return [];
+    const lines = boot.log.split('\n');
+    const kept = lines.slice(-BOOT_LOG_LINES);
+    const say = localize(language);
+    return [
+        {
+            kind: 'lines',
+            title: kept.length < lines.length
+                ? say(`Diagnóstico do boot (últimas ${BOOT_LOG_LINES} de ${lines.length} linhas)`, `Boot diagnostics (last ${BOOT_LOG_LINES} of ${lines.length} lines)`)
+                : say('Diagnóstico do boot', 'Boot diagnostics'),
+            lines: kept,
+        },
+    ];
+}
+function describeRow(row, say) {
+    const detail = describeServiceDetail(row, say);
+    return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
+}
+function decideStageUp(input) {
+    const say = localize(input.language);
+    const facts = {
+        kind: 'facts',
+        title: say('Boot', 'Boot'),
+        facts: [
+            { label: 'driver', value: input.driverKind },
+            { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
+            { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
+            { label: say('duração do boot', 'boot duration'), value: formatMilliseconds(input.boot.durationMs) },
+            ...(!input.boot.ok && input.boot.partial
+                ? [
+                    {
+                        label: 'boot',
+                        value: say('incompleto; o gateway responde', 'incomplete; the gateway answers'),
+                    },
+                ]
+                : []),
+        ],
+    };
+    if (!input.boot.ok && !input.boot.partial) {
+        const rows = input.boot.services;
+        return {
+            status: 'fail',
+            reason: say(`o stage não pôde ser iniciado: ${input.boot.reason ?? 'motivo desconhecido'}`, `the stage could not be booted: ${input.boot.reason ?? 'unknown reason'}`),
+            evidence: [
+                facts,
+                ...(rows.length ? [servicesTable(rows, input.language)] : []),
+                ...bootLogEvidence(input.boot, input.language),
+            ],
+        };
+    }
+    const rows = input.services ?? input.boot.services;
+    const evidence = [
+        facts,
+        servicesTable(rows, input.language),
+        ...bootLogEvidence(input.boot, input.language),
+    ];
+    const problems = [];
+    const notes = [];
+    const warnings = [];
+    if (input.servicesError)
+        notes.push(say(`estado atual ilegível (${input.servicesError}); usado o do boot`, `current state unreadable (${input.servicesError}); using the boot's`));
+    const strict = input.driverKind !== 'external';
+    const byService = (service) => rows.filter((row) => row.service === service);
+    const apiRows = byService(input.apiService);
+    const apiUp = apiRows.filter(isUp);
+    if (apiRows.length === 0 && !strict) {
+        notes.push(say('réplicas da api não visíveis por este driver sem prometheus-url (load-balancing as conta)', 'api replicas not visible through this driver without prometheus-url (load-balancing counts them)'));
+    }
+    else if (apiUp.length < input.replicas) {
+        const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
+        problems.push(say(`${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`, `${input.apiService}: ${apiUp.length}/${input.replicas} replicas running and healthy${down.length ? ` (${down.join(', ')})` : ''}`));
+    }
+    else if (apiUp.length > input.replicas) {
+        warnings.push(say(`${input.apiService}: ${apiUp.length} réplicas no ar, ${input.replicas} esperadas`, `${input.apiService}: ${apiUp.length} replicas up, ${input.replicas} expected`));
+    }
+    const gatewayRows = byService(input.gatewayService);
+    const gatewayUp = gatewayRows.filter(isUp);
+    if (gatewayRows.length === 0) {
+        if (strict)
+            problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
+    }
+    else if (gatewayUp.length === 0) {
+        problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
+    }
+    else if (gatewayUp.length > 1) {
+        warnings.push(say(`${gatewayUp.length} instâncias de ${input.gatewayService}, 1 esperada`, `${gatewayUp.length} ${input.gatewayService} instances, 1 expected`));
+    }
+    const notPartOfStage = [];
+    const notBooted = [];
+    let requiredUp = 0;
+    for (const service of input.requiredServices) {
+        const serviceRows = byService(service);
+        // Left out of this boot on purpose (the compose driver's `services`): said, not failed.
+        if (serviceRows.length > 0 && serviceRows.every((row) => row.state === NOT_BOOTED_STATE)) {
+            notBooted.push(service);
+            continue;
+        }
+        if (serviceRows.length === 0) {
+            if (input.driverKind === 'compose')
+                problems.push(say(`${service}: não encontrado`, `${service}: not found`));
+            else
+                notPartOfStage.push(service);
+            continue;
+        }
+        // The local stage lists compose-only services (grafana, tempo) as `unavailable`: said, not failed.
+        if (input.driverKind !== 'compose' && serviceRows.every((row) => row.state === 'unavailable')) {
+            notPartOfStage.push(service);
+            continue;
+        }
+        const down = serviceRows.filter((row) => !isUp(row));
+        if (down.length > 0)
+            problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
+        else
+            requiredUp++;
+    }
+    if (notPartOfStage.length)
+        notes.push(say(`${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`, `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`));
+    if (notBooted.length)
+        notes.push(say(`${notBooted.join(', ')}: não iniciados neste boot (fora da lista de serviços a iniciar)`, `${notBooted.join(', ')}: not booted (left out by services)`));
+    const noteText = notes.length ? `; ${notes.join('; ')}` : '';
+    if (!input.boot.ok) {
+        // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
+        const bootProblem = say(`boot incompleto: ${input.boot.reason ?? 'motivo desconhecido'}`, `boot incomplete: ${input.boot.reason ?? 'unknown reason'}`);
+        return { status: 'fail', reason: [...problems, bootProblem].join('; ') + noteText, evidence };
+    }
+    if (problems.length > 0)
+        return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };
+    const summary = say(`${apiRows.length ? `${apiUp.length}/${input.replicas} réplicas da api, ` : ''}${gatewayUp.length ? 'gateway e ' : ''}${requiredUp} serviços exigidos rodando e saudáveis`, `${apiRows.length ? `${apiUp.length}/${input.replicas} api replicas, ` : ''}${gatewayUp.length ? 'the gateway and ' : ''}${requiredUp} required services running and healthy`);
+    if (warnings.length > 0)
+        return { status: 'warn', reason: `${warnings.join('; ')}; ${summary}${noteText}`, evidence };
+    return { status: 'pass', reason: `${summary}${noteText}`, evidence };
+}
+const stageUpCheck = async (context) => {
+    const { options, driver, boot } = context;
+    let services;
+    let servicesError;
+    if (boot.ok || boot.partial) {
+        context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
+        try {
+            services = await driver.services(context.signal);
+        }
+        catch (error) {
+            servicesError = error.message;
+        }
+    }
+    const outcome = decideStageUp({
+        driverKind: driver.kind,
+        baseUrl: driver.baseUrl,
+        boot,
+        services,
+        servicesError,
+        apiService: options.apiService,
+        gatewayService: options.gatewayService,
+        replicas: options.replicas,
+        requiredServices: options.requiredServices,
+        language: options.language,
+    });
+    return { id: 'stage-up', ...outcome, durationMs: 0 };
+};
+
+;// CONCATENATED MODULE: ./src/checks/index.ts
+
+
+
+
+
+const CHECKS = {
+    'stage-up': stageUpCheck,
+    'load-balancing': loadBalancingCheck,
+    'plan-cache-single-flight': planCacheSingleFlightCheck,
+    'private-isolation': privateIsolationCheck,
+    'narrator-saturation': narratorSaturationCheck,
+};
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var node_modules_undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./src/http/gate-http-client.ts
+/**
+ * The gate's HTTP client: every request bounded by a timeout and by the run's abort signal, bodies read
+ * up to a limit (a stage answering a huge or endless body cannot exhaust the gate), and failures returned
+ * as data instead of thrown, so a check can say exactly what the stage did.
+ */
+
+
+
+
+const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+/** Join a base URL (possibly with a path prefix) and a route. */
+function joinUrl(baseUrl, path) {
+    const base = new URL(baseUrl);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+}
+function flattenHeaders(raw) {
+    const headers = {};
+    for (const [name, value] of Object.entries(raw)) {
+        if (value === undefined)
+            continue;
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return headers;
+}
+/** Why a request produced no response, as data (see describeRequestFailure for the words). */
+function requestFailureOf(error, timeoutMs, runSignal) {
+    const err = error;
+    if (runSignal?.aborted) {
+        // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
+        const reason = runSignal.reason?.message;
+        return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
+    }
+    if (err?.name === 'TimeoutError' ||
+        err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+        err?.code === 'UND_ERR_BODY_TIMEOUT' ||
+        err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+        err?.name === 'AbortError')
+        return { kind: 'timeout', timeoutMs };
+    if (err?.code === 'ECONNREFUSED')
+        return { kind: 'refused' };
+    if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
+        return { kind: 'closed' };
+    if (err?.code === 'ENOTFOUND')
+        return { kind: 'host-not-found' };
+    return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
+}
+/** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
+async function readLimited(body, limit) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of body) {
+        const room = limit - size;
+        if (chunk.length > room) {
+            chunks.push(chunk.subarray(0, room));
+            body.destroy?.();
+            return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+    }
+    return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+function parseJsonBody(text, truncated) {
+    const failed = (jsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
+    if (text.trim() === '')
+        return failed('empty');
+    if (truncated)
+        return failed('truncated');
+    try {
+        return { json: JSON.parse(text) };
+    }
+    catch {
+        return failed('invalid');
+    }
+}
+/**
+ * One request on a given dispatcher, never throwing: the exchange carries the response or the error.
+ * `origin` is the performance.now() value that `startedAtMs` is measured from.
+ */
+async function exchangeOnce(options) {
+    const started = external_node_perf_hooks_.performance.now();
+    // An explicit controller and timer rather than AbortSignal.any/timeout: the timer must fire even if
+    // the request never reaches the socket, and must be cleared once the exchange is over.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), options.timeoutMs);
+    const onRunAbort = () => controller.abort(options.runSignal?.reason);
+    if (options.runSignal?.aborted)
+        onRunAbort();
+    else
+        options.runSignal?.addEventListener('abort', onRunAbort, { once: true });
+    const signal = controller.signal;
+    const base = {
+        method: options.method,
+        path: options.path,
+        startedAtMs: started - options.origin,
+    };
+    try {
+        const response = await (0,node_modules_undici/* request */.Em)(options.url, {
+            dispatcher: options.dispatcher,
+            method: options.method,
+            body: options.body,
+            headers: options.headers,
+            signal,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+        });
+        const { text, truncated } = await readLimited(response.body, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+        const headers = flattenHeaders(response.headers);
+        return {
+            ...base,
+            status: response.statusCode,
+            headers,
+            body: text,
+            bodyTruncated: truncated,
+            ...parseJsonBody(text, truncated),
+            timedOut: false,
+            durationMs: external_node_perf_hooks_.performance.now() - started,
+        };
+    }
+    catch (error) {
+        const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
+        return {
+            ...base,
+            headers: {},
+            body: '',
+            bodyTruncated: false,
+            failure,
+            error: describeRequestFailure(failure),
+            timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
+            durationMs: external_node_perf_hooks_.performance.now() - started,
+        };
+    }
+    finally {
+        clearTimeout(timer);
+        options.runSignal?.removeEventListener('abort', onRunAbort);
+    }
+}
+function createGateHttpClient(options) {
+    // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
+    const agent = new node_modules_undici/* Agent */.g6({
+        connections: 64,
+        connectTimeout: options.timeoutMs,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+    });
+    const origin = external_node_perf_hooks_.performance.now();
+    const send = (method, path, body, request) => exchangeOnce({
+        dispatcher: agent,
+        url: joinUrl(options.baseUrl, path),
+        method,
+        path,
+        body,
+        headers: request.headers,
+        timeoutMs: request.timeoutMs ?? options.timeoutMs,
+        runSignal: options.signal,
+        bodyLimitBytes: options.bodyLimitBytes,
+        origin,
+    });
+    return {
+        baseUrl: options.baseUrl,
+        timeoutMs: options.timeoutMs,
+        get: (path, request = {}) => send('GET', path, undefined, request),
+        postJson: (path, body, request = {}) => send('POST', path, JSON.stringify(body), {
+            ...request,
+            headers: { 'content-type': 'application/json', ...request.headers },
+        }),
+        close: () => closeDispatcher(agent),
+    };
+}
+/** Close gracefully, but never wait more than `graceMs` for requests that still hang. */
+async function closeDispatcher(dispatcher, graceMs = 1000) {
+    const outcome = await settleWithin(dispatcher.close(), { limitMs: graceMs });
+    if (outcome.kind !== 'done')
+        await dispatcher.destroy().catch(() => undefined);
+}
+
+;// CONCATENATED MODULE: ./src/kit/gate-logger.ts
+const silentLogger = { info() { }, warn() { }, debug() { }, group: (_title, body) => body() };
+/**
+ * `logger` with every message passed through `scrub` first (a group's title too). The CLI wraps its
+ * stderr logger in one: log lines quote the stage (its log tails, its answers), and a terminal has no
+ * runner masking secrets for it.
+ */
+function createScrubbingLogger(logger, scrub) {
+    return {
+        info: (message) => logger.info(scrub(message)),
+        warn: (message) => logger.warn(scrub(message)),
+        debug: (message) => logger.debug(scrub(message)),
+        group: (title, body) => logger.group(scrub(title), body),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/model.ts
+const CHECK_IDS = [
     'stage-up',
     'load-balancing',
     'plan-cache-single-flight',
@@ -96409,6 +97118,52 @@ const REPORT_FORMAT_VERSION = 2;
 /** Every format this build reads; anything else is refused by report-file.ts with the reason. */
 const READABLE_REPORT_VERSIONS = [1, 2];
 
+;// CONCATENATED MODULE: ./src/report/verdict.ts
+/** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
+const FAIL_POLICIES = ['fail', 'warn', 'never'];
+/** Worst first: fail > warn > pass > skipped. */
+const RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+function worstStatus(statuses) {
+    return statuses.reduce((worst, status) => (RANK[status] > RANK[worst] ? status : worst), 'skipped');
+}
+/**
+ * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
+ * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
+ * checked: its verdict comes from the checks (stage-up ❌ among them).
+ */
+function decideVerdict(checks, stageChecked, failOn) {
+    if (!stageChecked)
+        return 'boot-failed';
+    if (checks.some((check) => check.status === 'fail'))
+        return 'not-ready';
+    if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
+        return 'not-ready';
+    return 'ready';
+}
+/** Whether the step fails under the fail policy; pure, for the action and the CLI alike. */
+function decideExit(report, failOn) {
+    const failedChecks = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
+    const warnedChecks = report.checks.filter((check) => check.status === 'warn').map((check) => check.id);
+    if (failOn === 'never')
+        return { failed: false, exitCode: 0, message: `verdict ${report.verdict} (fail-on never)` };
+    if (report.verdict === 'boot-failed')
+        return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
+    if (failedChecks.length > 0)
+        return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
+    if (failOn === 'warn' && warnedChecks.length > 0)
+        return {
+            failed: true,
+            exitCode: 1,
+            message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
+        };
+    return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
+}
+
+;// CONCATENATED MODULE: ./src/gate/clock.ts
+/** Time as the runner sees it, injectable so tests can control phases and timestamps. */
+
+const systemClock = { now: () => external_node_perf_hooks_.performance.now(), date: () => new Date() };
+
 ;// CONCATENATED MODULE: ./src/report/report-file.ts
 /**
  * Reads a JSON report from a file that may come from anywhere: the artifact of a run on a fork's code
@@ -96417,6 +97172,8 @@ const READABLE_REPORT_VERSIONS = [1, 2];
  * (schema-checked with zod), and no error message quotes its content, so a hostile file can put
  * nothing of its own in the log. What passes is a GateReport the renderers escape as usual.
  */
+
+
 
 
 
@@ -96485,7 +97242,7 @@ const ServiceLogsSchema = object({
 const STATUSES = ['pass', 'warn', 'fail', 'skipped'];
 const MeasuresSchema = partialRecord(schemas_enum(MEASURE_IDS), schemas_number().min(0).refine(Number.isFinite));
 const CheckSchema = object({
-    id: schemas_enum(model_CHECK_IDS),
+    id: schemas_enum(CHECK_IDS),
     status: schemas_enum(STATUSES),
     reason: schemas_string(),
     evidence: list(EvidenceSchema, LIMITS.evidence),
@@ -96498,10 +97255,10 @@ const ReportSchema = object({
     verdict: schemas_enum(['ready', 'not-ready', 'boot-failed']),
     worst: schemas_enum(STATUSES),
     checks: array(CheckSchema)
-        .max(model_CHECK_IDS.length)
+        .max(CHECK_IDS.length)
         .refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'a check id twice'),
     stage: object({
-        driver: schemas_enum(['compose', 'local', 'external']),
+        driver: schemas_enum(DRIVER_KINDS),
         baseUrl: schemas_string(),
         replicas: count,
         narratorMaxConcurrency: count,
@@ -96509,7 +97266,7 @@ const ReportSchema = object({
     startedAt: schemas_string().max(100),
     durationMs: finite,
     phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
-    language: schemas_enum(['pt-BR', 'en']),
+    language: schemas_enum(LANGUAGES),
     serviceLogs: ServiceLogsSchema.optional(),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
@@ -96691,7 +97448,7 @@ function compareCheck(id, before, after, options) {
 /** Compares `current` with `baseline`, check by check, in the checks' canonical order. */
 function compareReports(baseline, current, options) {
     const find = (report, id) => report.checks.find((check) => check.id === id);
-    const checks = model_CHECK_IDS.map((id) => compareCheck(id, find(baseline, id), find(current, id), options)).filter(
+    const checks = CHECK_IDS.map((id) => compareCheck(id, find(baseline, id), find(current, id), options)).filter(
     // A check skipped (or absent) both times has nothing to show.
     (trend) => RAN.includes(trend.status.before ?? 'skipped') || RAN.includes(trend.status.after ?? 'skipped'));
     const regressions = [];
@@ -96718,34 +97475,23 @@ function compareReports(baseline, current, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/gate/settings.ts
+;// CONCATENATED MODULE: ./src/gate/options/option-values.ts
 /**
- * Every option of the gate, read and validated in one place. The action's inputs and the CLI's flags are
- * the kebab-case form of these camelCase names; `GATE_OPTIONS` describes each one once (flag, default,
- * expected form, description) so action.yml, `--help` and the README cannot drift from the schema.
- *
- * Values may arrive as typed values (tests, programmatic use) or as the strings an action input or a
- * CLI flag carries: blank means "use the default", numbers and booleans are parsed, lists are split.
- * Errors name the option and the expected form, never a zod dump.
+ * The named values the options take, each declared once: the rows (option-rows.ts) build their schema
+ * and words from these, and the code that acts on an option imports the same names.
  */
 
 
+// Declared with what acts on them: the fail policies with the verdict, the placeholder with the check.
 
 
-
-const DRIVERS = ['compose', 'local', 'external'];
-const LANGUAGES = ['pt-BR', 'en'];
-/** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
-const FAIL_POLICIES = ['fail', 'warn', 'never'];
 /**
  * `gate`: boot the stage, run the checks, report. `publish`: boot nothing; post a report an earlier
  * gate run wrote (the `workflow_run` half of the set-up for pull requests from forks).
  */
 const MODES = ['gate', 'publish'];
-/** Default gateway URL of the compose stage (deploy/docker/docker-compose.stage.yaml publishes 8000). */
-const DEFAULT_COMPOSE_BASE_URL = 'http://127.0.0.1:8000';
-/** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
-const RUN_PLACEHOLDER = '{run}';
+/** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
+const DEFAULT_COMMENT_KEY = 'stagegate';
 const DEFAULT_LLM_QUESTIONS = [
     'Explique o que é dividend yield em fundos imobiliários',
     'Explique a diferença entre FII de papel e FII de tijolo',
@@ -96760,10 +97506,24 @@ const DEFAULT_LLM_QUESTIONS = [
     'Explique o que é liquidez diária de um FII',
     'Explique o que significa um fundo imobiliário ser monoativo',
 ];
-// ---------------------------------------------------------------------------------------------------
-// Coercion from input strings: blank → default, "3" → 3, "true" → true, "a, b" → ['a', 'b'].
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The contract's client id alphabet, plus the run placeholder. */
+const CLIENT_ID_TEMPLATE = new RegExp(`^(${ID_CHAR}|${escapeRegExp(RUN_PLACEHOLDER)})+$`);
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
+const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
+;// CONCATENATED MODULE: ./src/gate/options/coerce.ts
+/**
+ * From the strings an action input or a CLI flag carries to the values the schema checks: blank → the
+ * default, "3" → 3, "true" → true, "a, b" → ['a', 'b']. Typed values (tests, programmatic use) pass
+ * through untouched, so the schema still refuses a wrong type with the option's expected form.
+ */
 const isBlank = (value) => value === undefined || (typeof value === 'string' && value.trim() === '');
-function settings_toNumber(value) {
+function coerce_toNumber(value) {
     if (isBlank(value))
         return undefined;
     if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value))
@@ -96782,99 +97542,107 @@ function toBoolean(value) {
         return false;
     return value;
 }
+function splitOn(separator, value) {
+    if (isBlank(value))
+        return undefined;
+    if (typeof value !== 'string')
+        return value;
+    return value
+        .split(separator)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
 /** Ids and names: comma- or newline-separated. */
-function toIdList(value) {
-    if (isBlank(value))
-        return undefined;
-    if (typeof value !== 'string')
-        return value;
-    return value
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
+const toIdList = (value) => splitOn(/[,\n]/, value);
 /** Questions may contain commas: one per line (a multi-line action input, or a repeated CLI flag). */
-function toLineList(value) {
-    if (isBlank(value))
-        return undefined;
-    if (typeof value !== 'string')
-        return value;
-    return value
-        .split('\n')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
+const toLineList = (value) => splitOn(/\n/, value);
 function toText(value) {
     if (isBlank(value))
         return undefined;
     return typeof value === 'string' ? value.trim() : value;
 }
-const wholeNumber = (min, max, fallback) => preprocess(settings_toNumber, schemas_number().int().min(min).max(max).default(fallback));
-const flag = (fallback) => preprocess(toBoolean, schemas_boolean().default(fallback));
-const settings_text = (fallback, pattern, maxChars = 1000) => {
-    let schema = schemas_string().min(1).max(maxChars);
-    if (pattern)
-        schema = schema.regex(pattern);
-    return preprocess(toText, schema.default(fallback));
+
+;// CONCATENATED MODULE: ./src/gate/options/row-kinds.ts
+/**
+ * The kinds of option row, each a small builder that turns the values a row gives (bounds, default,
+ * pattern) into the three things every surface needs: the zod schema that validates it, the default as
+ * a user writes it, and the expected form that errors, action.yml, `--help` and the README show. Both
+ * texts are made from the very values the schema uses, so neither can drift from it.
+ */
+
+
+
+const EVERYWHERE = ['action', 'cli'];
+function row(kind, schema, defaultText, expected, words) {
+    return { ...words, kind, schema, defaultText, expected, surfaces: words.surfaces ?? EVERYWHERE };
+}
+/** The largest pull request number GitHub's API takes: a bound no user reaches is not worth saying. */
+const INT32_MAX = 2_147_483_647;
+const range = (min, max) => (max >= INT32_MAX ? `from ${min}` : `from ${min} to ${max}`);
+const wholeNumberText = ({ min, max, unit, note }) => `a whole number${unit ? ` of ${unit}` : ''} ${range(min, max)}${note ? `, ${note}` : ''}`;
+function wholeNumber(spec) {
+    const schema = preprocess(coerce_toNumber, schemas_number().int().min(spec.min).max(spec.max).default(spec.default));
+    return row('number', schema, String(spec.default), wholeNumberText(spec), spec);
+}
+function optionalWholeNumber(spec) {
+    const schema = preprocess(coerce_toNumber, schemas_number().int().min(spec.min).max(spec.max).optional());
+    return row('number', schema, '', wholeNumberText(spec), spec);
+}
+/** A number that may have decimals, e.g. a factor. */
+function decimal(spec) {
+    const schema = preprocess(coerce_toNumber, schemas_number().min(spec.min).max(spec.max).default(spec.default));
+    return row('number', schema, String(spec.default), `a number ${range(spec.min, spec.max)}`, spec);
+}
+function flag(spec) {
+    const schema = preprocess(toBoolean, schemas_boolean().default(spec.default));
+    return row('boolean', schema, String(spec.default), 'true or false', spec);
+}
+function choice(spec) {
+    const schema = preprocess(toText, schemas_enum(spec.values).default(spec.default));
+    return row('enum', schema, spec.default, `one of ${spec.values.join(', ')}`, spec);
+}
+const textSchema = ({ maxChars, pattern }) => {
+    const schema = schemas_string().min(1).max(maxChars);
+    return pattern ? schema.regex(pattern) : schema;
 };
-const optionalText = () => preprocess(toText, schemas_string().min(1).optional());
-const settings_httpUrl = url({ protocol: /^https?$/ });
-const optionalUrl = () => preprocess(toText, settings_httpUrl.optional());
-const enumOf = (values, fallback) => preprocess(toText, schemas_enum(values).default(fallback));
-const settings_SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const settings_PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-/** The contract's client id alphabet, plus the run placeholder. */
-const CLIENT_ID = /^([A-Za-z0-9._:@-]|\{run\})+$/;
-const settings_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
-const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
-/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
-const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
-const question = () => schemas_string().min(1).max(ASK_LIMITS.questionMaxChars, `at most ${ASK_LIMITS.questionMaxChars} characters`);
-// ---------------------------------------------------------------------------------------------------
-const GateSettingsSchema = strictObject({
-    driver: enumOf(DRIVERS, 'compose'),
-    composeFile: settings_text('deploy/docker/docker-compose.stage.yaml'),
-    projectName: settings_text('stagegate', settings_PROJECT_NAME, 63),
-    apiService: settings_text('api', settings_SERVICE_NAME, 63),
-    gatewayService: settings_text('gateway', settings_SERVICE_NAME, 63),
-    replicas: wholeNumber(1, 20, 3),
-    requiredServices: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME))
-        .max(50)
-        .default(['redis', 'ollama', 'prometheus', 'grafana', 'tempo'])),
-    services: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME)).max(50).default([])),
-    composeEnvFile: optionalText(),
-    build: flag(true),
-    bootTimeoutSeconds: wholeNumber(5, 3600, 300),
-    baseUrl: optionalUrl(),
-    checks: preprocess((value) => {
-        const list = toIdList(value);
-        return Array.isArray(list) && list.length === 1 && list[0] === 'all' ? undefined : list;
-    }, array(schemas_string())
-        .min(1)
-        .default([...model_CHECK_IDS])
-        .superRefine((ids, ctx) => {
-        const unknown = ids.filter((id) => !model_CHECK_IDS.includes(id));
-        if (unknown.length > 0)
-            ctx.addIssue({
-                code: 'custom',
-                message: `unknown check ${unknown.map((id) => `'${id}'`).join(', ')}; valid checks: ${model_CHECK_IDS.join(', ')} (or 'all')`,
-            });
-    })
-        // Canonical order, no duplicates: stage-up first, whatever order the user wrote them in.
-        .transform((ids) => model_CHECK_IDS.filter((id) => ids.includes(id)))),
-    healthzRequests: wholeNumber(1, 500, 20),
-    singleFlightBurst: wholeNumber(2, 1000, 20),
-    narratorBurst: wholeNumber(2, 1000, 10),
-    concurrency: wholeNumber(1, 200, 10),
-    narratorMaxConcurrency: wholeNumber(0, 64, 1),
-    publicQuestion: preprocess(toText, question().default('Qual o preço atual do MXRF11?')),
-    privateQuestion: preprocess(toText, question().default('Como está minha carteira?')),
-    llmQuestions: preprocess(toLineList, array(question())
-        .min(2)
-        .max(1000)
-        .default([...DEFAULT_LLM_QUESTIONS])
+/** A string with a default; `normalize` rewrites a valid value (e.g. a header name to lowercase). */
+function row_kinds_text(spec) {
+    const normalize = spec.normalize ?? ((value) => value);
+    const schema = preprocess(toText, textSchema(spec).default(spec.default).transform(normalize));
+    return row('string', schema, spec.default, spec.expected, spec);
+}
+/** A string with no default: blank means "not set". Without `expected`, the form is its length. */
+function optionalText(spec) {
+    const maxChars = spec.maxChars ?? 4096;
+    const expected = spec.expected ?? `at most ${maxChars} characters`;
+    const schema = preprocess(toText, textSchema({ ...spec, expected, maxChars }).optional());
+    return row('string', schema, '', expected, spec);
+}
+function optionalUrl(spec) {
+    const schema = preprocess(toText, url({ protocol: /^https?$/ }).optional());
+    return row('string', schema, '', 'an http(s) URL', spec);
+}
+/** Names or ids, comma- (or newline-) separated; `[]` may be the default. */
+function nameList(spec) {
+    const item = schemas_string().regex(spec.pattern);
+    const schema = preprocess(toIdList, array(item)
+        .max(spec.maxItems)
+        .default([...spec.default]));
+    return row('list', schema, spec.default.join(','), spec.expected, spec);
+}
+const QUESTION_MAX = ASK_LIMITS.questionMaxChars;
+const questionSchema = () => schemas_string().min(1).max(QUESTION_MAX, `at most ${QUESTION_MAX} characters`);
+/** One question the gate asks the stage: it must fit the contract's limit. */
+function question(spec) {
+    const schema = preprocess(toText, questionSchema().default(spec.default));
+    return row('string', schema, spec.default, `a question of at most ${QUESTION_MAX} characters`, spec);
+}
+/** Distinct questions, one per line (they may contain commas). */
+function questionLines(spec) {
+    const schema = preprocess(toLineList, array(questionSchema())
+        .min(spec.minItems)
+        .max(spec.maxItems)
+        .default([...spec.default])
         .superRefine((list, ctx) => {
         const seen = new Set();
         for (const item of list) {
@@ -96883,39 +97651,378 @@ const GateSettingsSchema = strictObject({
                 ctx.addIssue({ code: 'custom', message: `duplicate question '${item}'` });
             seen.add(key);
         }
-    })),
-    clientA: settings_text('client-a', CLIENT_ID, ASK_LIMITS.idMaxChars - 16),
-    clientB: settings_text('client-b', CLIENT_ID, ASK_LIMITS.idMaxChars - 16),
-    requestTimeoutSeconds: wholeNumber(1, 600, 30),
-    latencyBudgetFactor: preprocess(settings_toNumber, schemas_number().min(1).max(100).default(3)),
-    latencyBudgetMs: wholeNumber(0, 600_000, 500),
-    healthzLatencyBudgetMs: wholeNumber(10, 60_000, 1000),
-    prometheusUrl: optionalUrl(),
-    heavyExecutionsMetric: settings_text(METRICS.heavyExecutions, settings_METRIC_NAME, 200),
-    narratorRequestsMetric: settings_text(METRICS.narratorLlmRequests, settings_METRIC_NAME, 200),
-    replicaHeader: preprocess(toText, schemas_string()
-        .regex(HEADER_NAME)
-        .max(100)
-        .default(REPLICA_HEADER)
-        .transform((name) => name.toLowerCase())),
-    answerPath: settings_text('answer', FIELD_PATH, 200),
-    errorPath: settings_text('error', FIELD_PATH, 200),
-    cacheHitPath: settings_text('meta.compute.plan_cache_hit', FIELD_PATH, 200),
-    cacheKeyPath: settings_text('meta.compute.plan_cache_key', FIELD_PATH, 200),
-    overloadPath: settings_text('meta.narrative_overload', FIELD_PATH, 200),
-    language: enumOf(LANGUAGES, 'pt-BR'),
-    failOn: enumOf(FAIL_POLICIES, 'fail'),
-    keepStage: flag(false),
-    globalDeadlineSeconds: wholeNumber(30, 7200, 1200),
-    logDir: optionalText(),
-    jsonReport: optionalText(),
-    baselineReport: optionalText(),
-    regressionP95Factor: preprocess(settings_toNumber, schemas_number().min(1).max(100).default(2)),
-    mode: enumOf(MODES, 'gate'),
-    reportFile: optionalText(),
-    pullRequestNumber: preprocess(settings_toNumber, schemas_number().int().min(1).max(2_147_483_647).optional()),
-    headSha: preprocess(toText, schemas_string().regex(COMMIT_SHA).optional()),
-})
+    }));
+    const expected = `at least ${spec.minItems} distinct questions, one per line`;
+    return row('lines', schema, spec.default.join('\n'), expected, spec);
+}
+/**
+ * A selection among known ids, comma-separated, where `all` (the default) means every one. The result
+ * is in the ids' own order without duplicates, whatever order the user wrote them in.
+ */
+function idSelection(spec) {
+    const known = spec.ids;
+    const schema = preprocess((value) => {
+        const list = toIdList(value);
+        return Array.isArray(list) && list.length === 1 && list[0] === 'all' ? undefined : list;
+    }, array(schemas_string())
+        .min(1)
+        .default([...known])
+        .superRefine((ids, ctx) => {
+        const unknown = ids.filter((id) => !known.includes(id));
+        if (unknown.length > 0)
+            ctx.addIssue({
+                code: 'custom',
+                message: `unknown ${spec.noun} ${unknown.map((id) => `'${id}'`).join(', ')}; valid ${spec.noun}s: ${known.join(', ')} (or 'all')`,
+            });
+    })
+        .transform((ids) => spec.ids.filter((id) => ids.includes(id))));
+    const expected = `${spec.noun} ids, comma-separated: ${known.join(', ')} (or all)`;
+    return row('list', schema, 'all', expected, spec);
+}
+/** An input the action passes on as it is (a token): any string, blank when not given. */
+function passthrough(spec) {
+    const schema = preprocess((value) => value ?? '', schemas_string());
+    return row('string', schema, '', spec.expected, spec);
+}
+
+;// CONCATENATED MODULE: ./src/gate/options/option-rows.ts
+/**
+ * Every option, one row each: its kind with its bounds and default, its expected form and its words.
+ * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the README's table of inputs
+ * are all made from these rows. Adding an option is adding a row here (and its tests).
+ *
+ * The key is the camelCase name in GateSettings; the action input and the CLI flag are its kebab-case.
+ */
+
+
+
+
+
+
+
+
+
+
+const serviceName = { expected: 'a service name', pattern: SERVICE_NAME, maxChars: 63 };
+const option_rows_serviceNames = { expected: 'service names, comma-separated', pattern: SERVICE_NAME, maxItems: 50 };
+const clientId = {
+    expected: `a client id (letters, digits, . _ : @ -; ${RUN_PLACEHOLDER} is replaced by a per-run token)`,
+    pattern: CLIENT_ID_TEMPLATE,
+    // Room for the per-run token that replaces the placeholder.
+    maxChars: ASK_LIMITS.idMaxChars - 16,
+};
+const metricName = { expected: 'a Prometheus metric name', pattern: METRIC_NAME, maxChars: 200 };
+const fieldPath = { expected: 'a dotted JSON path', pattern: FIELD_PATH, maxChars: 200 };
+/** The gate's options: what GateSettings holds. Each is an action input and a CLI flag. */
+const GATE_OPTION_ROWS = {
+    driver: choice({
+        values: DRIVER_KINDS,
+        default: 'compose',
+        description: 'How the stage is run: docker compose, local processes (the reference stage), or an already-running stage at base-url.',
+    }),
+    composeFile: row_kinds_text({
+        default: 'deploy/docker/docker-compose.stage.yaml',
+        expected: 'a path to a compose file',
+        maxChars: 1000,
+        description: 'Compose file of the stage (compose driver).',
+    }),
+    projectName: row_kinds_text({
+        default: 'stagegate',
+        expected: 'a compose project name (lowercase letters, digits, - and _)',
+        pattern: PROJECT_NAME,
+        maxChars: 63,
+        description: 'Compose project name (compose driver).',
+    }),
+    apiService: row_kinds_text({
+        ...serviceName,
+        default: 'api',
+        description: 'Name of the API service whose replicas are counted and whose logs are read.',
+    }),
+    gatewayService: row_kinds_text({
+        ...serviceName,
+        default: 'gateway',
+        description: 'Name of the gateway service in front of the API replicas.',
+    }),
+    replicas: wholeNumber({
+        min: 1,
+        max: 20,
+        default: 3,
+        description: 'Number of API replicas to boot and expect behind the gateway.',
+    }),
+    requiredServices: nameList({
+        ...option_rows_serviceNames,
+        default: ['redis', 'ollama', 'prometheus', 'grafana', 'tempo'],
+        description: 'Services that must be running and healthy besides the API and the gateway (compose driver).',
+    }),
+    services: nameList({
+        ...option_rows_serviceNames,
+        default: [],
+        description: 'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.',
+    }),
+    composeEnvFile: optionalText({
+        expected: 'a path to an env file',
+        description: 'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).',
+    }),
+    build: flag({ default: true, description: 'Build the images before booting (compose driver).' }),
+    bootTimeoutSeconds: wholeNumber({
+        min: 5,
+        max: 3600,
+        default: 300,
+        unit: 'seconds',
+        description: 'Upper bound for booting the stage and waiting until it is healthy.',
+    }),
+    bootFailureLogLines: wholeNumber({
+        min: 1,
+        max: 1000,
+        default: 60,
+        description: "When the boot fails: the newest lines of each failing service's log quoted in the step's log, so the cause shows without opening the logs (compose driver). Raise it for a service whose start-up error is a long stack trace.",
+    }),
+    // No unconditional default: compose has one, external must be given, local picks its own.
+    baseUrl: optionalUrl({
+        description: `URL of the stage's gateway. Required with driver external; compose defaults to ${COMPOSE_DEFAULT_BASE_URL}; the local driver picks a free port.`,
+        action: {
+            description: `URL of the stage's gateway. Required with driver external. Blank: compose uses ${COMPOSE_DEFAULT_BASE_URL} (the port the reference compose file publishes), local picks a free port.`,
+        },
+    }),
+    checks: idSelection({
+        ids: CHECK_IDS,
+        noun: 'check',
+        description: 'Which checks to run. The stage is booted whatever the selection.',
+    }),
+    healthzRequests: wholeNumber({
+        min: 1,
+        max: 500,
+        default: 20,
+        description: 'load-balancing: GET /healthz requests sent through the gateway.',
+    }),
+    singleFlightBurst: wholeNumber({
+        min: 2,
+        max: 1000,
+        default: 20,
+        description: 'plan-cache-single-flight: identical public asks fired at once.',
+    }),
+    narratorBurst: wholeNumber({
+        min: 2,
+        max: 1000,
+        default: 10,
+        description: 'narrator-saturation: distinct LLM-bound asks fired at once.',
+    }),
+    concurrency: wholeNumber({
+        min: 1,
+        max: 200,
+        default: 10,
+        description: 'load-balancing: /healthz requests in flight at a time.',
+    }),
+    narratorMaxConcurrency: wholeNumber({
+        min: 0,
+        max: 64,
+        default: 1,
+        description: "LLM calls allowed in flight per replica, passed to the stage's environment as NARRATOR_MAX_CONCURRENCY (0: no limit, so narrator-saturation is expected to fail).",
+    }),
+    publicQuestion: question({
+        default: 'Qual o preço atual do MXRF11?',
+        description: 'plan-cache-single-flight: the public question whose plan every client shares.',
+    }),
+    privateQuestion: question({
+        default: 'Como está minha carteira?',
+        description: "private-isolation: a question whose answer holds the asking client's private data.",
+    }),
+    llmQuestions: questionLines({
+        default: DEFAULT_LLM_QUESTIONS,
+        minItems: 2,
+        maxItems: 1000,
+        description: 'narrator-saturation: distinct questions that each need the LLM. Reused with a numbered suffix when the burst is larger.',
+    }),
+    clientA: row_kinds_text({
+        ...clientId,
+        default: 'client-a',
+        description: `private-isolation: first client, one whose portfolio holds data (the reference stage seeds client-a and client-b). A ${RUN_PLACEHOLDER} in it is replaced by a per-run token, for stages that give every client data, so re-runs start cold.`,
+    }),
+    clientB: row_kinds_text({
+        ...clientId,
+        default: 'client-b',
+        description: 'private-isolation: second client; must differ from client-a.',
+    }),
+    requestTimeoutSeconds: wholeNumber({
+        min: 1,
+        max: 600,
+        default: 30,
+        unit: 'seconds',
+        description: 'Timeout of every single HTTP request the gate sends.',
+    }),
+    latencyBudgetFactor: decimal({
+        min: 1,
+        max: 100,
+        default: 3,
+        description: "plan-cache-single-flight: the burst's p95 latency may be at most this many times the leader's latency ...",
+    }),
+    latencyBudgetMs: wholeNumber({
+        min: 0,
+        max: 600_000,
+        default: 500,
+        unit: 'milliseconds',
+        description: '... plus this many milliseconds; above that the check warns of a latency explosion.',
+    }),
+    healthzLatencyBudgetMs: wholeNumber({
+        min: 10,
+        max: 60_000,
+        default: 1000,
+        unit: 'milliseconds',
+        description: 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.',
+    }),
+    prometheusUrl: optionalUrl({
+        description: 'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
+    }),
+    heavyExecutionsMetric: row_kinds_text({
+        ...metricName,
+        default: METRICS.heavyExecutions,
+        description: 'Counter of heavy executions (summed over replicas it must grow by exactly one per burst).',
+    }),
+    narratorRequestsMetric: row_kinds_text({
+        ...metricName,
+        default: METRICS.narratorLlmRequests,
+        description: 'Counter of LLM calls by `outcome` label; the `overload` outcome must appear under the burst.',
+    }),
+    replicaHeader: row_kinds_text({
+        expected: 'an HTTP header name',
+        pattern: HEADER_NAME,
+        maxChars: 100,
+        default: REPLICA_HEADER,
+        // HTTP header names are case-insensitive; node gives them lowercase.
+        normalize: (name) => name.toLowerCase(),
+        description: 'Response header naming the replica that answered.',
+    }),
+    answerPath: row_kinds_text({
+        ...fieldPath,
+        default: 'answer',
+        description: 'Where the answer text is in an /ask response.',
+    }),
+    errorPath: row_kinds_text({
+        ...fieldPath,
+        default: 'error',
+        description: 'Where the error code is in an /ask response.',
+    }),
+    cacheHitPath: row_kinds_text({
+        ...fieldPath,
+        default: 'meta.compute.plan_cache_hit',
+        description: 'Where the plan-cache hit flag (boolean) is in an /ask response.',
+    }),
+    cacheKeyPath: row_kinds_text({
+        ...fieldPath,
+        default: 'meta.compute.plan_cache_key',
+        description: 'Where the plan-cache key is in an /ask response.',
+    }),
+    overloadPath: row_kinds_text({
+        ...fieldPath,
+        default: 'meta.narrative_overload',
+        description: 'Where the narrator-overload flag (boolean) is in an /ask response.',
+    }),
+    language: choice({ values: LANGUAGES, default: 'pt-BR', description: 'Language of the report.' }),
+    failOn: choice({
+        values: FAIL_POLICIES,
+        default: 'fail',
+        description: 'When the step fails: on ❌ or a boot failure (fail), also on ⚠️ (warn), or never (never).',
+    }),
+    keepStage: flag({
+        default: false,
+        description: 'Leave the stage running after the checks (no teardown).',
+        action: {
+            description: "Leave the stage running after the checks, for the job's later steps; the action's post step still tears it down (and saves its logs) when the job ends.",
+        },
+    }),
+    globalDeadlineSeconds: wholeNumber({
+        min: 30,
+        max: 7200,
+        default: 1200,
+        unit: 'seconds',
+        note: 'above boot-timeout-seconds',
+        description: 'Deadline of the whole run: boot, checks and teardown.',
+    }),
+    logDir: optionalText({
+        expected: 'a directory path',
+        description: "Where each service's log is written at teardown (not written when unset).",
+        // The action always keeps the logs, in a folder the workflow can upload.
+        action: {
+            default: '.stagegate/logs',
+            description: "Folder where each service's log is streamed at teardown (relative to the workspace); upload it with actions/upload-artifact and `if: always()`.",
+        },
+    }),
+    jsonReport: optionalText({
+        expected: 'a file path',
+        description: 'Where the JSON report is written (not written when unset).',
+        action: {
+            default: '.stagegate/report.json',
+            description: 'Where the JSON report (the report model) is written, relative to the workspace.',
+        },
+    }),
+    baselineReport: optionalText({
+        expected: 'a file path',
+        description: "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline.",
+    }),
+    regressionP95Factor: decimal({
+        min: 1,
+        max: 100,
+        default: 2,
+        description: `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`,
+    }),
+    mode: choice({
+        values: MODES,
+        default: 'gate',
+        description: 'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).',
+    }),
+    reportFile: optionalText({
+        expected: 'a file path',
+        description: `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`,
+    }),
+    pullRequestNumber: optionalWholeNumber({
+        min: 1,
+        max: 2_147_483_647,
+        description: 'publish: the pull request the report belongs to.',
+    }),
+    headSha: optionalText({
+        expected: 'a commit id (40 or 64 hex digits)',
+        pattern: COMMIT_SHA,
+        description: "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
+    }),
+};
+/** Where the report goes on GitHub: options of the action (comment-key also a CLI flag), not of the gate. */
+const GITHUB_OPTION_ROWS = {
+    githubToken: passthrough({
+        expected: 'a GitHub token',
+        secret: true,
+        surfaces: ['action'],
+        description: 'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (see the README). Never logged nor written to the report.',
+        // The CLI reads GITHUB_TOKEN from its environment instead.
+        action: { default: '${{ github.token }}' },
+    }),
+    prComment: flag({
+        default: true,
+        surfaces: ['action'],
+        description: 'Keep one comment per pull request and job up to date with the report (created once, then edited in place). On a push, the pull request is found from the commit.',
+    }),
+    commentKey: optionalText({
+        maxChars: 100,
+        description: "Tells this job's comment apart from other jobs' (it goes in the comment's hidden marker). Blank: the job id. Set it per matrix leg (e.g. gate-linux, gate-arm64).",
+        cli: {
+            description: `With --mode publish: tells this sticky comment apart from others (the action's comment-key). Blank: GITHUB_JOB, else ${DEFAULT_COMMENT_KEY}.`,
+        },
+    }),
+};
+
+;// CONCATENATED MODULE: ./src/gate/settings.ts
+/**
+ * Every option of the gate, read and validated in one place: the schema is assembled from the rows
+ * (options/option-rows.ts) plus the rules that tie options together. Values may arrive as typed values
+ * (tests, programmatic use) or as the strings an action input or a CLI flag carries. Errors name the
+ * option and the expected form, never a zod dump.
+ */
+
+
+
+function shapeOf(rows) {
+    return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, row.schema]));
+}
+const GateSettingsSchema = strictObject(shapeOf(GATE_OPTION_ROWS))
     .superRefine((settings, ctx) => {
     if (settings.mode === 'publish' && !settings.reportFile)
         ctx.addIssue({
@@ -96947,64 +98054,27 @@ const GateSettingsSchema = strictObject({
 })
     .transform((settings) => ({
     ...settings,
-    baseUrl: settings.baseUrl ?? (settings.driver === 'compose' ? DEFAULT_COMPOSE_BASE_URL : undefined),
+    baseUrl: settings.baseUrl ?? (settings.driver === 'compose' ? COMPOSE_DEFAULT_BASE_URL : undefined),
 }));
+/** Where the report goes on GitHub (the action's github-token, pr-comment and comment-key). */
+const GitHubOptionsSchema = strictObject(shapeOf(GITHUB_OPTION_ROWS));
+// ---------------------------------------------------------------------------------------------------
 const kebabOf = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-const settings_option = (name, kind, defaultText, expected, description) => ({ name, kebab: kebabOf(name), kind, defaultText, expected, description });
-/** Every option, in the order they are documented. Tested against the schema's keys and defaults. */
-const GATE_OPTIONS = [
-    settings_option('driver', 'enum', 'compose', `one of ${DRIVERS.join(', ')}`, 'How the stage is run: docker compose, local processes (the reference stage), or an already-running stage at base-url.'),
-    settings_option('composeFile', 'string', 'deploy/docker/docker-compose.stage.yaml', 'a path to a compose file', 'Compose file of the stage (compose driver).'),
-    settings_option('projectName', 'string', 'stagegate', 'a compose project name (lowercase letters, digits, - and _)', 'Compose project name (compose driver).'),
-    settings_option('apiService', 'string', 'api', 'a service name', 'Name of the API service whose replicas are counted and whose logs are read.'),
-    settings_option('gatewayService', 'string', 'gateway', 'a service name', 'Name of the gateway service in front of the API replicas.'),
-    settings_option('replicas', 'number', '3', 'a whole number from 1 to 20', 'Number of API replicas to boot and expect behind the gateway.'),
-    settings_option('requiredServices', 'list', 'redis,ollama,prometheus,grafana,tempo', 'service names, comma-separated', 'Services that must be running and healthy besides the API and the gateway (compose driver).'),
-    settings_option('services', 'list', '', 'service names, comma-separated', 'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.'),
-    settings_option('composeEnvFile', 'string', '', 'a path to an env file', 'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).'),
-    settings_option('build', 'boolean', 'true', 'true or false', 'Build the images before booting (compose driver).'),
-    settings_option('bootTimeoutSeconds', 'number', '300', 'a whole number of seconds from 5 to 3600', 'Upper bound for booting the stage and waiting until it is healthy.'),
-    settings_option('baseUrl', 'string', 
-    // No unconditional default: compose has one, external must be given, local picks its own.
-    '', 'an http(s) URL', `URL of the stage's gateway. Required with driver external; compose defaults to ${DEFAULT_COMPOSE_BASE_URL}; the local driver picks a free port.`),
-    settings_option('checks', 'list', 'all', `check ids, comma-separated: ${model_CHECK_IDS.join(', ')} (or all)`, 'Which checks to run. The stage is booted whatever the selection.'),
-    settings_option('healthzRequests', 'number', '20', 'a whole number from 1 to 500', 'load-balancing: GET /healthz requests sent through the gateway.'),
-    settings_option('singleFlightBurst', 'number', '20', 'a whole number from 2 to 1000', 'plan-cache-single-flight: identical public asks fired at once.'),
-    settings_option('narratorBurst', 'number', '10', 'a whole number from 2 to 1000', 'narrator-saturation: distinct LLM-bound asks fired at once.'),
-    settings_option('concurrency', 'number', '10', 'a whole number from 1 to 200', 'load-balancing: /healthz requests in flight at a time.'),
-    settings_option('narratorMaxConcurrency', 'number', '1', 'a whole number from 0 to 64', "LLM calls allowed in flight per replica, passed to the stage's environment as NARRATOR_MAX_CONCURRENCY (0: no limit, so narrator-saturation is expected to fail)."),
-    settings_option('publicQuestion', 'string', 'Qual o preço atual do MXRF11?', `a question of at most ${ASK_LIMITS.questionMaxChars} characters`, 'plan-cache-single-flight: the public question whose plan every client shares.'),
-    settings_option('privateQuestion', 'string', 'Como está minha carteira?', `a question of at most ${ASK_LIMITS.questionMaxChars} characters`, "private-isolation: a question whose answer holds the asking client's private data."),
-    settings_option('llmQuestions', 'lines', DEFAULT_LLM_QUESTIONS.join('\n'), 'at least two distinct questions, one per line', 'narrator-saturation: distinct questions that each need the LLM. Reused with a numbered suffix when the burst is larger.'),
-    settings_option('clientA', 'string', 'client-a', `a client id (letters, digits, . _ : @ -; ${RUN_PLACEHOLDER} is replaced by a per-run token)`, `private-isolation: first client, one whose portfolio holds data (the reference stage seeds client-a and client-b). A ${RUN_PLACEHOLDER} in it is replaced by a per-run token, for stages that give every client data, so re-runs start cold.`),
-    settings_option('clientB', 'string', 'client-b', `a client id (letters, digits, . _ : @ -; ${RUN_PLACEHOLDER} is replaced by a per-run token)`, 'private-isolation: second client; must differ from client-a.'),
-    settings_option('requestTimeoutSeconds', 'number', '30', 'a whole number of seconds from 1 to 600', 'Timeout of every single HTTP request the gate sends.'),
-    settings_option('latencyBudgetFactor', 'number', '3', 'a number from 1 to 100', "plan-cache-single-flight: the burst's p95 latency may be at most this many times the leader's latency ..."),
-    settings_option('latencyBudgetMs', 'number', '500', 'a whole number of milliseconds from 0 to 600000', '... plus this many milliseconds; above that the check warns of a latency explosion.'),
-    settings_option('healthzLatencyBudgetMs', 'number', '1000', 'a whole number of milliseconds from 10 to 60000', 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.'),
-    settings_option('prometheusUrl', 'string', '', 'an http(s) URL', 'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).'),
-    settings_option('heavyExecutionsMetric', 'string', METRICS.heavyExecutions, 'a Prometheus metric name', 'Counter of heavy executions (summed over replicas it must grow by exactly one per burst).'),
-    settings_option('narratorRequestsMetric', 'string', METRICS.narratorLlmRequests, 'a Prometheus metric name', 'Counter of LLM calls by `outcome` label; the `overload` outcome must appear under the burst.'),
-    settings_option('replicaHeader', 'string', REPLICA_HEADER, 'an HTTP header name', 'Response header naming the replica that answered.'),
-    settings_option('answerPath', 'string', 'answer', 'a dotted JSON path', 'Where the answer text is in an /ask response.'),
-    settings_option('errorPath', 'string', 'error', 'a dotted JSON path', 'Where the error code is in an /ask response.'),
-    settings_option('cacheHitPath', 'string', 'meta.compute.plan_cache_hit', 'a dotted JSON path', 'Where the plan-cache hit flag (boolean) is in an /ask response.'),
-    settings_option('cacheKeyPath', 'string', 'meta.compute.plan_cache_key', 'a dotted JSON path', 'Where the plan-cache key is in an /ask response.'),
-    settings_option('overloadPath', 'string', 'meta.narrative_overload', 'a dotted JSON path', 'Where the narrator-overload flag (boolean) is in an /ask response.'),
-    settings_option('language', 'enum', 'pt-BR', `one of ${LANGUAGES.join(', ')}`, 'Language of the report.'),
-    settings_option('failOn', 'enum', 'fail', `one of ${FAIL_POLICIES.join(', ')}`, 'When the step fails: on ❌ or a boot failure (fail), also on ⚠️ (warn), or never (never).'),
-    settings_option('keepStage', 'boolean', 'false', 'true or false', 'Leave the stage running after the checks (no teardown).'),
-    settings_option('globalDeadlineSeconds', 'number', '1200', 'a whole number of seconds from 30 to 7200, above boot-timeout-seconds', 'Deadline of the whole run: boot, checks and teardown.'),
-    settings_option('logDir', 'string', '', 'a directory path', "Where each service's log is written at teardown (not written when unset)."),
-    settings_option('jsonReport', 'string', '', 'a file path', 'Where the JSON report is written (not written when unset).'),
-    settings_option('baselineReport', 'string', '', 'a file path', "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline."),
-    settings_option('regressionP95Factor', 'number', '2', 'a number from 1 to 100', `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`),
-    settings_option('mode', 'enum', 'gate', `one of ${MODES.join(', ')}`, 'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).'),
-    settings_option('reportFile', 'string', '', 'a file path', `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`),
-    settings_option('pullRequestNumber', 'number', '', 'a whole number from 1', 'publish: the pull request the report belongs to.'),
-    settings_option('headSha', 'string', '', 'a commit id (40 or 64 hex digits)', "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request."),
-];
-const OPTIONS_BY_NAME = new Map(GATE_OPTIONS.map((entry) => [entry.name, entry]));
+function describeRows(rows) {
+    return Object.entries(rows).map(([name, row]) => ({
+        ...row,
+        name: name,
+        kebab: kebabOf(name),
+    }));
+}
+/** Every gate option, in the order they are documented. */
+const GATE_OPTIONS = describeRows(GATE_OPTION_ROWS);
+/** The GitHub-side options, after the gate's in every document. */
+const GITHUB_OPTIONS = describeRows(GITHUB_OPTION_ROWS);
+/** The documentation row of a gate option, by camelCase name. */
+function describeOption(name) {
+    return GATE_OPTIONS.find((option) => option.name === name);
+}
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */
 class SettingsError extends Error {
     option;
@@ -97022,607 +98092,37 @@ function describeValue(value) {
     const shown = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\r?\n/g, '\\n');
     return ` '${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}'`;
 }
-/** Validate and default every option. Throws a SettingsError naming the first bad option. */
-function parseGateSettings(input = {}) {
-    const result = GateSettingsSchema.safeParse(input);
+/**
+ * Validates `input` against a schema made from rows; on a mistake, a SettingsError that names the
+ * first bad option and its expected form. A value too long is not quoted (its length is said) and a
+ * secret one never is.
+ */
+function parseOptions(schema, options, input) {
+    const result = schema.safeParse(input);
     if (result.success)
         return result.data;
     const issue = result.error.issues[0];
     if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((key) => `'${kebabOf(key)}'`).join(', ');
-        throw new SettingsError(`Unknown option ${keys}. Valid options: ${GATE_OPTIONS.map((o) => o.kebab).join(', ')}.`);
+        throw new SettingsError(`Unknown option ${keys}. Valid options: ${options.map((o) => o.kebab).join(', ')}.`);
     }
-    const name = issue.path[0];
-    const meta = name ? OPTIONS_BY_NAME.get(name) : undefined;
+    const meta = options.find((option) => option.name === issue.path[0]);
     if (!meta)
         throw new SettingsError(`Invalid options: ${issue.message}`);
     const raw = input[meta.name];
+    const tooLong = issue.code === 'too_big' && issue.origin === 'string' && typeof raw === 'string';
+    const shown = meta.secret || tooLong ? '' : describeValue(raw);
     const detail = issue.code === 'custom' ? issue.message : `expected ${meta.expected}`;
-    throw new SettingsError(`Invalid ${meta.kebab}${describeValue(raw)}: ${detail}.`, meta.kebab);
+    const length = tooLong ? ` (got ${raw.trim().length} characters)` : '';
+    throw new SettingsError(`Invalid ${meta.kebab}${shown}: ${detail}${length}.`, meta.kebab);
 }
-/** The documentation row of an option, by camelCase name. */
-function describeOption(name) {
-    return OPTIONS_BY_NAME.get(name);
+/** Validate and default every option. Throws a SettingsError naming the first bad option. */
+function parseGateSettings(input = {}) {
+    return parseOptions(GateSettingsSchema, GATE_OPTIONS, input);
 }
-/** Replace the run placeholder in a client id by this run's token. */
-function resolveClientId(template, runToken) {
-    return template.split(RUN_PLACEHOLDER).join(runToken);
-}
-
-;// CONCATENATED MODULE: ./src/checks/private-isolation.ts
-/**
- * `private-isolation`: the private question as client A, then client B, then A again. A's and B's
- * cache keys must differ, B must not be served from A's entry, A's repeat must be a hit on A's key, and
- * B's answer must hold none of A's private data (A's answer text, or the tickers and figures it gave A).
- */
-
-
-
-
-/**
- * What a portfolio answer is made of: B3 tickers (four letters + 11..13) and figures — quantities,
- * prices, values — as standalone numbers of three or more digits. Dates and numbers glued to words
- * (`qwen2.5`, the `11` of `HGLG11`) are left out: they are the same for everyone.
- */
-const TICKER = /\b[A-Z]{4}1[1-3]\b/g;
-const DATE = /\b\d{1,2}\/\d{1,2}(\/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b/g;
-const FIGURE = /(?<![\w.,])\d[\d.,]*\d(?![\w])/g;
-/** The tickers and figures of an answer, normalised (`1.500` and `1500` are the same figure). */
-function privateTokens(text) {
-    const tokens = new Set();
-    for (const match of text.toUpperCase().matchAll(TICKER))
-        tokens.add(match[0]);
-    for (const match of text.replace(DATE, ' ').matchAll(FIGURE)) {
-        const digits = match[0].replace(/[.,]/g, '');
-        if (digits.length >= 3)
-            tokens.add(digits);
-    }
-    return tokens;
-}
-function assessLeak(a1, a2, b, nicknameA) {
-    const first = privateTokens(a1);
-    const again = a2 === undefined ? first : privateTokens(a2);
-    const stable = [...first].filter((token) => again.has(token));
-    const bTokens = privateTokens(b);
-    return {
-        identical: a1.trim() !== '' && a1.trim() === b.trim(),
-        nicknameLeaked: nicknameA !== '' && b.includes(nicknameA),
-        shared: stable.filter((token) => bTokens.has(token)),
-        aTokens: stable,
-    };
-}
-function decidePrivateIsolation(input) {
-    const say = localize(input.language);
-    const { a1, b, a2 } = input;
-    const row = (label, client, answer) => [
-        label,
-        client,
-        answer.replica ?? '?',
-        answer.cacheHit === undefined ? '?' : answer.cacheHit,
-        answer.cacheKey ?? '?',
-        answer.problem ?? answer.error ?? (answer.answer ?? '').slice(0, 160),
-    ];
-    const evidence = [
-        {
-            kind: 'table',
-            title: say(`Pergunta privada: "${input.question}"`, `Private question: "${input.question}"`),
-            columns: [
-                say('ordem', 'order'),
-                say('cliente', 'client'),
-                say('réplica', 'replica'),
-                'hit',
-                say('chave', 'key'),
-                say('resposta', 'answer'),
-            ],
-            rows: [row('1. A', input.clientA, a1), row('2. B', input.clientB, b), row('3. A', input.clientA, a2)],
-        },
-    ];
-    const fail = (reason) => ({ status: 'fail', reason, evidence });
-    const broken = [
-        ['A', a1],
-        ['B', b],
-        ['A (2)', a2],
-    ].filter(([, answer]) => answer.problem !== undefined || answer.error !== undefined);
-    if (broken.length > 0)
-        return fail(say(`a pergunta privada falhou: ${broken.map(([who, answer]) => `${who}: ${answer.problem ?? `erro ${answer.error}`}`).join('; ')}`, `the private question failed: ${broken.map(([who, answer]) => `${who}: ${answer.problem ?? `error ${answer.error}`}`).join('; ')}`));
-    if (a1.cacheKey !== undefined && a1.cacheKey === b.cacheKey)
-        return fail(say(`A e B receberam a mesma chave de cache (${a1.cacheKey}): planos privados não são separados por cliente${b.cacheHit ? ', e B foi servido pela entrada de A' : ''}`, `A and B got the same cache key (${a1.cacheKey}): private plans are not keyed per client${b.cacheHit ? ", and B was served A's entry" : ''}`));
-    const leak = assessLeak(a1.answer ?? '', a2.answer ?? undefined, b.answer ?? '', input.nicknameA);
-    evidence.push({
-        kind: 'facts',
-        title: say('Dados privados de A na resposta de B', "A's private data in B's answer"),
-        facts: [
-            { label: say('texto idêntico ao de A', "text identical to A's"), value: leak.identical },
-            { label: say('apelido de A', "A's nickname"), value: leak.nicknameLeaked },
-            {
-                label: say('tickers e números de A', "A's tickers and figures"),
-                value: leak.aTokens.join(' ') || '-',
-            },
-            {
-                label: say('presentes na resposta de B', "present in B's answer"),
-                value: leak.shared.join(' ') || '-',
-            },
-        ],
-    });
-    if (leak.identical)
-        return fail(say('B recebeu exatamente a resposta privada de A', "B received A's private answer word for word"));
-    if (leak.nicknameLeaked)
-        return fail(say(`a resposta de B cita o apelido de A (${input.nicknameA})`, `B's answer names A's nickname (${input.nicknameA})`));
-    // Most of A's figures in B's answer is a leak; a few shared ones may be public data both portfolios hold.
-    if (leak.aTokens.length >= 2 && leak.shared.length * 2 >= leak.aTokens.length)
-        return fail(say(`a resposta de B contém ${leak.shared.length} de ${leak.aTokens.length} tickers/números da resposta de A (${leak.shared.join(' ')})`, `B's answer holds ${leak.shared.length} of the ${leak.aTokens.length} tickers/figures of A's answer (${leak.shared.join(' ')})`));
-    const warnings = [];
-    if (a1.cacheKey === undefined || b.cacheKey === undefined)
-        warnings.push(say('chaves de cache ausentes: não dá para comparar', 'cache keys missing: cannot compare them'));
-    if (b.cacheHit === true)
-        warnings.push(say(`B já era hit na própria chave (${b.cacheKey}), provavelmente de uma execução anterior dentro do TTL`, `B was already a hit on its own key (${b.cacheKey}), likely from an earlier run within the TTL`));
-    if (a2.cacheHit !== true)
-        warnings.push(say('a repetição de A não veio do cache: o cache de planos privados não está em uso', "A's repeat was not served from the cache: private plans are not cached"));
-    else if (a2.cacheKey !== a1.cacheKey)
-        warnings.push(say(`a repetição de A usou outra chave (${a2.cacheKey})`, `A's repeat used another key (${a2.cacheKey})`));
-    if (leak.shared.length > 0)
-        warnings.push(say(`B compartilha ${leak.shared.join(' ')} com A (pode ser dado público de ambas as carteiras)`, `B shares ${leak.shared.join(' ')} with A (may be public data both portfolios hold)`));
-    if (leak.aTokens.length === 0 && (a1.answer ?? '').trim() === '')
-        warnings.push(say('a resposta de A veio vazia: nada para comparar', "A's answer was empty: nothing to compare"));
-    if (warnings.length > 0)
-        return { status: 'warn', reason: warnings.join('; '), evidence };
-    return {
-        status: 'pass',
-        reason: say(`chaves distintas para A e B, B não foi hit, a repetição de A foi hit, e a resposta de B não tem nenhum dos ${leak.aTokens.length} tickers/números de A`, `distinct keys for A and B, B was not a hit, A's repeat was a hit, and B's answer holds none of A's ${leak.aTokens.length} tickers/figures`),
-        evidence,
-    };
-}
-const privateIsolationCheck = async (context) => {
-    const { settings, http, logger, runToken } = context;
-    const clientA = resolveClientId(settings.clientA, runToken);
-    const clientB = resolveClientId(settings.clientB, runToken);
-    const nicknameA = `Ana-${runToken}`;
-    const ask = async (client, nickname, turn) => {
-        const body = {
-            question: settings.privateQuestion,
-            conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
-            client_id: client,
-            nickname,
-        };
-        const exchange = await http.postJson(ROUTES.ask, body);
-        return readAskAnswer(exchange, settings, ['answer', 'cacheHit', 'cacheKey']);
-    };
-    logger.info(`private-isolation: "${settings.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`);
-    // In order, one at a time: B must come after A's answer is cached, and A's repeat after B.
-    const a1 = await ask(clientA, nicknameA, 1);
-    const b = await ask(clientB, `Bruno-${runToken}`, 1);
-    const a2 = await ask(clientA, nicknameA, 2);
-    const outcome = decidePrivateIsolation({
-        question: settings.privateQuestion,
-        clientA,
-        clientB,
-        nicknameA,
-        a1,
-        b,
-        a2,
-        language: settings.language,
-    });
-    return { id: 'private-isolation', ...outcome, durationMs: 0 };
-};
-
-;// CONCATENATED MODULE: ./src/checks/stage-up.ts
-/**
- * `stage-up`: the stage booted with the asked replica count, and the expected count of api replicas,
- * one gateway and every required service are running and healthy. Shows the services table. A boot
- * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
- * naming what is down; only a boot that left nothing to check is "could not be booted".
- */
-
-
-
-/** States that mean "up": compose/local `running`; a dependency the stage uses but did not start. */
-const UP_STATES = new Set(['running', 'external', 'reachable', 'up']);
-function isUp(row) {
-    return UP_STATES.has(row.state) && (row.health === 'healthy' || row.health === 'none');
-}
-function servicesTable(rows, language) {
-    const say = localize(language);
-    return {
-        kind: 'table',
-        title: say('Serviços', 'Services'),
-        columns: [
-            say('serviço', 'service'),
-            say('instância', 'instance'),
-            say('estado', 'state'),
-            say('saúde', 'health'),
-            say('endereço', 'address'),
-            say('detalhe', 'detail'),
-        ],
-        rows: rows.map((row) => [
-            row.service,
-            row.name,
-            row.state,
-            row.health,
-            row.address ?? '',
-            describeServiceDetail(row, say),
-        ]),
-    };
-}
-/** Lines of a failed boot's diagnostics (ps, the failing services' log tails) kept in the report. */
-const BOOT_LOG_LINES = 80;
-/** The end of a failed boot's diagnostics, as evidence; none when the boot succeeded or said nothing. */
-function bootLogEvidence(boot, language) {
-    if (boot.ok || !boot.log?.trim())
-        return [];
-    const lines = boot.log.split('\n');
-    const kept = lines.slice(-BOOT_LOG_LINES);
-    const say = localize(language);
-    return [
-        {
-            kind: 'lines',
-            title: kept.length < lines.length
-                ? say(`Diagnóstico do boot (últimas ${BOOT_LOG_LINES} de ${lines.length} linhas)`, `Boot diagnostics (last ${BOOT_LOG_LINES} of ${lines.length} lines)`)
-                : say('Diagnóstico do boot', 'Boot diagnostics'),
-            lines: kept,
-        },
-    ];
-}
-function describeRow(row, say) {
-    const detail = describeServiceDetail(row, say);
-    return `${row.name} ${row.state}/${row.health}${detail ? ` (${detail})` : ''}`;
-}
-function decideStageUp(input) {
-    const say = localize(input.language);
-    const facts = {
-        kind: 'facts',
-        title: say('Boot', 'Boot'),
-        facts: [
-            { label: 'driver', value: input.driverKind },
-            { label: say('URL base', 'base URL'), value: input.baseUrl || '-' },
-            { label: say('réplicas pedidas', 'replicas asked'), value: input.replicas },
-            { label: say('duração do boot', 'boot duration'), value: ms(input.boot.durationMs) },
-            ...(!input.boot.ok && input.boot.partial
-                ? [
-                    {
-                        label: 'boot',
-                        value: say('incompleto; o gateway responde', 'incomplete; the gateway answers'),
-                    },
-                ]
-                : []),
-        ],
-    };
-    if (!input.boot.ok && !input.boot.partial) {
-        const rows = input.boot.services;
-        return {
-            status: 'fail',
-            reason: say(`o stage não pôde ser iniciado: ${input.boot.reason ?? 'motivo desconhecido'}`, `the stage could not be booted: ${input.boot.reason ?? 'unknown reason'}`),
-            evidence: [
-                facts,
-                ...(rows.length ? [servicesTable(rows, input.language)] : []),
-                ...bootLogEvidence(input.boot, input.language),
-            ],
-        };
-    }
-    const rows = input.services ?? input.boot.services;
-    const evidence = [
-        facts,
-        servicesTable(rows, input.language),
-        ...bootLogEvidence(input.boot, input.language),
-    ];
-    const problems = [];
-    const notes = [];
-    const warnings = [];
-    if (input.servicesError)
-        notes.push(say(`estado atual ilegível (${input.servicesError}); usado o do boot`, `current state unreadable (${input.servicesError}); using the boot's`));
-    const strict = input.driverKind !== 'external';
-    const byService = (service) => rows.filter((row) => row.service === service);
-    const apiRows = byService(input.apiService);
-    const apiUp = apiRows.filter(isUp);
-    if (apiRows.length === 0 && !strict) {
-        notes.push(say('réplicas da api não visíveis por este driver sem prometheus-url (load-balancing as conta)', 'api replicas not visible through this driver without prometheus-url (load-balancing counts them)'));
-    }
-    else if (apiUp.length < input.replicas) {
-        const down = apiRows.filter((row) => !isUp(row)).map((row) => describeRow(row, say));
-        problems.push(say(`${input.apiService}: ${apiUp.length}/${input.replicas} réplicas rodando e saudáveis${down.length ? ` (${down.join(', ')})` : ''}`, `${input.apiService}: ${apiUp.length}/${input.replicas} replicas running and healthy${down.length ? ` (${down.join(', ')})` : ''}`));
-    }
-    else if (apiUp.length > input.replicas) {
-        warnings.push(say(`${input.apiService}: ${apiUp.length} réplicas no ar, ${input.replicas} esperadas`, `${input.apiService}: ${apiUp.length} replicas up, ${input.replicas} expected`));
-    }
-    const gatewayRows = byService(input.gatewayService);
-    const gatewayUp = gatewayRows.filter(isUp);
-    if (gatewayRows.length === 0) {
-        if (strict)
-            problems.push(say(`${input.gatewayService}: não encontrado`, `${input.gatewayService}: not found`));
-    }
-    else if (gatewayUp.length === 0) {
-        problems.push(`${input.gatewayService}: ${gatewayRows.map((row) => describeRow(row, say)).join(', ')}`);
-    }
-    else if (gatewayUp.length > 1) {
-        warnings.push(say(`${gatewayUp.length} instâncias de ${input.gatewayService}, 1 esperada`, `${gatewayUp.length} ${input.gatewayService} instances, 1 expected`));
-    }
-    const notPartOfStage = [];
-    const notBooted = [];
-    let requiredUp = 0;
-    for (const service of input.requiredServices) {
-        const serviceRows = byService(service);
-        // Left out of this boot on purpose (the compose driver's `services`): said, not failed.
-        if (serviceRows.length > 0 && serviceRows.every((row) => row.state === NOT_BOOTED_STATE)) {
-            notBooted.push(service);
-            continue;
-        }
-        if (serviceRows.length === 0) {
-            if (input.driverKind === 'compose')
-                problems.push(say(`${service}: não encontrado`, `${service}: not found`));
-            else
-                notPartOfStage.push(service);
-            continue;
-        }
-        // The local stage lists compose-only services (grafana, tempo) as `unavailable`: said, not failed.
-        if (input.driverKind !== 'compose' && serviceRows.every((row) => row.state === 'unavailable')) {
-            notPartOfStage.push(service);
-            continue;
-        }
-        const down = serviceRows.filter((row) => !isUp(row));
-        if (down.length > 0)
-            problems.push(`${service}: ${down.map((row) => describeRow(row, say)).join(', ')}`);
-        else
-            requiredUp++;
-    }
-    if (notPartOfStage.length)
-        notes.push(say(`${notPartOfStage.join(', ')}: não fazem parte de um stage ${input.driverKind}`, `${notPartOfStage.join(', ')}: not part of ${input.driverKind === 'external' ? 'an' : 'a'} ${input.driverKind} stage`));
-    if (notBooted.length)
-        notes.push(say(`${notBooted.join(', ')}: não iniciados neste boot (fora da lista de serviços a iniciar)`, `${notBooted.join(', ')}: not booted (left out by services)`));
-    const noteText = notes.length ? `; ${notes.join('; ')}` : '';
-    if (!input.boot.ok) {
-        // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
-        const bootProblem = say(`boot incompleto: ${input.boot.reason ?? 'motivo desconhecido'}`, `boot incomplete: ${input.boot.reason ?? 'unknown reason'}`);
-        return { status: 'fail', reason: [...problems, bootProblem].join('; ') + noteText, evidence };
-    }
-    if (problems.length > 0)
-        return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };
-    const summary = say(`${apiRows.length ? `${apiUp.length}/${input.replicas} réplicas da api, ` : ''}${gatewayUp.length ? 'gateway e ' : ''}${requiredUp} serviços exigidos rodando e saudáveis`, `${apiRows.length ? `${apiUp.length}/${input.replicas} api replicas, ` : ''}${gatewayUp.length ? 'the gateway and ' : ''}${requiredUp} required services running and healthy`);
-    if (warnings.length > 0)
-        return { status: 'warn', reason: `${warnings.join('; ')}; ${summary}${noteText}`, evidence };
-    return { status: 'pass', reason: `${summary}${noteText}`, evidence };
-}
-const stageUpCheck = async (context) => {
-    const { settings, driver, boot } = context;
-    let services;
-    let servicesError;
-    if (boot.ok || boot.partial) {
-        context.logger.info(`stage-up: reading the state of every service of the ${driver.kind} stage`);
-        try {
-            services = await driver.services(context.signal);
-        }
-        catch (error) {
-            servicesError = error.message;
-        }
-    }
-    const outcome = decideStageUp({
-        driverKind: driver.kind,
-        baseUrl: driver.baseUrl,
-        boot,
-        services,
-        servicesError,
-        apiService: settings.apiService,
-        gatewayService: settings.gatewayService,
-        replicas: settings.replicas,
-        requiredServices: settings.requiredServices,
-        language: settings.language,
-    });
-    return { id: 'stage-up', ...outcome, durationMs: 0 };
-};
-
-;// CONCATENATED MODULE: ./src/checks/index.ts
-
-
-
-
-
-const CHECKS = {
-    'stage-up': stageUpCheck,
-    'load-balancing': loadBalancingCheck,
-    'plan-cache-single-flight': planCacheSingleFlightCheck,
-    'private-isolation': privateIsolationCheck,
-    'narrator-saturation': narratorSaturationCheck,
-};
-
-// EXTERNAL MODULE: external "node:diagnostics_channel"
-var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-;// CONCATENATED MODULE: ./src/http/burst.ts
-/**
- * Fire N requests truly at once: every TCP (or TLS) connection is opened beforehand, then all requests
- * are released in one synchronous loop, each on its own connection. The moment each request's headers
- * left the gate is taken from undici's `undici:client:sendHeaders` diagnostics channel, so the report
- * shows the real dispatch spread rather than assuming one.
- */
-
-
-
-
-
-
-const SEND_HEADERS_CHANNEL = 'undici:client:sendHeaders';
-/** Open one connection to `url`'s origin; resolves undefined when it cannot within `timeoutMs`. */
-function openConnection(url, timeoutMs) {
-    return new Promise((resolve) => {
-        const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-        const host = url.hostname.replace(/^\[|\]$/g, '');
-        const socket = url.protocol === 'https:'
-            ? (0,external_node_tls_.connect)({ host, port, servername: host, ALPNProtocols: ['http/1.1'] })
-            : (0,external_node_net_.connect)({ host, port });
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        function finish(ok) {
-            clearTimeout(timer);
-            socket.off('error', onError);
-            if (ok) {
-                // Errors after this point belong to undici, which attaches its own handlers on release.
-                socket.on('error', () => undefined);
-                resolve(socket);
-            }
-            else {
-                socket.destroy();
-                resolve(undefined);
-            }
-        }
-        const onError = () => finish(false);
-        socket.once('error', onError);
-        socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => finish(true));
-    });
-}
-async function fireBurst(options) {
-    const origin = new URL(options.baseUrl).origin;
-    const fallbackConnector = (0,node_modules_undici/* buildConnector */.gU)({ timeout: options.timeoutMs });
-    const connectStarted = external_node_perf_hooks_.performance.now();
-    const sockets = await Promise.all(options.requests.map((entry) => openConnection(joinUrl(options.baseUrl, entry.path), Math.min(options.timeoutMs, 10_000))));
-    const connectMs = external_node_perf_hooks_.performance.now() - connectStarted;
-    // Only these connections' sends count: other requests of the gate (e.g. probes) share the channel.
-    const ours = new Set(sockets.filter((socket) => socket !== undefined));
-    const clients = sockets.map((socket) => {
-        let preopened = socket;
-        return new node_modules_undici/* Client */.Kj(origin, {
-            pipelining: 1,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-            // Hand undici the connection opened beforehand; a reconnect (if any) goes the normal way.
-            connect: (connectOptions, callback) => {
-                if (preopened && !preopened.destroyed) {
-                    const ready = preopened;
-                    preopened = undefined;
-                    // Asynchronously: undici ignores a resume re-entered from inside its own connect call.
-                    queueMicrotask(() => callback(null, ready));
-                    return;
-                }
-                fallbackConnector(connectOptions, (error, fresh) => {
-                    if (fresh)
-                        ours.add(fresh);
-                    callback(error, fresh);
-                });
-            },
-        });
-    });
-    const sentAt = new Map();
-    const onSendHeaders = (message) => {
-        const socket = message.socket;
-        if (socket && ours.has(socket) && !sentAt.has(socket))
-            sentAt.set(socket, external_node_perf_hooks_.performance.now());
-    };
-    (0,external_node_diagnostics_channel_.subscribe)(SEND_HEADERS_CHANNEL, onSendHeaders);
-    try {
-        const release = external_node_perf_hooks_.performance.now();
-        const pending = options.requests.map((entry, index) => exchangeOnce({
-            dispatcher: clients[index],
-            url: joinUrl(options.baseUrl, entry.path),
-            method: entry.method,
-            path: entry.path,
-            body: entry.body === undefined ? undefined : JSON.stringify(entry.body),
-            headers: entry.body === undefined ? undefined : { 'content-type': 'application/json' },
-            timeoutMs: options.timeoutMs,
-            runSignal: options.signal,
-            bodyLimitBytes: options.bodyLimitBytes,
-            origin: release,
-        }));
-        const exchanges = await Promise.all(pending);
-        const sendTimes = [...sentAt.values()];
-        return {
-            exchanges,
-            connectMs,
-            preconnectFailures: sockets.filter((socket) => socket === undefined).length,
-            dispatchSpreadMs: sendTimes.length >= 2
-                ? Math.max(...sendTimes) - Math.min(...sendTimes)
-                : sendTimes.length
-                    ? 0
-                    : undefined,
-        };
-    }
-    finally {
-        (0,external_node_diagnostics_channel_.unsubscribe)(SEND_HEADERS_CHANNEL, onSendHeaders);
-        await Promise.all(clients.map((client) => closeDispatcher(client, 200)));
-        for (const socket of sockets)
-            socket?.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/json-renderer.ts
-/**
- * The report model as JSON, for `--json FILE`, the action's `report-json` output and other tools.
- * Keys come out in the model's order (then any others alphabetically), so two runs with the same
- * results give byte-identical files and diffs stay readable.
- */
-
-// One order for every object in the model; each object's own keys come out in the order it declares them.
-const KEY_ORDER = [
-    'version',
-    'verdict',
-    'worst',
-    'id',
-    'name',
-    'status',
-    'reason',
-    'kind',
-    'title',
-    'label',
-    'value',
-    'count',
-    'facts',
-    'columns',
-    'rows',
-    'buckets',
-    'lines',
-    'driver',
-    'baseUrl',
-    'replicas',
-    'narratorMaxConcurrency',
-    'language',
-    'stage',
-    'startedAt',
-    'durationMs',
-    'measures',
-    ...MEASURE_IDS,
-    'evidence',
-    'phases',
-    'checks',
-];
-const json_renderer_RANK = new Map(KEY_ORDER.map((key, index) => [key, index]));
-function ordered(value) {
-    if (Array.isArray(value))
-        return value.map(ordered);
-    if (value === null || typeof value !== 'object')
-        return value;
-    const keys = Object.keys(value).sort((a, b) => {
-        const ra = json_renderer_RANK.get(a) ?? Number.MAX_SAFE_INTEGER;
-        const rb = json_renderer_RANK.get(b) ?? Number.MAX_SAFE_INTEGER;
-        return ra !== rb ? ra - rb : a < b ? -1 : a > b ? 1 : 0;
-    });
-    return Object.fromEntries(keys.map((key) => [key, ordered(value[key])]));
-}
-/** Pretty-printed JSON of `report`, ending in a newline. */
-function renderJson(report) {
-    return `${JSON.stringify(ordered(report), null, 2)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/gate/clock.ts
-/** Time as the runner sees it, injectable so tests can control phases and timestamps. */
-
-const systemClock = { now: () => external_node_perf_hooks_.performance.now(), date: () => new Date() };
-
-;// CONCATENATED MODULE: ./src/gate/logger.ts
-const silentLogger = { info() { }, warn() { }, debug() { }, group: (_title, body) => body() };
-/** A logger that keeps every message, for tests to assert on; a group shows as `group:`/`endgroup` lines. */
-function createRecordingLogger() {
-    const lines = [];
-    return {
-        lines,
-        info: (message) => lines.push(`info: ${message}`),
-        warn: (message) => lines.push(`warn: ${message}`),
-        debug: (message) => lines.push(`debug: ${message}`),
-        group: async (title, body) => {
-            lines.push(`group: ${title}`);
-            try {
-                return await body();
-            }
-            finally {
-                lines.push('endgroup');
-            }
-        },
-    };
+/** Validate the GitHub-side options; blank ones take their defaults. */
+function parseGitHubOptions(input = {}) {
+    return parseOptions(GitHubOptionsSchema, GITHUB_OPTIONS, input);
 }
 
 ;// CONCATENATED MODULE: ./src/gate/preflight.ts
@@ -97657,6 +98157,50 @@ async function preflight(settings, deps = {}) {
             await client.close();
         }
     }
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/gate/run-bounds.ts
+/**
+ * The gate's one global deadline, and every bound derived from it, in one place. The boot and the checks
+ * share the deadline minus a reserve; the teardown gets the reserve. A cancellation from outside (Ctrl-C,
+ * a cancelled workflow) stops the run the same way the deadline does. Each step bounds its own waits
+ * with `settleWithin`, so a driver or a check that ignores the signal still cannot hold the run.
+ */
+
+/** Time kept for the teardown out of the global deadline. */
+function teardownReserveMs(globalDeadlineMs) {
+    return Math.round(Math.min(60_000, Math.max(5_000, globalDeadlineMs * 0.15)));
+}
+/** Starts the clock of one run: `deadlineSeconds` from now, or sooner when `cancel` aborts. */
+function startRunBounds(options) {
+    const { deadlineSeconds, cancel, clock, say } = options;
+    const deadlineMs = deadlineSeconds * 1000;
+    const reserveMs = teardownReserveMs(deadlineMs);
+    const checksEndAt = clock.now() + deadlineMs - reserveMs;
+    const stopReason = () => cancel?.aborted
+        ? say('execução cancelada', 'run cancelled')
+        : say(`prazo global de ${deadlineSeconds} s atingido`, `global deadline of ${deadlineSeconds} s reached`);
+    const run = new AbortController();
+    // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
+    (0,external_node_events_.setMaxListeners)(0, run.signal);
+    const timer = setTimeout(() => run.abort(new Error(stopReason())), deadlineMs - reserveMs);
+    const onCancel = () => run.abort(new Error(stopReason()));
+    if (cancel?.aborted)
+        onCancel();
+    else
+        cancel?.addEventListener('abort', onCancel, { once: true });
+    return {
+        signal: run.signal,
+        stopReason,
+        teardownReserveMs: reserveMs,
+        msLeft: () => checksEndAt - clock.now(),
+        release: () => {
+            clearTimeout(timer);
+            cancel?.removeEventListener('abort', onCancel);
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
@@ -97843,336 +98387,84 @@ async function readTails(driver, logger, linesPerService, signal, known) {
     return { linesPerService, maxLineChars: SERVICE_LOG_LINE_CHARS, services };
 }
 
-;// CONCATENATED MODULE: ./src/gate/run-gate.ts
+;// CONCATENATED MODULE: ./src/gate/steps/boot-stage.ts
 /**
- * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
- * world, boot the stage, run the selected checks in order, always tear down (unless asked to keep the
- * stage), and return the report. A stage that booted only in part (some replicas unhealthy) is still
- * checked when its gateway serves: stage-up fails, the other checks say what the stage does. Everything
- * is bounded by one global deadline: the boot and the checks get the deadline minus a reserve, and the
- * teardown gets the reserve.
+ * The boot step: `driver.boot`, bounded by the boot timeout (plus a grace) and the run's signal, and
+ * never throwing. A stage that came up only in part (some replicas unhealthy) is checked anyway when its
+ * gateway serves: one bounded `GET /healthz` decides.
  */
 
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The least time for reading the services' log tails, even when the deadline has passed. */
-const TAILS_MIN_MS = 2000;
-/** How long a check cut off by the deadline may take to report what it saw. */
-const ABORT_GRACE_MS = 2000;
+/** How long past the boot timeout a driver may take to give up on its own before the gate stops waiting. */
+const BOOT_GRACE_MS = 15_000;
 /** Bound of the one `GET /healthz` that decides whether a partly booted stage is checked anyway. */
 const PARTIAL_BOOT_PROBE_MS = 3000;
-/** Stands in for the HTTP client when the stage never booted (only stage-up runs then, without HTTP). */
-const notBootedClient = {
-    baseUrl: '',
-    timeoutMs: 0,
-    get: async (path) => notBootedExchange('GET', path),
-    postJson: async (path) => notBootedExchange('POST', path),
-    close: async () => undefined,
-};
-function notBootedExchange(method, path) {
-    const exchange = {
-        method,
-        path,
-        headers: {},
-        body: '',
-        bodyTruncated: false,
-        error: 'the stage was not booted',
-        timedOut: false,
-        startedAtMs: 0,
-        durationMs: 0,
-    };
-    return exchange;
-}
-const STATUS_ICON = { pass: '✅', warn: '⚠️', fail: '❌', skipped: '⏭️' };
-/** Time kept for the teardown out of the global deadline. */
-function teardownReserveMs(globalDeadlineMs) {
-    return Math.round(Math.min(60_000, Math.max(5_000, globalDeadlineMs * 0.15)));
-}
-/** A short token unique to this run. It starts with a digit, so it can never read as a fund ticker. */
-function newRunToken() {
-    const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
-    let token = String((0,external_node_crypto_.randomInt)(2, 10));
-    for (let index = 0; index < 7; index++)
-        token += alphabet[(0,external_node_crypto_.randomInt)(alphabet.length)];
-    return token;
-}
-/**
- * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
- * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
- * checked: its verdict comes from the checks (stage-up ❌ among them).
- */
-function decideVerdict(checks, stageChecked, failOn) {
-    if (!stageChecked)
-        return 'boot-failed';
-    if (checks.some((check) => check.status === 'fail'))
-        return 'not-ready';
-    if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
-        return 'not-ready';
-    return 'ready';
-}
-/** Whether the step fails under the fail policy; pure, for the action and the CLI alike. */
-function decideExit(report, failOn) {
-    const failedChecks = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
-    const warnedChecks = report.checks.filter((check) => check.status === 'warn').map((check) => check.id);
-    if (failOn === 'never')
-        return { failed: false, exitCode: 0, message: `verdict ${report.verdict} (fail-on never)` };
-    if (report.verdict === 'boot-failed')
-        return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
-    if (failedChecks.length > 0)
-        return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
-    if (failOn === 'warn' && warnedChecks.length > 0)
-        return {
-            failed: true,
-            exitCode: 1,
-            message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
-        };
-    return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
-}
-/** Resolves when `signal` aborts (never rejects), so it can be raced against work that ignores it. */
-function whenAborted(signal) {
-    return new Promise((resolve) => {
-        if (signal.aborted)
-            resolve('aborted');
-        else
-            signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
-}
-function sleep(ms) {
-    let timer;
-    const promise = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
-    });
-    promise.cancel = () => clearTimeout(timer);
-    return promise;
-}
-async function runGate(settings, deps) {
-    const { driver } = deps;
-    const logger = deps.logger ?? silentLogger;
-    const clock = deps.clock ?? systemClock;
-    const say = localize(settings.language);
-    const runToken = deps.runToken ?? newRunToken();
-    const checks = { ...CHECKS, ...deps.checks };
-    if (!deps.skipPreflight)
-        await preflight(settings);
-    const started = clock.now();
-    const startedAt = clock.date().toISOString();
-    const phases = [];
-    const results = [];
-    const deadlineMs = settings.globalDeadlineSeconds * 1000;
-    const reserveMs = teardownReserveMs(deadlineMs);
-    // The run's signal: the deadline minus the teardown reserve, or a cancellation from outside.
-    const run = new AbortController();
-    // Every request in flight listens to this signal; bursts of hundreds are expected, not a leak.
-    (0,external_node_events_.setMaxListeners)(0, run.signal);
-    const deadlineTimer = setTimeout(() => run.abort(new Error(say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`))), deadlineMs - reserveMs);
-    // The reason is said in the report's language: requests cut off by it quote it.
-    const onCancel = () => run.abort(new Error(say('execução cancelada', 'run cancelled')));
-    if (deps.signal?.aborted)
-        onCancel();
+/** Boots the stage and, when it came up only in part, decides whether the gateway serves anyway. */
+async function bootStage(step) {
+    const { driver, logger, say } = step;
+    logger.info(`boot: ${driver.kind} stage, ${step.replicas} api replicas, narrator limit ${step.narratorMaxConcurrency}, up to ${step.bootTimeoutSeconds} s`);
+    const booted = await bootBounded(step);
+    if (booted.ok)
+        logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(booted.durationMs))}`);
     else
-        deps.signal?.addEventListener('abort', onCancel, { once: true });
-    const stopReason = () => deps.signal?.aborted
-        ? say('execução cancelada', 'run cancelled')
-        : say(`prazo global de ${settings.globalDeadlineSeconds} s atingido`, `global deadline of ${settings.globalDeadlineSeconds} s reached`);
-    let boot = { ok: false, reason: 'not booted', services: [], durationMs: 0 };
-    // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
-    let stageServes = false;
-    let http;
-    let serviceLogs;
-    try {
-        // ---- boot
-        const bootStarted = clock.now();
-        boot = await logger.group('boot', () => bootPhase());
-        phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
-        stageServes = boot.ok || boot.partial === true;
-        if (stageServes) {
-            const clientOptions = {
-                baseUrl: driver.baseUrl || settings.baseUrl || '',
-                timeoutMs: settings.requestTimeoutSeconds * 1000,
-                signal: run.signal,
-            };
-            http = (deps.createHttpClient ?? createGateHttpClient)(clientOptions);
-        }
-        // ---- checks, in order: each run in its own fold, its one-line result printed after it
-        for (const id of model_CHECK_IDS) {
-            const skip = skipReason(id);
-            const result = skip === undefined ? await logger.group(`check ${id}`, () => runOneCheck(id)) : skip;
-            results.push(result);
-            if (result.status !== 'skipped' || settings.checks.includes(id))
-                logger.info(`${STATUS_ICON[result.status]} ${id}: ${result.reason}`);
-        }
-        // ---- the newest lines of every service's log, when something did not pass (before the teardown
-        // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
-        // checks' share of the deadline, and never more than a moment once it has passed.
-        if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok) {
-            const timeoutMs = Math.max(TAILS_MIN_MS, started + deadlineMs - reserveMs - clock.now());
-            serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger, {
-                timeoutMs: Math.min(timeoutMs, SERVICE_LOG_TAILS_TIMEOUT_MS),
-                // The services the boot saw: no second `ps` (or probe of an external stage) for their names.
-                services: boot.services.map((row) => row.service),
-            }));
-        }
-    }
-    finally {
-        clearTimeout(deadlineTimer);
-        deps.signal?.removeEventListener('abort', onCancel);
-        await http?.close().catch(() => undefined);
-        // ---- teardown, always (unless asked to keep the stage), bounded by the reserve
-        if (settings.keepStage) {
-            logger.info(`keep-stage: the stage is left running${driver.baseUrl ? ` at ${driver.baseUrl}` : ''}`);
-        }
-        else {
-            const teardownStarted = clock.now();
-            await logger.group('teardown', async () => {
-                logger.info(`teardown: stopping the stage${settings.logDir ? `, logs to ${settings.logDir}` : ''}`);
-                const limit = sleep(reserveMs);
-                const outcome = await Promise.race([
-                    driver.teardown({ logDir: settings.logDir, timeoutMs: reserveMs - 1000 }).then(() => 'done', () => 'done'),
-                    limit,
-                ]);
-                limit.cancel();
-                if (outcome === 'timeout')
-                    logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
-            });
-            phases.push({ name: 'teardown', durationMs: clock.now() - teardownStarted });
-        }
-    }
-    const report = {
-        version: REPORT_FORMAT_VERSION,
-        verdict: decideVerdict(results, stageServes, settings.failOn),
-        worst: worstStatus(results.map((result) => result.status)),
-        checks: results,
-        stage: {
-            driver: driver.kind,
-            baseUrl: driver.baseUrl || settings.baseUrl || '',
-            replicas: settings.replicas,
-            narratorMaxConcurrency: settings.narratorMaxConcurrency,
-        },
-        startedAt,
-        durationMs: clock.now() - started,
-        phases,
-        language: settings.language,
-        ...(serviceLogs ? { serviceLogs } : {}),
-    };
-    if (settings.jsonReport)
-        await writeJsonReport(settings.jsonReport, report, logger);
-    return report;
-    /** Boots the stage and, when it came up only in part, decides whether the gateway serves anyway. */
-    async function bootPhase() {
-        logger.info(`boot: ${driver.kind} stage, ${settings.replicas} api replicas, narrator limit ${settings.narratorMaxConcurrency}, up to ${settings.bootTimeoutSeconds} s`);
-        let booted = await bootBounded(driver, settings, deps.stageEnv, run.signal, stopReason);
-        if (booted.ok)
-            logger.info(`boot: stage up at ${driver.baseUrl} in ${formatSeconds(Math.round(booted.durationMs))}`);
-        else
-            logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
-        if (!booted.ok && booted.partial) {
-            const probe = await probeGateway(driver.baseUrl || settings.baseUrl || '', run.signal, deps.createHttpClient, say);
-            if (probe.serves)
-                logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
-            else {
-                logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
-                booted = {
-                    ...booted,
-                    partial: false,
-                    reason: say(`${booted.reason ?? 'motivo desconhecido'}; o gateway não respondeu GET ${ROUTES.healthz} com um 2xx (${probe.detail})`, `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`),
-                };
-            }
-        }
+        logger.warn(`boot failed: ${booted.reason ?? 'unknown reason'}`);
+    if (booted.ok || !booted.partial)
+        return booted;
+    const probe = await probeGateway(step);
+    if (probe.serves) {
+        logger.info(`boot: partly booted, but the gateway answers (${probe.detail}): running the checks`);
         return booted;
     }
-    /** The skipped result of a check that is not to run now, or undefined when it runs. */
-    function skipReason(id) {
-        const skipped = (reason) => ({
-            id,
-            status: 'skipped',
-            reason,
-            evidence: [],
-            durationMs: 0,
-        });
-        // A failed boot is always reported through stage-up, selected or not: it is the one thing proven.
-        const bootFailureToReport = id === 'stage-up' && !boot.ok;
-        if (!settings.checks.includes(id) && !bootFailureToReport)
-            return skipped(say(`não selecionada (checks: ${settings.checks.join(', ')})`, `not selected (checks: ${settings.checks.join(', ')})`));
-        if (id !== 'stage-up' && !stageServes)
-            return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
-        if (id !== 'stage-up' && run.signal.aborted)
-            return skipped(say(`${stopReason()} antes desta verificação`, `${stopReason()} before this check`));
-        return undefined;
-    }
-    async function runOneCheck(id) {
-        const context = {
-            settings,
-            driver,
-            http: http ?? notBootedClient,
-            burst: (requests) => fireBurst({
-                baseUrl: http?.baseUrl ?? settings.baseUrl ?? '',
-                requests,
-                timeoutMs: settings.requestTimeoutSeconds * 1000,
-                signal: run.signal,
-            }),
-            logger,
-            signal: run.signal,
-            boot,
-            runToken,
-        };
-        const checkStarted = clock.now();
-        const running = checks[id](context).then((result) => ({ kind: 'done', result }), (error) => ({ kind: 'crashed', error }));
-        // A check that ignores the signal still cannot outlive the deadline: race it. One that honours it
-        // ends at once with its own evidence (which requests were cut off), so give it a moment to.
-        let outcome = await Promise.race([
-            running,
-            whenAborted(run.signal).then(() => ({ kind: 'aborted' })),
-        ]);
-        if (outcome.kind === 'aborted') {
-            const grace = sleep(ABORT_GRACE_MS);
-            const late = await Promise.race([running, grace.then(() => ({ kind: 'aborted' }))]);
-            grace.cancel();
-            if (late.kind === 'done' && late.result.status === 'fail')
-                outcome = {
-                    kind: 'done',
-                    result: { ...late.result, reason: `${stopReason()}: ${late.result.reason}` },
-                };
-        }
-        const durationMs = clock.now() - checkStarted;
-        phases.push({ name: id, durationMs });
-        if (outcome.kind === 'aborted')
+    logger.warn(`boot: partly booted, and the gateway does not serve (${probe.detail})`);
+    return {
+        ...booted,
+        partial: false,
+        reason: say(`${booted.reason ?? 'motivo desconhecido'}; o gateway não respondeu GET ${ROUTES.healthz} com um 2xx (${probe.detail})`, `${booted.reason ?? 'unknown reason'}; the gateway did not answer GET ${ROUTES.healthz} with a 2xx (${probe.detail})`),
+    };
+}
+/** driver.boot, bounded by the boot timeout (plus a grace) and the run's signal; never throws. */
+async function bootBounded(step) {
+    const { bounds, say } = step;
+    const bootTimeoutMs = step.bootTimeoutSeconds * 1000;
+    // Called inside an async function, so a driver that throws at once is a crash like any other.
+    const boot = (async () => step.driver.boot({
+        replicas: step.replicas,
+        narratorMaxConcurrency: step.narratorMaxConcurrency,
+        bootTimeoutMs,
+        ...(step.stageEnv ? { env: step.stageEnv } : {}),
+    }, bounds.signal))();
+    const outcome = await settleWithin(boot, { limitMs: bootTimeoutMs + BOOT_GRACE_MS, signal: bounds.signal });
+    switch (outcome.kind) {
+        case 'done':
+            return outcome.value;
+        case 'crashed':
             return {
-                id,
-                status: 'fail',
-                reason: say(`${stopReason()} durante esta verificação: o stage não respondeu a tempo`, `${stopReason()} during this check: the stage did not answer in time`),
-                evidence: [],
-                durationMs,
+                ok: false,
+                reason: outcome.error?.message ?? String(outcome.error),
+                services: [],
+                durationMs: 0,
             };
-        if (outcome.kind === 'crashed')
+        case 'timeout':
             return {
-                id,
-                status: 'fail',
-                reason: say(`a verificação parou com um erro: ${outcome.error?.message ?? String(outcome.error)}`, `the check stopped with an error: ${outcome.error?.message ?? String(outcome.error)}`),
-                evidence: [],
-                durationMs,
+                ok: false,
+                reason: say(`o driver não terminou o boot dentro do boot-timeout (${step.bootTimeoutSeconds} s)`, `the driver did not finish booting within the boot timeout (${step.bootTimeoutSeconds} s)`),
+                services: [],
+                durationMs: bootTimeoutMs + BOOT_GRACE_MS,
             };
-        return { ...outcome.result, id, durationMs };
+        case 'aborted':
+            return { ok: false, reason: bounds.stopReason(), services: [], durationMs: 0 };
     }
 }
 /**
  * One bounded `GET /healthz` through the gateway of a partly booted stage: a 2xx means it serves, so
  * the checks can run. Never throws.
  */
-async function probeGateway(baseUrl, signal, createHttpClient, say) {
+async function probeGateway(step) {
+    const { say } = step;
+    const { signal } = step.bounds;
+    const baseUrl = step.driver.baseUrl || step.baseUrl;
     if (!baseUrl)
         return {
             serves: false,
@@ -98182,11 +98474,7 @@ async function probeGateway(baseUrl, signal, createHttpClient, say) {
         return { serves: false, detail: say('a execução parou', 'the run was stopped') };
     let client;
     try {
-        client = (createHttpClient ?? createGateHttpClient)({
-            baseUrl,
-            timeoutMs: PARTIAL_BOOT_PROBE_MS,
-            signal,
-        });
+        client = step.createHttpClient({ baseUrl, timeoutMs: PARTIAL_BOOT_PROBE_MS, signal });
     }
     catch (error) {
         return { serves: false, detail: error.message };
@@ -98209,189 +98497,195 @@ async function probeGateway(baseUrl, signal, createHttpClient, say) {
         await client.close().catch(() => undefined);
     }
 }
-/** driver.boot, bounded by the boot timeout (plus a grace) and the run's signal; never throws. */
-async function bootBounded(driver, settings, env, signal, stopReason) {
-    const bootTimeoutMs = settings.bootTimeoutSeconds * 1000;
-    const graceMs = 15_000;
-    const limit = sleep(bootTimeoutMs + graceMs);
-    try {
-        const outcome = await Promise.race([
-            driver
-                .boot({
-                replicas: settings.replicas,
-                narratorMaxConcurrency: settings.narratorMaxConcurrency,
-                bootTimeoutMs,
-                ...(env ? { env } : {}),
-            }, signal)
-                .then((result) => ({ kind: 'done', result }), (error) => ({ kind: 'crashed', error })),
-            limit.then(() => ({ kind: 'timeout' })),
-            whenAborted(signal).then(() => ({ kind: 'aborted' })),
-        ]);
-        switch (outcome.kind) {
-            case 'done':
-                return outcome.result;
-            case 'crashed':
-                return {
-                    ok: false,
-                    reason: outcome.error?.message ?? String(outcome.error),
-                    services: [],
-                    durationMs: 0,
-                };
-            case 'timeout':
-                return {
-                    ok: false,
-                    reason: localize(settings.language)(`o driver não terminou o boot dentro do boot-timeout (${settings.bootTimeoutSeconds} s)`, `the driver did not finish booting within the boot timeout (${settings.bootTimeoutSeconds} s)`),
-                    services: [],
-                    durationMs: bootTimeoutMs + graceMs,
-                };
-            case 'aborted':
-                return { ok: false, reason: stopReason(), services: [], durationMs: 0 };
+
+// EXTERNAL MODULE: external "node:diagnostics_channel"
+var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/http/burst.ts
+/**
+ * Fire N requests truly at once: every TCP (or TLS) connection is opened beforehand, then all requests
+ * are released in one synchronous loop, each on its own connection. The moment each request's headers
+ * left the gate is taken from undici's `undici:client:sendHeaders` diagnostics channel, so the report
+ * shows the real dispatch spread rather than assuming one.
+ */
+
+
+
+
+
+
+const SEND_HEADERS_CHANNEL = 'undici:client:sendHeaders';
+/** Open one connection to `url`'s origin; resolves undefined when it cannot within `timeoutMs`. */
+function openConnection(url, timeoutMs) {
+    return new Promise((resolve) => {
+        const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+        const host = url.hostname.replace(/^\[|\]$/g, '');
+        const socket = url.protocol === 'https:'
+            ? (0,external_node_tls_.connect)({ host, port, servername: host, ALPNProtocols: ['http/1.1'] })
+            : (0,external_node_net_.connect)({ host, port });
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        function finish(ok) {
+            clearTimeout(timer);
+            socket.off('error', onError);
+            if (ok) {
+                // Errors after this point belong to undici, which attaches its own handlers on release.
+                socket.on('error', () => undefined);
+                resolve(socket);
+            }
+            else {
+                socket.destroy();
+                resolve(undefined);
+            }
         }
+        const onError = () => finish(false);
+        socket.once('error', onError);
+        socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => finish(true));
+    });
+}
+async function fireBurst(options) {
+    const origin = new URL(options.baseUrl).origin;
+    const fallbackConnector = (0,node_modules_undici/* buildConnector */.gU)({ timeout: options.timeoutMs });
+    const connectStarted = external_node_perf_hooks_.performance.now();
+    const sockets = await Promise.all(options.requests.map((entry) => openConnection(joinUrl(options.baseUrl, entry.path), Math.min(options.timeoutMs, 10_000))));
+    const connectMs = external_node_perf_hooks_.performance.now() - connectStarted;
+    // Only these connections' sends count: other requests of the gate (e.g. probes) share the channel.
+    const ours = new Set(sockets.filter((socket) => socket !== undefined));
+    const clients = sockets.map((socket) => {
+        let preopened = socket;
+        return new node_modules_undici/* Client */.Kj(origin, {
+            pipelining: 1,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+            // Hand undici the connection opened beforehand; a reconnect (if any) goes the normal way.
+            connect: (connectOptions, callback) => {
+                if (preopened && !preopened.destroyed) {
+                    const ready = preopened;
+                    preopened = undefined;
+                    // Asynchronously: undici ignores a resume re-entered from inside its own connect call.
+                    queueMicrotask(() => callback(null, ready));
+                    return;
+                }
+                fallbackConnector(connectOptions, (error, fresh) => {
+                    if (fresh)
+                        ours.add(fresh);
+                    callback(error, fresh);
+                });
+            },
+        });
+    });
+    const sentAt = new Map();
+    const onSendHeaders = (message) => {
+        const socket = message.socket;
+        if (socket && ours.has(socket) && !sentAt.has(socket))
+            sentAt.set(socket, external_node_perf_hooks_.performance.now());
+    };
+    (0,external_node_diagnostics_channel_.subscribe)(SEND_HEADERS_CHANNEL, onSendHeaders);
+    try {
+        const release = external_node_perf_hooks_.performance.now();
+        const pending = options.requests.map((entry, index) => exchangeOnce({
+            dispatcher: clients[index],
+            url: joinUrl(options.baseUrl, entry.path),
+            method: entry.method,
+            path: entry.path,
+            body: entry.body === undefined ? undefined : JSON.stringify(entry.body),
+            headers: entry.body === undefined ? undefined : { 'content-type': 'application/json' },
+            timeoutMs: options.timeoutMs,
+            runSignal: options.signal,
+            bodyLimitBytes: options.bodyLimitBytes,
+            origin: release,
+        }));
+        const exchanges = await Promise.all(pending);
+        const sendTimes = [...sentAt.values()];
+        return {
+            exchanges,
+            connectMs,
+            preconnectFailures: sockets.filter((socket) => socket === undefined).length,
+            dispatchSpreadMs: sendTimes.length >= 2
+                ? Math.max(...sendTimes) - Math.min(...sendTimes)
+                : sendTimes.length
+                    ? 0
+                    : undefined,
+        };
     }
     finally {
-        limit.cancel();
-    }
-}
-/** Write the report model as JSON (the `json-report` option); a failure is logged, not fatal. */
-async function writeJsonReport(path, report, logger) {
-    try {
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-        await (0,promises_.writeFile)(path, renderJson(report), 'utf8');
-        logger.info(`report: JSON written to ${path}`);
-    }
-    catch (error) {
-        logger.warn(`could not write the JSON report to ${path}: ${error.message}`);
+        (0,external_node_diagnostics_channel_.unsubscribe)(SEND_HEADERS_CHANNEL, onSendHeaders);
+        await Promise.all(clients.map((client) => closeDispatcher(client, 200)));
+        for (const socket of sockets)
+            socket?.destroy();
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/baseline.ts
+;// CONCATENATED MODULE: ./src/report/messages.ts
+/**
+ * The renderers' fixed words (headings, status words, conclusions, notes on trimming), gathered in one
+ * typed catalogue so a renderer asks for `messages.evidence` rather than writing sentences itself. Each
+ * entry is written in both languages where it is made, through the same `say` the checks use
+ * (language.ts). Stage-supplied text never goes through here: it is data, escaped where it is placed.
+ */
 
-
-/** Undefined when no baseline was asked for (`path` unset): the report then has no trend at all. */
-async function trendAgainstBaseline(path, current, options) {
-    if (!path)
-        return undefined;
-    try {
-        return compareReports(await readReportFile(path), current, options);
-    }
-    catch (error) {
-        if (!(error instanceof ReportFileError))
-            throw error;
-        return error.problem === 'missing'
-            ? { kind: 'none', reason: error.message }
-            : { kind: 'refused', reason: error.message };
-    }
+function messages(say) {
+    return {
+        title: 'stagegate',
+        verdictHeadline: {
+            ready: say('Stage pronto para chat multiusuário', 'Stage ready for multi-user chat'),
+            'not-ready': say('Stage não pronto para chat multiusuário', 'Stage not ready for multi-user chat'),
+            'boot-failed': say('Stage não pronto para chat multiusuário: o stage não pôde ser iniciado', 'Stage not ready for multi-user chat: the stage could not be booted'),
+        },
+        sections: {
+            passed: say('✅ O que passou', '✅ What passed'),
+            degraded: say('⚠️ O que degradou', '⚠️ What degraded'),
+            failed: say('❌ O que falhou', '❌ What failed'),
+            skipped: say('⏭️ O que não foi executado', '⏭️ What was not run'),
+            conclusion: say('Conclusão', 'Conclusion'),
+        },
+        nothing: say('Nada.', 'Nothing.'),
+        checkNames: {
+            'stage-up': say('Stage no ar', 'Stage up'),
+            'load-balancing': say('Balanceamento de carga', 'Load balancing'),
+            'plan-cache-single-flight': say('Cache de planos e single-flight', 'Plan cache and single-flight'),
+            'private-isolation': say('Isolamento de dados privados', 'Private data isolation'),
+            'narrator-saturation': say('Saturação do narrador', 'Narrator saturation'),
+        },
+        statusWord: {
+            pass: say('passou', 'passed'),
+            warn: say('degradou', 'degraded'),
+            fail: say('falhou', 'failed'),
+            skipped: say('não executado', 'not run'),
+        },
+        conclusion: {
+            ready: say('Stage pronto para chat multiusuário: todas as verificações passaram.', 'Stage ready for multi-user chat: every check passed.'),
+            readyWithWarnings: (warned) => say(`Stage pronto para chat multiusuário, com ${warned} ${warned === 1 ? 'verificação degradada' : 'verificações degradadas'}.`, `Stage ready for multi-user chat, with ${warned} degraded ${warned === 1 ? 'check' : 'checks'}.`),
+            notReady: (failed, ids) => say(`Stage não pronto para chat multiusuário: ${failed} ${failed === 1 ? 'verificação falhou' : 'verificações falharam'} (${ids}).`, `Stage not ready for multi-user chat: ${failed} ${failed === 1 ? 'check' : 'checks'} failed (${ids}).`),
+            bootFailed: say('Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.', 'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.'),
+        },
+        evidence: say('Evidência', 'Evidence'),
+        factColumns: ['Item', say('Valor', 'Value')],
+        stageLine: (driver, replicas, narrator, duration) => say(`driver \`${driver}\` · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · limite do narrador ${narrator} · ${duration}`, `driver \`${driver}\` · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · narrator limit ${narrator} · ${duration}`),
+        trimmedRows: (shown, total) => say(`… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`, `… ${total - shown} of ${total} rows left out to fit GitHub's size limit`),
+        trimmedLines: (shown, total) => say(`… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`, `… ${total - shown} of ${total} lines left out to fit GitHub's size limit`),
+        evidenceOmitted: say('Evidência omitida para caber no limite de tamanho do GitHub; veja o relatório JSON.', "Evidence left out to fit GitHub's size limit; see the JSON report."),
+        reportTrimmed: say('Relatório encurtado para caber no limite de tamanho do GitHub; veja o relatório JSON.', "Report shortened to fit GitHub's size limit; see the JSON report."),
+        noRows: say('(vazio)', '(empty)'),
+        chartNotDrawn: (points, maxPoints) => say(`gráfico não desenhado: ${points} pontos, acima do limite de ${maxPoints}; veja a tabela`, `chart not drawn: ${points} points, over the limit of ${maxPoints}; see the table`),
+        serviceLogs: {
+            title: (lines) => say(`📜 Logs dos serviços (últimas ${lines} linhas de cada)`, `📜 Service logs (last ${lines} lines of each)`),
+            whereWhole: say('Os logs completos ficam no log-dir (artefato do job).', "The whole logs are in the log-dir (the job's artifact)."),
+            unreadable: say('log ilegível', 'log unreadable'),
+            omitted: say('Logs dos serviços omitidos para caber no limite de tamanho do GitHub; veja o relatório JSON.', "Service logs left out to fit GitHub's size limit; see the JSON report."),
+        },
+    };
 }
-
-;// CONCATENATED MODULE: ./src/report/i18n.ts
-const PT_BR = {
-    title: 'stagegate',
-    verdictHeadline: {
-        ready: 'Stage pronto para chat multiusuário',
-        'not-ready': 'Stage não pronto para chat multiusuário',
-        'boot-failed': 'Stage não pronto para chat multiusuário: o stage não pôde ser iniciado',
-    },
-    sections: {
-        passed: '✅ O que passou',
-        degraded: '⚠️ O que degradou',
-        failed: '❌ O que falhou',
-        skipped: '⏭️ O que não foi executado',
-        conclusion: 'Conclusão',
-    },
-    nothing: 'Nada.',
-    checkNames: {
-        'stage-up': 'Stage no ar',
-        'load-balancing': 'Balanceamento de carga',
-        'plan-cache-single-flight': 'Cache de planos e single-flight',
-        'private-isolation': 'Isolamento de dados privados',
-        'narrator-saturation': 'Saturação do narrador',
-    },
-    statusWord: { pass: 'passou', warn: 'degradou', fail: 'falhou', skipped: 'não executado' },
-    conclusion: {
-        ready: 'Stage pronto para chat multiusuário: todas as verificações passaram.',
-        readyWithWarnings: (warned) => `Stage pronto para chat multiusuário, com ${warned} ${warned === 1 ? 'verificação degradada' : 'verificações degradadas'}.`,
-        notReady: (failed, ids) => `Stage não pronto para chat multiusuário: ${failed} ${failed === 1 ? 'verificação falhou' : 'verificações falharam'} (${ids}).`,
-        bootFailed: 'Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.',
-    },
-    evidence: 'Evidência',
-    factColumns: ['Item', 'Valor'],
-    stageLine: (driver, replicas, narrator, duration) => `driver \`${driver}\` · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · limite do narrador ${narrator} · ${duration}`,
-    trimmedRows: (shown, total) => `… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`,
-    trimmedLines: (shown, total) => `… ${total - shown} de ${total} linhas omitidas para caber no limite do GitHub`,
-    evidenceOmitted: 'Evidência omitida para caber no limite de tamanho do GitHub; veja o relatório JSON.',
-    reportTrimmed: 'Relatório encurtado para caber no limite de tamanho do GitHub; veja o relatório JSON.',
-    noRows: '(vazio)',
-    chartNotDrawn: (points, maxPoints) => `gráfico não desenhado: ${points} pontos, acima do limite de ${maxPoints}; veja a tabela`,
-    serviceLogs: {
-        title: (lines) => `📜 Logs dos serviços (últimas ${lines} linhas de cada)`,
-        whereWhole: 'Os logs completos ficam no log-dir (artefato do job).',
-        unreadable: 'log ilegível',
-        omitted: 'Logs dos serviços omitidos para caber no limite de tamanho do GitHub; veja o relatório JSON.',
-    },
-};
-const EN = {
-    title: 'stagegate',
-    verdictHeadline: {
-        ready: 'Stage ready for multi-user chat',
-        'not-ready': 'Stage not ready for multi-user chat',
-        'boot-failed': 'Stage not ready for multi-user chat: the stage could not be booted',
-    },
-    sections: {
-        passed: '✅ What passed',
-        degraded: '⚠️ What degraded',
-        failed: '❌ What failed',
-        skipped: '⏭️ What was not run',
-        conclusion: 'Conclusion',
-    },
-    nothing: 'Nothing.',
-    checkNames: {
-        'stage-up': 'Stage up',
-        'load-balancing': 'Load balancing',
-        'plan-cache-single-flight': 'Plan cache and single-flight',
-        'private-isolation': 'Private data isolation',
-        'narrator-saturation': 'Narrator saturation',
-    },
-    statusWord: { pass: 'passed', warn: 'degraded', fail: 'failed', skipped: 'not run' },
-    conclusion: {
-        ready: 'Stage ready for multi-user chat: every check passed.',
-        readyWithWarnings: (warned) => `Stage ready for multi-user chat, with ${warned} degraded ${warned === 1 ? 'check' : 'checks'}.`,
-        notReady: (failed, ids) => `Stage not ready for multi-user chat: ${failed} ${failed === 1 ? 'check' : 'checks'} failed (${ids}).`,
-        bootFailed: 'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.',
-    },
-    evidence: 'Evidence',
-    factColumns: ['Item', 'Value'],
-    stageLine: (driver, replicas, narrator, duration) => `driver \`${driver}\` · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · narrator limit ${narrator} · ${duration}`,
-    trimmedRows: (shown, total) => `… ${total - shown} of ${total} rows left out to fit GitHub's size limit`,
-    trimmedLines: (shown, total) => `… ${total - shown} of ${total} lines left out to fit GitHub's size limit`,
-    evidenceOmitted: "Evidence left out to fit GitHub's size limit; see the JSON report.",
-    reportTrimmed: "Report shortened to fit GitHub's size limit; see the JSON report.",
-    noRows: '(empty)',
-    chartNotDrawn: (points, maxPoints) => `chart not drawn: ${points} points, over the limit of ${maxPoints}; see the table`,
-    serviceLogs: {
-        title: (lines) => `📜 Service logs (last ${lines} lines of each)`,
-        whereWhole: "The whole logs are in the log-dir (the job's artifact).",
-        unreadable: 'log unreadable',
-        omitted: "Service logs left out to fit GitHub's size limit; see the JSON report.",
-    },
+const CATALOGUE = {
+    'pt-BR': messages(localize('pt-BR')),
+    en: messages(localize('en')),
 };
 function messagesFor(language) {
-    return language === 'en' ? EN : PT_BR;
+    return CATALOGUE[language];
 }
 /** A check's display name; an id this build does not know is shown as itself. */
 function checkName(messages, id) {
     return messages.checkNames[id] ?? id;
-}
-/** `1.2 s`, `2 min 3 s`, `850 ms`: short and the same in both languages. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '?';
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const minutes = Math.floor(ms / 60_000);
-    const seconds = Math.round((ms % 60_000) / 1000);
-    return `${minutes} min ${seconds} s`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/conclusion.ts
@@ -98425,11 +98719,527 @@ function verdictEmoji(report) {
     return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
 }
 
+;// CONCATENATED MODULE: ./src/gate/steps/run-checks.ts
+
+
+
+
+/** How long a check cut off by the deadline may take to report what it saw. */
+const ABORT_GRACE_MS = 2000;
+/** The options the checks read, out of the gate's settings. */
+function checkOptionsOf(settings) {
+    return {
+        language: settings.language,
+        replicas: settings.replicas,
+        apiService: settings.apiService,
+        gatewayService: settings.gatewayService,
+        requiredServices: settings.requiredServices,
+        healthzRequests: settings.healthzRequests,
+        concurrency: settings.concurrency,
+        replicaHeader: settings.replicaHeader,
+        answerPath: settings.answerPath,
+        errorPath: settings.errorPath,
+        cacheHitPath: settings.cacheHitPath,
+        cacheKeyPath: settings.cacheKeyPath,
+        overloadPath: settings.overloadPath,
+        publicQuestion: settings.publicQuestion,
+        singleFlightBurst: settings.singleFlightBurst,
+        heavyExecutionsMetric: settings.heavyExecutionsMetric,
+        latencyBudgetFactor: settings.latencyBudgetFactor,
+        latencyBudgetMs: settings.latencyBudgetMs,
+        privateQuestion: settings.privateQuestion,
+        clientA: settings.clientA,
+        clientB: settings.clientB,
+        llmQuestions: settings.llmQuestions,
+        narratorBurst: settings.narratorBurst,
+        narratorRequestsMetric: settings.narratorRequestsMetric,
+        narratorMaxConcurrency: settings.narratorMaxConcurrency,
+        healthzLatencyBudgetMs: settings.healthzLatencyBudgetMs,
+        requestTimeoutSeconds: settings.requestTimeoutSeconds,
+    };
+}
+/** Every check's result, in CHECK_IDS order, and the time each one that ran took. */
+async function runChecks(step) {
+    const { logger } = step;
+    const results = [];
+    const phases = [];
+    const http = step.stageServes
+        ? step.createHttpClient({
+            baseUrl: step.driver.baseUrl || step.baseUrl,
+            timeoutMs: step.options.requestTimeoutSeconds * 1000,
+            signal: step.bounds.signal,
+        })
+        : undefined;
+    try {
+        for (const id of CHECK_IDS) {
+            const skipped = skippedResult(step, id);
+            let result;
+            if (skipped)
+                result = skipped;
+            else {
+                result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http));
+                phases.push({ name: id, durationMs: result.durationMs });
+            }
+            results.push(result);
+            if (result.status !== 'skipped' || step.selected.includes(id))
+                logger.info(`${STATUS_EMOJI[result.status]} ${id}: ${result.reason}`);
+        }
+    }
+    finally {
+        await http?.close().catch(() => undefined);
+    }
+    return { results, phases };
+}
+/** The skipped result of a check that is not to run now, or undefined when it runs. */
+function skippedResult(step, id) {
+    const { say, selected } = step;
+    const skipped = (reason) => ({
+        id,
+        status: 'skipped',
+        reason,
+        evidence: [],
+        durationMs: 0,
+    });
+    // A failed boot is always reported through stage-up, selected or not: it is the one thing proven.
+    const bootFailureToReport = id === 'stage-up' && !step.boot.ok;
+    if (!selected.includes(id) && !bootFailureToReport)
+        return skipped(say(`não selecionada (checks: ${selected.join(', ')})`, `not selected (checks: ${selected.join(', ')})`));
+    if (id !== 'stage-up' && !step.stageServes)
+        return skipped(say('o stage não pôde ser iniciado', 'the stage could not be booted'));
+    if (id !== 'stage-up' && step.bounds.signal.aborted) {
+        const reason = step.bounds.stopReason();
+        return skipped(say(`${reason} antes desta verificação`, `${reason} before this check`));
+    }
+    return undefined;
+}
+async function runOneCheck(step, id, http) {
+    const { bounds, say, options } = step;
+    const started = step.clock.now();
+    // Called inside an async function, so a check that throws at once crashes like any other.
+    const running = (async () => step.checks[id]({
+        options,
+        driver: step.driver,
+        http: http ?? notBootedClient,
+        burst: (requests) => fireBurst({
+            baseUrl: http?.baseUrl ?? step.baseUrl,
+            requests,
+            timeoutMs: options.requestTimeoutSeconds * 1000,
+            signal: bounds.signal,
+        }),
+        logger: step.logger,
+        signal: bounds.signal,
+        boot: step.boot,
+        runToken: step.runToken,
+    }))();
+    // A check that ignores the signal still cannot outlive the deadline: race it. One that honours it
+    // ends at once with its own evidence (which requests were cut off), so give it a moment to.
+    let outcome = await settleWithin(running, { signal: bounds.signal });
+    if (outcome.kind === 'aborted') {
+        const late = await settleWithin(running, { limitMs: ABORT_GRACE_MS });
+        if (late.kind === 'done' && late.value.status === 'fail')
+            outcome = {
+                kind: 'done',
+                value: { ...late.value, reason: `${bounds.stopReason()}: ${late.value.reason}` },
+            };
+    }
+    const durationMs = step.clock.now() - started;
+    switch (outcome.kind) {
+        case 'done':
+            return { ...outcome.value, id, durationMs };
+        case 'crashed': {
+            const message = outcome.error?.message ?? String(outcome.error);
+            return {
+                id,
+                status: 'fail',
+                reason: say(`a verificação parou com um erro: ${message}`, `the check stopped with an error: ${message}`),
+                evidence: [],
+                durationMs,
+            };
+        }
+        default:
+            return {
+                id,
+                status: 'fail',
+                reason: say(`${bounds.stopReason()} durante esta verificação: o stage não respondeu a tempo`, `${bounds.stopReason()} during this check: the stage did not answer in time`),
+                evidence: [],
+                durationMs,
+            };
+    }
+}
+/** Stands in for the HTTP client when the stage never booted (only stage-up runs then, without HTTP). */
+const notBootedClient = {
+    baseUrl: '',
+    timeoutMs: 0,
+    get: async (path) => notBootedExchange('GET', path),
+    postJson: async (path) => notBootedExchange('POST', path),
+    close: async () => undefined,
+};
+function notBootedExchange(method, path) {
+    return {
+        method,
+        path,
+        headers: {},
+        body: '',
+        bodyTruncated: false,
+        error: 'the stage was not booted',
+        timedOut: false,
+        startedAtMs: 0,
+        durationMs: 0,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/steps/tear-down.ts
+/**
+ * The teardown step: always run (unless asked to keep the stage), whatever happened before, and bounded
+ * by the teardown's reserve of the deadline, so a driver that hangs on the way down cannot hold the run.
+ */
+
+
+/** Tears the stage down; the time it took, or undefined when the stage was kept. Never throws. */
+async function tearDown(step) {
+    const { driver, logger, logDir, reserveMs } = step;
+    if (step.keepStage) {
+        logger.info(`keep-stage: the stage is left running${driver.baseUrl ? ` at ${driver.baseUrl}` : ''}`);
+        return undefined;
+    }
+    const started = step.clock.now();
+    await logger.group('teardown', async () => {
+        logger.info(`teardown: stopping the stage${logDir ? `, logs to ${logDir}` : ''}`);
+        // The driver gets a second less than the reserve, to end on its own terms. A failed teardown does
+        // not change the report: the gate only makes sure it ends.
+        const teardown = (async () => driver.teardown({ logDir, timeoutMs: reserveMs - 1000 }))();
+        const outcome = await settleWithin(teardown, { limitMs: reserveMs });
+        if (outcome.kind === 'timeout')
+            logger.warn(`teardown did not finish within ${formatSeconds(reserveMs)}`);
+    });
+    return step.clock.now() - started;
+}
+
+;// CONCATENATED MODULE: ./src/gate/run-gate.ts
+/**
+ * The gate's algorithm, the same for the action, the CLI and the tests: check the options against the
+ * world, boot the stage, run the selected checks in order, always tear down (unless asked to keep the
+ * stage), and return the report. Nothing else: the callers redact, write and render it (publishReport)
+ * and decide the exit (decideExit). A stage that booted only in part (some replicas unhealthy) is still
+ * checked when its gateway serves: stage-up fails, the other checks say what the stage does. Everything
+ * is bounded by one global deadline (run-bounds.ts).
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The least time for reading the services' log tails, even when the deadline has passed. */
+const TAILS_MIN_MS = 2000;
+/** A short token unique to this run. It starts with a digit, so it can never read as a fund ticker. */
+function newRunToken() {
+    const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+    let token = String((0,external_node_crypto_.randomInt)(2, 10));
+    for (let index = 0; index < 7; index++)
+        token += alphabet[(0,external_node_crypto_.randomInt)(alphabet.length)];
+    return token;
+}
+async function runGate(settings, deps) {
+    const { driver } = deps;
+    const logger = deps.logger ?? silentLogger;
+    const clock = deps.clock ?? systemClock;
+    const createHttpClient = deps.createHttpClient ?? createGateHttpClient;
+    const say = localize(settings.language);
+    const baseUrl = settings.baseUrl ?? '';
+    if (!deps.skipPreflight)
+        await preflight(settings);
+    const started = clock.now();
+    const startedAt = clock.date().toISOString();
+    const phases = [];
+    const bounds = startRunBounds({
+        deadlineSeconds: settings.globalDeadlineSeconds,
+        ...(deps.signal ? { cancel: deps.signal } : {}),
+        clock,
+        say,
+    });
+    let boot = { ok: false, reason: 'not booted', services: [], durationMs: 0 };
+    // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
+    let stageServes = false;
+    let results = [];
+    let serviceLogs;
+    try {
+        const bootStarted = clock.now();
+        boot = await logger.group('boot', () => bootStage({
+            driver,
+            replicas: settings.replicas,
+            narratorMaxConcurrency: settings.narratorMaxConcurrency,
+            bootTimeoutSeconds: settings.bootTimeoutSeconds,
+            baseUrl,
+            stageEnv: deps.stageEnv,
+            createHttpClient,
+            bounds,
+            logger,
+            say,
+        }));
+        phases.push({ name: 'boot', durationMs: clock.now() - bootStarted });
+        stageServes = boot.ok || boot.partial === true;
+        const checked = await runChecks({
+            checks: { ...CHECKS, ...deps.checks },
+            selected: settings.checks,
+            options: checkOptionsOf(settings),
+            driver,
+            boot,
+            stageServes,
+            baseUrl,
+            createHttpClient,
+            runToken: deps.runToken ?? newRunToken(),
+            bounds,
+            logger,
+            clock,
+            say,
+        });
+        results = checked.results;
+        phases.push(...checked.phases);
+        // The newest lines of every service's log, when something did not pass (before the teardown
+        // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
+        // checks' share of the deadline, and never more than a moment once it has passed.
+        if (results.some((result) => result.status === 'fail' || result.status === 'warn') || !boot.ok) {
+            const timeoutMs = Math.min(Math.max(TAILS_MIN_MS, bounds.msLeft()), SERVICE_LOG_TAILS_TIMEOUT_MS);
+            // The services the boot saw: no second `ps` (or probe of an external stage) for their names.
+            const services = boot.services.map((row) => row.service);
+            serviceLogs = await logger.group(`service logs (last ${SERVICE_LOG_TAIL_LINES} lines per service)`, () => collectServiceLogTails(driver, logger, { timeoutMs, services }));
+        }
+    }
+    finally {
+        bounds.release();
+        const teardownMs = await tearDown({
+            driver,
+            keepStage: settings.keepStage,
+            logDir: settings.logDir,
+            reserveMs: bounds.teardownReserveMs,
+            logger,
+            clock,
+        });
+        if (teardownMs !== undefined)
+            phases.push({ name: 'teardown', durationMs: teardownMs });
+    }
+    return {
+        version: REPORT_FORMAT_VERSION,
+        verdict: decideVerdict(results, stageServes, settings.failOn),
+        worst: worstStatus(results.map((result) => result.status)),
+        checks: results,
+        stage: {
+            driver: driver.kind,
+            baseUrl: driver.baseUrl || baseUrl,
+            replicas: settings.replicas,
+            narratorMaxConcurrency: settings.narratorMaxConcurrency,
+        },
+        startedAt,
+        durationMs: clock.now() - started,
+        phases,
+        language: settings.language,
+        ...(serviceLogs ? { serviceLogs } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/baseline.ts
+
+
+/** Undefined when no baseline was asked for (`path` unset): the report then has no trend at all. */
+async function trendAgainstBaseline(path, current, options) {
+    if (!path)
+        return undefined;
+    try {
+        return compareReports(await readReportFile(path), current, options);
+    }
+    catch (error) {
+        if (!(error instanceof ReportFileError))
+            throw error;
+        return error.problem === 'missing'
+            ? { kind: 'none', reason: error.message }
+            : { kind: 'refused', reason: error.message };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/json-renderer.ts
+/**
+ * The report model as JSON, for `--json FILE`, the action's `report-json` output and other tools.
+ * Keys come out in the model's order (then any others alphabetically), so two runs with the same
+ * results give byte-identical files and diffs stay readable.
+ */
+
+// One order for every object in the model; each object's own keys come out in the order it declares them.
+const KEY_ORDER = [
+    'version',
+    'verdict',
+    'worst',
+    'id',
+    'name',
+    'status',
+    'reason',
+    'kind',
+    'title',
+    'label',
+    'value',
+    'count',
+    'facts',
+    'columns',
+    'rows',
+    'buckets',
+    'lines',
+    'driver',
+    'baseUrl',
+    'replicas',
+    'narratorMaxConcurrency',
+    'language',
+    'stage',
+    'startedAt',
+    'durationMs',
+    'measures',
+    ...MEASURE_IDS,
+    'evidence',
+    'phases',
+    'checks',
+];
+const json_renderer_RANK = new Map(KEY_ORDER.map((key, index) => [key, index]));
+function ordered(value) {
+    if (Array.isArray(value))
+        return value.map(ordered);
+    if (value === null || typeof value !== 'object')
+        return value;
+    const keys = Object.keys(value).sort((a, b) => {
+        const ra = json_renderer_RANK.get(a) ?? Number.MAX_SAFE_INTEGER;
+        const rb = json_renderer_RANK.get(b) ?? Number.MAX_SAFE_INTEGER;
+        return ra !== rb ? ra - rb : a < b ? -1 : a > b ? 1 : 0;
+    });
+    return Object.fromEntries(keys.map((key) => [key, ordered(value[key])]));
+}
+/** Pretty-printed JSON of `report`, ending in a newline. */
+function renderJson(report) {
+    return `${JSON.stringify(ordered(report), null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+const REDACTED = '***';
+/** GitHub token formats: classic and fine-grained PATs, OAuth, app installation, user-to-server, refresh. */
+const GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})\b/g;
+/**
+ * What every cut in the report ends with (snippets of answers, log lines). A secret cut short by one
+ * is no longer whole, but its first characters still say too much.
+ */
+const CUT_MARK = '…';
+/** The start of a GitHub token, cut short before it is long enough to match its whole shape. */
+const CUT_GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]*…/g;
+/** The least of a secret's first characters scrubbed before a cut: fewer tell next to nothing. */
+const MIN_CUT_PREFIX = 4;
+/** Shorter values are too likely to be ordinary words or numbers to be scrubbed everywhere. */
+const MIN_SECRET_LENGTH = 6;
+/** Environment variables whose values are treated as secrets when collected from an environment. */
+const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH/i;
+/**
+ * Values of the secret-looking variables of `env` (e.g. `GITHUB_TOKEN`, `ACTIONS_RUNTIME_TOKEN`).
+ * The action's inputs (`INPUT_*`) are left out: `private-question` is not a secret, and the one input
+ * that is (`github-token`) is passed in by name.
+ */
+function secretsFromEnv(env) {
+    return Object.entries(env)
+        .filter(([name, value]) => !name.startsWith('INPUT_') && SECRET_ENV_NAME.test(name) && typeof value === 'string')
+        .map(([, value]) => value);
+}
+function redact_escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** A function that scrubs `secrets` (and token-shaped strings) out of one string. */
+function createRedactor(secrets) {
+    const usable = [...new Set(secrets.map((s) => s.trim()).filter((s) => s.length >= MIN_SECRET_LENGTH))];
+    // Longest first, so a secret containing another is removed whole.
+    usable.sort((a, b) => b.length - a.length);
+    const known = usable.length > 0 ? new RegExp(usable.map(redact_escapeRegExp).join('|'), 'g') : undefined;
+    return (text) => {
+        let out = known ? text.replace(known, REDACTED) : text;
+        out = out.replace(GITHUB_TOKEN_PATTERN, REDACTED);
+        if (!out.includes(CUT_MARK))
+            return out;
+        out = out.replace(CUT_GITHUB_TOKEN_PATTERN, `${REDACTED}${CUT_MARK}`);
+        return scrubCutSecrets(out, usable);
+    };
+}
+/** Replaces the start of a secret that a cut (`…`) left in `text`, e.g. `pass: hunter2-da…` → `pass: ***…`. */
+function scrubCutSecrets(text, secrets) {
+    let out = '';
+    let from = 0;
+    for (let at = text.indexOf(CUT_MARK); at !== -1; at = text.indexOf(CUT_MARK, at + 1)) {
+        // The longest start of any secret that ends right at this cut (and after the previous one).
+        const startLength = (secret) => {
+            for (let length = Math.min(secret.length - 1, at - from); length >= MIN_CUT_PREFIX; length--)
+                if (text.startsWith(secret.slice(0, length), at - length))
+                    return length;
+            return 0;
+        };
+        const cut = Math.max(0, ...secrets.map(startLength));
+        if (cut === 0)
+            continue;
+        out += `${text.slice(from, at - cut)}${REDACTED}`;
+        from = at;
+    }
+    return out + text.slice(from);
+}
+function redactValue(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((item) => redactValue(item, redact));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, redact)]));
+    }
+    return value;
+}
+/** A copy of `report` in which no string holds any of `secrets` or a GitHub token. */
+function redactReport(report, secrets) {
+    return redactValue(report, createRedactor(secrets));
+}
+
+;// CONCATENATED MODULE: ./src/report/publish-report.ts
+/**
+ * The one step between a report and anything that shows it: redact, then write the JSON file (when
+ * asked), then hand the redacted report to the renderers (the caller's: markdown for the action, the
+ * terminal for the CLI). The action and the CLI both go through it, for a fresh report and for a
+ * published one alike, so no path shows a report that was not scrubbed of the run's secrets.
+ */
+
+
+
+
+/** The redacted report, for the renderers; the JSON file, when asked for, holds the same. */
+async function publishReport(report, options) {
+    const redacted = redactReport(report, options.secrets);
+    if (options.jsonPath)
+        await writeJsonReport(options.jsonPath, redacted, options.logger);
+    return redacted;
+}
+/** Write the report model as JSON; a failure is logged, not fatal (the report is still rendered). */
+async function writeJsonReport(path, report, logger) {
+    try {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        await (0,promises_.writeFile)(path, renderJson(report), 'utf8');
+        logger.info(`report: JSON written to ${path}`);
+    }
+    catch (error) {
+        logger.warn(`could not write the JSON report to ${path}: ${error.message}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/terminal-renderer.ts
 /**
  * The report as plain text for a terminal (the CLI), with ANSI colour only when asked (a TTY).
  * Stage-supplied text has its escape sequences and control characters removed first.
  */
+
+
 
 
 
@@ -98439,16 +99249,6 @@ const MAX_CELL = 120;
 const BAR_WIDTH = 30;
 function paint(text, code, color) {
     return color ? `\u001B[${code}m${text}\u001B[0m` : text;
-}
-/** Rows of cells as lines, each column padded to its widest cell (the last one left as it is). */
-function alignColumns(rows) {
-    const widths = [];
-    for (const row of rows)
-        row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-    return rows.map((row) => row
-        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .trimEnd());
 }
 function evidenceLines(evidence, max) {
     const clean = (v) => sanitizeForTerminal(String(v ?? ''), MAX_CELL);
@@ -98545,66 +99345,59 @@ function renderTerminal(report, options = {}) {
     return `${out.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/report/trend-i18n.ts
+;// CONCATENATED MODULE: ./src/report/trend-messages.ts
+/**
+ * The words of the trend section (the comparison with a baseline), in both report languages, made with
+ * the same `say` as every other sentence (language.ts). Kept beside messages.ts rather than in it: only the
+ * trend renderers use them.
+ */
+
+/** A verdict id as a Portuguese word; English shows the id itself. */
 const VERDICT_PT = {
     ready: 'pronto',
     'not-ready': 'não pronto',
     'boot-failed': 'não iniciou',
 };
-const trend_i18n_PT_BR = {
-    title: 'Comparado com a linha de base',
-    baselineLine: (startedAt, driver, replicas, verdict) => `Linha de base: relatório de ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · ${VERDICT_PT[verdict]}`,
-    rule: (factor, minGrowth) => `Regressão: uma verificação pior que antes, mais execuções pesadas, ou o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}).`,
-    noBaseline: (reason) => `Sem linha de base para comparar: ${reason}`,
-    refused: (reason) => `Linha de base não usada: ${reason}`,
-    regressions: (count) => `${count} ${count === 1 ? 'regressão' : 'regressões'} contra a linha de base`,
-    noRegression: 'Nenhuma regressão contra a linha de base.',
-    columns: ['Verificação', 'O quê', 'Linha de base', 'Agora', 'Mudança'],
-    status: 'status',
-    measures: {
-        heavyExecutions: 'execuções pesadas',
-        burstP50Ms: 'p50 da rajada',
-        burstP95Ms: 'p95 da rajada',
-        leaderMs: 'latência do líder',
-        overloads: 'sobrecargas',
-        slowestHealthzMs: '/healthz mais lento',
-    },
-    regression: 'regressão',
-    same: 'igual',
-    better: 'melhor',
-    changed: 'mudou',
-    onlyNow: 'novo',
-    onlyBefore: 'não medido agora',
-    absent: '—',
-};
-const trend_i18n_EN = {
-    title: 'Compared with the baseline',
-    baselineLine: (startedAt, driver, replicas, verdict) => `Baseline: report of ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · ${verdict}`,
-    rule: (factor, minGrowth) => `Regression: a check worse than before, more heavy executions, or the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}).`,
-    noBaseline: (reason) => `No baseline to compare with: ${reason}`,
-    refused: (reason) => `Baseline not used: ${reason}`,
-    regressions: (count) => `${count} ${count === 1 ? 'regression' : 'regressions'} against the baseline`,
-    noRegression: 'No regression against the baseline.',
-    columns: ['Check', 'What', 'Baseline', 'Now', 'Change'],
-    status: 'status',
-    measures: {
-        heavyExecutions: 'heavy executions',
-        burstP50Ms: 'burst p50',
-        burstP95Ms: 'burst p95',
-        leaderMs: "leader's latency",
-        overloads: 'overloads',
-        slowestHealthzMs: 'slowest /healthz',
-    },
-    regression: 'regression',
-    same: 'same',
-    better: 'better',
-    changed: 'changed',
-    onlyNow: 'new',
-    onlyBefore: 'not measured now',
-    absent: '—',
+function trendMessages(say) {
+    return {
+        title: say('Comparado com a linha de base', 'Compared with the baseline'),
+        baselineLine: (startedAt, driver, replicas, verdict) => say(`Linha de base: relatório de ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · ${VERDICT_PT[verdict]}`, `Baseline: report of ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · ${verdict}`),
+        rule: (factor, minGrowth) => say(`Regressão: uma verificação pior que antes, mais execuções pesadas, ou o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}).`, `Regression: a check worse than before, more heavy executions, or the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}).`),
+        noBaseline: (reason) => say(`Sem linha de base para comparar: ${reason}`, `No baseline to compare with: ${reason}`),
+        refused: (reason) => say(`Linha de base não usada: ${reason}`, `Baseline not used: ${reason}`),
+        regressions: (count) => say(`${count} ${count === 1 ? 'regressão' : 'regressões'} contra a linha de base`, `${count} ${count === 1 ? 'regression' : 'regressions'} against the baseline`),
+        noRegression: say('Nenhuma regressão contra a linha de base.', 'No regression against the baseline.'),
+        columns: [
+            say('Verificação', 'Check'),
+            say('O quê', 'What'),
+            say('Linha de base', 'Baseline'),
+            say('Agora', 'Now'),
+            say('Mudança', 'Change'),
+        ],
+        status: 'status',
+        measures: {
+            heavyExecutions: say('execuções pesadas', 'heavy executions'),
+            burstP50Ms: say('p50 da rajada', 'burst p50'),
+            burstP95Ms: say('p95 da rajada', 'burst p95'),
+            leaderMs: say('latência do líder', "leader's latency"),
+            overloads: say('sobrecargas', 'overloads'),
+            slowestHealthzMs: say('/healthz mais lento', 'slowest /healthz'),
+        },
+        regression: say('regressão', 'regression'),
+        same: say('igual', 'same'),
+        better: say('melhor', 'better'),
+        changed: say('mudou', 'changed'),
+        onlyNow: say('novo', 'new'),
+        onlyBefore: say('não medido agora', 'not measured now'),
+        absent: '—',
+    };
+}
+const trend_messages_CATALOGUE = {
+    'pt-BR': trendMessages(localize('pt-BR')),
+    en: trendMessages(localize('en')),
 };
 function trendMessagesFor(language) {
-    return language === 'en' ? trend_i18n_EN : trend_i18n_PT_BR;
+    return trend_messages_CATALOGUE[language];
 }
 
 ;// CONCATENATED MODULE: ./src/report/trend-renderer.ts
@@ -98614,6 +99407,7 @@ function trendMessagesFor(language) {
  * an arrow and the size of each change. The only text from the baseline file shown is its start time,
  * escaped; everything else is an enum or a number the schema checked.
  */
+
 
 
 
@@ -98748,13 +99542,21 @@ function renderTrendTerminal(trend, language, color = false) {
     return `${out.join('\n')}\n`;
 }
 
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/cli/parse-args.ts
 /**
- * Command-line flags → the same raw option values an action input carries. Every gate option is a
- * `--kebab-case` flag (from GATE_OPTIONS); `--flag value` and `--flag=value` both work, a boolean may be
- * given bare (`--keep-stage`) or negated (`--no-build`), and list flags may be repeated
+ * Command-line flags → the same raw option values an action input carries, with node:util's parseArgs.
+ * The flags are generated from the option rows: every option the CLI has is a `--kebab-case` flag;
+ * `--flag value` and `--flag=value` both work, a boolean may be given bare (`--keep-stage`), with a
+ * value (`--build=false`) or negated (`--no-build`), and list flags may be repeated
  * (`--llm-questions "A" --llm-questions "B"`). A mistake is a CliUsageError naming the flag.
+ *
+ * parseArgs runs non-strict and we judge its tokens: its strict mode refuses what users rely on here
+ * (`--keep-stage=false`, a negative number as a value: `--replicas -1` must reach the range check),
+ * and its messages would not name the option's expected form.
  */
+
 
 class CliUsageError extends Error {
     constructor(message) {
@@ -98768,12 +99570,25 @@ const CLI_FLAGS = [
     { flag: 'verbose', description: 'Also print debug lines to stderr.' },
     { flag: 'no-color', description: 'Never colour the report (also NO_COLOR=1).' },
     { flag: 'json', description: 'Alias of --json-report: write the JSON report to this file.' },
-    {
-        flag: 'comment-key',
-        description: "With --mode publish: tells this sticky comment apart from others (the action's comment-key). Default: GITHUB_JOB, else stagegate.",
-    },
 ];
-const BY_FLAG = new Map(GATE_OPTIONS.map((option) => [option.kebab, option]));
+/** Every option row the CLI takes as a flag, by flag name. */
+const CLI_OPTIONS = [...GATE_OPTIONS, ...GITHUB_OPTIONS].filter((option) => option.surfaces.includes('cli'));
+const BY_FLAG = new Map(CLI_OPTIONS.map((option) => [option.kebab, option]));
+const GATE_NAMES = new Set(GATE_OPTIONS.map((option) => option.name));
+const ALIASES = { json: 'json-report' };
+const isList = (option) => option.kind === 'list' || option.kind === 'lines';
+const FLAGS = {
+    help: { type: 'boolean', short: 'h' },
+    verbose: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+    json: { type: 'string' },
+    ...Object.fromEntries(CLI_OPTIONS.flatMap((option) => option.kind === 'boolean'
+        ? [
+            [option.kebab, { type: 'boolean' }],
+            [`no-${option.kebab}`, { type: 'boolean' }],
+        ]
+        : [[option.kebab, { type: 'string', multiple: isList(option) }]])),
+};
 /** Edit distance, to suggest the flag the user probably meant. */
 function distance(a, b) {
     const row = Array.from({ length: b.length + 1 }, (_, index) => index);
@@ -98789,92 +99604,82 @@ function distance(a, b) {
     return row[b.length];
 }
 function suggestion(name) {
-    const candidates = [...BY_FLAG.keys(), ...CLI_FLAGS.map((entry) => entry.flag)];
-    const best = candidates
+    const best = Object.keys(FLAGS)
         .map((candidate) => ({ candidate, score: distance(name, candidate) }))
         .sort((a, b) => a.score - b.score)[0];
     return best && best.score <= Math.max(2, Math.floor(name.length / 3))
         ? ` Did you mean --${best.candidate}?`
         : '';
 }
+function tokensOf(argv) {
+    try {
+        return (0,external_node_util_.parseArgs)({ args: argv, options: FLAGS, strict: false, allowPositionals: true, tokens: true })
+            .tokens;
+    }
+    catch (error) {
+        // Not expected in non-strict mode; should parseArgs refuse anyway, it is still a usage error.
+        throw new CliUsageError(`${error.message} See --help for every flag.`);
+    }
+}
 function parseArgs(argv) {
-    const args = {
-        help: false,
-        verbose: false,
-        color: undefined,
-        commentKey: undefined,
-        settings: {},
-    };
+    const args = { help: false, verbose: false, color: undefined, settings: {}, github: {} };
     const given = new Set();
     const set = (option, value) => {
-        const list = option.kind === 'list' || option.kind === 'lines';
-        if (given.has(option.kebab) && !list)
+        if (given.has(option.kebab) && !isList(option))
             throw new CliUsageError(`Flag --${option.kebab} is given more than once.`);
         given.add(option.kebab);
-        const previous = args.settings[option.name];
-        args.settings[option.name] =
-            list && typeof previous === 'string'
-                ? `${previous}${option.kind === 'lines' ? '\n' : ','}${value}`
-                : value;
+        const target = GATE_NAMES.has(option.name) ? args.settings : args.github;
+        const previous = target[option.name];
+        target[option.name] =
+            typeof previous === 'string' ? `${previous}${option.kind === 'lines' ? '\n' : ','}${value}` : value;
     };
-    for (let index = 0; index < argv.length; index++) {
-        const token = argv[index];
-        if (token === '-h' || token === '--help') {
-            args.help = true;
-            continue;
-        }
-        if (!token.startsWith('--') || token === '--')
-            throw new CliUsageError(`Unexpected argument '${token}'. Options are flags such as --driver local; see --help.`);
-        const equals = token.indexOf('=');
-        const name = token.slice(2, equals === -1 ? undefined : equals);
-        const inline = equals === -1 ? undefined : token.slice(equals + 1);
-        if (name === 'verbose' || name === 'no-color') {
-            if (inline !== undefined)
+    const tokens = tokensOf(argv);
+    for (let index = 0; index < tokens.length; index++) {
+        const token = tokens[index];
+        if (token.kind !== 'option' || (!token.rawName.startsWith('--') && token.rawName !== '-h'))
+            throw new CliUsageError(`Unexpected argument '${argv[token.index]}'. Options are flags such as --driver local; see --help.`);
+        const { name, value } = token;
+        if (name === 'help' || name === 'verbose' || name === 'no-color') {
+            if (value !== undefined)
                 throw new CliUsageError(`Flag --${name} takes no value.`);
             if (name === 'verbose')
                 args.verbose = true;
-            else
+            else if (name === 'no-color')
                 args.color = false;
-            continue;
-        }
-        if (name === 'comment-key') {
-            const value = inline ?? argv[++index];
-            if (value === undefined || args.commentKey !== undefined)
-                throw new CliUsageError(`Flag --${name} needs one value (at most 100 characters).`);
-            if (value.length > 100)
-                throw new CliUsageError(`Flag --${name}: at most 100 characters.`);
-            args.commentKey = value;
+            else
+                args.help = true;
             continue;
         }
         const negated = name.startsWith('no-') ? BY_FLAG.get(name.slice(3)) : undefined;
-        if (negated && negated.kind === 'boolean' && !BY_FLAG.has(name)) {
-            if (inline !== undefined)
+        if (negated?.kind === 'boolean') {
+            if (value !== undefined)
                 throw new CliUsageError(`Flag --${name} takes no value.`);
             set(negated, 'false');
             continue;
         }
-        const option = BY_FLAG.get(name === 'json' ? 'json-report' : name);
+        const option = BY_FLAG.get(ALIASES[name] ?? name);
         if (!option)
             throw new CliUsageError(`Unknown flag --${name}.${suggestion(name)} See --help for every flag.`);
-        if (inline !== undefined) {
-            set(option, inline);
+        if (option.kind === 'boolean') {
+            // `--build false` as well as `--build=false`: a word right after a bare boolean is its value.
+            const next = tokens[index + 1];
+            if (value === undefined && next?.kind === 'positional' && next.index === token.index + 1) {
+                set(option, next.value);
+                index++;
+            }
+            else
+                set(option, value ?? 'true');
             continue;
         }
-        const next = argv[index + 1];
-        if (option.kind === 'boolean' && (next === undefined || next.startsWith('--'))) {
-            set(option, 'true');
-            continue;
-        }
-        if (next === undefined || (next.startsWith('--') && next.length > 2))
+        if (value === undefined || (!token.inlineValue && value.startsWith('--') && value.length > 2))
             throw new CliUsageError(`Flag --${name} needs a value (${option.expected}).`);
-        set(option, next);
-        index++;
+        set(option, value);
     }
     return args;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/help.ts
-/** `stagegate --help`: every flag, what it does and its default, generated from the option table. */
+/** `stagegate --help`: every flag, what it does and its default, generated from the option rows. */
 
 
 function wrap(text, width, indent) {
@@ -98891,6 +99696,19 @@ function wrap(text, width, indent) {
     if (line)
         lines.push(line);
     return lines.map((entry) => `${indent}${entry}`);
+}
+function describeFlag(option) {
+    const value = option.kind === 'boolean'
+        ? ''
+        : ` <${option.kind === 'lines' || option.kind === 'list' ? 'list' : option.kind === 'number' ? 'n' : 'value'}>`;
+    const shownDefault = option.defaultText.includes('\n')
+        ? `${option.defaultText.split('\n').length} built-in questions`
+        : option.defaultText || '(none)';
+    return [
+        `  --${option.kebab}${value}`,
+        ...wrap(option.cli?.description ?? option.description, 92, '      '),
+        ...wrap(`Expected: ${option.expected}. Default: ${shownDefault}.`, 92, '      '),
+    ];
 }
 function renderHelp() {
     const out = [
@@ -98912,83 +99730,17 @@ function renderHelp() {
         '',
         'Gate options (also the action inputs of the same name):',
     ];
-    for (const option of GATE_OPTIONS) {
-        const value = option.kind === 'boolean'
-            ? ''
-            : ` <${option.kind === 'lines' || option.kind === 'list' ? 'list' : option.kind === 'number' ? 'n' : 'value'}>`;
-        out.push(`  --${option.kebab}${value}`);
-        out.push(...wrap(option.description, 92, '      '));
-        const shownDefault = option.defaultText.includes('\n')
-            ? `${option.defaultText.split('\n').length} built-in questions`
-            : option.defaultText || '(none)';
-        out.push(...wrap(`Expected: ${option.expected}. Default: ${shownDefault}.`, 92, '      '));
-    }
+    for (const option of GATE_OPTIONS)
+        out.push(...describeFlag(option));
     out.push('', 'CLI flags:');
     for (const entry of CLI_FLAGS)
         out.push(`  --${entry.flag}`, ...wrap(entry.description, 92, '      '));
+    for (const option of GITHUB_OPTIONS)
+        if (option.surfaces.includes('cli'))
+            out.push(...describeFlag(option));
     out.push('', 'Booleans may be bare (--keep-stage) or negated (--no-build). List flags take a comma-separated', 'value or may be repeated; --llm-questions takes one question per occurrence (questions may contain commas).', '');
     return out.join('\n');
 }
-
-;// CONCATENATED MODULE: ./src/action/constants.ts
-/**
- * Every name the action shares with action.yml and the runner, declared once: inputs, outputs and the
- * state handed from the main step to the post step. The gate's own inputs are the kebab-case names of
- * GATE_OPTIONS (src/gate/settings.ts); only the action's GitHub-side inputs are listed here.
- */
-
-
-/** Inputs that only the action has (the gate's options are GATE_OPTIONS). */
-const ACTION_INPUTS = {
-    githubToken: 'github-token',
-    prComment: 'pr-comment',
-    commentKey: 'comment-key',
-};
-/** Every input name, gate options first, as action.yml lists them. */
-const ALL_INPUT_NAMES = [
-    ...GATE_OPTIONS.map((option) => option.kebab),
-    ...Object.values(ACTION_INPUTS),
-];
-/**
- * Where the action's defaults differ from the gate's, and why: `base-url` stays blank so the driver
- * decides (compose: its published port, local: a free port, external: required); the action always
- * keeps the logs and the JSON report, in a folder the workflow can upload.
- */
-const ACTION_DEFAULT_OVERRIDES = {
-    baseUrl: '',
-    logDir: '.stagegate/logs',
-    jsonReport: '.stagegate/report.json',
-};
-const OUTPUTS = {
-    /** `ready`, `not-ready` or `boot-failed`. */
-    verdict: 'verdict',
-    /** Worst status over the checks that ran: pass, warn, fail or skipped. */
-    worst: 'worst',
-    /** `true` when the stage could not be booted (so no check proved anything). */
-    bootFailed: 'boot-failed',
-    /** JSON object: check id → status. */
-    checks: 'checks',
-    /** Absolute path of the JSON report. */
-    reportJson: 'report-json',
-    /** The report as markdown (the PR comment's text, within GitHub's comment limit). */
-    markdown: 'markdown',
-    /** URL of the sticky PR comment, when one was written or found. */
-    commentUrl: 'comment-url',
-    /** Absolute path of the folder holding each service's log. */
-    logDir: 'log-dir',
-};
-/** One output per check, named by the check id, holding its status. */
-const CHECK_OUTPUTS = (/* unused pure expression or super */ null && (CHECK_IDS));
-const constants_STATE = {
-    /** The driver choice (JSON) the main step booted with; empty when nothing was booted. */
-    driverChoice: 'stage-driver',
-    /** `true` once the main step has torn the stage down itself. */
-    tornDown: 'stage-torn-down',
-    logDir: 'log-dir',
-    teardownTimeoutMs: 'teardown-timeout-ms',
-};
-/** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
-const DEFAULT_COMMENT_KEY = 'stagegate';
 
 ;// CONCATENATED MODULE: ./src/github/event-context.ts
 /**
@@ -99216,71 +99968,29 @@ function mermaidBlock(source) {
 
 
 
+
 /** GitHub refuses an issue comment longer than this many characters. */
 const COMMENT_MAX_CHARS = 65_536;
 /** GitHub refuses a step summary larger than this many bytes. */
 const markdown_renderer_SUMMARY_MAX_BYTES = (/* unused pure expression or super */ null && (1024 * 1024));
+/** A level that leaves every piece of evidence out, keeping the reasons up to `maxReasonChars`. */
+const NO_EVIDENCE = {
+    evidence: false,
+    charts: false,
+    maxEvidencePerCheck: 0,
+    maxRows: 0,
+    maxLines: 0,
+    maxCellChars: 0,
+    maxLineChars: 0,
+};
+// prettier-ignore
 const DETAIL_LEVELS = [
-    {
-        evidence: true,
-        charts: true,
-        maxEvidencePerCheck: 100,
-        maxRows: 2000,
-        maxLines: 5000,
-        maxCellChars: 2000,
-        maxLineChars: 4000,
-        maxReasonChars: 2000,
-    },
-    {
-        evidence: true,
-        charts: true,
-        maxEvidencePerCheck: 40,
-        maxRows: 200,
-        maxLines: 300,
-        maxCellChars: 400,
-        maxLineChars: 500,
-        maxReasonChars: 1000,
-    },
-    {
-        evidence: true,
-        charts: true,
-        maxEvidencePerCheck: 20,
-        maxRows: 50,
-        maxLines: 60,
-        maxCellChars: 200,
-        maxLineChars: 300,
-        maxReasonChars: 1000,
-    },
-    {
-        evidence: true,
-        charts: false,
-        maxEvidencePerCheck: 10,
-        maxRows: 15,
-        maxLines: 20,
-        maxCellChars: 100,
-        maxLineChars: 200,
-        maxReasonChars: 500,
-    },
-    {
-        evidence: false,
-        charts: false,
-        maxEvidencePerCheck: 0,
-        maxRows: 0,
-        maxLines: 0,
-        maxCellChars: 0,
-        maxLineChars: 0,
-        maxReasonChars: 500,
-    },
-    {
-        evidence: false,
-        charts: false,
-        maxEvidencePerCheck: 0,
-        maxRows: 0,
-        maxLines: 0,
-        maxCellChars: 0,
-        maxLineChars: 0,
-        maxReasonChars: 160,
-    },
+    { evidence: true, charts: true, maxEvidencePerCheck: 100, maxRows: 2000, maxLines: 5000, maxCellChars: 2000, maxLineChars: 4000, maxReasonChars: 2000 },
+    { evidence: true, charts: true, maxEvidencePerCheck: 40, maxRows: 200, maxLines: 300, maxCellChars: 400, maxLineChars: 500, maxReasonChars: 1000 },
+    { evidence: true, charts: true, maxEvidencePerCheck: 20, maxRows: 50, maxLines: 60, maxCellChars: 200, maxLineChars: 300, maxReasonChars: 1000 },
+    { evidence: true, charts: false, maxEvidencePerCheck: 10, maxRows: 15, maxLines: 20, maxCellChars: 100, maxLineChars: 200, maxReasonChars: 500 },
+    { ...NO_EVIDENCE, maxReasonChars: 500 },
+    { ...NO_EVIDENCE, maxReasonChars: 160 },
 ];
 const HISTOGRAM_BAR_WIDTH = 30;
 /** A code span that nothing inside can close: backticks become quotes, one line only. */
@@ -99504,54 +100214,6 @@ function renderCommentMarkdown(report, key, trend) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/report/redact.ts
-const REDACTED = '***';
-/** GitHub token formats: classic and fine-grained PATs, OAuth, app installation, user-to-server, refresh. */
-const GITHUB_TOKEN_PATTERN = /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})\b/g;
-/** Shorter values are too likely to be ordinary words or numbers to be scrubbed everywhere. */
-const MIN_SECRET_LENGTH = 6;
-/** Environment variables whose values are treated as secrets when collected from an environment. */
-const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH/i;
-/**
- * Values of the secret-looking variables of `env` (e.g. `GITHUB_TOKEN`, `ACTIONS_RUNTIME_TOKEN`).
- * The action's inputs (`INPUT_*`) are left out: `private-question` is not a secret, and the one input
- * that is (`github-token`) is passed in by name.
- */
-function secretsFromEnv(env) {
-    return Object.entries(env)
-        .filter(([name, value]) => !name.startsWith('INPUT_') && SECRET_ENV_NAME.test(name) && typeof value === 'string')
-        .map(([, value]) => value);
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-/** A function that scrubs `secrets` (and token-shaped strings) out of one string. */
-function createRedactor(secrets) {
-    const usable = [...new Set(secrets.map((s) => s.trim()).filter((s) => s.length >= MIN_SECRET_LENGTH))];
-    // Longest first, so a secret containing another is removed whole.
-    usable.sort((a, b) => b.length - a.length);
-    const known = usable.length > 0 ? new RegExp(usable.map(escapeRegExp).join('|'), 'g') : undefined;
-    return (text) => {
-        let out = known ? text.replace(known, REDACTED) : text;
-        out = out.replace(GITHUB_TOKEN_PATTERN, REDACTED);
-        return out;
-    };
-}
-function redactValue(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((item) => redactValue(item, redact));
-    if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, redact)]));
-    }
-    return value;
-}
-/** A copy of `report` in which no string holds any of `secrets` or a GitHub token. */
-function redactReport(report, secrets) {
-    return redactValue(report, createRedactor(secrets));
-}
-
 ;// CONCATENATED MODULE: ./src/cli/publish-cli.ts
 /**
  * `stagegate --mode publish --report-file FILE`: the publish mode from a terminal. Without a token it
@@ -99559,6 +100221,7 @@ function redactReport(report, secrets) {
  * GITHUB_TOKEN, GITHUB_REPOSITORY and --pull-request-number it posts it as the action does.
  * Exit status: 0 printed or posted, 1 not posted, 2 bad flags or a refused report.
  */
+
 
 
 
@@ -99583,7 +100246,7 @@ async function publishFromCli(settings, commentKey, io, logger) {
         return 2;
     }
     const token = io.env['GITHUB_TOKEN'] ?? '';
-    report = redactReport(report, [token, ...secretsFromEnv(io.env)]);
+    report = await publishReport(report, { secrets: [token, ...secretsFromEnv(io.env)], logger });
     const baseline = settings.baselineReport ? (0,external_node_path_.resolve)(settings.baselineReport) : undefined;
     const trend = await trendAgainstBaseline(baseline, report, { p95Factor: settings.regressionP95Factor });
     if (trend)
@@ -99623,9 +100286,15 @@ async function publishFromCli(settings, commentKey, io, logger) {
 ;// CONCATENATED MODULE: ./src/cli/run-cli.ts
 /**
  * The CLI's whole behaviour behind injectable streams and driver factory, so tests run it in-process:
- * parse flags → settings → driver → runGate → report on stdout → exit code per fail-on.
- * Bad flags end with one line naming the flag and exit status 2; never a stack trace.
+ * parse flags → settings → driver → runGate → publishReport (redacted; the --json file) → report on
+ * stdout → exit code per fail-on. Bad flags end with one line naming the flag and exit status 2; never
+ * a stack trace. A terminal has no runner masking secrets: the report and every log line are scrubbed
+ * of the secret-looking values of the environment before they are printed.
  */
+
+
+
+
 
 
 
@@ -99658,6 +100327,8 @@ function createStderrLogger(io, verbose) {
 }
 /** Runs the CLI; resolves to the process exit status. */
 async function runCli(argv, io) {
+    const secrets = secretsFromEnv(io.env);
+    const scrub = createRedactor(secrets);
     let settings;
     let verbose = false;
     let color;
@@ -99670,23 +100341,24 @@ async function runCli(argv, io) {
         }
         verbose = args.verbose;
         color = args.color;
-        commentKey = args.commentKey;
         settings = parseGateSettings(args.settings);
+        commentKey = parseGitHubOptions(args.github).commentKey;
     }
     catch (error) {
-        return usageFailure(error, io);
+        return usageFailure(error, io, scrub);
     }
-    const logger = createStderrLogger(io, verbose);
+    const logger = createScrubbingLogger(createStderrLogger(io, verbose), scrub);
     try {
         if (settings.mode === 'publish')
             return await publishFromCli(settings, commentKey, io, logger);
         const driver = io.createDriver(settings, (text) => logger.info(text.replace(/\n+$/, '')));
-        const report = await runGate(settings, {
+        const rawReport = await runGate(settings, {
             driver,
             logger,
             ...(io.stageEnv ? { stageEnv: io.stageEnv } : {}),
             ...(io.signal ? { signal: io.signal } : {}),
         });
+        const report = await publishReport(rawReport, { secrets, jsonPath: settings.jsonReport, logger });
         const useColor = color ?? (Boolean(io.stdout.isTTY) && !io.env.NO_COLOR);
         io.stdout.write(`\n${neutralizeWorkflowCommands(renderTerminal(report, { color: useColor }))}\n`);
         const baseline = settings.baselineReport ? (0,external_node_path_.resolve)(settings.baselineReport) : undefined;
@@ -99701,19 +100373,19 @@ async function runCli(argv, io) {
     }
     catch (error) {
         if (error instanceof SettingsError || error instanceof CliUsageError)
-            return usageFailure(error, io);
-        io.stderr.write(`stagegate: unexpected error: ${error?.message ?? String(error)}\n`);
+            return usageFailure(error, io, scrub);
+        io.stderr.write(scrub(`stagegate: unexpected error: ${error?.message ?? String(error)}\n`));
         if (verbose && error instanceof Error && error.stack)
-            io.stderr.write(`${error.stack}\n`);
+            io.stderr.write(scrub(`${error.stack}\n`));
         return 1;
     }
 }
-function usageFailure(error, io) {
+function usageFailure(error, io, scrub) {
     if (error instanceof SettingsError || error instanceof CliUsageError) {
-        io.stderr.write(`stagegate: ${error.message}\n`);
+        io.stderr.write(scrub(`stagegate: ${error.message}\n`));
         return 2;
     }
-    io.stderr.write(`stagegate: unexpected error: ${error?.message ?? String(error)}\n`);
+    io.stderr.write(scrub(`stagegate: unexpected error: ${error?.message ?? String(error)}\n`));
     return 1;
 }
 
@@ -99723,6 +100395,9 @@ function usageFailure(error, io) {
 
 
 
+
+// Whatever way this process ends, the local processes and commands it started end with it.
+installExitHooks();
 // First Ctrl-C: stop the checks and tear the stage down (a compose stage must not be left up).
 // A second one exits at once; the process hooks then kill any local process still running.
 const cancel = new AbortController();

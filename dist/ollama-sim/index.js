@@ -1,7 +1,13 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: ./src/api/logger.ts
+;// CONCATENATED MODULE: ./src/kit/json-logger.ts
+/**
+ * Structured logs: one JSON object per line on stdout, so `docker compose logs api | grep healthz` and
+ * the local stage can both read them. Every line carries ts, level, msg and the base fields (service,
+ * replica). The API and the Ollama simulator both log through it; neither owns it.
+ */
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 const RANK = { debug: 10, info: 20, warn: 30, error: 40 };
 function createJsonLogger(options) {
     const write = options.write ?? ((line) => process.stdout.write(line));
@@ -23,8 +29,6 @@ function createJsonLogger(options) {
 function errorReplacer(_key, value) {
     return value instanceof Error ? value.message : value;
 }
-/** A logger that drops everything, for unit tests. */
-const silentLogger = { debug() { }, info() { }, warn() { }, error() { } };
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -9561,16 +9565,102 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/kit/env-config.ts
+/**
+ * Reading a service's environment once, at start, with zod: the pieces the API and the Ollama simulator
+ * share (whole numbers within bounds, a log level, and turning the first problem into one sentence that
+ * names the variable, the expected form and the value given).
+ */
+
+
+/** A whole number between `min` and `max`, named in its error messages. */
+const wholeNumber = (name, min, max) => schemas_string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+/** LOG_LEVEL: one of debug, info, warn, error, in any case; info when unset. */
+const logLevel = () => schemas_string()
+    .trim()
+    .toLowerCase()
+    .pipe(schemas_enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info');
+/** A user mistake in the environment: the entry prints its message alone, without a stack trace. */
+class ConfigError extends Error {
+    name = 'ConfigError';
+}
+/**
+ * Validate the variables `names` of `env` against `schema`; values are trimmed, and empty ones count as
+ * unset. The first problem is thrown as a `ConfigError` naming the variable and quoting
+ * (at most 80 characters of) the value given.
+ */
+function readEnvironment(schema, names, env) {
+    const relevant = {};
+    for (const name of names) {
+        const value = env[name];
+        if (value !== undefined && value.trim() !== '')
+            relevant[name] = value.trim();
+    }
+    const parsed = schema.safeParse(relevant);
+    if (parsed.success)
+        return parsed.data;
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    const got = relevant[name];
+    const shown = got === undefined ? '' : ` (got "${got.length > 80 ? `${got.slice(0, 80)}…` : got}")`;
+    // Messages already name the variable; zod's own messages (rare) get the name prefixed.
+    const message = issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
+    throw new ConfigError(`${message}${shown}`);
+}
+
+;// CONCATENATED MODULE: ./src/kit/service-entry.ts
+/**
+ * What the entries of the API and of the Ollama simulator share: a configuration mistake is one line on
+ * stderr and exit 1 (no stack trace), a start-up failure the same, and the first SIGTERM/SIGINT runs the
+ * graceful stop once and exits 0. Only an entry calls these: importing this module installs nothing.
+ */
+
+/** `load()`'s result; a `ConfigError` becomes `<service>: invalid configuration: …` and exit 1. */
+function loadConfigOrExit(service, load) {
+    try {
+        return load();
+    }
+    catch (error) {
+        if (!(error instanceof ConfigError))
+            throw error;
+        process.stderr.write(`${service}: invalid configuration: ${error.message}\n`);
+        process.exit(1);
+    }
+}
+/** On the first SIGTERM or SIGINT, run `stop` (once) and exit 0. */
+function stopOnSignals(stop) {
+    let stopping = false;
+    const onSignal = async (signal) => {
+        if (stopping)
+            return;
+        stopping = true;
+        await stop(signal);
+        process.exit(0);
+    };
+    process.once('SIGTERM', (signal) => void onSignal(signal));
+    process.once('SIGINT', (signal) => void onSignal(signal));
+}
+/** Run the entry's `main`; a failure before it is up becomes `<service>: failed to start: …` and exit 1. */
+function runService(service, main) {
+    main().catch((error) => {
+        process.stderr.write(`${service}: failed to start: ${error.message}\n`);
+        process.exit(1);
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/ollama-sim/config.ts
 /**
  * Environment of the Ollama-compatible simulator, read and validated once. Names follow Ollama's own
  * where one exists (OLLAMA_NUM_PARALLEL, OLLAMA_MAX_QUEUE); SIM_* are the simulator's knobs.
  */
 
+
 const SIM_FAIL_MODES = ['none', '503', '500', 'hang'];
-class SimConfigError extends Error {
-    name = 'SimConfigError';
-}
 const SIM_ENV_DEFAULTS = {
     PORT: '11434',
     HOST: '0.0.0.0',
@@ -9582,16 +9672,11 @@ const SIM_ENV_DEFAULTS = {
     SIM_FAIL_MODE: 'none',
     LOG_LEVEL: 'info',
 };
-const whole = (name, min, max) => schemas_string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
 const EnvSchema = object({
-    PORT: whole('PORT', 0, 65535).default(11434),
+    PORT: wholeNumber('PORT', 0, 65535).default(11434),
     HOST: schemas_string().trim().min(1).default('0.0.0.0'),
-    OLLAMA_NUM_PARALLEL: whole('OLLAMA_NUM_PARALLEL', 1, 1024).default(1),
-    OLLAMA_MAX_QUEUE: whole('OLLAMA_MAX_QUEUE', 0, 100_000).default(512),
+    OLLAMA_NUM_PARALLEL: wholeNumber('OLLAMA_NUM_PARALLEL', 1, 1024).default(1),
+    OLLAMA_MAX_QUEUE: wholeNumber('OLLAMA_MAX_QUEUE', 0, 100_000).default(512),
     SIM_MODELS: schemas_string()
         .transform((v) => v
         .split(',')
@@ -9600,29 +9685,14 @@ const EnvSchema = object({
         .pipe(array(schemas_string().regex(/^[A-Za-z0-9._/-]+(:[A-Za-z0-9._-]+)?$/, 'SIM_MODELS has an invalid model name'))
         .min(1, 'SIM_MODELS must list at least one model'))
         .default(['qwen2.5:0.5b', 'llama3.2:1b']),
-    SIM_LATENCY_MS: whole('SIM_LATENCY_MS', 0, 600_000).default(150),
-    SIM_TOKENS_PER_SECOND: whole('SIM_TOKENS_PER_SECOND', 0, 100_000).default(60),
+    SIM_LATENCY_MS: wholeNumber('SIM_LATENCY_MS', 0, 600_000).default(150),
+    SIM_TOKENS_PER_SECOND: wholeNumber('SIM_TOKENS_PER_SECOND', 0, 100_000).default(60),
     SIM_FAIL_MODE: schemas_enum(SIM_FAIL_MODES, { error: `SIM_FAIL_MODE must be one of ${SIM_FAIL_MODES.join(', ')}` })
         .default('none'),
-    LOG_LEVEL: schemas_enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })
-        .default('info'),
+    LOG_LEVEL: logLevel(),
 });
 function loadSimConfig(env) {
-    const relevant = {};
-    for (const name of Object.keys(SIM_ENV_DEFAULTS)) {
-        const value = env[name];
-        if (value !== undefined && value.trim() !== '')
-            relevant[name] = value.trim();
-    }
-    const parsed = EnvSchema.safeParse(relevant);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const name = String(issue.path[0] ?? 'environment');
-        const message = issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-        const got = relevant[name];
-        throw new SimConfigError(got === undefined ? message : `${message} (got "${got.slice(0, 80)}")`);
-    }
-    const e = parsed.data;
+    const e = readEnvironment(EnvSchema, Object.keys(SIM_ENV_DEFAULTS), env);
     return {
         port: e.PORT,
         host: e.HOST,
@@ -9643,10 +9713,192 @@ function normalizeModelName(name) {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: ./src/kit/http-server.ts
+/**
+ * The node:http plumbing the API and the Ollama simulator share: a server that counts the requests it
+ * is answering (so a shutdown can wait for them), listen and graceful close, JSON answers, the path of
+ * a request, the status to log for it, and reading a request body with a byte cap. What a body must
+ * contain, and the words of each refusal, stay with each service.
+ */
+
+function serveHttp(handler) {
+    let inFlight = 0;
+    let drained;
+    const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
+        inFlight += 1;
+        res.once('close', () => {
+            inFlight -= 1;
+            if (inFlight === 0)
+                drained?.();
+        });
+        handler(req, res);
+    });
+    return {
+        server,
+        listen: (port, host) => new Promise((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(port, host, () => {
+                server.off('error', reject);
+                resolve(server.address());
+            });
+        }),
+        close: async (graceMs) => {
+            const closed = new Promise((resolve) => server.close(() => resolve()));
+            server.closeIdleConnections();
+            if (inFlight > 0) {
+                await new Promise((resolve) => {
+                    const timer = setTimeout(resolve, graceMs);
+                    drained = () => {
+                        clearTimeout(timer);
+                        resolve();
+                    };
+                });
+            }
+            server.closeAllConnections();
+            await closed;
+        },
+    };
+}
+/** One JSON answer with its length; `headers` cannot override the content type or length. */
+function writeJson(res, status, body, headers = {}) {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+}
+/** The path of a request's URL, `/` when it cannot be parsed. */
+function requestPath(url) {
+    try {
+        return new URL(url ?? '/', 'http://localhost').pathname;
+    }
+    catch {
+        return '/';
+    }
+}
+/** The status to log once a response closed: 499 (nginx's "client closed request") when nothing was sent. */
+function loggedStatus(res) {
+    return res.headersSent ? res.statusCode : 499;
+}
+/** The body bytes, or why they could not be had. Stops listening as soon as `maxBytes` is passed. */
+function readBodyBytes(req, maxBytes) {
+    return new Promise((resolve) => {
+        const chunks = [];
+        let size = 0;
+        const finish = (result) => {
+            req.off('data', onData);
+            req.off('end', onEnd);
+            req.off('error', onAbort);
+            req.off('close', onAbort);
+            resolve(result);
+        };
+        const onData = (chunk) => {
+            size += chunk.length;
+            if (size > maxBytes) {
+                req.pause();
+                finish('too-large');
+                return;
+            }
+            chunks.push(chunk);
+        };
+        const onEnd = () => finish(Buffer.concat(chunks));
+        const onAbort = () => finish('aborted');
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('error', onAbort);
+        req.on('close', onAbort);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/kit/semaphore.ts
+/**
+ * The one counting semaphore: at most `limit` holders at once, callers beyond it wait in arrival order
+ * (a released slot goes straight to the oldest waiter, so a newcomer cannot overtake it). Waiting is
+ * always bounded: by a number of waiters, a time, or the caller's signal. The API's narrator limiter
+ * (a time) and the Ollama simulator's scheduler (a number of waiters, and the client leaving) are both
+ * this semaphore.
+ */
+function isRelease(slot) {
+    return typeof slot === 'function';
+}
+class Semaphore {
+    held = 0;
+    waiters = [];
+    limit;
+    maxWaiting;
+    maxWaitMs;
+    constructor(options) {
+        this.limit = options.limit === 0 ? Infinity : options.limit;
+        this.maxWaitMs = options.maxWaitMs ?? Infinity;
+        this.maxWaiting = this.maxWaitMs === 0 ? 0 : (options.maxWaiting ?? Infinity);
+    }
+    /** Slots held right now. */
+    get active() {
+        return this.held;
+    }
+    /** Callers waiting for a slot right now. */
+    get waiting() {
+        return this.waiters.length;
+    }
+    /** A slot now, or `undefined` when none is free (never waits). */
+    tryAcquire() {
+        return this.held < this.limit ? this.take() : undefined;
+    }
+    /**
+     * A slot, once one is free; or why not. The decision to refuse ('full') or to queue is taken at the
+     * call, before the first await, so callers counting on arrival order get it. An aborted `signal` gives
+     * up the waiting place at once.
+     */
+    acquire(signal) {
+        const now = this.tryAcquire();
+        if (now)
+            return Promise.resolve(now);
+        if (signal?.aborted)
+            return Promise.resolve('aborted');
+        if (this.waiters.length >= this.maxWaiting)
+            return Promise.resolve('full');
+        return new Promise((resolve) => {
+            const leave = (refusal) => {
+                const index = this.waiters.indexOf(waiter);
+                if (index >= 0)
+                    this.waiters.splice(index, 1);
+                settle(refusal);
+            };
+            const onAbort = () => leave('aborted');
+            const timer = Number.isFinite(this.maxWaitMs)
+                ? setTimeout(() => leave('timed-out'), this.maxWaitMs)
+                : undefined;
+            const settle = (result) => {
+                clearTimeout(timer);
+                signal?.removeEventListener('abort', onAbort);
+                resolve(result);
+            };
+            const waiter = (release) => settle(release);
+            signal?.addEventListener('abort', onAbort, { once: true });
+            this.waiters.push(waiter);
+        });
+    }
+    take() {
+        this.held += 1;
+        let released = false;
+        return () => {
+            if (released)
+                return;
+            released = true;
+            this.held -= 1;
+            const next = this.waiters.shift();
+            if (next)
+                next(this.take());
+        };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/ollama-sim/reply.ts
 /**
  * The simulator's replies: deterministic text built from the prompt, so tests can predict them. It does
@@ -9691,71 +9943,23 @@ function countTokens(text) {
 
 
 
+
 /** Ollama's exact text (server/sched.go, ErrMaxQueue), answered with HTTP 503. */
 const OLLAMA_BUSY_ERROR = 'server busy, please try again.  maximum pending requests exceeded';
 /** What a crashed llama runner looks like through Ollama's API (HTTP 500). */
 const RUNNER_CRASH_ERROR = 'llama runner process has terminated: exit status 2';
 const SIM_VERSION = '0.6.8-ollama-sim';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Ollama's per-model slots plus a bounded queue. */
-class SlotScheduler {
-    parallel;
-    maxQueue;
-    active = 0;
-    queue = [];
-    constructor(parallel, maxQueue) {
-        this.parallel = parallel;
-        this.maxQueue = maxQueue;
-    }
-    load() {
-        return { active: this.active, queued: this.queue.length };
-    }
-    /** 'busy' when NUM_PARALLEL + MAX_QUEUE requests are already pending; else a slot, once free. */
-    request(signal) {
-        if (this.active + this.queue.length >= this.parallel + this.maxQueue)
-            return 'busy';
-        if (this.active < this.parallel)
-            return Promise.resolve(this.take());
-        return new Promise((resolve) => {
-            const entry = {
-                grant: (release) => {
-                    signal.removeEventListener('abort', entry.cancel);
-                    resolve(release);
-                },
-                cancel: () => {
-                    const index = this.queue.indexOf(entry);
-                    if (index >= 0)
-                        this.queue.splice(index, 1);
-                    resolve(undefined);
-                },
-            };
-            signal.addEventListener('abort', entry.cancel, { once: true });
-            this.queue.push(entry);
-        });
-    }
-    take() {
-        this.active += 1;
-        let released = false;
-        return () => {
-            if (released)
-                return;
-            released = true;
-            this.active -= 1;
-            const next = this.queue.shift();
-            if (next)
-                next.grant(this.take());
-        };
-    }
-}
 function createOllamaSimulator(config, logger) {
-    const scheduler = new SlotScheduler(config.numParallel, config.maxQueue);
+    // Ollama's per-model slots plus a bounded queue (NUM_PARALLEL + MAX_QUEUE pending, then "server busy").
+    const slots = new Semaphore({ limit: config.numParallel, maxWaiting: config.maxQueue });
     const startedAt = new Date();
     const lastUsed = new Map();
-    const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
+    const http = serveHttp((req, res) => {
         const started = performance.now();
         const ctx = {
             requestId: (0,external_node_crypto_namespaceObject.randomUUID)(),
-            path: pathOf(req.url),
+            path: requestPath(req.url),
             fields: {},
             abort: new AbortController(),
         };
@@ -9766,7 +9970,7 @@ function createOllamaSimulator(config, logger) {
             logger.info('request', {
                 method: req.method,
                 path: ctx.path,
-                status: res.headersSent ? res.statusCode : 499,
+                status: loggedStatus(res),
                 duration_ms: Math.round(performance.now() - started),
                 request_id: ctx.requestId,
                 ...(res.writableFinished ? {} : { aborted: true }),
@@ -9776,7 +9980,7 @@ function createOllamaSimulator(config, logger) {
         handle(req, res, ctx).catch((error) => {
             logger.error('request failed', { path: ctx.path, error });
             if (!res.headersSent)
-                sendJson(res, 500, { error: error.message });
+                writeJson(res, 500, { error: error.message });
             else
                 res.destroy();
         });
@@ -9791,11 +9995,11 @@ function createOllamaSimulator(config, logger) {
                 res.end('Ollama is running');
                 return;
             case 'GET /api/version':
-                return sendJson(res, 200, { version: SIM_VERSION });
+                return writeJson(res, 200, { version: SIM_VERSION });
             case 'GET /api/tags':
-                return sendJson(res, 200, { models: config.models.map((name) => modelEntry(name, startedAt)) });
+                return writeJson(res, 200, { models: config.models.map((name) => modelEntry(name, startedAt)) });
             case 'GET /api/ps':
-                return sendJson(res, 200, {
+                return writeJson(res, 200, {
                     models: [...lastUsed.entries()].map(([name, at]) => ({
                         ...modelEntry(name, startedAt),
                         expires_at: new Date(at.getTime() + 5 * 60_000).toISOString(),
@@ -9822,12 +10026,12 @@ function createOllamaSimulator(config, logger) {
             return;
         const requested = stringField(body, 'model') ?? stringField(body, 'name');
         if (!requested)
-            return sendJson(res, 400, { error: 'model is required' });
+            return writeJson(res, 400, { error: 'model is required' });
         const name = normalizeModelName(requested);
         if (!config.models.includes(name))
-            return sendJson(res, 404, { error: `model '${requested}' not found` });
+            return writeJson(res, 404, { error: `model '${requested}' not found` });
         const entry = modelEntry(name, startedAt);
-        sendJson(res, 200, {
+        writeJson(res, 200, {
             license: '',
             modelfile: `# Simulated by ollama-sim: there are no weights behind this model.\nFROM ${name}\n`,
             parameters: 'temperature 0',
@@ -9844,13 +10048,13 @@ function createOllamaSimulator(config, logger) {
             return;
         const requested = stringField(body, 'model') ?? stringField(body, 'name');
         if (!requested)
-            return sendJson(res, 400, { error: 'model is required' });
+            return writeJson(res, 400, { error: 'model is required' });
         const stream = body.stream !== false;
         const known = config.models.includes(normalizeModelName(requested));
         // The simulator cannot download anything: it "pulls" only the models it was started with.
         const failure = { error: 'pull model manifest: file does not exist' };
         if (!stream)
-            return known ? sendJson(res, 200, { status: 'success' }) : sendJson(res, 500, failure);
+            return known ? writeJson(res, 200, { status: 'success' }) : writeJson(res, 500, failure);
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         res.write(`${JSON.stringify({ status: 'pulling manifest' })}\n`);
         if (!known) {
@@ -9869,23 +10073,23 @@ function createOllamaSimulator(config, logger) {
             return;
         const model = stringField(body, 'model');
         if (!model)
-            return sendJson(res, 400, { error: 'model is required' });
+            return writeJson(res, 400, { error: 'model is required' });
         ctx.fields.model = model;
         const name = normalizeModelName(model);
         if (!config.models.includes(name))
-            return sendJson(res, 404, { error: `model '${model}' not found` });
+            return writeJson(res, 404, { error: `model '${model}' not found` });
         let prompt;
         if (kind === 'chat') {
             const messages = body.messages;
             if (messages !== undefined && !isMessageList(messages))
-                return sendJson(res, 400, { error: 'messages must be a list of {role, content} objects' });
+                return writeJson(res, 400, { error: 'messages must be a list of {role, content} objects' });
             prompt = (messages ?? []).map((m) => m.content).join('\n');
             if ((messages ?? []).length === 0)
                 return sendLoaded(res, model, kind);
         }
         else {
             if (body.prompt !== undefined && typeof body.prompt !== 'string')
-                return sendJson(res, 400, { error: 'prompt must be a string' });
+                return writeJson(res, 400, { error: 'prompt must be a string' });
             prompt = body.prompt ?? '';
             if (prompt === '')
                 return sendLoaded(res, model, kind);
@@ -9893,22 +10097,21 @@ function createOllamaSimulator(config, logger) {
         const stream = body.stream !== false;
         switch (config.failMode) {
             case '503':
-                return sendJson(res, 503, { error: OLLAMA_BUSY_ERROR });
+                return writeJson(res, 503, { error: OLLAMA_BUSY_ERROR });
             case '500':
-                return sendJson(res, 500, { error: RUNNER_CRASH_ERROR });
+                return writeJson(res, 500, { error: RUNNER_CRASH_ERROR });
             case 'hang':
                 ctx.fields.fault = 'hang';
                 return; // Never answers; the socket stays open until the client gives up.
             default:
         }
         const queuedAt = performance.now();
-        const slot = scheduler.request(ctx.abort.signal);
-        if (slot === 'busy') {
+        const release = await slots.acquire(ctx.abort.signal);
+        if (release === 'full') {
             ctx.fields.busy = true;
-            return sendJson(res, 503, { error: OLLAMA_BUSY_ERROR });
+            return writeJson(res, 503, { error: OLLAMA_BUSY_ERROR });
         }
-        const release = await slot;
-        if (!release)
+        if (!isRelease(release))
             return; // The client left while queued.
         ctx.fields.queued_ms = Math.round(performance.now() - queuedAt);
         lastUsed.set(name, new Date());
@@ -9951,7 +10154,7 @@ function createOllamaSimulator(config, logger) {
         };
         if (!job.stream) {
             await (0,promises_namespaceObject.setTimeout)(Math.round(perTokenMs * tokens.length), undefined, { signal });
-            return sendJson(res, 200, {
+            return writeJson(res, 200, {
                 model: job.model,
                 created_at: new Date().toISOString(),
                 ...piece(job.reply),
@@ -9972,7 +10175,7 @@ function createOllamaSimulator(config, logger) {
     /** Ollama's answer to a request without messages/prompt: the model is (pretend-)loaded, nothing generated. */
     function sendLoaded(res, model, kind) {
         const piece = kind === 'chat' ? { message: { role: 'assistant', content: '' } } : { response: '' };
-        sendJson(res, 200, {
+        writeJson(res, 200, {
             model,
             created_at: new Date().toISOString(),
             ...piece,
@@ -9981,22 +10184,10 @@ function createOllamaSimulator(config, logger) {
         });
     }
     return {
-        server,
-        listen: (port, host) => new Promise((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(port, host, () => {
-                server.off('error', reject);
-                resolve(server.address());
-            });
-        }),
-        load: () => scheduler.load(),
-        close: async (graceMs) => {
-            const closed = new Promise((resolve) => server.close(() => resolve()));
-            server.closeIdleConnections();
-            const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-            await closed;
-            clearTimeout(timer);
-        },
+        server: http.server,
+        listen: http.listen,
+        load: () => ({ active: slots.active, queued: slots.waiting }),
+        close: http.close,
     };
 }
 function isMessageList(value) {
@@ -10008,32 +10199,29 @@ function isMessageList(value) {
 }
 /** The JSON object body, or undefined after answering 400 the way Ollama does. */
 async function readBody(req, res) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of req) {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-            res.setHeader('connection', 'close');
-            sendJson(res, 413, { error: 'request body too large' });
-            return undefined;
-        }
-        chunks.push(chunk);
+    const bytes = await readBodyBytes(req, MAX_BODY_BYTES);
+    if (bytes === 'aborted')
+        return undefined; // The client left; nobody to answer.
+    if (bytes === 'too-large') {
+        res.setHeader('connection', 'close');
+        writeJson(res, 413, { error: 'request body too large' });
+        return undefined;
     }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = bytes.toString('utf8');
     if (text.trim() === '') {
-        sendJson(res, 400, { error: 'missing request body' });
+        writeJson(res, 400, { error: 'missing request body' });
         return undefined;
     }
     try {
         const value = JSON.parse(text);
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            sendJson(res, 400, { error: 'request body must be a JSON object' });
+            writeJson(res, 400, { error: 'request body must be a JSON object' });
             return undefined;
         }
         return value;
     }
     catch (error) {
-        sendJson(res, 400, { error: error.message });
+        writeJson(res, 400, { error: error.message });
         return undefined;
     }
 }
@@ -10063,22 +10251,6 @@ function modelEntry(name, modifiedAt) {
 function sha256(text) {
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text).digest('hex');
 }
-function sendJson(res, status, body) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
-}
-function pathOf(url) {
-    try {
-        return new URL(url ?? '/', 'http://localhost').pathname;
-    }
-    catch {
-        return '/';
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/ollama-sim/main.ts
 /**
@@ -10088,18 +10260,10 @@ function pathOf(url) {
 
 
 
+
+const SERVICE = 'ollama-sim';
 async function main() {
-    let config;
-    try {
-        config = loadSimConfig(process.env);
-    }
-    catch (error) {
-        if (error instanceof SimConfigError) {
-            process.stderr.write(`ollama-sim: invalid configuration: ${error.message}\n`);
-            process.exit(1);
-        }
-        throw error;
-    }
+    const config = loadConfigOrExit(SERVICE, () => loadSimConfig(process.env));
     const logger = createJsonLogger({ level: config.logLevel, base: { service: 'ollama-sim' } });
     const simulator = createOllamaSimulator(config, logger);
     let address;
@@ -10122,21 +10286,11 @@ async function main() {
         tokens_per_second: config.tokensPerSecond,
         fail_mode: config.failMode,
     });
-    let stopping = false;
-    const stop = async (signal) => {
-        if (stopping)
-            return;
-        stopping = true;
+    stopOnSignals(async (signal) => {
         logger.info('shutting down', { signal });
         await simulator.close(2000);
         logger.info('stopped');
-        process.exit(0);
-    };
-    process.once('SIGTERM', (signal) => void stop(signal));
-    process.once('SIGINT', (signal) => void stop(signal));
+    });
 }
-main().catch((error) => {
-    process.stderr.write(`ollama-sim: failed to start: ${error.message}\n`);
-    process.exit(1);
-});
+runService(SERVICE, main);
 

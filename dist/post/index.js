@@ -40276,8 +40276,6 @@ const coreStateStore = {
     get: (name) => getState(name),
 };
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -40289,6 +40287,8 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
  * The one interface through which the gate sees a stage, whatever runs it (docker compose, local
  * processes, or an already-running stage at a URL). Checks depend on this file only, never on a driver.
  */
+/** The ways a stage is run: docker compose, local processes, or an already-running stage at a URL. */
+const DRIVER_KINDS = ['compose', 'local', 'external'];
 /**
  * The state of a service of the stage that this boot left out on purpose (the compose driver's
  * `services` selection): reported plainly, not counted as down.
@@ -49854,11 +49854,12 @@ const ASK_LIMITS = {
     /** Upper bound of a whole request body, checked before JSON parsing. */
     bodyMaxBytes: 16 * 1024,
 };
-/** Identifiers travel into cache keys and logs: keep them to a safe alphabet. */
+/** One character of an identifier: ids travel into cache keys and logs, so they keep to a safe alphabet. */
+const ID_CHAR = '[A-Za-z0-9._:@-]';
 const identifier = (label) => schemas_string({ error: `${label} must be a string` })
     .min(1, `${label} must not be empty`)
     .max(ASK_LIMITS.idMaxChars, `${label} must be at most ${ASK_LIMITS.idMaxChars} characters`)
-    .regex(/^[A-Za-z0-9._:@-]+$/, `${label} may only contain letters, digits and . _ : @ -`);
+    .regex(new RegExp(`^${ID_CHAR}+$`), `${label} may only contain letters, digits and . _ : @ -`);
 const AskRequestSchema = strictObject({
     question: schemas_string({ error: 'question must be a string' })
         .trim()
@@ -50012,6 +50013,46 @@ const REPLICA_LABEL = 'replica';
 
 
 
+
+;// CONCATENATED MODULE: ./src/kit/poll.ts
+/**
+ * The one poll-with-deadline loop: ask `probe` again and again until it says yes, the deadline passes,
+ * the signal aborts, or `gaveUp` says waiting is pointless (the process being waited on has exited).
+ * It returns how the wait ended instead of throwing, so each caller words its own error (a boot failure
+ * quoting a log, a plain timeout) without a second copy of the loop. A probe that throws counts as "not
+ * yet": probes are network calls, and a refused connection is the normal answer of a service starting up.
+ */
+async function pollUntil(probe, options) {
+    const interval = options.intervalMs ?? 100;
+    for (;;) {
+        if (options.signal?.aborted)
+            return 'aborted';
+        if (options.gaveUp?.())
+            return 'gave-up';
+        if (await probe().catch(() => false))
+            return 'ready';
+        const left = options.deadline - Date.now();
+        if (left <= 0)
+            return 'timed-out';
+        await pause(Math.min(interval, left), options.signal);
+    }
+}
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+function pause(ms, signal) {
+    return new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const onAbort = () => {
+            clearTimeout(timer);
+            resolve();
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/stage/metrics/prometheus-text.ts
 /**
@@ -50305,6 +50346,8 @@ function describeFetchError(error) {
 
 
 
+
+/** A Prometheus metric name (the gate's metric options are checked against it too). */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** `metric{a="x",b="y"}`, refusing names that are not metric/label names (no PromQL injection). */
@@ -50391,19 +50434,28 @@ class PrometheusApiReader {
         const since = now.result[0];
         let expected = 0;
         let fresh = 0;
-        for (;;) {
-            expected = (await this.activeTargets()).filter((target) => !jobs?.length || jobs.includes(target.job)).length;
-            const data = await this.query(`count(timestamp(${upSelector}) >= ${since})`);
-            const first = data.resultType === 'vector' ? data.result[0] : undefined;
-            fresh = first ? toNumber(first.value[1]) : 0;
-            if (expected > 0 && fresh >= expected)
-                return;
-            if (Date.now() >= deadline) {
-                const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
-                throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
+        // A failed query ends the wait with its own error, rather than counting as "not yet".
+        let failure;
+        const settled = async () => {
+            try {
+                expected = (await this.activeTargets()).filter((target) => !jobs?.length || jobs.includes(target.job)).length;
+                const data = await this.query(`count(timestamp(${upSelector}) >= ${since})`);
+                const first = data.resultType === 'vector' ? data.result[0] : undefined;
+                fresh = first ? toNumber(first.value[1]) : 0;
+                return expected > 0 && fresh >= expected;
             }
-            await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.settlePollMs ?? 250, Math.max(0, deadline - Date.now()))));
-        }
+            catch (error) {
+                failure = { error };
+                return true;
+            }
+        };
+        const waited = await pollUntil(settled, { deadline, intervalMs: this.options.settlePollMs ?? 250 });
+        if (failure)
+            throw failure.error;
+        if (waited === 'ready')
+            return;
+        const scope = jobs?.length ? ` of job ${jobs.join(', ')}` : '';
+        throw new MetricsReadError({ kind: 'not-settled', where: this.baseUrl, fresh, expected, timeoutMs }, `Prometheus at ${this.baseUrl} did not scrape every target${scope} within ${timeoutMs} ms (${fresh} of ${expected} active targets scraped since the call)`);
     }
     /** Active scrape targets with their job, from `/api/v1/targets?state=active`. */
     async activeTargets() {
@@ -50453,144 +50505,37 @@ function toNumber(text) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/stage/local/process.ts
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/stage/exit-hooks.ts
 /**
- * Primitives for running a stage's services as local processes on loopback: free ports, a managed
- * child process whose output streams to a log file, bounded waits, and a stop that never leaves orphans.
- * Used by the local stage driver and by tests that need a real Redis or real API replicas.
+ * Process-wide exit hooks: on exit (normal, Ctrl-C, SIGTERM, SIGHUP) every child still registered is
+ * killed synchronously, then every registered cleanup runs, so a crashed or interrupted run leaves no
+ * orphan and no work dir behind. Importing this module installs nothing: the entry points that start
+ * stages call `installExitHooks()` (the CLI, the action's main and post steps, `npm run stage:local`,
+ * the test harness). Registering without the hooks installed is harmless, it just has no effect at exit.
  */
-
-
-
-
-/** Ask the kernel for a free TCP port on loopback. */
-async function findFreePort(host = '127.0.0.1') {
-    return new Promise((resolve, reject) => {
-        const server = (0,external_node_net_.createServer)();
-        server.unref();
-        server.once('error', reject);
-        server.listen(0, host, () => {
-            const address = server.address();
-            const port = typeof address === 'object' && address ? address.port : 0;
-            server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-        });
-    });
+const killOnExitSet = new Set();
+const cleanups = new Set();
+let installed = false;
+/** SIGKILL `child` at exit unless unregistered first (by its own stop). Returns the unregister. */
+function killOnExit(child) {
+    killOnExitSet.add(child);
+    return () => killOnExitSet.delete(child);
 }
 /**
- * A child process in its own process group (so stop() also ends anything it spawned), whose output
- * goes to a log file rather than to memory. The child writes to the file itself (its stdout and stderr
- * are the file's descriptor): relaying every log line through this process cost the gate and the
- * benchmarks as much CPU as their HTTP client did.
+ * Run `cleanup` (synchronous, must not throw) at exit, after every child is killed (so a process still
+ * writing into a work dir cannot race its removal). Returns the unregister.
  */
-class ManagedProcess {
-    name;
-    logFile;
-    child;
-    exitInfo;
-    exited;
-    constructor(options) {
-        this.name = options.name;
-        this.logFile = options.logFile;
-        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(options.logFile), { recursive: true });
-        const logFd = (0,external_node_fs_namespaceObject.openSync)(options.logFile, 'a');
-        try {
-            this.child = (0,external_node_child_process_namespaceObject.spawn)(options.command, options.args, {
-                cwd: options.cwd,
-                env: options.env ?? process.env,
-                stdio: ['ignore', logFd, logFd],
-                detached: true,
-            });
-        }
-        finally {
-            // The child holds its own copy of the descriptor.
-            (0,external_node_fs_namespaceObject.closeSync)(logFd);
-        }
-        this.exited = new Promise((resolve) => {
-            this.child.once('error', (error) => {
-                this.exitInfo = { code: -1, signal: null };
-                (0,external_node_fs_namespaceObject.appendFileSync)(options.logFile, `[stagegate] could not start ${options.command}: ${error.message}\n`);
-                resolve();
-            });
-            this.child.once('exit', (code, signal) => {
-                this.exitInfo = { code, signal };
-                resolve();
-            });
-        });
-        liveProcesses.add(this);
-    }
-    get pid() {
-        return this.child.pid;
-    }
-    get running() {
-        return this.exitInfo === undefined;
-    }
-    /** How the process ended; undefined while it runs. */
-    get exit() {
-        return this.exitInfo;
-    }
-    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
-    describeState() {
-        if (!this.exitInfo)
-            return 'running';
-        if (this.exitInfo.signal)
-            return `killed (${this.exitInfo.signal})`;
-        return `exited (code ${this.exitInfo.code})`;
-    }
-    /** Resolves when the process has exited, or after `timeoutMs` (then resolves false). */
-    async waitForExit(timeoutMs) {
-        if (!this.running)
-            return true;
-        let timer;
-        const timeout = new Promise((resolve) => {
-            timer = setTimeout(() => resolve(false), timeoutMs);
-        });
-        const result = await Promise.race([this.exited.then(() => true), timeout]);
-        clearTimeout(timer);
-        return result;
-    }
-    /** Send a signal to the whole process group. */
-    signal(signal) {
-        if (!this.running || this.child.pid === undefined)
-            return;
-        try {
-            process.kill(-this.child.pid, signal);
-        }
-        catch {
-            // Already gone between the check and the kill.
-        }
-    }
-    /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Never throws. */
-    async stop(graceMs = 3000) {
-        if (this.running) {
-            this.signal('SIGTERM');
-            if (!(await this.waitForExit(graceMs))) {
-                this.signal('SIGKILL');
-                await this.waitForExit(graceMs);
-            }
-        }
-        liveProcesses.delete(this);
-    }
-}
-/**
- * Every process started and not yet stopped in this Node process. On exit (normal, Ctrl-C, SIGTERM)
- * they are killed synchronously, so a crashed or interrupted run leaves no orphan behind.
- */
-const liveProcesses = new Set();
-let exitHooksInstalled = false;
-/** Synchronous cleanups (e.g. removing a stage's work dir) run right after the kill on exit. */
-const exitCleanups = new Set();
-/** Run `cleanup` (synchronous, must not throw) when the process exits or is interrupted; returns an unregister. */
 function registerExitCleanup(cleanup) {
-    exitCleanups.add(cleanup);
-    return () => exitCleanups.delete(cleanup);
+    cleanups.add(cleanup);
+    return () => cleanups.delete(cleanup);
 }
 function killAllNow() {
-    for (const managed of liveProcesses)
-        managed.signal('SIGKILL');
-    liveProcesses.clear();
-    for (const cleanup of exitCleanups) {
+    for (const child of killOnExitSet)
+        child.signal('SIGKILL');
+    killOnExitSet.clear();
+    for (const cleanup of cleanups) {
         try {
             cleanup();
         }
@@ -50598,12 +50543,13 @@ function killAllNow() {
             // Best effort while exiting: nothing can report it any more.
         }
     }
-    exitCleanups.clear();
+    cleanups.clear();
 }
+/** Install the hooks once per process (later calls do nothing). */
 function installExitHooks() {
-    if (exitHooksInstalled)
+    if (installed)
         return;
-    exitHooksInstalled = true;
+    installed = true;
     process.once('exit', killAllNow);
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
         const onSignal = () => {
@@ -50617,32 +50563,6 @@ function installExitHooks() {
             process.kill(process.pid, signal);
         };
         process.on(signal, onSignal);
-    }
-}
-installExitHooks();
-/** Run `probe` until it resolves true, or the deadline passes. Every probe is itself bounded by the caller. */
-async function waitUntil(probe, options) {
-    const deadline = Date.now() + options.timeoutMs;
-    const interval = options.intervalMs ?? 100;
-    for (;;) {
-        if (options.signal?.aborted)
-            throw new Error(`aborted while waiting for ${options.what}`);
-        if (await probe().catch(() => false))
-            return;
-        if (Date.now() >= deadline)
-            throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
-    }
-}
-/** GET `url` with a timeout; true on a 2xx. */
-async function httpOk(url, timeoutMs = 1000) {
-    try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-        await response.arrayBuffer();
-        return response.ok;
-    }
-    catch {
-        return false;
     }
 }
 
@@ -50954,67 +50874,147 @@ class TerminalEscapeStripper extends external_node_stream_.Transform {
     }
 }
 
-;// CONCATENATED MODULE: ./src/stage/compose/compose-logs.ts
+;// CONCATENATED MODULE: ./src/stage/compose/compose-output.ts
+/** Short quotes of a docker command's output for reasons and logs: escapes stripped, one line clipped. */
+
+const MAX_QUOTED_CHARS = 300;
+function lastLine(text) {
+    return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
+}
+function firstLine(text) {
+    return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
+}
+function lastLines(text, count) {
+    return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function nonEmptyLines(text) {
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+}
+function clip(line) {
+    if (line === undefined)
+        return '(no output)';
+    return line.length > MAX_QUOTED_CHARS ? `${line.slice(0, MAX_QUOTED_CHARS)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-cli.ts
 /**
- * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
- * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
- * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
- * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
- * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
+ * One compose project as the docker CLI sees it: every command runs with the same binary, working
+ * directory and environment, and the first one checks (once, remembered) that Compose v2 is there.
+ * Read-only queries reject with a message naming the command; `up`, `down` and the log streams take
+ * their results as they come, because their callers word what a failure means.
  */
 
-const PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\|(?: |$)(.*)$/;
-const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))(?: |$)(.*)$/;
-/** Every line of the output, in output order. A line without a prefix continues the previous one's container. */
-function parseComposeLogs(stdout) {
-    const lines = [];
-    let instance = '';
-    for (const raw of stdout.split('\n')) {
-        const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
-        if (line === '')
-            continue;
-        const prefixed = PREFIXED.exec(line);
-        let rest = line;
-        if (prefixed) {
-            instance = prefixed[1];
-            rest = prefixed[2];
-        }
-        const stamped = TIMESTAMPED.exec(rest);
-        lines.push(stamped ? { instance, timestamp: stamped[1], text: stamped[2] } : { instance, text: rest });
+
+
+const VERSION_TIMEOUT_MS = 20_000;
+const QUERY_TIMEOUT_MS = 30_000;
+/** Docker, or its compose v2 plugin, is missing or broken. */
+class ComposeUnavailableError extends Error {
+    constructor(detail) {
+        super(`docker compose v2 is not available: ${detail}`);
+        this.name = 'ComposeUnavailableError';
     }
-    return lines;
 }
-/**
- * A sort key for Docker timestamps: the fraction padded to nine digits, so that `…:05.1Z` sorts
- * after `…:05.09Z` (as strings it would not). Non-UTC stamps go through Date.parse (milliseconds).
- */
-function timestampSortKey(timestamp) {
-    const utc = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(timestamp);
-    if (utc)
-        return `${utc[1]}.${(utc[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
-    const ms = Date.parse(timestamp);
-    if (Number.isNaN(ms))
-        return '';
-    return `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}000000`;
+class ComposeCli {
+    project;
+    docker;
+    runner;
+    cwd;
+    env;
+    versionCheck;
+    constructor(project, docker, runner, cwd, 
+    /** The environment of every command, read at each run (the boot adds to it). */
+    env) {
+        this.project = project;
+        this.docker = docker;
+        this.runner = runner;
+        this.cwd = cwd;
+        this.env = env;
+    }
+    /** Runs `docker <args>`; resolves whatever the exit status. */
+    run(args, options) {
+        return this.runner.run(this.docker, args, { ...options, env: this.env(), cwd: this.cwd });
+    }
+    /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
+    async query(args, what, signal, stdoutFile) {
+        const result = await this.run(args, {
+            timeoutMs: QUERY_TIMEOUT_MS,
+            signal,
+            ...(stdoutFile ? { stdoutFile } : {}),
+        });
+        if (result.aborted)
+            throw new Error(`docker compose ${what} was cancelled`);
+        if (result.timedOut)
+            throw new Error(`docker compose ${what} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+        if (result.exitCode !== 0)
+            throw new Error(`docker compose ${what} failed (exit ${result.exitCode}): ${lastLine(result.stderr || result.stdout)}`);
+        return result;
+    }
+    /** Compose's version; checked once (a transient failure, or a cancelled check, is not remembered). */
+    ensureVersion(signal) {
+        this.versionCheck ??= this.checkVersion(signal).catch((error) => {
+            this.versionCheck = undefined;
+            throw error;
+        });
+        return this.versionCheck;
+    }
+    async checkVersion(signal) {
+        const command = `"${this.docker} compose version"`;
+        let result;
+        try {
+            result = await this.run(versionArgs(), { timeoutMs: VERSION_TIMEOUT_MS, signal });
+        }
+        catch (error) {
+            if (error instanceof CommandNotFoundError)
+                throw new ComposeUnavailableError(`${error.message}; install Docker with the Compose v2 plugin, or use the local driver`);
+            throw new ComposeUnavailableError(`${command} could not be run: ${messageOf(error)}`);
+        }
+        if (result.aborted)
+            throw new ComposeUnavailableError('the check was cancelled');
+        if (result.timedOut)
+            throw new ComposeUnavailableError(`${command} did not answer within ${VERSION_TIMEOUT_MS / 1000} s`);
+        if (result.exitCode !== 0)
+            throw new ComposeUnavailableError(
+            // The first line says what is wrong ("unknown command: docker compose"); later ones say "see --help".
+            `${command} failed (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}; install the Compose v2 plugin, or use the local driver`);
+        const version = parseComposeVersion(result.stdout);
+        if (!version)
+            throw new ComposeUnavailableError(`cannot read a version in "${lastLine(result.stdout)}"`);
+        if (version.major < 2)
+            throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
+        return version;
+    }
 }
+
+;// CONCATENATED MODULE: ./src/kit/text-table.ts
 /**
- * Oldest first across all containers, keeping the newest `maxLines`. A line without a timestamp keeps
- * the time of the line before it from the same container; ties keep output order.
+ * The one fixed-width text table for terminals and logs (the report's evidence, `docker compose ps`-like
+ * service lists): each column padded to its widest cell, two spaces between columns, the last column of
+ * a row left as it is, and no trailing spaces.
  */
-function newestLines(lines, maxLines) {
-    if (maxLines <= 0)
-        return [];
-    const lastKey = new Map();
-    const keyed = lines.map((line, index) => {
-        const key = line.timestamp ? timestampSortKey(line.timestamp) : (lastKey.get(line.instance) ?? '');
-        lastKey.set(line.instance, key);
-        return { line, key, index };
-    });
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
-    return keyed.slice(-maxLines).map((entry) => entry.line);
+/** Rows of cells as lines. Rows may have different lengths; widths count UTF-16 units, as padEnd does. */
+function alignColumns(rows) {
+    const widths = [];
+    for (const row of rows)
+        row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+    return rows.map((row) => row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd());
+}
+/** The same table as one block of text. */
+function formatTable(rows) {
+    return alignColumns(rows).join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-ps.ts
+
 
 class ComposeOutputError extends Error {
     constructor(message) {
@@ -51126,13 +51126,180 @@ function formatServiceTable(services) {
         ['NAME', 'SERVICE', 'STATE', 'HEALTH', 'ADDRESS', 'DETAIL'],
         ...services.map((s) => [s.name, s.service, s.state, s.health, s.address ?? '', s.detail ?? '']),
     ];
-    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-    return rows
-        .map((row) => row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join('  ')
-        .trimEnd())
-        .join('\n');
+    return formatTable(rows);
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-health.ts
+/**
+ * What the containers of a boot say about the stage, against what the boot asked for: which services
+ * are missing or unhealthy, whether it is partly up (a gateway and some api replicas: the gate can still
+ * check it), and which services' logs explain a failure. Pure: it reads `ps` rows, runs nothing.
+ */
+
+
+/** What is wrong with the containers compared with what the boot asked for; empty when nothing. */
+function findProblems(shape, services, replicas) {
+    const problems = [];
+    const describe = (list) => list.map((s) => `${s.name} ${s.state}${s.health !== 'none' ? `/${s.health}` : ''}`).join(', ');
+    const api = services.filter((s) => s.service === shape.apiService);
+    const readyApi = api.filter(isReady).length;
+    if (readyApi < replicas)
+        problems.push(`${shape.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`);
+    for (const name of [shape.gatewayService, ...shape.requiredServices]) {
+        const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
+        if (containers.length === 0 && shape.isLeftOut(name))
+            continue;
+        if (containers.length === 0)
+            problems.push(`${name}: no container`);
+        else if (!containers.some(isReady))
+            problems.push(`${name}: ${describe(containers)}`);
+    }
+    return problems;
+}
+/** A gateway container running (not exited, not only created) and at least one api replica ready. */
+function isPartlyUp(shape, services) {
+    const gatewayRunning = services.some((s) => s.service === shape.gatewayService && s.state === 'running' && s.health !== 'unhealthy');
+    return gatewayRunning && services.some((s) => s.service === shape.apiService && isReady(s));
+}
+/** Services with a container that is not ready, and expected services with no ready container. */
+function failingServices(shape, services) {
+    const expected = [shape.apiService, shape.gatewayService, ...shape.requiredServices].filter((name) => !shape.isLeftOut(name));
+    return [
+        ...new Set([
+            ...services.filter((s) => !isReady(s)).map((s) => s.service),
+            ...expected.filter((name) => !services.some((s) => s.service === name && isReady(s))),
+        ]),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-log-files.ts
+/**
+ * The teardown's log saving: one file per service, `<logDir>/<service>.log`, streamed from
+ * `docker compose logs` (every container of the service) with terminal escapes stripped, before `down`
+ * removes the containers and their logs with them. Bounded by a budget; a failure is said, not thrown.
+ */
+
+
+
+
+
+
+
+async function saveServiceLogs(cli, logDir, budgetMs, say, isServiceName) {
+    const deadline = Date.now() + budgetMs;
+    try {
+        (0,external_node_fs_namespaceObject.mkdirSync)(logDir, { recursive: true });
+    }
+    catch (error) {
+        say(`cannot save logs: cannot create ${logDir}: ${messageOf(error)}`);
+        return;
+    }
+    const names = await serviceNames(cli, Math.min(QUERY_TIMEOUT_MS, budgetMs), isServiceName);
+    await Promise.all(names.map(async (name) => {
+        const file = (0,external_node_path_namespaceObject.join)(logDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
+        try {
+            const result = await cli.run(logsArgs(cli.project, name), {
+                timeoutMs: Math.max(1000, deadline - Date.now()),
+                stdoutFile: file,
+                stdoutFileFilter: () => new TerminalEscapeStripper(),
+            });
+            if (result.timedOut)
+                say(`log of ${name} cut short by the teardown timeout: ${file}`);
+            else if (result.exitCode !== 0)
+                say(`log of ${name}: docker compose logs failed (exit ${result.exitCode}): ${lastLine(result.stderr)}`);
+            else
+                say(`log of ${name} saved: ${file}`);
+        }
+        catch (error) {
+            say(`log of ${name} not saved: ${messageOf(error)}`);
+        }
+    }));
+}
+/** Services that have containers (from `ps`), else every service the file declares. */
+async function serviceNames(cli, timeoutMs, isServiceName) {
+    try {
+        const ps = await cli.run(psArgs(cli.project), { timeoutMs });
+        if (ps.exitCode === 0) {
+            const names = [...new Set(parseComposePs(ps.stdout).map((s) => s.service))];
+            if (names.length > 0)
+                return names;
+        }
+    }
+    catch {
+        // Fall through to the file's own list.
+    }
+    try {
+        const config = await cli.run(configServicesArgs(cli.project), { timeoutMs });
+        if (config.exitCode === 0)
+            return config.stdout
+                .split('\n')
+                .map((line) => line.trim())
+                .filter(isServiceName);
+    }
+    catch {
+        // Nothing more to try.
+    }
+    return [];
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-logs.ts
+/**
+ * Parses `docker compose logs --no-color --timestamps` output. Compose prefixes each line with the
+ * container it came from and a padded `|` (`stagegate-api-2  | ` or, in some releases, `api-2  | `),
+ * then the Docker timestamp (RFC 3339, nanoseconds, trailing zeros trimmed). Lines of several replicas
+ * arrive interleaved as compose reads them; the timestamps put them back in order. Terminal escapes
+ * that some compose releases print anyway (`ESC[2K` before every line) are removed first.
+ */
+
+const PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\|(?: |$)(.*)$/;
+const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))(?: |$)(.*)$/;
+/** Every line of the output, in output order. A line without a prefix continues the previous one's container. */
+function parseComposeLogs(stdout) {
+    const lines = [];
+    let instance = '';
+    for (const raw of stdout.split('\n')) {
+        const line = stripTerminalEscapes(raw.replace(/\r$/, ''));
+        if (line === '')
+            continue;
+        const prefixed = PREFIXED.exec(line);
+        let rest = line;
+        if (prefixed) {
+            instance = prefixed[1];
+            rest = prefixed[2];
+        }
+        const stamped = TIMESTAMPED.exec(rest);
+        lines.push(stamped ? { instance, timestamp: stamped[1], text: stamped[2] } : { instance, text: rest });
+    }
+    return lines;
+}
+/**
+ * A sort key for Docker timestamps: the fraction padded to nine digits, so that `…:05.1Z` sorts
+ * after `…:05.09Z` (as strings it would not). Non-UTC stamps go through Date.parse (milliseconds).
+ */
+function timestampSortKey(timestamp) {
+    const utc = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(timestamp);
+    if (utc)
+        return `${utc[1]}.${(utc[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+    const ms = Date.parse(timestamp);
+    if (Number.isNaN(ms))
+        return '';
+    return `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}000000`;
+}
+/**
+ * Oldest first across all containers, keeping the newest `maxLines`. A line without a timestamp keeps
+ * the time of the line before it from the same container; ties keep output order.
+ */
+function newestLines(lines, maxLines) {
+    if (maxLines <= 0)
+        return [];
+    const lastKey = new Map();
+    const keyed = lines.map((line, index) => {
+        const key = line.timestamp ? timestampSortKey(line.timestamp) : (lastKey.get(line.instance) ?? '');
+        lastKey.set(line.instance, key);
+        return { line, key, index };
+    });
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+    return keyed.slice(-maxLines).map((entry) => entry.line);
 }
 
 ;// CONCATENATED MODULE: ./src/stage/local/log-tail.ts
@@ -51228,6 +51395,20 @@ function mergeByTime(tails, maxLines) {
     return entries.slice(-maxLines).map((entry) => entry.line);
 }
 
+;// CONCATENATED MODULE: ./src/stage/compose/compose-names.ts
+/**
+ * The names and addresses of a compose stage, declared once: the compose driver checks names against
+ * these patterns and the gate's options are validated with the same ones.
+ */
+/** A compose service name. */
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** A compose project name (lowercase letters, digits, - and _). */
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+/** Where the reference compose file (deploy/docker/docker-compose.stage.yaml) publishes the gateway. */
+const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
+/** ... and its Prometheus. */
+const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
  * The stage as a docker compose project (deploy/docker/docker-compose.stage.yaml by default): boots it
@@ -51235,6 +51416,10 @@ function mergeByTime(tails, maxLines) {
  * containers from `ps`, its logs from `logs`, its counters from the stage's Prometheus, and tears it
  * down after streaming every service's log to a file. Docker runs behind a CommandRunner, so every
  * command line and every parse is tested without Docker.
+ *
+ * The boot reads as its steps: check the spec, check Compose, `up`, read `ps`, judge the containers
+ * (compose-health.ts), and on failure gather the diagnostics (ps, compose's output, failing services'
+ * log tails). The docker session is compose-cli.ts; the teardown's log files, compose-log-files.ts.
  */
 
 
@@ -51248,66 +51433,51 @@ function mergeByTime(tails, maxLines) {
 
 
 
-/** Where the reference compose file publishes the gateway and Prometheus. */
-const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
-const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
-/** Docker, or its compose v2 plugin, is missing or broken. */
-class ComposeUnavailableError extends Error {
-    constructor(detail) {
-        super(`docker compose v2 is not available: ${detail}`);
-        this.name = 'ComposeUnavailableError';
-    }
-}
-const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-const VERSION_TIMEOUT_MS = 20_000;
-const QUERY_TIMEOUT_MS = 30_000;
+
+
+
 /** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
 const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
     baseUrl;
-    project;
-    apiService;
-    gatewayService;
-    requiredServices;
+    cli;
+    shape;
     selectedServices;
     build;
-    docker;
-    runner;
-    cwd;
     baseEnv;
     portEnv = {};
     prometheusUrl;
     say;
     failureLogLines;
     specEnv = {};
-    composeCheck;
     reader;
     constructor(options) {
         if (!options.composeFile?.trim())
             throw new Error('compose driver: the compose file path is empty');
         if (!PROJECT_NAME.test(options.projectName))
             throw new Error(`compose driver: project name "${options.projectName}" must be lowercase letters, digits, "-" or "_", starting with a letter or digit`);
-        this.apiService = checkServiceName(options.apiService ?? 'api', 'api service');
-        this.gatewayService = checkServiceName(options.gatewayService ?? 'gateway', 'gateway service');
-        this.requiredServices = (options.requiredServices ?? []).map((name) => checkServiceName(name, 'required service'));
-        this.selectedServices = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+        const selected = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
+        this.selectedServices = selected;
+        this.shape = {
+            apiService: checkServiceName(options.apiService ?? 'api', 'api service'),
+            gatewayService: checkServiceName(options.gatewayService ?? 'gateway', 'gateway service'),
+            requiredServices: (options.requiredServices ?? []).map((name) => checkServiceName(name, 'required service')),
+            isLeftOut: (service) => selected.length > 0 && !selected.includes(service),
+        };
         if (options.envFile !== undefined && !options.envFile.trim())
             throw new Error('compose driver: the env file path is empty');
-        this.project = {
+        const project = {
             file: options.composeFile,
             name: options.projectName,
             ...(options.envFile ? { envFile: options.envFile } : {}),
         };
         this.build = options.build ?? true;
-        this.docker = options.docker ?? 'docker';
-        this.runner = options.runner ?? new ChildProcessRunner();
-        this.cwd = options.cwd;
         this.baseEnv = options.env ?? process.env;
         this.say = options.log ?? (() => { });
         this.failureLogLines = options.failureLogLines ?? 60;
+        this.cli = new ComposeCli(project, options.docker ?? 'docker', options.runner ?? new ChildProcessRunner(), options.cwd, () => this.env());
         const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
         this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
         const gatewayPort = loopbackPort(base);
@@ -51335,36 +51505,16 @@ class ComposeDriver {
         if (specProblem)
             return fail(specProblem);
         this.specEnv = { ...spec.env, NARRATOR_MAX_CONCURRENCY: String(spec.narratorMaxConcurrency) };
-        const deadline = started + spec.bootTimeoutMs;
         let version;
         try {
-            version = await this.ensureCompose(signal);
+            version = await this.cli.ensureVersion(signal);
         }
         catch (error) {
             return fail(messageOf(error));
         }
-        const remaining = Math.max(1000, deadline - Date.now());
-        // compose gives up a little before the runner would kill it, so its own message (which container
-        // is unhealthy) reaches the report.
-        const slack = Math.min(10_000, Math.floor(remaining * 0.1));
-        const args = upArgs(this.project, {
-            build: this.build,
-            apiService: this.apiService,
-            replicas: spec.replicas,
-            services: this.selectedServices,
-            waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
-                ? Math.max(1, Math.floor((remaining - slack) / 1000))
-                : undefined,
-        });
-        this.say(`$ ${this.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`);
         let up;
         try {
-            up = await this.runner.run(this.docker, args, {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs: remaining,
-                signal,
-            });
+            up = await this.up(spec, version, started + spec.bootTimeoutMs, signal);
         }
         catch (error) {
             return fail(`docker compose up could not be started: ${messageOf(error)}`);
@@ -51377,7 +51527,7 @@ class ComposeDriver {
         catch (error) {
             psProblem = `docker compose ps failed: ${messageOf(error)}`;
         }
-        const problems = this.findProblems(services, spec.replicas);
+        const problems = findProblems(this.shape, services, spec.replicas);
         const upOk = up.exitCode === 0 && !up.timedOut && !up.aborted;
         if (upOk && problems.length === 0 && !psProblem) {
             this.say(formatServiceTable(services));
@@ -51397,23 +51547,41 @@ class ComposeDriver {
             reason += `; ${details.join('; ')}`;
         // The containers stay where `up` left them (the teardown removes them): when the gateway and
         // some api replicas are up, the stage is partly booted and the gate can still check it.
-        const partial = !up.aborted && !psProblem && this.isPartlyUp(services);
+        const partial = !up.aborted && !psProblem && isPartlyUp(this.shape, services);
         const log = await this.describeFailure(services, up, signal);
         this.say(log);
         if (partial)
-            this.say(`the ${this.gatewayService} and some ${this.apiService} replicas are up: the stage is left running, partly booted`);
+            this.say(`the ${this.shape.gatewayService} and some ${this.shape.apiService} replicas are up: the stage is left running, partly booted`);
         return fail(reason, services, log, partial);
     }
+    /** `up` with compose's own health wait, bounded by what is left of the boot timeout. */
+    up(spec, version, deadline, signal) {
+        const remaining = Math.max(1000, deadline - Date.now());
+        // compose gives up a little before the runner would kill it, so its own message (which container
+        // is unhealthy) reaches the report.
+        const slack = Math.min(10_000, Math.floor(remaining * 0.1));
+        const args = upArgs(this.cli.project, {
+            build: this.build,
+            apiService: this.shape.apiService,
+            replicas: spec.replicas,
+            services: this.selectedServices,
+            waitTimeoutSeconds: versionAtLeast(version, WAIT_TIMEOUT_SINCE)
+                ? Math.max(1, Math.floor((remaining - slack) / 1000))
+                : undefined,
+        });
+        this.say(`$ ${this.cli.docker} ${args.join(' ')}  (compose ${version.text}, NARRATOR_MAX_CONCURRENCY=${spec.narratorMaxConcurrency})`);
+        return this.cli.run(args, { timeoutMs: remaining, signal });
+    }
     async services(signal) {
-        await this.ensureCompose(signal);
-        const result = await this.query(psArgs(this.project), 'ps', signal);
+        await this.cli.ensureVersion(signal);
+        const result = await this.cli.query(psArgs(this.cli.project), 'ps', signal);
         const rows = parseComposePs(result.stdout);
         return [...rows, ...this.notBootedRows(rows)];
     }
     /** Required services that this boot left out on purpose (`services`), and that have no container. */
     notBootedRows(rows) {
-        return this.requiredServices
-            .filter((name) => this.isLeftOut(name) && !rows.some((row) => row.service === name))
+        return this.shape.requiredServices
+            .filter((name) => this.shape.isLeftOut(name) && !rows.some((row) => row.service === name))
             .map((name) => ({
             service: name,
             name,
@@ -51421,9 +51589,6 @@ class ComposeDriver {
             health: 'none',
             notes: [{ kind: 'not-booted', selected: [...this.selectedServices] }],
         }));
-    }
-    isLeftOut(service) {
-        return this.selectedServices.length > 0 && !this.selectedServices.includes(service);
     }
     /** Raw lines of one service's log (text only: the API's JSON lines carry their own `replica`). */
     async logs(service, maxLines, signal) {
@@ -51436,13 +51601,13 @@ class ComposeDriver {
             throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
         if (maxLines === 0)
             return [];
-        await this.ensureCompose(signal);
+        await this.cli.ensureVersion(signal);
         // Streamed to a file and read back from its end: a service that logs without pause (or one huge
         // line) never has its output held whole in this process.
         const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-compose-logs-'));
         try {
             const file = (0,external_node_path_namespaceObject.join)(dir, 'logs.txt');
-            await this.query(logsArgs(this.project, service, maxLines), `logs ${service}`, signal, file);
+            await this.cli.query(logsArgs(this.cli.project, service, maxLines), `logs ${service}`, signal, file);
             // `--tail` applies per container: all of them fit in the bytes read, and the time order is rebuilt.
             const output = await readLastLines(file, Number.MAX_SAFE_INTEGER, LOG_TAIL_MAX_BYTES);
             return newestLines(parseComposeLogs(output.join('\n')), maxLines);
@@ -51462,7 +51627,7 @@ class ComposeDriver {
         const left = () => Math.max(0, deadline - Date.now());
         try {
             try {
-                await this.ensureCompose();
+                await this.cli.ensureVersion();
             }
             catch (error) {
                 this.say(`teardown skipped: ${messageOf(error)}`);
@@ -51470,15 +51635,11 @@ class ComposeDriver {
             }
             // Logs first: `down` removes the containers and their logs with them.
             if (options.logDir)
-                await this.saveLogs(options.logDir, Math.floor(left() / 2));
+                await saveServiceLogs(this.cli, options.logDir, Math.floor(left() / 2), this.say, (name) => SERVICE_NAME.test(name));
             const stopSeconds = Math.max(1, Math.min(10, Math.floor(left() / 3000)));
-            const args = downArgs(this.project, stopSeconds);
-            this.say(`$ ${this.docker} ${args.join(' ')}`);
-            const down = await this.runner.run(this.docker, args, {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs: Math.max(1000, left()),
-            });
+            const args = downArgs(this.cli.project, stopSeconds);
+            this.say(`$ ${this.cli.docker} ${args.join(' ')}`);
+            const down = await this.cli.run(args, { timeoutMs: Math.max(1000, left()) });
             if (down.timedOut)
                 this.say('docker compose down did not finish within the teardown timeout and was stopped');
             else if (down.exitCode !== 0)
@@ -51490,113 +51651,15 @@ class ComposeDriver {
             this.say(`teardown: ${messageOf(error)}`);
         }
     }
-    /** One file per service, `<logDir>/<service>.log`, streamed from `docker compose logs` (all containers). */
-    async saveLogs(logDir, budgetMs) {
-        const deadline = Date.now() + budgetMs;
-        try {
-            (0,external_node_fs_namespaceObject.mkdirSync)(logDir, { recursive: true });
-        }
-        catch (error) {
-            this.say(`cannot save logs: cannot create ${logDir}: ${messageOf(error)}`);
-            return;
-        }
-        const names = await this.serviceNames(Math.min(QUERY_TIMEOUT_MS, budgetMs));
-        await Promise.all(names.map(async (name) => {
-            const file = (0,external_node_path_namespaceObject.join)(logDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
-            try {
-                const result = await this.runner.run(this.docker, logsArgs(this.project, name), {
-                    env: this.env(),
-                    cwd: this.cwd,
-                    timeoutMs: Math.max(1000, deadline - Date.now()),
-                    stdoutFile: file,
-                    stdoutFileFilter: () => new TerminalEscapeStripper(),
-                });
-                if (result.timedOut)
-                    this.say(`log of ${name} cut short by the teardown timeout: ${file}`);
-                else if (result.exitCode !== 0)
-                    this.say(`log of ${name}: docker compose logs failed (exit ${result.exitCode}): ${lastLine(result.stderr)}`);
-                else
-                    this.say(`log of ${name} saved: ${file}`);
-            }
-            catch (error) {
-                this.say(`log of ${name} not saved: ${messageOf(error)}`);
-            }
-        }));
-    }
-    /** Services that have containers (from `ps`), else every service the file declares. */
-    async serviceNames(timeoutMs) {
-        try {
-            const ps = await this.runner.run(this.docker, psArgs(this.project), {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs,
-            });
-            if (ps.exitCode === 0) {
-                const names = [...new Set(parseComposePs(ps.stdout).map((s) => s.service))];
-                if (names.length > 0)
-                    return names;
-            }
-        }
-        catch {
-            // Fall through to the file's own list.
-        }
-        try {
-            const config = await this.runner.run(this.docker, configServicesArgs(this.project), {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs,
-            });
-            if (config.exitCode === 0)
-                return config.stdout
-                    .split('\n')
-                    .map((line) => line.trim())
-                    .filter((line) => SERVICE_NAME.test(line));
-        }
-        catch {
-            // Nothing more to try.
-        }
-        return [];
-    }
-    /** What is wrong with the containers compared with what the boot asked for; empty when nothing. */
-    findProblems(services, replicas) {
-        const problems = [];
-        const describe = (list) => list.map((s) => `${s.name} ${s.state}${s.health !== 'none' ? `/${s.health}` : ''}`).join(', ');
-        const api = services.filter((s) => s.service === this.apiService);
-        const readyApi = api.filter(isReady).length;
-        if (readyApi < replicas)
-            problems.push(`${this.apiService}: ${readyApi} of ${replicas} replicas running and healthy${api.length > readyApi ? ` (${describe(api.filter((s) => !isReady(s)))})` : ''}`);
-        for (const name of [this.gatewayService, ...this.requiredServices]) {
-            const containers = services.filter((s) => s.service === name && s.state !== NOT_BOOTED_STATE);
-            if (containers.length === 0 && this.isLeftOut(name))
-                continue;
-            if (containers.length === 0)
-                problems.push(`${name}: no container`);
-            else if (!containers.some(isReady))
-                problems.push(`${name}: ${describe(containers)}`);
-        }
-        return problems;
-    }
-    /** A gateway container running (not exited, not only created) and at least one api replica ready. */
-    isPartlyUp(services) {
-        const gatewayRunning = services.some((s) => s.service === this.gatewayService && s.state === 'running' && s.health !== 'unhealthy');
-        return gatewayRunning && services.some((s) => s.service === this.apiService && isReady(s));
-    }
     /** `ps`, the end of compose's own output, and the log tail of every service that is not ready. */
     async describeFailure(services, up, signal) {
         const parts = ['docker compose ps:', formatServiceTable(services)];
         const upOutput = (up.stderr || up.stdout).trim();
         if (upOutput)
             parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
-        const expected = new Set([this.apiService, this.gatewayService, ...this.requiredServices].filter((name) => !this.isLeftOut(name)));
-        const failing = [
-            ...new Set([
-                ...services.filter((s) => !isReady(s)).map((s) => s.service),
-                ...[...expected].filter((name) => !services.some((s) => s.service === name && isReady(s))),
-            ]),
-        ];
         const bounded = AbortSignal.timeout(DIAGNOSTICS_TIMEOUT_MS);
         const combined = signal ? AbortSignal.any([signal, bounded]) : bounded;
-        const logs = await Promise.all(failing.map(async (name) => {
+        const logs = await Promise.all(failingServices(this.shape, services).map(async (name) => {
             try {
                 const lines = await this.logLines(name, this.failureLogLines, combined);
                 const body = lines.length > 0 ? lines.map((l) => `${l.instance} | ${l.text}`).join('\n') : '(no output)';
@@ -51609,61 +51672,6 @@ class ComposeDriver {
         for (const block of logs)
             parts.push('', block);
         return parts.join('\n');
-    }
-    /** A read-only compose command; rejects with a message naming it when it fails or hangs. */
-    async query(args, what, signal, stdoutFile) {
-        const result = await this.runner.run(this.docker, args, {
-            env: this.env(),
-            cwd: this.cwd,
-            timeoutMs: QUERY_TIMEOUT_MS,
-            signal,
-            ...(stdoutFile ? { stdoutFile } : {}),
-        });
-        if (result.aborted)
-            throw new Error(`docker compose ${what} was cancelled`);
-        if (result.timedOut)
-            throw new Error(`docker compose ${what} did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
-        if (result.exitCode !== 0)
-            throw new Error(`docker compose ${what} failed (exit ${result.exitCode}): ${lastLine(result.stderr || result.stdout)}`);
-        return result;
-    }
-    ensureCompose(signal) {
-        this.composeCheck ??= this.checkCompose(signal).catch((error) => {
-            // A transient failure (or a cancelled check) is not remembered.
-            this.composeCheck = undefined;
-            throw error;
-        });
-        return this.composeCheck;
-    }
-    async checkCompose(signal) {
-        let result;
-        try {
-            result = await this.runner.run(this.docker, versionArgs(), {
-                env: this.env(),
-                cwd: this.cwd,
-                timeoutMs: VERSION_TIMEOUT_MS,
-                signal,
-            });
-        }
-        catch (error) {
-            if (error instanceof CommandNotFoundError)
-                throw new ComposeUnavailableError(`${error.message}; install Docker with the Compose v2 plugin, or use the local driver`);
-            throw new ComposeUnavailableError(`"${this.docker} compose version" could not be run: ${messageOf(error)}`);
-        }
-        if (result.aborted)
-            throw new ComposeUnavailableError('the check was cancelled');
-        if (result.timedOut)
-            throw new ComposeUnavailableError(`"${this.docker} compose version" did not answer within ${VERSION_TIMEOUT_MS / 1000} s`);
-        if (result.exitCode !== 0)
-            throw new ComposeUnavailableError(
-            // The first line says what is wrong ("unknown command: docker compose"); later ones say "see --help".
-            `"${this.docker} compose version" failed (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}; install the Compose v2 plugin, or use the local driver`);
-        const version = parseComposeVersion(result.stdout);
-        if (!version)
-            throw new ComposeUnavailableError(`cannot read a version in "${lastLine(result.stdout)}"`);
-        if (version.major < 2)
-            throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
-        return version;
     }
     /** The docker commands' environment: the caller's, the published ports, then the boot's spec. */
     env() {
@@ -51706,29 +51714,6 @@ function loopbackPort(url) {
     const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
     return loopback && url.port ? url.port : undefined;
 }
-function lastLine(text) {
-    return clip(nonEmptyLines(stripTerminalEscapes(text)).at(-1));
-}
-function firstLine(text) {
-    return clip(nonEmptyLines(stripTerminalEscapes(text))[0]);
-}
-function nonEmptyLines(text) {
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '');
-}
-function clip(line) {
-    if (line === undefined)
-        return '(no output)';
-    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-function lastLines(text, count) {
-    return stripTerminalEscapes(text).split('\n').slice(-count).join('\n');
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 
 ;// CONCATENATED MODULE: ./src/stage/external/external-driver.ts
 /**
@@ -51741,6 +51726,7 @@ function messageOf(error) {
  * is not ready (the Kubernetes stage's config labels targets with `pod_ready`). That is how stage-up
  * counts the replicas of a stage on a cluster.
  */
+
 
 
 
@@ -51789,23 +51775,20 @@ class ExternalStageDriver {
         const deadline = startedAt + spec.bootTimeoutMs;
         const url = `${this.baseUrl}${ROUTES.healthz}`;
         let last = { ok: false, detail: 'no attempt', answer: '-' };
-        for (;;) {
-            if (signal?.aborted)
-                return {
-                    ok: false,
-                    reason: `aborted while waiting for ${url}`,
-                    services: [],
-                    durationMs: Date.now() - startedAt,
-                };
+        const waited = await pollUntil(async () => {
             // The last probe may overrun the deadline a little rather than be cut too short to say anything.
-            const outcome = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
-            if (outcome.ok)
-                return { ok: true, services: [this.gatewayRow(outcome)], durationMs: Date.now() - startedAt };
-            last = outcome;
-            if (Date.now() >= deadline)
-                break;
-            await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
-        }
+            last = await this.probe(signal, Math.max(250, Math.min(this.probeTimeoutMs(), deadline - Date.now())));
+            return last.ok;
+        }, { deadline, intervalMs: 500, signal });
+        if (waited === 'ready')
+            return { ok: true, services: [this.gatewayRow(last)], durationMs: Date.now() - startedAt };
+        if (waited === 'aborted')
+            return {
+                ok: false,
+                reason: `aborted while waiting for ${url}`,
+                services: [],
+                durationMs: Date.now() - startedAt,
+            };
         return {
             ok: false,
             reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
@@ -51956,6 +51939,414 @@ function resolveReferenceStage(moduleUrl = import.meta.url) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/stage/local/boot-failure.ts
+/**
+ * How a boot step of the local stage fails: a one-line reason for the report that names the service
+ * and quotes the last lines of its log, and the longer tail for the run's log. `waitHealthy` is the
+ * wait every step uses for its process, and the one place such a failure is worded.
+ */
+
+
+
+class BootFailure extends Error {
+    log;
+    partial;
+    constructor(message, log, 
+    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
+    partial = false) {
+        super(message);
+        this.log = log;
+        this.partial = partial;
+    }
+}
+const REASON_LOG_LINES = 15;
+const REASON_INLINE_LINES = 3;
+const POLL_MS = 150;
+/** Throw the boot failure of an abort, before starting `what`. */
+function throwIfAborted(signal, what) {
+    if (signal?.aborted)
+        throw new BootFailure(`boot aborted while starting ${what}`);
+}
+/**
+ * Poll `probe` until it is true; fail fast when the process exits, and at the deadline, each time
+ * with a reason that names the process and quotes its log.
+ */
+async function waitHealthy(managed, probe, options) {
+    const outcome = await pollUntil(probe, {
+        deadline: options.deadline,
+        intervalMs: POLL_MS,
+        signal: options.signal,
+        gaveUp: () => !managed.running,
+    });
+    if (outcome === 'ready')
+        return;
+    if (outcome === 'aborted')
+        throw new BootFailure(`boot aborted while waiting for ${managed.name}`);
+    if (outcome === 'gave-up') {
+        // Let the last output reach the log file before quoting it.
+        await pause(200);
+        throw await failureWithLog(`${managed.name} ${managed.describeState()} during boot, before answering ${options.what}`, managed.logFile);
+    }
+    const progress = options.progress ? ` (${options.progress()})` : '';
+    throw await failureWithLog(`${managed.name} was not healthy within the boot timeout: no success on ${options.what}${progress}`, managed.logFile);
+}
+/**
+ * A failure whose message quotes the last few log lines inline (one line, bounded) and whose `log`
+ * holds the longer tail, each line indented.
+ */
+async function failureWithLog(message, file) {
+    const lines = await readLastLines(file, REASON_LOG_LINES).catch(() => []);
+    if (lines.length === 0)
+        return new BootFailure(`${message} (its log ${(0,external_node_path_namespaceObject.basename)(file)} is empty)`);
+    const inline = lines
+        .slice(-REASON_INLINE_LINES)
+        .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+        .join(' ⏎ ');
+    return new BootFailure(`${message}; last lines of ${(0,external_node_path_namespaceObject.basename)(file)}: ${inline}`, `${message}\nLast ${lines.length} lines of ${file}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+}
+
+;// CONCATENATED MODULE: ./src/kit/settle.ts
+/**
+ * The one bounded wait: wait for a promise, but no longer than a limit nor past an abort, and say which
+ * came first. Every "give it N ms, then move on" in the project goes through here, so none of them
+ * leaves a timer or a listener behind, or forgets that the work may also fail.
+ */
+/**
+ * Waits for `work`, but no longer than `limitMs` (when given) nor past `signal` aborting (when given).
+ * Never rejects, and leaves no timer or listener behind; the work itself is not stopped (whoever owns it
+ * passes it the signal).
+ */
+function settleWithin(work, bounds) {
+    const { limitMs, signal } = bounds;
+    return new Promise((resolve) => {
+        let timer;
+        const onAbort = () => finish({ kind: 'aborted' });
+        function finish(outcome) {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve(outcome);
+        }
+        work.then((value) => finish({ kind: 'done', value }), (error) => finish({ kind: 'crashed', error }));
+        if (limitMs !== undefined)
+            timer = setTimeout(() => finish({ kind: 'timeout' }), Math.max(0, limitMs));
+        if (signal?.aborted)
+            onAbort();
+        else
+            signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/stage/local/process.ts
+/**
+ * Primitives for running a stage's services as local processes on loopback: free ports, a managed
+ * child process whose output streams to a log file, the env children start from, bounded waits and
+ * probes, and a stop that never leaves orphans. Used by the local stage and by tests that need a real
+ * Redis or real API replicas. Importing it installs no process hook (see ../exit-hooks.ts).
+ */
+
+
+
+
+
+
+
+/** Ask the kernel for a free TCP port on loopback. */
+async function findFreePort(host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+        const server = (0,external_node_net_.createServer)();
+        server.unref();
+        server.once('error', reject);
+        server.listen(0, host, () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address ? address.port : 0;
+            server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+        });
+    });
+}
+/** `count` distinct free loopback ports (the kernel may hand the same one out twice in a row). */
+async function findFreePorts(count) {
+    const ports = new Set();
+    for (let attempts = 0; ports.size < count; attempts++) {
+        if (attempts > count * 10)
+            throw new Error(`could not find ${count} distinct free ports`);
+        ports.add(await findFreePort());
+    }
+    return [...ports];
+}
+/** The children's base env: ours, minus what must not leak into a local stage (no OTLP collector here). */
+function childBaseEnv() {
+    const env = { ...process.env };
+    delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    delete env.NODE_TEST_CONTEXT;
+    return env;
+}
+/**
+ * A child process in its own process group (so stop() also ends anything it spawned), whose output
+ * goes to a log file rather than to memory. The child writes to the file itself (its stdout and stderr
+ * are the file's descriptor): relaying every log line through this process cost the gate and the
+ * benchmarks as much CPU as their HTTP client did.
+ */
+class ManagedProcess {
+    name;
+    logFile;
+    child;
+    exitInfo;
+    exited;
+    forgetAtExit;
+    constructor(options) {
+        this.name = options.name;
+        this.logFile = options.logFile;
+        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(options.logFile), { recursive: true });
+        const logFd = (0,external_node_fs_namespaceObject.openSync)(options.logFile, 'a');
+        try {
+            this.child = (0,external_node_child_process_namespaceObject.spawn)(options.command, options.args, {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                stdio: ['ignore', logFd, logFd],
+                detached: true,
+            });
+        }
+        finally {
+            // The child holds its own copy of the descriptor.
+            (0,external_node_fs_namespaceObject.closeSync)(logFd);
+        }
+        this.exited = new Promise((resolve) => {
+            this.child.once('error', (error) => {
+                this.exitInfo = { code: -1, signal: null };
+                (0,external_node_fs_namespaceObject.appendFileSync)(options.logFile, `[stagegate] could not start ${options.command}: ${error.message}\n`);
+                resolve();
+            });
+            this.child.once('exit', (code, signal) => {
+                this.exitInfo = { code, signal };
+                resolve();
+            });
+        });
+        // Until stopped, it dies with this process (when the entry installed the exit hooks).
+        this.forgetAtExit = killOnExit(this);
+    }
+    get pid() {
+        return this.child.pid;
+    }
+    get running() {
+        return this.exitInfo === undefined;
+    }
+    /** How the process ended; undefined while it runs. */
+    get exit() {
+        return this.exitInfo;
+    }
+    /** `exited (code 1)` / `killed (SIGKILL)` / `running`, for logs and boot failures. */
+    describeState() {
+        if (!this.exitInfo)
+            return 'running';
+        if (this.exitInfo.signal)
+            return `killed (${this.exitInfo.signal})`;
+        return `exited (code ${this.exitInfo.code})`;
+    }
+    /** Resolves when the process has exited, or after `timeoutMs` (then resolves false). */
+    async waitForExit(timeoutMs) {
+        if (!this.running)
+            return true;
+        return (await settleWithin(this.exited, { limitMs: timeoutMs })).kind === 'done';
+    }
+    /** Send a signal to the whole process group. */
+    signal(signal) {
+        if (!this.running || this.child.pid === undefined)
+            return;
+        try {
+            process.kill(-this.child.pid, signal);
+        }
+        catch {
+            // Already gone between the check and the kill.
+        }
+    }
+    /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Never throws. */
+    async stop(graceMs = 3000) {
+        if (this.running) {
+            this.signal('SIGTERM');
+            if (!(await this.waitForExit(graceMs))) {
+                this.signal('SIGKILL');
+                await this.waitForExit(graceMs);
+            }
+        }
+        this.forgetAtExit();
+    }
+}
+/**
+ * `pollUntil` for callers with nothing of their own to say on failure: throws "timed out after N ms
+ * waiting for <what>" (or "aborted while waiting for <what>"). Every probe is itself bounded by the caller.
+ */
+async function waitUntil(probe, options) {
+    const outcome = await pollUntil(probe, {
+        deadline: Date.now() + options.timeoutMs,
+        intervalMs: options.intervalMs,
+        signal: options.signal,
+    });
+    if (outcome === 'aborted')
+        throw new Error(`aborted while waiting for ${options.what}`);
+    if (outcome !== 'ready')
+        throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+}
+/** GET `url` with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
+async function httpOk(url, timeoutMs = 1000, signal) {
+    try {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        await response.arrayBuffer();
+        return response.ok;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/local-stage.ts
+/**
+ * One boot of the local stage: its work dir, the ports it reserved and what it started. The boot steps
+ * (./steps) fill it in, in order; the driver reads it for services, logs and metrics, and stops it.
+ * It outlives its teardown (its processes stay listed until the next boot), so a caller can still
+ * prove that nothing is left running.
+ */
+
+
+
+
+
+/** Bound of every health probe of the stage's services (HTTP GET, Redis PING). */
+const PROBE_TIMEOUT_MS = 1000;
+/** Replica `index` (1-based) of `replicas`; throws naming the valid range. */
+function replicaAt(replicas, index) {
+    const replica = replicas[index - 1];
+    if (!Number.isInteger(index) || !replica)
+        throw new Error(`no replica ${index}: replicas are numbered 1..${replicas.length}`);
+    return replica;
+}
+/** The service names `logs()` knows on `stage` (before any boot: the services without the replicas). */
+function knownServices(stage) {
+    const replicas = stage?.replicas.map((replica) => replica.name) ?? [];
+    return ['api', ...replicas, 'gateway', 'redis', 'ollama', 'prometheus'];
+}
+class LocalStage {
+    workDir;
+    ports;
+    /** Every process this boot started, stopped ones and replaced ones included, in start order. */
+    started = [];
+    redis;
+    /** The simulator or the real Ollama the replicas talk to. */
+    ollamaUrl = '';
+    /** Set when the stage started the simulator; undefined with a real Ollama. */
+    simulator;
+    /** A real Ollama at a URL, which the stage uses but did not start. */
+    externalOllama = false;
+    replicas = [];
+    gateway;
+    prometheus;
+    removed = false;
+    forgetWorkDir;
+    constructor(workDir, ports) {
+        this.workDir = workDir;
+        this.ports = ports;
+        this.forgetWorkDir = registerExitCleanup(() => (0,external_node_fs_namespaceObject.rmSync)(workDir, { recursive: true, force: true }));
+    }
+    /** A fresh work dir under `parent` and the ports of `replicas` replicas, nothing started yet. */
+    static async create(parent, replicas) {
+        const workDir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(parent, 'stagegate-local-'));
+        try {
+            const [redis, simulator, gateway, stats, prometheus, ...api] = await findFreePorts(5 + replicas);
+            return new LocalStage(workDir, {
+                redis: redis,
+                simulator: simulator,
+                gateway: gateway,
+                stats: stats,
+                prometheus: prometheus,
+                api,
+            });
+        }
+        catch (error) {
+            (0,external_node_fs_namespaceObject.rmSync)(workDir, { recursive: true, force: true });
+            throw error;
+        }
+    }
+    /** False once torn down: the work dir is gone (or left to the exit hook) and a new boot may start. */
+    get active() {
+        return !this.removed;
+    }
+    /** Every port this boot reserved. */
+    allPorts() {
+        const { api, ...single } = this.ports;
+        return [...Object.values(single), ...api];
+    }
+    /** Start `command` as `name`, its output in `<workDir>/<name>.log`; stopped with the stage. */
+    spawn(name, command, env) {
+        return this.track(new ManagedProcess({
+            name,
+            command: command.command,
+            args: command.args,
+            ...(command.cwd ? { cwd: command.cwd } : {}),
+            env,
+            logFile: (0,external_node_path_namespaceObject.join)(this.workDir, `${name}.log`),
+        }));
+    }
+    /** Count a process started elsewhere (Redis, HAProxy, Prometheus) as the stage's. */
+    track(managed) {
+        this.started.push(managed);
+        return managed;
+    }
+    replica(index) {
+        return replicaAt(this.replicas, index);
+    }
+    /** The process behind a service name of `logs()`: gateway, redis, ollama (the simulator), prometheus, api-N. */
+    processOf(service) {
+        if (service === 'gateway')
+            return this.gateway?.process;
+        if (service === 'redis')
+            return this.redis?.process;
+        if (service === 'ollama' || service === 'ollama-sim')
+            return this.simulator;
+        if (service === 'prometheus')
+            return this.prometheus?.process;
+        return this.replicas.find((replica) => replica.name === service)?.process;
+    }
+    /** Gateway first (no new traffic), then the replicas, then what they depend on. Bounded. */
+    async stopAll(graceMs, deadline = Date.now() + graceMs * 4) {
+        const stopGroup = async (processes) => {
+            const live = processes.filter((managed) => managed !== undefined);
+            const grace = Math.max(100, Math.min(graceMs, (deadline - Date.now()) / 2));
+            await Promise.all(live.map((managed) => managed.stop(grace)));
+        };
+        await stopGroup([this.gateway?.process]);
+        await stopGroup(this.replicas.map((replica) => replica.process));
+        await stopGroup([this.prometheus?.process, this.simulator, this.redis?.process]);
+        // Processes replaced by restarts are in `started` only.
+        await stopGroup(this.started.filter((managed) => managed.running));
+    }
+    /** Copy every log (and the generated configs) into `logDir`, streaming, bounded by `deadline`. */
+    async copyLogs(logDir, deadline) {
+        await (0,promises_namespaceObject.mkdir)(logDir, { recursive: true });
+        const files = (await (0,promises_namespaceObject.readdir)(this.workDir)).filter((file) => file.endsWith('.log') || file === 'haproxy.cfg' || file === 'prometheus.yml');
+        for (const file of files) {
+            if (Date.now() >= deadline)
+                return;
+            await (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(this.workDir, file), (0,external_node_path_namespaceObject.join)(logDir, file)).catch(() => undefined);
+        }
+    }
+    /** Kill what is left at once and remove the work dir; the stage is then no longer active. Never throws. */
+    remove() {
+        for (const managed of this.started)
+            managed.signal('SIGKILL');
+        try {
+            (0,external_node_fs_namespaceObject.rmSync)(this.workDir, { recursive: true, force: true, maxRetries: 3 });
+        }
+        catch {
+            // Left in the temp dir; the exit hook tries once more.
+        }
+        if (!(0,external_node_fs_namespaceObject.existsSync)(this.workDir))
+            this.forgetWorkDir();
+        this.removed = true;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/stage/local/haproxy-config.ts
 /**
  * The local stage's gateway config, generated from the ONE HAProxy config the compose stage uses
@@ -52065,7 +52456,7 @@ function renderLocalHaproxyConfig(shared, servers, source = 'haproxy.cfg') {
 
 
 
-function startGateway(options) {
+function spawnGateway(options) {
     const { text, backend } = renderLocalHaproxyConfig(options.sharedConfig, options.servers, options.sharedConfigPath);
     const configFile = (0,external_node_path_namespaceObject.join)(options.workDir, 'haproxy.cfg');
     (0,external_node_fs_namespaceObject.writeFileSync)(configFile, text);
@@ -52109,78 +52500,6 @@ async function readServersUp(exporterUrl, backend, timeoutMs = 1000) {
         sample.labels.state === 'UP' &&
         sample.value === 1)
         .map((sample) => sample.labels.server ?? '?');
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
-/**
- * prometheus.yml for the local stage: static targets (the replicas' own /metrics and the gateway's
- * exporter) instead of compose's DNS discovery, scraped every second so checks rarely wait.
- */
-
-/** Job names, also the `job` label a query can select on (`up{job="api"}`). */
-const PROMETHEUS_JOBS = { api: 'api', gateway: 'gateway' };
-function renderPrometheusConfig(targets) {
-    const interval = targets.scrapeIntervalSeconds ?? 1;
-    if (!Number.isInteger(interval) || interval < 1)
-        throw new Error(`scrape interval must be a whole number of seconds ≥ 1, got ${interval}`);
-    if (targets.api.length === 0)
-        throw new Error('at least one api target is needed');
-    for (const target of [...targets.api, targets.gateway]) {
-        if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(target))
-            throw new Error(`"${target}" is not a host:port target`);
-    }
-    const config = {
-        global: {
-            scrape_interval: `${interval}s`,
-            // Must not exceed the interval; a replica slower than this to answer is worth seeing as down.
-            scrape_timeout: `${interval}s`,
-            evaluation_interval: `${interval}s`,
-        },
-        scrape_configs: [
-            {
-                job_name: PROMETHEUS_JOBS.api,
-                metrics_path: '/metrics',
-                // The api's series carry their own `replica` label; keep it rather than renaming it.
-                honor_labels: true,
-                static_configs: [{ targets: targets.api }],
-            },
-            {
-                job_name: PROMETHEUS_JOBS.gateway,
-                metrics_path: '/metrics',
-                static_configs: [{ targets: [targets.gateway] }],
-            },
-        ],
-    };
-    return `# Generated by stagegate's local stage. Do not edit.\n${(0,dist/* stringify */.As)(config)}`;
-}
-
-;// CONCATENATED MODULE: ./src/stage/local/prometheus-server.ts
-/**
- * Debian's Prometheus on a loopback port, with its TSDB in the stage's work dir (so teardown removes
- * it) and a generated prometheus.yml.
- */
-
-
-
-
-function startPrometheus(options) {
-    const configFile = (0,external_node_path_namespaceObject.join)(options.workDir, 'prometheus.yml');
-    (0,external_node_fs_namespaceObject.writeFileSync)(configFile, renderPrometheusConfig(options.targets));
-    const managed = new ManagedProcess({
-        name: 'prometheus',
-        command: process.env.PROMETHEUS_BIN ?? 'prometheus',
-        args: [
-            `--config.file=${configFile}`,
-            `--storage.tsdb.path=${(0,external_node_path_namespaceObject.join)(options.workDir, 'prometheus-data')}`,
-            '--storage.tsdb.retention.time=1d',
-            `--web.listen-address=127.0.0.1:${options.port}`,
-            '--log.level=warn',
-        ],
-        logFile: (0,external_node_path_namespaceObject.join)(options.workDir, 'prometheus.log'),
-    });
-    return { port: options.port, url: `http://127.0.0.1:${options.port}`, configFile, process: managed };
 }
 
 ;// CONCATENATED MODULE: ./src/stage/local/redis-server.ts
@@ -52238,6 +52557,16 @@ async function startRedisServer(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/stage/local/stage-status.ts
+/**
+ * `docker compose ps`-like rows for the local stage's processes, with health probed live, and the rows
+ * of the services this stage does not have (said plainly, never pretended).
+ */
+
+
+
+
+
+
 /** Services of the compose stage that have no local counterpart on these machines. */
 const COMPOSE_ONLY_SERVICES = ['grafana', 'tempo'];
 function unavailableRows() {
@@ -52248,18 +52577,6 @@ function unavailableRows() {
         health: 'none',
         notes: [{ kind: 'compose-only' }],
     }));
-}
-/** GET with a timeout (and the caller's abort signal); true on a 2xx. Never throws. */
-async function probeHttp(url, timeoutMs, signal) {
-    try {
-        const timeout = AbortSignal.timeout(timeoutMs);
-        const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-        await response.arrayBuffer();
-        return response.ok;
-    }
-    catch {
-        return false;
-    }
 }
 /**
  * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
@@ -52286,13 +52603,420 @@ async function processRow(options) {
         ...(notes.length ? { notes } : {}),
     };
 }
+/** Every service of `stage`, in the order api replicas, gateway, redis, ollama, prometheus; then the compose-only ones. */
+async function localServiceRows(stage, signal) {
+    const probe = (url) => () => httpOk(url, PROBE_TIMEOUT_MS, signal);
+    const { gateway, redis, simulator, prometheus } = stage;
+    const rows = [
+        ...stage.replicas.map((replica) => processRow({
+            service: 'api',
+            managed: replica.process,
+            address: `127.0.0.1:${replica.port}`,
+            probe: probe(`${replica.url}${ROUTES.healthz}`),
+        })),
+        gateway &&
+            processRow({
+                service: 'gateway',
+                managed: gateway.process,
+                address: `127.0.0.1:${gateway.port}`,
+                probe: probe(`${gateway.url}${ROUTES.healthz}`),
+                note: () => haproxyNote(gateway, stage.replicas.length),
+            }),
+        redis &&
+            processRow({
+                service: 'redis',
+                managed: redis.process,
+                address: `127.0.0.1:${redis.port}`,
+                probe: () => redisPing(redis.port, PROBE_TIMEOUT_MS),
+            }),
+        simulator
+            ? processRow({
+                service: 'ollama',
+                managed: simulator,
+                address: stage.ollamaUrl.replace('http://', ''),
+                probe: probe(`${stage.ollamaUrl}/api/version`),
+                note: { kind: 'ollama-simulator' },
+            })
+            : stage.externalOllama
+                ? externalOllamaRow(stage.ollamaUrl, probe(`${stage.ollamaUrl}/api/version`))
+                : undefined,
+        prometheus &&
+            processRow({
+                service: 'prometheus',
+                managed: prometheus.process,
+                address: `127.0.0.1:${prometheus.port}`,
+                probe: probe(`${prometheus.url}/-/ready`),
+            }),
+    ];
+    const present = rows.filter((row) => row !== undefined);
+    return [...(await Promise.all(present)), ...unavailableRows()];
+}
+/** The api servers HAProxy counts UP, while it runs. */
+async function haproxyNote(gateway, servers) {
+    if (!gateway.process.running)
+        return undefined;
+    try {
+        const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
+        return { kind: 'haproxy', serversUp: up, servers, statsUrl: gateway.statsUrl };
+    }
+    catch (error) {
+        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
+    }
+}
+/** A real Ollama at a URL: the stage did not start it, so it has no process, only an answer or none. */
+async function externalOllamaRow(url, probe) {
+    return {
+        service: 'ollama',
+        name: 'ollama',
+        state: 'external',
+        health: (await probe()) ? 'healthy' : 'unhealthy',
+        address: url,
+        notes: [{ kind: 'ollama-external' }],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/gateway.ts
+/**
+ * Boot step 4: HAProxy as the gateway, its config generated from the shared deploy/haproxy/haproxy.cfg
+ * (read before anything starts, so a missing config costs nothing). Healthy once /healthz answers
+ * through it and it counts exactly the healthy replicas UP.
+ */
+
+
+
+
+
+
+async function readSharedHaproxyConfig(path) {
+    try {
+        return { path, text: await (0,promises_namespaceObject.readFile)(path, 'utf8') };
+    }
+    catch (error) {
+        throw new BootFailure(`gateway: cannot read the shared HAProxy config ${path} (${error.code ?? error.message}); the local gateway config is generated from it`);
+    }
+}
+/** Start the gateway over every replica and wait until it serves over exactly `healthyReplicas`. */
+async function startGateway(boot, config, healthyReplicas) {
+    const { stage, deadline, signal } = boot;
+    let gateway;
+    try {
+        gateway = spawnGateway({
+            workDir: stage.workDir,
+            sharedConfig: config.text,
+            sharedConfigPath: config.path,
+            servers: stage.replicas.map((replica) => ({
+                name: replica.name,
+                host: '127.0.0.1',
+                port: replica.port,
+            })),
+            port: stage.ports.gateway,
+            statsPort: stage.ports.stats,
+        });
+    }
+    catch (error) {
+        throw new BootFailure(`gateway: ${error.message}`);
+    }
+    stage.gateway = gateway;
+    stage.track(gateway.process);
+    const wanted = [...healthyReplicas].sort().join();
+    let lastUp = [];
+    await waitHealthy(gateway.process, async () => {
+        lastUp = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS).catch(() => []);
+        return (
+        // Exactly the healthy replicas: HAProxy starts by assuming every server UP until checked.
+        [...lastUp].sort().join() === wanted &&
+            (await httpOk(`${gateway.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS)));
+    }, {
+        what: `GET ${ROUTES.healthz} through it and ${healthyReplicas.length} api servers UP`,
+        deadline,
+        signal,
+        progress: () => `${lastUp.length}/${stage.replicas.length} api servers UP: ${lastUp.join(', ') || 'none'}`,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/ollama.ts
+/**
+ * Boot step 2: what the replicas use as Ollama. Either the simulator, started and awaited on its
+ * port, or a real Ollama at a URL, which must answer and already have the model (the local stage
+ * never pulls one).
+ */
+
+
+
+
+
+/** The API's own defaults live in its config; this is only what the local stage checks a real Ollama for. */
+const FALLBACK_OLLAMA_MODEL = 'qwen2.5:0.5b';
+async function startOllamaOrSimulator(boot, ollama) {
+    const { stage, deadline, signal } = boot;
+    if (ollama.kind === 'real') {
+        stage.externalOllama = true;
+        stage.ollamaUrl = ollama.url;
+        const remaining = Math.max(0, deadline - Date.now());
+        await checkRealOllama(ollama.url, ollama.model ?? FALLBACK_OLLAMA_MODEL, remaining, signal);
+        return;
+    }
+    stage.ollamaUrl = `http://127.0.0.1:${stage.ports.simulator}`;
+    const simulator = stage.spawn('ollama-sim', ollama.command, {
+        ...childBaseEnv(),
+        ...boot.spec.env,
+        PORT: String(stage.ports.simulator),
+        HOST: '127.0.0.1',
+    });
+    stage.simulator = simulator;
+    await waitHealthy(simulator, () => httpOk(`${stage.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS), {
+        what: 'GET /api/version',
+        deadline,
+        signal,
+    });
+}
+/** A real Ollama must answer /api/version and already have the model (the local stage never pulls). */
+async function checkRealOllama(url, model, timeoutMs, signal) {
+    let lastError = 'no answer yet';
+    let models;
+    const outcome = await pollUntil(async () => {
+        try {
+            models = await listModels(url);
+            return true;
+        }
+        catch (error) {
+            lastError = describeFetchError(error);
+            return false;
+        }
+    }, { deadline: Date.now() + timeoutMs, intervalMs: 300, signal });
+    if (outcome === 'aborted')
+        throw new BootFailure('boot aborted while checking Ollama');
+    if (!models)
+        throw new BootFailure(`ollama at ${url} did not answer /api/version within the boot timeout: ${lastError}`);
+    const wanted = model.includes(':') ? model : `${model}:latest`;
+    if (!models.some((name) => name === model || name === wanted))
+        throw new BootFailure(`ollama at ${url} does not have the model "${model}" (it has: ${models.join(', ') || 'none'}); run "ollama pull ${model}" first`);
+}
+/** The names of the models an Ollama has pulled; throws when it does not answer. */
+async function listModels(url) {
+    const version = await fetch(`${url}/api/version`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await version.arrayBuffer();
+    if (!version.ok)
+        throw new Error(`/api/version answered HTTP ${version.status}`);
+    const tags = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS * 3) });
+    const body = (await tags.json());
+    return (body.models ?? []).flatMap((entry) => [entry.name, entry.model]).filter(Boolean);
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
+/**
+ * prometheus.yml for the local stage: static targets (the replicas' own /metrics and the gateway's
+ * exporter) instead of compose's DNS discovery, scraped every second so checks rarely wait.
+ */
+
+/** Job names, also the `job` label a query can select on (`up{job="api"}`). */
+const PROMETHEUS_JOBS = { api: 'api', gateway: 'gateway' };
+function renderPrometheusConfig(targets) {
+    const interval = targets.scrapeIntervalSeconds ?? 1;
+    if (!Number.isInteger(interval) || interval < 1)
+        throw new Error(`scrape interval must be a whole number of seconds ≥ 1, got ${interval}`);
+    if (targets.api.length === 0)
+        throw new Error('at least one api target is needed');
+    for (const target of [...targets.api, targets.gateway]) {
+        if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(target))
+            throw new Error(`"${target}" is not a host:port target`);
+    }
+    const config = {
+        global: {
+            scrape_interval: `${interval}s`,
+            // Must not exceed the interval; a replica slower than this to answer is worth seeing as down.
+            scrape_timeout: `${interval}s`,
+            evaluation_interval: `${interval}s`,
+        },
+        scrape_configs: [
+            {
+                job_name: PROMETHEUS_JOBS.api,
+                metrics_path: '/metrics',
+                // The api's series carry their own `replica` label; keep it rather than renaming it.
+                honor_labels: true,
+                static_configs: [{ targets: targets.api }],
+            },
+            {
+                job_name: PROMETHEUS_JOBS.gateway,
+                metrics_path: '/metrics',
+                static_configs: [{ targets: [targets.gateway] }],
+            },
+        ],
+    };
+    return `# Generated by stagegate's local stage. Do not edit.\n${(0,dist/* stringify */.As)(config)}`;
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/prometheus-server.ts
+/**
+ * Debian's Prometheus on a loopback port, with its TSDB in the stage's work dir (so teardown removes
+ * it) and a generated prometheus.yml.
+ */
+
+
+
+
+function spawnPrometheus(options) {
+    const configFile = (0,external_node_path_namespaceObject.join)(options.workDir, 'prometheus.yml');
+    (0,external_node_fs_namespaceObject.writeFileSync)(configFile, renderPrometheusConfig(options.targets));
+    const managed = new ManagedProcess({
+        name: 'prometheus',
+        command: process.env.PROMETHEUS_BIN ?? 'prometheus',
+        args: [
+            `--config.file=${configFile}`,
+            `--storage.tsdb.path=${(0,external_node_path_namespaceObject.join)(options.workDir, 'prometheus-data')}`,
+            '--storage.tsdb.retention.time=1d',
+            `--web.listen-address=127.0.0.1:${options.port}`,
+            '--log.level=warn',
+        ],
+        logFile: (0,external_node_path_namespaceObject.join)(options.workDir, 'prometheus.log'),
+    });
+    return { port: options.port, url: `http://127.0.0.1:${options.port}`, configFile, process: managed };
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/prometheus.ts
+/** Boot step 5 (unless turned off): Prometheus, scraping every replica and the gateway's exporter. */
+
+
+
+
+async function startPrometheus(boot) {
+    const { stage, deadline, signal } = boot;
+    const prometheus = spawnPrometheus({
+        workDir: stage.workDir,
+        port: stage.ports.prometheus,
+        targets: {
+            api: stage.replicas.map((replica) => `127.0.0.1:${replica.port}`),
+            gateway: `127.0.0.1:${stage.ports.stats}`,
+        },
+    });
+    stage.prometheus = prometheus;
+    stage.track(prometheus.process);
+    await waitHealthy(prometheus.process, () => httpOk(`${prometheus.url}/-/ready`, PROBE_TIMEOUT_MS), {
+        what: 'GET /-/ready',
+        deadline,
+        signal,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/redis.ts
+/** Boot step 1: the stage's Redis (a real redis-server) on its reserved port. */
+
+
+
+/** Start Redis and wait for PONG within `timeoutMs`; also how a test brings a stopped Redis back. */
+async function startRedis(stage, timeoutMs) {
+    try {
+        stage.redis = await startRedisServer({
+            workDir: stage.workDir,
+            port: stage.ports.redis,
+            startTimeoutMs: Math.max(1, timeoutMs),
+        });
+    }
+    catch (error) {
+        const log = (0,external_node_path_namespaceObject.join)(stage.workDir, 'redis.log');
+        throw await failureWithLog(`redis did not answer PING: ${error.message}`, log);
+    }
+    stage.track(stage.redis.process);
+}
+
+;// CONCATENATED MODULE: ./src/stage/local/steps/replicas.ts
+/**
+ * Boot step 3: the api replicas, started together and awaited together. Each gets its own port and
+ * REPLICA_ID, the stage's Redis and Ollama, and the spec's env. With `keepRunningOnFailure`, replicas
+ * that never become healthy do not end the boot while at least one is healthy: the outcome carries a
+ * degraded-stage failure for the driver to report once the rest of the stage is up.
+ */
+
+
+
+
+async function startReplicas(boot, options) {
+    const { stage, spec, deadline, signal } = boot;
+    stage.replicas = stage.ports.api.map((port, offset) => {
+        const index = offset + 1;
+        const name = `api-${index}`;
+        const env = replicaEnvironment({
+            base: childBaseEnv(),
+            spec,
+            name,
+            port,
+            redisUrl: `redis://127.0.0.1:${stage.ports.redis}`,
+            ollamaUrl: stage.ollamaUrl,
+            ollamaModel: options.ollamaModel,
+            own: options.replicaEnv?.[index],
+        });
+        const url = `http://127.0.0.1:${port}`;
+        return {
+            index,
+            name,
+            port,
+            url,
+            env,
+            command: options.command,
+            process: stage.spawn(name, options.command, env),
+        };
+    });
+    const waits = await Promise.allSettled(stage.replicas.map((replica) => waitReplicaHealthy(replica, deadline, signal)));
+    const failures = waits.flatMap((wait) => (wait.status === 'rejected' ? [wait.reason] : []));
+    const healthy = stage.replicas
+        .filter((_, offset) => waits[offset].status === 'fulfilled')
+        .map((replica) => replica.name);
+    if (failures.length === 0)
+        return { healthy };
+    if (!options.keepRunningOnFailure || healthy.length === 0 || signal?.aborted)
+        throw failures[0];
+    // Degraded: carry on over the healthy replicas, and report the others at the end.
+    return {
+        healthy,
+        degraded: new BootFailure(`${healthy.length} of ${stage.replicas.length} api replicas healthy (${healthy.join(', ')}), the gateway serving over them; ${failures.map((failure) => failure.message).join('; ')}`, failures.map((failure) => failure.log ?? failure.message).join('\n\n'), true),
+    };
+}
+/** Start replica `index` again on its port, with the same program and env (after it was killed). */
+async function restartReplica(stage, index, timeoutMs) {
+    const replica = stage.replica(index);
+    if (replica.process.running)
+        throw new Error(`${replica.name} is still running; kill it first`);
+    replica.process = stage.spawn(replica.name, replica.command, replica.env);
+    await waitReplicaHealthy(replica, Date.now() + timeoutMs);
+}
+function waitReplicaHealthy(replica, deadline, signal) {
+    return waitHealthy(replica.process, () => httpOk(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
+        what: `GET ${ROUTES.healthz}`,
+        deadline,
+        signal,
+    });
+}
+/**
+ * A replica's whole env, later entries winning: ours, the stage's Redis and Ollama, the narrator
+ * limit, the spec's env, then what only this replica must have (its REPLICA_ID, its own extra env,
+ * its PORT and HOST).
+ */
+function replicaEnvironment(options) {
+    return {
+        ...options.base,
+        REDIS_URL: options.redisUrl,
+        OLLAMA_URL: options.ollamaUrl,
+        ...(options.ollamaModel ? { OLLAMA_MODEL: options.ollamaModel } : {}),
+        NARRATOR_MAX_CONCURRENCY: String(options.spec.narratorMaxConcurrency),
+        ...options.spec.env,
+        // One REPLICA_ID per replica, even when the stage-wide env names one.
+        REPLICA_ID: options.name,
+        ...options.own,
+        PORT: String(options.port),
+        HOST: '127.0.0.1',
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/stage/local/local-driver.ts
 /**
  * The local stage: the same services as the compose stage, as processes on loopback ports —
  * redis-server, the Ollama simulator (or a real Ollama at a URL), N api replicas, HAProxy as the
  * gateway (config generated from the shared deploy/haproxy/haproxy.cfg) and Prometheus. Grafana and
- * Tempo do not exist here, and the services table says so.
+ * Tempo do not exist here, and the services table says so. `boot` is the row of steps in ./steps; what
+ * one boot started is a LocalStage. Tests that break the stage on purpose use the harness beside it
+ * (__tests__/stage/local/local-stage-harness.ts); this driver has no test-only controls.
  */
 
 
@@ -52307,353 +53031,137 @@ async function processRow(options) {
 
 
 
-/**
- * A boot step that failed: a one-line message for the report (naming the service and quoting its
- * last log lines briefly) and, in `log`, the longer tail for the run's log.
- */
-class BootFailure extends Error {
-    log;
-    partial;
-    constructor(message, log, 
-    /** The stage is up in part: the gateway serves over the replicas that are healthy. */
-    partial = false) {
-        super(message);
-        this.log = log;
-        this.partial = partial;
-    }
-}
-const REASON_LOG_LINES = 15;
-const REASON_INLINE_LINES = 3;
-const PROBE_TIMEOUT_MS = 1000;
-const POLL_MS = 150;
-/** The API's own defaults live in its config; this is only what the local stage checks a real Ollama for. */
-const FALLBACK_OLLAMA_MODEL = 'qwen2.5:0.5b';
+/** A gateway and Prometheus over a degraded stage get at least this long, however late the replicas failed. */
+const DEGRADED_GRACE_MS = 15_000;
 class LocalStageDriver {
-    kind = 'local';
     options;
-    dir;
-    unregisterCleanup;
-    ports = [];
-    redisServer;
-    redisPort = 0;
-    simulator;
-    ollamaUrl = '';
-    externalOllama = false;
-    replicas = [];
-    gateway;
-    prometheusServer;
-    started = [];
-    apiCommand;
+    kind = 'local';
+    /** The last boot's stage, kept after its teardown (what it started stays listed). */
+    stage;
     constructor(options = {}) {
         this.options = options;
     }
     get baseUrl() {
-        return this.gateway?.url ?? '';
+        return this.stage?.gateway?.url ?? '';
     }
+    /** The booted stage's work dir (each service's `<name>.log`); undefined when not booted or torn down. */
     get workDir() {
-        return this.dir;
+        return this.stage?.active ? this.stage.workDir : undefined;
     }
     get urls() {
-        if (!this.gateway)
+        const stage = this.stage;
+        if (!stage?.gateway)
             throw new Error('the local stage is not booted');
         return {
-            gateway: this.gateway.url,
-            ...(this.prometheusServer ? { prometheus: this.prometheusServer.url } : {}),
-            haproxyStats: this.gateway.statsUrl,
-            haproxyExporter: this.gateway.exporterUrl,
-            ollama: this.ollamaUrl,
+            gateway: stage.gateway.url,
+            ...(stage.prometheus ? { prometheus: stage.prometheus.url } : {}),
+            haproxyStats: stage.gateway.statsUrl,
+            haproxyExporter: stage.gateway.exporterUrl,
+            ollama: stage.ollamaUrl,
         };
+    }
+    replicaNames() {
+        return (this.stage?.replicas ?? []).map((replica) => replica.name);
+    }
+    /** The URL of replica `index` (1-based), straight, not through the gateway. */
+    replicaUrl(index) {
+        return replicaAt(this.stage?.replicas ?? [], index).url;
     }
     async boot(spec, signal) {
         const startedAt = Date.now();
-        const fail = async (reason, log, partial = false) => {
-            if (!this.options.keepRunningOnBootFailure)
-                await this.stopAll(3000);
-            const services = this.dir ? await this.services().catch(() => []) : [];
-            return {
-                ok: false,
-                reason,
-                services,
-                durationMs: Date.now() - startedAt,
-                ...(partial ? { partial } : {}),
-                ...(log ? { log } : {}),
-            };
-        };
         const invalid = validateSpec(spec);
         if (invalid)
             return { ok: false, reason: invalid, services: [], durationMs: 0 };
-        if (this.dir)
+        if (this.workDir)
             return {
                 ok: false,
                 reason: 'the local stage is already booted; tear it down before booting again',
                 services: await this.services(signal),
                 durationMs: 0,
             };
-        const deadline = startedAt + spec.bootTimeoutMs;
         try {
-            await this.start(spec, deadline, signal);
+            await this.start(spec, startedAt + spec.bootTimeoutMs, signal);
             return { ok: true, services: await this.services(signal), durationMs: Date.now() - startedAt };
         }
         catch (error) {
-            if (error instanceof BootFailure)
-                return fail(error.message, error.log, error.partial);
-            return fail(`local stage could not start: ${error.message}`);
+            const failure = error instanceof BootFailure
+                ? error
+                : new BootFailure(`local stage could not start: ${error.message}`);
+            return this.failedBoot(failure, startedAt);
         }
     }
+    /** The boot, step by step: redis, Ollama (or the simulator), the replicas, the gateway, Prometheus. */
     async start(spec, deadline, signal) {
-        const reference = this.needsReference() ? resolveReferenceStage() : undefined;
-        const apiCommand = this.options.apiCommand ?? reference.api;
-        const haproxyConfigPath = this.options.haproxyConfigPath ?? reference.haproxyConfig;
-        let sharedConfig;
-        try {
-            sharedConfig = await (0,promises_namespaceObject.readFile)(haproxyConfigPath, 'utf8');
-        }
-        catch (error) {
-            throw new BootFailure(`gateway: cannot read the shared HAProxy config ${haproxyConfigPath} (${error.code ?? error.message}); the local gateway config is generated from it`);
-        }
-        this.resetState();
-        const specEnv = spec.env ?? {};
-        const ollamaUrl = (this.options.ollamaUrl ?? specEnv.OLLAMA_URL)?.replace(/\/+$/, '');
-        const ollamaModel = this.options.ollamaModel ?? specEnv.OLLAMA_MODEL;
-        const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(this.options.workDirParent ?? (0,external_node_os_namespaceObject.tmpdir)(), 'stagegate-local-'));
-        this.dir = dir;
-        this.unregisterCleanup = registerExitCleanup(() => (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true }));
-        const [redisPort, simulatorPort, gatewayPort, statsPort, prometheusPort, ...apiPorts] = await this.reservePorts(5 + spec.replicas);
-        const remaining = () => Math.max(0, deadline - Date.now());
-        const checkAbort = (what) => {
-            if (signal?.aborted)
-                throw new BootFailure(`boot aborted while starting ${what}`);
-        };
-        // redis
-        checkAbort('redis');
-        this.redisPort = redisPort;
-        await this.startRedis(remaining());
-        // ollama: the simulator, or a real one that must already have the model
-        checkAbort('ollama');
-        if (ollamaUrl) {
-            this.externalOllama = true;
-            this.ollamaUrl = ollamaUrl;
-            await checkRealOllama(ollamaUrl, ollamaModel ?? FALLBACK_OLLAMA_MODEL, remaining(), signal);
-        }
-        else {
-            const command = this.options.simulatorCommand ?? reference.simulator;
-            this.ollamaUrl = `http://127.0.0.1:${simulatorPort}`;
-            this.simulator = this.spawn('ollama-sim', command, {
-                ...childBaseEnv(),
-                ...specEnv,
-                PORT: String(simulatorPort),
-                HOST: '127.0.0.1',
-            });
-            await waitHealthy(this.simulator, () => probeHttp(`${this.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS), {
-                what: 'GET /api/version',
-                deadline,
-                signal,
-            });
-        }
-        // api replicas, started together and awaited together
-        checkAbort('api');
-        this.apiCommand = apiCommand;
-        this.replicas = apiPorts.map((port, offset) => {
-            const index = offset + 1;
-            const name = `api-${index}`;
-            const env = {
-                ...childBaseEnv(),
-                REDIS_URL: `redis://127.0.0.1:${this.redisPort}`,
-                OLLAMA_URL: this.ollamaUrl,
-                ...(ollamaModel ? { OLLAMA_MODEL: ollamaModel } : {}),
-                NARRATOR_MAX_CONCURRENCY: String(spec.narratorMaxConcurrency),
-                ...specEnv,
-                // One REPLICA_ID per replica, even when the stage-wide env names one.
-                REPLICA_ID: name,
-                ...(this.options.replicaEnv?.[index] ?? {}),
-                PORT: String(port),
-                HOST: '127.0.0.1',
-            };
-            const url = `http://127.0.0.1:${port}`;
-            return { index, name, port, url, env, process: this.spawn(name, apiCommand, env) };
+        const programs = resolvePrograms(this.options, spec.env ?? {});
+        const haproxyConfig = await readSharedHaproxyConfig(programs.haproxyConfigPath);
+        const stage = await LocalStage.create(this.options.workDirParent ?? (0,external_node_os_namespaceObject.tmpdir)(), spec.replicas);
+        this.stage = stage;
+        const boot = { stage, spec, deadline, signal };
+        throwIfAborted(signal, 'redis');
+        await startRedis(stage, Math.max(0, deadline - Date.now()));
+        throwIfAborted(signal, 'ollama');
+        await startOllamaOrSimulator(boot, programs.ollama);
+        throwIfAborted(signal, 'api');
+        const replicas = await startReplicas(boot, {
+            command: programs.api,
+            replicaEnv: this.options.replicaEnv,
+            ollamaModel: programs.ollamaModel,
+            keepRunningOnFailure: this.options.keepRunningOnBootFailure === true,
         });
-        const replicaWaits = await Promise.allSettled(this.replicas.map((replica) => waitHealthy(replica.process, () => probeHttp(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
-            what: `GET ${ROUTES.healthz}`,
-            deadline,
-            signal,
-        })));
-        const replicaFailures = replicaWaits.flatMap((wait) => wait.status === 'rejected' ? [wait.reason] : []);
-        const healthyNames = this.replicas
-            .filter((_, offset) => replicaWaits[offset].status === 'fulfilled')
-            .map((replica) => replica.name);
-        const healthyReplicas = healthyNames.length;
-        if (replicaFailures.length &&
-            (!this.options.keepRunningOnBootFailure || healthyReplicas === 0 || signal?.aborted))
-            throw replicaFailures[0];
-        // Degraded: carry on over the healthy replicas, and report the others at the end.
-        const degradedReason = replicaFailures.map((failure) => failure.message).join('; ');
-        const degradedLog = replicaFailures
-            .map((failure) => failure.log ?? failure.message)
-            .join('\n\n');
-        const gatewayDeadline = replicaFailures.length ? Math.max(deadline, Date.now() + 15_000) : deadline;
-        // gateway: answers /healthz through it and counts every replica UP
-        checkAbort('gateway');
-        try {
-            this.gateway = startGateway({
-                workDir: dir,
-                sharedConfig,
-                sharedConfigPath: haproxyConfigPath,
-                servers: this.replicas.map((replica) => ({
-                    name: replica.name,
-                    host: '127.0.0.1',
-                    port: replica.port,
-                })),
-                port: gatewayPort,
-                statsPort: statsPort,
-            });
-        }
-        catch (error) {
-            throw new BootFailure(`gateway: ${error.message}`);
-        }
-        this.started.push(this.gateway.process);
-        const gateway = this.gateway;
-        let lastUp = [];
-        await waitHealthy(gateway.process, async () => {
-            lastUp = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS).catch(() => []);
-            return (
-            // Exactly the healthy replicas: HAProxy starts by assuming every server UP until checked.
-            [...lastUp].sort().join() === [...healthyNames].sort().join() &&
-                (await probeHttp(`${gateway.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS)));
-        }, {
-            what: `GET ${ROUTES.healthz} through it and ${healthyReplicas} api servers UP`,
-            deadline: gatewayDeadline,
-            signal,
-            progress: () => `${lastUp.length}/${this.replicas.length} api servers UP: ${lastUp.join(', ') || 'none'}`,
-        });
-        // prometheus, scraping every replica and the gateway's exporter
+        const rest = replicas.degraded
+            ? { ...boot, deadline: Math.max(deadline, Date.now() + DEGRADED_GRACE_MS) }
+            : boot;
+        throwIfAborted(signal, 'gateway');
+        await startGateway(rest, haproxyConfig, replicas.healthy);
         if (this.options.prometheus !== false) {
-            checkAbort('prometheus');
-            this.prometheusServer = startPrometheus({
-                workDir: dir,
-                port: prometheusPort,
-                targets: {
-                    api: this.replicas.map((replica) => `127.0.0.1:${replica.port}`),
-                    gateway: `127.0.0.1:${gateway.statsPort}`,
-                },
-            });
-            this.started.push(this.prometheusServer.process);
-            const prometheusUrl = this.prometheusServer.url;
-            await waitHealthy(this.prometheusServer.process, () => probeHttp(`${prometheusUrl}/-/ready`, PROBE_TIMEOUT_MS), {
-                what: 'GET /-/ready',
-                deadline: gatewayDeadline,
-                signal,
-            });
+            throwIfAborted(signal, 'prometheus');
+            await startPrometheus(rest);
         }
-        if (degradedReason)
-            throw new BootFailure(`${healthyReplicas} of ${this.replicas.length} api replicas healthy (${healthyNames.join(', ')}), the gateway serving over them; ${degradedReason}`, degradedLog, true);
+        if (replicas.degraded)
+            throw replicas.degraded;
+    }
+    async failedBoot(failure, startedAt) {
+        if (!this.options.keepRunningOnBootFailure)
+            await this.stage?.stopAll(3000);
+        const services = this.workDir ? await this.services().catch(() => []) : [];
+        return {
+            ok: false,
+            reason: failure.message,
+            services,
+            durationMs: Date.now() - startedAt,
+            ...(failure.partial ? { partial: true } : {}),
+            ...(failure.log ? { log: failure.log } : {}),
+        };
     }
     async services(signal) {
-        const rows = [];
-        const probe = (url) => () => probeHttp(url, PROBE_TIMEOUT_MS, signal);
-        for (const replica of this.replicas) {
-            rows.push(processRow({
-                service: 'api',
-                managed: replica.process,
-                address: `127.0.0.1:${replica.port}`,
-                probe: probe(`${replica.url}${ROUTES.healthz}`),
-            }));
-        }
-        const gateway = this.gateway;
-        if (gateway) {
-            rows.push(processRow({
-                service: 'gateway',
-                managed: gateway.process,
-                address: `127.0.0.1:${gateway.port}`,
-                probe: probe(`${gateway.url}${ROUTES.healthz}`),
-                note: async () => {
-                    if (!gateway.process.running)
-                        return undefined;
-                    try {
-                        const up = await readServersUp(gateway.exporterUrl, gateway.backend, PROBE_TIMEOUT_MS);
-                        return {
-                            kind: 'haproxy',
-                            serversUp: up,
-                            servers: this.replicas.length,
-                            statsUrl: gateway.statsUrl,
-                        };
-                    }
-                    catch (error) {
-                        return { kind: 'haproxy-exporter-unreachable', cause: fetchErrorCause(error) };
-                    }
-                },
-            }));
-        }
-        if (this.redisServer) {
-            rows.push(processRow({
-                service: 'redis',
-                managed: this.redisServer.process,
-                address: `127.0.0.1:${this.redisPort}`,
-                probe: () => redisPing(this.redisPort, PROBE_TIMEOUT_MS),
-            }));
-        }
-        if (this.simulator) {
-            rows.push(processRow({
-                service: 'ollama',
-                managed: this.simulator,
-                address: this.ollamaUrl.replace('http://', ''),
-                probe: probe(`${this.ollamaUrl}/api/version`),
-                note: { kind: 'ollama-simulator' },
-            }));
-        }
-        else if (this.externalOllama) {
-            const healthy = await probeHttp(`${this.ollamaUrl}/api/version`, PROBE_TIMEOUT_MS, signal);
-            rows.push(Promise.resolve({
-                service: 'ollama',
-                name: 'ollama',
-                state: 'external',
-                health: healthy ? 'healthy' : 'unhealthy',
-                address: this.ollamaUrl,
-                notes: [{ kind: 'ollama-external' }],
-            }));
-        }
-        if (this.prometheusServer) {
-            rows.push(processRow({
-                service: 'prometheus',
-                managed: this.prometheusServer.process,
-                address: `127.0.0.1:${this.prometheusServer.port}`,
-                probe: probe(`${this.prometheusServer.url}/-/ready`),
-            }));
-        }
-        return [...(await Promise.all(rows)), ...unavailableRows()];
+        return this.stage ? localServiceRows(this.stage, signal) : unavailableRows();
     }
     async logs(service, maxLines) {
         if (!Number.isInteger(maxLines) || maxLines < 0)
             throw new Error(`maxLines must be a whole number ≥ 0, got ${maxLines}`);
         if (service === 'grafana' || service === 'tempo')
             return undefined;
-        if (service === 'ollama' && this.externalOllama)
+        const stage = this.stage;
+        if (service === 'ollama' && stage?.externalOllama)
             return undefined;
         if (service === 'api') {
-            const tails = await Promise.all(this.replicas.map((replica) => readLastLines(replica.process.logFile, maxLines)));
+            const tails = await Promise.all((stage?.replicas ?? []).map((replica) => readLastLines(replica.process.logFile, maxLines)));
             return mergeByTime(tails, maxLines);
         }
-        const managed = this.processByService(service);
-        if (!managed) {
-            const known = [
-                'api',
-                ...this.replicas.map((replica) => replica.name),
-                'gateway',
-                'redis',
-                'ollama',
-                'prometheus',
-            ];
-            throw new Error(`no service "${service}" on the local stage (known: ${known.join(', ')})`);
-        }
+        const managed = stage?.processOf(service);
+        if (!managed)
+            throw new Error(`no service "${service}" on the local stage (known: ${knownServices(stage).join(', ')})`);
         return readLastLines(managed.logFile, maxLines);
     }
     metrics() {
-        if (this.replicas.length === 0)
+        const replicas = this.stage?.replicas ?? [];
+        if (replicas.length === 0)
             return undefined;
-        const running = () => this.replicas.filter((replica) => replica.process.running);
+        const running = () => replicas.filter((replica) => replica.process.running);
         return new ScrapeReader({
             targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
             source: () => {
-                const notCounted = this.replicas
+                const notCounted = replicas
                     .filter((replica) => !replica.process.running)
                     .map((replica) => replica.name);
                 return {
@@ -52665,170 +53173,42 @@ class LocalStageDriver {
         });
     }
     async teardown(options = {}) {
+        const stage = this.stage;
+        if (!stage)
+            return;
         const timeoutMs = options.timeoutMs ?? 20_000;
         const deadline = Date.now() + timeoutMs;
         try {
             // Stopping first means the copied logs include each service's last words.
-            await this.stopAll(Math.min(3000, Math.max(500, timeoutMs / 4)), deadline);
-            if (options.logDir && this.dir)
-                await copyLogs(this.dir, options.logDir, deadline).catch(() => undefined);
+            await stage.stopAll(Math.min(3000, Math.max(500, timeoutMs / 4)), deadline);
+            if (options.logDir && stage.active)
+                await stage.copyLogs(options.logDir, deadline).catch(() => undefined);
         }
         catch {
             // Teardown never throws: whatever failed above, still remove what is left.
         }
         finally {
-            for (const managed of this.started)
-                managed.signal('SIGKILL');
-            try {
-                if (this.dir)
-                    (0,external_node_fs_namespaceObject.rmSync)(this.dir, { recursive: true, force: true, maxRetries: 3 });
-            }
-            catch {
-                // Left in the temp dir; the exit hook tries once more.
-            }
-            if (this.dir && !(0,external_node_fs_namespaceObject.existsSync)(this.dir)) {
-                this.unregisterCleanup?.();
-                this.unregisterCleanup = undefined;
-            }
-            this.dir = undefined;
+            stage.remove();
         }
     }
-    // ---- controls for tests (LocalStageControl) ----
-    replicaUrl(index) {
-        return this.replica(index).url;
-    }
-    replicaNames() {
-        return this.replicas.map((replica) => replica.name);
-    }
-    async killReplica(index, signal = 'SIGKILL') {
-        const replica = this.replica(index);
-        replica.process.signal(signal);
-        if (!(await replica.process.waitForExit(5000)))
-            throw new Error(`${replica.name} still running 5 s after ${signal}`);
-    }
-    async restartReplica(index, timeoutMs = 30_000) {
-        const replica = this.replica(index);
-        if (replica.process.running)
-            throw new Error(`${replica.name} is still running; kill it first`);
-        replica.process = this.spawn(replica.name, this.apiCommand, replica.env);
-        await waitHealthy(replica.process, () => probeHttp(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
-            what: `GET ${ROUTES.healthz}`,
-            deadline: Date.now() + timeoutMs,
-        });
-    }
-    get redis() {
-        const port = this.redisPort;
-        if (!port)
-            throw new Error('the local stage is not booted');
-        return {
-            url: `redis://127.0.0.1:${port}`,
-            port,
-            stop: async () => {
-                await this.redisServer?.stop();
-            },
-            start: async (timeoutMs = 10_000) => {
-                if (this.redisServer?.process.running)
-                    return;
-                await this.startRedis(timeoutMs);
-            },
-        };
-    }
-    processes() {
-        return this.started.map((managed) => ({
-            name: managed.name,
-            pid: managed.pid,
-            running: managed.running,
-        }));
-    }
-    usedPorts() {
-        return [...this.ports];
-    }
-    // ---- internals ----
-    /** Forget a previous, torn-down boot. */
-    resetState() {
-        this.started.length = 0;
-        this.replicas = [];
-        this.ports = [];
-        this.redisServer = undefined;
-        this.redisPort = 0;
-        this.simulator = undefined;
-        this.ollamaUrl = '';
-        this.externalOllama = false;
-        this.gateway = undefined;
-        this.prometheusServer = undefined;
-    }
-    needsReference() {
-        return (!this.options.apiCommand ||
-            !this.options.haproxyConfigPath ||
-            (!this.options.simulatorCommand && !this.options.ollamaUrl));
-    }
-    replica(index) {
-        const replica = this.replicas[index - 1];
-        if (!Number.isInteger(index) || !replica)
-            throw new Error(`no replica ${index}: replicas are numbered 1..${this.replicas.length}`);
-        return replica;
-    }
-    processByService(service) {
-        if (service === 'gateway')
-            return this.gateway?.process;
-        if (service === 'redis')
-            return this.redisServer?.process;
-        if (service === 'ollama' || service === 'ollama-sim')
-            return this.simulator;
-        if (service === 'prometheus')
-            return this.prometheusServer?.process;
-        return this.replicas.find((replica) => replica.name === service)?.process;
-    }
-    spawn(name, command, env) {
-        const managed = new ManagedProcess({
-            name,
-            command: command.command,
-            args: command.args,
-            ...(command.cwd ? { cwd: command.cwd } : {}),
-            env,
-            logFile: (0,external_node_path_namespaceObject.join)(this.dir, `${name}.log`),
-        });
-        this.started.push(managed);
-        return managed;
-    }
-    async startRedis(timeoutMs) {
-        try {
-            this.redisServer = await startRedisServer({
-                workDir: this.dir,
-                port: this.redisPort,
-                startTimeoutMs: Math.max(1, timeoutMs),
-            });
-        }
-        catch (error) {
-            const log = (0,external_node_path_namespaceObject.join)(this.dir, 'redis.log');
-            throw await failureWithLog(`redis did not answer PING: ${error.message}`, log);
-        }
-        this.started.push(this.redisServer.process);
-    }
-    /** Distinct free loopback ports (the kernel may hand the same one out twice in a row). */
-    async reservePorts(count) {
-        const ports = new Set();
-        for (let attempts = 0; ports.size < count; attempts++) {
-            if (attempts > count * 10)
-                throw new Error(`could not find ${count} distinct free ports`);
-            ports.add(await findFreePort());
-        }
-        this.ports = [...ports];
-        return this.ports;
-    }
-    /** Gateway first (no new traffic), then the replicas, then what they depend on. Bounded. */
-    async stopAll(graceMs, deadline = Date.now() + graceMs * 4) {
-        const stopGroup = async (processes) => {
-            const live = processes.filter((managed) => managed !== undefined);
-            const grace = Math.max(100, Math.min(graceMs, (deadline - Date.now()) / 2));
-            await Promise.all(live.map((managed) => managed.stop(grace)));
-        };
-        await stopGroup([this.gateway?.process]);
-        await stopGroup(this.replicas.map((replica) => replica.process));
-        await stopGroup([this.prometheusServer?.process, this.simulator, this.redisServer?.process]);
-        // Processes replaced by restarts are in `started` only.
-        await stopGroup(this.started.filter((managed) => managed.running));
-    }
+}
+/**
+ * The programs of a boot: the options' own, else the reference stage's (resolved only when one is
+ * missing, as a bundle without the api cannot start it); and which Ollama the replicas use.
+ */
+function resolvePrograms(options, specEnv) {
+    const needsReference = !options.apiCommand || !options.haproxyConfigPath || (!options.simulatorCommand && !options.ollamaUrl);
+    const reference = needsReference ? resolveReferenceStage() : undefined;
+    const ollamaUrl = (options.ollamaUrl ?? specEnv.OLLAMA_URL)?.replace(/\/+$/, '');
+    const ollamaModel = options.ollamaModel ?? specEnv.OLLAMA_MODEL;
+    return {
+        api: options.apiCommand ?? reference.api,
+        haproxyConfigPath: options.haproxyConfigPath ?? reference.haproxyConfig,
+        ollama: ollamaUrl
+            ? { kind: 'real', url: ollamaUrl, model: ollamaModel }
+            : { kind: 'simulator', command: options.simulatorCommand ?? reference.simulator },
+        ollamaModel,
+    };
 }
 function validateSpec(spec) {
     if (!Number.isInteger(spec.replicas) || spec.replicas < 1 || spec.replicas > 20)
@@ -52845,90 +53225,6 @@ function validateSpec(spec) {
     }
     return undefined;
 }
-/** The children's base env: ours, minus what must not leak into a local stage (no OTLP collector here). */
-function childBaseEnv() {
-    const env = { ...process.env };
-    delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-    delete env.NODE_TEST_CONTEXT;
-    return env;
-}
-/**
- * Poll `probe` until it is true; fail fast when the process exits, and at the deadline, each time
- * with a reason that names the process and quotes its log.
- */
-async function waitHealthy(managed, probe, options) {
-    for (;;) {
-        if (options.signal?.aborted)
-            throw new BootFailure(`boot aborted while waiting for ${managed.name}`);
-        if (!managed.running) {
-            // Let the last output reach the log file before quoting it.
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            throw await failureWithLog(`${managed.name} ${managed.describeState()} during boot, before answering ${options.what}`, managed.logFile);
-        }
-        if (await probe().catch(() => false))
-            return;
-        if (Date.now() >= options.deadline) {
-            const progress = options.progress ? ` (${options.progress()})` : '';
-            throw await failureWithLog(`${managed.name} was not healthy within the boot timeout: no success on ${options.what}${progress}`, managed.logFile);
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, options.deadline - Date.now()))));
-    }
-}
-/**
- * A failure whose message quotes the last few log lines inline (one line, bounded) and whose `log`
- * holds the longer tail, each line indented.
- */
-async function failureWithLog(message, file) {
-    const lines = await readLastLines(file, REASON_LOG_LINES).catch(() => []);
-    if (lines.length === 0)
-        return new BootFailure(`${message} (its log ${(0,external_node_path_namespaceObject.basename)(file)} is empty)`);
-    const inline = lines
-        .slice(-REASON_INLINE_LINES)
-        .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
-        .join(' ⏎ ');
-    return new BootFailure(`${message}; last lines of ${(0,external_node_path_namespaceObject.basename)(file)}: ${inline}`, `${message}\nLast ${lines.length} lines of ${file}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
-}
-/** A real Ollama must answer /api/version and already have the model (the local stage never pulls). */
-async function checkRealOllama(url, model, timeoutMs, signal) {
-    const deadline = Date.now() + timeoutMs;
-    let lastError = 'no answer yet';
-    while (Date.now() < deadline) {
-        if (signal?.aborted)
-            throw new BootFailure('boot aborted while checking Ollama');
-        try {
-            const version = await fetch(`${url}/api/version`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-            await version.arrayBuffer();
-            if (!version.ok)
-                throw new Error(`/api/version answered HTTP ${version.status}`);
-            const tags = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS * 3) });
-            const body = (await tags.json());
-            const names = (body.models ?? [])
-                .flatMap((entry) => [entry.name, entry.model])
-                .filter(Boolean);
-            const wanted = model.includes(':') ? model : `${model}:latest`;
-            if (names.some((name) => name === model || name === wanted))
-                return;
-            throw new BootFailure(`ollama at ${url} does not have the model "${model}" (it has: ${names.join(', ') || 'none'}); run "ollama pull ${model}" first`);
-        }
-        catch (error) {
-            if (error instanceof BootFailure)
-                throw error;
-            lastError = describeFetchError(error);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-    throw new BootFailure(`ollama at ${url} did not answer /api/version within the boot timeout: ${lastError}`);
-}
-/** Copy every log (and the generated configs) into `logDir`, streaming, bounded by `deadline`. */
-async function copyLogs(workDir, logDir, deadline) {
-    await (0,promises_namespaceObject.mkdir)(logDir, { recursive: true });
-    const files = (await (0,promises_namespaceObject.readdir)(workDir)).filter((file) => file.endsWith('.log') || file === 'haproxy.cfg' || file === 'prometheus.yml');
-    for (const file of files) {
-        if (Date.now() >= deadline)
-            return;
-        await (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(workDir, file), (0,external_node_path_namespaceObject.join)(logDir, file)).catch(() => undefined);
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/stage/create-driver.ts
 /**
@@ -52936,6 +53232,7 @@ async function copyLogs(workDir, logDir, deadline) {
  * (processes on loopback) or external (a URL someone else runs). Everything after this sees only
  * the StageDriver interface.
  */
+
 
 
 
@@ -52949,16 +53246,12 @@ function createDriver(choice) {
             return new ExternalStageDriver(choice.external);
         default: {
             const unknown = choice;
-            throw new Error(`unknown stage driver "${unknown.kind}"; expected compose, local or external`);
+            throw new Error(`unknown stage driver "${unknown.kind}"; expected ${DRIVER_KINDS.slice(0, -1).join(', ')} or ${DRIVER_KINDS.at(-1)}`);
         }
     }
 }
 
 ;// CONCATENATED MODULE: ./src/report/model.ts
-/**
- * The report model: what every check produces and what every renderer (markdown, terminal, JSON)
- * and every output (summary, PR comment, action outputs) reads. Pure data, serialisable as JSON.
- */
 const model_CHECK_IDS = [
     'stage-up',
     'load-balancing',
@@ -52986,6 +53279,21 @@ const model_REPORT_FORMAT_VERSION = 2;
 /** Every format this build reads; anything else is refused by report-file.ts with the reason. */
 const model_READABLE_REPORT_VERSIONS = [1, 2];
 
+;// CONCATENATED MODULE: ./src/report/language.ts
+/**
+ * The report's languages, and the one way every human-facing sentence of the gate is put in one of
+ * them: written in both languages where it is made, `say('…pt-BR…', '…en…')`, so the logic and its
+ * wording stay side by side. The checks call `say` inline; the renderers' fixed words are catalogues
+ * built with the same `say` (messages.ts, trend-messages.ts). Stage-supplied text is never translated.
+ */
+/** Every language a report can be written in; the first is the default. */
+const LANGUAGES = ['pt-BR', 'en'];
+function localize(language) {
+    return (ptBr, en) => (language === 'en' ? en : ptBr);
+}
+/** For logs and errors meant for developers, which are in English. */
+const inEnglish = localize('en');
+
 ;// CONCATENATED MODULE: ./src/report/report-file.ts
 /**
  * Reads a JSON report from a file that may come from anywhere: the artifact of a run on a fork's code
@@ -52994,6 +53302,8 @@ const model_READABLE_REPORT_VERSIONS = [1, 2];
  * (schema-checked with zod), and no error message quotes its content, so a hostile file can put
  * nothing of its own in the log. What passes is a GateReport the renderers escape as usual.
  */
+
+
 
 
 
@@ -53078,7 +53388,7 @@ const ReportSchema = object({
         .max(model_CHECK_IDS.length)
         .refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'a check id twice'),
     stage: object({
-        driver: schemas_enum(['compose', 'local', 'external']),
+        driver: schemas_enum(DRIVER_KINDS),
         baseUrl: schemas_string(),
         replicas: count,
         narratorMaxConcurrency: count,
@@ -53086,7 +53396,7 @@ const ReportSchema = object({
     startedAt: schemas_string().max(100),
     durationMs: finite,
     phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
-    language: schemas_enum(['pt-BR', 'en']),
+    language: schemas_enum(LANGUAGES),
     serviceLogs: ServiceLogsSchema.optional(),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
@@ -53295,34 +53605,73 @@ function compareReports(baseline, current, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/gate/settings.ts
+;// CONCATENATED MODULE: ./src/checks/client-id.ts
+/** The client ids the private-isolation check asks as, made fresh per run when the option asks for it. */
+/** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
+const RUN_PLACEHOLDER = '{run}';
+/** Replace the run placeholder in a client id by this run's token. */
+function resolveClientId(template, runToken) {
+    return template.split(RUN_PLACEHOLDER).join(runToken);
+}
+
+;// CONCATENATED MODULE: ./src/report/verdict.ts
+/** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
+const FAIL_POLICIES = ['fail', 'warn', 'never'];
+/** Worst first: fail > warn > pass > skipped. */
+const RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
+function worstStatus(statuses) {
+    return statuses.reduce((worst, status) => (RANK[status] > RANK[worst] ? status : worst), 'skipped');
+}
 /**
- * Every option of the gate, read and validated in one place. The action's inputs and the CLI's flags are
- * the kebab-case form of these camelCase names; `GATE_OPTIONS` describes each one once (flag, default,
- * expected form, description) so action.yml, `--help` and the README cannot drift from the schema.
- *
- * Values may arrive as typed values (tests, programmatic use) or as the strings an action input or a
- * CLI flag carries: blank means "use the default", numbers and booleans are parsed, lists are split.
- * Errors name the option and the expected form, never a zod dump.
+ * `boot-failed` when nothing could be checked (the stage never came up, and no gateway served);
+ * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
+ * checked: its verdict comes from the checks (stage-up ❌ among them).
+ */
+function decideVerdict(checks, stageChecked, failOn) {
+    if (!stageChecked)
+        return 'boot-failed';
+    if (checks.some((check) => check.status === 'fail'))
+        return 'not-ready';
+    if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
+        return 'not-ready';
+    return 'ready';
+}
+/** Whether the step fails under the fail policy; pure, for the action and the CLI alike. */
+function decideExit(report, failOn) {
+    const failedChecks = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
+    const warnedChecks = report.checks.filter((check) => check.status === 'warn').map((check) => check.id);
+    if (failOn === 'never')
+        return { failed: false, exitCode: 0, message: `verdict ${report.verdict} (fail-on never)` };
+    if (report.verdict === 'boot-failed')
+        return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
+    if (failedChecks.length > 0)
+        return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
+    if (failOn === 'warn' && warnedChecks.length > 0)
+        return {
+            failed: true,
+            exitCode: 1,
+            message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
+        };
+    return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
+}
+
+;// CONCATENATED MODULE: ./src/gate/options/option-values.ts
+/**
+ * The named values the options take, each declared once: the rows (option-rows.ts) build their schema
+ * and words from these, and the code that acts on an option imports the same names.
  */
 
 
+// Declared with what acts on them: the fail policies with the verdict, the placeholder with the check.
 
 
-
-const DRIVERS = ['compose', 'local', 'external'];
-const LANGUAGES = ['pt-BR', 'en'];
-/** `fail`: the step fails on ❌ (and on a boot failure). `warn`: also on ⚠️. `never`: report only. */
-const FAIL_POLICIES = ['fail', 'warn', 'never'];
 /**
  * `gate`: boot the stage, run the checks, report. `publish`: boot nothing; post a report an earlier
  * gate run wrote (the `workflow_run` half of the set-up for pull requests from forks).
  */
 const MODES = ['gate', 'publish'];
-/** Default gateway URL of the compose stage (deploy/docker/docker-compose.stage.yaml publishes 8000). */
-const DEFAULT_COMPOSE_BASE_URL = 'http://127.0.0.1:8000';
-/** Replaced in client ids by a per-run token, so a re-run against a persistent stage starts cold. */
-const RUN_PLACEHOLDER = '{run}';
+/** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
+const DEFAULT_COMMENT_KEY = 'stagegate';
 const DEFAULT_LLM_QUESTIONS = [
     'Explique o que é dividend yield em fundos imobiliários',
     'Explique a diferença entre FII de papel e FII de tijolo',
@@ -53337,10 +53686,24 @@ const DEFAULT_LLM_QUESTIONS = [
     'Explique o que é liquidez diária de um FII',
     'Explique o que significa um fundo imobiliário ser monoativo',
 ];
-// ---------------------------------------------------------------------------------------------------
-// Coercion from input strings: blank → default, "3" → 3, "true" → true, "a, b" → ['a', 'b'].
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The contract's client id alphabet, plus the run placeholder. */
+const CLIENT_ID_TEMPLATE = new RegExp(`^(${ID_CHAR}|${escapeRegExp(RUN_PLACEHOLDER)})+$`);
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
+const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
+;// CONCATENATED MODULE: ./src/gate/options/coerce.ts
+/**
+ * From the strings an action input or a CLI flag carries to the values the schema checks: blank → the
+ * default, "3" → 3, "true" → true, "a, b" → ['a', 'b']. Typed values (tests, programmatic use) pass
+ * through untouched, so the schema still refuses a wrong type with the option's expected form.
+ */
 const isBlank = (value) => value === undefined || (typeof value === 'string' && value.trim() === '');
-function settings_toNumber(value) {
+function coerce_toNumber(value) {
     if (isBlank(value))
         return undefined;
     if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value))
@@ -53359,99 +53722,107 @@ function toBoolean(value) {
         return false;
     return value;
 }
+function splitOn(separator, value) {
+    if (isBlank(value))
+        return undefined;
+    if (typeof value !== 'string')
+        return value;
+    return value
+        .split(separator)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
 /** Ids and names: comma- or newline-separated. */
-function toIdList(value) {
-    if (isBlank(value))
-        return undefined;
-    if (typeof value !== 'string')
-        return value;
-    return value
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
+const toIdList = (value) => splitOn(/[,\n]/, value);
 /** Questions may contain commas: one per line (a multi-line action input, or a repeated CLI flag). */
-function toLineList(value) {
-    if (isBlank(value))
-        return undefined;
-    if (typeof value !== 'string')
-        return value;
-    return value
-        .split('\n')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
+const toLineList = (value) => splitOn(/\n/, value);
 function toText(value) {
     if (isBlank(value))
         return undefined;
     return typeof value === 'string' ? value.trim() : value;
 }
-const wholeNumber = (min, max, fallback) => preprocess(settings_toNumber, schemas_number().int().min(min).max(max).default(fallback));
-const flag = (fallback) => preprocess(toBoolean, schemas_boolean().default(fallback));
-const settings_text = (fallback, pattern, maxChars = 1000) => {
-    let schema = schemas_string().min(1).max(maxChars);
-    if (pattern)
-        schema = schema.regex(pattern);
-    return preprocess(toText, schema.default(fallback));
+
+;// CONCATENATED MODULE: ./src/gate/options/row-kinds.ts
+/**
+ * The kinds of option row, each a small builder that turns the values a row gives (bounds, default,
+ * pattern) into the three things every surface needs: the zod schema that validates it, the default as
+ * a user writes it, and the expected form that errors, action.yml, `--help` and the README show. Both
+ * texts are made from the very values the schema uses, so neither can drift from it.
+ */
+
+
+
+const EVERYWHERE = ['action', 'cli'];
+function row(kind, schema, defaultText, expected, words) {
+    return { ...words, kind, schema, defaultText, expected, surfaces: words.surfaces ?? EVERYWHERE };
+}
+/** The largest pull request number GitHub's API takes: a bound no user reaches is not worth saying. */
+const INT32_MAX = 2_147_483_647;
+const range = (min, max) => (max >= INT32_MAX ? `from ${min}` : `from ${min} to ${max}`);
+const wholeNumberText = ({ min, max, unit, note }) => `a whole number${unit ? ` of ${unit}` : ''} ${range(min, max)}${note ? `, ${note}` : ''}`;
+function wholeNumber(spec) {
+    const schema = preprocess(coerce_toNumber, schemas_number().int().min(spec.min).max(spec.max).default(spec.default));
+    return row('number', schema, String(spec.default), wholeNumberText(spec), spec);
+}
+function optionalWholeNumber(spec) {
+    const schema = preprocess(coerce_toNumber, schemas_number().int().min(spec.min).max(spec.max).optional());
+    return row('number', schema, '', wholeNumberText(spec), spec);
+}
+/** A number that may have decimals, e.g. a factor. */
+function decimal(spec) {
+    const schema = preprocess(coerce_toNumber, schemas_number().min(spec.min).max(spec.max).default(spec.default));
+    return row('number', schema, String(spec.default), `a number ${range(spec.min, spec.max)}`, spec);
+}
+function flag(spec) {
+    const schema = preprocess(toBoolean, schemas_boolean().default(spec.default));
+    return row('boolean', schema, String(spec.default), 'true or false', spec);
+}
+function choice(spec) {
+    const schema = preprocess(toText, schemas_enum(spec.values).default(spec.default));
+    return row('enum', schema, spec.default, `one of ${spec.values.join(', ')}`, spec);
+}
+const textSchema = ({ maxChars, pattern }) => {
+    const schema = schemas_string().min(1).max(maxChars);
+    return pattern ? schema.regex(pattern) : schema;
 };
-const optionalText = () => preprocess(toText, schemas_string().min(1).optional());
-const settings_httpUrl = url({ protocol: /^https?$/ });
-const optionalUrl = () => preprocess(toText, settings_httpUrl.optional());
-const enumOf = (values, fallback) => preprocess(toText, schemas_enum(values).default(fallback));
-const settings_SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const settings_PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-/** The contract's client id alphabet, plus the run placeholder. */
-const CLIENT_ID = /^([A-Za-z0-9._:@-]|\{run\})+$/;
-const settings_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A dotted path into the JSON answer, e.g. `meta.compute.plan_cache_hit`. */
-const FIELD_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
-/** A commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
-const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
-const question = () => schemas_string().min(1).max(ASK_LIMITS.questionMaxChars, `at most ${ASK_LIMITS.questionMaxChars} characters`);
-// ---------------------------------------------------------------------------------------------------
-const GateSettingsSchema = strictObject({
-    driver: enumOf(DRIVERS, 'compose'),
-    composeFile: settings_text('deploy/docker/docker-compose.stage.yaml'),
-    projectName: settings_text('stagegate', settings_PROJECT_NAME, 63),
-    apiService: settings_text('api', settings_SERVICE_NAME, 63),
-    gatewayService: settings_text('gateway', settings_SERVICE_NAME, 63),
-    replicas: wholeNumber(1, 20, 3),
-    requiredServices: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME))
-        .max(50)
-        .default(['redis', 'ollama', 'prometheus', 'grafana', 'tempo'])),
-    services: preprocess(toIdList, array(schemas_string().regex(settings_SERVICE_NAME)).max(50).default([])),
-    composeEnvFile: optionalText(),
-    build: flag(true),
-    bootTimeoutSeconds: wholeNumber(5, 3600, 300),
-    baseUrl: optionalUrl(),
-    checks: preprocess((value) => {
-        const list = toIdList(value);
-        return Array.isArray(list) && list.length === 1 && list[0] === 'all' ? undefined : list;
-    }, array(schemas_string())
-        .min(1)
-        .default([...model_CHECK_IDS])
-        .superRefine((ids, ctx) => {
-        const unknown = ids.filter((id) => !model_CHECK_IDS.includes(id));
-        if (unknown.length > 0)
-            ctx.addIssue({
-                code: 'custom',
-                message: `unknown check ${unknown.map((id) => `'${id}'`).join(', ')}; valid checks: ${model_CHECK_IDS.join(', ')} (or 'all')`,
-            });
-    })
-        // Canonical order, no duplicates: stage-up first, whatever order the user wrote them in.
-        .transform((ids) => model_CHECK_IDS.filter((id) => ids.includes(id)))),
-    healthzRequests: wholeNumber(1, 500, 20),
-    singleFlightBurst: wholeNumber(2, 1000, 20),
-    narratorBurst: wholeNumber(2, 1000, 10),
-    concurrency: wholeNumber(1, 200, 10),
-    narratorMaxConcurrency: wholeNumber(0, 64, 1),
-    publicQuestion: preprocess(toText, question().default('Qual o preço atual do MXRF11?')),
-    privateQuestion: preprocess(toText, question().default('Como está minha carteira?')),
-    llmQuestions: preprocess(toLineList, array(question())
-        .min(2)
-        .max(1000)
-        .default([...DEFAULT_LLM_QUESTIONS])
+/** A string with a default; `normalize` rewrites a valid value (e.g. a header name to lowercase). */
+function row_kinds_text(spec) {
+    const normalize = spec.normalize ?? ((value) => value);
+    const schema = preprocess(toText, textSchema(spec).default(spec.default).transform(normalize));
+    return row('string', schema, spec.default, spec.expected, spec);
+}
+/** A string with no default: blank means "not set". Without `expected`, the form is its length. */
+function optionalText(spec) {
+    const maxChars = spec.maxChars ?? 4096;
+    const expected = spec.expected ?? `at most ${maxChars} characters`;
+    const schema = preprocess(toText, textSchema({ ...spec, expected, maxChars }).optional());
+    return row('string', schema, '', expected, spec);
+}
+function optionalUrl(spec) {
+    const schema = preprocess(toText, url({ protocol: /^https?$/ }).optional());
+    return row('string', schema, '', 'an http(s) URL', spec);
+}
+/** Names or ids, comma- (or newline-) separated; `[]` may be the default. */
+function nameList(spec) {
+    const item = schemas_string().regex(spec.pattern);
+    const schema = preprocess(toIdList, array(item)
+        .max(spec.maxItems)
+        .default([...spec.default]));
+    return row('list', schema, spec.default.join(','), spec.expected, spec);
+}
+const QUESTION_MAX = ASK_LIMITS.questionMaxChars;
+const questionSchema = () => schemas_string().min(1).max(QUESTION_MAX, `at most ${QUESTION_MAX} characters`);
+/** One question the gate asks the stage: it must fit the contract's limit. */
+function question(spec) {
+    const schema = preprocess(toText, questionSchema().default(spec.default));
+    return row('string', schema, spec.default, `a question of at most ${QUESTION_MAX} characters`, spec);
+}
+/** Distinct questions, one per line (they may contain commas). */
+function questionLines(spec) {
+    const schema = preprocess(toLineList, array(questionSchema())
+        .min(spec.minItems)
+        .max(spec.maxItems)
+        .default([...spec.default])
         .superRefine((list, ctx) => {
         const seen = new Set();
         for (const item of list) {
@@ -53460,39 +53831,378 @@ const GateSettingsSchema = strictObject({
                 ctx.addIssue({ code: 'custom', message: `duplicate question '${item}'` });
             seen.add(key);
         }
-    })),
-    clientA: settings_text('client-a', CLIENT_ID, ASK_LIMITS.idMaxChars - 16),
-    clientB: settings_text('client-b', CLIENT_ID, ASK_LIMITS.idMaxChars - 16),
-    requestTimeoutSeconds: wholeNumber(1, 600, 30),
-    latencyBudgetFactor: preprocess(settings_toNumber, schemas_number().min(1).max(100).default(3)),
-    latencyBudgetMs: wholeNumber(0, 600_000, 500),
-    healthzLatencyBudgetMs: wholeNumber(10, 60_000, 1000),
-    prometheusUrl: optionalUrl(),
-    heavyExecutionsMetric: settings_text(METRICS.heavyExecutions, settings_METRIC_NAME, 200),
-    narratorRequestsMetric: settings_text(METRICS.narratorLlmRequests, settings_METRIC_NAME, 200),
-    replicaHeader: preprocess(toText, schemas_string()
-        .regex(HEADER_NAME)
-        .max(100)
-        .default(REPLICA_HEADER)
-        .transform((name) => name.toLowerCase())),
-    answerPath: settings_text('answer', FIELD_PATH, 200),
-    errorPath: settings_text('error', FIELD_PATH, 200),
-    cacheHitPath: settings_text('meta.compute.plan_cache_hit', FIELD_PATH, 200),
-    cacheKeyPath: settings_text('meta.compute.plan_cache_key', FIELD_PATH, 200),
-    overloadPath: settings_text('meta.narrative_overload', FIELD_PATH, 200),
-    language: enumOf(LANGUAGES, 'pt-BR'),
-    failOn: enumOf(FAIL_POLICIES, 'fail'),
-    keepStage: flag(false),
-    globalDeadlineSeconds: wholeNumber(30, 7200, 1200),
-    logDir: optionalText(),
-    jsonReport: optionalText(),
-    baselineReport: optionalText(),
-    regressionP95Factor: preprocess(settings_toNumber, schemas_number().min(1).max(100).default(2)),
-    mode: enumOf(MODES, 'gate'),
-    reportFile: optionalText(),
-    pullRequestNumber: preprocess(settings_toNumber, schemas_number().int().min(1).max(2_147_483_647).optional()),
-    headSha: preprocess(toText, schemas_string().regex(COMMIT_SHA).optional()),
-})
+    }));
+    const expected = `at least ${spec.minItems} distinct questions, one per line`;
+    return row('lines', schema, spec.default.join('\n'), expected, spec);
+}
+/**
+ * A selection among known ids, comma-separated, where `all` (the default) means every one. The result
+ * is in the ids' own order without duplicates, whatever order the user wrote them in.
+ */
+function idSelection(spec) {
+    const known = spec.ids;
+    const schema = preprocess((value) => {
+        const list = toIdList(value);
+        return Array.isArray(list) && list.length === 1 && list[0] === 'all' ? undefined : list;
+    }, array(schemas_string())
+        .min(1)
+        .default([...known])
+        .superRefine((ids, ctx) => {
+        const unknown = ids.filter((id) => !known.includes(id));
+        if (unknown.length > 0)
+            ctx.addIssue({
+                code: 'custom',
+                message: `unknown ${spec.noun} ${unknown.map((id) => `'${id}'`).join(', ')}; valid ${spec.noun}s: ${known.join(', ')} (or 'all')`,
+            });
+    })
+        .transform((ids) => spec.ids.filter((id) => ids.includes(id))));
+    const expected = `${spec.noun} ids, comma-separated: ${known.join(', ')} (or all)`;
+    return row('list', schema, 'all', expected, spec);
+}
+/** An input the action passes on as it is (a token): any string, blank when not given. */
+function passthrough(spec) {
+    const schema = preprocess((value) => value ?? '', schemas_string());
+    return row('string', schema, '', spec.expected, spec);
+}
+
+;// CONCATENATED MODULE: ./src/gate/options/option-rows.ts
+/**
+ * Every option, one row each: its kind with its bounds and default, its expected form and its words.
+ * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the README's table of inputs
+ * are all made from these rows. Adding an option is adding a row here (and its tests).
+ *
+ * The key is the camelCase name in GateSettings; the action input and the CLI flag are its kebab-case.
+ */
+
+
+
+
+
+
+
+
+
+
+const serviceName = { expected: 'a service name', pattern: SERVICE_NAME, maxChars: 63 };
+const option_rows_serviceNames = { expected: 'service names, comma-separated', pattern: SERVICE_NAME, maxItems: 50 };
+const clientId = {
+    expected: `a client id (letters, digits, . _ : @ -; ${RUN_PLACEHOLDER} is replaced by a per-run token)`,
+    pattern: CLIENT_ID_TEMPLATE,
+    // Room for the per-run token that replaces the placeholder.
+    maxChars: ASK_LIMITS.idMaxChars - 16,
+};
+const metricName = { expected: 'a Prometheus metric name', pattern: METRIC_NAME, maxChars: 200 };
+const fieldPath = { expected: 'a dotted JSON path', pattern: FIELD_PATH, maxChars: 200 };
+/** The gate's options: what GateSettings holds. Each is an action input and a CLI flag. */
+const GATE_OPTION_ROWS = {
+    driver: choice({
+        values: DRIVER_KINDS,
+        default: 'compose',
+        description: 'How the stage is run: docker compose, local processes (the reference stage), or an already-running stage at base-url.',
+    }),
+    composeFile: row_kinds_text({
+        default: 'deploy/docker/docker-compose.stage.yaml',
+        expected: 'a path to a compose file',
+        maxChars: 1000,
+        description: 'Compose file of the stage (compose driver).',
+    }),
+    projectName: row_kinds_text({
+        default: 'stagegate',
+        expected: 'a compose project name (lowercase letters, digits, - and _)',
+        pattern: PROJECT_NAME,
+        maxChars: 63,
+        description: 'Compose project name (compose driver).',
+    }),
+    apiService: row_kinds_text({
+        ...serviceName,
+        default: 'api',
+        description: 'Name of the API service whose replicas are counted and whose logs are read.',
+    }),
+    gatewayService: row_kinds_text({
+        ...serviceName,
+        default: 'gateway',
+        description: 'Name of the gateway service in front of the API replicas.',
+    }),
+    replicas: wholeNumber({
+        min: 1,
+        max: 20,
+        default: 3,
+        description: 'Number of API replicas to boot and expect behind the gateway.',
+    }),
+    requiredServices: nameList({
+        ...option_rows_serviceNames,
+        default: ['redis', 'ollama', 'prometheus', 'grafana', 'tempo'],
+        description: 'Services that must be running and healthy besides the API and the gateway (compose driver).',
+    }),
+    services: nameList({
+        ...option_rows_serviceNames,
+        default: [],
+        description: 'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.',
+    }),
+    composeEnvFile: optionalText({
+        expected: 'a path to an env file',
+        description: 'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).',
+    }),
+    build: flag({ default: true, description: 'Build the images before booting (compose driver).' }),
+    bootTimeoutSeconds: wholeNumber({
+        min: 5,
+        max: 3600,
+        default: 300,
+        unit: 'seconds',
+        description: 'Upper bound for booting the stage and waiting until it is healthy.',
+    }),
+    bootFailureLogLines: wholeNumber({
+        min: 1,
+        max: 1000,
+        default: 60,
+        description: "When the boot fails: the newest lines of each failing service's log quoted in the step's log, so the cause shows without opening the logs (compose driver). Raise it for a service whose start-up error is a long stack trace.",
+    }),
+    // No unconditional default: compose has one, external must be given, local picks its own.
+    baseUrl: optionalUrl({
+        description: `URL of the stage's gateway. Required with driver external; compose defaults to ${COMPOSE_DEFAULT_BASE_URL}; the local driver picks a free port.`,
+        action: {
+            description: `URL of the stage's gateway. Required with driver external. Blank: compose uses ${COMPOSE_DEFAULT_BASE_URL} (the port the reference compose file publishes), local picks a free port.`,
+        },
+    }),
+    checks: idSelection({
+        ids: model_CHECK_IDS,
+        noun: 'check',
+        description: 'Which checks to run. The stage is booted whatever the selection.',
+    }),
+    healthzRequests: wholeNumber({
+        min: 1,
+        max: 500,
+        default: 20,
+        description: 'load-balancing: GET /healthz requests sent through the gateway.',
+    }),
+    singleFlightBurst: wholeNumber({
+        min: 2,
+        max: 1000,
+        default: 20,
+        description: 'plan-cache-single-flight: identical public asks fired at once.',
+    }),
+    narratorBurst: wholeNumber({
+        min: 2,
+        max: 1000,
+        default: 10,
+        description: 'narrator-saturation: distinct LLM-bound asks fired at once.',
+    }),
+    concurrency: wholeNumber({
+        min: 1,
+        max: 200,
+        default: 10,
+        description: 'load-balancing: /healthz requests in flight at a time.',
+    }),
+    narratorMaxConcurrency: wholeNumber({
+        min: 0,
+        max: 64,
+        default: 1,
+        description: "LLM calls allowed in flight per replica, passed to the stage's environment as NARRATOR_MAX_CONCURRENCY (0: no limit, so narrator-saturation is expected to fail).",
+    }),
+    publicQuestion: question({
+        default: 'Qual o preço atual do MXRF11?',
+        description: 'plan-cache-single-flight: the public question whose plan every client shares.',
+    }),
+    privateQuestion: question({
+        default: 'Como está minha carteira?',
+        description: "private-isolation: a question whose answer holds the asking client's private data.",
+    }),
+    llmQuestions: questionLines({
+        default: DEFAULT_LLM_QUESTIONS,
+        minItems: 2,
+        maxItems: 1000,
+        description: 'narrator-saturation: distinct questions that each need the LLM. Reused with a numbered suffix when the burst is larger.',
+    }),
+    clientA: row_kinds_text({
+        ...clientId,
+        default: 'client-a',
+        description: `private-isolation: first client, one whose portfolio holds data (the reference stage seeds client-a and client-b). A ${RUN_PLACEHOLDER} in it is replaced by a per-run token, for stages that give every client data, so re-runs start cold.`,
+    }),
+    clientB: row_kinds_text({
+        ...clientId,
+        default: 'client-b',
+        description: 'private-isolation: second client; must differ from client-a.',
+    }),
+    requestTimeoutSeconds: wholeNumber({
+        min: 1,
+        max: 600,
+        default: 30,
+        unit: 'seconds',
+        description: 'Timeout of every single HTTP request the gate sends.',
+    }),
+    latencyBudgetFactor: decimal({
+        min: 1,
+        max: 100,
+        default: 3,
+        description: "plan-cache-single-flight: the burst's p95 latency may be at most this many times the leader's latency ...",
+    }),
+    latencyBudgetMs: wholeNumber({
+        min: 0,
+        max: 600_000,
+        default: 500,
+        unit: 'milliseconds',
+        description: '... plus this many milliseconds; above that the check warns of a latency explosion.',
+    }),
+    healthzLatencyBudgetMs: wholeNumber({
+        min: 10,
+        max: 60_000,
+        default: 1000,
+        unit: 'milliseconds',
+        description: 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.',
+    }),
+    prometheusUrl: optionalUrl({
+        description: 'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
+    }),
+    heavyExecutionsMetric: row_kinds_text({
+        ...metricName,
+        default: METRICS.heavyExecutions,
+        description: 'Counter of heavy executions (summed over replicas it must grow by exactly one per burst).',
+    }),
+    narratorRequestsMetric: row_kinds_text({
+        ...metricName,
+        default: METRICS.narratorLlmRequests,
+        description: 'Counter of LLM calls by `outcome` label; the `overload` outcome must appear under the burst.',
+    }),
+    replicaHeader: row_kinds_text({
+        expected: 'an HTTP header name',
+        pattern: HEADER_NAME,
+        maxChars: 100,
+        default: REPLICA_HEADER,
+        // HTTP header names are case-insensitive; node gives them lowercase.
+        normalize: (name) => name.toLowerCase(),
+        description: 'Response header naming the replica that answered.',
+    }),
+    answerPath: row_kinds_text({
+        ...fieldPath,
+        default: 'answer',
+        description: 'Where the answer text is in an /ask response.',
+    }),
+    errorPath: row_kinds_text({
+        ...fieldPath,
+        default: 'error',
+        description: 'Where the error code is in an /ask response.',
+    }),
+    cacheHitPath: row_kinds_text({
+        ...fieldPath,
+        default: 'meta.compute.plan_cache_hit',
+        description: 'Where the plan-cache hit flag (boolean) is in an /ask response.',
+    }),
+    cacheKeyPath: row_kinds_text({
+        ...fieldPath,
+        default: 'meta.compute.plan_cache_key',
+        description: 'Where the plan-cache key is in an /ask response.',
+    }),
+    overloadPath: row_kinds_text({
+        ...fieldPath,
+        default: 'meta.narrative_overload',
+        description: 'Where the narrator-overload flag (boolean) is in an /ask response.',
+    }),
+    language: choice({ values: LANGUAGES, default: 'pt-BR', description: 'Language of the report.' }),
+    failOn: choice({
+        values: FAIL_POLICIES,
+        default: 'fail',
+        description: 'When the step fails: on ❌ or a boot failure (fail), also on ⚠️ (warn), or never (never).',
+    }),
+    keepStage: flag({
+        default: false,
+        description: 'Leave the stage running after the checks (no teardown).',
+        action: {
+            description: "Leave the stage running after the checks, for the job's later steps; the action's post step still tears it down (and saves its logs) when the job ends.",
+        },
+    }),
+    globalDeadlineSeconds: wholeNumber({
+        min: 30,
+        max: 7200,
+        default: 1200,
+        unit: 'seconds',
+        note: 'above boot-timeout-seconds',
+        description: 'Deadline of the whole run: boot, checks and teardown.',
+    }),
+    logDir: optionalText({
+        expected: 'a directory path',
+        description: "Where each service's log is written at teardown (not written when unset).",
+        // The action always keeps the logs, in a folder the workflow can upload.
+        action: {
+            default: '.stagegate/logs',
+            description: "Folder where each service's log is streamed at teardown (relative to the workspace); upload it with actions/upload-artifact and `if: always()`.",
+        },
+    }),
+    jsonReport: optionalText({
+        expected: 'a file path',
+        description: 'Where the JSON report is written (not written when unset).',
+        action: {
+            default: '.stagegate/report.json',
+            description: 'Where the JSON report (the report model) is written, relative to the workspace.',
+        },
+    }),
+    baselineReport: optionalText({
+        expected: 'a file path',
+        description: "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline.",
+    }),
+    regressionP95Factor: decimal({
+        min: 1,
+        max: 100,
+        default: 2,
+        description: `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`,
+    }),
+    mode: choice({
+        values: MODES,
+        default: 'gate',
+        description: 'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).',
+    }),
+    reportFile: optionalText({
+        expected: 'a file path',
+        description: `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`,
+    }),
+    pullRequestNumber: optionalWholeNumber({
+        min: 1,
+        max: 2_147_483_647,
+        description: 'publish: the pull request the report belongs to.',
+    }),
+    headSha: optionalText({
+        expected: 'a commit id (40 or 64 hex digits)',
+        pattern: COMMIT_SHA,
+        description: "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
+    }),
+};
+/** Where the report goes on GitHub: options of the action (comment-key also a CLI flag), not of the gate. */
+const GITHUB_OPTION_ROWS = {
+    githubToken: passthrough({
+        expected: 'a GitHub token',
+        secret: true,
+        surfaces: ['action'],
+        description: 'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (see the README). Never logged nor written to the report.',
+        // The CLI reads GITHUB_TOKEN from its environment instead.
+        action: { default: '${{ github.token }}' },
+    }),
+    prComment: flag({
+        default: true,
+        surfaces: ['action'],
+        description: 'Keep one comment per pull request and job up to date with the report (created once, then edited in place). On a push, the pull request is found from the commit.',
+    }),
+    commentKey: optionalText({
+        maxChars: 100,
+        description: "Tells this job's comment apart from other jobs' (it goes in the comment's hidden marker). Blank: the job id. Set it per matrix leg (e.g. gate-linux, gate-arm64).",
+        cli: {
+            description: `With --mode publish: tells this sticky comment apart from others (the action's comment-key). Blank: GITHUB_JOB, else ${DEFAULT_COMMENT_KEY}.`,
+        },
+    }),
+};
+
+;// CONCATENATED MODULE: ./src/gate/settings.ts
+/**
+ * Every option of the gate, read and validated in one place: the schema is assembled from the rows
+ * (options/option-rows.ts) plus the rules that tie options together. Values may arrive as typed values
+ * (tests, programmatic use) or as the strings an action input or a CLI flag carries. Errors name the
+ * option and the expected form, never a zod dump.
+ */
+
+
+
+function shapeOf(rows) {
+    return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, row.schema]));
+}
+const GateSettingsSchema = strictObject(shapeOf(GATE_OPTION_ROWS))
     .superRefine((settings, ctx) => {
     if (settings.mode === 'publish' && !settings.reportFile)
         ctx.addIssue({
@@ -53524,64 +54234,27 @@ const GateSettingsSchema = strictObject({
 })
     .transform((settings) => ({
     ...settings,
-    baseUrl: settings.baseUrl ?? (settings.driver === 'compose' ? DEFAULT_COMPOSE_BASE_URL : undefined),
+    baseUrl: settings.baseUrl ?? (settings.driver === 'compose' ? COMPOSE_DEFAULT_BASE_URL : undefined),
 }));
+/** Where the report goes on GitHub (the action's github-token, pr-comment and comment-key). */
+const GitHubOptionsSchema = strictObject(shapeOf(GITHUB_OPTION_ROWS));
+// ---------------------------------------------------------------------------------------------------
 const kebabOf = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-const settings_option = (name, kind, defaultText, expected, description) => ({ name, kebab: kebabOf(name), kind, defaultText, expected, description });
-/** Every option, in the order they are documented. Tested against the schema's keys and defaults. */
-const GATE_OPTIONS = [
-    settings_option('driver', 'enum', 'compose', `one of ${DRIVERS.join(', ')}`, 'How the stage is run: docker compose, local processes (the reference stage), or an already-running stage at base-url.'),
-    settings_option('composeFile', 'string', 'deploy/docker/docker-compose.stage.yaml', 'a path to a compose file', 'Compose file of the stage (compose driver).'),
-    settings_option('projectName', 'string', 'stagegate', 'a compose project name (lowercase letters, digits, - and _)', 'Compose project name (compose driver).'),
-    settings_option('apiService', 'string', 'api', 'a service name', 'Name of the API service whose replicas are counted and whose logs are read.'),
-    settings_option('gatewayService', 'string', 'gateway', 'a service name', 'Name of the gateway service in front of the API replicas.'),
-    settings_option('replicas', 'number', '3', 'a whole number from 1 to 20', 'Number of API replicas to boot and expect behind the gateway.'),
-    settings_option('requiredServices', 'list', 'redis,ollama,prometheus,grafana,tempo', 'service names, comma-separated', 'Services that must be running and healthy besides the API and the gateway (compose driver).'),
-    settings_option('services', 'list', '', 'service names, comma-separated', 'Boot only these services and what they depend on (compose driver; empty: every service of the file). Required services left out are reported as not booted.'),
-    settings_option('composeEnvFile', 'string', '', 'a path to an env file', 'Passed to docker compose as --env-file: the variables the compose file interpolates, e.g. image names for a registry mirror (compose driver).'),
-    settings_option('build', 'boolean', 'true', 'true or false', 'Build the images before booting (compose driver).'),
-    settings_option('bootTimeoutSeconds', 'number', '300', 'a whole number of seconds from 5 to 3600', 'Upper bound for booting the stage and waiting until it is healthy.'),
-    settings_option('baseUrl', 'string', 
-    // No unconditional default: compose has one, external must be given, local picks its own.
-    '', 'an http(s) URL', `URL of the stage's gateway. Required with driver external; compose defaults to ${DEFAULT_COMPOSE_BASE_URL}; the local driver picks a free port.`),
-    settings_option('checks', 'list', 'all', `check ids, comma-separated: ${model_CHECK_IDS.join(', ')} (or all)`, 'Which checks to run. The stage is booted whatever the selection.'),
-    settings_option('healthzRequests', 'number', '20', 'a whole number from 1 to 500', 'load-balancing: GET /healthz requests sent through the gateway.'),
-    settings_option('singleFlightBurst', 'number', '20', 'a whole number from 2 to 1000', 'plan-cache-single-flight: identical public asks fired at once.'),
-    settings_option('narratorBurst', 'number', '10', 'a whole number from 2 to 1000', 'narrator-saturation: distinct LLM-bound asks fired at once.'),
-    settings_option('concurrency', 'number', '10', 'a whole number from 1 to 200', 'load-balancing: /healthz requests in flight at a time.'),
-    settings_option('narratorMaxConcurrency', 'number', '1', 'a whole number from 0 to 64', "LLM calls allowed in flight per replica, passed to the stage's environment as NARRATOR_MAX_CONCURRENCY (0: no limit, so narrator-saturation is expected to fail)."),
-    settings_option('publicQuestion', 'string', 'Qual o preço atual do MXRF11?', `a question of at most ${ASK_LIMITS.questionMaxChars} characters`, 'plan-cache-single-flight: the public question whose plan every client shares.'),
-    settings_option('privateQuestion', 'string', 'Como está minha carteira?', `a question of at most ${ASK_LIMITS.questionMaxChars} characters`, "private-isolation: a question whose answer holds the asking client's private data."),
-    settings_option('llmQuestions', 'lines', DEFAULT_LLM_QUESTIONS.join('\n'), 'at least two distinct questions, one per line', 'narrator-saturation: distinct questions that each need the LLM. Reused with a numbered suffix when the burst is larger.'),
-    settings_option('clientA', 'string', 'client-a', `a client id (letters, digits, . _ : @ -; ${RUN_PLACEHOLDER} is replaced by a per-run token)`, `private-isolation: first client, one whose portfolio holds data (the reference stage seeds client-a and client-b). A ${RUN_PLACEHOLDER} in it is replaced by a per-run token, for stages that give every client data, so re-runs start cold.`),
-    settings_option('clientB', 'string', 'client-b', `a client id (letters, digits, . _ : @ -; ${RUN_PLACEHOLDER} is replaced by a per-run token)`, 'private-isolation: second client; must differ from client-a.'),
-    settings_option('requestTimeoutSeconds', 'number', '30', 'a whole number of seconds from 1 to 600', 'Timeout of every single HTTP request the gate sends.'),
-    settings_option('latencyBudgetFactor', 'number', '3', 'a number from 1 to 100', "plan-cache-single-flight: the burst's p95 latency may be at most this many times the leader's latency ..."),
-    settings_option('latencyBudgetMs', 'number', '500', 'a whole number of milliseconds from 0 to 600000', '... plus this many milliseconds; above that the check warns of a latency explosion.'),
-    settings_option('healthzLatencyBudgetMs', 'number', '1000', 'a whole number of milliseconds from 10 to 60000', 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.'),
-    settings_option('prometheusUrl', 'string', '', 'an http(s) URL', 'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).'),
-    settings_option('heavyExecutionsMetric', 'string', METRICS.heavyExecutions, 'a Prometheus metric name', 'Counter of heavy executions (summed over replicas it must grow by exactly one per burst).'),
-    settings_option('narratorRequestsMetric', 'string', METRICS.narratorLlmRequests, 'a Prometheus metric name', 'Counter of LLM calls by `outcome` label; the `overload` outcome must appear under the burst.'),
-    settings_option('replicaHeader', 'string', REPLICA_HEADER, 'an HTTP header name', 'Response header naming the replica that answered.'),
-    settings_option('answerPath', 'string', 'answer', 'a dotted JSON path', 'Where the answer text is in an /ask response.'),
-    settings_option('errorPath', 'string', 'error', 'a dotted JSON path', 'Where the error code is in an /ask response.'),
-    settings_option('cacheHitPath', 'string', 'meta.compute.plan_cache_hit', 'a dotted JSON path', 'Where the plan-cache hit flag (boolean) is in an /ask response.'),
-    settings_option('cacheKeyPath', 'string', 'meta.compute.plan_cache_key', 'a dotted JSON path', 'Where the plan-cache key is in an /ask response.'),
-    settings_option('overloadPath', 'string', 'meta.narrative_overload', 'a dotted JSON path', 'Where the narrator-overload flag (boolean) is in an /ask response.'),
-    settings_option('language', 'enum', 'pt-BR', `one of ${LANGUAGES.join(', ')}`, 'Language of the report.'),
-    settings_option('failOn', 'enum', 'fail', `one of ${FAIL_POLICIES.join(', ')}`, 'When the step fails: on ❌ or a boot failure (fail), also on ⚠️ (warn), or never (never).'),
-    settings_option('keepStage', 'boolean', 'false', 'true or false', 'Leave the stage running after the checks (no teardown).'),
-    settings_option('globalDeadlineSeconds', 'number', '1200', 'a whole number of seconds from 30 to 7200, above boot-timeout-seconds', 'Deadline of the whole run: boot, checks and teardown.'),
-    settings_option('logDir', 'string', '', 'a directory path', "Where each service's log is written at teardown (not written when unset)."),
-    settings_option('jsonReport', 'string', '', 'a file path', 'Where the JSON report is written (not written when unset).'),
-    settings_option('baselineReport', 'string', '', 'a file path', "An earlier JSON report to compare with (the base branch's): the report then shows per check what changed and calls out regressions. A missing file only adds a line saying there is no baseline."),
-    settings_option('regressionP95Factor', 'number', '2', 'a number from 1 to 100', `Against the baseline, the single-flight burst's p95 latency may grow up to this many times (or by less than ${P95_MIN_GROWTH_MS} ms) before it is called a regression.`),
-    settings_option('mode', 'enum', 'gate', `one of ${MODES.join(', ')}`, 'gate: boot the stage, run the checks and report. publish: boot nothing; render the JSON report at report-file and post it as the sticky comment of pull-request-number (the workflow_run half of the set-up for pull requests from forks).'),
-    settings_option('reportFile', 'string', '', 'a file path', `publish: the JSON report an earlier gate run wrote (e.g. downloaded from its artifact). Checked before use: at most ${REPORT_FILE_MAX_BYTES / 1024 / 1024} MiB, one of our report formats.`),
-    settings_option('pullRequestNumber', 'number', '', 'a whole number from 1', 'publish: the pull request the report belongs to.'),
-    settings_option('headSha', 'string', '', 'a commit id (40 or 64 hex digits)', "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request."),
-];
-const OPTIONS_BY_NAME = new Map(GATE_OPTIONS.map((entry) => [entry.name, entry]));
+function describeRows(rows) {
+    return Object.entries(rows).map(([name, row]) => ({
+        ...row,
+        name: name,
+        kebab: kebabOf(name),
+    }));
+}
+/** Every gate option, in the order they are documented. */
+const GATE_OPTIONS = describeRows(GATE_OPTION_ROWS);
+/** The GitHub-side options, after the gate's in every document. */
+const GITHUB_OPTIONS = describeRows(GITHUB_OPTION_ROWS);
+/** The documentation row of a gate option, by camelCase name. */
+function describeOption(name) {
+    return GATE_OPTIONS.find((option) => option.name === name);
+}
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */
 class SettingsError extends Error {
     option;
@@ -53599,62 +54272,50 @@ function describeValue(value) {
     const shown = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\r?\n/g, '\\n');
     return ` '${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}'`;
 }
-/** Validate and default every option. Throws a SettingsError naming the first bad option. */
-function parseGateSettings(input = {}) {
-    const result = GateSettingsSchema.safeParse(input);
+/**
+ * Validates `input` against a schema made from rows; on a mistake, a SettingsError that names the
+ * first bad option and its expected form. A value too long is not quoted (its length is said) and a
+ * secret one never is.
+ */
+function parseOptions(schema, options, input) {
+    const result = schema.safeParse(input);
     if (result.success)
         return result.data;
     const issue = result.error.issues[0];
     if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((key) => `'${kebabOf(key)}'`).join(', ');
-        throw new SettingsError(`Unknown option ${keys}. Valid options: ${GATE_OPTIONS.map((o) => o.kebab).join(', ')}.`);
+        throw new SettingsError(`Unknown option ${keys}. Valid options: ${options.map((o) => o.kebab).join(', ')}.`);
     }
-    const name = issue.path[0];
-    const meta = name ? OPTIONS_BY_NAME.get(name) : undefined;
+    const meta = options.find((option) => option.name === issue.path[0]);
     if (!meta)
         throw new SettingsError(`Invalid options: ${issue.message}`);
     const raw = input[meta.name];
+    const tooLong = issue.code === 'too_big' && issue.origin === 'string' && typeof raw === 'string';
+    const shown = meta.secret || tooLong ? '' : describeValue(raw);
     const detail = issue.code === 'custom' ? issue.message : `expected ${meta.expected}`;
-    throw new SettingsError(`Invalid ${meta.kebab}${describeValue(raw)}: ${detail}.`, meta.kebab);
+    const length = tooLong ? ` (got ${raw.trim().length} characters)` : '';
+    throw new SettingsError(`Invalid ${meta.kebab}${shown}: ${detail}${length}.`, meta.kebab);
 }
-/** The documentation row of an option, by camelCase name. */
-function describeOption(name) {
-    return OPTIONS_BY_NAME.get(name);
+/** Validate and default every option. Throws a SettingsError naming the first bad option. */
+function parseGateSettings(input = {}) {
+    return parseOptions(GateSettingsSchema, GATE_OPTIONS, input);
 }
-/** Replace the run placeholder in a client id by this run's token. */
-function resolveClientId(template, runToken) {
-    return template.split(RUN_PLACEHOLDER).join(runToken);
+/** Validate the GitHub-side options; blank ones take their defaults. */
+function parseGitHubOptions(input = {}) {
+    return parseOptions(GitHubOptionsSchema, GITHUB_OPTIONS, input);
 }
 
 ;// CONCATENATED MODULE: ./src/action/constants.ts
 /**
  * Every name the action shares with action.yml and the runner, declared once: inputs, outputs and the
- * state handed from the main step to the post step. The gate's own inputs are the kebab-case names of
- * GATE_OPTIONS (src/gate/settings.ts); only the action's GitHub-side inputs are listed here.
+ * state handed from the main step to the post step. The inputs are the rows of the options
+ * (src/gate/options/option-rows.ts) that exist in the action.
  */
 
 
-/** Inputs that only the action has (the gate's options are GATE_OPTIONS). */
-const ACTION_INPUTS = {
-    githubToken: 'github-token',
-    prComment: 'pr-comment',
-    commentKey: 'comment-key',
-};
-/** Every input name, gate options first, as action.yml lists them. */
-const ALL_INPUT_NAMES = [
-    ...GATE_OPTIONS.map((option) => option.kebab),
-    ...Object.values(ACTION_INPUTS),
-];
-/**
- * Where the action's defaults differ from the gate's, and why: `base-url` stays blank so the driver
- * decides (compose: its published port, local: a free port, external: required); the action always
- * keeps the logs and the JSON report, in a folder the workflow can upload.
- */
-const ACTION_DEFAULT_OVERRIDES = {
-    baseUrl: '',
-    logDir: '.stagegate/logs',
-    jsonReport: '.stagegate/report.json',
-};
+/** Every input, in action.yml's order: the gate's options, then where the report goes on GitHub. */
+const ACTION_OPTIONS = [...GATE_OPTIONS, ...GITHUB_OPTIONS].filter((option) => option.surfaces.includes('action'));
+const ALL_INPUT_NAMES = ACTION_OPTIONS.map((option) => option.kebab);
 const OUTPUTS = {
     /** `ready`, `not-ready` or `boot-failed`. */
     verdict: 'verdict',
@@ -53683,10 +54344,9 @@ const constants_STATE = {
     logDir: 'log-dir',
     teardownTimeoutMs: 'teardown-timeout-ms',
 };
-/** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
-const DEFAULT_COMMENT_KEY = 'stagegate';
 
 ;// CONCATENATED MODULE: ./src/action/state.ts
+
 
 /** Saved before the boot, so a cancelled or crashed main step still leaves the post step enough to act. */
 function saveStageState(store, state) {
@@ -53701,7 +54361,7 @@ function markTornDown(store) {
 function wasTornDown(store) {
     return store.get(constants_STATE.tornDown) === 'true';
 }
-const KINDS = new Set(['compose', 'local', 'external']);
+const KINDS = new Set(DRIVER_KINDS);
 /** The stage the main step booted, or undefined when it booted nothing (or the state is unreadable). */
 function readStageState(store) {
     const raw = store.get(constants_STATE.driverChoice);
@@ -53725,6 +54385,12 @@ function readStageState(store) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/run-post.ts
+/**
+ * The action's post step: runs after the job's other steps, also after a failure or a cancellation
+ * (`post-if: always()`), and tears down whatever stage the main step booted and did not tear down
+ * itself (keep-stage, or a main step cut short), streaming each service's log to the log dir first.
+ */
+
 
 async function runPost(deps) {
     const { logger } = deps;
@@ -53744,17 +54410,12 @@ async function runPost(deps) {
     logger.info(`post: tearing down the ${choice.kind} stage${stage.logDir ? `, logs to ${stage.logDir}` : ''}`);
     const driver = deps.createDriver(choice);
     // The driver bounds itself; this bound holds even if it does not.
-    let timer;
-    const limit = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('timed-out'), stage.teardownTimeoutMs + 5000);
+    const teardown = driver.teardown({
+        ...(stage.logDir ? { logDir: stage.logDir } : {}),
+        timeoutMs: stage.teardownTimeoutMs,
     });
-    const outcome = await Promise.race([
-        driver
-            .teardown({ ...(stage.logDir ? { logDir: stage.logDir } : {}), timeoutMs: stage.teardownTimeoutMs })
-            .then(() => 'torn-down', () => 'torn-down'),
-        limit,
-    ]);
-    clearTimeout(timer);
+    const settled = await settleWithin(teardown, { limitMs: stage.teardownTimeoutMs + 5000 });
+    const outcome = settled.kind === 'timeout' ? 'timed-out' : 'torn-down';
     if (outcome === 'timed-out')
         logger.warn(`post: teardown did not finish within ${stage.teardownTimeoutMs} ms`);
     else
@@ -53768,6 +54429,9 @@ async function runPost(deps) {
 
 
 
+
+// The teardown's own commands (docker compose down) end with the step, however it ends.
+installExitHooks();
 void runPost({ state: coreStateStore, logger: coreLogger, createDriver: createDriver })
     .catch((error) => {
     // The post step never fails the job: the verdict was the main step's to give.
