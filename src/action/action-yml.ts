@@ -15,11 +15,11 @@ import { ACTION_OPTIONS, OUTPUTS } from './constants.js';
 const folded = (text: string) => Object.assign(new Scalar(text), { type: Scalar.BLOCK_FOLDED });
 
 /** An input's words in action.yml and the README: the action's own where it has them. */
-export const inputDescription = (option: DescribedOption) =>
+const inputDescription = (option: DescribedOption) =>
   `${option.action?.description ?? option.description} Expected: ${option.expected}.`;
 
 /** An input's default in action.yml: the action's own where it has one. */
-export const inputDefault = (option: DescribedOption) => option.action?.default ?? option.defaultText;
+const inputDefault = (option: DescribedOption) => option.action?.default ?? option.defaultText;
 
 export function renderActionYml(): string {
   const inputs: Record<string, Record<string, unknown>> = {};

@@ -49,7 +49,7 @@ export interface AskAnswer {
 }
 
 /** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
-export function describeNonJson(exchange: HttpExchange, say: Say = inEnglish): string {
+function describeNonJson(exchange: HttpExchange, say: Say = inEnglish): string {
   const type = exchange.headers['content-type']?.split(';')[0]?.trim();
   const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
   const what = looksHtml

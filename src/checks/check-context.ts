@@ -7,7 +7,7 @@ import type { BurstRequest, BurstResult } from '../http/burst.js';
 import type { GateHttpClient } from '../http/gate-http-client.js';
 import type { GateLogger } from '../kit/gate-logger.js';
 import type { Language } from '../report/language.js';
-import type { CheckId, CheckMeasures, CheckResult, CheckStatus, Evidence } from '../report/model.js';
+import type { CheckMeasures, CheckResult, CheckStatus, Evidence } from '../report/model.js';
 import type { BootResult, StageDriver } from '../stage/driver.js';
 
 /** The options the checks read, by check; the gate fills them from its settings. */
@@ -74,17 +74,6 @@ export interface CheckOutcome {
   evidence: Evidence[];
   /** The numbers a later run is compared with; only those this run measured. */
   measures?: CheckMeasures;
-}
-
-export function toResult(id: CheckId, outcome: CheckOutcome, durationMs = 0): CheckResult {
-  return {
-    id,
-    status: outcome.status,
-    reason: outcome.reason,
-    evidence: outcome.evidence,
-    ...(outcome.measures ? { measures: outcome.measures } : {}),
-    durationMs,
-  };
 }
 
 /** The measures that have a value, rounded to whole units (the JSON stays short and stable). */

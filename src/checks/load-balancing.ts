@@ -15,7 +15,7 @@ import { inEnglish } from '../report/language.js';
 import { countBy, maxOf, percentile } from './stats.js';
 
 /** How many of the newest api log lines are searched for the gate's requests. */
-export const LOG_LINES_SEARCHED = 5000;
+const LOG_LINES_SEARCHED = 5000;
 const LOG_READ_ATTEMPTS = 4;
 const LOG_READ_PAUSE_MS = 400;
 

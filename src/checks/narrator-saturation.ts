@@ -36,7 +36,7 @@ export function saturationQuestions(questions: string[], count: number, runToken
   });
 }
 
-export function isOverloadAnswer(answer: AskAnswer): boolean {
+function isOverloadAnswer(answer: AskAnswer): boolean {
   return answer.overload === true || answer.error === LLM_LIMITED_ERROR;
 }
 

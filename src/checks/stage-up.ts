@@ -17,7 +17,7 @@ export function isUp(row: ServiceStatus): boolean {
   return UP_STATES.has(row.state) && (row.health === 'healthy' || row.health === 'none');
 }
 
-export function servicesTable(rows: ServiceStatus[], language: Language): Evidence {
+function servicesTable(rows: ServiceStatus[], language: Language): Evidence {
   const say = localize(language);
   return {
     kind: 'table',

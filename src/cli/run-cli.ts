@@ -36,7 +36,7 @@ export interface CliIo {
   now?: () => number;
 }
 
-export function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
+function createStderrLogger(io: CliIo, verbose: boolean): GateLogger {
   const now = io.now ?? (() => performance.now());
   const started = now();
   const line = (mark: string, message: string) =>

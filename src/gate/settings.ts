@@ -92,11 +92,6 @@ export const GITHUB_OPTIONS: ReadonlyArray<DescribedOption<GitHubOptionName>> =
   describeRows(GITHUB_OPTION_ROWS);
 export type GateOption = DescribedOption<GateOptionName>;
 
-/** The documentation row of a gate option, by camelCase name. */
-export function describeOption(name: GateOptionName): GateOption {
-  return GATE_OPTIONS.find((option) => option.name === name)!;
-}
-
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */
 export class SettingsError extends Error {
   constructor(

@@ -25,7 +25,7 @@ interface RawComment {
 const MAX_COMMENT_PAGES = 100;
 
 /** The `rel="next"` URL of a Link header, if any. */
-export function nextPageUrl(link: string | undefined): string | undefined {
+function nextPageUrl(link: string | undefined): string | undefined {
   for (const part of (link ?? '').split(',')) {
     const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
     if (match) return match[1];

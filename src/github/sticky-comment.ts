@@ -9,7 +9,7 @@ import { describeApiError, httpStatusOf } from './github-api.js';
 import type { Logger } from './ports.js';
 
 /** What GITHUB_TOKEN's comments are authored as. */
-export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 export type StickyOutcome =
   | { action: 'created' | 'updated' | 'unchanged'; commentId: number; url: string }
@@ -23,7 +23,7 @@ export interface StickyTarget {
 }
 
 /** Keeps a key to characters that cannot end the HTML comment or be confused with another key. */
-export function normaliseCommentKey(key: string): string {
+function normaliseCommentKey(key: string): string {
   const cleaned = key
     .trim()
     .replace(/[^A-Za-z0-9._/-]+/g, '-')

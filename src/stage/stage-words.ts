@@ -13,7 +13,7 @@ function cause(text: string, say: Say): string {
   return text === 'timeout' ? say('tempo esgotado', 'timed out') : text;
 }
 
-export function describeServiceNote(note: ServiceNote, say: Say): string {
+function describeServiceNote(note: ServiceNote, say: Say): string {
   switch (note.kind) {
     case 'exited':
       return note.signal

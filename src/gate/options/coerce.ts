@@ -4,8 +4,7 @@
  * through untouched, so the schema still refuses a wrong type with the option's expected form.
  */
 
-export const isBlank = (value: unknown) =>
-  value === undefined || (typeof value === 'string' && value.trim() === '');
+const isBlank = (value: unknown) => value === undefined || (typeof value === 'string' && value.trim() === '');
 
 export function toNumber(value: unknown): unknown {
   if (isBlank(value)) return undefined;

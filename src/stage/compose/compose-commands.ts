@@ -33,7 +33,7 @@ export interface ComposeVersion {
 /** `--wait-timeout` appeared in compose 2.17.0; `--wait` itself is older. */
 export const WAIT_TIMEOUT_SINCE: Readonly<[number, number, number]> = [2, 17, 0];
 
-export function projectArgs(project: ComposeProject): string[] {
+function projectArgs(project: ComposeProject): string[] {
   return [
     'compose',
     ...(project.envFile ? ['--env-file', project.envFile] : []),

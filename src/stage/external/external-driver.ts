@@ -211,7 +211,7 @@ export class ExternalStageDriver implements StageDriver {
 }
 
 /** `http(s)://host[:port][/prefix]` without a trailing slash; anything else is refused by name. */
-export function normalizeBaseUrl(value: string): string {
+function normalizeBaseUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);

@@ -27,8 +27,8 @@ export const KUBERNETES_BASE_DIR = `${KUBERNETES_DIR}/base`;
 /** The HAProxy resolvers section of the cluster config, and the env var naming the headless Service. */
 export const CLUSTER_RESOLVERS = 'cluster';
 export const API_DISCOVERY_ENV = 'API_DISCOVERY_NAME';
-export const CLUSTER_ONLY_BEGIN = '# BEGIN cluster-only';
-export const CLUSTER_ONLY_END = '# END cluster-only';
+const CLUSTER_ONLY_BEGIN = '# BEGIN cluster-only';
+const CLUSTER_ONLY_END = '# END cluster-only';
 
 /** The api job's Prometheus name, as compose, the local stage and stage-up's `up{job="api"}` use it. */
 export const API_JOB = 'api';

@@ -50,7 +50,7 @@ export async function readLastLines(
 }
 
 /** Milliseconds of a JSON log line's own time field (`time`, `ts`, `timestamp`), when it has one. */
-export function lineTimeMs(line: string): number | undefined {
+function lineTimeMs(line: string): number | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(line) as Record<string, unknown>;

@@ -13,7 +13,7 @@ export interface LocalPrometheusTargets {
 }
 
 /** Job names, also the `job` label a query can select on (`up{job="api"}`). */
-export const PROMETHEUS_JOBS = { api: 'api', gateway: 'gateway' } as const;
+const PROMETHEUS_JOBS = { api: 'api', gateway: 'gateway' } as const;
 
 export function renderPrometheusConfig(targets: LocalPrometheusTargets): string {
   const interval = targets.scrapeIntervalSeconds ?? 1;

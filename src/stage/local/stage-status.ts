@@ -11,7 +11,7 @@ import { httpOk, type ManagedProcess } from './process.js';
 import { redisPing } from './redis-server.js';
 
 /** Services of the compose stage that have no local counterpart on these machines. */
-export const COMPOSE_ONLY_SERVICES = ['grafana', 'tempo'] as const;
+const COMPOSE_ONLY_SERVICES = ['grafana', 'tempo'] as const;
 
 export function unavailableRows(): ServiceStatus[] {
   return COMPOSE_ONLY_SERVICES.map((service) => ({
@@ -27,7 +27,7 @@ export function unavailableRows(): ServiceStatus[] {
  * One row for a managed process: `running` or `exited` (with how it ended in a note), and the
  * health from `probe` while it runs; a process that is gone is unhealthy.
  */
-export async function processRow(options: {
+async function processRow(options: {
   service: string;
   managed: ManagedProcess;
   address: string;
