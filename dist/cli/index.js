@@ -95964,16 +95964,6 @@ const loadBalancingCheck = async (context) => {
 };
 
 ;// CONCATENATED MODULE: ./src/checks/check-context.ts
-function toResult(id, outcome, durationMs = 0) {
-    return {
-        id,
-        status: outcome.status,
-        reason: outcome.reason,
-        evidence: outcome.evidence,
-        ...(outcome.measures ? { measures: outcome.measures } : {}),
-        durationMs,
-    };
-}
 /** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
 function measured(values) {
     const out = {};
@@ -98071,10 +98061,6 @@ function describeRows(rows) {
 const GATE_OPTIONS = describeRows(GATE_OPTION_ROWS);
 /** The GitHub-side options, after the gate's in every document. */
 const GITHUB_OPTIONS = describeRows(GITHUB_OPTION_ROWS);
-/** The documentation row of a gate option, by camelCase name. */
-function describeOption(name) {
-    return GATE_OPTIONS.find((option) => option.name === name);
-}
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */
 class SettingsError extends Error {
     option;

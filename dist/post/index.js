@@ -54251,10 +54251,6 @@ function describeRows(rows) {
 const GATE_OPTIONS = describeRows(GATE_OPTION_ROWS);
 /** The GitHub-side options, after the gate's in every document. */
 const GITHUB_OPTIONS = describeRows(GITHUB_OPTION_ROWS);
-/** The documentation row of a gate option, by camelCase name. */
-function describeOption(name) {
-    return GATE_OPTIONS.find((option) => option.name === name);
-}
 /** A mistake in the gate's options, worded for the user. Kept apart from bugs by its type. */
 class SettingsError extends Error {
     option;

@@ -6,7 +6,7 @@ import { REPLICA_HEADER } from '../../../src/contract/index.js';
 import { LocalStageHarness } from './local-stage-harness.js';
 import { assertNothingLeft } from './local-stage-helpers.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 /** A user's own API and Ollama stand-ins, and the fixture gateway config: no dependency on the reference stage. */
 const ownPrograms = {
   apiCommand: { command: process.execPath, args: [fixture('tiny-api.mjs')] },
