@@ -15,6 +15,10 @@ const SIMULATOR_NOT_API = {
   regex: '^(\\.\\./)+api(/|$)',
   message: 'The Ollama simulator stands alone: src/ollama-sim never imports src/api.',
 };
+const KIT_STANDS_ALONE = {
+  regex: '^\\.\\./',
+  message: 'src/kit holds small mechanisms any part may use: it imports nothing of the project.',
+};
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -29,6 +33,7 @@ export default tseslint.config(
   },
   { files: ['src/checks/**'], rules: restrict(ACTIONS_ONLY_IN_ENTRIES, CHECKS_NOT_GATE) },
   { files: ['src/ollama-sim/**'], rules: restrict(ACTIONS_ONLY_IN_ENTRIES, SIMULATOR_NOT_API) },
+  { files: ['src/kit/**'], rules: restrict(ACTIONS_ONLY_IN_ENTRIES, KIT_STANDS_ALONE) },
   {
     files: ['src/action/**', 'src/github/**', '__tests__/**'],
     rules: { 'no-restricted-imports': 'off' },

@@ -45,6 +45,22 @@ test('nothing under src/ollama-sim/ imports src/api/', async () => {
   assert.match(found[0]!, /never imports src\/api/);
 });
 
+test('nothing under src/kit/ imports the rest of the project', async () => {
+  const found = await restrictedImports(
+    'src/kit/new-mechanism.ts',
+    "import type { GateReport } from '../report/model.js';\nexport type R = GateReport;\n",
+  );
+  assert.equal(found.length, 1);
+  assert.match(found[0]!, /imports nothing of the project/);
+  assert.deepEqual(
+    await restrictedImports(
+      'src/kit/new-mechanism.ts',
+      "import { pause } from './poll.js';\nexport const p = pause;\n",
+    ),
+    [],
+  );
+});
+
 test('nothing outside src/action/ and src/github/ imports @actions/*', async () => {
   const snippet = "import * as core from '@actions/core';\nexport const c = core;\n";
   for (const path of ['src/gate/new.ts', 'src/cli/new.ts', 'src/report/new.ts', 'src/checks/new.ts'])
