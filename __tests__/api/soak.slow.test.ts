@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../src/contract/index.js';
+import { DEFAULT_LLM_QUESTIONS } from '../../src/gate/options/option-values.js';
 import { bootReferenceStage, pidOf, rssKib, sumMetric } from '../fixtures/reference-stage.js';
 import {
   ask,
@@ -34,16 +35,8 @@ const PUBLIC = TICKERS.flatMap((ticker) => [
   `Qual o último dividendo do ${ticker}?`,
   `Qual o dividend yield do ${ticker}?`,
 ]);
-const LLM = [
-  'Explique o que é dividend yield em fundos imobiliários',
-  'Explique a diferença entre FII de papel e FII de tijolo',
-  'Explique o que é vacância física de um fundo imobiliário',
-  'Explique como funciona a amortização de cotas de um FII',
-  'Explique o que é o P/VP de um fundo imobiliário',
-  'Explique o que é um fundo de fundos (FOF)',
-  'Explique como o IFIX é calculado',
-  'Explique o que são CRIs na carteira de um FII',
-];
+/** Questions only the LLM answers: the gate's own narrator-burst questions. */
+const LLM = DEFAULT_LLM_QUESTIONS.slice(0, 8);
 const SEEDED = ['client-a', 'client-b', 'client-c', 'demo'];
 
 /** A small seeded PRNG, so a failing run can be replayed. */
