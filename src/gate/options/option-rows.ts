@@ -10,7 +10,12 @@ import { CHECK_IDS } from '../../report/model.js';
 import { LANGUAGES } from '../../report/language.js';
 import { REPORT_FILE_MAX_BYTES } from '../../report/report-file.js';
 import { P95_MIN_GROWTH_MS } from '../../report/trend.js';
-import { COMPOSE_DEFAULT_BASE_URL, PROJECT_NAME, SERVICE_NAME } from '../../stage/compose/compose-names.js';
+import {
+  COMPOSE_DEFAULT_BASE_URL,
+  COMPOSE_FAILURE_LOG_LINES,
+  PROJECT_NAME,
+  SERVICE_NAME,
+} from '../../stage/compose/compose-names.js';
 import { DRIVER_KINDS } from '../../stage/driver.js';
 import { METRIC_NAME } from '../../stage/metrics/prometheus-api-reader.js';
 import {
@@ -116,7 +121,7 @@ export const GATE_OPTION_ROWS = {
   bootFailureLogLines: wholeNumber({
     min: 1,
     max: 1000,
-    default: 60,
+    default: COMPOSE_FAILURE_LOG_LINES,
     description:
       "When the boot fails: the newest lines of each failing service's log quoted in the step's log, so the cause shows without opening the logs (compose driver). Raise it for a service whose start-up error is a long stack trace.",
   }),

@@ -41,6 +41,7 @@ import { readLastLines } from '../local/log-tail.js';
 import {
   COMPOSE_DEFAULT_BASE_URL,
   COMPOSE_DEFAULT_PROMETHEUS_URL,
+  COMPOSE_FAILURE_LOG_LINES,
   PROJECT_NAME,
   SERVICE_NAME,
 } from './compose-names.js';
@@ -127,7 +128,7 @@ export class ComposeDriver implements StageDriver {
     this.build = options.build ?? true;
     this.baseEnv = options.env ?? process.env;
     this.say = options.log ?? (() => {});
-    this.failureLogLines = options.failureLogLines ?? 60;
+    this.failureLogLines = options.failureLogLines ?? COMPOSE_FAILURE_LOG_LINES;
     this.cli = new ComposeCli(
       project,
       options.docker ?? 'docker',

@@ -12,3 +12,6 @@ export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 export const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
 /** ... and its Prometheus. */
 export const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+
+/** Log lines of each failing service quoted when a boot fails (the `boot-failure-log-lines` default). */
+export const COMPOSE_FAILURE_LOG_LINES = 60;
