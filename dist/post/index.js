@@ -51408,6 +51408,8 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
 /** ... and its Prometheus. */
 const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+/** Log lines of each failing service quoted when a boot fails (the `boot-failure-log-lines` default). */
+const COMPOSE_FAILURE_LOG_LINES = 60;
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-driver.ts
 /**
@@ -51476,7 +51478,7 @@ class ComposeDriver {
         this.build = options.build ?? true;
         this.baseEnv = options.env ?? process.env;
         this.say = options.log ?? (() => { });
-        this.failureLogLines = options.failureLogLines ?? 60;
+        this.failureLogLines = options.failureLogLines ?? COMPOSE_FAILURE_LOG_LINES;
         this.cli = new ComposeCli(project, options.docker ?? 'docker', options.runner ?? new ChildProcessRunner(), options.cwd, () => this.env());
         const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
         this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -53954,7 +53956,7 @@ const GATE_OPTION_ROWS = {
     bootFailureLogLines: wholeNumber({
         min: 1,
         max: 1000,
-        default: 60,
+        default: COMPOSE_FAILURE_LOG_LINES,
         description: "When the boot fails: the newest lines of each failing service's log quoted in the step's log, so the cause shows without opening the logs (compose driver). Raise it for a service whose start-up error is a long stack trace.",
     }),
     // No unconditional default: compose has one, external must be given, local picks its own.
