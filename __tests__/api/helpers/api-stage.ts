@@ -2,7 +2,8 @@
  * The API integration tests' stage, written once: a real redis-server, the Ollama simulator(s) and API
  * replicas (`src/api/main.ts` through tsx) on free loopback ports, booted in the file's `before` and
  * stopped — with everything a test added — in its `after`. No gateway: the tests talk to each replica.
- * (The fault tests boot the whole reference stage, gateway included, through its driver: fault-stage.ts.)
+ * (The fault tests boot the whole reference stage, gateway included, through its driver:
+ * __tests__/fixtures/reference-stage.ts.)
  */
 import { after, before } from 'node:test';
 import { startRedisServer, type RedisServer } from '../../../src/stage/local/redis-server.js';
