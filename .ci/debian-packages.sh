@@ -2,8 +2,14 @@
 # binaries taken from Debian 13 (trixie) packages on an older Debian.
 
 # The mirror of apt's own sources (deb822 first, then the one-line format); fails when there is none.
+# STAGEGATE_DEBIAN_MIRROR, when set, is used instead and said (an Ubuntu runner has no Debian mirror).
 debian_mirror() {
   local mirror
+  if [ -n "${STAGEGATE_DEBIAN_MIRROR:-}" ]; then
+    echo "debian-packages: Debian mirror from STAGEGATE_DEBIAN_MIRROR: $STAGEGATE_DEBIAN_MIRROR" >&2
+    echo "$STAGEGATE_DEBIAN_MIRROR"
+    return 0
+  fi
   mirror="$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
   [ -n "$mirror" ] || mirror="$(awk '$1=="deb" && $0 !~ /security/ {for (i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list 2>/dev/null || true)"
   [ -n "$mirror" ] || { echo "no Debian mirror found in apt's sources" >&2; return 1; }

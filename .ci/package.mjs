@@ -1,8 +1,9 @@
 // Builds every ncc bundle into the folder given as the first argument (dist/ normally; a temp folder
 // when the staleness test rebuilds to compare). One bundle per entry point.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundledPackages, renderLicenses } from './bundled-licenses.mjs';
 
 const out = process.argv[2] ?? 'dist';
 const bundles = [
@@ -13,6 +14,10 @@ const bundles = [
   ['src/ollama-sim/main.ts', 'ollama-sim'],
 ];
 rmSync(out, { recursive: true, force: true });
+const stats = join(out, '.stats');
+mkdirSync(stats, { recursive: true });
+/** Every package bundled anywhere under `out`: dist/licenses.txt lists them all. */
+const everyPackage = new Map();
 for (const [entry, sub] of bundles) {
   if (!existsSync(entry)) {
     console.error(`package: ${entry} does not exist yet, skipped`);
@@ -20,12 +25,22 @@ for (const [entry, sub] of bundles) {
   }
   // Build into a scratch folder first: ncc empties its output folder, which would wipe sibling bundles.
   const scratch = join(out, '.build', sub || 'main');
-  execFileSync('npx', ['ncc', 'build', entry, '-o', scratch, '--quiet', '--license', 'licenses.txt'], {
+  const statsFile = join(stats, `${sub || 'main'}.json`);
+  execFileSync('npx', ['ncc', 'build', entry, '-o', scratch, '--quiet', '--stats-out', statsFile], {
     stdio: 'inherit',
   });
   execFileSync('cp', ['-R', `${scratch}/.`, join(out, sub)]);
+  // ncc's own --license file misses most packages of a bundle with chunks (dist/api listed one of
+  // 28), so the licenses are written from webpack's module list instead: every package a bundled
+  // module or a copied asset comes from.
+  const packages = bundledPackages(JSON.parse(readFileSync(statsFile, 'utf8')), join(out, sub));
+  for (const pkg of packages) everyPackage.set(pkg.name, pkg);
+  writeFileSync(join(out, sub, 'licenses.txt'), renderLicenses(packages));
 }
+// The action's own bundle sits at the root of dist/, and so does the list of all of dist/.
+writeFileSync(join(out, 'licenses.txt'), renderLicenses([...everyPackage.values()]));
 rmSync(join(out, '.build'), { recursive: true, force: true });
+rmSync(stats, { recursive: true, force: true });
 
 // The CLI bundle is the package's `bin`: it needs a shebang to run as `npx stagegate`.
 const cli = join(out, 'cli', 'index.js');

@@ -206,12 +206,16 @@ test(
   { skip, timeout: 15 * 60_000 },
   async (t) => {
     t.after(down);
-    // As the seed says, with NARRATOR_MAX_CONCURRENCY=1 from the start; every service but Grafana and Tempo.
-    mustCompose(
-      ['up', '-d', '--build', '--scale', 'api=3', '--wait', ...SERVICES],
-      { NARRATOR_MAX_CONCURRENCY: '1' },
-      10 * 60_000,
-    );
+    // The seed's procedure as the stage-official job runs it (.ci/seed-procedure: up --build --scale
+    // api=3 with NARRATOR_MAX_CONCURRENCY=1, ps, the curl steps); every service but Grafana and Tempo.
+    const procedure = spawnSync('bash', ['.ci/seed-procedure', '--env-file', ENV_FILE, ...SERVICES], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+      env: stageEnv({ NARRATOR_MAX_CONCURRENCY: '1', SEED_BOOT_TIMEOUT_SECONDS: '540' }),
+    });
+    assert.equal(procedure.status, 0, `${procedure.stdout.slice(-3000)}\n${procedure.stderr.slice(-2000)}`);
+    assert.match(procedure.stdout, /seed-procedure: done: every step holds/);
 
     const ps = mustCompose(['ps', '--format', 'json'])
       .split('\n')
