@@ -74,8 +74,8 @@ test('every output the action sets is declared with a description', () => {
     assert.ok(output.description.length > 10, name);
 });
 
-test("the README's table of inputs is the generated one (regenerate: npx tsx src/action/action-yml.ts --readme)", () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+test("docs/inputs.md's table of inputs is the generated one (regenerate: npx tsx src/action/action-yml.ts --readme)", () => {
+  const readme = readFileSync(new URL('../../docs/inputs.md', import.meta.url), 'utf8');
   assert.equal(findInputsTable(readme).text, renderInputsTable());
   // One row per input of action.yml, in its order, each with the default action.yml holds.
   const rows = renderInputsTable().split('\n').slice(2);

@@ -82,16 +82,16 @@ test('one job with a fixed name, the action, and the logs uploaded even when the
   assert.equal(paths[0]!.replace(/\/$/, ''), String(gate.with?.['log-dir']).split('/')[0]);
 });
 
-/** The sample workflow of the README ("A full workflow"), which users copy. */
+/** The full sample workflow of the docs ("A full workflow" in docs/using-the-action.md), which users copy. */
 const readmeWorkflow = parse(
   /```yaml\n(name: stagegate\n[\s\S]*?)```/.exec(
-    readFileSync(new URL('../../README.md', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../docs/using-the-action.md', import.meta.url), 'utf8'),
   )![1]!,
 ) as Workflow;
 
 for (const [where, flow] of [
   ['.github/workflows/stagegate.yml', workflow],
-  ['the README', readmeWorkflow],
+  ['docs/using-the-action.md', readmeWorkflow],
 ] as const) {
   test(`${where}, warm runs: the narrator's model folder is cached by the model's name, owned by the runner, not uploaded`, () => {
     const job = Object.values(flow.jobs)[0]!;

@@ -69125,7 +69125,7 @@ const FAULTS = [
     /** `/ask` reads the request and never answers; the socket stays open. */
     'ask-hang',
 ];
-/** The environment variables this module reads, with their defaults (also the README's table). */
+/** The environment variables this module reads, with their defaults (also the table in docs/reference-api.md). */
 const API_ENV_DEFAULTS = {
     PORT: '8080',
     HOST: '0.0.0.0',

@@ -97558,7 +97558,7 @@ function toText(value) {
 /**
  * The kinds of option row, each a small builder that turns the values a row gives (bounds, default,
  * pattern) into the three things every surface needs: the zod schema that validates it, the default as
- * a user writes it, and the expected form that errors, action.yml, `--help` and the README show. Both
+ * a user writes it, and the expected form that errors, action.yml, `--help` and docs/inputs.md show. Both
  * texts are made from the very values the schema uses, so neither can drift from it.
  */
 
@@ -97680,7 +97680,7 @@ function passthrough(spec) {
 ;// CONCATENATED MODULE: ./src/gate/options/option-rows.ts
 /**
  * Every option, one row each: its kind with its bounds and default, its expected form and its words.
- * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the README's table of inputs
+ * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the table of inputs (docs/inputs.md)
  * are all made from these rows. Adding an option is adding a row here (and its tests).
  *
  * The key is the camelCase name in GateSettings; the action input and the CLI flag are its kebab-case.

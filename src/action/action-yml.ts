@@ -1,9 +1,10 @@
 /**
- * action.yml and the README's table of inputs, generated from the one row of every option
+ * action.yml and the table of inputs in docs/inputs.md, generated from the one row of every option
  * (src/gate/options/option-rows.ts) and the action's own names (constants.ts), so neither can drift
  * from the code that reads them. __tests__/action/action-yml.test.ts fails when a committed copy
  * differs from this output. Regenerate both with:
  *   npx tsx src/action/action-yml.ts > action.yml && npx tsx src/action/action-yml.ts --readme
+ * (`--readme` rewrites the table in docs/inputs.md, the page the README links for the inputs).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +15,7 @@ import { ACTION_OPTIONS, OUTPUTS } from './constants.js';
 
 const folded = (text: string) => Object.assign(new Scalar(text), { type: Scalar.BLOCK_FOLDED });
 
-/** An input's words in action.yml and the README: the action's own where it has them. */
+/** An input's words in action.yml and the inputs table: the action's own where it has them. */
 const inputDescription = (option: DescribedOption) =>
   `${option.action?.description ?? option.description} Expected: ${option.expected}.`;
 
@@ -64,9 +65,11 @@ export function renderActionYml(): string {
   );
 }
 
-const README_TABLE_HEADER = '| Input | Default | What it does |';
+/** The page that holds the generated table of inputs, from this file. */
+export const INPUTS_TABLE_PAGE = '../../docs/inputs.md';
+const INPUTS_TABLE_HEADER = '| Input | Default | What it does |';
 
-/** The README's table of inputs (header included), one row per input as action.yml has it. */
+/** The table of inputs of docs/inputs.md (header included), one row per input as action.yml has it. */
 export function renderInputsTable(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const shownDefault = (value: string) =>
@@ -79,27 +82,27 @@ export function renderInputsTable(): string {
     (option) =>
       `| \`${option.kebab}\` | ${cell(shownDefault(inputDefault(option)))} | ${cell(inputDescription(option))} |`,
   );
-  return [README_TABLE_HEADER, '| --- | --- | --- |', ...rows].join('\n');
+  return [INPUTS_TABLE_HEADER, '| --- | --- | --- |', ...rows].join('\n');
 }
 
-/** The table as it stands in `readme`: from its header to the first line that is not a table row. */
-export function findInputsTable(readme: string): { start: number; end: number; text: string } {
-  const start = readme.indexOf(`${README_TABLE_HEADER}\n`);
-  if (start === -1) throw new Error(`the README has no table starting with '${README_TABLE_HEADER}'`);
+/** The table as it stands in `page`: from its header to the first line that is not a table row. */
+export function findInputsTable(page: string): { start: number; end: number; text: string } {
+  const start = page.indexOf(`${INPUTS_TABLE_HEADER}\n`);
+  if (start === -1) throw new Error(`the page has no table starting with '${INPUTS_TABLE_HEADER}'`);
   let end = start;
-  while (end < readme.length && readme.startsWith('|', end)) {
-    const next = readme.indexOf('\n', end);
-    end = next === -1 ? readme.length : next + 1;
+  while (end < page.length && page.startsWith('|', end)) {
+    const next = page.indexOf('\n', end);
+    end = next === -1 ? page.length : next + 1;
   }
-  const text = readme.slice(start, end).replace(/\n$/, '');
+  const text = page.slice(start, end).replace(/\n$/, '');
   return { start, end: start + text.length, text };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === '--readme') {
-    const path = new URL('../../README.md', import.meta.url);
-    const readme = readFileSync(path, 'utf8');
-    const table = findInputsTable(readme);
-    writeFileSync(path, readme.slice(0, table.start) + renderInputsTable() + readme.slice(table.end));
+    const path = new URL(INPUTS_TABLE_PAGE, import.meta.url);
+    const page = readFileSync(path, 'utf8');
+    const table = findInputsTable(page);
+    writeFileSync(path, page.slice(0, table.start) + renderInputsTable() + page.slice(table.end));
   } else process.stdout.write(renderActionYml());
 }

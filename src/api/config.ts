@@ -49,7 +49,7 @@ export interface ApiConfig {
   shutdownGraceMs: number;
 }
 
-/** The environment variables this module reads, with their defaults (also the README's table). */
+/** The environment variables this module reads, with their defaults (also the table in docs/reference-api.md). */
 export const API_ENV_DEFAULTS = {
   PORT: '8080',
   HOST: '0.0.0.0',

@@ -1,6 +1,6 @@
 /**
  * Every option, one row each: its kind with its bounds and default, its expected form and its words.
- * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the README's table of inputs
+ * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the table of inputs (docs/inputs.md)
  * are all made from these rows. Adding an option is adding a row here (and its tests).
  *
  * The key is the camelCase name in GateSettings; the action input and the CLI flag are its kebab-case.

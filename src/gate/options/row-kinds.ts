@@ -1,7 +1,7 @@
 /**
  * The kinds of option row, each a small builder that turns the values a row gives (bounds, default,
  * pattern) into the three things every surface needs: the zod schema that validates it, the default as
- * a user writes it, and the expected form that errors, action.yml, `--help` and the README show. Both
+ * a user writes it, and the expected form that errors, action.yml, `--help` and docs/inputs.md show. Both
  * texts are made from the very values the schema uses, so neither can drift from it.
  */
 import { z } from 'zod';
@@ -17,7 +17,7 @@ export type Surface = 'action' | 'cli';
 /** What a user reads about a row, besides what its kind derives. */
 export interface RowWords {
   description: string;
-  /** The action's own words and default, where they differ (action.yml and the README's table). */
+  /** The action's own words and default, where they differ (action.yml and the table in docs/inputs.md). */
   action?: { description?: string; default?: string };
   /** The CLI's own words, where they differ (`--help`). */
   cli?: { description?: string };
