@@ -45,7 +45,7 @@ import {
   runFlood,
   type FloodPlan,
   type FloodRow,
-} from './gateway-floods.js';
+} from '../gateway-floods.js';
 import { BOOTABLE_SERVICES, COMPOSE_FILE } from './stage-here.js';
 
 const work = mkdtempSync(join(tmpdir(), 'stagegate-faults-'));
