@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECKS } from '../../../src/checks/index.js';
@@ -125,6 +125,12 @@ async function gateRun(
   const started = Date.now();
   const report = await runGate(settings, { driver, checks: faulted });
   const ms = Date.now() - started;
+  // Kept for reading afterwards (the note quotes them), when asked.
+  if (process.env.STAGEGATE_FAULT_REPORTS)
+    writeFileSync(
+      join(process.env.STAGEGATE_FAULT_REPORTS, `run-${runs}.json`),
+      JSON.stringify(report, null, 2),
+    );
   console.log(
     `gate run ${runs} (${Math.round(ms / 1000)} s):\n` +
       report.checks

@@ -70,15 +70,17 @@ export function lockHolder(redis: ServiceContainer): string | undefined {
 
 /**
  * Kills a service's main program from inside its container, as the kernel's OOM killer would (SIGKILL
- * to the biggest process, not to the container's init). Unlike `docker kill`, which Docker records as a
- * manual stop, this is a crash: the service's restart policy brings it back.
+ * to the big process, not to the container's init). Unlike `docker kill`, which Docker records as a
+ * stop asked for, this is a crash: the service's restart policy brings it back. The program is found by
+ * the end of its command line (`ollama serve` matches Ollama's binary and the simulator's
+ * `node /usr/local/bin/ollama serve`, not the shell whose script mentions it).
  */
-export function crashProgram(container: ServiceContainer, commandLine: string): void {
+export function crashProgram(container: ServiceContainer, commandLineEnd: string): void {
   const script =
     'for p in /proc/[0-9]*; do ' +
-    `if [ "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" = "${commandLine} " ]; then kill -9 \${p#/proc/} && echo killed; fi; done`;
+    `case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in *"${commandLineEnd} ") kill -9 \${p#/proc/} && echo killed;; esac; done 2>/dev/null`;
   const said = docker(['exec', container.id, 'sh', '-c', script], 10_000);
-  if (!said.includes('killed')) throw new Error(`no process "${commandLine}" found in ${container.name}`);
+  if (!said.includes('killed')) throw new Error(`no process "…${commandLineEnd}" found in ${container.name}`);
 }
 
 /** How a container is doing: its state, and how many times Docker restarted it. */
