@@ -84,7 +84,9 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   });
   const server = http.server;
   // Bounds how long a client may take to send its request (slow uploads); answering time is not bounded here.
-  server.requestTimeout = 30_000;
+  // The gateway already answers 408 to a request not fully arrived within 5 s (haproxy.cfg); this is
+  // the api's own bound for whoever reaches it directly (a local stage's loopback ports), was 30 s.
+  server.requestTimeout = 10_000;
   server.headersTimeout = 10_000;
   // Longer than a gateway's idle timeout, so the gateway closes idle connections first.
   server.keepAliveTimeout = 65_000;

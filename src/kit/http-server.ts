@@ -17,7 +17,9 @@ export interface HttpService {
 export function serveHttp(handler: (req: IncomingMessage, res: ServerResponse) => void): HttpService {
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  // Node checks request and header timeouts only this often (30 s by default), so a stalled request
+  // would be cut up to 30 s after its timeout: checked every second, the bound is what it says.
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     inFlight += 1;
     res.once('close', () => {
       inFlight -= 1;
