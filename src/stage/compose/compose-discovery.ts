@@ -129,7 +129,7 @@ export function preflightFindings(
     const current = api.environment[NARRATOR_VARIABLE];
     findings.push({
       severity: 'warning',
-      message: `${at(file, locate, ['services', api.name, 'environment'])}: ${NARRATOR_VARIABLE} does not reach service \`${api.name}\`'s environment (${current === undefined ? 'it is not set there' : `it is "${current ?? ''}" whatever the gate passes`}), so narrator-max-concurrency has no effect; add \`${NARRATOR_VARIABLE}: \${${NARRATOR_VARIABLE}}\` under its environment`,
+      message: `${at(file, locate, ['services', api.name, 'environment', NARRATOR_VARIABLE])}: ${NARRATOR_VARIABLE} does not reach service \`${api.name}\`'s environment (${current === undefined ? 'it is not set there' : `it is "${current ?? ''}" whatever the gate passes`}), so narrator-max-concurrency has no effect; add \`${NARRATOR_VARIABLE}: \${${NARRATOR_VARIABLE}}\` under its environment`,
     });
   }
   const gateway = serviceNamed(config, names.gatewayService);
