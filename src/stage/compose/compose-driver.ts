@@ -213,7 +213,7 @@ export class ComposeDriver implements StageDriver {
       return fail(messageOf(error));
     }
 
-    const discovery = await this.discover(spec, signal);
+    const discovery = await this.preflight(spec, signal);
     if (discovery) return fail(discovery);
 
     let up: CommandResult;
@@ -264,7 +264,8 @@ export class ComposeDriver implements StageDriver {
    * runs the static preflight, and discovers what was not set (the gateway's and Prometheus's URLs, the
    * project name, the required services). Returns why the stage cannot be booted, or undefined.
    */
-  private async discover(spec: StageSpec, signal?: AbortSignal): Promise<string | undefined> {
+  async preflight(spec: StageSpec, signal?: AbortSignal): Promise<string | undefined> {
+    await this.cli.ensureVersion(signal);
     const file = this.options.composeFile;
     let stdout: string;
     this.probeEnv = { [NARRATOR_VARIABLE]: NARRATOR_PROBE_VALUE };
