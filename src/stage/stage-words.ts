@@ -60,7 +60,7 @@ function describeServiceNote(note: ServiceNote, say: Say): string {
       const jobs = note.jobsFound?.length ? note.jobsFound.join(', ') : say('nenhum', 'none');
       return note.jobsFound
         ? say(
-            `o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista; jobs que ele tem: ${jobs}; defina api-service como o job que coleta a sua api`,
+            `o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista; o que ele coleta: ${jobs}; defina api-service como o job que coleta a sua api`,
             `Prometheus has no scrape target of job "${note.job}": no api replica seen; the jobs it has: ${jobs}; set api-service to the job that scrapes your api`,
           )
         : say(
