@@ -1,34 +1,34 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 3368:
+/***/ 7112:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3069)
-const Dispatcher = __nccwpck_require__(2091)
-const Pool = __nccwpck_require__(7404)
-const BalancedPool = __nccwpck_require__(8973)
-const Agent = __nccwpck_require__(6261)
-const ProxyAgent = __nccwpck_require__(9848)
-const EnvHttpProxyAgent = __nccwpck_require__(7897)
-const RetryAgent = __nccwpck_require__(1882)
-const errors = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
+const Client = __nccwpck_require__(4205)
+const Dispatcher = __nccwpck_require__(8459)
+const Pool = __nccwpck_require__(5644)
+const BalancedPool = __nccwpck_require__(7309)
+const Agent = __nccwpck_require__(3045)
+const ProxyAgent = __nccwpck_require__(1256)
+const EnvHttpProxyAgent = __nccwpck_require__(9689)
+const RetryAgent = __nccwpck_require__(5418)
+const errors = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(5407)
-const buildConnector = __nccwpck_require__(2296)
-const MockClient = __nccwpck_require__(8957)
-const MockAgent = __nccwpck_require__(5973)
-const MockPool = __nccwpck_require__(8780)
-const mockErrors = __nccwpck_require__(5445)
-const RetryHandler = __nccwpck_require__(112)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(5837)
-const DecoratorHandler = __nccwpck_require__(7011)
-const RedirectHandler = __nccwpck_require__(5050)
-const createRedirectInterceptor = __nccwpck_require__(1676)
+const api = __nccwpck_require__(1695)
+const buildConnector = __nccwpck_require__(1384)
+const MockClient = __nccwpck_require__(7293)
+const MockAgent = __nccwpck_require__(7621)
+const MockPool = __nccwpck_require__(4396)
+const mockErrors = __nccwpck_require__(7029)
+const RetryHandler = __nccwpck_require__(8576)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2349)
+const DecoratorHandler = __nccwpck_require__(3827)
+const RedirectHandler = __nccwpck_require__(6506)
+const createRedirectInterceptor = __nccwpck_require__(76)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -46,10 +46,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(3650),
-  retry: __nccwpck_require__(3874),
-  dump: __nccwpck_require__(2375),
-  dns: __nccwpck_require__(7251)
+  redirect: __nccwpck_require__(7410),
+  retry: __nccwpck_require__(2530),
+  dump: __nccwpck_require__(7556),
+  dns: __nccwpck_require__(2704)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -111,7 +111,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(7302).fetch)
+const fetchImpl = (__nccwpck_require__(742).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -123,39 +123,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(3676).Headers
-/* unused reexport */ __nccwpck_require__(9107).Response
-/* unused reexport */ __nccwpck_require__(6055).Request
-/* unused reexport */ __nccwpck_require__(9662).FormData
+/* unused reexport */ __nccwpck_require__(2812).Headers
+/* unused reexport */ __nccwpck_require__(2371).Response
+/* unused reexport */ __nccwpck_require__(6855).Request
+/* unused reexport */ __nccwpck_require__(4990).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(6299).FileReader
+/* unused reexport */ __nccwpck_require__(2027).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(2443)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1307)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(6949)
-const { kConstruct } = __nccwpck_require__(7589)
+const { CacheStorage } = __nccwpck_require__(1221)
+const { kConstruct } = __nccwpck_require__(7477)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(5437)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(285)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(980)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7044)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(44)
-/* unused reexport */ __nccwpck_require__(5366).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(6972)
+/* unused reexport */ __nccwpck_require__(310).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -171,18 +171,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(6942)
+const { EventSource } = __nccwpck_require__(7694)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 9318:
+/***/ 4982:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(1544)
-const { RequestAbortedError } = __nccwpck_require__(8091)
+const { addAbortListener } = __nccwpck_require__(744)
+const { RequestAbortedError } = __nccwpck_require__(8811)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -242,16 +242,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9724:
+/***/ 1132:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
+const { addSignal, removeSignal } = __nccwpck_require__(4982)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -357,7 +357,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6998:
+/***/ 4166:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -371,10 +371,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
+} = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const { addSignal, removeSignal } = __nccwpck_require__(4982)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -615,16 +615,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 8675:
+/***/ 563:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(3135)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(8447)
+const { Readable } = __nccwpck_require__(6943)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(8559)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -836,18 +836,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 576:
+/***/ 992:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(8447)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(8559)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const { addSignal, removeSignal } = __nccwpck_require__(4982)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1063,15 +1063,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 2274:
+/***/ 3282:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8091)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8811)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(1544)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const util = __nccwpck_require__(744)
+const { addSignal, removeSignal } = __nccwpck_require__(4982)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -1178,21 +1178,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 5407:
+/***/ 1695:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(8675)
-module.exports.stream = __nccwpck_require__(576)
-module.exports.pipeline = __nccwpck_require__(6998)
-module.exports.upgrade = __nccwpck_require__(2274)
-module.exports.connect = __nccwpck_require__(9724)
+module.exports.request = __nccwpck_require__(563)
+module.exports.stream = __nccwpck_require__(992)
+module.exports.pipeline = __nccwpck_require__(4166)
+module.exports.upgrade = __nccwpck_require__(3282)
+module.exports.connect = __nccwpck_require__(1132)
 
 
 /***/ }),
 
-/***/ 3135:
+/***/ 6943:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -1201,9 +1201,9 @@ module.exports.connect = __nccwpck_require__(9724)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { ReadableStreamFrom } = __nccwpck_require__(1544)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
+const { ReadableStreamFrom } = __nccwpck_require__(744)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -1584,15 +1584,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 8447:
+/***/ 8559:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(8811)
 
-const { chunksDecode } = __nccwpck_require__(3135)
+const { chunksDecode } = __nccwpck_require__(6943)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -1684,16 +1684,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2296:
+/***/ 1384:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1544)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8091)
-const timers = __nccwpck_require__(2563)
+const util = __nccwpck_require__(744)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8811)
+const timers = __nccwpck_require__(147)
 
 function noop () {}
 
@@ -1931,7 +1931,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 1303:
+/***/ 3111:
 /***/ ((module) => {
 
 
@@ -2056,7 +2056,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8150:
+/***/ 278:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2265,7 +2265,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8091:
+/***/ 8811:
 /***/ ((module) => {
 
 
@@ -2697,7 +2697,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8823:
+/***/ 9767:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2705,7 +2705,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(8811)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -2720,9 +2720,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(1544)
-const { channels } = __nccwpck_require__(8150)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(1303)
+} = __nccwpck_require__(744)
+const { channels } = __nccwpck_require__(278)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(3111)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -3186,7 +3186,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 9411:
+/***/ 2323:
 /***/ ((module) => {
 
 module.exports = {
@@ -3260,7 +3260,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3568:
+/***/ 2496:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3268,7 +3268,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(1303)
+} = __nccwpck_require__(3111)
 
 class TstNode {
   /** @type {any} */
@@ -3419,13 +3419,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1544:
+/***/ 744:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(9411)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(2323)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -3433,9 +3433,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(1303)
-const { tree } = __nccwpck_require__(3568)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(3111)
+const { tree } = __nccwpck_require__(2496)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4145,18 +4145,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6261:
+/***/ 3045:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(9411)
-const DispatcherBase = __nccwpck_require__(4745)
-const Pool = __nccwpck_require__(7404)
-const Client = __nccwpck_require__(3069)
-const util = __nccwpck_require__(1544)
-const createRedirectInterceptor = __nccwpck_require__(1676)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(2323)
+const DispatcherBase = __nccwpck_require__(9241)
+const Pool = __nccwpck_require__(5644)
+const Client = __nccwpck_require__(4205)
+const util = __nccwpck_require__(744)
+const createRedirectInterceptor = __nccwpck_require__(76)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -4285,7 +4285,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 8973:
+/***/ 7309:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4293,7 +4293,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(8811)
 const {
   PoolBase,
   kClients,
@@ -4301,10 +4301,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3272)
-const Pool = __nccwpck_require__(7404)
-const { kUrl, kInterceptors } = __nccwpck_require__(9411)
-const { parseOrigin } = __nccwpck_require__(1544)
+} = __nccwpck_require__(824)
+const Pool = __nccwpck_require__(5644)
+const { kUrl, kInterceptors } = __nccwpck_require__(2323)
+const { parseOrigin } = __nccwpck_require__(744)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -4501,7 +4501,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 1557:
+/***/ 7317:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4509,9 +4509,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1544)
-const { channels } = __nccwpck_require__(8150)
-const timers = __nccwpck_require__(2563)
+const util = __nccwpck_require__(744)
+const { channels } = __nccwpck_require__(278)
+const timers = __nccwpck_require__(147)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -4524,7 +4524,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(8811)
 const {
   kUrl,
   kReset,
@@ -4557,9 +4557,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(9411)
+} = __nccwpck_require__(2323)
 
-const constants = __nccwpck_require__(7424)
+const constants = __nccwpck_require__(8592)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -4571,11 +4571,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7846) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7590) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(9474))
+    mod = await WebAssembly.compile(__nccwpck_require__(6962))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -4583,7 +4583,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7846))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7590))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -5498,7 +5498,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(8900).extractBody)
+      extractBody = (__nccwpck_require__(3428).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6021,7 +6021,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 4092:
+/***/ 7580:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6029,13 +6029,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(1544)
+const util = __nccwpck_require__(744)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(8811)
 const {
   kUrl,
   kReset,
@@ -6054,7 +6054,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(9411)
+} = __nccwpck_require__(2323)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -6460,7 +6460,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(8900).extractBody)
+    extractBody ??= (__nccwpck_require__(3428).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -6820,7 +6820,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3069:
+/***/ 4205:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -6830,16 +6830,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(1544)
-const { channels } = __nccwpck_require__(8150)
-const Request = __nccwpck_require__(8823)
-const DispatcherBase = __nccwpck_require__(4745)
+const util = __nccwpck_require__(744)
+const { channels } = __nccwpck_require__(278)
+const Request = __nccwpck_require__(9767)
+const DispatcherBase = __nccwpck_require__(9241)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8091)
-const buildConnector = __nccwpck_require__(2296)
+} = __nccwpck_require__(8811)
+const buildConnector = __nccwpck_require__(1384)
 const {
   kUrl,
   kServerName,
@@ -6881,9 +6881,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(9411)
-const connectH1 = __nccwpck_require__(1557)
-const connectH2 = __nccwpck_require__(4092)
+} = __nccwpck_require__(2323)
+const connectH1 = __nccwpck_require__(7317)
+const connectH2 = __nccwpck_require__(7580)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -7191,7 +7191,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(1676)
+const createRedirectInterceptor = __nccwpck_require__(76)
 
 function onError (client, err) {
   if (
@@ -7451,19 +7451,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 4745:
+/***/ 9241:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2091)
+const Dispatcher = __nccwpck_require__(8459)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8091)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(9411)
+} = __nccwpck_require__(8811)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(2323)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -7666,7 +7666,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2091:
+/***/ 8459:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7738,15 +7738,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 7897:
+/***/ 9689:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(4745)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(9411)
-const ProxyAgent = __nccwpck_require__(9848)
-const Agent = __nccwpck_require__(6261)
+const DispatcherBase = __nccwpck_require__(9241)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(2323)
+const ProxyAgent = __nccwpck_require__(1256)
+const Agent = __nccwpck_require__(3045)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -7905,7 +7905,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 6524:
+/***/ 9804:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -8029,15 +8029,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3272:
+/***/ 824:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(4745)
-const FixedQueue = __nccwpck_require__(6524)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(9411)
-const PoolStats = __nccwpck_require__(9686)
+const DispatcherBase = __nccwpck_require__(9241)
+const FixedQueue = __nccwpck_require__(9804)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(2323)
+const PoolStats = __nccwpck_require__(9350)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -8230,10 +8230,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9686:
+/***/ 9350:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(9411)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(2323)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -8271,7 +8271,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 7404:
+/***/ 5644:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8282,14 +8282,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(3272)
-const Client = __nccwpck_require__(3069)
+} = __nccwpck_require__(824)
+const Client = __nccwpck_require__(4205)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { kUrl, kInterceptors } = __nccwpck_require__(9411)
-const buildConnector = __nccwpck_require__(2296)
+} = __nccwpck_require__(8811)
+const util = __nccwpck_require__(744)
+const { kUrl, kInterceptors } = __nccwpck_require__(2323)
+const buildConnector = __nccwpck_require__(1384)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -8385,19 +8385,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9848:
+/***/ 1256:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(9411)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(2323)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(6261)
-const Pool = __nccwpck_require__(7404)
-const DispatcherBase = __nccwpck_require__(4745)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8091)
-const buildConnector = __nccwpck_require__(2296)
-const Client = __nccwpck_require__(3069)
+const Agent = __nccwpck_require__(3045)
+const Pool = __nccwpck_require__(5644)
+const DispatcherBase = __nccwpck_require__(9241)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8811)
+const buildConnector = __nccwpck_require__(1384)
+const Client = __nccwpck_require__(4205)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -8666,13 +8666,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 1882:
+/***/ 5418:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2091)
-const RetryHandler = __nccwpck_require__(112)
+const Dispatcher = __nccwpck_require__(8459)
+const RetryHandler = __nccwpck_require__(8576)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -8708,7 +8708,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 5837:
+/***/ 2349:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8716,8 +8716,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const Agent = __nccwpck_require__(6261)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
+const Agent = __nccwpck_require__(3045)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -8747,7 +8747,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7011:
+/***/ 3827:
 /***/ ((module) => {
 
 
@@ -8798,15 +8798,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 5050:
+/***/ 6506:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(1544)
-const { kBodyUsed } = __nccwpck_require__(9411)
+const util = __nccwpck_require__(744)
+const { kBodyUsed } = __nccwpck_require__(2323)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9037,20 +9037,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 112:
+/***/ 8576:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(9411)
-const { RequestRetryError } = __nccwpck_require__(8091)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(2323)
+const { RequestRetryError } = __nccwpck_require__(8811)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(1544)
+} = __nccwpck_require__(744)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -9481,14 +9481,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 7251:
+/***/ 2704:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(7011)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8091)
+const DecoratorHandler = __nccwpck_require__(3827)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8811)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -9863,14 +9863,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 2375:
+/***/ 7556:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(1544)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8091)
-const DecoratorHandler = __nccwpck_require__(7011)
+const util = __nccwpck_require__(744)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8811)
+const DecoratorHandler = __nccwpck_require__(3827)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -9993,12 +9993,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1676:
+/***/ 76:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(5050)
+const RedirectHandler = __nccwpck_require__(6506)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10021,11 +10021,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 3650:
+/***/ 7410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(5050)
+const RedirectHandler = __nccwpck_require__(6506)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10052,11 +10052,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 3874:
+/***/ 2530:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(112)
+const RetryHandler = __nccwpck_require__(8576)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10078,13 +10078,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 7424:
+/***/ 8592:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(8916);
+const utils_1 = __nccwpck_require__(3652);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -10362,7 +10362,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 7846:
+/***/ 7590:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10374,7 +10374,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9474:
+/***/ 6962:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10386,7 +10386,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 8916:
+/***/ 3652:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10407,13 +10407,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 5973:
+/***/ 7621:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(9411)
-const Agent = __nccwpck_require__(6261)
+const { kClients } = __nccwpck_require__(2323)
+const Agent = __nccwpck_require__(3045)
 const {
   kAgent,
   kMockAgentSet,
@@ -10424,14 +10424,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(8149)
-const MockClient = __nccwpck_require__(8957)
-const MockPool = __nccwpck_require__(8780)
-const { matchValue, buildMockOptions } = __nccwpck_require__(1725)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8091)
-const Dispatcher = __nccwpck_require__(2091)
-const Pluralizer = __nccwpck_require__(8353)
-const PendingInterceptorsFormatter = __nccwpck_require__(1030)
+} = __nccwpck_require__(9381)
+const MockClient = __nccwpck_require__(7293)
+const MockPool = __nccwpck_require__(4396)
+const { matchValue, buildMockOptions } = __nccwpck_require__(9645)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8811)
+const Dispatcher = __nccwpck_require__(8459)
+const Pluralizer = __nccwpck_require__(9233)
+const PendingInterceptorsFormatter = __nccwpck_require__(4214)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -10574,14 +10574,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 8957:
+/***/ 7293:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3069)
-const { buildMockDispatch } = __nccwpck_require__(1725)
+const Client = __nccwpck_require__(4205)
+const { buildMockDispatch } = __nccwpck_require__(9645)
 const {
   kDispatches,
   kMockAgent,
@@ -10590,10 +10590,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(8149)
-const { MockInterceptor } = __nccwpck_require__(1599)
-const Symbols = __nccwpck_require__(9411)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
+} = __nccwpck_require__(9381)
+const { MockInterceptor } = __nccwpck_require__(7679)
+const Symbols = __nccwpck_require__(2323)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -10640,12 +10640,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 5445:
+/***/ 7029:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8091)
+const { UndiciError } = __nccwpck_require__(8811)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -10675,12 +10675,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1599:
+/***/ 7679:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1725)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(9645)
 const {
   kDispatches,
   kDispatchKey,
@@ -10688,9 +10688,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(8149)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const { buildURL } = __nccwpck_require__(1544)
+} = __nccwpck_require__(9381)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
+const { buildURL } = __nccwpck_require__(744)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -10889,14 +10889,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 8780:
+/***/ 4396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(7404)
-const { buildMockDispatch } = __nccwpck_require__(1725)
+const Pool = __nccwpck_require__(5644)
+const { buildMockDispatch } = __nccwpck_require__(9645)
 const {
   kDispatches,
   kMockAgent,
@@ -10905,10 +10905,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(8149)
-const { MockInterceptor } = __nccwpck_require__(1599)
-const Symbols = __nccwpck_require__(9411)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
+} = __nccwpck_require__(9381)
+const { MockInterceptor } = __nccwpck_require__(7679)
+const Symbols = __nccwpck_require__(2323)
+const { InvalidArgumentError } = __nccwpck_require__(8811)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -10955,7 +10955,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 8149:
+/***/ 9381:
 /***/ ((module) => {
 
 
@@ -10985,20 +10985,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1725:
+/***/ 9645:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(5445)
+const { MockNotMatchedError } = __nccwpck_require__(7029)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(8149)
-const { buildURL } = __nccwpck_require__(1544)
+} = __nccwpck_require__(9381)
+const { buildURL } = __nccwpck_require__(744)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -11359,7 +11359,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1030:
+/***/ 4214:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11409,7 +11409,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 8353:
+/***/ 9233:
 /***/ ((module) => {
 
 
@@ -11445,7 +11445,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 2563:
+/***/ 147:
 /***/ ((module) => {
 
 
@@ -11875,20 +11875,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4330:
+/***/ 1722:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(7589)
-const { urlEquals, getFieldValues } = __nccwpck_require__(102)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1544)
-const { webidl } = __nccwpck_require__(253)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9107)
-const { Request, fromInnerRequest } = __nccwpck_require__(6055)
-const { kState } = __nccwpck_require__(4883)
-const { fetching } = __nccwpck_require__(7302)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(4296)
+const { kConstruct } = __nccwpck_require__(7477)
+const { urlEquals, getFieldValues } = __nccwpck_require__(4870)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(744)
+const { webidl } = __nccwpck_require__(3997)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(2371)
+const { Request, fromInnerRequest } = __nccwpck_require__(6855)
+const { kState } = __nccwpck_require__(323)
+const { fetching } = __nccwpck_require__(742)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(8360)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -12741,15 +12741,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6949:
+/***/ 1221:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(7589)
-const { Cache } = __nccwpck_require__(4330)
-const { webidl } = __nccwpck_require__(253)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { kConstruct } = __nccwpck_require__(7477)
+const { Cache } = __nccwpck_require__(1722)
+const { webidl } = __nccwpck_require__(3997)
+const { kEnumerableProperty } = __nccwpck_require__(744)
 
 class CacheStorage {
   /**
@@ -12900,26 +12900,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7589:
+/***/ 7477:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(9411).kConstruct)
+  kConstruct: (__nccwpck_require__(2323).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 102:
+/***/ 4870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(980)
-const { isValidHeaderName } = __nccwpck_require__(4296)
+const { URLSerializer } = __nccwpck_require__(7044)
+const { isValidHeaderName } = __nccwpck_require__(8360)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -12964,7 +12964,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6820:
+/***/ 6612:
 /***/ ((module) => {
 
 
@@ -12983,15 +12983,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5437:
+/***/ 285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(2802)
-const { stringify } = __nccwpck_require__(5613)
-const { webidl } = __nccwpck_require__(253)
-const { Headers } = __nccwpck_require__(3676)
+const { parseSetCookie } = __nccwpck_require__(130)
+const { stringify } = __nccwpck_require__(141)
+const { webidl } = __nccwpck_require__(3997)
+const { Headers } = __nccwpck_require__(2812)
 
 /**
  * @typedef {Object} Cookie
@@ -13174,14 +13174,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2802:
+/***/ 130:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(6820)
-const { isCTLExcludingHtab } = __nccwpck_require__(5613)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(980)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(6612)
+const { isCTLExcludingHtab } = __nccwpck_require__(141)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7044)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13491,7 +13491,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5613:
+/***/ 141:
 /***/ ((module) => {
 
 
@@ -13850,13 +13850,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2455:
+/***/ 1895:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(6627)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(6995)
 
 /**
  * @type {number[]} BOM
@@ -14431,23 +14431,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6942:
+/***/ 7694:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(7302)
-const { makeRequest } = __nccwpck_require__(6055)
-const { webidl } = __nccwpck_require__(253)
-const { EventSourceStream } = __nccwpck_require__(2455)
-const { parseMIMEType } = __nccwpck_require__(980)
-const { createFastMessageEvent } = __nccwpck_require__(44)
-const { isNetworkError } = __nccwpck_require__(9107)
-const { delay } = __nccwpck_require__(6627)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
-const { environmentSettingsObject } = __nccwpck_require__(4296)
-const { getGlobalDispatcher } = __nccwpck_require__(5837)
+const { fetching } = __nccwpck_require__(742)
+const { makeRequest } = __nccwpck_require__(6855)
+const { webidl } = __nccwpck_require__(3997)
+const { EventSourceStream } = __nccwpck_require__(1895)
+const { parseMIMEType } = __nccwpck_require__(7044)
+const { createFastMessageEvent } = __nccwpck_require__(6972)
+const { isNetworkError } = __nccwpck_require__(2371)
+const { delay } = __nccwpck_require__(6995)
+const { kEnumerableProperty } = __nccwpck_require__(744)
+const { environmentSettingsObject } = __nccwpck_require__(8360)
+const { getGlobalDispatcher } = __nccwpck_require__(2349)
 
 let experimentalWarned = false
 
@@ -14921,7 +14921,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6627:
+/***/ 6995:
 /***/ ((module) => {
 
 
@@ -14965,12 +14965,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8900:
+/***/ 3428:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(1544)
+const util = __nccwpck_require__(744)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -14980,16 +14980,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(4296)
-const { FormData } = __nccwpck_require__(9662)
-const { kState } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
+} = __nccwpck_require__(8360)
+const { FormData } = __nccwpck_require__(4990)
+const { kState } = __nccwpck_require__(323)
+const { webidl } = __nccwpck_require__(3997)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(980)
-const { multipartFormDataParser } = __nccwpck_require__(3100)
+const { serializeAMimeType } = __nccwpck_require__(7044)
+const { multipartFormDataParser } = __nccwpck_require__(9660)
 let random
 
 try {
@@ -15501,7 +15501,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1207:
+/***/ 1415:
 /***/ ((module) => {
 
 
@@ -15632,7 +15632,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 980:
+/***/ 7044:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16383,12 +16383,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 933:
+/***/ 4645:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(9411)
+const { kConnected, kSize } = __nccwpck_require__(2323)
 
 class CompatWeakRef {
   constructor (value) {
@@ -16436,14 +16436,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1506:
+/***/ 8818:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
+const { kState } = __nccwpck_require__(323)
+const { webidl } = __nccwpck_require__(3997)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -16569,16 +16569,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3100:
+/***/ 9660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1544)
-const { utf8DecodeBytes } = __nccwpck_require__(4296)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(980)
-const { isFileLike } = __nccwpck_require__(1506)
-const { makeEntry } = __nccwpck_require__(9662)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(744)
+const { utf8DecodeBytes } = __nccwpck_require__(8360)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7044)
+const { isFileLike } = __nccwpck_require__(8818)
+const { makeEntry } = __nccwpck_require__(4990)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -17050,16 +17050,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9662:
+/***/ 4990:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(4296)
-const { kState } = __nccwpck_require__(4883)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
-const { FileLike, isFileLike } = __nccwpck_require__(1506)
-const { webidl } = __nccwpck_require__(253)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(8360)
+const { kState } = __nccwpck_require__(323)
+const { kEnumerableProperty } = __nccwpck_require__(744)
+const { FileLike, isFileLike } = __nccwpck_require__(8818)
+const { webidl } = __nccwpck_require__(3997)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -17309,7 +17309,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 2443:
+/***/ 1307:
 /***/ ((module) => {
 
 
@@ -17356,21 +17356,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3676:
+/***/ 2812:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(9411)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { kConstruct } = __nccwpck_require__(2323)
+const { kEnumerableProperty } = __nccwpck_require__(744)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(4296)
-const { webidl } = __nccwpck_require__(253)
+} = __nccwpck_require__(8360)
+const { webidl } = __nccwpck_require__(3997)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -18050,7 +18050,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7302:
+/***/ 742:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -18063,9 +18063,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9107)
-const { HeadersList } = __nccwpck_require__(3676)
-const { Request, cloneRequest } = __nccwpck_require__(6055)
+} = __nccwpck_require__(2371)
+const { HeadersList } = __nccwpck_require__(2812)
+const { Request, cloneRequest } = __nccwpck_require__(6855)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -18101,23 +18101,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(4296)
-const { kState, kDispatcher } = __nccwpck_require__(4883)
+} = __nccwpck_require__(8360)
+const { kState, kDispatcher } = __nccwpck_require__(323)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(8900)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(3428)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(1207)
+} = __nccwpck_require__(1415)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1544)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(980)
-const { getGlobalDispatcher } = __nccwpck_require__(5837)
-const { webidl } = __nccwpck_require__(253)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(744)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7044)
+const { getGlobalDispatcher } = __nccwpck_require__(2349)
+const { webidl } = __nccwpck_require__(3997)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -20327,23 +20327,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6055:
+/***/ 6855:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(8900)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(3676)
-const { FinalizationRegistry } = __nccwpck_require__(933)()
-const util = __nccwpck_require__(1544)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(3428)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(2812)
+const { FinalizationRegistry } = __nccwpck_require__(4645)()
+const util = __nccwpck_require__(744)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(4296)
+} = __nccwpck_require__(8360)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -20353,12 +20353,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(1207)
+} = __nccwpck_require__(1415)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
-const { URLSerializer } = __nccwpck_require__(980)
-const { kConstruct } = __nccwpck_require__(9411)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(323)
+const { webidl } = __nccwpck_require__(3997)
+const { URLSerializer } = __nccwpck_require__(7044)
+const { kConstruct } = __nccwpck_require__(2323)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -21371,14 +21371,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9107:
+/***/ 2371:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(3676)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(8900)
-const util = __nccwpck_require__(1544)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(2812)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(3428)
+const util = __nccwpck_require__(744)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -21390,16 +21390,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(4296)
+} = __nccwpck_require__(8360)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(1207)
-const { kState, kHeaders } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
-const { FormData } = __nccwpck_require__(9662)
-const { URLSerializer } = __nccwpck_require__(980)
-const { kConstruct } = __nccwpck_require__(9411)
+} = __nccwpck_require__(1415)
+const { kState, kHeaders } = __nccwpck_require__(323)
+const { webidl } = __nccwpck_require__(3997)
+const { FormData } = __nccwpck_require__(4990)
+const { URLSerializer } = __nccwpck_require__(7044)
+const { kConstruct } = __nccwpck_require__(2323)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -21988,7 +21988,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4883:
+/***/ 323:
 /***/ ((module) => {
 
 
@@ -22004,21 +22004,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4296:
+/***/ 8360:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(1207)
-const { getGlobalOrigin } = __nccwpck_require__(2443)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(980)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(1415)
+const { getGlobalOrigin } = __nccwpck_require__(1307)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7044)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1544)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(744)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(253)
+const { webidl } = __nccwpck_require__(3997)
 
 let supportedHashes = []
 
@@ -23643,14 +23643,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 253:
+/***/ 3997:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(1544)
+const { toUSVString } = __nccwpck_require__(744)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -24345,7 +24345,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5207:
+/***/ 4359:
 /***/ ((module) => {
 
 
@@ -24642,7 +24642,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6299:
+/***/ 2027:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24651,16 +24651,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(7522)
+} = __nccwpck_require__(3986)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(9657)
-const { webidl } = __nccwpck_require__(253)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
+} = __nccwpck_require__(4025)
+const { webidl } = __nccwpck_require__(3997)
+const { kEnumerableProperty } = __nccwpck_require__(744)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -24993,12 +24993,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2981:
+/***/ 7026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(253)
+const { webidl } = __nccwpck_require__(3997)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25078,7 +25078,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9657:
+/***/ 4025:
 /***/ ((module) => {
 
 
@@ -25095,7 +25095,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7522:
+/***/ 3986:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25106,10 +25106,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(9657)
-const { ProgressEvent } = __nccwpck_require__(2981)
-const { getEncoding } = __nccwpck_require__(5207)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(980)
+} = __nccwpck_require__(4025)
+const { ProgressEvent } = __nccwpck_require__(7026)
+const { getEncoding } = __nccwpck_require__(4359)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7044)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -25493,27 +25493,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2569:
+/***/ 5641:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(1816)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(600)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(2456)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(5673)
-const { channels } = __nccwpck_require__(8150)
-const { CloseEvent } = __nccwpck_require__(44)
-const { makeRequest } = __nccwpck_require__(6055)
-const { fetching } = __nccwpck_require__(7302)
-const { Headers, getHeadersList } = __nccwpck_require__(3676)
-const { getDecodeSplit } = __nccwpck_require__(4296)
-const { WebsocketFrameSend } = __nccwpck_require__(9272)
+} = __nccwpck_require__(3448)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(5657)
+const { channels } = __nccwpck_require__(278)
+const { CloseEvent } = __nccwpck_require__(6972)
+const { makeRequest } = __nccwpck_require__(6855)
+const { fetching } = __nccwpck_require__(742)
+const { Headers, getHeadersList } = __nccwpck_require__(2812)
+const { getDecodeSplit } = __nccwpck_require__(8360)
+const { WebsocketFrameSend } = __nccwpck_require__(1976)
 
 /** @type {import('crypto')} */
 let crypto
@@ -25871,7 +25871,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1816:
+/***/ 600:
 /***/ ((module) => {
 
 
@@ -25944,14 +25944,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 44:
+/***/ 6972:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(253)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
-const { kConstruct } = __nccwpck_require__(9411)
+const { webidl } = __nccwpck_require__(3997)
+const { kEnumerableProperty } = __nccwpck_require__(744)
+const { kConstruct } = __nccwpck_require__(2323)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -26280,12 +26280,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9272:
+/***/ 1976:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(1816)
+const { maxUnsigned16Bit } = __nccwpck_require__(600)
 
 const BUFFER_SIZE = 16386
 
@@ -26383,14 +26383,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2869:
+/***/ 9733:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(5673)
-const { MessageSizeExceededError } = __nccwpck_require__(8091)
+const { isValidClientWindowBits } = __nccwpck_require__(5657)
+const { MessageSizeExceededError } = __nccwpck_require__(8811)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -26495,16 +26495,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 4588:
+/***/ 9116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(1816)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2456)
-const { channels } = __nccwpck_require__(8150)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(600)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(3448)
+const { channels } = __nccwpck_require__(278)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -26514,11 +26514,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(5673)
-const { WebsocketFrameSend } = __nccwpck_require__(9272)
-const { closeWebSocketConnection } = __nccwpck_require__(2569)
-const { PerMessageDeflate } = __nccwpck_require__(2869)
-const { MessageSizeExceededError } = __nccwpck_require__(8091)
+} = __nccwpck_require__(5657)
+const { WebsocketFrameSend } = __nccwpck_require__(1976)
+const { closeWebSocketConnection } = __nccwpck_require__(5641)
+const { PerMessageDeflate } = __nccwpck_require__(9733)
+const { MessageSizeExceededError } = __nccwpck_require__(8811)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27029,14 +27029,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 228:
+/***/ 4260:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9272)
-const { opcodes, sendHints } = __nccwpck_require__(1816)
-const FixedQueue = __nccwpck_require__(6524)
+const { WebsocketFrameSend } = __nccwpck_require__(1976)
+const { opcodes, sendHints } = __nccwpck_require__(600)
+const FixedQueue = __nccwpck_require__(9804)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27140,7 +27140,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 2456:
+/***/ 3448:
 /***/ ((module) => {
 
 
@@ -27159,16 +27159,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5673:
+/***/ 5657:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2456)
-const { states, opcodes } = __nccwpck_require__(1816)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(44)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(3448)
+const { states, opcodes } = __nccwpck_require__(600)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(6972)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(980)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7044)
 
 /* globals Blob */
 
@@ -27488,15 +27488,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5366:
+/***/ 310:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(253)
-const { URLSerializer } = __nccwpck_require__(980)
-const { environmentSettingsObject } = __nccwpck_require__(4296)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(1816)
+const { webidl } = __nccwpck_require__(3997)
+const { URLSerializer } = __nccwpck_require__(7044)
+const { environmentSettingsObject } = __nccwpck_require__(8360)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(600)
 const {
   kWebSocketURL,
   kReadyState,
@@ -27505,21 +27505,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(2456)
+} = __nccwpck_require__(3448)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(5673)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(2569)
-const { ByteParser } = __nccwpck_require__(4588)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1544)
-const { getGlobalDispatcher } = __nccwpck_require__(5837)
+} = __nccwpck_require__(5657)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(5641)
+const { ByteParser } = __nccwpck_require__(9116)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(744)
+const { getGlobalDispatcher } = __nccwpck_require__(2349)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(44)
-const { SendQueue } = __nccwpck_require__(228)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(6972)
+const { SendQueue } = __nccwpck_require__(4260)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28090,15 +28090,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+/* unused reexport */ __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -28580,18 +28580,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2197:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveBlockMap = __nccwpck_require__(143);
+var resolveBlockSeq = __nccwpck_require__(1854);
+var resolveFlowCollection = __nccwpck_require__(9030);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -28677,15 +28677,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 83:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(573);
+var composeNode = __nccwpck_require__(4961);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -28729,17 +28729,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var composeCollection = __nccwpck_require__(2197);
+var composeScalar = __nccwpck_require__(3573);
+var resolveEnd = __nccwpck_require__(1020);
+var utilEmptyScalarPosition = __nccwpck_require__(8407);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -28848,15 +28848,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -28943,18 +28943,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2606);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var identity = __nccwpck_require__(4919);
+var composeDoc = __nccwpck_require__(83);
+var resolveEnd = __nccwpck_require__(1020);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -29174,17 +29174,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 143:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -29298,12 +29298,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 5089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -29505,14 +29505,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 1854:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveProps = __nccwpck_require__(775);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -29563,7 +29563,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1020:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29609,19 +29609,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 9030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -29825,13 +29825,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 5882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(389);
+var resolveEnd = __nccwpck_require__(1020);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -30060,7 +30060,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 775:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30215,7 +30215,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 4283:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30258,7 +30258,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 8407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30293,12 +30293,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 1795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(4283);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -30317,12 +30317,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 1091:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -30339,22 +30339,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7105);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var toJS = __nccwpck_require__(3899);
+var Schema = __nccwpck_require__(8224);
+var stringifyDocument = __nccwpck_require__(2285);
+var anchors = __nccwpck_require__(9196);
+var applyReviver = __nccwpck_require__(909);
+var createNode = __nccwpck_require__(1732);
+var directives = __nccwpck_require__(2606);
 
 class Document {
     constructor(value, replacer, options) {
@@ -30683,13 +30683,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 9196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -30766,7 +30766,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 909:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30830,14 +30830,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 1732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -30927,13 +30927,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 const escapeChars = {
     '!': '%21',
@@ -31112,7 +31112,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 152:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31181,28 +31181,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var Schema = __nccwpck_require__(8224);
+var errors = __nccwpck_require__(152);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
+var publicApi = __nccwpck_require__(4543);
+var visit = __nccwpck_require__(2588);
 
 
 
@@ -31216,10 +31216,10 @@ __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
+exports.jn = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
@@ -31227,11 +31227,11 @@ __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
@@ -31239,7 +31239,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 7297:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31265,16 +31265,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(9196);
+var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -31392,14 +31392,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 4661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(1732);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -31550,14 +31550,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(909);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 class NodeBase {
     constructor(type) {
@@ -31597,15 +31597,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 5773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(1732);
+var stringifyPair = __nccwpck_require__(7764);
+var addPairToJSMap = __nccwpck_require__(8768);
+var identity = __nccwpck_require__(4919);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -31643,14 +31643,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -31677,17 +31677,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 5462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(4156);
+var addPairToJSMap = __nccwpck_require__(8768);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -31831,17 +31831,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 6831:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(1732);
+var stringifyCollection = __nccwpck_require__(4156);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var toJS = __nccwpck_require__(3899);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -31953,16 +31953,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 8768:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(7297);
+var merge = __nccwpck_require__(9380);
+var stringify = __nccwpck_require__(9300);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -32025,7 +32025,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 4919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32085,12 +32085,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 3899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -32131,15 +32131,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(5450);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
+var errors = __nccwpck_require__(152);
+var stringifyString = __nccwpck_require__(1773);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -32356,7 +32356,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 3701:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32426,7 +32426,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 5235:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32532,14 +32532,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 9877:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(334);
+var cstStringify = __nccwpck_require__(3701);
+var cstVisit = __nccwpck_require__(5235);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -32651,12 +32651,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 5145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(9877);
 
 /*
 START -> stream
@@ -33381,7 +33381,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 1460:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33429,14 +33429,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 2064:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -34416,18 +34416,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 4543:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var log = __nccwpck_require__(7297);
+var identity = __nccwpck_require__(4919);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -34530,16 +34530,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(4919);
+var map = __nccwpck_require__(4043);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var tags = __nccwpck_require__(6178);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -34576,13 +34576,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 4043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var YAMLMap = __nccwpck_require__(5462);
 
 const map = {
     collection: 'map',
@@ -34602,12 +34602,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 5632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const nullTag = {
     identify: value => value == null,
@@ -34626,13 +34626,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 7562:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var YAMLSeq = __nccwpck_require__(6831);
 
 const seq = {
     collection: 'seq',
@@ -34652,12 +34652,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(5450);
+var stringifyString = __nccwpck_require__(1773);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -34675,12 +34675,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 6740:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -34703,13 +34703,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 6229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -34757,12 +34757,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -34806,18 +34806,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 7904:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(4043);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(6740);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
 
 const schema = [
     map.map,
@@ -34838,14 +34838,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 8647:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(389);
+var map = __nccwpck_require__(4043);
+var seq = __nccwpck_require__(7562);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -34909,27 +34909,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 6178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(4043);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(6740);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
+var schema = __nccwpck_require__(7904);
+var schema$1 = __nccwpck_require__(8647);
+var binary = __nccwpck_require__(4355);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var schema$2 = __nccwpck_require__(3081);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -35015,14 +35015,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4355:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(5450);
+var Scalar = __nccwpck_require__(389);
+var stringifyString = __nccwpck_require__(1773);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -35092,12 +35092,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 6158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -35128,13 +35128,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 838:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -35185,12 +35185,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -35268,13 +35268,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 9380:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -35346,16 +35346,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 6431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var pairs = __nccwpck_require__(9281);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -35430,15 +35430,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 9281:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLSeq = __nccwpck_require__(6831);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -35519,24 +35519,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 3081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(4043);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var binary = __nccwpck_require__(4355);
+var bool = __nccwpck_require__(6158);
+var float = __nccwpck_require__(838);
+var int = __nccwpck_require__(5609);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schema = [
     map.map,
@@ -35567,14 +35567,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 2504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -35670,12 +35670,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4960:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -35782,7 +35782,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 9915:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35940,15 +35940,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 9300:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(5450);
+var anchors = __nccwpck_require__(9196);
+var identity = __nccwpck_require__(4919);
+var stringifyComment = __nccwpck_require__(6599);
+var stringifyString = __nccwpck_require__(1773);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -36079,14 +36079,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 4156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -36241,7 +36241,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36272,14 +36272,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 2285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -36366,7 +36366,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 3569:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36400,15 +36400,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 7764:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -36559,13 +36559,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 5450:
+/***/ 1773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(389);
+var foldFlowLines = __nccwpck_require__(9915);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -36904,12 +36904,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 2588:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -37188,7 +37188,7 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -37224,7 +37224,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -37320,7 +37320,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -37361,7 +37361,7 @@ const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.me
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -37452,11 +37452,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/node_modules/undici/index.js
-var undici = __nccwpck_require__(3368);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8482);
+// EXTERNAL MODULE: ../main/node_modules/@actions/http-client/node_modules/undici/index.js
+var undici = __nccwpck_require__(7112);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -38153,7 +38153,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38229,7 +38229,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38303,7 +38303,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38584,7 +38584,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = (/* unused pure expression or super */ null && (_summary));
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -38626,7 +38626,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38806,7 +38806,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39080,7 +39080,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39668,7 +39668,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39748,7 +39748,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39813,7 +39813,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40304,7 +40304,47 @@ class MetricsReadError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
+;// CONCATENATED MODULE: ./src/kit/poll.ts
+/**
+ * The one poll-with-deadline loop: ask `probe` again and again until it says yes, the deadline passes,
+ * the signal aborts, or `gaveUp` says waiting is pointless (the process being waited on has exited).
+ * It returns how the wait ended instead of throwing, so each caller words its own error (a boot failure
+ * quoting a log, a plain timeout) without a second copy of the loop. A probe that throws counts as "not
+ * yet": probes are network calls, and a refused connection is the normal answer of a service starting up.
+ */
+async function pollUntil(probe, options) {
+    const interval = options.intervalMs ?? 100;
+    for (;;) {
+        if (options.signal?.aborted)
+            return 'aborted';
+        if (options.gaveUp?.())
+            return 'gave-up';
+        if (await probe().catch(() => false))
+            return 'ready';
+        const left = options.deadline - Date.now();
+        if (left <= 0)
+            return 'timed-out';
+        await pause(Math.min(interval, left), options.signal);
+    }
+}
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+function pause(ms, signal) {
+    return new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const onAbort = () => {
+            clearTimeout(timer);
+            resolve();
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -41179,7 +41219,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -41322,7 +41362,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -41635,7 +41675,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -41793,7 +41833,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -42311,7 +42351,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -42351,14 +42391,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/schemas.js
 
 
 
@@ -44996,7 +45036,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -45049,7 +45089,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/api.js
 
 
 
@@ -46154,7 +46194,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -46807,7 +46847,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -47652,7 +47692,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/locales/en.js
 
 const en_error = () => {
     const Sizable = {
@@ -47779,7 +47819,7 @@ const en_error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -48048,7 +48088,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/parse.js
 
 
 
@@ -48225,7 +48265,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/errors.js
 
 
 
@@ -48284,7 +48324,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -48302,7 +48342,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -49972,7 +50012,7 @@ const HealthzResponseSchema = object({
 const REPLICA_HEADER = 'x-replica-id';
 /** Response header echoing the request id (also in `meta.request_id` and the log line). */
 const REQUEST_ID_HEADER = 'x-request-id';
-const ROUTES = {
+const http_ROUTES = {
     ask: '/ask',
     healthz: '/healthz',
     metrics: '/metrics',
@@ -50013,46 +50053,6 @@ const REPLICA_LABEL = 'replica';
 
 
 
-
-;// CONCATENATED MODULE: ./src/kit/poll.ts
-/**
- * The one poll-with-deadline loop: ask `probe` again and again until it says yes, the deadline passes,
- * the signal aborts, or `gaveUp` says waiting is pointless (the process being waited on has exited).
- * It returns how the wait ended instead of throwing, so each caller words its own error (a boot failure
- * quoting a log, a plain timeout) without a second copy of the loop. A probe that throws counts as "not
- * yet": probes are network calls, and a refused connection is the normal answer of a service starting up.
- */
-async function pollUntil(probe, options) {
-    const interval = options.intervalMs ?? 100;
-    for (;;) {
-        if (options.signal?.aborted)
-            return 'aborted';
-        if (options.gaveUp?.())
-            return 'gave-up';
-        if (await probe().catch(() => false))
-            return 'ready';
-        const left = options.deadline - Date.now();
-        if (left <= 0)
-            return 'timed-out';
-        await pause(Math.min(interval, left), options.signal);
-    }
-}
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-function pause(ms, signal) {
-    return new Promise((resolve) => {
-        if (signal?.aborted)
-            return resolve();
-        const onAbort = () => {
-            clearTimeout(timer);
-            resolve();
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
 
 ;// CONCATENATED MODULE: ./src/stage/metrics/prometheus-text.ts
 /**
@@ -50503,6 +50503,770 @@ function toNumber(text) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./src/kit/duration.ts
+/**
+ * Durations as people read them in the report, the logs and the check sentences; the same in both
+ * report languages (only the unit letters, which both share). Two styles, because a measured time and a
+ * configured limit read differently: "took 1.2 s" versus "within 30 s".
+ */
+/** A measured duration: `850 ms`, `1.2 s`, `2 min 3 s`; `?` for a value that is not a duration. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return '?';
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const minutes = Math.floor(ms / 60_000);
+    const seconds = Math.round((ms % 60_000) / 1000);
+    return `${minutes} min ${seconds} s`;
+}
+/** A limit or a rounded time in seconds, whole seconds written as such: `5 s`, `0.8 s`, `90 s`. */
+function formatSeconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+/**
+ * Whole milliseconds, for latencies: `1.234 ms` (pt-BR) / `1,234 ms` (en) would confuse, so no decimals;
+ * `?` for a value that was not measured.
+ */
+function formatMilliseconds(value) {
+    return value === undefined || !Number.isFinite(value) ? '?' : `${Math.round(value)} ms`;
+}
+
+;// CONCATENATED MODULE: ./src/stage/stage-words.ts
+/**
+ * What the drivers state as data (service notes, metrics sources and failures) in words, in Brazilian
+ * Portuguese or English: the checks pass the report's language, the stage's own CLI English. Each
+ * sentence is written in both languages side by side, as the checks write theirs.
+ */
+
+
+/** An error code or HTTP status as it is; `timeout` said in words. */
+function cause(text, say) {
+    return text === 'timeout' ? say('tempo esgotado', 'timed out') : text;
+}
+function describeServiceNote(note, say) {
+    switch (note.kind) {
+        case 'exited':
+            return note.signal
+                ? say(`encerrado (${note.signal})`, `killed (${note.signal})`)
+                : say(`saiu (código ${note.code})`, `exited (code ${note.code})`);
+        case 'compose-only':
+            return say('não existe no stage local (só no compose)', 'not available on the local stage (compose only)');
+        case 'ollama-simulator':
+            return say('simulador compatível com o Ollama', 'Ollama-compatible simulator');
+        case 'ollama-external':
+            return say('Ollama real, não iniciado pelo stage local', 'real Ollama, not started by the local stage');
+        case 'haproxy': {
+            const up = `${note.serversUp.length}/${note.servers}${note.serversUp.length ? ` (${note.serversUp.join(', ')})` : ''}`;
+            return say(`HAProxy; servidores da api UP: ${up}; estatísticas em ${note.statsUrl}`, `HAProxy; api servers UP: ${up}; stats at ${note.statsUrl}`);
+        }
+        case 'haproxy-exporter-unreachable':
+            return say(`HAProxy; exporter inacessível (${cause(note.cause, say)})`, `HAProxy; exporter unreachable (${cause(note.cause, say)})`);
+        case 'external-gateway':
+            return say(`stage externo, visto só pelo gateway: GET ${ROUTES.healthz} → ${cause(note.answer, say)}`, `external stage, seen only through its gateway: GET ${ROUTES.healthz} → ${cause(note.answer, say)}`);
+        case 'not-booted':
+            return say(`fora deste boot (serviços iniciados: ${note.selected.join(', ')})`, `left out of this boot (services: ${note.selected.join(', ')})`);
+        case 'prometheus-target': {
+            const sample = `Prometheus: up{job="${note.job}"} ${note.up ? 1 : 0}`;
+            return note.podReady === undefined
+                ? sample
+                : say(`${sample}, pod pronto: ${note.podReady}`, `${sample}, pod ready ${note.podReady}`);
+        }
+        case 'prometheus-no-target': {
+            const jobs = note.jobsFound?.length ? note.jobsFound.join(', ') : say('nenhum', 'none');
+            return note.jobsFound
+                ? say(`o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista; o que ele coleta: ${jobs}; defina api-service como o job que coleta a sua api`, `Prometheus has no scrape target of job "${note.job}": no api replica seen; the jobs it has: ${jobs}; set api-service to the job that scrapes your api`)
+                : say(`o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista`, `Prometheus has no scrape target of job "${note.job}": no api replica seen`);
+        }
+        case 'prometheus-unreadable':
+            return say(`réplicas da api não lidas do Prometheus: ${note.cause}`, `api replicas not read from Prometheus: ${note.cause}`);
+    }
+}
+/** The notes of a row, then the free text its driver quoted, joined. */
+function describeServiceDetail(row, say) {
+    return [
+        ...(row.notes ?? []).map((note) => describeServiceNote(note, say)),
+        ...(row.detail ? [row.detail] : []),
+    ].join('; ');
+}
+function describeMetricsSource(source, say) {
+    if (source === undefined)
+        return say('nenhuma fonte de métricas', 'no metrics source');
+    switch (source.kind) {
+        case 'scrape': {
+            const count = source.replicas.length;
+            const list = count ? ` (${source.replicas.join(', ')})` : '';
+            const missing = source.notCounted?.length
+                ? say(`; paradas, fora da soma: ${source.notCounted.join(', ')}`, `; not running, not counted: ${source.notCounted.join(', ')}`)
+                : '';
+            return say(`leitura direta de ${count} ${count === 1 ? 'réplica' : 'réplicas'} da api${list}${missing}`, `direct scrape of ${count} api ${count === 1 ? 'replica' : 'replicas'}${list}${missing}`);
+        }
+        case 'prometheus': {
+            const job = source.job
+                ? say(`, job "${source.job}" verificado: seus alvos são os contêineres da api deste stage`, `, job "${source.job}" verified: its targets are this stage's api containers`)
+                : '';
+            return say(`Prometheus em ${source.url} (soma das réplicas coletadas, atrasa uma coleta${job})`, `Prometheus at ${source.url} (sum over every scraped replica, lags by one scrape${job})`);
+        }
+        case 'gateway-only':
+            return say(`só o gateway, parcial: ${source.url} responde por uma réplica a cada coleta, sem somar as réplicas`, `gateway only, partial: ${source.url} answers from one replica per scrape, not a sum over replicas`);
+    }
+}
+function describeMetricsFailure(failure, say) {
+    switch (failure.kind) {
+        case 'unreachable':
+            return say(`${failure.where} inacessível (${cause(failure.cause, say)})`, `cannot reach ${failure.where} (${cause(failure.cause, say)})`);
+        case 'bad-answer':
+            return say(`${failure.where} respondeu algo que não são métricas legíveis`, `${failure.where} answered something that is not readable metrics`);
+        case 'too-large':
+            return say(`as métricas de ${failure.where} passam de ${failure.maxBytes} bytes`, `the metrics of ${failure.where} exceed ${failure.maxBytes} bytes`);
+        case 'not-settled':
+            return say(`o Prometheus em ${failure.where} não coletou todos os alvos em ${formatSeconds(failure.timeoutMs)} (${failure.fresh} de ${failure.expected})`, `Prometheus at ${failure.where} did not scrape every target within ${formatSeconds(failure.timeoutMs)} (${failure.fresh} of ${failure.expected})`);
+        case 'slow':
+            return failure.step === 'settle'
+                ? say(`esperar as métricas se atualizarem levou mais de ${formatSeconds(failure.timeoutMs)}`, `waiting for the metrics to settle took more than ${formatSeconds(failure.timeoutMs)}`)
+                : say(`ler a métrica levou mais de ${formatSeconds(failure.timeoutMs)}`, `reading the metric took more than ${formatSeconds(failure.timeoutMs)}`);
+        case 'not-this-stage': {
+            const closest = failure.job
+                ? say(`; o job "${failure.job}" é o mais próximo${failure.missing?.length ? `, sem ${failure.missing.join(', ')}` : ', com alvos que não são deste stage'}`, `; job "${failure.job}" comes closest${failure.missing?.length ? `, without ${failure.missing.join(', ')}` : ", with targets that are not this stage's"}`)
+                : '';
+            const scraped = failure.found.length ? failure.found.join(', ') : say('nada', 'nothing');
+            return say(`o Prometheus em ${failure.where} responde, mas não é deste stage: nenhum job de coleta tem exatamente os contêineres da api (${failure.expected.join(', ')}); ele coleta ${scraped}${closest}`, `Prometheus at ${failure.where} answers but is not this stage's: no scrape job holds exactly the api containers (${failure.expected.join(', ')}); it scrapes ${scraped}${closest}`);
+        }
+        case 'other':
+            return say(`erro: ${failure.message}`, `error: ${failure.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/language.ts
+/**
+ * The report's languages, and the one way every human-facing sentence of the gate is put in one of
+ * them: written in both languages where it is made, `say('…pt-BR…', '…en…')`, so the logic and its
+ * wording stay side by side. The checks call `say` inline; the renderers' fixed words are catalogues
+ * built with the same `say` (messages.ts, trend-messages.ts). Stage-supplied text is never translated.
+ */
+/** Every language a report can be written in; the first is the default. */
+const LANGUAGES = ['pt-BR', 'en'];
+function localize(language) {
+    return (ptBr, en) => (language === 'en' ? en : ptBr);
+}
+/** For logs and errors meant for developers, which are in English. */
+const inEnglish = localize('en');
+
+;// CONCATENATED MODULE: ./src/stage/metrics/stage-prometheus.ts
+/**
+ * The stage's own Prometheus, verified before any of its numbers is used: among its active scrape
+ * targets, the job whose targets are exactly the booted api containers (matched by address, not by
+ * the job's name) is the one every sum is read from. A Prometheus that answers but scrapes something
+ * else, or only some of the replicas, rejects with a `not-this-stage` MetricsFailure that names what it
+ * does scrape: the checks then count its numbers as missing evidence, never as proof.
+ */
+
+
+
+
+
+/** Shown at most, of what a foreign Prometheus scrapes. */
+const FOUND_SHOWN = 10;
+/** `172.18.0.5:8080` → `172.18.0.5`; `[::1]:8080` → `::1`; `backend-1` → `backend-1`. */
+function hostOfInstance(instance) {
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(instance);
+    if (bracketed)
+        return bracketed[1];
+    const colons = instance.split(':').length - 1;
+    return colons === 1 ? instance.slice(0, instance.lastIndexOf(':')) : instance;
+}
+/**
+ * The job whose targets are exactly `containers` (every one, and nothing else); otherwise the failure
+ * as data, with the closest job and what it lacks.
+ */
+function matchScrapeJob(where, targets, containers) {
+    const owner = (instance) => containers.find((container) => container.hosts.includes(hostOfInstance(instance)));
+    const jobs = [...new Set(targets.map((target) => target.job))];
+    let best;
+    for (const job of jobs) {
+        const instances = targets.filter((target) => target.job === job).map((target) => target.instance);
+        const covered = new Set(instances
+            .map(owner)
+            .filter((c) => c !== undefined)
+            .map((c) => c.name));
+        const foreign = instances.filter((instance) => owner(instance) === undefined).length;
+        if (covered.size === containers.length && foreign === 0 && containers.length > 0)
+            return { job };
+        if (covered.size > 0 && (!best || covered.size > best.covered.size))
+            best = { job, covered, foreign };
+    }
+    const expected = containers.map((container) => `${container.name} (${container.hosts.join(', ')})`);
+    const found = targets.slice(0, FOUND_SHOWN).map((target) => `${target.job}: ${target.instance}`);
+    if (targets.length > FOUND_SHOWN)
+        found.push(`… ${targets.length - FOUND_SHOWN} more`);
+    return {
+        failure: {
+            kind: 'not-this-stage',
+            where,
+            expected,
+            found,
+            ...(best
+                ? {
+                    job: best.job,
+                    missing: containers.filter((c) => !best.covered.has(c.name)).map((c) => c.name),
+                }
+                : {}),
+        },
+    };
+}
+class StagePrometheusReader {
+    options;
+    url;
+    any;
+    verified;
+    job;
+    constructor(options) {
+        this.options = options;
+        this.any = new PrometheusApiReader({
+            url: options.url,
+            ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        });
+        this.url = this.any.source.kind === 'prometheus' ? this.any.source.url : options.url;
+    }
+    get source() {
+        return { kind: 'prometheus', url: this.url, ...(this.job ? { job: this.job } : {}) };
+    }
+    /** The job of the api containers, found once (a failure is remembered too: it is the same stage). */
+    verify() {
+        this.verified ??= this.findJob();
+        return this.verified;
+    }
+    async findJob() {
+        const deadline = Date.now() + (this.options.verifyTimeoutMs ?? 12_000);
+        let outcome;
+        let failure;
+        await pollUntil(async () => {
+            try {
+                const [targets, containers] = await Promise.all([
+                    this.any.activeTargets(),
+                    this.options.containers(),
+                ]);
+                outcome = matchScrapeJob(this.url, targets, containers);
+                return 'job' in outcome;
+            }
+            catch (error) {
+                // Unreachable or not a Prometheus: no point in asking again.
+                failure = { error };
+                return true;
+            }
+        }, { deadline, intervalMs: this.options.pollMs ?? 500 });
+        if (failure)
+            throw failure.error;
+        if (!outcome || 'failure' in outcome) {
+            const data = outcome && 'failure' in outcome ? outcome.failure : undefined;
+            if (data)
+                throw new MetricsReadError(data, describeMetricsFailure(data, inEnglish));
+            throw new MetricsReadError({ kind: 'other', message: 'no answer' }, `Prometheus at ${this.url}: no answer`);
+        }
+        this.job = outcome.job;
+        return new PrometheusApiReader({
+            url: this.url,
+            settleJobs: [outcome.job],
+            ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+        });
+    }
+    async settle(timeoutMs) {
+        const started = Date.now();
+        const reader = await this.verify();
+        await reader.settle(Math.max(1000, timeoutMs - (Date.now() - started)));
+    }
+    async sum(metric, labels) {
+        const reader = await this.verify();
+        return reader.sum(metric, { ...labels, job: this.job });
+    }
+    async perReplica(metric, labels) {
+        const reader = await this.verify();
+        return reader.perReplica(metric, { ...labels, job: this.job });
+    }
+}
+
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3439);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/stage/compose/terminal-escapes.ts
+/**
+ * Compose prints terminal control sequences even when told not to: 2.25–2.26 put `ESC[2K` (erase line)
+ * before every `logs` line with `--no-color` and COMPOSE_ANSI=never, and `up` draws its progress with
+ * cursor moves. Everything the gate parses, saves or shows from compose goes through here first.
+ */
+
+
+/** CSI sequences (ESC [ … final byte), OSC sequences (ESC ] … BEL or ESC \), and two-byte ESC codes. */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r(?!\n)/g;
+function stripTerminalEscapes(text) {
+    return text.includes('\x1b') || text.includes('\r') ? text.replace(TERMINAL_ESCAPE, '') : text;
+}
+/**
+ * The same, as a stream: whole lines at a time, so a sequence split across two chunks is still seen
+ * whole. A line longer than `maxPendingBytes` without a newline is passed on as it is.
+ */
+class TerminalEscapeStripper extends external_node_stream_.Transform {
+    maxPendingBytes;
+    pending = '';
+    // A multi-byte character split across two chunks is decoded whole.
+    decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    constructor(maxPendingBytes = 1024 * 1024) {
+        super({ decodeStrings: true });
+        this.maxPendingBytes = maxPendingBytes;
+    }
+    _transform(chunk, _encoding, done) {
+        const text = this.pending + this.decoder.write(chunk);
+        const end = text.lastIndexOf('\n');
+        if (end === -1 && text.length < this.maxPendingBytes) {
+            this.pending = text;
+            done();
+            return;
+        }
+        const cut = end === -1 ? text.length : end + 1;
+        this.pending = text.slice(cut);
+        done(null, stripTerminalEscapes(text.slice(0, cut)));
+    }
+    _flush(done) {
+        done(null, stripTerminalEscapes(this.pending + this.decoder.end()));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/kit/text-table.ts
+/**
+ * The one fixed-width text table for terminals and logs (the report's evidence, `docker compose ps`-like
+ * service lists): each column padded to its widest cell, two spaces between columns, the last column of
+ * a row left as it is, and no trailing spaces.
+ */
+/** Rows of cells as lines. Rows may have different lengths; widths count UTF-16 units, as padEnd does. */
+function alignColumns(rows) {
+    const widths = [];
+    for (const row of rows)
+        row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+    return rows.map((row) => row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd());
+}
+/** The same table as one block of text. */
+function formatTable(rows) {
+    return alignColumns(rows).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-ps.ts
+
+
+class ComposeOutputError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ComposeOutputError';
+    }
+}
+/** Parse either output shape. Empty output (no containers) is an empty list. */
+function parseComposePs(stdout) {
+    const text = stripTerminalEscapes(stdout).trim();
+    if (text === '')
+        return [];
+    let entries;
+    if (text.startsWith('[')) {
+        entries = parseJson(text, 'the JSON array');
+        if (!Array.isArray(entries))
+            throw new ComposeOutputError('docker compose ps printed JSON that is not an array');
+    }
+    else {
+        entries = text
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== '')
+            .map((line, index) => parseJson(line, `line ${index + 1}`));
+    }
+    return entries.map((entry, index) => toServiceStatus(entry, index)).sort(byServiceThenInstance);
+}
+function parseJson(text, where) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
+        throw new ComposeOutputError(`docker compose ps printed something that is not JSON (${where}): ${shown}`);
+    }
+}
+function toServiceStatus(raw, index) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new ComposeOutputError(`docker compose ps entry ${index + 1} is not a JSON object`);
+    const entry = raw;
+    if (typeof entry.Service !== 'string' || entry.Service === '')
+        throw new ComposeOutputError(`docker compose ps entry ${index + 1} has no "Service" field`);
+    const stateText = (entry.State ?? '').trim().toLowerCase();
+    // Old releases put the whole status in State ("running (healthy)", "exited (1)"); keep the first word.
+    const state = stateText.split(/[\s(]/)[0] || 'unknown';
+    const status = {
+        service: entry.Service,
+        name: entry.Name || entry.Service,
+        state,
+        health: healthOf(entry),
+    };
+    const address = addressOf(entry);
+    if (address)
+        status.address = address;
+    const detail = detailOf(entry, state);
+    if (detail)
+        status.detail = detail;
+    return status;
+}
+const HEALTH_VALUES = ['healthy', 'unhealthy', 'starting'];
+function healthOf(entry) {
+    const direct = (entry.Health ?? '').trim().toLowerCase();
+    if (HEALTH_VALUES.includes(direct))
+        return direct;
+    // Fall back on the human status, e.g. "Up 2 minutes (health: starting)" or "Up 5 s (unhealthy)".
+    const text = `${entry.Status ?? ''} ${entry.State ?? ''}`.toLowerCase();
+    if (text.includes('unhealthy'))
+        return 'unhealthy';
+    if (text.includes('health: starting'))
+        return 'starting';
+    if (text.includes('healthy'))
+        return 'healthy';
+    return 'none';
+}
+function addressOf(entry) {
+    const published = (entry.Publishers ?? []).filter((p) => (p.PublishedPort ?? 0) > 0);
+    if (published.length > 0) {
+        const seen = new Set();
+        for (const p of published) {
+            // Docker lists the IPv4 and IPv6 bindings of one port separately; one is enough for a human.
+            const host = !p.URL || p.URL === '::' ? '0.0.0.0' : p.URL;
+            seen.add(`${host}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol ?? 'tcp'}`);
+        }
+        return [...seen].join(', ');
+    }
+    return entry.Ports?.trim() || undefined;
+}
+function detailOf(entry, state) {
+    const parts = [];
+    if (state !== 'running' && typeof entry.ExitCode === 'number')
+        parts.push(`exit code ${entry.ExitCode}`);
+    if (entry.Status?.trim())
+        parts.push(entry.Status.trim());
+    return parts.length > 0 ? parts.join('; ') : undefined;
+}
+/** `stage-api-2` before `stage-api-10`: compare names with their numbers as numbers. */
+function byServiceThenInstance(a, b) {
+    return a.service.localeCompare(b.service) || a.name.localeCompare(b.name, undefined, { numeric: true });
+}
+/** Running, and healthy (or without a healthcheck): what `up --wait` waits for. */
+function isReady(status) {
+    return status.state === 'running' && (status.health === 'healthy' || status.health === 'none');
+}
+/** A fixed-width table like `docker compose ps`, for the action log. */
+function formatServiceTable(services) {
+    if (services.length === 0)
+        return '(no containers)';
+    const rows = [
+        ['NAME', 'SERVICE', 'STATE', 'HEALTH', 'ADDRESS', 'DETAIL'],
+        ...services.map((s) => [s.name, s.service, s.state, s.health, s.address ?? '', s.detail ?? '']),
+    ];
+    return formatTable(rows);
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-config.ts
+/**
+ * A compose file as `docker compose config --format json` resolves it (variables interpolated, short
+ * syntaxes expanded): the services the gate needs to know about, with their published ports, fixed
+ * container names, healthchecks and environment. Pure parsing, so every shape is tested without Docker;
+ * `lineLocator` finds where a key sits in the file the user wrote, so findings can name the line.
+ */
+
+
+function asRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? value
+        : undefined;
+}
+function toPort(raw) {
+    const port = asRecord(raw);
+    if (!port)
+        return undefined;
+    const target = Number(port.target);
+    if (!Number.isInteger(target))
+        return undefined;
+    const publishedText = port.published === undefined || port.published === null ? '' : String(port.published);
+    const first = Number(publishedText.split('-')[0]);
+    return {
+        hostIp: typeof port.host_ip === 'string' ? port.host_ip : '',
+        ...(publishedText !== '' && Number.isInteger(first) && first > 0 ? { published: first } : {}),
+        fixed: /^\d+$/.test(publishedText),
+        target,
+        protocol: typeof port.protocol === 'string' ? port.protocol : 'tcp',
+    };
+}
+function toEnvironment(raw) {
+    const env = asRecord(raw);
+    if (!env)
+        return {};
+    return Object.fromEntries(Object.entries(env).map(([name, value]) => [
+        name,
+        value === null || value === undefined ? null : String(value),
+    ]));
+}
+function toService(name, raw) {
+    const service = asRecord(raw) ?? {};
+    const healthcheck = asRecord(service.healthcheck);
+    const test = healthcheck?.test;
+    const disabled = healthcheck?.disable === true || (Array.isArray(test) && String(test[0]).toUpperCase() === 'NONE');
+    const command = service.command;
+    return {
+        name,
+        ...(typeof service.image === 'string' ? { image: service.image } : {}),
+        ...(typeof service.container_name === 'string' && service.container_name
+            ? { containerName: service.container_name }
+            : {}),
+        ports: (Array.isArray(service.ports) ? service.ports : [])
+            .map(toPort)
+            .filter((port) => port !== undefined),
+        hasHealthcheck: healthcheck !== undefined && !disabled,
+        environment: toEnvironment(service.environment),
+        command: Array.isArray(command)
+            ? command.map(String).join(' ')
+            : typeof command === 'string'
+                ? command
+                : '',
+    };
+}
+/** Parse `docker compose config --format json`; a ComposeOutputError names what is wrong. */
+function parseComposeConfig(stdout) {
+    let raw;
+    try {
+        raw = JSON.parse(stdout);
+    }
+    catch {
+        const shown = stdout.trim().slice(0, 120);
+        throw new ComposeOutputError(`docker compose config printed something that is not JSON: ${shown}`);
+    }
+    const doc = asRecord(raw);
+    const services = asRecord(doc?.services);
+    if (!doc || !services)
+        throw new ComposeOutputError('docker compose config printed JSON without a "services" object');
+    return {
+        ...(typeof doc.name === 'string' && doc.name ? { name: doc.name } : {}),
+        services: Object.entries(services)
+            .map(([name, service]) => toService(name, service))
+            .sort((a, b) => a.name.localeCompare(b.name)),
+    };
+}
+function serviceNamed(config, name) {
+    return config.services.find((service) => service.name === name);
+}
+/** A locator over the text of the file the user wrote; one that finds nothing if it does not parse. */
+function lineLocator(yamlText) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    let contents = null;
+    try {
+        const doc = (0,dist/* parseDocument */.Tp)(yamlText, { lineCounter, strict: false, uniqueKeys: false });
+        contents = doc.contents;
+    }
+    catch {
+        return () => undefined;
+    }
+    return (path) => {
+        let node = contents;
+        let line;
+        for (const key of path) {
+            if (!(0,dist/* isMap */.jh)(node))
+                return undefined;
+            const pair = node.items.find((item) => (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === key);
+            if (!pair || !(0,dist/* isScalar */.jn)(pair.key) || !pair.key.range)
+                return undefined;
+            line = lineCounter.linePos(pair.key.range[0]).line;
+            node = pair.value;
+        }
+        return line;
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-discovery.ts
+
+/** Set by the gate in the environment of its `config` call, to see whether the variable reaches the api. */
+const NARRATOR_PROBE_VALUE = '7919';
+const NARRATOR_VARIABLE = 'NARRATOR_MAX_CONCURRENCY';
+/** The port Prometheus listens on unless told otherwise. */
+const PROMETHEUS_PORT = 9090;
+/** Container ports a gateway usually serves HTTP on, in order of preference when it publishes several. */
+const GATEWAY_PORTS = [80, 8000, 8080, 8443, 443];
+function serviceList(config) {
+    return config.services.map((service) => service.name).join(', ') || '(none)';
+}
+/** Every name the gate was given that the file does not have, each with the option to set and to what. */
+function checkNames(config, names) {
+    const problems = [];
+    const has = (name) => serviceNamed(config, name) !== undefined;
+    const options = serviceList(config);
+    for (const [name, option] of [
+        [names.apiService, 'api-service'],
+        [names.gatewayService, 'gateway-service'],
+    ])
+        if (!has(name))
+            problems.push(`no service \`${name}\` in ${names.file}; set \`${option}\` to one of: ${options}`);
+    const missingRequired = (names.requiredServices ?? []).filter((name) => !has(name));
+    if (missingRequired.length)
+        problems.push(`required service${missingRequired.length > 1 ? 's' : ''} ${missingRequired.map((n) => `\`${n}\``).join(', ')} not in ${names.file}; set \`required-services\` to services of the file (${options}), or leave it unset to require every service the file has`);
+    const missingSelected = names.services.filter((name) => !has(name));
+    if (missingSelected.length)
+        problems.push(`${missingSelected.map((n) => `\`${n}\``).join(', ')} not in ${names.file}; set \`services\` to services of the file: ${options}`);
+    return problems;
+}
+/**
+ * The services stage-up requires besides the api and the gateway: the ones the user named, else every
+ * other service of the file. `notInStage`: the reference stage's defaults that this file does not have.
+ */
+function requiredServicesOf(config, names, referenceDefaults) {
+    if (names.requiredServices)
+        return { required: names.requiredServices, notInStage: [] };
+    const others = config.services
+        .map((service) => service.name)
+        .filter((name) => name !== names.apiService && name !== names.gatewayService);
+    return { required: others, notInStage: referenceDefaults.filter((name) => !others.includes(name)) };
+}
+function at(file, locate, path) {
+    for (let length = path.length; length > 0; length--) {
+        const line = locate(path.slice(0, length));
+        if (line !== undefined)
+            return `${file}:${line}`;
+    }
+    return file;
+}
+function describePort(port) {
+    return `${port.hostIp ? `${port.hostIp}:` : ''}${port.published ?? ''}:${port.target}`;
+}
+/** The Prometheus service of the file: named so, or running a Prometheus image. */
+function prometheusServiceOf(config) {
+    return (serviceNamed(config, 'prometheus') ??
+        config.services.find((service) => /prometheus/i.test(`${service.name} ${service.image ?? ''}`)));
+}
+/**
+ * The static preflight: what in the file keeps the gate from checking the stage, or weakens the proof.
+ * `replicas` decides whether a fixed name or host port is an error (one replica can live with them).
+ * `prometheusSet`/`baseUrlSet`: the user named the URL, so the file need not publish it.
+ */
+function preflightFindings(config, names, locate, options) {
+    const findings = [];
+    const { file } = names;
+    const api = serviceNamed(config, names.apiService);
+    const scaled = options.replicas > 1 ? 'error' : 'warning';
+    if (api?.containerName)
+        findings.push({
+            severity: scaled,
+            message: `${at(file, locate, ['services', api.name, 'container_name'])}: service \`${api.name}\` sets container_name "${api.containerName}": only one container can have that name, so --scale ${api.name}=${options.replicas} cannot run; remove container_name`,
+        });
+    const fixedPorts = (api?.ports ?? []).filter((port) => port.fixed);
+    if (api && fixedPorts.length)
+        findings.push({
+            severity: scaled,
+            message: `${at(file, locate, ['services', api.name, 'ports'])}: service \`${api.name}\` publishes the fixed host port ${fixedPorts.map(describePort).join(', ')}: a second replica cannot bind it, so --scale ${api.name}=${options.replicas} cannot run; remove the host port (keep "${fixedPorts[0].target}" under expose, the gateway reaches the replicas inside the network)`,
+        });
+    if (api && api.environment[NARRATOR_VARIABLE] !== NARRATOR_PROBE_VALUE) {
+        const current = api.environment[NARRATOR_VARIABLE];
+        findings.push({
+            severity: 'warning',
+            message: `${at(file, locate, ['services', api.name, 'environment', NARRATOR_VARIABLE])}: ${NARRATOR_VARIABLE} does not reach service \`${api.name}\`'s environment (${current === undefined ? 'it is not set there' : `it is "${current ?? ''}" whatever the gate passes`}), so narrator-max-concurrency has no effect; add \`${NARRATOR_VARIABLE}: \${${NARRATOR_VARIABLE}}\` under its environment`,
+        });
+    }
+    const gateway = serviceNamed(config, names.gatewayService);
+    if (gateway && !options.baseUrlSet && !gateway.ports.some((port) => port.published !== undefined))
+        findings.push({
+            severity: 'error',
+            message: `${at(file, locate, ['services', gateway.name, 'ports'])}: gateway service \`${gateway.name}\` publishes no port, so the gate cannot reach it from the host; add ports: ["127.0.0.1:8000:<its port>"] to it, or set \`base-url\``,
+        });
+    if (!options.prometheusSet) {
+        const prometheus = prometheusServiceOf(config);
+        if (!prometheus)
+            findings.push({
+                severity: 'warning',
+                message: `${at(file, locate, ['services'])}: no Prometheus service, so no metric can be read from the host and every check that reads one says its metric evidence is missing; add a prometheus service that scrapes the \`${names.apiService}\` replicas and publishes its port (docs/bring-your-own-stage.md), or set \`prometheus-url\``,
+            });
+        else if (!prometheus.ports.some((port) => port.published !== undefined))
+            findings.push({
+                severity: 'warning',
+                message: `${at(file, locate, ['services', prometheus.name, 'ports'])}: Prometheus service \`${prometheus.name}\` publishes no port, so no metric can be read from the host; add ports: ["127.0.0.1:9090:${PROMETHEUS_PORT}"] to it, or set \`prometheus-url\``,
+            });
+    }
+    return findings;
+}
+/** `http://host:port` of a published port, on loopback when compose binds every address. */
+function hostUrl(port) {
+    const host = !port.hostIp || port.hostIp === '0.0.0.0' || port.hostIp === '::' ? '127.0.0.1' : port.hostIp;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port.published}`;
+}
+function pickPort(ports, preferred) {
+    const published = ports.filter((port) => port.published !== undefined && port.protocol === 'tcp');
+    for (const target of preferred) {
+        const match = published.find((port) => port.target === target);
+        if (match)
+            return match;
+    }
+    return published[0];
+}
+/** The gateway's URL from the port it publishes; undefined when it publishes none. */
+function discoverBaseUrl(config, gatewayService) {
+    const gateway = serviceNamed(config, gatewayService);
+    const port = gateway && pickPort(gateway.ports, GATEWAY_PORTS);
+    if (!gateway || !port)
+        return undefined;
+    return {
+        option: 'base-url',
+        value: hostUrl(port),
+        origin: 'discovered',
+        how: `port ${describePort(port)} published by \`${gateway.name}\``,
+    };
+}
+/** Prometheus's URL from the port its service publishes; undefined when there is none. */
+function discoverPrometheusUrl(config) {
+    const prometheus = prometheusServiceOf(config);
+    const port = prometheus && pickPort(prometheus.ports, [PROMETHEUS_PORT]);
+    if (!prometheus || !port)
+        return undefined;
+    return {
+        option: 'prometheus-url',
+        value: hostUrl(port),
+        origin: 'discovered',
+        how: `port ${describePort(port)} published by \`${prometheus.name}\``,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stage/compose/compose-inspect.ts
+
+/** `docker inspect --type container NAME...`: one JSON array, one object per container. */
+function inspectArgs(names) {
+    return ['inspect', '--type', 'container', ...names];
+}
+function parseContainerIdentities(stdout) {
+    let raw;
+    try {
+        raw = JSON.parse(stdout);
+    }
+    catch {
+        throw new ComposeOutputError(`docker inspect printed something that is not JSON: ${stdout.trim().slice(0, 120)}`);
+    }
+    if (!Array.isArray(raw))
+        throw new ComposeOutputError('docker inspect printed JSON that is not an array');
+    return raw.map((entry, index) => {
+        const container = (entry ?? {});
+        if (typeof container.Name !== 'string' || !container.Name)
+            throw new ComposeOutputError(`docker inspect entry ${index + 1} has no "Name"`);
+        const name = container.Name.replace(/^\//, '');
+        const ips = [
+            container.NetworkSettings?.IPAddress,
+            ...Object.values(container.NetworkSettings?.Networks ?? {}).map((network) => network?.IPAddress),
+        ].filter((ip) => typeof ip === 'string' && ip !== '');
+        const hostname = typeof container.Config?.Hostname === 'string' ? [container.Config.Hostname] : [];
+        return { name, hosts: [...new Set([...ips, name, ...hostname])] };
+    });
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
@@ -50758,8 +51522,7 @@ function projectArgs(project) {
         ...(project.envFile ? ['--env-file', project.envFile] : []),
         '-f',
         project.file,
-        '-p',
-        project.name,
+        ...(project.name ? ['-p', project.name] : []),
     ];
 }
 /**
@@ -50806,6 +51569,10 @@ function logsArgs(project, service, tail) {
 function configServicesArgs(project) {
     return [...projectArgs(project), 'config', '--services'];
 }
+/** The whole file as compose resolves it (variables interpolated), as JSON: what discovery reads. */
+function configJsonArgs(project) {
+    return [...projectArgs(project), 'config', '--format', 'json'];
+}
 /** `-v`: the stage's volumes (e.g. the model cache) go too; `--timeout`: seconds to stop each container. */
 function downArgs(project, stopTimeoutSeconds) {
     return [...projectArgs(project), 'down', '-v', '--remove-orphans', '--timeout', String(stopTimeoutSeconds)];
@@ -50824,54 +51591,6 @@ function versionAtLeast(version, minimum) {
             return have[i] > minimum[i];
     }
     return true;
-}
-
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/stage/compose/terminal-escapes.ts
-/**
- * Compose prints terminal control sequences even when told not to: 2.25–2.26 put `ESC[2K` (erase line)
- * before every `logs` line with `--no-color` and COMPOSE_ANSI=never, and `up` draws its progress with
- * cursor moves. Everything the gate parses, saves or shows from compose goes through here first.
- */
-
-
-/** CSI sequences (ESC [ … final byte), OSC sequences (ESC ] … BEL or ESC \), and two-byte ESC codes. */
-// eslint-disable-next-line no-control-regex
-const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r(?!\n)/g;
-function stripTerminalEscapes(text) {
-    return text.includes('\x1b') || text.includes('\r') ? text.replace(TERMINAL_ESCAPE, '') : text;
-}
-/**
- * The same, as a stream: whole lines at a time, so a sequence split across two chunks is still seen
- * whole. A line longer than `maxPendingBytes` without a newline is passed on as it is.
- */
-class TerminalEscapeStripper extends external_node_stream_.Transform {
-    maxPendingBytes;
-    pending = '';
-    // A multi-byte character split across two chunks is decoded whole.
-    decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-    constructor(maxPendingBytes = 1024 * 1024) {
-        super({ decodeStrings: true });
-        this.maxPendingBytes = maxPendingBytes;
-    }
-    _transform(chunk, _encoding, done) {
-        const text = this.pending + this.decoder.write(chunk);
-        const end = text.lastIndexOf('\n');
-        if (end === -1 && text.length < this.maxPendingBytes) {
-            this.pending = text;
-            done();
-            return;
-        }
-        const cut = end === -1 ? text.length : end + 1;
-        this.pending = text.slice(cut);
-        done(null, stripTerminalEscapes(text.slice(0, cut)));
-    }
-    _flush(done) {
-        done(null, stripTerminalEscapes(this.pending + this.decoder.end()));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-output.ts
@@ -50990,143 +51709,6 @@ class ComposeCli {
             throw new ComposeUnavailableError(`found compose ${version.text}; version 2 or later is needed`);
         return version;
     }
-}
-
-;// CONCATENATED MODULE: ./src/kit/text-table.ts
-/**
- * The one fixed-width text table for terminals and logs (the report's evidence, `docker compose ps`-like
- * service lists): each column padded to its widest cell, two spaces between columns, the last column of
- * a row left as it is, and no trailing spaces.
- */
-/** Rows of cells as lines. Rows may have different lengths; widths count UTF-16 units, as padEnd does. */
-function alignColumns(rows) {
-    const widths = [];
-    for (const row of rows)
-        row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-    return rows.map((row) => row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .trimEnd());
-}
-/** The same table as one block of text. */
-function formatTable(rows) {
-    return alignColumns(rows).join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/stage/compose/compose-ps.ts
-
-
-class ComposeOutputError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ComposeOutputError';
-    }
-}
-/** Parse either output shape. Empty output (no containers) is an empty list. */
-function parseComposePs(stdout) {
-    const text = stripTerminalEscapes(stdout).trim();
-    if (text === '')
-        return [];
-    let entries;
-    if (text.startsWith('[')) {
-        entries = parseJson(text, 'the JSON array');
-        if (!Array.isArray(entries))
-            throw new ComposeOutputError('docker compose ps printed JSON that is not an array');
-    }
-    else {
-        entries = text
-            .split('\n')
-            .map((line) => line.trim())
-            .filter((line) => line !== '')
-            .map((line, index) => parseJson(line, `line ${index + 1}`));
-    }
-    return entries.map((entry, index) => toServiceStatus(entry, index)).sort(byServiceThenInstance);
-}
-function parseJson(text, where) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
-        throw new ComposeOutputError(`docker compose ps printed something that is not JSON (${where}): ${shown}`);
-    }
-}
-function toServiceStatus(raw, index) {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-        throw new ComposeOutputError(`docker compose ps entry ${index + 1} is not a JSON object`);
-    const entry = raw;
-    if (typeof entry.Service !== 'string' || entry.Service === '')
-        throw new ComposeOutputError(`docker compose ps entry ${index + 1} has no "Service" field`);
-    const stateText = (entry.State ?? '').trim().toLowerCase();
-    // Old releases put the whole status in State ("running (healthy)", "exited (1)"); keep the first word.
-    const state = stateText.split(/[\s(]/)[0] || 'unknown';
-    const status = {
-        service: entry.Service,
-        name: entry.Name || entry.Service,
-        state,
-        health: healthOf(entry),
-    };
-    const address = addressOf(entry);
-    if (address)
-        status.address = address;
-    const detail = detailOf(entry, state);
-    if (detail)
-        status.detail = detail;
-    return status;
-}
-const HEALTH_VALUES = ['healthy', 'unhealthy', 'starting'];
-function healthOf(entry) {
-    const direct = (entry.Health ?? '').trim().toLowerCase();
-    if (HEALTH_VALUES.includes(direct))
-        return direct;
-    // Fall back on the human status, e.g. "Up 2 minutes (health: starting)" or "Up 5 s (unhealthy)".
-    const text = `${entry.Status ?? ''} ${entry.State ?? ''}`.toLowerCase();
-    if (text.includes('unhealthy'))
-        return 'unhealthy';
-    if (text.includes('health: starting'))
-        return 'starting';
-    if (text.includes('healthy'))
-        return 'healthy';
-    return 'none';
-}
-function addressOf(entry) {
-    const published = (entry.Publishers ?? []).filter((p) => (p.PublishedPort ?? 0) > 0);
-    if (published.length > 0) {
-        const seen = new Set();
-        for (const p of published) {
-            // Docker lists the IPv4 and IPv6 bindings of one port separately; one is enough for a human.
-            const host = !p.URL || p.URL === '::' ? '0.0.0.0' : p.URL;
-            seen.add(`${host}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol ?? 'tcp'}`);
-        }
-        return [...seen].join(', ');
-    }
-    return entry.Ports?.trim() || undefined;
-}
-function detailOf(entry, state) {
-    const parts = [];
-    if (state !== 'running' && typeof entry.ExitCode === 'number')
-        parts.push(`exit code ${entry.ExitCode}`);
-    if (entry.Status?.trim())
-        parts.push(entry.Status.trim());
-    return parts.length > 0 ? parts.join('; ') : undefined;
-}
-/** `stage-api-2` before `stage-api-10`: compare names with their numbers as numbers. */
-function byServiceThenInstance(a, b) {
-    return a.service.localeCompare(b.service) || a.name.localeCompare(b.name, undefined, { numeric: true });
-}
-/** Running, and healthy (or without a healthcheck): what `up --wait` waits for. */
-function isReady(status) {
-    return status.state === 'running' && (status.health === 'healthy' || status.health === 'none');
-}
-/** A fixed-width table like `docker compose ps`, for the action log. */
-function formatServiceTable(services) {
-    if (services.length === 0)
-        return '(no containers)';
-    const rows = [
-        ['NAME', 'SERVICE', 'STATE', 'HEALTH', 'ADDRESS', 'DETAIL'],
-        ...services.map((s) => [s.name, s.service, s.state, s.health, s.address ?? '', s.detail ?? '']),
-    ];
-    return formatTable(rows);
 }
 
 ;// CONCATENATED MODULE: ./src/stage/compose/compose-health.ts
@@ -51404,10 +51986,12 @@ function mergeByTime(tails, maxLines) {
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** A compose project name (lowercase letters, digits, - and _). */
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-/** Where the reference compose file (deploy/docker/docker-compose.stage.yaml) publishes the gateway. */
+/**
+ * Where the reference compose file (deploy/docker/docker-compose.stage.yaml) publishes the gateway.
+ * Not a fallback: the compose driver discovers the URL from the port the gateway service publishes;
+ * this is only what that discovery finds on the reference file, for the docs.
+ */
 const COMPOSE_DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
-/** ... and its Prometheus. */
-const COMPOSE_DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
 /** Log lines of each failing service quoted when a boot fails (the `boot-failure-log-lines` default). */
 const COMPOSE_FAILURE_LOG_LINES = 60;
 
@@ -51438,14 +52022,22 @@ const COMPOSE_FAILURE_LOG_LINES = 60;
 
 
 
+
+
+
 /** At most this much of a `logs --tail` output is read back (a few thousand lines of several replicas). */
 const LOG_TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 class ComposeDriver {
     kind = 'compose';
-    baseUrl;
     cli;
     shape;
+    options;
+    setBaseUrl;
+    /** What the boot learnt from the file; undefined before it read it. */
+    description;
+    /** Set only while `config` runs: proves whether NARRATOR_MAX_CONCURRENCY reaches the api. */
+    probeEnv = {};
     selectedServices;
     build;
     baseEnv;
@@ -51458,10 +52050,11 @@ class ComposeDriver {
     constructor(options) {
         if (!options.composeFile?.trim())
             throw new Error('compose driver: the compose file path is empty');
-        if (!PROJECT_NAME.test(options.projectName))
+        if (options.projectName !== undefined && !PROJECT_NAME.test(options.projectName))
             throw new Error(`compose driver: project name "${options.projectName}" must be lowercase letters, digits, "-" or "_", starting with a letter or digit`);
         const selected = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
         this.selectedServices = selected;
+        this.options = options;
         this.shape = {
             apiService: checkServiceName(options.apiService ?? 'api', 'api service'),
             gatewayService: checkServiceName(options.gatewayService ?? 'gateway', 'gateway service'),
@@ -51472,7 +52065,7 @@ class ComposeDriver {
             throw new Error('compose driver: the env file path is empty');
         const project = {
             file: options.composeFile,
-            name: options.projectName,
+            ...(options.projectName ? { name: options.projectName } : {}),
             ...(options.envFile ? { envFile: options.envFile } : {}),
         };
         this.build = options.build ?? true;
@@ -51480,18 +52073,25 @@ class ComposeDriver {
         this.say = options.log ?? (() => { });
         this.failureLogLines = options.failureLogLines ?? COMPOSE_FAILURE_LOG_LINES;
         this.cli = new ComposeCli(project, options.docker ?? 'docker', options.runner ?? new ChildProcessRunner(), options.cwd, () => this.env());
-        const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
-        this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
-        const gatewayPort = loopbackPort(base);
-        if (gatewayPort)
-            this.portEnv.GATEWAY_PORT = gatewayPort;
-        if (options.prometheusUrl !== null) {
-            const url = options.prometheusUrl ?? COMPOSE_DEFAULT_PROMETHEUS_URL;
-            const prometheusPort = loopbackPort(parseHttpUrl(url, 'Prometheus URL'));
+        if (options.baseUrl !== undefined) {
+            const gatewayPort = loopbackPort(parseHttpUrl(options.baseUrl, 'base URL'));
+            if (gatewayPort)
+                this.portEnv.GATEWAY_PORT = gatewayPort;
+            this.setBaseUrl = options.baseUrl.replace(/\/+$/, '');
+        }
+        if (typeof options.prometheusUrl === 'string') {
+            const prometheusPort = loopbackPort(parseHttpUrl(options.prometheusUrl, 'Prometheus URL'));
             if (prometheusPort)
                 this.portEnv.PROMETHEUS_PORT = prometheusPort;
-            this.prometheusUrl = url;
+            this.prometheusUrl = options.prometheusUrl;
         }
+    }
+    /** The gateway's URL: as set, else as discovered from the file (empty before the boot read it). */
+    get baseUrl() {
+        return this.setBaseUrl ?? this.description?.values.find((v) => v.option === 'base-url')?.value ?? '';
+    }
+    describe() {
+        return this.description;
     }
     async boot(spec, signal) {
         const started = Date.now();
@@ -51514,6 +52114,9 @@ class ComposeDriver {
         catch (error) {
             return fail(messageOf(error));
         }
+        const discovery = await this.preflight(spec, signal);
+        if (discovery)
+            return fail(discovery);
         let up;
         try {
             up = await this.up(spec, version, started + spec.bootTimeoutMs, signal);
@@ -51555,6 +52158,124 @@ class ComposeDriver {
         if (partial)
             this.say(`the ${this.shape.gatewayService} and some ${this.shape.apiService} replicas are up: the stage is left running, partly booted`);
         return fail(reason, services, log, partial);
+    }
+    /**
+     * Reads the file as compose resolves it, before anything boots: checks the names the gate was given,
+     * runs the static preflight, and discovers what was not set (the gateway's and Prometheus's URLs, the
+     * project name, the required services). Returns why the stage cannot be booted, or undefined.
+     */
+    async preflight(spec, signal) {
+        await this.cli.ensureVersion(signal);
+        const file = this.options.composeFile;
+        let stdout;
+        this.probeEnv = { [NARRATOR_VARIABLE]: NARRATOR_PROBE_VALUE };
+        try {
+            stdout = (await this.cli.query(configJsonArgs(this.cli.project), 'config', signal)).stdout;
+        }
+        catch (error) {
+            return `cannot read ${file}: ${messageOf(error)}`;
+        }
+        finally {
+            this.probeEnv = {};
+        }
+        let config;
+        try {
+            config = parseComposeConfig(stdout);
+        }
+        catch (error) {
+            return messageOf(error);
+        }
+        const names = {
+            file,
+            apiService: this.shape.apiService,
+            gatewayService: this.shape.gatewayService,
+            ...(this.options.requiredServices ? { requiredServices: this.options.requiredServices } : {}),
+            services: this.selectedServices,
+        };
+        const nameProblems = checkNames(config, names);
+        if (nameProblems.length)
+            return nameProblems.join('; ');
+        const findings = preflightFindings(config, names, await this.locator(), {
+            replicas: spec.replicas,
+            baseUrlSet: this.setBaseUrl !== undefined,
+            prometheusSet: this.options.prometheusUrl !== undefined,
+        });
+        const { required, notInStage } = requiredServicesOf(config, names, this.options.referenceServices ?? []);
+        this.shape = { ...this.shape, requiredServices: required };
+        const set = new Set(this.options.setOptions ?? []);
+        const named = (option, value) => ({
+            option,
+            value,
+            origin: set.has(option) ? 'set' : 'default',
+        });
+        const values = [
+            this.options.projectName
+                ? { option: 'project-name', value: this.options.projectName, origin: 'set' }
+                : {
+                    option: 'project-name',
+                    value: config.name ?? '-',
+                    origin: 'discovered',
+                    how: `the name compose gives ${file}`,
+                },
+            named('api-service', this.shape.apiService),
+            named('gateway-service', this.shape.gatewayService),
+            this.options.requiredServices
+                ? named('required-services', required.join(', '))
+                : {
+                    option: 'required-services',
+                    value: required.join(', ') || '-',
+                    origin: 'discovered',
+                    how: `every other service of ${file}`,
+                },
+        ];
+        const baseUrl = this.setBaseUrl ?? discoverBaseUrl(config, this.shape.gatewayService);
+        if (typeof baseUrl === 'string')
+            values.push({ option: 'base-url', value: baseUrl, origin: 'set' });
+        else if (baseUrl)
+            values.push(baseUrl);
+        if (this.options.prometheusUrl === null)
+            values.push({ option: 'prometheus-url', value: '-', origin: 'set', how: 'no metrics asked' });
+        else if (this.prometheusUrl)
+            values.push({ option: 'prometheus-url', value: this.prometheusUrl, origin: 'set' });
+        else {
+            const prometheus = discoverPrometheusUrl(config);
+            if (prometheus) {
+                this.prometheusUrl = prometheus.value;
+                values.push(prometheus);
+            }
+            else
+                values.push({
+                    option: 'prometheus-url',
+                    value: '-',
+                    origin: 'discovered',
+                    how: 'no Prometheus service publishes a port: no metric can be read',
+                });
+        }
+        this.description = { values, findings, requiredServices: required, notInStage };
+        this.say(values.map((v) => `${v.option}: ${v.value} (${v.origin}${v.how ? `: ${v.how}` : ''})`).join('\n'));
+        for (const finding of findings)
+            this.say(`preflight ${finding.severity}: ${finding.message}`);
+        const errors = findings.filter((finding) => finding.severity === 'error');
+        return errors.length ? errors.map((finding) => finding.message).join('; ') : undefined;
+    }
+    /** Where keys sit in the file the user wrote (nowhere, when it cannot be read as YAML). */
+    async locator() {
+        const path = (0,external_node_path_namespaceObject.resolve)(this.options.cwd ?? process.cwd(), this.options.composeFile);
+        const text = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
+        return text === undefined ? () => undefined : lineLocator(text);
+    }
+    /** The running api containers and their addresses (`docker inspect`), for verifying Prometheus. */
+    async apiContainers() {
+        const rows = await this.services();
+        const names = rows
+            .filter((row) => row.service === this.shape.apiService && row.state === 'running')
+            .map((row) => row.name);
+        if (names.length === 0)
+            return [];
+        const result = await this.cli.run(inspectArgs(names), { timeoutMs: 30_000 });
+        if (result.exitCode !== 0 || result.timedOut)
+            throw new Error(`docker inspect of the api containers failed: ${lastLine(result.stderr || result.stdout)}`);
+        return parseContainerIdentities(result.stdout);
     }
     /** `up` with compose's own health wait, bounded by what is left of the boot timeout. */
     up(spec, version, deadline, signal) {
@@ -51621,7 +52342,11 @@ class ComposeDriver {
     metrics() {
         if (!this.prometheusUrl)
             return undefined;
-        this.reader ??= new PrometheusApiReader({ url: this.prometheusUrl });
+        this.reader ??= new StagePrometheusReader({
+            url: this.prometheusUrl,
+            containers: () => this.apiContainers(),
+            ...(this.options.prometheusVerifyMs ? { verifyTimeoutMs: this.options.prometheusVerifyMs } : {}),
+        });
         return this.reader;
     }
     async teardown(options = {}) {
@@ -51660,10 +52385,12 @@ class ComposeDriver {
         if (upOutput)
             parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
         const bounded = AbortSignal.timeout(DIAGNOSTICS_TIMEOUT_MS);
-        const combined = signal ? AbortSignal.any([signal, bounded]) : bounded;
         const logs = await Promise.all(failingServices(this.shape, services).map(async (name) => {
+            // A signal per service (AbortSignal.any follows its sources without listeners on them): one
+            // shared signal would collect a listener per service, and Node warns past ten.
+            const own = AbortSignal.any(signal ? [signal, bounded] : [bounded]);
             try {
-                const lines = await this.logLines(name, this.failureLogLines, combined);
+                const lines = await this.logLines(name, this.failureLogLines, own);
                 const body = lines.length > 0 ? lines.map((l) => `${l.instance} | ${l.text}`).join('\n') : '(no output)';
                 return `logs of ${name} (last ${this.failureLogLines} lines):\n${body}`;
             }
@@ -51677,7 +52404,7 @@ class ComposeDriver {
     }
     /** The docker commands' environment: the caller's, the published ports, then the boot's spec. */
     env() {
-        return { ...this.baseEnv, COMPOSE_ANSI: 'never', ...this.portEnv, ...this.specEnv };
+        return { ...this.baseEnv, COMPOSE_ANSI: 'never', ...this.portEnv, ...this.specEnv, ...this.probeEnv };
     }
 }
 function checkServiceName(name, what) {
@@ -51767,15 +52494,15 @@ class ExternalStageDriver {
         }
         else if (options.partialGatewayMetrics)
             this.reader = new ScrapeReader({
-                targets: [{ url: `${this.baseUrl}${ROUTES.metrics}`, instance: 'gateway' }],
-                source: { kind: 'gateway-only', url: `${this.baseUrl}${ROUTES.metrics}` },
+                targets: [{ url: `${this.baseUrl}${http_ROUTES.metrics}`, instance: 'gateway' }],
+                source: { kind: 'gateway-only', url: `${this.baseUrl}${http_ROUTES.metrics}` },
             });
     }
     /** Nothing to start: wait (bounded) until the gateway answers /healthz with a 2xx. */
     async boot(spec, signal) {
         const startedAt = Date.now();
         const deadline = startedAt + spec.bootTimeoutMs;
-        const url = `${this.baseUrl}${ROUTES.healthz}`;
+        const url = `${this.baseUrl}${http_ROUTES.healthz}`;
         let last = { ok: false, detail: 'no attempt', answer: '-' };
         const waited = await pollUntil(async () => {
             // The last probe may overrun the deadline a little rather than be cut too short to say anything.
@@ -51793,7 +52520,7 @@ class ExternalStageDriver {
             };
         return {
             ok: false,
-            reason: `the external stage at ${this.baseUrl} did not answer GET ${ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
+            reason: `the external stage at ${this.baseUrl} did not answer GET ${http_ROUTES.healthz} with a 2xx within ${spec.bootTimeoutMs} ms (last: ${last.detail})`,
             services: [this.gatewayRow(last)],
             durationMs: Date.now() - startedAt,
         };
@@ -51825,8 +52552,13 @@ class ExternalStageDriver {
             },
         ];
         try {
+            // A job Prometheus does not have is said at once, with the jobs it does have: no wait for a
+            // scrape that can never come.
+            const jobs = [...new Set((await reader.activeTargets()).map((target) => target.job))].sort();
+            if (!jobs.includes(this.apiService))
+                return summary('absent', { kind: 'prometheus-no-target', job: this.apiService, jobsFound: jobs });
             // So that a replica that died a moment ago reads as down: one scrape of each target newer than
-            // this call. A job with no target never settles; the bound keeps that short and it is said below.
+            // this call, bounded.
             await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
             const targets = await reader.targetsUp(this.apiService);
             if (targets.length === 0)
@@ -51844,15 +52576,17 @@ class ExternalStageDriver {
     metrics() {
         return this.reader;
     }
-    /** Not ours to stop. */
-    async teardown() { }
+    /** Not ours to stop: said, and nothing is done. */
+    async teardown() {
+        this.options.log?.(`external stage at ${this.baseUrl}: not started by the gate, so nothing is stopped`);
+    }
     probeTimeoutMs() {
         return this.options.probeTimeoutMs ?? 3000;
     }
     async probe(signal, timeoutMs) {
         const timeout = AbortSignal.timeout(timeoutMs);
         try {
-            const response = await fetch(`${this.baseUrl}${ROUTES.healthz}`, {
+            const response = await fetch(`${this.baseUrl}${http_ROUTES.healthz}`, {
                 signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
             });
             await response.arrayBuffer();
@@ -51863,9 +52597,10 @@ class ExternalStageDriver {
         }
     }
     gatewayRow(outcome) {
+        const service = this.options.gatewayService ?? 'gateway';
         return {
-            service: 'gateway',
-            name: 'gateway',
+            service,
+            name: service,
             state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
             health: outcome.ok ? 'healthy' : 'unhealthy',
             address: this.baseUrl,
@@ -52614,14 +53349,14 @@ async function localServiceRows(stage, signal) {
             service: 'api',
             managed: replica.process,
             address: `127.0.0.1:${replica.port}`,
-            probe: probe(`${replica.url}${ROUTES.healthz}`),
+            probe: probe(`${replica.url}${http_ROUTES.healthz}`),
         })),
         gateway &&
             processRow({
                 service: 'gateway',
                 managed: gateway.process,
                 address: `127.0.0.1:${gateway.port}`,
-                probe: probe(`${gateway.url}${ROUTES.healthz}`),
+                probe: probe(`${gateway.url}${http_ROUTES.healthz}`),
                 note: () => haproxyNote(gateway, stage.replicas.length),
             }),
         redis &&
@@ -52727,9 +53462,9 @@ async function startGateway(boot, config, healthyReplicas) {
         return (
         // Exactly the healthy replicas: HAProxy starts by assuming every server UP until checked.
         [...lastUp].sort().join() === wanted &&
-            (await httpOk(`${gateway.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS)));
+            (await httpOk(`${gateway.url}${http_ROUTES.healthz}`, PROBE_TIMEOUT_MS)));
     }, {
-        what: `GET ${ROUTES.healthz} through it and ${healthyReplicas.length} api servers UP`,
+        what: `GET ${http_ROUTES.healthz} through it and ${healthyReplicas.length} api servers UP`,
         deadline,
         signal,
         progress: () => `${lastUp.length}/${stage.replicas.length} api servers UP: ${lastUp.join(', ') || 'none'}`,
@@ -52805,8 +53540,6 @@ async function listModels(url) {
     return (body.models ?? []).flatMap((entry) => [entry.name, entry.model]).filter(Boolean);
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
 /**
  * prometheus.yml for the local stage: static targets (the replicas' own /metrics and the gateway's
@@ -52984,8 +53717,8 @@ async function restartReplica(stage, index, timeoutMs) {
     await waitReplicaHealthy(replica, Date.now() + timeoutMs);
 }
 function waitReplicaHealthy(replica, deadline, signal) {
-    return waitHealthy(replica.process, () => httpOk(`${replica.url}${ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
-        what: `GET ${ROUTES.healthz}`,
+    return waitHealthy(replica.process, () => httpOk(`${replica.url}${http_ROUTES.healthz}`, PROBE_TIMEOUT_MS), {
+        what: `GET ${http_ROUTES.healthz}`,
         deadline,
         signal,
     });
@@ -53161,7 +53894,7 @@ class LocalStageDriver {
             return undefined;
         const running = () => replicas.filter((replica) => replica.process.running);
         return new ScrapeReader({
-            targets: () => running().map((replica) => ({ url: `${replica.url}${ROUTES.metrics}`, instance: replica.name })),
+            targets: () => running().map((replica) => ({ url: `${replica.url}${http_ROUTES.metrics}`, instance: replica.name })),
             source: () => {
                 const notCounted = replicas
                     .filter((replica) => !replica.process.running)
@@ -53280,21 +54013,6 @@ const model_MEASURE_IDS = [
 const model_REPORT_FORMAT_VERSION = 2;
 /** Every format this build reads; anything else is refused by report-file.ts with the reason. */
 const model_READABLE_REPORT_VERSIONS = [1, 2];
-
-;// CONCATENATED MODULE: ./src/report/language.ts
-/**
- * The report's languages, and the one way every human-facing sentence of the gate is put in one of
- * them: written in both languages where it is made, `say('…pt-BR…', '…en…')`, so the logic and its
- * wording stay side by side. The checks call `say` inline; the renderers' fixed words are catalogues
- * built with the same `say` (messages.ts, trend-messages.ts). Stage-supplied text is never translated.
- */
-/** Every language a report can be written in; the first is the default. */
-const LANGUAGES = ['pt-BR', 'en'];
-function localize(language) {
-    return (ptBr, en) => (language === 'en' ? en : ptBr);
-}
-/** For logs and errors meant for developers, which are in English. */
-const inEnglish = localize('en');
 
 ;// CONCATENATED MODULE: ./src/report/report-file.ts
 /**
@@ -53913,12 +54631,12 @@ const GATE_OPTION_ROWS = {
         expected: 'a compose project name (lowercase letters, digits, - and _)',
         pattern: PROJECT_NAME,
         maxChars: 63,
-        description: 'Compose project name (compose driver).',
+        description: "Compose project name (compose driver). Left at its default, the compose file's own `name:` is used (stagegate for the reference file), and the report says it was discovered.",
     }),
     apiService: row_kinds_text({
         ...serviceName,
         default: 'api',
-        description: 'Name of the API service whose replicas are counted and whose logs are read.',
+        description: 'Name of the API service whose replicas are counted and whose logs are read (the reference name; set it to your compose service).',
     }),
     gatewayService: row_kinds_text({
         ...serviceName,
@@ -53934,7 +54652,7 @@ const GATE_OPTION_ROWS = {
     requiredServices: nameList({
         ...option_rows_serviceNames,
         default: ['redis', 'ollama', 'prometheus', 'grafana', 'tempo'],
-        description: 'Services that must be running and healthy besides the API and the gateway (compose driver).',
+        description: "Services that must be running and healthy besides the API and the gateway (compose driver). Left at its default: every other service of the compose file; the reference stage's services that the file lacks are reported as not in this stage.",
     }),
     services: nameList({
         ...option_rows_serviceNames,
@@ -53961,9 +54679,9 @@ const GATE_OPTION_ROWS = {
     }),
     // No unconditional default: compose has one, external must be given, local picks its own.
     baseUrl: optionalUrl({
-        description: `URL of the stage's gateway. Required with driver external; compose defaults to ${COMPOSE_DEFAULT_BASE_URL}; the local driver picks a free port.`,
+        description: `URL of the stage's gateway. Required with driver external; compose discovers it from the port the gateway service publishes (${COMPOSE_DEFAULT_BASE_URL} on the reference file); the local driver picks a free port.`,
         action: {
-            description: `URL of the stage's gateway. Required with driver external. Blank: compose uses ${COMPOSE_DEFAULT_BASE_URL} (the port the reference compose file publishes), local picks a free port.`,
+            description: `URL of the stage's gateway. Required with driver external. Blank: compose discovers it from the port the gateway service publishes (${COMPOSE_DEFAULT_BASE_URL} on the reference file), local picks a free port.`,
         },
     }),
     checks: idSelection({
@@ -54053,7 +54771,7 @@ const GATE_OPTION_ROWS = {
         description: 'narrator-saturation: the slowest /healthz probe during the LLM burst must answer within this.',
     }),
     prometheusUrl: optionalUrl({
-        description: 'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
+        description: 'Prometheus to read the stage\'s counters from. Unset: compose discovers it from the port the Prometheus service publishes (none: no metric is read, and the checks say their metric evidence is missing); local uses direct scrapes; external reads none. Compose verifies it is the stage\'s own (a scrape job whose targets are the api containers) before using it. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
     }),
     heavyExecutionsMetric: row_kinds_text({
         ...metricName,
@@ -54200,12 +54918,10 @@ const GITHUB_OPTION_ROWS = {
  */
 
 
-
 function shapeOf(rows) {
     return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, row.schema]));
 }
-const GateSettingsSchema = strictObject(shapeOf(GATE_OPTION_ROWS))
-    .superRefine((settings, ctx) => {
+const GateSettingsSchema = strictObject(shapeOf(GATE_OPTION_ROWS)).superRefine((settings, ctx) => {
     if (settings.mode === 'publish' && !settings.reportFile)
         ctx.addIssue({
             code: 'custom',
@@ -54233,11 +54949,7 @@ const GateSettingsSchema = strictObject(shapeOf(GATE_OPTION_ROWS))
             });
     if (settings.clientA === settings.clientB)
         ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
-})
-    .transform((settings) => ({
-    ...settings,
-    baseUrl: settings.baseUrl ?? (settings.driver === 'compose' ? COMPOSE_DEFAULT_BASE_URL : undefined),
-}));
+});
 /** Where the report goes on GitHub (the action's github-token, pr-comment and comment-key). */
 const GitHubOptionsSchema = strictObject(shapeOf(GITHUB_OPTION_ROWS));
 // ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,13 @@
  * that failed part-way (the gateway serving over the healthy replicas) is ❌ like any failed check,
  * naming what is down; only a boot that left nothing to check is "could not be booted".
  */
-import { NOT_BOOTED_STATE, type BootResult, type ServiceStatus, type StageDriver } from '../stage/driver.js';
+import {
+  NOT_BOOTED_STATE,
+  type BootResult,
+  type ServiceStatus,
+  type StageDescription,
+  type StageDriver,
+} from '../stage/driver.js';
 import type { Check, CheckOutcome } from './check-context.js';
 import { localize, ms, type Language, type Say } from './localize.js';
 import { describeServiceDetail } from '../stage/stage-words.js';
@@ -53,6 +59,37 @@ export interface StageUpInput {
   replicas: number;
   requiredServices: string[];
   language: Language;
+  /** What the driver learnt before the boot: where its values came from, its preflight findings. */
+  description?: StageDescription;
+}
+
+/** Where each value came from, and the preflight's findings, as evidence (none when the driver has none). */
+function descriptionEvidence(description: StageDescription | undefined, say: Say): Evidence[] {
+  if (!description) return [];
+  const origin = {
+    set: say('definido', 'set'),
+    discovered: say('descoberto', 'discovered'),
+    default: say('padrão', 'default'),
+  };
+  const evidence: Evidence[] = [
+    {
+      kind: 'table',
+      title: say('De onde vem cada valor', 'Where each value came from'),
+      columns: [say('opção', 'option'), say('valor', 'value'), say('origem', 'origin')],
+      rows: description.values.map((value) => [
+        value.option,
+        value.value,
+        `${origin[value.origin]}${value.how ? `: ${value.how}` : ''}`,
+      ]),
+    },
+  ];
+  if (description.findings.length)
+    evidence.push({
+      kind: 'lines',
+      title: say('Pré-verificação do arquivo compose', 'Preflight of the compose file'),
+      lines: description.findings.map((finding) => `${finding.severity}: ${finding.message}`),
+    });
+  return evidence;
 }
 
 /** Lines of a failed boot's diagnostics (ps, the failing services' log tails) kept in the report. */
@@ -104,6 +141,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
         : []),
     ],
   };
+  const described = descriptionEvidence(input.description, say);
   if (!input.boot.ok && !input.boot.partial) {
     const rows = input.boot.services;
     return {
@@ -114,6 +152,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       ),
       evidence: [
         facts,
+        ...described,
         ...(rows.length ? [servicesTable(rows, input.language)] : []),
         ...bootLogEvidence(input.boot, input.language),
       ],
@@ -122,6 +161,7 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
   const rows = input.services ?? input.boot.services;
   const evidence: Evidence[] = [
     facts,
+    ...described,
     servicesTable(rows, input.language),
     ...bootLogEvidence(input.boot, input.language),
   ];
@@ -213,6 +253,15 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
       ),
     );
 
+  const notInStage = input.description?.notInStage ?? [];
+  if (notInStage.length)
+    notes.push(
+      say(
+        `${notInStage.join(', ')}: não existem neste stage (serviços do stage de referência)`,
+        `${notInStage.join(', ')}: not in this stage (services of the reference stage)`,
+      ),
+    );
+
   if (notBooted.length)
     notes.push(
       say(
@@ -252,8 +301,15 @@ export const stageUpCheck: Check = async (context) => {
       servicesError = (error as Error).message;
     }
   }
+  let description: StageDescription | undefined;
+  try {
+    description = driver.describe?.();
+  } catch {
+    description = undefined;
+  }
   const outcome = decideStageUp({
     driverKind: driver.kind,
+    ...(description ? { description } : {}),
     baseUrl: driver.baseUrl,
     boot,
     services,
@@ -261,7 +317,8 @@ export const stageUpCheck: Check = async (context) => {
     apiService: options.apiService,
     gatewayService: options.gatewayService,
     replicas: options.replicas,
-    requiredServices: options.requiredServices,
+    // The driver's own list when it decided one (compose: every service of the user's file).
+    requiredServices: description?.requiredServices ?? options.requiredServices,
     language: options.language,
   });
   return { id: 'stage-up', ...outcome, durationMs: 0 };

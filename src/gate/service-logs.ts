@@ -74,10 +74,19 @@ async function readTails(
     logger.warn(`service logs: cannot list the services: ${messageOf(error)}`);
     return undefined;
   }
+  // One listener on the run's signal, whatever the number of services: each service's reads (and the
+  // commands a driver runs for them, each listening to the signal it is given) get a signal of their
+  // own, which that one listener aborts. Sharing the run's signal put two listeners per service on it
+  // (Node warns past ten: MaxListenersExceededWarning on a stage of six services).
+  const perService = names.map(() => new AbortController());
+  const abortAll = () => perService.forEach((controller) => controller.abort());
+  if (signal.aborted) abortAll();
+  signal.addEventListener('abort', abortAll, { once: true });
   const read = await Promise.all(
-    names.map(async (service): Promise<ServiceLogTails['services'][number] | undefined> => {
+    names.map(async (service, index): Promise<ServiceLogTails['services'][number] | undefined> => {
+      const own = perService[index]!.signal;
       try {
-        const lines = await untilAborted(driver.logs(service, linesPerService, signal), signal);
+        const lines = await untilAborted(driver.logs(service, linesPerService, own), own);
         if (lines === undefined) return undefined;
         return {
           service,
@@ -87,7 +96,7 @@ async function readTails(
         return { service, lines: [], error: messageOf(error) };
       }
     }),
-  );
+  ).finally(() => signal.removeEventListener('abort', abortAll));
   const services = read.filter((entry) => entry !== undefined);
   if (services.length === 0) return undefined;
   for (const entry of services) {

@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { GATE_OPTION_ROWS, GITHUB_OPTION_ROWS } from './options/option-rows.js';
-import { COMPOSE_DEFAULT_BASE_URL } from '../stage/compose/compose-names.js';
 import type { OptionRow } from './options/row-kinds.js';
 
 export type { FailPolicy, Mode } from './options/option-values.js';
@@ -18,42 +17,36 @@ function shapeOf<R extends Rows>(rows: R): ShapeOf<R> {
   return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, row.schema])) as ShapeOf<R>;
 }
 
-export const GateSettingsSchema = z
-  .strictObject(shapeOf(GATE_OPTION_ROWS))
-  .superRefine((settings, ctx) => {
-    if (settings.mode === 'publish' && !settings.reportFile)
+export const GateSettingsSchema = z.strictObject(shapeOf(GATE_OPTION_ROWS)).superRefine((settings, ctx) => {
+  if (settings.mode === 'publish' && !settings.reportFile)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reportFile'],
+      message: 'required when mode is publish (the JSON report an earlier gate run wrote)',
+    });
+  if (settings.driver === 'external' && !settings.baseUrl)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['baseUrl'],
+      message:
+        'required when driver is external (the URL of the stage gateway, e.g. https://stage.example.com)',
+    });
+  if (settings.globalDeadlineSeconds <= settings.bootTimeoutSeconds)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['globalDeadlineSeconds'],
+      message: `must be greater than boot-timeout-seconds (${settings.bootTimeoutSeconds}), so the checks get time after the boot`,
+    });
+  for (const service of [settings.apiService, settings.gatewayService])
+    if (settings.services.length > 0 && !settings.services.includes(service))
       ctx.addIssue({
         code: 'custom',
-        path: ['reportFile'],
-        message: 'required when mode is publish (the JSON report an earlier gate run wrote)',
+        path: ['services'],
+        message: `must include the ${service === settings.apiService ? 'api' : 'gateway'} service '${service}' when it names services to boot`,
       });
-    if (settings.driver === 'external' && !settings.baseUrl)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['baseUrl'],
-        message:
-          'required when driver is external (the URL of the stage gateway, e.g. https://stage.example.com)',
-      });
-    if (settings.globalDeadlineSeconds <= settings.bootTimeoutSeconds)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['globalDeadlineSeconds'],
-        message: `must be greater than boot-timeout-seconds (${settings.bootTimeoutSeconds}), so the checks get time after the boot`,
-      });
-    for (const service of [settings.apiService, settings.gatewayService])
-      if (settings.services.length > 0 && !settings.services.includes(service))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['services'],
-          message: `must include the ${service === settings.apiService ? 'api' : 'gateway'} service '${service}' when it names services to boot`,
-        });
-    if (settings.clientA === settings.clientB)
-      ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
-  })
-  .transform((settings) => ({
-    ...settings,
-    baseUrl: settings.baseUrl ?? (settings.driver === 'compose' ? COMPOSE_DEFAULT_BASE_URL : undefined),
-  }));
+  if (settings.clientA === settings.clientB)
+    ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
+});
 
 export type GateSettings = z.output<typeof GateSettingsSchema>;
 /** What a caller may pass: every option optional, as typed values or as input strings. */

@@ -65,7 +65,7 @@ export type ServiceNote =
   /** An api replica as Prometheus scrapes it: `up` of its target, and its pod's readiness when known. */
   | { kind: 'prometheus-target'; job: string; up: boolean; podReady?: string }
   /** Prometheus has no scrape target of the api job. */
-  | { kind: 'prometheus-no-target'; job: string }
+  | { kind: 'prometheus-no-target'; job: string; jobsFound?: string[] }
   /** Prometheus could not be read for the api replicas (`cause`: its error). */
   | { kind: 'prometheus-unreadable'; cause: string };
 
@@ -77,7 +77,7 @@ export type ServiceNote =
  */
 export type MetricsSource =
   | { kind: 'scrape'; replicas: string[]; notCounted?: string[] }
-  | { kind: 'prometheus'; url: string }
+  | { kind: 'prometheus'; url: string; job?: string }
   | { kind: 'gateway-only'; url: string };
 
 /**
@@ -90,6 +90,19 @@ export type MetricsFailure =
   | { kind: 'too-large'; where: string; maxBytes: number }
   | { kind: 'not-settled'; where: string; fresh: number; expected: number; timeoutMs: number }
   | { kind: 'slow'; step: 'settle' | 'read'; timeoutMs: number }
+  /**
+   * A Prometheus that answers but is not this stage's: no scrape job holds exactly the booted api
+   * containers. `expected`: their addresses; `job`/`missing`: the closest job and the containers it
+   * lacks; `found`: what it does scrape (job: instance), a bounded sample. Never counted as evidence.
+   */
+  | {
+      kind: 'not-this-stage';
+      where: string;
+      expected: string[];
+      found: string[];
+      job?: string;
+      missing?: string[];
+    }
   /** A failure the reader did not classify: its message, quoted as it is. */
   | { kind: 'other'; message: string };
 
@@ -143,6 +156,26 @@ export interface MetricsReader {
   settle(timeoutMs: number): Promise<void>;
 }
 
+/** A value the driver uses, with where it came from: set by an option, discovered, or a default. */
+export interface StageValue {
+  /** The option it stands for (kebab-case), e.g. `base-url`. */
+  option: string;
+  value: string;
+  origin: 'set' | 'discovered' | 'default';
+  /** What it was discovered from, e.g. `port 127.0.0.1:18000:80 published by \`proxy\``. */
+  how?: string;
+}
+
+/** What a driver learnt about the stage before booting it: its values and the preflight's findings. */
+export interface StageDescription {
+  values: StageValue[];
+  findings: Array<{ severity: 'error' | 'warning'; message: string }>;
+  /** The services stage-up requires besides the api and the gateway, when the driver decided them. */
+  requiredServices?: string[];
+  /** Services of the reference stage that this stage does not have (said, not failed). */
+  notInStage?: string[];
+}
+
 export interface StageDriver {
   readonly kind: DriverKind;
   /** Base URL of the gateway, e.g. `http://127.0.0.1:8000`. Valid after a successful boot. */
@@ -156,6 +189,8 @@ export interface StageDriver {
    * `undefined` when this driver cannot see logs (external).
    */
   logs(service: string, maxLines: number, signal?: AbortSignal): Promise<string[] | undefined>;
+  /** Where the values this driver uses came from, and its preflight findings (drivers that have any). */
+  describe?(): StageDescription | undefined;
   /** Counters of the api replicas; `undefined` when no metrics source is reachable. */
   metrics(): MetricsReader | undefined;
   /**

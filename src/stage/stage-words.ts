@@ -56,11 +56,18 @@ function describeServiceNote(note: ServiceNote, say: Say): string {
         ? sample
         : say(`${sample}, pod pronto: ${note.podReady}`, `${sample}, pod ready ${note.podReady}`);
     }
-    case 'prometheus-no-target':
-      return say(
-        `o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista`,
-        `Prometheus has no scrape target of job "${note.job}": no api replica seen`,
-      );
+    case 'prometheus-no-target': {
+      const jobs = note.jobsFound?.length ? note.jobsFound.join(', ') : say('nenhum', 'none');
+      return note.jobsFound
+        ? say(
+            `o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista; o que ele coleta: ${jobs}; defina api-service como o job que coleta a sua api`,
+            `Prometheus has no scrape target of job "${note.job}": no api replica seen; the jobs it has: ${jobs}; set api-service to the job that scrapes your api`,
+          )
+        : say(
+            `o Prometheus não tem alvo do job "${note.job}": nenhuma réplica da api vista`,
+            `Prometheus has no scrape target of job "${note.job}": no api replica seen`,
+          );
+    }
     case 'prometheus-unreadable':
       return say(
         `réplicas da api não lidas do Prometheus: ${note.cause}`,
@@ -94,11 +101,18 @@ export function describeMetricsSource(source: MetricsSource | undefined, say: Sa
         `direct scrape of ${count} api ${count === 1 ? 'replica' : 'replicas'}${list}${missing}`,
       );
     }
-    case 'prometheus':
+    case 'prometheus': {
+      const job = source.job
+        ? say(
+            `, job "${source.job}" verificado: seus alvos são os contêineres da api deste stage`,
+            `, job "${source.job}" verified: its targets are this stage's api containers`,
+          )
+        : '';
       return say(
-        `Prometheus em ${source.url} (soma das réplicas coletadas, atrasa uma coleta)`,
-        `Prometheus at ${source.url} (sum over every scraped replica, lags by one scrape)`,
+        `Prometheus em ${source.url} (soma das réplicas coletadas, atrasa uma coleta${job})`,
+        `Prometheus at ${source.url} (sum over every scraped replica, lags by one scrape${job})`,
       );
+    }
     case 'gateway-only':
       return say(
         `só o gateway, parcial: ${source.url} responde por uma réplica a cada coleta, sem somar as réplicas`,
@@ -139,6 +153,19 @@ export function describeMetricsFailure(failure: MetricsFailure, say: Say): strin
             `ler a métrica levou mais de ${formatSeconds(failure.timeoutMs)}`,
             `reading the metric took more than ${formatSeconds(failure.timeoutMs)}`,
           );
+    case 'not-this-stage': {
+      const closest = failure.job
+        ? say(
+            `; o job "${failure.job}" é o mais próximo${failure.missing?.length ? `, sem ${failure.missing.join(', ')}` : ', com alvos que não são deste stage'}`,
+            `; job "${failure.job}" comes closest${failure.missing?.length ? `, without ${failure.missing.join(', ')}` : ", with targets that are not this stage's"}`,
+          )
+        : '';
+      const scraped = failure.found.length ? failure.found.join(', ') : say('nada', 'nothing');
+      return say(
+        `o Prometheus em ${failure.where} responde, mas não é deste stage: nenhum job de coleta tem exatamente os contêineres da api (${failure.expected.join(', ')}); ele coleta ${scraped}${closest}`,
+        `Prometheus at ${failure.where} answers but is not this stage's: no scrape job holds exactly the api containers (${failure.expected.join(', ')}); it scrapes ${scraped}${closest}`,
+      );
+    }
     case 'other':
       return say(`erro: ${failure.message}`, `error: ${failure.message}`);
   }

@@ -19,6 +19,7 @@ import { parseComposePs, formatServiceTable } from '../../../src/stage/compose/c
 import { newestLines, parseComposeLogs, timestampSortKey } from '../../../src/stage/compose/compose-logs.js';
 import { parseComposeVersion } from '../../../src/stage/compose/compose-commands.js';
 import { inEnglish } from '../../../src/report/language.js';
+import { NARRATOR_PROBE_VALUE } from '../../../src/stage/compose/compose-discovery.js';
 import { describeServiceDetail } from '../../../src/stage/stage-words.js';
 
 interface Call {
@@ -41,7 +42,16 @@ class FakeRunner implements CommandRunner {
     const call: Call = { command, args, options, at: this.clock++ };
     this.calls.push(call);
     const sub = subcommand(args);
-    const answer = await this.answer(sub, args, options);
+    let answer = await this.answer(sub, args, options);
+    // `config --format json`: the reference file as compose resolves it, unless the test answers itself.
+    if (
+      sub === 'config' &&
+      args.includes('json') &&
+      !(answer instanceof Error) &&
+      !answer.stdout &&
+      !answer.exitCode
+    )
+      answer = { ...answer, stdout: referenceConfig(options.env?.NARRATOR_MAX_CONCURRENCY) };
     call.endedAt = this.clock++;
     if (answer instanceof Error) throw answer;
     const result: CommandResult = {
@@ -76,6 +86,26 @@ class FakeRunner implements CommandRunner {
   subcommands(): string[] {
     return this.calls.map((call) => subcommand(call.args));
   }
+}
+
+/** What `docker compose config --format json` prints for the reference file (the fields read). */
+function referenceConfig(narrator = '4'): string {
+  const port = (published: number, target: number) => [
+    { mode: 'ingress', host_ip: '127.0.0.1', target, published: String(published), protocol: 'tcp' },
+  ];
+  const healthcheck = { test: ['CMD', 'true'], interval: '1s' };
+  return JSON.stringify({
+    name: 'stagegate',
+    services: {
+      api: { environment: { NARRATOR_MAX_CONCURRENCY: narrator, PORT: '8080' }, healthcheck },
+      gateway: { image: 'haproxy', ports: port(8000, 8000), healthcheck },
+      redis: { image: 'redis', healthcheck },
+      ollama: { image: 'ollama/ollama', healthcheck },
+      prometheus: { image: 'prom/prometheus', ports: port(9090, 9090), healthcheck },
+      grafana: { image: 'grafana/grafana', ports: port(3000, 3000), healthcheck },
+      tempo: { image: 'grafana/tempo', healthcheck },
+    },
+  });
 }
 
 /** `version`, `up`, `ps`, `logs`, `down`, `config`: the word after the global flags. */
@@ -154,10 +184,14 @@ test('boot runs `up -d --build --scale api=N --wait --wait-timeout S` with the n
   const { driver: stage } = driver(runner);
   const result = await stage.boot(spec);
   assert.equal(result.ok, true, result.reason);
-  assert.deepEqual(runner.subcommands(), ['version', 'up', 'ps']);
+  assert.deepEqual(runner.subcommands(), ['version', 'config', 'up', 'ps']);
   assert.deepEqual(runner.calls[0]!.args, ['compose', 'version']);
+  // The file is read first, with a probe value that shows whether the narrator limit reaches the api.
+  const config = runner.calls[1]!;
+  assert.deepEqual(config.args, ['compose', '-f', FILE, '-p', 'stagegate', 'config', '--format', 'json']);
+  assert.equal(config.options.env?.NARRATOR_MAX_CONCURRENCY, NARRATOR_PROBE_VALUE);
 
-  const up = runner.calls[1]!;
+  const up = runner.calls[2]!;
   assert.equal(up.command, 'docker');
   const waitTimeout = Number(up.args.at(-1));
   assert.deepEqual(up.args, [
@@ -183,10 +217,17 @@ test('boot runs `up -d --build --scale api=N --wait --wait-timeout S` with the n
   );
   assert.equal(up.options.env?.NARRATOR_MAX_CONCURRENCY, '1');
   assert.equal(up.options.env?.FAULT_INJECTION, 'ask-hang', 'spec.env reaches compose, which passes it on');
-  assert.equal(up.options.env?.GATEWAY_PORT, '8000');
-  assert.equal(up.options.env?.PROMETHEUS_PORT, '9090');
+  // Nothing set: no port is imposed on the file, the URLs are read from what it publishes.
+  assert.equal(up.options.env?.GATEWAY_PORT, undefined);
+  assert.equal(up.options.env?.PROMETHEUS_PORT, undefined);
   assert.equal(up.options.env?.HOME, '/home/test', 'the caller environment is kept');
   assert.equal(stage.baseUrl, 'http://127.0.0.1:8000');
+  const values = Object.fromEntries(stage.describe()!.values.map((v) => [v.option, v]));
+  assert.equal(values['base-url']!.origin, 'discovered');
+  assert.equal(values['prometheus-url']!.value, 'http://127.0.0.1:9090');
+  assert.equal(values['prometheus-url']!.origin, 'discovered');
+  assert.match(values['prometheus-url']!.how!, /published by `prometheus`/);
+  assert.deepEqual(stage.describe()!.findings, []);
 
   assert.equal(result.services.filter((s) => s.service === 'api').length, 3);
   const gateway = result.services.find((s) => s.service === 'gateway')!;
@@ -203,7 +244,7 @@ test('without build, on compose older than 2.17, with 5 replicas: no --build and
   const { driver: stage } = driver(runner, { build: false, baseUrl: 'http://localhost:18000/' });
   const result = await stage.boot({ replicas: 5, narratorMaxConcurrency: 0, bootTimeoutMs: 60_000 });
   assert.equal(result.ok, true, result.reason);
-  assert.deepEqual(runner.calls[1]!.args, [
+  assert.deepEqual(runner.calls[2]!.args, [
     'compose',
     '-f',
     FILE,
@@ -215,8 +256,8 @@ test('without build, on compose older than 2.17, with 5 replicas: no --build and
     'api=5',
     '--wait',
   ]);
-  assert.equal(runner.calls[1]!.options.env?.GATEWAY_PORT, '18000');
-  assert.equal(runner.calls[1]!.options.env?.NARRATOR_MAX_CONCURRENCY, '0');
+  assert.equal(runner.calls[2]!.options.env?.GATEWAY_PORT, '18000');
+  assert.equal(runner.calls[2]!.options.env?.NARRATOR_MAX_CONCURRENCY, '0');
   assert.equal(stage.baseUrl, 'http://localhost:18000');
 });
 

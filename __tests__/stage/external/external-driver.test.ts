@@ -114,3 +114,27 @@ test('the api rows from Prometheus are said in the report language', () => {
     'Prometheus: up{job="api"} 1, pod pronto: false',
   );
 });
+
+test('with gateway-service set, the gateway row carries that name; the teardown says it stops nothing', async (t) => {
+  const stage = await startFakeStage();
+  t.after(() => stage.close());
+  const said: string[] = [];
+  const driver = new ExternalStageDriver({
+    baseUrl: stage.baseUrl,
+    gatewayService: 'proxy',
+    log: (text) => said.push(text),
+  });
+  const booted = await driver.boot(spec);
+  assert.deepEqual(
+    booted.services.map((row) => [row.service, row.name]),
+    [['proxy', 'proxy']],
+  );
+  assert.deepEqual(
+    (await driver.services()).map((row) => row.service),
+    ['proxy'],
+  );
+  await driver.teardown();
+  assert.deepEqual(said, [
+    `external stage at ${stage.baseUrl}: not started by the gate, so nothing is stopped`,
+  ]);
+});

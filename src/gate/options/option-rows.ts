@@ -75,12 +75,14 @@ export const GATE_OPTION_ROWS = {
     expected: 'a compose project name (lowercase letters, digits, - and _)',
     pattern: PROJECT_NAME,
     maxChars: 63,
-    description: 'Compose project name (compose driver).',
+    description:
+      "Compose project name (compose driver). Left at its default, the compose file's own `name:` is used (stagegate for the reference file), and the report says it was discovered.",
   }),
   apiService: text({
     ...serviceName,
     default: 'api',
-    description: 'Name of the API service whose replicas are counted and whose logs are read.',
+    description:
+      'Name of the API service whose replicas are counted and whose logs are read (the reference name; set it to your compose service).',
   }),
   gatewayService: text({
     ...serviceName,
@@ -97,7 +99,7 @@ export const GATE_OPTION_ROWS = {
     ...serviceNames,
     default: ['redis', 'ollama', 'prometheus', 'grafana', 'tempo'],
     description:
-      'Services that must be running and healthy besides the API and the gateway (compose driver).',
+      "Services that must be running and healthy besides the API and the gateway (compose driver). Left at its default: every other service of the compose file; the reference stage's services that the file lacks are reported as not in this stage.",
   }),
   services: nameList({
     ...serviceNames,
@@ -127,9 +129,9 @@ export const GATE_OPTION_ROWS = {
   }),
   // No unconditional default: compose has one, external must be given, local picks its own.
   baseUrl: optionalUrl({
-    description: `URL of the stage's gateway. Required with driver external; compose defaults to ${COMPOSE_DEFAULT_BASE_URL}; the local driver picks a free port.`,
+    description: `URL of the stage's gateway. Required with driver external; compose discovers it from the port the gateway service publishes (${COMPOSE_DEFAULT_BASE_URL} on the reference file); the local driver picks a free port.`,
     action: {
-      description: `URL of the stage's gateway. Required with driver external. Blank: compose uses ${COMPOSE_DEFAULT_BASE_URL} (the port the reference compose file publishes), local picks a free port.`,
+      description: `URL of the stage's gateway. Required with driver external. Blank: compose discovers it from the port the gateway service publishes (${COMPOSE_DEFAULT_BASE_URL} on the reference file), local picks a free port.`,
     },
   }),
   checks: idSelection({
@@ -224,7 +226,7 @@ export const GATE_OPTION_ROWS = {
   }),
   prometheusUrl: optionalUrl({
     description:
-      'Prometheus to read the stage\'s counters from; when unset the driver\'s own source (direct scrapes) is used where it has one. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
+      'Prometheus to read the stage\'s counters from. Unset: compose discovers it from the port the Prometheus service publishes (none: no metric is read, and the checks say their metric evidence is missing); local uses direct scrapes; external reads none. Compose verifies it is the stage\'s own (a scrape job whose targets are the api containers) before using it. With driver external it also shows the api replicas: stage-up counts the targets of the scrape job named like api-service (up{job="api"}).',
   }),
   heavyExecutionsMetric: text({
     ...metricName,

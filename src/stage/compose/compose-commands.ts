@@ -7,8 +7,8 @@
 export interface ComposeProject {
   /** Compose file, relative to the driver's working directory or absolute. */
   file: string;
-  /** `-p` name: containers are `<project>-<service>-<n>`. */
-  name: string;
+  /** `-p` name: containers are `<project>-<service>-<n>`; absent, compose takes the file's `name:`. */
+  name?: string;
   /** `--env-file`: the variables the file interpolates (e.g. image names for a registry mirror). */
   envFile?: string;
 }
@@ -39,8 +39,7 @@ function projectArgs(project: ComposeProject): string[] {
     ...(project.envFile ? ['--env-file', project.envFile] : []),
     '-f',
     project.file,
-    '-p',
-    project.name,
+    ...(project.name ? ['-p', project.name] : []),
   ];
 }
 
@@ -91,6 +90,11 @@ export function logsArgs(project: ComposeProject, service: string, tail?: number
 /** Every service the file declares, one per line (used when `ps` cannot list them). */
 export function configServicesArgs(project: ComposeProject): string[] {
   return [...projectArgs(project), 'config', '--services'];
+}
+
+/** The whole file as compose resolves it (variables interpolated), as JSON: what discovery reads. */
+export function configJsonArgs(project: ComposeProject): string[] {
+  return [...projectArgs(project), 'config', '--format', 'json'];
 }
 
 /** `-v`: the stage's volumes (e.g. the model cache) go too; `--timeout`: seconds to stop each container. */

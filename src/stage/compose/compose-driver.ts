@@ -9,21 +9,36 @@
  * (compose-health.ts), and on failure gather the diagnostics (ps, compose's output, failing services'
  * log tails). The docker session is compose-cli.ts; the teardown's log files, compose-log-files.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   NOT_BOOTED_STATE,
   type BootResult,
   type MetricsReader,
   type ServiceStatus,
+  type StageDescription,
   type StageDriver,
   type StageSpec,
+  type StageValue,
 } from '../driver.js';
-import { PrometheusApiReader } from '../metrics/prometheus-api-reader.js';
+import { StagePrometheusReader, type ContainerIdentity } from '../metrics/stage-prometheus.js';
+import { lineLocator, parseComposeConfig, type LineLocator } from './compose-config.js';
+import {
+  checkNames,
+  discoverBaseUrl,
+  discoverPrometheusUrl,
+  NARRATOR_PROBE_VALUE,
+  NARRATOR_VARIABLE,
+  preflightFindings,
+  requiredServicesOf,
+  type StageNames,
+} from './compose-discovery.js';
+import { inspectArgs, parseContainerIdentities } from './compose-inspect.js';
 import { ChildProcessRunner, type CommandResult, type CommandRunner } from './command-runner.js';
 import { ComposeCli } from './compose-cli.js';
 import {
+  configJsonArgs,
   downArgs,
   logsArgs,
   psArgs,
@@ -38,24 +53,26 @@ import { newestLines, parseComposeLogs, type ComposeLogLine } from './compose-lo
 import { lastLine, lastLines, messageOf } from './compose-output.js';
 import { formatServiceTable, parseComposePs } from './compose-ps.js';
 import { readLastLines } from '../local/log-tail.js';
-import {
-  COMPOSE_DEFAULT_BASE_URL,
-  COMPOSE_DEFAULT_PROMETHEUS_URL,
-  COMPOSE_FAILURE_LOG_LINES,
-  PROJECT_NAME,
-  SERVICE_NAME,
-} from './compose-names.js';
+import { COMPOSE_FAILURE_LOG_LINES, PROJECT_NAME, SERVICE_NAME } from './compose-names.js';
 
 export interface ComposeDriverOptions {
   /** Compose file, relative to `cwd` or absolute. */
   composeFile: string;
-  projectName: string;
+  /** `-p`; absent: the file's own `name:` (compose's choice, reported as discovered). */
+  projectName?: string;
   /** Working directory of every docker command (default: this process's). */
   cwd?: string;
   apiService?: string;
   gatewayService?: string;
-  /** Services that must be running and healthy besides api and gateway for the boot to count. */
+  /**
+   * Services that must be running and healthy besides api and gateway for the boot to count. Absent:
+   * every other service of the file; `referenceServices` that the file lacks are then "not in this stage".
+   */
   requiredServices?: string[];
+  /** The reference stage's required services (the option's default), named when a file lacks them. */
+  referenceServices?: string[];
+  /** Which of the named options (kebab-case) the user set, for the report's "where it came from". */
+  setOptions?: string[];
   /**
    * Boot only these services (and what they depend on); empty or absent: every service of the file.
    * A required service left out and not started as a dependency is reported as not booted.
@@ -66,12 +83,18 @@ export interface ComposeDriverOptions {
   /** `up --build` (rebuild the api image) or reuse what exists. */
   build?: boolean;
   /**
-   * The gateway as the gate reaches it. When it is a loopback URL with a port, that port is passed to
-   * compose as GATEWAY_PORT, which the reference file publishes the gateway on.
+   * The gateway as the gate reaches it; absent: discovered from the port the gateway service publishes.
+   * When it is a loopback URL with a port, that port is passed to compose as GATEWAY_PORT, which the
+   * reference file publishes the gateway on.
    */
   baseUrl?: string;
-  /** The stage's Prometheus (also passed as PROMETHEUS_PORT when on loopback); `null`: no metrics. */
+  /**
+   * The stage's Prometheus (also passed as PROMETHEUS_PORT when on loopback); absent: discovered from
+   * the port its service publishes; `null`: no metrics. Verified as this stage's before any use.
+   */
   prometheusUrl?: string | null;
+  /** How long the stage's Prometheus may take to list every api replica as a target. */
+  prometheusVerifyMs?: number;
   /** The docker CLI (default `docker` on PATH). */
   docker?: string;
   runner?: CommandRunner;
@@ -89,14 +112,19 @@ const DIAGNOSTICS_TIMEOUT_MS = 15_000;
 
 export class ComposeDriver implements StageDriver {
   readonly kind = 'compose' as const;
-  readonly baseUrl: string;
   private readonly cli: ComposeCli;
-  private readonly shape: StageShape;
+  private shape: StageShape;
+  private readonly options: ComposeDriverOptions;
+  private readonly setBaseUrl: string | undefined;
+  /** What the boot learnt from the file; undefined before it read it. */
+  private description: StageDescription | undefined;
+  /** Set only while `config` runs: proves whether NARRATOR_MAX_CONCURRENCY reaches the api. */
+  private probeEnv: Record<string, string> = {};
   private readonly selectedServices: string[];
   private readonly build: boolean;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly portEnv: Record<string, string> = {};
-  private readonly prometheusUrl: string | undefined;
+  private prometheusUrl: string | undefined;
   private readonly say: (text: string) => void;
   private readonly failureLogLines: number;
   private specEnv: Record<string, string> = {};
@@ -104,12 +132,13 @@ export class ComposeDriver implements StageDriver {
 
   constructor(options: ComposeDriverOptions) {
     if (!options.composeFile?.trim()) throw new Error('compose driver: the compose file path is empty');
-    if (!PROJECT_NAME.test(options.projectName))
+    if (options.projectName !== undefined && !PROJECT_NAME.test(options.projectName))
       throw new Error(
         `compose driver: project name "${options.projectName}" must be lowercase letters, digits, "-" or "_", starting with a letter or digit`,
       );
     const selected = (options.services ?? []).map((name) => checkServiceName(name, 'service'));
     this.selectedServices = selected;
+    this.options = options;
     this.shape = {
       apiService: checkServiceName(options.apiService ?? 'api', 'api service'),
       gatewayService: checkServiceName(options.gatewayService ?? 'gateway', 'gateway service'),
@@ -122,7 +151,7 @@ export class ComposeDriver implements StageDriver {
       throw new Error('compose driver: the env file path is empty');
     const project = {
       file: options.composeFile,
-      name: options.projectName,
+      ...(options.projectName ? { name: options.projectName } : {}),
       ...(options.envFile ? { envFile: options.envFile } : {}),
     };
     this.build = options.build ?? true;
@@ -137,17 +166,25 @@ export class ComposeDriver implements StageDriver {
       () => this.env(),
     );
 
-    const base = parseHttpUrl(options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL, 'base URL');
-    this.baseUrl = (options.baseUrl ?? COMPOSE_DEFAULT_BASE_URL).replace(/\/+$/, '');
-    const gatewayPort = loopbackPort(base);
-    if (gatewayPort) this.portEnv.GATEWAY_PORT = gatewayPort;
-
-    if (options.prometheusUrl !== null) {
-      const url = options.prometheusUrl ?? COMPOSE_DEFAULT_PROMETHEUS_URL;
-      const prometheusPort = loopbackPort(parseHttpUrl(url, 'Prometheus URL'));
-      if (prometheusPort) this.portEnv.PROMETHEUS_PORT = prometheusPort;
-      this.prometheusUrl = url;
+    if (options.baseUrl !== undefined) {
+      const gatewayPort = loopbackPort(parseHttpUrl(options.baseUrl, 'base URL'));
+      if (gatewayPort) this.portEnv.GATEWAY_PORT = gatewayPort;
+      this.setBaseUrl = options.baseUrl.replace(/\/+$/, '');
     }
+    if (typeof options.prometheusUrl === 'string') {
+      const prometheusPort = loopbackPort(parseHttpUrl(options.prometheusUrl, 'Prometheus URL'));
+      if (prometheusPort) this.portEnv.PROMETHEUS_PORT = prometheusPort;
+      this.prometheusUrl = options.prometheusUrl;
+    }
+  }
+
+  /** The gateway's URL: as set, else as discovered from the file (empty before the boot read it). */
+  get baseUrl(): string {
+    return this.setBaseUrl ?? this.description?.values.find((v) => v.option === 'base-url')?.value ?? '';
+  }
+
+  describe(): StageDescription | undefined {
+    return this.description;
   }
 
   async boot(spec: StageSpec, signal?: AbortSignal): Promise<BootResult> {
@@ -175,6 +212,9 @@ export class ComposeDriver implements StageDriver {
     } catch (error) {
       return fail(messageOf(error));
     }
+
+    const discovery = await this.preflight(spec, signal);
+    if (discovery) return fail(discovery);
 
     let up: CommandResult;
     try {
@@ -217,6 +257,124 @@ export class ComposeDriver implements StageDriver {
         `the ${this.shape.gatewayService} and some ${this.shape.apiService} replicas are up: the stage is left running, partly booted`,
       );
     return fail(reason, services, log, partial);
+  }
+
+  /**
+   * Reads the file as compose resolves it, before anything boots: checks the names the gate was given,
+   * runs the static preflight, and discovers what was not set (the gateway's and Prometheus's URLs, the
+   * project name, the required services). Returns why the stage cannot be booted, or undefined.
+   */
+  async preflight(spec: StageSpec, signal?: AbortSignal): Promise<string | undefined> {
+    await this.cli.ensureVersion(signal);
+    const file = this.options.composeFile;
+    let stdout: string;
+    this.probeEnv = { [NARRATOR_VARIABLE]: NARRATOR_PROBE_VALUE };
+    try {
+      stdout = (await this.cli.query(configJsonArgs(this.cli.project), 'config', signal)).stdout;
+    } catch (error) {
+      return `cannot read ${file}: ${messageOf(error)}`;
+    } finally {
+      this.probeEnv = {};
+    }
+    let config;
+    try {
+      config = parseComposeConfig(stdout);
+    } catch (error) {
+      return messageOf(error);
+    }
+    const names: StageNames = {
+      file,
+      apiService: this.shape.apiService,
+      gatewayService: this.shape.gatewayService,
+      ...(this.options.requiredServices ? { requiredServices: this.options.requiredServices } : {}),
+      services: this.selectedServices,
+    };
+    const nameProblems = checkNames(config, names);
+    if (nameProblems.length) return nameProblems.join('; ');
+
+    const findings = preflightFindings(config, names, await this.locator(), {
+      replicas: spec.replicas,
+      baseUrlSet: this.setBaseUrl !== undefined,
+      prometheusSet: this.options.prometheusUrl !== undefined,
+    });
+    const { required, notInStage } = requiredServicesOf(config, names, this.options.referenceServices ?? []);
+    this.shape = { ...this.shape, requiredServices: required };
+
+    const set = new Set(this.options.setOptions ?? []);
+    const named = (option: string, value: string): StageValue => ({
+      option,
+      value,
+      origin: set.has(option) ? 'set' : 'default',
+    });
+    const values: StageValue[] = [
+      this.options.projectName
+        ? { option: 'project-name', value: this.options.projectName, origin: 'set' }
+        : {
+            option: 'project-name',
+            value: config.name ?? '-',
+            origin: 'discovered',
+            how: `the name compose gives ${file}`,
+          },
+      named('api-service', this.shape.apiService),
+      named('gateway-service', this.shape.gatewayService),
+      this.options.requiredServices
+        ? named('required-services', required.join(', '))
+        : {
+            option: 'required-services',
+            value: required.join(', ') || '-',
+            origin: 'discovered',
+            how: `every other service of ${file}`,
+          },
+    ];
+    const baseUrl = this.setBaseUrl ?? discoverBaseUrl(config, this.shape.gatewayService);
+    if (typeof baseUrl === 'string') values.push({ option: 'base-url', value: baseUrl, origin: 'set' });
+    else if (baseUrl) values.push(baseUrl);
+    if (this.options.prometheusUrl === null)
+      values.push({ option: 'prometheus-url', value: '-', origin: 'set', how: 'no metrics asked' });
+    else if (this.prometheusUrl)
+      values.push({ option: 'prometheus-url', value: this.prometheusUrl, origin: 'set' });
+    else {
+      const prometheus = discoverPrometheusUrl(config);
+      if (prometheus) {
+        this.prometheusUrl = prometheus.value;
+        values.push(prometheus);
+      } else
+        values.push({
+          option: 'prometheus-url',
+          value: '-',
+          origin: 'discovered',
+          how: 'no Prometheus service publishes a port: no metric can be read',
+        });
+    }
+    this.description = { values, findings, requiredServices: required, notInStage };
+    this.say(
+      values.map((v) => `${v.option}: ${v.value} (${v.origin}${v.how ? `: ${v.how}` : ''})`).join('\n'),
+    );
+    for (const finding of findings) this.say(`preflight ${finding.severity}: ${finding.message}`);
+    const errors = findings.filter((finding) => finding.severity === 'error');
+    return errors.length ? errors.map((finding) => finding.message).join('; ') : undefined;
+  }
+
+  /** Where keys sit in the file the user wrote (nowhere, when it cannot be read as YAML). */
+  private async locator(): Promise<LineLocator> {
+    const path = resolve(this.options.cwd ?? process.cwd(), this.options.composeFile);
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    return text === undefined ? () => undefined : lineLocator(text);
+  }
+
+  /** The running api containers and their addresses (`docker inspect`), for verifying Prometheus. */
+  private async apiContainers(): Promise<ContainerIdentity[]> {
+    const rows = await this.services();
+    const names = rows
+      .filter((row) => row.service === this.shape.apiService && row.state === 'running')
+      .map((row) => row.name);
+    if (names.length === 0) return [];
+    const result = await this.cli.run(inspectArgs(names), { timeoutMs: 30_000 });
+    if (result.exitCode !== 0 || result.timedOut)
+      throw new Error(
+        `docker inspect of the api containers failed: ${lastLine(result.stderr || result.stdout)}`,
+      );
+    return parseContainerIdentities(result.stdout);
   }
 
   /** `up` with compose's own health wait, bounded by what is left of the boot timeout. */
@@ -293,7 +451,11 @@ export class ComposeDriver implements StageDriver {
 
   metrics(): MetricsReader | undefined {
     if (!this.prometheusUrl) return undefined;
-    this.reader ??= new PrometheusApiReader({ url: this.prometheusUrl });
+    this.reader ??= new StagePrometheusReader({
+      url: this.prometheusUrl,
+      containers: () => this.apiContainers(),
+      ...(this.options.prometheusVerifyMs ? { verifyTimeoutMs: this.options.prometheusVerifyMs } : {}),
+    });
     return this.reader;
   }
 
@@ -338,11 +500,13 @@ export class ComposeDriver implements StageDriver {
     const upOutput = (up.stderr || up.stdout).trim();
     if (upOutput) parts.push('', 'docker compose up (last lines):', lastLines(upOutput, 25));
     const bounded = AbortSignal.timeout(DIAGNOSTICS_TIMEOUT_MS);
-    const combined = signal ? AbortSignal.any([signal, bounded]) : bounded;
     const logs = await Promise.all(
       failingServices(this.shape, services).map(async (name) => {
+        // A signal per service (AbortSignal.any follows its sources without listeners on them): one
+        // shared signal would collect a listener per service, and Node warns past ten.
+        const own = AbortSignal.any(signal ? [signal, bounded] : [bounded]);
         try {
-          const lines = await this.logLines(name, this.failureLogLines, combined);
+          const lines = await this.logLines(name, this.failureLogLines, own);
           const body =
             lines.length > 0 ? lines.map((l) => `${l.instance} | ${l.text}`).join('\n') : '(no output)';
           return `logs of ${name} (last ${this.failureLogLines} lines):\n${body}`;
@@ -357,7 +521,7 @@ export class ComposeDriver implements StageDriver {
 
   /** The docker commands' environment: the caller's, the published ports, then the boot's spec. */
   private env(): NodeJS.ProcessEnv {
-    return { ...this.baseEnv, COMPOSE_ANSI: 'never', ...this.portEnv, ...this.specEnv };
+    return { ...this.baseEnv, COMPOSE_ANSI: 'never', ...this.portEnv, ...this.specEnv, ...this.probeEnv };
   }
 }
 

@@ -47,6 +47,10 @@ export interface ExternalStageOptions {
   apiService?: string;
   /** Bound of the wait for a scrape of every api target newer than the call (default 10 s). */
   replicaSettleMs?: number;
+  /** The gateway's service name, which its row carries (default `gateway`). */
+  gatewayService?: string;
+  /** Progress lines (the teardown says it stops nothing). */
+  log?: (text: string) => void;
 }
 
 /** A target of the api job as `up{job=...}` shows it. */
@@ -157,8 +161,13 @@ export class ExternalStageDriver implements StageDriver {
       },
     ];
     try {
+      // A job Prometheus does not have is said at once, with the jobs it does have: no wait for a
+      // scrape that can never come.
+      const jobs = [...new Set((await reader.activeTargets()).map((target) => target.job))].sort();
+      if (!jobs.includes(this.apiService))
+        return summary('absent', { kind: 'prometheus-no-target', job: this.apiService, jobsFound: jobs });
       // So that a replica that died a moment ago reads as down: one scrape of each target newer than
-      // this call. A job with no target never settles; the bound keeps that short and it is said below.
+      // this call, bounded.
       await reader.settle(this.options.replicaSettleMs ?? 10_000).catch(() => undefined);
       const targets = await reader.targetsUp(this.apiService);
       if (targets.length === 0)
@@ -178,8 +187,10 @@ export class ExternalStageDriver implements StageDriver {
     return this.reader;
   }
 
-  /** Not ours to stop. */
-  async teardown(): Promise<void> {}
+  /** Not ours to stop: said, and nothing is done. */
+  async teardown(): Promise<void> {
+    this.options.log?.(`external stage at ${this.baseUrl}: not started by the gate, so nothing is stopped`);
+  }
 
   private probeTimeoutMs(): number {
     return this.options.probeTimeoutMs ?? 3000;
@@ -199,9 +210,10 @@ export class ExternalStageDriver implements StageDriver {
   }
 
   private gatewayRow(outcome: ProbeOutcome): ServiceStatus {
+    const service = this.options.gatewayService ?? 'gateway';
     return {
-      service: 'gateway',
-      name: 'gateway',
+      service,
+      name: service,
       state: outcome.ok || /^HTTP/.test(outcome.detail) ? 'running' : 'unreachable',
       health: outcome.ok ? 'healthy' : 'unhealthy',
       address: this.baseUrl,
