@@ -231,3 +231,16 @@ test('a tight comment budget drops the charts before the tables; the terminal ke
   assert.match(terminal, /api-1\s+█+\s+7/, 'the terminal keeps its histogram');
   assert.doesNotMatch(terminal, /xychart|mermaid|pie title/);
 });
+
+test("every bar chart's value axis starts at zero: 7/7/6 answers per replica draw as three near-equal bars", async () => {
+  const markdown = renderMarkdown(
+    reportOf([result('load-balancing', loadBalancing(['api-1', 'api-2', 'api-3'], 20, 'en'))], 'en'),
+  );
+  const [block] = mermaidBlocks(markdown);
+  const chart = await parseChart(block!);
+  assert.ok(chart.type === 'xychart');
+  assert.deepEqual(chart.series, [[7, 7, 6]]);
+  // Without the explicit range Mermaid 11 starts this axis at 6, and the replica with 6 looks empty.
+  assert.equal(chart.yMin, 0);
+  assert.equal(chart.yMax, 7);
+});

@@ -182,10 +182,16 @@ export function decideCapacity(input: CapacityVerdictInput): CheckOutcome {
   });
   const p = Math.round(options.attainment * 100);
   const slo = `p${p} ≤ ${ms(options.sloMs)}`;
-  const held = say(
-    `sustenta ${search.held} ${search.held === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a ${slo}${search.failed === undefined ? '' : ` (falha com ${search.failed})`}`,
-    `holds ${search.held} simultaneous ${search.held === 1 ? 'user' : 'users'} at ${slo}${search.failed === undefined ? '' : ` (fails at ${search.failed})`}`,
-  );
+  const held =
+    search.held === 0
+      ? say(
+          `nenhum nível de usuários provou sustentar ${slo}${search.failed === undefined ? '' : ` (falha com ${search.failed})`}`,
+          `no level of users was proven to hold ${slo}${search.failed === undefined ? '' : ` (fails at ${search.failed})`}`,
+        )
+      : say(
+          `sustenta ${search.held} ${search.held === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a ${slo}${search.failed === undefined ? '' : ` (falha com ${search.failed})`}`,
+          `holds ${search.held} simultaneous ${search.held === 1 ? 'user' : 'users'} at ${slo}${search.failed === undefined ? '' : ` (fails at ${search.failed})`}`,
+        );
   const tail = `; ${say('gargalo', 'bottleneck')}: ${describeBottleneck(input.bottleneck, say)}; ${input.phaseB.line}`;
   const outcome = (status: CheckOutcome['status'], reason: string): CheckOutcome => ({
     status,

@@ -106,8 +106,9 @@ export function judgeStep(input: {
   const { lower, upper } = wilsonBounds(counts.good, total);
   const measured = { ...base, attainment, lower, upper };
   if (input.generator.bound) return { ...measured, judgement: 'generator-bound' };
-  // Broken answers are never noise: a stage that errors or goes silent has failed this level.
-  if (brokenAnswers(counts) > 0 && upper < input.target) return { ...measured, judgement: 'failed' };
+  // Broken answers are never noise: a stage that answers 5xx or leaves a user without an answer has
+  // failed this level, whatever the share of good answers around them.
+  if (brokenAnswers(counts) > 0) return { ...measured, judgement: 'failed' };
   if (total < MIN_JUDGED_ANSWERS) return { ...measured, judgement: 'indeterminate' };
   if (lower >= input.target) return { ...measured, judgement: 'held' };
   if (upper < input.target) return { ...measured, judgement: 'failed' };

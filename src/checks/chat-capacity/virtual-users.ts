@@ -5,8 +5,10 @@
  * round to sending: a late generator, or a stage that makes its users wait, cannot hide a stall
  * (coordinated omission). Only asks meant for after the ramp are judged. The step stops by itself: at
  * its own length (longer while the verdict is still open), at the search's deadline, at the request
- * budget, or at once when broken answers show the stage is past its limit.
+ * budget, or at once when broken answers show the stage is past its limit. An ask still in flight when
+ * the step stops is waited for (at most one request timeout) and counted like the others.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { pause } from '../../kit/poll.js';
 import { watchGenerator } from './generator-watch.js';
@@ -105,6 +107,8 @@ export async function runStep(plan: StepPlan, send: SendAsk): Promise<StepResult
   const started = performance.now();
   const rampEnd = started + plan.rampMs;
   const stop = new AbortController();
+  // Every waiting user listens to it: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
   plan.signal.addEventListener('abort', onAbort, { once: true });
   const samples: AskSample[] = [];
@@ -124,7 +128,9 @@ export async function runStep(plan: StepPlan, send: SendAsk): Promise<StepResult
       const latencyMs = answeredAt - intended;
       const answerClass =
         outcome.answerClass === 'good' && latencyMs > plan.sloMs ? 'late' : outcome.answerClass;
-      if (intended >= rampEnd) samples.push({ ...outcome, answerClass, latencyMs });
+      // The ramp only keeps warm-up latencies out of the judgement: a broken answer counts whenever it came.
+      const broken = answerClass === 'error' || answerClass === 'no-answer';
+      if (intended >= rampEnd || broken) samples.push({ ...outcome, answerClass, latencyMs });
       if (brokenAnswers(countClasses(samples)) >= EARLY_STOP_BROKEN && !stop.signal.aborted) {
         stoppedEarly = true;
         stop.abort();
