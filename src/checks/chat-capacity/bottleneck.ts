@@ -77,10 +77,16 @@ export function findBottleneck(input: BottleneckInput): Bottleneck {
     return {
       kind: 'named',
       part: 'narrator',
-      evidence: say(
-        `semáforo do narrador: ${s.narratorOverloads ?? '?'} sobrecargas e ${permitPerAskMs === undefined ? '?' : round(permitPerAskMs)} ms por pergunta esperando uma vaga (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`,
-        `narrator semaphore: ${s.narratorOverloads ?? '?'} overloads and ${permitPerAskMs === undefined ? '?' : round(permitPerAskMs)} ms per ask waiting for a permit (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`,
-      ),
+      evidence:
+        permitPerAskMs === undefined
+          ? say(
+              `semáforo do narrador: ${s.narratorOverloads ?? 0} sobrecargas (${SIGNAL_METRIC.narratorOverloads}); espera por vaga não verificada: ${SIGNAL_METRIC.permitWaitSeconds} não exposta`,
+              `narrator semaphore: ${s.narratorOverloads ?? 0} overloads (${SIGNAL_METRIC.narratorOverloads}); permit wait not cross-checked: ${SIGNAL_METRIC.permitWaitSeconds} not exposed`,
+            )
+          : say(
+              `semáforo do narrador: ${s.narratorOverloads ?? 0} sobrecargas e ${round(permitPerAskMs)} ms por pergunta esperando uma vaga (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`,
+              `narrator semaphore: ${s.narratorOverloads ?? 0} overloads and ${round(permitPerAskMs)} ms per ask waiting for a permit (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`,
+            ),
     };
 
   const llmMean = meanMs(s.llmSeconds, s.llmCalls);
