@@ -63,6 +63,8 @@ test('a hostile stage cannot leak secrets into, or inject markup into, the PR co
       'healthz-requests': '6',
       'single-flight-burst': '4',
       'narrator-burst': '4',
+      // chat-capacity runs too (its words must be escaped like the others'), on a short budget.
+      'capacity-budget-seconds': '3',
       'request-timeout-seconds': '5',
       'boot-timeout-seconds': '10',
       'github-token': GITHUB_TOKEN,
@@ -163,6 +165,8 @@ test('the CLI run in a workflow: nothing the stage said becomes a workflow comma
       '--single-flight-burst',
       '3',
       '--narrator-burst',
+      '3',
+      '--capacity-budget-seconds',
       '3',
       '--request-timeout-seconds',
       '5',

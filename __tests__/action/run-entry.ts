@@ -3,6 +3,7 @@
  * INPUT_<NAME> variables and whose outputs, state and summary go to the files the runner names.
  * Returns what a workflow would see: exit code, log (stdout), outputs, state and summary.
  */
+import { CHECKS_WITHOUT_CAPACITY_TEXT } from '../support/gate-checks.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,8 +63,9 @@ export async function runEntry(options: EntryOptions): Promise<EntryRun> {
     RUNNER_TEMP: dir,
     ...options.env,
   };
-  for (const [name, value] of Object.entries(options.inputs ?? {}))
-    env[`INPUT_${name.toUpperCase()}`] = value;
+  // A gate run that does not ask for chat-capacity leaves it out (its search takes its whole budget).
+  const inputs = { checks: CHECKS_WITHOUT_CAPACITY_TEXT, ...options.inputs };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   // The workspace is the run's own folder, so relative paths (logs, JSON report) land there.
   const entry = resolve(REPO_ROOT, options.entry);

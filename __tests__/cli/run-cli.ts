@@ -1,6 +1,7 @@
 /** Runs the CLI as a user does: a real process (the TypeScript entry under tsx), real flags. */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { CHECKS_WITHOUT_CAPACITY_TEXT } from '../support/gate-checks.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -9,7 +10,12 @@ export function runCli(
   timeoutMs = 120_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    // A gate run that does not ask for chat-capacity leaves it out (its search takes its whole budget).
+    const checks =
+      args.includes('--driver') && !args.includes('--checks')
+        ? ['--checks', CHECKS_WITHOUT_CAPACITY_TEXT]
+        : [];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, ...checks], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', NODE_TEST_CONTEXT: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runGate } from '../../src/gate/run-gate.js';
+import { CHECKS_WITHOUT_CAPACITY } from '../support/gate-checks.js';
 import { parseGateSettings, type GateSettings } from '../../src/gate/settings.js';
 import type { CheckId, GateReport } from '../../src/report/model.js';
 import { createDriver } from '../../src/stage/create-driver.js';
@@ -32,6 +33,7 @@ function settingsFor(url: string, overrides: Partial<GateSettings> = {}): GateSe
       requestTimeoutSeconds: 2,
       bootTimeoutSeconds: 5,
       language: 'en',
+      checks: CHECKS_WITHOUT_CAPACITY,
     }),
     ...overrides,
   };

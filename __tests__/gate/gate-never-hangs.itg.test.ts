@@ -5,6 +5,7 @@
  * refusal naming the option) with the reason, within its bounds; the teardown still runs and leaves no
  * process and no open connection behind.
  */
+import { CHECKS_WITHOUT_CAPACITY } from '../support/gate-checks.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runGate } from '../../src/gate/run-gate.js';
@@ -44,6 +45,7 @@ const small: GateSettingsInput = {
   singleFlightBurst: 4,
   narratorBurst: 4,
   requestTimeoutSeconds: 2,
+  checks: CHECKS_WITHOUT_CAPACITY,
 };
 
 const reasonOf = (report: GateReport, id: CheckId) => report.checks.find((check) => check.id === id)!.reason;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { driverChoiceFor } from '../../src/gate/driver-choice.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createRecordingLogger } from '../kit/recording-gate-logger.js';
+import { CHECKS_WITHOUT_CAPACITY } from '../support/gate-checks.js';
 import { parseGateSettings, type GateSettingsInput } from '../../src/gate/settings.js';
 import type { CheckId, CheckStatus, GateReport } from '../../src/report/model.js';
 import { publishReport } from '../../src/report/publish-report.js';
@@ -23,7 +24,12 @@ export async function gateOnLocalStage(
     local?: LocalStageOptions;
   } = {},
 ): Promise<LocalGateRun> {
-  const settings = parseGateSettings({ driver: 'local', language: 'en', ...options.settings });
+  const settings = parseGateSettings({
+    driver: 'local',
+    language: 'en',
+    checks: CHECKS_WITHOUT_CAPACITY,
+    ...options.settings,
+  });
   // The options the action and the CLI give the local driver (driver-choice), plus the test's own.
   const choice = driverChoiceFor(settings);
   const driver = new LocalStageHarness({

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runGate } from '../../src/gate/run-gate.js';
+import { CHECKS_WITHOUT_CAPACITY } from '../support/gate-checks.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import { createDriver } from '../../src/stage/create-driver.js';
 import { LocalStageHarness } from '../stage/local/local-stage-harness.js';
@@ -21,6 +22,7 @@ test('a re-run within the cache TTL reports the warm cache instead of a pass', a
     baseUrl: stage.baseUrl,
     prometheusUrl: stage.urls.prometheus,
     language: 'en',
+    checks: CHECKS_WITHOUT_CAPACITY,
   });
   const external = () =>
     createDriver({

@@ -28,6 +28,7 @@ const allPassing = {
   'plan-cache-single-flight': passing('plan-cache-single-flight'),
   'private-isolation': passing('private-isolation'),
   'narrator-saturation': passing('narrator-saturation'),
+  'chat-capacity': passing('chat-capacity'),
 };
 const statuses = (report: GateReport) =>
   Object.fromEntries(report.checks.map((check) => [check.id, check.status]));
@@ -43,7 +44,14 @@ test('a healthy run: every check in order, verdict ready, phases timed, teardown
   assert.equal(report.verdict, 'ready');
   assert.deepEqual(
     report.checks.map((check) => check.id),
-    ['stage-up', 'load-balancing', 'plan-cache-single-flight', 'private-isolation', 'narrator-saturation'],
+    [
+      'stage-up',
+      'load-balancing',
+      'plan-cache-single-flight',
+      'private-isolation',
+      'narrator-saturation',
+      'chat-capacity',
+    ],
   );
   assert.equal(report.checks[0]!.status, 'pass', report.checks[0]!.reason);
   assert.deepEqual(
@@ -55,6 +63,7 @@ test('a healthy run: every check in order, verdict ready, phases timed, teardown
       'plan-cache-single-flight',
       'private-isolation',
       'narrator-saturation',
+      'chat-capacity',
       'teardown',
     ],
   );
@@ -140,6 +149,7 @@ test('a partly booted stage whose gateway serves is checked: stage-up ❌ with t
     'plan-cache-single-flight': 'pass',
     'private-isolation': 'pass',
     'narrator-saturation': 'pass',
+    'chat-capacity': 'pass',
   });
   assert.equal(
     report.checks[0]!.reason,
@@ -226,6 +236,7 @@ test('a crashing check fails alone; the others still run', async () => {
     'plan-cache-single-flight': 'fail',
     'private-isolation': 'pass',
     'narrator-saturation': 'pass',
+    'chat-capacity': 'pass',
   });
   assert.match(report.checks[2]!.reason, /stopped with an error: boom/);
 });
@@ -321,7 +332,7 @@ test('runGate only returns the report; publishReport writes the JSON where asked
   await publishReport(report, { secrets: [], jsonPath: path, logger: createRecordingLogger() });
   const written = JSON.parse(readFileSync(path, 'utf8')) as GateReport;
   assert.equal(written.verdict, report.verdict);
-  assert.equal(written.checks.length, 5);
+  assert.equal(written.checks.length, 6);
 });
 
 test('preflight: a missing compose file or an unreachable base URL fails before anything boots, naming the option', async () => {

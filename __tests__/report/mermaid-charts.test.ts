@@ -157,7 +157,9 @@ test('stage-supplied replica ids cannot break out of a chart, a string or the co
   assert.equal(new Set(chart.categories).size, hostile.length, 'ids that sanitize alike stay apart');
   assert.deepEqual(chart.series, [hostile.map(() => 2)]);
   for (const category of chart.categories) assert.match(category, /^[\p{L}\p{N} _.:#/()+\-…]+$/u);
-  assert.doesNotMatch(blocks[0]!, /%%|[`<>;]/);
+  // The value axis' range (`0 --> top`) is the renderer's own numbers; nothing else may hold `>`.
+  assert.match(blocks[0]!, /y-axis "answers" 0 --> 2\n/);
+  assert.doesNotMatch(blocks[0]!.replace(/ 0 --> \d+\n/, '\n'), /%%|[`<>;]/);
   // Outside code, nothing of the labels became markdown.
   assert.doesNotMatch(outsideCode(markdown), /<img|^# heading/m);
 });
@@ -228,4 +230,17 @@ test('a tight comment budget drops the charts before the tables; the terminal ke
   const terminal = renderTerminal(report);
   assert.match(terminal, /api-1\s+█+\s+7/, 'the terminal keeps its histogram');
   assert.doesNotMatch(terminal, /xychart|mermaid|pie title/);
+});
+
+test("every bar chart's value axis starts at zero: 7/7/6 answers per replica draw as three near-equal bars", async () => {
+  const markdown = renderMarkdown(
+    reportOf([result('load-balancing', loadBalancing(['api-1', 'api-2', 'api-3'], 20, 'en'))], 'en'),
+  );
+  const [block] = mermaidBlocks(markdown);
+  const chart = await parseChart(block!);
+  assert.ok(chart.type === 'xychart');
+  assert.deepEqual(chart.series, [[7, 7, 6]]);
+  // Without the explicit range Mermaid 11 starts this axis at 6, and the replica with 6 looks empty.
+  assert.equal(chart.yMin, 0);
+  assert.equal(chart.yMax, 7);
 });

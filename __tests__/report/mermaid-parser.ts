@@ -23,12 +23,21 @@ export function loadMermaid(): Promise<Mermaid> {
 
 /** What a chart says once parsed: its type and title, and its categories and series, or its slices. */
 export type ParsedChart =
-  | { type: 'xychart'; title: string; categories: string[]; series: number[][] }
+  | {
+      type: 'xychart';
+      title: string;
+      categories: string[];
+      series: number[][];
+      /** The value axis as Mermaid draws it: from `yMin` to `yMax`. */
+      yMin: number;
+      yMax: number;
+    }
   | { type: 'pie'; title: string; slices: Map<string, number> };
 
 interface XyChartData {
   title: string;
   xAxis: { type: string; categories?: string[] };
+  yAxis: { min: number; max: number };
   plots: Array<{ type: string; data: Array<[string, number]> }>;
 }
 
@@ -47,6 +56,8 @@ export async function parseChart(source: string): Promise<ParsedChart> {
       title: data.title,
       categories: data.xAxis.categories ?? [],
       series: data.plots.map((plot) => plot.data.map(([, value]) => value)),
+      yMin: data.yAxis.min,
+      yMax: data.yAxis.max,
     };
   }
   if (diagramType === 'pie')

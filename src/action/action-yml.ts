@@ -50,7 +50,7 @@ export function renderActionYml(): string {
   const doc = {
     name: 'stagegate',
     description: folded(
-      'Boot a multi-replica chat API stage and prove it is ready for multi-user chat: load balancing, shared plan cache with single-flight, private isolation and narrator saturation.',
+      'Boot a multi-replica chat API stage and prove it is ready for multi-user chat: load balancing, shared plan cache with single-flight, private isolation, narrator saturation and chat capacity.',
     ),
     author: 'stagegate',
     branding: { icon: 'check-circle', color: 'green' },

@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     observer: {
       outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
       inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),
+      permitWaited: (seconds) => metrics.narratorPermitWait.inc(seconds),
+      llmCalled: (seconds, outcome) => metrics.llmRequestDuration.observe({ outcome }, seconds),
     },
   });
   const redis = connectRedis({

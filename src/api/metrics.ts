@@ -4,7 +4,14 @@
  * Prometheus and over direct scrapes. Labelled counters start at zero so their series exist at once.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { METRICS, NARRATOR_OUTCOMES, REPLICA_LABEL, ROUTES } from '../contract/index.js';
+import {
+  LLM_CALL_OUTCOMES,
+  METRICS,
+  NARRATOR_OUTCOMES,
+  OPTIONAL_METRICS,
+  REPLICA_LABEL,
+  ROUTES,
+} from '../contract/index.js';
 import type { MemoryCacheObserver, MemoryEviction, MemoryLookup } from './memory-cache.js';
 
 const PLAN_CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const;
@@ -28,6 +35,8 @@ export class ApiMetrics {
   readonly memoryCacheEvictions: Counter<'reason'>;
   readonly memoryCacheBytes: Gauge;
   readonly memoryCacheEntries: Gauge;
+  readonly narratorPermitWait: Counter;
+  readonly llmRequestDuration: Histogram<'outcome'>;
   /** What the L1's size gauges read at scrape time; set by `trackMemoryCacheSize`. */
   private memoryCacheSize: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
 
@@ -104,6 +113,19 @@ export class ApiMetrics {
         this.set(size().entries);
       },
     });
+    this.narratorPermitWait = new Counter({
+      name: OPTIONAL_METRICS.narratorPermitWaitSeconds,
+      help: 'Seconds narrations waited for a permit of the narrator limiter (granted or refused).',
+      registers,
+    });
+    this.llmRequestDuration = new Histogram({
+      name: OPTIONAL_METRICS.llmRequestDuration,
+      help: 'Calls to the LLM backend by how they ended (busy: its own 429/503), in seconds.',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    for (const outcome of LLM_CALL_OUTCOMES) this.llmRequestDuration.zero({ outcome });
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -4,7 +4,7 @@
  * the call, and Ollama's own "server busy" 503, which counts as overload like a full limiter.
  * Works unchanged against a real Ollama and against the bundled simulator.
  */
-import type { NarratorOutcome } from '../contract/index.js';
+import type { LlmCallOutcome, NarratorOutcome } from '../contract/index.js';
 import { isRelease, type Semaphore } from '../kit/semaphore.js';
 
 export interface NarrationRequest {
@@ -26,6 +26,10 @@ export interface Narrator {
 export interface NarratorObserver {
   outcome(outcome: NarrationResult['outcome']): void;
   inFlightChanged(delta: 1 | -1): void;
+  /** Time this call waited for a permit of the limiter (granted or not), for the capacity check. */
+  permitWaited?(seconds: number): void;
+  /** One call to the LLM backend and how it ended (`busy`: its own 429/503). */
+  llmCalled?(seconds: number, outcome: LlmCallOutcome): void;
 }
 
 export interface OllamaNarratorOptions {
@@ -59,8 +63,19 @@ export class OllamaNarrator implements Narrator {
     return result;
   }
 
+  /** How a call that reached the backend ended, for its latency metric; undefined when none was made. */
+  private static llmCallOutcome(result: NarrationResult): LlmCallOutcome | undefined {
+    if (result.outcome === 'ok') return 'ok';
+    if (result.outcome === 'timeout') return 'timeout';
+    if (result.outcome === 'error') return 'error';
+    // An overload with no time spent is the limiter's refusal: the backend was never called.
+    return result.llmMs > 0 ? 'busy' : undefined;
+  }
+
   private async call(request: NarrationRequest): Promise<NarrationResult> {
+    const waitStarted = performance.now();
     const release = await this.options.limiter.acquire();
+    this.options.observer?.permitWaited?.((performance.now() - waitStarted) / 1000);
     if (!isRelease(release))
       return {
         outcome: 'overload',
@@ -71,6 +86,16 @@ export class OllamaNarrator implements Narrator {
     this.options.observer?.inFlightChanged(1);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const result = await this.callBackend(request, elapsed).finally(() => {
+      release();
+      this.options.observer?.inFlightChanged(-1);
+    });
+    const outcome = OllamaNarrator.llmCallOutcome(result);
+    if (outcome) this.options.observer?.llmCalled?.((performance.now() - started) / 1000, outcome);
+    return result;
+  }
+
+  private async callBackend(request: NarrationRequest, elapsed: () => number): Promise<NarrationResult> {
     try {
       const response = await fetch(`${this.options.baseUrl}/api/chat`, {
         method: 'POST',
@@ -120,9 +145,6 @@ export class OllamaNarrator implements Narrator {
           llmMs: elapsed(),
         };
       return { outcome: 'error', detail: describeFetchError(error), model: this.model, llmMs: elapsed() };
-    } finally {
-      release();
-      this.options.observer?.inFlightChanged(-1);
     }
   }
 }

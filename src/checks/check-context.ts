@@ -49,6 +49,23 @@ export interface CheckOptions {
   narratorMaxConcurrency: number;
   healthzLatencyBudgetMs: number;
   requestTimeoutSeconds: number;
+  /** chat-capacity: the virtual users, the SLO and the search's budgets. */
+  capacity: CapacityOptions;
+}
+
+/** What chat-capacity reads (its option rows are the `capacity-*` options). */
+export interface CapacityOptions {
+  /** Users the stage must hold; 0 measures only. */
+  targetUsers: number;
+  sloMs: number;
+  /** Share of good answers a level needs (0.95: p95 within the SLO). */
+  attainment: number;
+  thinkTimeMs: number;
+  budgetSeconds: number;
+  maxRequests: number;
+  maxUsers: number;
+  /** Weights of the question kinds in the users' mix. */
+  mix: { public: number; private: number; narrated: number };
 }
 
 export interface CheckContext {

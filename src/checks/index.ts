@@ -1,6 +1,7 @@
-/** The five checks by id, in the order they run. */
+/** The checks by id, in the order they run. */
 import type { CheckId } from '../report/model.js';
 import type { Check } from './check-context.js';
+import { chatCapacityCheck } from './chat-capacity/chat-capacity.js';
 import { loadBalancingCheck } from './load-balancing.js';
 import { narratorSaturationCheck } from './narrator-saturation.js';
 import { planCacheSingleFlightCheck } from './plan-cache-single-flight.js';
@@ -13,6 +14,7 @@ export const CHECKS: Record<CheckId, Check> = {
   'plan-cache-single-flight': planCacheSingleFlightCheck,
   'private-isolation': privateIsolationCheck,
   'narrator-saturation': narratorSaturationCheck,
+  'chat-capacity': chatCapacityCheck,
 };
 
-export type { Check, CheckContext, CheckOptions, CheckOutcome } from './check-context.js';
+export type { CapacityOptions, Check, CheckContext, CheckOptions, CheckOutcome } from './check-context.js';

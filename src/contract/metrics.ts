@@ -26,3 +26,30 @@ export const METRICS = {
 } as const;
 
 export const REPLICA_LABEL = 'replica';
+
+/**
+ * Optional metrics: a stage without them is checked all the same. chat-capacity names what saturated
+ * first from them (and says which one would make the bottleneck identifiable when a stage lacks it).
+ * The reference API exports all but the gateway's (HAProxy's own exporter) and the two prom-client
+ * process metrics (its defaults).
+ */
+export const OPTIONAL_METRICS = {
+  /** Counter: seconds /ask requests spent waiting for a narrator permit (the semaphore). */
+  narratorPermitWaitSeconds: 'services_narrator_permit_wait_seconds_total',
+  /** Histogram, label `outcome` ∈ LLM_CALL_OUTCOMES: calls to the LLM backend, by how they ended. */
+  llmRequestDuration: 'services_llm_request_duration_seconds',
+  /** Histogram: Redis commands of the plan cache and single-flight, by their round trip. */
+  redisCommandDuration: 'services_redis_command_duration_seconds',
+  /** Counter: seconds single-flight followers spent waiting for a leader's result. */
+  singleFlightWaitSeconds: 'services_single_flight_wait_seconds_total',
+  /** Gauge (prom-client default): p99 of the replica's event-loop lag. */
+  eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
+  /** Counter (prom-client default): CPU seconds of the replica's process. */
+  processCpuSeconds: 'process_cpu_seconds_total',
+  /** Gauge (HAProxy's exporter): most requests ever queued in a backend, waiting for a server. */
+  gatewayMaxQueue: 'haproxy_backend_max_queue',
+} as const;
+
+/** How an LLM call ended: `busy` is the backend's own 429/503 ("server busy"). */
+export const LLM_CALL_OUTCOMES = ['ok', 'busy', 'error', 'timeout'] as const;
+export type LlmCallOutcome = (typeof LLM_CALL_OUTCOMES)[number];

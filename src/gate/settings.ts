@@ -46,6 +46,13 @@ export const GateSettingsSchema = z.strictObject(shapeOf(GATE_OPTION_ROWS)).supe
       });
   if (settings.clientA === settings.clientB)
     ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
+  if (settings.capacityPublicShare + settings.capacityPrivateShare + settings.capacityNarratedShare === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['capacityNarratedShare'],
+      message:
+        'the question mix is empty: give capacity-public-share, capacity-private-share or capacity-narrated-share a weight above 0',
+    });
 });
 
 export type GateSettings = z.output<typeof GateSettingsSchema>;

@@ -17,7 +17,11 @@ export function conclusionText(report: GateReport): string {
   const failed = report.checks.filter((c) => c.status === 'fail');
   const warned = report.checks.filter((c) => c.status === 'warn');
   if (report.verdict === 'ready') {
-    return warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
+    const sentence = warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
+    const capacity = capacityHeld(report);
+    return capacity
+      ? `${sentence} ${m.conclusion.capacity(capacity.users, capacity.percentile, capacity.sloMs)}`
+      : sentence;
   }
   // Not ready without a failure means the fail policy counts warnings.
   const blocking = failed.length > 0 ? failed : warned;
@@ -28,4 +32,15 @@ export function conclusionText(report: GateReport): string {
 export function verdictEmoji(report: GateReport): string {
   if (report.verdict !== 'ready') return '❌';
   return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
+}
+
+/** The users chat-capacity held, with its SLO, when it ran and held some (its measures carry them). */
+function capacityHeld(report: GateReport): { users: number; percentile: number; sloMs: number } | undefined {
+  const capacity = report.checks.find((check) => check.id === 'chat-capacity');
+  if (!capacity || (capacity.status !== 'pass' && capacity.status !== 'warn')) return undefined;
+  const users = capacity.measures?.capacityUsersHeld;
+  const sloMs = capacity.measures?.capacitySloP95Ms;
+  const percentile = capacity.measures?.capacityAttainmentPct;
+  if (users === undefined || users <= 0 || sloMs === undefined || percentile === undefined) return undefined;
+  return { users, percentile, sloMs };
 }

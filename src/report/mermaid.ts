@@ -39,6 +39,14 @@ function distinctLabels(labels: string[]): string[] {
   });
 }
 
+/** The top of the value axis: the largest value drawn, and at least 1 (an axis from 0 to 0 draws nothing). */
+function axisTop(chart: Extract<Chart, { type: 'bars' }>): string {
+  const values = chart.series.flatMap((series) =>
+    chart.categories.map((_, index) => Number(chartNumber(series.values[index]))),
+  );
+  return String(Math.max(1, ...values));
+}
+
 function barsSource(title: string, chart: Extract<Chart, { type: 'bars' }>): string | undefined {
   if (chart.categories.length === 0 || chart.series.length === 0) return undefined;
   const categories = distinctLabels(chart.categories.map((label) => mermaidLabel(label)));
@@ -46,7 +54,9 @@ function barsSource(title: string, chart: Extract<Chart, { type: 'bars' }>): str
     'xychart-beta',
     `    title "${mermaidLabel(title, TITLE_MAX_CHARS)}"`,
     `    x-axis "${mermaidLabel(chart.xTitle)}" [${categories.map((label) => `"${label}"`).join(', ')}]`,
-    `    y-axis "${mermaidLabel(chart.yTitle)}"`,
+    // From zero, always: Mermaid otherwise starts the axis at the smallest value, and a bar of 6 beside
+    // bars of 7 looks like nothing at all.
+    `    y-axis "${mermaidLabel(chart.yTitle)}" 0 --> ${axisTop(chart)}`,
     ...chart.series.map(
       (series) =>
         `    bar [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`,

@@ -19,6 +19,8 @@ export interface Messages {
     readyWithWarnings: (warned: number) => string;
     notReady: (failed: number, ids: string) => string;
     bootFailed: string;
+    /** The number a ready verdict carries when chat-capacity measured it (appended after the sentence). */
+    capacity: (users: number, percentile: number, sloMs: number) => string;
   };
   evidence: string;
   factColumns: [string, string];
@@ -62,6 +64,7 @@ function messages(say: Say): Messages {
       'plan-cache-single-flight': say('Cache de planos e single-flight', 'Plan cache and single-flight'),
       'private-isolation': say('Isolamento de dados privados', 'Private data isolation'),
       'narrator-saturation': say('Saturação do narrador', 'Narrator saturation'),
+      'chat-capacity': say('Capacidade de chat', 'Chat capacity'),
     },
     statusWord: {
       pass: say('passou', 'passed'),
@@ -88,6 +91,11 @@ function messages(say: Say): Messages {
         'Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.',
         'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.',
       ),
+      capacity: (users, percentile, sloMs) =>
+        say(
+          `Pronto para chat multiusuário: ${users} ${users === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a p${percentile} ≤ ${sloMs} ms.`,
+          `Ready for multi-user chat: ${users} simultaneous ${users === 1 ? 'user' : 'users'} at p${percentile} ≤ ${sloMs} ms.`,
+        ),
     },
     evidence: say('Evidência', 'Evidence'),
     factColumns: ['Item', say('Valor', 'Value')],

@@ -11,6 +11,7 @@ export const CHECK_IDS = [
   'plan-cache-single-flight',
   'private-isolation',
   'narrator-saturation',
+  'chat-capacity',
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -57,6 +58,10 @@ export const MEASURE_IDS = [
   'leaderMs',
   'overloads',
   'slowestHealthzMs',
+  'capacityUsersHeld',
+  'capacityUsersFailed',
+  'capacitySloP95Ms',
+  'capacityAttainmentPct',
 ] as const;
 export type MeasureId = (typeof MEASURE_IDS)[number];
 export type CheckMeasures = Partial<Record<MeasureId, number>>;

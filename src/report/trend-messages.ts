@@ -43,8 +43,8 @@ function trendMessages(say: Say): TrendMessages {
       ),
     rule: (factor, minGrowth) =>
       say(
-        `Regressão: uma verificação pior que antes, mais execuções pesadas, ou o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}).`,
-        `Regression: a check worse than before, more heavy executions, or the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}).`,
+        `Regressão: uma verificação pior que antes, mais execuções pesadas, o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}), ou menos usuários sustentados que a faixa de ruído (−25 % e mais de 2 usuários).`,
+        `Regression: a check worse than before, more heavy executions, the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}), or fewer users held than the noise band allows (−25 % and more than 2 users).`,
       ),
     noBaseline: (reason) =>
       say(`Sem linha de base para comparar: ${reason}`, `No baseline to compare with: ${reason}`),
@@ -70,6 +70,10 @@ function trendMessages(say: Say): TrendMessages {
       leaderMs: say('latência do líder', "leader's latency"),
       overloads: say('sobrecargas', 'overloads'),
       slowestHealthzMs: say('/healthz mais lento', 'slowest /healthz'),
+      capacityUsersHeld: say('usuários sustentados', 'users held'),
+      capacityUsersFailed: say('usuários em que falhou', 'users at which it failed'),
+      capacitySloP95Ms: say('SLO de latência da capacidade', 'capacity latency SLO'),
+      capacityAttainmentPct: say('% de respostas no SLO exigida', '% of answers within the SLO required'),
     },
     regression: say('regressão', 'regression'),
     same: say('igual', 'same'),

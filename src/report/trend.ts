@@ -27,7 +27,18 @@ export const MEASURE_INFO: Record<MeasureId, { check: CheckId; unit: 'count' | '
   leaderMs: { check: 'plan-cache-single-flight', unit: 'ms' },
   overloads: { check: 'narrator-saturation', unit: 'count' },
   slowestHealthzMs: { check: 'narrator-saturation', unit: 'ms' },
+  capacityUsersHeld: { check: 'chat-capacity', unit: 'count' },
+  capacityUsersFailed: { check: 'chat-capacity', unit: 'count' },
+  capacitySloP95Ms: { check: 'chat-capacity', unit: 'ms' },
+  capacityAttainmentPct: { check: 'chat-capacity', unit: 'count' },
 };
+
+/**
+ * The noise band of the users held: three repeats of the capacity search on a 2-core runner stay within
+ * ±25 % of their median (or ±2 users), so only a drop beyond both is called a regression.
+ */
+export const CAPACITY_NOISE_SHARE = 0.25;
+export const CAPACITY_NOISE_USERS = 2;
 
 export interface TrendOptions {
   /** The burst p95 may grow up to this many times the baseline's before it is a regression. */
@@ -106,6 +117,8 @@ function measureRegressed(
       return after > before;
     case 'burstP95Ms':
       return after > before * options.p95Factor && after - before >= P95_MIN_GROWTH_MS;
+    case 'capacityUsersHeld':
+      return after < before * (1 - CAPACITY_NOISE_SHARE) && before - after > CAPACITY_NOISE_USERS;
     default:
       return false;
   }

@@ -5,6 +5,8 @@
  * 24, the project's Ollama simulator); Grafana and Tempo cannot be had, so every boot names the other
  * services. When no engine can run, every test here is skipped with the reason, said loudly once.
  */
+import { renderMarkdown } from '../../../src/report/markdown-renderer.js';
+import { checkSections, mermaidBlocks, parseChart } from '../../report/mermaid-parser.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -344,14 +346,15 @@ test(
 );
 
 test(
-  'the gate with --driver compose: five ✅, "pronto", and nothing of the project left afterwards',
+  'the gate with --driver compose: five ✅, chat-capacity measured, "pronto", and nothing of the project left afterwards',
   { skip, timeout: 10 * 60_000 },
-  async () => {
-    const run = await runGate([]);
+  async (t) => {
+    // chat-capacity on small budgets: it measures on the real engine without making this run long.
+    const run = await runGate(['--capacity-budget-seconds', '10', '--capacity-max-requests', '800']);
     assert.equal(run.code, 0, run.output.slice(-4000));
     assert.equal(run.report.verdict, 'ready');
     assert.deepEqual(
-      run.report.checks.map((check) => [check.id, check.status]),
+      run.report.checks.slice(0, 5).map((check) => [check.id, check.status]),
       [
         ['stage-up', 'pass'],
         ['load-balancing', 'pass'],
@@ -360,6 +363,19 @@ test(
         ['narrator-saturation', 'pass'],
       ],
     );
+    const capacity = run.report.checks[5]!;
+    t.diagnostic(`chat-capacity: ${capacity.status} — ${capacity.reason} (${capacity.durationMs} ms)`);
+    assert.equal(capacity.id, 'chat-capacity');
+    assert.ok(capacity.status === 'pass' || capacity.status === 'warn', capacity.reason);
+    assert.ok(capacity.durationMs < 10_000 + 30_000 + 5000, 'within its budget plus one request timeout');
+    // Its section of the job summary parses as Mermaid, value axes from zero.
+    const section = checkSections(renderMarkdown(run.report)).get('chat-capacity')!;
+    const blocks = mermaidBlocks(section);
+    assert.equal(blocks.length, 2);
+    for (const block of blocks) {
+      const chart = await parseChart(block);
+      assert.ok(chart.type === 'xychart' && chart.yMin === 0);
+    }
     assert.match(run.output, /Stage pronto para chat multiusuário/);
     // Grafana and Tempo were not booted, and the report says so plainly.
     assert.match(run.report.checks[0]!.reason, /grafana, tempo: não iniciados neste boot/);

@@ -345,6 +345,77 @@ export const GATE_OPTION_ROWS = {
     description:
       "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
   }),
+  capacityTargetUsers: wholeNumber({
+    min: 0,
+    max: 10_000,
+    default: 0,
+    description:
+      'chat-capacity: simultaneous chat users the stage must hold within the SLO (0: measure and report the capacity only).',
+  }),
+  capacitySloP95Ms: wholeNumber({
+    min: 10,
+    max: 600_000,
+    default: 2000,
+    unit: 'milliseconds',
+    description:
+      'chat-capacity: an answer within this many milliseconds (from the moment its user meant to send it) meets the SLO.',
+  }),
+  capacityAttainment: decimal({
+    min: 0.5,
+    max: 0.999,
+    default: 0.95,
+    description:
+      'chat-capacity: share of answers that must be complete, not degraded, not an error and within the SLO for a level of users to hold (0.95: p95 within the SLO), judged with a Wilson bound.',
+  }),
+  capacityThinkTimeMs: wholeNumber({
+    min: 0,
+    max: 600_000,
+    default: 1000,
+    unit: 'milliseconds',
+    description:
+      'chat-capacity: mean think time of a virtual user between an answer and its next question (each pause drawn from half to one and a half times it).',
+  }),
+  capacityBudgetSeconds: wholeNumber({
+    min: 2,
+    max: 3600,
+    default: 30,
+    unit: 'seconds',
+    description:
+      'chat-capacity: time the capacity search may take; it stops sending then, and its last answers come within one request timeout.',
+  }),
+  capacityMaxRequests: wholeNumber({
+    min: 10,
+    max: 1_000_000,
+    default: 4000,
+    description: 'chat-capacity: most /ask requests the capacity search sends in all.',
+  }),
+  capacityMaxUsers: wholeNumber({
+    min: 1,
+    max: 1000,
+    default: 128,
+    description: 'chat-capacity: the search never runs more simultaneous users than this.',
+  }),
+  capacityPublicShare: wholeNumber({
+    min: 0,
+    max: 100,
+    default: 60,
+    description:
+      "chat-capacity: weight of public questions (public-question, shared by every user, so cached) in the users' question mix.",
+  }),
+  capacityPrivateShare: wholeNumber({
+    min: 0,
+    max: 100,
+    default: 25,
+    description:
+      "chat-capacity: weight of private questions (private-question, about the user's own portfolio) in the mix.",
+  }),
+  capacityNarratedShare: wholeNumber({
+    min: 0,
+    max: 100,
+    default: 15,
+    description:
+      'chat-capacity: weight of long questions that need the narrator (llm-questions, each made distinct so none is served from the cache) in the mix.',
+  }),
 };
 
 /** Where the report goes on GitHub: options of the action (comment-key also a CLI flag), not of the gate. */

@@ -51,6 +51,20 @@ export function checkOptionsOf(settings: GateSettings): CheckOptions {
     narratorMaxConcurrency: settings.narratorMaxConcurrency,
     healthzLatencyBudgetMs: settings.healthzLatencyBudgetMs,
     requestTimeoutSeconds: settings.requestTimeoutSeconds,
+    capacity: {
+      targetUsers: settings.capacityTargetUsers,
+      sloMs: settings.capacitySloP95Ms,
+      attainment: settings.capacityAttainment,
+      thinkTimeMs: settings.capacityThinkTimeMs,
+      budgetSeconds: settings.capacityBudgetSeconds,
+      maxRequests: settings.capacityMaxRequests,
+      maxUsers: settings.capacityMaxUsers,
+      mix: {
+        public: settings.capacityPublicShare,
+        private: settings.capacityPrivateShare,
+        narrated: settings.capacityNarratedShare,
+      },
+    },
   };
 }
 

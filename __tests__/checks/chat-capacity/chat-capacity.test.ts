@@ -1,0 +1,288 @@
+/**
+ * chat-capacity's pure parts: the Wilson bound and how a level is judged, the bounded search (against
+ * levels whose outcome the test decides), the bottleneck and the phase-B line from metric signals, the
+ * verdict against a target, and its job-summary section through the real Mermaid parser.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { decidePhaseB, findBottleneck } from '../../../src/checks/chat-capacity/bottleneck.js';
+import { searchCapacity, type SearchPlan } from '../../../src/checks/chat-capacity/capacity-search.js';
+import { decideCapacity } from '../../../src/checks/chat-capacity/capacity-verdict.js';
+import type { GeneratorLoad } from '../../../src/checks/chat-capacity/generator-watch.js';
+import {
+  answersToConfirm,
+  judgeStep,
+  wilsonBounds,
+  type AskSample,
+  type StepResult,
+} from '../../../src/checks/chat-capacity/step-judge.js';
+import { parseGateSettings } from '../../../src/gate/settings.js';
+import { checkOptionsOf } from '../../../src/gate/steps/run-checks.js';
+import { localize } from '../../../src/report/language.js';
+import { renderMarkdown } from '../../../src/report/markdown-renderer.js';
+import { checkSections, mermaidBlocks, parseChart } from '../../report/mermaid-parser.js';
+import { sampleReport } from '../../report/report-fixtures.js';
+
+const calm: GeneratorLoad = { lagP99Ms: 10, lagMaxMs: 20, utilization: 0.1, cpuShare: 0.1, bound: false };
+const en = localize('en');
+
+function samples(good: number, late = 0, extra: Partial<AskSample> = {}, kind: AskSample['kind'] = 'public') {
+  return [
+    ...Array.from({ length: good }, () => ({ kind, answerClass: 'good' as const, latencyMs: 100, ...extra })),
+    ...Array.from({ length: late }, () => ({
+      kind,
+      answerClass: 'late' as const,
+      latencyMs: 3000,
+      ...extra,
+    })),
+  ];
+}
+
+function step(users: number, good: number, late = 0, generator = calm): StepResult {
+  return judgeStep({
+    users,
+    samples: samples(good, late),
+    sent: good + late,
+    target: 0.95,
+    generator,
+    durationMs: 2000,
+    stoppedEarly: false,
+  });
+}
+
+test('the Wilson bound: wide on few answers, narrow on many; 52 good answers prove 95 %', () => {
+  const few = wilsonBounds(10, 10);
+  const many = wilsonBounds(1000, 1000);
+  assert.ok(few.lower < 0.95 && many.lower > 0.99);
+  assert.equal(answersToConfirm(0.95), 52);
+  assert.ok(wilsonBounds(52, 52).lower >= 0.95);
+  assert.ok(wilsonBounds(51, 51).lower < 0.95);
+  const half = wilsonBounds(50, 100);
+  assert.ok(half.lower < 0.5 && half.upper > 0.5);
+});
+
+test('a level is held, failed or indeterminate by its bound; broken answers fail it; a starved gate is not judged', () => {
+  assert.equal(step(8, 60).judgement, 'held');
+  assert.equal(step(8, 20, 20).judgement, 'failed');
+  assert.equal(step(8, 19, 1).judgement, 'indeterminate');
+  const broken = judgeStep({
+    users: 8,
+    samples: [...samples(60), { kind: 'public', answerClass: 'error', latencyMs: 5, status: 500 }],
+    sent: 61,
+    target: 0.95,
+    generator: calm,
+    durationMs: 2000,
+    stoppedEarly: false,
+  });
+  assert.equal(broken.judgement, 'failed');
+  const starved = step(8, 60, 0, { ...calm, lagP99Ms: 900, bound: true, cause: 'lag' });
+  assert.equal(starved.judgement, 'generator-bound');
+});
+
+function plan(overrides: Partial<SearchPlan> = {}): SearchPlan {
+  return {
+    startUsers: 2,
+    maxUsers: 128,
+    target: 0.95,
+    deadline: performance.now() + 60_000,
+    minStepMs: 0,
+    requestsLeft: () => true,
+    signal: new AbortController().signal,
+    ...overrides,
+  };
+}
+
+test('the search doubles, bisects, re-checks, and reports the range around the knee', async () => {
+  const levels: number[] = [];
+  const result = await searchCapacity(plan(), async (users) => {
+    levels.push(users);
+    return users <= 21 ? step(users, 80) : step(users, 40, 40);
+  });
+  assert.deepEqual(levels.slice(0, 6), [2, 4, 8, 16, 32, 24]);
+  // The knee is between 21 and 22: the range holds it, as close as a sixth of the level held.
+  assert.ok(result.held <= 21 && result.failed! > 21, `${result.held}–${result.failed}`);
+  assert.ok(result.failed! - result.held <= Math.ceil(result.held / 6));
+  assert.equal(result.confirmed, true);
+  assert.equal(levels.at(-1), result.held, 'the highest level held is run again');
+  assert.equal(result.end, 'resolved');
+});
+
+test('the search stops at once on broken answers, at its time budget and at its request budget', async () => {
+  const broken = await searchCapacity(plan(), async (users) =>
+    users < 8
+      ? step(users, 80)
+      : judgeStep({
+          users,
+          samples: [{ kind: 'public', answerClass: 'no-answer', latencyMs: 30_000 }],
+          sent: 1,
+          target: 0.95,
+          generator: calm,
+          durationMs: 30_000,
+          stoppedEarly: true,
+        }),
+  );
+  assert.equal(broken.end, 'broken');
+  assert.equal(broken.broken?.users, 8);
+  assert.equal(broken.steps.length, 3);
+
+  const late = await searchCapacity(plan({ deadline: performance.now() - 1 }), async (users) =>
+    step(users, 80),
+  );
+  assert.equal(late.end, 'time-budget');
+  assert.equal(late.steps.length, 0);
+
+  let left = 2;
+  const spent = await searchCapacity(plan({ requestsLeft: () => left-- > 0 }), async (users) =>
+    step(users, 80),
+  );
+  assert.equal(spent.end, 'request-budget');
+  assert.equal(spent.steps.length, 2);
+});
+
+test('the bottleneck is named from the metrics, with the numbers; phase B follows from it, never guessed', () => {
+  const failing = judgeStep({
+    users: 16,
+    samples: [...samples(30, 20), ...samples(5, 15, { llmMs: 2500 }, 'narrated')],
+    sent: 70,
+    target: 0.95,
+    generator: calm,
+    durationMs: 5000,
+    stoppedEarly: false,
+  });
+  const narrator = findBottleneck({
+    failing,
+    failingSignals: { narratorOverloads: 12, permitWaitSeconds: 30, llmBusy: 0 },
+    heldSignals: {},
+    sloMs: 2000,
+    say: en,
+  });
+  assert.equal(narrator.kind, 'named');
+  assert.ok(narrator.kind === 'named' && narrator.part === 'narrator');
+  assert.match(narrator.kind === 'named' ? narrator.evidence : '', /12 overloads and 429 ms per ask waiting/);
+  const phaseB = decidePhaseB({
+    bottleneck: narrator,
+    failing,
+    held: 8,
+    sloMs: 2000,
+    narratorLimit: 1,
+    say: en,
+  });
+  assert.equal(phaseB.calledFor, true);
+  assert.deepEqual(phaseB.parts, ['queue-or-workers', 'streaming']);
+  assert.match(phaseB.line, /phase B called for: a queue or workers for the narrator, and streaming/);
+  assert.match(phaseB.line, /cached questions slowed down too/);
+
+  const blind = findBottleneck({ failing, failingSignals: {}, heldSignals: {}, sloMs: 2000, say: en });
+  assert.equal(blind.kind, 'not-identifiable');
+  assert.ok(
+    blind.kind === 'not-identifiable' &&
+      blind.missing.includes('services_narrator_permit_wait_seconds_total'),
+  );
+  const undecided = decidePhaseB({
+    bottleneck: blind,
+    failing,
+    held: 8,
+    sloMs: 2000,
+    narratorLimit: 1,
+    say: en,
+  });
+  assert.equal(undecided.calledFor, false);
+  assert.match(undecided.line, /cannot be decided/);
+
+  const cpu = findBottleneck({
+    failing: step(16, 20, 20),
+    failingSignals: { narratorOverloads: 0, permitWaitSeconds: 0, maxReplicaCpuSeconds: 1.9 },
+    heldSignals: {},
+    sloMs: 2000,
+    say: en,
+  });
+  assert.ok(cpu.kind === 'named' && cpu.part === 'cpu');
+  const notCalled = decidePhaseB({
+    bottleneck: cpu,
+    failing: step(16, 20, 20),
+    held: 8,
+    sloMs: 2000,
+    narratorLimit: 1,
+    say: en,
+  });
+  assert.equal(notCalled.calledFor, false);
+  assert.match(notCalled.line, /phase B not called for: the limit is the replicas' CPU/);
+});
+
+const capacityOptions = checkOptionsOf(parseGateSettings({})).capacity;
+
+function verdict(held: number, failed: number | undefined, confirmed: boolean, targetUsers: number) {
+  const steps = [step(held, 80), ...(failed ? [step(failed, 40, 40)] : []), step(held, 80)];
+  return decideCapacity({
+    search: { steps, held, failed, confirmed, end: 'resolved' },
+    bottleneck: { kind: 'none-reached' },
+    phaseB: { calledFor: false, parts: [], line: 'phase B not called for by the measures' },
+    options: { ...capacityOptions, targetUsers },
+    requestTimeoutMs: 30_000,
+    elapsedMs: 20_000,
+    requestsSent: 900,
+    say: en,
+  });
+}
+
+test('against a target: ✅ held and confirmed at or above it, ⚠️ inside the range, ❌ clearly below; none: the number passes', () => {
+  assert.equal(verdict(20, 24, true, 16).status, 'pass');
+  assert.equal(verdict(20, 24, false, 16).status, 'warn');
+  assert.equal(verdict(20, 24, true, 22).status, 'warn');
+  const below = verdict(8, 10, true, 16);
+  assert.equal(below.status, 'fail');
+  assert.match(
+    below.reason,
+    /below the target of 16 users: holds 8 simultaneous users at p95 ≤ 2000 ms \(fails at 10\)/,
+  );
+  const measured = verdict(20, 24, true, 0);
+  assert.equal(measured.status, 'pass');
+  assert.deepEqual(measured.measures, {
+    capacityUsersHeld: 20,
+    capacityUsersFailed: 24,
+    capacitySloP95Ms: 2000,
+    capacityAttainmentPct: 95,
+  });
+});
+
+for (const language of ['pt-BR', 'en'] as const) {
+  test(`${language}: the job-summary section parses as Mermaid, axes from zero; the conclusion carries the number`, async () => {
+    const outcome = decideCapacity({
+      search: {
+        steps: [step(2, 80), step(4, 80), step(8, 20, 40), step(6, 80), step(6, 80)],
+        held: 6,
+        failed: 8,
+        confirmed: true,
+        end: 'resolved',
+      },
+      bottleneck: { kind: 'none-reached' },
+      phaseB: { calledFor: false, parts: [], line: '-' },
+      options: capacityOptions,
+      requestTimeoutMs: 30_000,
+      elapsedMs: 20_000,
+      requestsSent: 900,
+      say: localize(language),
+    });
+    const report = {
+      ...sampleReport({ language, verdict: 'ready' }),
+      checks: [{ id: 'chat-capacity' as const, ...outcome, durationMs: 20_000 }],
+    };
+    const markdown = renderMarkdown(report);
+    const section = checkSections(markdown).get('chat-capacity')!;
+    const blocks = mermaidBlocks(section);
+    assert.equal(blocks.length, 2, 'p95 and attainment charts');
+    for (const block of blocks) {
+      const chart = await parseChart(block);
+      assert.ok(chart.type === 'xychart');
+      assert.equal(chart.categories.length, 5);
+      assert.equal(chart.yMin, 0);
+    }
+    assert.match(
+      markdown,
+      language === 'en'
+        ? /Ready for multi-user chat: 6 simultaneous users at p95 ≤ 2000 ms\./
+        : /Pronto para chat multiusuário: 6 usuários simultâneos a p95 ≤ 2000 ms\./,
+    );
+  });
+}
