@@ -272,8 +272,8 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
   if (increase !== undefined && increase > 1)
     return fail(
       say(
-        `1 miss nas respostas, mas ${metricText}: mais de uma execução pesada para a rajada`,
-        `1 miss in the answers, but ${metricText}: more than one heavy execution for the burst`,
+        `1 miss nas respostas, mas ${metricText}: mais de uma execução pesada para a rajada e sua segunda rodada`,
+        `1 miss in the answers, but ${metricText}: more than one heavy execution for the burst and its second round`,
       ),
     );
   if (leaderInvalid)
@@ -429,9 +429,14 @@ export const planCacheSingleFlightCheck: Check = async (context) => {
   const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, [...fields]));
   // One at a time, after the burst: the entry must have been stored, be shared by every replica, and kept.
   const secondRound = [];
-  for (let index = 0; index < secondRoundSize(options.replicas) && !context.signal.aborted; index++) {
+  // Not after a burst that already failed, and not past a failed ask: a broken stage is not waited on twice.
+  const burstFailed = answers.some((answer) => answer.problem !== undefined || answer.error !== undefined);
+  for (let index = 0; !burstFailed && index < secondRoundSize(options.replicas); index++) {
+    if (context.signal.aborted) break;
     const exchange = await context.http.postJson(ROUTES.ask, askBody(`sf2-${index + 1}`));
-    secondRound.push(readAskAnswer(exchange, options, [...fields]));
+    const answer = readAskAnswer(exchange, options, [...fields]);
+    secondRound.push(answer);
+    if (answer.problem !== undefined || answer.error !== undefined) break;
   }
   const [metricAfter, llmAfter, sqlAfter] = await readAll();
   const outcome = decideSingleFlight({
