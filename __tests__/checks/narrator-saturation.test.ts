@@ -88,14 +88,15 @@ test('healthz slowing down or failing during the burst fails', () => {
   assert.equal(failing.status, 'fail');
 });
 
-test('a metric that does not show the overload is a warning; no metrics source at all is only noted', () => {
+test('a metric that does not show the overload is a warning; no metrics source at all is ⚠️ by the missing-metric rule', () => {
   assert.equal(decideNarratorSaturation(input({ overloadAfter: reading(undefined) })).status, 'warn');
   const noSource = decideNarratorSaturation(
     input({
       metricsOffered: false,
-      overloadBefore: reading(undefined, false),
-      overloadAfter: reading(undefined, false),
+      overloadBefore: { metric, reachable: false },
+      overloadAfter: { metric, reachable: false },
     }),
   );
-  assert.equal(noSource.status, 'pass');
+  assert.equal(noSource.status, 'warn');
+  assert.match(noSource.reason, /^metric evidence missing: no metrics source; confirmed by answers only/);
 });

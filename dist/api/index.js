@@ -69402,7 +69402,14 @@ const METRICS = {
     planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
     /** Gauge: entries the L1 holds. */
     planMemoryCacheEntries: 'services_plan_memory_cache_entries',
+    /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
+    sqlExecutions: 'services_sql_executions_total',
 };
+/**
+ * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
+ * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
+ */
+const OPTIONAL_METRICS = [METRICS.sqlExecutions];
 const REPLICA_LABEL = 'replica';
 
 ;// CONCATENATED MODULE: ./src/contract/index.ts
@@ -69558,6 +69565,14 @@ function extractTickers(question) {
     return [...found].sort();
 }
 const PORTFOLIO = /\b(minha carteira|minhas carteiras|meus fiis?|meus fundos|minhas cotas|minha posicao|minhas posicoes|meu portfolio|meus investimentos|meus ativos|eu tenho|tenho quantas|quantas cotas tenho)\b/;
+/**
+ * Private without a possessive: the asker's holdings named by a first-person verb ("Quais fundos eu
+ * possuo?", "Tenho MXRF11?", "O que comprei?") or the portfolio itself ("O que tem na carteira?"). Such a
+ * question classified public would be answered once and shared with every client.
+ */
+const PORTFOLIO_PLAIN = /\b(possuo|possuimos|tenho|temos|investi|investimos|comprei|compramos|apliquei|na carteira|da carteira|a carteira)\b/;
+/** "Tenho uma dúvida…": the verb without holdings. */
+const NOT_HOLDINGS = /\b(tenho|temos) (uma|umas|duas|outra|alguma|algumas) (duvidas?|perguntas?|questao|questoes)\b/;
 const COMPARISON = /\b(compar\w*|versus|vs|x|melhor|pior|diferenca|ou|entre)\b/;
 const EXPLAIN = /\b(explique|explica|explicar|o que e|o que sao|o que significa|significa|por que|porque|por qual motivo|como funciona|como funcionam|vale a pena|devo|deveria|recomenda\w*|entender|conceito|riscos?)\b/;
 const HISTORY = /\b(historico|historia|evolucao|variacao|ultimos|grafico|desempenho|trajetoria|serie)\b/;
@@ -69576,7 +69591,7 @@ function planQuestion(question) {
     const text = normalizeQuestion(question);
     const entities = extractTickers(question);
     const base = { version: 1, entities };
-    if (PORTFOLIO.test(text))
+    if (PORTFOLIO.test(text) || (PORTFOLIO_PLAIN.test(text) && !NOT_HOLDINGS.test(text)))
         return { ...base, intent: 'portfolio', scope: 'private' };
     if (entities.length >= 2 && COMPARISON.test(text))
         return { ...base, intent: 'comparison', scope: 'public' };
@@ -69885,6 +69900,7 @@ class ApiMetrics {
     registry = new prom_client.Registry();
     narratorRequests;
     heavyExecutions;
+    sqlExecutions;
     planCacheRequests;
     singleFlight;
     narratorInFlight;
@@ -69910,6 +69926,11 @@ class ApiMetrics {
         this.heavyExecutions = new prom_client.Counter({
             name: METRICS.heavyExecutions,
             help: 'Heavy plan executions (SQL + LLM) run on this replica.',
+            registers,
+        });
+        this.sqlExecutions = new prom_client.Counter({
+            name: METRICS.sqlExecutions,
+            help: 'SQL queries run by plan executions on this replica.',
             registers,
         });
         this.planCacheRequests = new prom_client.Counter({
@@ -70439,6 +70460,36 @@ const SEED_POSITIONS = [
     { clientId: 'demo', ticker: 'MXRF11', quantity: 100, averagePrice: 10.5 },
     { clientId: 'demo', ticker: 'KNRI11', quantity: 10, averagePrice: 160.0 },
 ];
+/**
+ * Demo accounts: a client id starting with this prefix that the seed does not know opens with a sample
+ * portfolio derived from its id, as a broker's demo account does. So a fresh client (a per-run id of the
+ * gate's private-isolation check) holds identifying private data, like a real client would.
+ */
+const DEMO_CLIENT_PREFIX = 'demo-';
+/** FNV-1a: a small stable hash, so every replica derives the same demo portfolio for an id. */
+function hashOf(text) {
+    let hash = 0x811c9dc5;
+    for (let index = 0; index < text.length; index++) {
+        hash ^= text.charCodeAt(index);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash;
+}
+/** The demo portfolio of an id: two funds, quantities and prices of its own (SAMPLE DATA). */
+function demoPositions(clientId) {
+    if (!clientId.startsWith(DEMO_CLIENT_PREFIX))
+        return [];
+    const hash = hashOf(clientId);
+    const first = hash % SEED_FUNDS.length;
+    const second = (first + 1 + ((hash >>> 8) % (SEED_FUNDS.length - 1))) % SEED_FUNDS.length;
+    return [first, second].map((fund, index) => {
+        const ticker = SEED_FUNDS[fund].ticker;
+        const closes = SEED_CLOSES[ticker];
+        // Quantities of 3–4 digits, different per id: what makes one client's answer its own.
+        const quantity = 100 + (((hash >>> (index * 11)) & 0x1fff) % 9000);
+        return { clientId, ticker, quantity, averagePrice: closes[(hash >>> (index * 5)) % closes.length] };
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/api/answer-template.ts
 
@@ -70642,6 +70693,7 @@ class PlanExecutor {
     }
     query(plan, clientId) {
         const { repository } = this.deps;
+        this.deps.onSqlExecution?.();
         if (plan.intent === 'portfolio') {
             // A private plan without a client would be a wiring bug; refuse rather than answer for nobody.
             if (!clientId)
@@ -71628,6 +71680,7 @@ class SqlFiiRepository {
         return { ticker, quotes, dividends };
     }
     positions(clientId) {
+        this.openDemoAccount(clientId);
         return this.all(`SELECT p.ticker, f.name, p.quantity, p.average_price,
               (SELECT close FROM quotes q WHERE q.ticker = p.ticker ORDER BY quote_date DESC LIMIT 1) AS current_price,
               (SELECT amount FROM dividends d WHERE d.ticker = p.ticker ORDER BY pay_date DESC LIMIT 1) AS last_dividend
@@ -71641,6 +71694,22 @@ class SqlFiiRepository {
             currentPrice: Number(r.current_price ?? 0),
             lastDividend: Number(r.last_dividend ?? 0),
         }));
+    }
+    /** A demo id the seed does not know gets its derived sample portfolio, once (see DEMO_CLIENT_PREFIX). */
+    openDemoAccount(clientId) {
+        const demo = demoPositions(clientId);
+        if (demo.length === 0)
+            return;
+        if (this.all('SELECT 1 FROM positions WHERE client_id = ? LIMIT 1', [clientId]).length > 0)
+            return;
+        const insert = this.db.prepare('INSERT OR IGNORE INTO positions (client_id, ticker, quantity, average_price) VALUES (?, ?, ?, ?)');
+        try {
+            for (const p of demo)
+                insert.run([p.clientId, p.ticker, p.quantity, p.averagePrice]);
+        }
+        finally {
+            insert.free();
+        }
     }
     tickers() {
         return this.all('SELECT ticker FROM funds ORDER BY ticker', []).map((r) => String(r.ticker));
@@ -71790,6 +71859,7 @@ async function main() {
         replicaId: config.replicaId,
         logger,
         onHeavyExecution: () => metrics.heavyExecutions.inc(),
+        onSqlExecution: () => metrics.sqlExecutions.inc(),
     });
     const api = createApiServer({
         replicaId: config.replicaId,

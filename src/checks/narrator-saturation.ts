@@ -19,6 +19,7 @@ import {
 } from './ask-answer.js';
 import { measured, type Check, type CheckContext, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
+import { metricEvidence, metricEvidenceMissingText } from './metric-evidence.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
 import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
@@ -222,7 +223,13 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
     `${overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; /healthz max ${ms(probeMax)} durante a rajada; ${metricText}`,
     `${overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; /healthz max ${ms(probeMax)} during the burst; ${metricText}`,
   );
-  if (input.metricsOffered && (increase === undefined || increase <= 0))
+  const proof = metricEvidence(say, input.overloadBefore, input.overloadAfter);
+  if (proof.kind === 'missing')
+    return {
+      ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+      metricEvidenceMissing: proof.why,
+    };
+  if (increase === undefined || increase <= 0)
     return warn(
       say(
         `${summary}: a métrica não confirma a sobrecarga`,

@@ -5,7 +5,7 @@
  */
 import { ROUTES, type AskRequest } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
-import { readAskAnswer, type AskAnswer } from './ask-answer.js';
+import { readAskAnswer, summarizeProblems, type AskAnswer } from './ask-answer.js';
 import type { Check, CheckOutcome } from './check-context.js';
 import { resolveClientId } from './client-id.js';
 import { localize, type Language } from './localize.js';
@@ -201,29 +201,219 @@ export function decidePrivateIsolation(input: PrivateIsolationInput): CheckOutco
   };
 }
 
+/** The private question without a possessive: a stage that classifies it public shares it. */
+export const PLAIN_PRIVATE_QUESTION = 'Quais FIIs eu tenho?';
+/**
+ * Fresh clients of this run, besides client-a and client-b: ids no earlier run used. `demo-…` ids open
+ * a sample portfolio of their own on the reference stage (a stage with real accounts gives them data too).
+ */
+export const FRESH_CLIENTS = ['demo-{run}-c', 'demo-{run}-d'];
+
+export interface PrivateAsk {
+  client: string;
+  nickname: string;
+  question: string;
+  phase: 'sequential' | 'concurrent';
+  answer: AskAnswer;
+}
+
+/** A client id or nickname, found as a whole word (so `client-a` is not found in `client-ab`). */
+function holdsName(text: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
+}
+
+/**
+ * Every response searched whole (`meta` included) for the other clients' identifying data: their
+ * nickname, their id, or their own figures (tickers and numbers found in every answer they got and in
+ * no other client's answers).
+ */
+export function decideConcurrentIsolation(
+  asks: PrivateAsk[],
+  say: ReturnType<typeof localize>,
+): {
+  failure?: string;
+  evidence: Evidence[];
+} {
+  const clients = [...new Set(asks.map((entry) => entry.client))];
+  const answersOf = (client: string) => asks.filter((entry) => entry.client === client);
+  const own = new Map<string, string[]>();
+  for (const client of clients) {
+    const sets = answersOf(client).map((entry) => privateTokens(entry.answer.answer ?? ''));
+    own.set(
+      client,
+      [...(sets[0] ?? [])].filter((token) => sets.every((set) => set.has(token))),
+    );
+  }
+  const exclusive = new Map<string, string[]>();
+  for (const client of clients)
+    exclusive.set(
+      client,
+      own
+        .get(client)!
+        .filter((token) => clients.every((other) => other === client || !own.get(other)!.includes(token))),
+    );
+  const nicknames = new Map(asks.map((entry) => [entry.client, entry.nickname]));
+  const leaks: string[] = [];
+  for (const entry of asks) {
+    const body = entry.answer.exchange.body ?? '';
+    const bodyTokens = privateTokens(body);
+    for (const other of clients) {
+      if (other === entry.client) continue;
+      const found: string[] = [];
+      if (holdsName(body, nicknames.get(other)!)) found.push(nicknames.get(other)!);
+      if (holdsName(body, other)) found.push(other);
+      const figures = exclusive.get(other)!.filter((token) => bodyTokens.has(token));
+      if (figures.length >= Math.min(2, exclusive.get(other)!.length) && figures.length > 0)
+        found.push(...figures);
+      if (found.length > 0)
+        leaks.push(
+          say(
+            `${entry.phase === 'concurrent' ? 'em paralelo' : 'em sequência'}, "${entry.question}" de ${entry.client} traz dados de ${other}: ${found.join(' ')}`,
+            `${entry.phase}, "${entry.question}" of ${entry.client} holds ${other}'s data: ${found.join(' ')}`,
+          ),
+        );
+    }
+  }
+  const concurrent = asks.filter((entry) => entry.phase === 'concurrent');
+  const sharedKeys: string[] = [];
+  for (const question of new Set(concurrent.map((entry) => entry.question))) {
+    const byKey = new Map<string, string[]>();
+    for (const entry of concurrent.filter((item) => item.question === question && item.answer.cacheKey))
+      byKey.set(entry.answer.cacheKey!, [...(byKey.get(entry.answer.cacheKey!) ?? []), entry.client]);
+    for (const [key, holders] of byKey)
+      if (new Set(holders).size > 1) sharedKeys.push(`"${question}": ${holders.join(', ')} → ${key}`);
+  }
+  const broken = concurrent.filter(
+    (entry) => entry.answer.problem !== undefined || entry.answer.error !== undefined,
+  );
+  const evidence: Evidence[] = [
+    {
+      kind: 'table',
+      title: say(
+        'Perguntas privadas em paralelo, resposta inteira (meta incluído)',
+        'Private asks at once, whole response (meta included)',
+      ),
+      columns: [
+        say('cliente', 'client'),
+        say('pergunta', 'question'),
+        say('réplica', 'replica'),
+        'hit',
+        say('chave', 'key'),
+        say('resposta', 'answer'),
+      ],
+      rows: concurrent.map((entry) => [
+        entry.client,
+        entry.question,
+        entry.answer.replica ?? '?',
+        entry.answer.cacheHit === undefined ? '?' : entry.answer.cacheHit,
+        entry.answer.cacheKey ?? '?',
+        entry.answer.problem ?? entry.answer.error ?? (entry.answer.answer ?? '').slice(0, 120),
+      ]),
+    },
+    {
+      kind: 'facts',
+      title: say('Dados que identificam cada cliente', "Each client's identifying data"),
+      facts: clients.map((client) => ({
+        label: client,
+        value: `${nicknames.get(client)} ${exclusive.get(client)!.join(' ')}`.trim(),
+      })),
+    },
+  ];
+  if (broken.length > 0)
+    return {
+      evidence,
+      failure: say(
+        `perguntas privadas em paralelo falharam: ${summarizeProblems(broken.map((entry) => entry.answer.problem ?? `erro ${entry.answer.error}`))}`,
+        `private asks at once failed: ${summarizeProblems(broken.map((entry) => entry.answer.problem ?? `error ${entry.answer.error}`))}`,
+      ),
+    };
+  if (sharedKeys.length > 0)
+    return {
+      evidence,
+      failure: say(
+        `clientes diferentes receberam a mesma chave de cache para uma pergunta privada (${sharedKeys.join('; ')}): a pergunta foi tratada como pública ou coalescida entre clientes`,
+        `different clients got the same cache key for a private question (${sharedKeys.join('; ')}): the question was treated as public or coalesced across clients`,
+      ),
+    };
+  if (leaks.length > 0) return { evidence, failure: `${summarizeProblems(leaks, 2)}` };
+  return { evidence };
+}
+
 export const privateIsolationCheck: Check = async (context) => {
   const { options, http, logger, runToken } = context;
+  const say = localize(options.language);
   const clientA = resolveClientId(options.clientA, runToken);
   const clientB = resolveClientId(options.clientB, runToken);
+  const fresh = FRESH_CLIENTS.map((template) => resolveClientId(template, runToken));
   const nicknameA = `Ana-${runToken}`;
-  const ask = async (client: string, nickname: string, turn: number) => {
-    const body: AskRequest = {
-      question: options.privateQuestion,
-      conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
-      client_id: client,
-      nickname,
-    };
-    const exchange = await http.postJson(ROUTES.ask, body);
-    return readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']);
-  };
+  const nicknames = new Map([
+    [clientA, nicknameA],
+    [clientB, `Bruno-${runToken}`],
+    [fresh[0]!, `Caio-${runToken}`],
+    [fresh[1]!, `Davi-${runToken}`],
+  ]);
+  const body = (client: string, question: string, turn: string): AskRequest => ({
+    question,
+    conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
+    client_id: client,
+    nickname: nicknames.get(client)!,
+  });
+  const fields = ['answer', 'cacheHit', 'cacheKey'] as const;
+  const ask = async (client: string, turn: number) =>
+    readAskAnswer(
+      await http.postJson(ROUTES.ask, body(client, options.privateQuestion, String(turn))),
+      options,
+      [...fields],
+    );
   logger.info(
-    `private-isolation: "${options.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`,
+    `private-isolation: "${options.privateQuestion}" as ${clientA}, ${clientB}, ${clientA} in turn; then it and "${PLAIN_PRIVATE_QUESTION}" as ${[...nicknames.keys()].join(', ')} at once`,
   );
   // In order, one at a time: B must come after A's answer is cached, and A's repeat after B.
-  const a1 = await ask(clientA, nicknameA, 1);
-  const b = await ask(clientB, `Bruno-${runToken}`, 1);
-  const a2 = await ask(clientA, nicknameA, 2);
-  const outcome = decidePrivateIsolation({
+  const a1 = await ask(clientA, 1);
+  const b = await ask(clientB, 1);
+  const a2 = await ask(clientA, 2);
+  // Then every client and both phrasings at once: a stage that coalesces private asks shows it here.
+  const questions = [options.privateQuestion, PLAIN_PRIVATE_QUESTION];
+  const plan = [...nicknames.keys()].flatMap((client) => questions.map((question) => ({ client, question })));
+  const burst = await context.burst(
+    plan.map(({ client, question }, index) => ({
+      method: 'POST' as const,
+      path: ROUTES.ask,
+      body: body(client, question, `c${index + 1}`),
+    })),
+  );
+  const asks: PrivateAsk[] = [
+    {
+      client: clientA,
+      nickname: nicknameA,
+      question: options.privateQuestion,
+      phase: 'sequential',
+      answer: a1,
+    },
+    {
+      client: clientB,
+      nickname: nicknames.get(clientB)!,
+      question: options.privateQuestion,
+      phase: 'sequential',
+      answer: b,
+    },
+    {
+      client: clientA,
+      nickname: nicknameA,
+      question: options.privateQuestion,
+      phase: 'sequential',
+      answer: a2,
+    },
+    ...plan.map(({ client, question }, index) => ({
+      client,
+      question,
+      nickname: nicknames.get(client)!,
+      phase: 'concurrent' as const,
+      answer: readAskAnswer(burst.exchanges[index]!, options, [...fields]),
+    })),
+  ];
+  const sequential = decidePrivateIsolation({
     question: options.privateQuestion,
     clientA,
     clientB,
@@ -233,5 +423,21 @@ export const privateIsolationCheck: Check = async (context) => {
     a2,
     language: options.language,
   });
-  return { id: 'private-isolation', ...outcome, durationMs: 0 };
+  const concurrent = decideConcurrentIsolation(asks, say);
+  const evidence = [...sequential.evidence, ...concurrent.evidence];
+  if (sequential.status === 'fail')
+    return { id: 'private-isolation', ...sequential, evidence, durationMs: 0 };
+  if (concurrent.failure)
+    return { id: 'private-isolation', status: 'fail', reason: concurrent.failure, evidence, durationMs: 0 };
+  const scope = say(
+    `; ${asks.length} perguntas privadas de ${nicknames.size} clientes (2 novos nesta execução), em sequência e em paralelo, com e sem possessivo: nenhuma resposta, meta incluído, traz dados de outro cliente`,
+    `; ${asks.length} private asks from ${nicknames.size} clients (2 fresh this run), in turn and at once, possessive and not: no response, meta included, holds another client's data`,
+  );
+  return {
+    id: 'private-isolation',
+    ...sequential,
+    reason: `${sequential.reason}${scope}`,
+    evidence,
+    durationMs: 0,
+  };
 };

@@ -23,7 +23,15 @@ export const METRICS = {
   planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
   /** Gauge: entries the L1 holds. */
   planMemoryCacheEntries: 'services_plan_memory_cache_entries',
+  /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
+  sqlExecutions: 'services_sql_executions_total',
 } as const;
+
+/**
+ * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
+ * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
+ */
+export const OPTIONAL_METRICS: readonly string[] = [METRICS.sqlExecutions];
 
 export const REPLICA_LABEL = 'replica';
 

@@ -21,6 +21,8 @@ export interface Messages {
     bootFailed: string;
     /** The number a ready verdict carries when chat-capacity measured it (appended after the sentence). */
     capacity: (users: number, percentile: number, sloMs: number) => string;
+    /** Appended to the verdict line when a check's metric evidence was missing (the missing-metric rule). */
+    metricEvidenceMissing: (ids: string) => string;
   };
   evidence: string;
   factColumns: [string, string];
@@ -95,6 +97,11 @@ function messages(say: Say): Messages {
         say(
           `Pronto para chat multiusuário: ${users} ${users === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a p${percentile} ≤ ${sloMs} ms.`,
           `Ready for multi-user chat: ${users} simultaneous ${users === 1 ? 'user' : 'users'} at p${percentile} ≤ ${sloMs} ms.`,
+        ),
+      metricEvidenceMissing: (ids) =>
+        say(
+          `Evidência de métrica ausente em ${ids}: confirmado só pelas respostas.`,
+          `Metric evidence was missing in ${ids}: confirmed by answers only.`,
         ),
     },
     evidence: say('Evidência', 'Evidence'),
