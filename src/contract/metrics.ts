@@ -23,6 +23,11 @@ export const METRICS = {
   planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
   /** Gauge: entries the L1 holds. */
   planMemoryCacheEntries: 'services_plan_memory_cache_entries',
+  /**
+   * Optional. Gauge: the most LLM calls ever in flight at once on this replica since it started (a
+   * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
+   */
+  narratorInFlightMax: 'services_narrator_llm_in_flight_max',
 } as const;
 
 export const REPLICA_LABEL = 'replica';

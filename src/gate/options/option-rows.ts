@@ -343,6 +343,13 @@ export const GATE_OPTION_ROWS = {
     description:
       "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
   }),
+  errorBudget: wholeNumber({
+    min: 0,
+    max: 1000,
+    default: 0,
+    description:
+      'How many /ask answers over the whole run may fail (non-2xx other than the designed overload refusal, malformed JSON, an error in a 200, no answer) before the run fails, whatever the checks say.',
+  }),
 };
 
 /** Where the report goes on GitHub: options of the action (comment-key also a CLI flag), not of the gate. */
