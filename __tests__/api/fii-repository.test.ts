@@ -45,3 +45,19 @@ test('positions belong to one client only; hostile ids are bound as values, not 
   // Still intact after the attempt.
   assert.equal(repository.positions('client-b').length, 3);
 });
+
+test('a demo-… id the seed does not know opens with its own sample portfolio, the same on every replica', async () => {
+  const first = repository.positions('demo-run1-c');
+  assert.equal(first.length, 2);
+  assert.ok(first.every((p) => p.quantity >= 100 && p.quantity < 10_000 && p.currentPrice > 0));
+  // Another repository (another replica) derives the same; another id gets other figures.
+  const other = await openFiiRepository();
+  assert.deepEqual(other.positions('demo-run1-c'), first);
+  const second = repository.positions('demo-run1-d');
+  assert.notDeepEqual(
+    second.map((p) => p.quantity),
+    first.map((p) => p.quantity),
+  );
+  // Only demo ids: anyone else the seed does not know still holds nothing.
+  assert.deepEqual(repository.positions('nobody-run1'), []);
+});

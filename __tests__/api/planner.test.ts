@@ -118,3 +118,21 @@ test('tickers: four letters and 11–13, not words followed by numbers', () => {
   assert.deepEqual(extractTickers('Histórico dos últimos 12 meses para 12 fundos'), []);
   assert.deepEqual(extractTickers('ABCD14 não é um FII'), []);
 });
+
+test('private questions without a possessive are private too (a public one would be shared)', () => {
+  for (const question of [
+    'Quais FIIs eu tenho?',
+    'Quais fundos eu possuo?',
+    'Tenho MXRF11?',
+    'O que tenho na carteira?',
+    'Qual o valor das cotas que possuo?',
+    'Quanto investi em FIIs?',
+  ]) {
+    const plan = planQuestion(question);
+    assert.equal(plan.scope, 'private', question);
+    assert.equal(plan.intent, 'portfolio', question);
+  }
+  // The verb without holdings stays what the question is about.
+  assert.equal(planQuestion('Tenho uma dúvida: o que é dividend yield?').scope, 'public');
+  assert.equal(planQuestion('Qual o preço atual do MXRF11?').scope, 'public');
+});

@@ -100,12 +100,12 @@ test('healthz slowing down or failing during the burst fails', () => {
 test('missing metric evidence is a warning in the shared wording; a metric under-counting the refusals fails', () => {
   const absent = decideNarratorSaturation(input({ overloadAfter: reading(undefined) }));
   assert.equal(absent.status, 'warn');
-  assert.match(absent.reason, /^metric evidence missing: .*absent; confirmed by answers only/);
+  assert.match(absent.reason, /^metric evidence missing: .* absent from .*; confirmed by answers only/);
   const noSource = decideNarratorSaturation(
     input({
       metricsOffered: false,
-      overloadBefore: reading(undefined, false),
-      overloadAfter: reading(undefined, false),
+      overloadBefore: { metric, reachable: false },
+      overloadAfter: { metric, reachable: false },
     }),
   );
   assert.equal(noSource.status, 'warn');

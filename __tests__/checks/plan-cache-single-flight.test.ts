@@ -87,7 +87,7 @@ test('followers far slower than the leader → latency explosion warning', () =>
   assert.match(outcome.reason, /latency explosion: p95 5000 ms above the budget 2000 ms/);
 });
 
-test('unreachable metrics do not fail the check; a metric that does not move is a warning', () => {
+test('unreachable metrics: ⚠️ by the missing-metric rule, never ✅; a metric that does not move is a warning', () => {
   const unreachable = decideSingleFlight(
     input({
       metricBefore: reading(undefined, false),
@@ -97,11 +97,12 @@ test('unreachable metrics do not fail the check; a metric that does not move is 
       },
     }),
   );
-  assert.equal(unreachable.status, 'pass');
+  assert.equal(unreachable.status, 'warn');
   assert.match(
     unreachable.reason,
-    /not read \(cannot reach api-1 \(http:\/\/127\.0\.0\.1:1\/metrics\) \(ECONNREFUSED\)\)/,
+    /^metric evidence missing: cannot reach api-1 \(http:\/\/127\.0\.0\.1:1\/metrics\) \(ECONNREFUSED\); confirmed by answers only/,
   );
+  assert.ok(unreachable.metricEvidenceMissing);
   assert.equal(decideSingleFlight(input({ metricAfter: reading(4) })).status, 'warn');
 });
 

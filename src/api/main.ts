@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     replicaId: config.replicaId,
     logger,
     onHeavyExecution: () => metrics.heavyExecutions.inc(),
+    onSqlExecution: () => metrics.sqlExecutions.inc(),
   });
   const api = createApiServer({
     replicaId: config.replicaId,

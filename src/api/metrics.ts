@@ -20,6 +20,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   readonly narratorRequests: Counter<'outcome'>;
   readonly heavyExecutions: Counter;
+  readonly sqlExecutions: Counter;
   readonly planCacheRequests: Counter<'result'>;
   readonly singleFlight: Counter<'role'>;
   readonly narratorInFlight: Gauge;
@@ -49,6 +50,11 @@ export class ApiMetrics {
     this.heavyExecutions = new Counter({
       name: METRICS.heavyExecutions,
       help: 'Heavy plan executions (SQL + LLM) run on this replica.',
+      registers,
+    });
+    this.sqlExecutions = new Counter({
+      name: METRICS.sqlExecutions,
+      help: 'SQL queries run by plan executions on this replica.',
       registers,
     });
     this.planCacheRequests = new Counter({

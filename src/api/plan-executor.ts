@@ -33,6 +33,8 @@ export interface PlanExecutorDeps {
   logger: Logger;
   /** Called once per heavy execution (the metric the gate sums over replicas). */
   onHeavyExecution: () => void;
+  /** Called once per SQL data query a plan execution runs (the stage's own SQL counter); optional. */
+  onSqlExecution?: () => void;
 }
 
 const LLM_ERRORS: Record<Exclude<NarrationResult['outcome'], 'ok'>, { error: ErrorCode; message: string }> = {
@@ -133,6 +135,7 @@ export class PlanExecutor {
 
   private query(plan: Plan, clientId: string | undefined): PlanData {
     const { repository } = this.deps;
+    this.deps.onSqlExecution?.();
     if (plan.intent === 'portfolio') {
       // A private plan without a client would be a wiring bug; refuse rather than answer for nobody.
       if (!clientId) throw new Error('portfolio plan executed without a client id');

@@ -58,6 +58,16 @@ export function extractTickers(question: string): string[] {
 
 const PORTFOLIO =
   /\b(minha carteira|minhas carteiras|meus fiis?|meus fundos|minhas cotas|minha posicao|minhas posicoes|meu portfolio|meus investimentos|meus ativos|eu tenho|tenho quantas|quantas cotas tenho)\b/;
+/**
+ * Private without a possessive: the asker's holdings named by a first-person verb ("Quais fundos eu
+ * possuo?", "Tenho MXRF11?", "O que comprei?") or the portfolio itself ("O que tem na carteira?"). Such a
+ * question classified public would be answered once and shared with every client.
+ */
+const PORTFOLIO_PLAIN =
+  /\b(possuo|possuimos|tenho|temos|investi|investimos|comprei|compramos|apliquei|na carteira|da carteira|a carteira)\b/;
+/** "Tenho uma dúvida…": the verb without holdings. */
+const NOT_HOLDINGS =
+  /\b(tenho|temos) (uma|umas|duas|outra|alguma|algumas) (duvidas?|perguntas?|questao|questoes)\b/;
 const COMPARISON = /\b(compar\w*|versus|vs|x|melhor|pior|diferenca|ou|entre)\b/;
 const EXPLAIN =
   /\b(explique|explica|explicar|o que e|o que sao|o que significa|significa|por que|porque|por qual motivo|como funciona|como funcionam|vale a pena|devo|deveria|recomenda\w*|entender|conceito|riscos?)\b/;
@@ -87,7 +97,8 @@ export function planQuestion(question: string): Plan {
   const entities = extractTickers(question);
   const base = { version: 1 as const, entities };
 
-  if (PORTFOLIO.test(text)) return { ...base, intent: 'portfolio', scope: 'private' };
+  if (PORTFOLIO.test(text) || (PORTFOLIO_PLAIN.test(text) && !NOT_HOLDINGS.test(text)))
+    return { ...base, intent: 'portfolio', scope: 'private' };
   if (entities.length >= 2 && COMPARISON.test(text))
     return { ...base, intent: 'comparison', scope: 'public' };
   if (EXPLAIN.test(text))

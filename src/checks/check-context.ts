@@ -74,6 +74,8 @@ export interface CheckOutcome {
   evidence: Evidence[];
   /** The numbers a later run is compared with; only those this run measured. */
   measures?: CheckMeasures;
+  /** Why metric evidence the check relies on was missing (src/checks/metric-evidence.ts), if it was. */
+  metricEvidenceMissing?: string;
 }
 
 /** The measures that have a value, rounded to whole units (the JSON stays short and stable). */

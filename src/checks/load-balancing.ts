@@ -24,6 +24,7 @@ import type { MetricsReader } from '../stage/driver.js';
 import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { MetricsReadError } from '../stage/driver.js';
 import type { CheckContext } from './check-context.js';
+import { metricEvidenceMissingText } from './metric-evidence.js';
 
 /** How many of the newest api log lines are searched for the gate's requests. */
 const LOG_LINES_SEARCHED = 5000;
@@ -310,11 +311,9 @@ export function decideLoadBalancing(input: LoadBalancingInput): CheckOutcome {
   if (input.counts !== undefined && !counterRows && logsAgree !== true)
     return {
       status: 'warn',
-      reason: say(
-        `evidência de métrica ausente: ${counts?.missing ?? '?'}; confirmado só pelas respostas; ${histogram.length} réplicas pelo cabeçalho (${seen})`,
-        `metric evidence missing: ${counts?.missing ?? '?'}; confirmed by answers only; ${histogram.length} replicas by header (${seen})`,
-      ),
+      reason: `${metricEvidenceMissingText(counts?.missing ?? '?', say)}; ${say(`${histogram.length} réplicas pelo cabeçalho (${seen})`, `${histogram.length} replicas by header (${seen})`)}`,
       evidence,
+      metricEvidenceMissing: counts?.missing ?? '?',
     };
   const extra =
     histogram.length > input.expectedReplicas

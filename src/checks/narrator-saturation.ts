@@ -23,8 +23,8 @@ import {
 } from './ask-answer.js';
 import { measured, type Check, type CheckContext, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
+import { metricEvidence, metricEvidenceMissingText, notCrossCheckedText } from './metric-evidence.js';
 import { bounded, counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
-import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
 import { narrationsInFlight, type InFlightEstimate } from './narrations-in-flight.js';
 import { METRICS } from '../contract/index.js';
@@ -144,30 +144,15 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
     .reduce((a, b) => (b.total > a.total ? b : a));
   const watermark = input.inFlightHighWatermark;
   const watermarkMax = watermark ? maxOf([...watermark.values()]) : undefined;
-  const unread = input.overloadAfter.failure
-    ? describeMetricsFailure(input.overloadAfter.failure, say)
-    : describeMetricsSource(input.overloadAfter.source, say);
-  const metricMissing = !input.overloadAfter.reachable
-    ? unread
-    : input.overloadAfter.value === undefined
-      ? say(
-          `${input.overloadAfter.metric}{outcome="overload"} ausente`,
-          `${input.overloadAfter.metric}{outcome="overload"} absent`,
-        )
-      : undefined;
+  const proof = metricEvidence(say, input.overloadBefore, input.overloadAfter);
+  const metricMissing = proof.kind === 'missing' ? proof.why : undefined;
+  // Missing evidence is said once, by the rule's own words, at the head of the reason.
   const metricText =
-    metricMissing === undefined
-      ? `${input.overloadAfter.metric}{outcome="overload"} +${increase}`
-      : !input.overloadAfter.reachable
-        ? say(`não lida (${unread})`, `not read (${unread})`)
-        : metricMissing;
+    metricMissing === undefined ? `${input.overloadAfter.metric}{outcome="overload"} +${increase}` : '';
   const watermarkText =
     watermark && watermark.size > 0
       ? `${METRICS.narratorInFlightMax} max ${watermarkMax} (${[...watermark.entries()].map(([replica, value]) => `${replica} ${value}`).join(', ')})`
-      : say(
-          `não verificado: ${METRICS.narratorInFlightMax} não exposto${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`,
-          `not cross-checked: ${METRICS.narratorInFlightMax} not exposed${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`,
-        );
+      : `${notCrossCheckedText(METRICS.narratorInFlightMax, say)}${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`;
 
   const evidence: Evidence[] = [
     {
@@ -229,7 +214,7 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
           label: say('sondas /healthz durante as rajadas', '/healthz probes during the bursts'),
           value: `${probeOk.length}/${input.probes.length} ok, p50 ${ms(percentile(probeLatencies, 50))}, max ${ms(probeMax)} (${say('orçamento', 'budget')} ${ms(input.healthzBudgetMs)})`,
         },
-        { label: say('métrica', 'metric'), value: metricText },
+        { label: say('métrica', 'metric'), value: metricMissing ?? metricText },
       ],
     },
     {
@@ -368,17 +353,15 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
       ),
     );
   const summary = say(
-    `${first.overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; recusas em até ${ms(refusalMax)}; no máximo ${inFlight.total} narrações simultâneas (capacidade ${limit === 0 ? '∞' : capacity})${second ? `; a segunda rajada narrou ${second.narrated.length}` : ''}; /healthz max ${ms(probeMax)} durante as rajadas; ${metricText}`,
-    `${first.overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; refusals within ${ms(refusalMax)}; at most ${inFlight.total} narrations in flight (capacity ${limit === 0 ? '∞' : capacity})${second ? `; the second burst narrated ${second.narrated.length}` : ''}; /healthz max ${ms(probeMax)} during the bursts; ${metricText}`,
+    `${first.overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; recusas em até ${ms(refusalMax)}; no máximo ${inFlight.total} narrações simultâneas (capacidade ${limit === 0 ? '∞' : capacity})${second ? `; a segunda rajada narrou ${second.narrated.length}` : ''}; /healthz max ${ms(probeMax)} durante as rajadas${metricText ? `; ${metricText}` : ''}`,
+    `${first.overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; refusals within ${ms(refusalMax)}; at most ${inFlight.total} narrations in flight (capacity ${limit === 0 ? '∞' : capacity})${second ? `; the second burst narrated ${second.narrated.length}` : ''}; /healthz max ${ms(probeMax)} during the bursts${metricText ? `; ${metricText}` : ''}`,
   );
-  if (metricMissing !== undefined)
-    return warn(
-      say(
-        `evidência de métrica ausente: ${metricMissing}; confirmado só pelas respostas; ${summary}`,
-        `metric evidence missing: ${metricMissing}; confirmed by answers only; ${summary}`,
-      ),
-    );
-  if (input.metricsOffered && (increase === undefined || increase <= 0))
+  if (proof.kind === 'missing')
+    return {
+      ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+      metricEvidenceMissing: proof.why,
+    };
+  if (increase === undefined || increase <= 0)
     return warn(
       say(
         `${summary}: a métrica não confirma a sobrecarga`,

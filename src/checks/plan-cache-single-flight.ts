@@ -11,6 +11,7 @@ import type { BurstResult } from '../http/burst.js';
 import { readAskAnswer, readPath, summarizeProblems, type AskAnswer } from './ask-answer.js';
 import { measured, type Check, type CheckOutcome } from './check-context.js';
 import { localize, ms, type Language } from './localize.js';
+import { metricEvidence, metricEvidenceMissingText } from './metric-evidence.js';
 import { counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
 import { describeMetricsFailure, describeMetricsSource } from '../stage/stage-words.js';
 import { maxOf, percentile } from './stats.js';
@@ -43,8 +44,15 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
   const leaderMs = leader?.exchange.durationMs;
   const budget =
     leaderMs === undefined ? undefined : leaderMs * input.latencyBudgetFactor + input.latencyBudgetMs;
-  const increase = counterIncrease(input.metricBefore, input.metricAfter);
-  const metricText = describeMetric(input.metricBefore, input.metricAfter, increase, say);
+  const proof = metricEvidence(say, input.metricBefore, input.metricAfter);
+  // Only a source that sums this stage's replicas can count executions (a partial one would lie).
+  const increase = proof.kind === 'read' ? counterIncrease(input.metricBefore, input.metricAfter) : undefined;
+  const metricText = describeMetric(
+    input.metricBefore,
+    input.metricAfter,
+    counterIncrease(input.metricBefore, input.metricAfter),
+    say,
+  );
 
   const evidence: Evidence[] = [
     {
@@ -183,7 +191,12 @@ export function decideSingleFlight(input: SingleFlightInput): CheckOutcome {
     `1 execução e ${hits.length} hits para ${total} perguntas idênticas simultâneas (dispersão ${ms(input.burst.dispatchSpreadMs)}); métrica: ${metricText}; p95 ${ms(p95)} (líder ${ms(leaderMs)})`,
     `1 execution and ${hits.length} hits for ${total} identical simultaneous asks (spread ${ms(input.burst.dispatchSpreadMs)}); metric: ${metricText}; p95 ${ms(p95)} (leader ${ms(leaderMs)})`,
   );
-  if (increase === 0 || (input.metricAfter.reachable && input.metricAfter.value === undefined))
+  if (proof.kind === 'missing')
+    return {
+      ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+      metricEvidenceMissing: proof.why,
+    };
+  if (increase === 0)
     return warn(
       say(
         `${summary}; a métrica não confirma a execução`,

@@ -28,6 +28,14 @@ export const METRICS = {
    * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
    */
   narratorInFlightMax: 'services_narrator_llm_in_flight_max',
+  /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
+  sqlExecutions: 'services_sql_executions_total',
 } as const;
+
+/**
+ * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
+ * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
+ */
+export const OPTIONAL_METRICS: readonly string[] = [METRICS.sqlExecutions, METRICS.narratorInFlightMax];
 
 export const REPLICA_LABEL = 'replica';

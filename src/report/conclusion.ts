@@ -20,6 +20,13 @@ export function conclusionText(report: GateReport): string {
 function checksConclusion(report: GateReport): string {
   const m = messagesFor(report.language);
   if (report.verdict === 'boot-failed') return m.conclusion.bootFailed;
+  const verdict = verdictSentence(report, m);
+  const unproven = report.checks.filter((c) => c.metricEvidenceMissing !== undefined);
+  if (unproven.length === 0) return verdict;
+  return `${verdict} ${m.conclusion.metricEvidenceMissing(unproven.map((c) => c.id).join(', '))}`;
+}
+
+function verdictSentence(report: GateReport, m: ReturnType<typeof messagesFor>): string {
   const failed = report.checks.filter((c) => c.status === 'fail');
   const warned = report.checks.filter((c) => c.status === 'warn');
   if (report.verdict === 'ready') {

@@ -19,6 +19,8 @@ export interface Messages {
     readyWithWarnings: (warned: number) => string;
     notReady: (failed: number, ids: string) => string;
     bootFailed: string;
+    /** Appended to the verdict line when a check's metric evidence was missing (the missing-metric rule). */
+    metricEvidenceMissing: (ids: string) => string;
   };
   evidence: string;
   factColumns: [string, string];
@@ -88,6 +90,11 @@ function messages(say: Say): Messages {
         'Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.',
         'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.',
       ),
+      metricEvidenceMissing: (ids) =>
+        say(
+          `Evidência de métrica ausente em ${ids}: confirmado só pelas respostas.`,
+          `Metric evidence was missing in ${ids}: confirmed by answers only.`,
+        ),
     },
     evidence: say('Evidência', 'Evidence'),
     factColumns: ['Item', say('Valor', 'Value')],

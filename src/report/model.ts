@@ -70,6 +70,11 @@ export interface CheckResult {
   /** Report format 2 on; absent when the check measured nothing comparable (or in a format-1 report). */
   measures?: CheckMeasures;
   durationMs: number;
+  /**
+   * Set when metric evidence this check relies on could not be read (the missing-metric rule,
+   * src/checks/metric-evidence.ts): why, in the report's language. The verdict line says so.
+   */
+  metricEvidenceMissing?: string;
 }
 
 /**

@@ -98,6 +98,7 @@ const CheckSchema = z.object({
   evidence: list(EvidenceSchema, LIMITS.evidence),
   measures: MeasuresSchema.optional(),
   durationMs: finite,
+  metricEvidenceMissing: z.string().optional(),
 });
 
 /** The report model as a schema. Unknown keys are dropped (never rendered); known ones must fit. */

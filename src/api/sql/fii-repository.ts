@@ -6,6 +6,7 @@
 import type { Database, SqlValue } from 'sql.js';
 import { loadSqlJs } from './load-sql-js.js';
 import {
+  demoPositions,
   SEED_CLOSES,
   SEED_DIVIDEND_DATES,
   SEED_DIVIDENDS,
@@ -177,6 +178,7 @@ class SqlFiiRepository implements FiiRepository {
   }
 
   positions(clientId: string): Position[] {
+    this.openDemoAccount(clientId);
     return this.all(
       `SELECT p.ticker, f.name, p.quantity, p.average_price,
               (SELECT close FROM quotes q WHERE q.ticker = p.ticker ORDER BY quote_date DESC LIMIT 1) AS current_price,
@@ -193,6 +195,21 @@ class SqlFiiRepository implements FiiRepository {
       currentPrice: Number(r.current_price ?? 0),
       lastDividend: Number(r.last_dividend ?? 0),
     }));
+  }
+
+  /** A demo id the seed does not know gets its derived sample portfolio, once (see DEMO_CLIENT_PREFIX). */
+  private openDemoAccount(clientId: string): void {
+    const demo = demoPositions(clientId);
+    if (demo.length === 0) return;
+    if (this.all('SELECT 1 FROM positions WHERE client_id = ? LIMIT 1', [clientId]).length > 0) return;
+    const insert = this.db.prepare(
+      'INSERT OR IGNORE INTO positions (client_id, ticker, quantity, average_price) VALUES (?, ?, ?, ?)',
+    );
+    try {
+      for (const p of demo) insert.run([p.clientId, p.ticker, p.quantity, p.averagePrice]);
+    } finally {
+      insert.free();
+    }
   }
 
   tickers(): string[] {

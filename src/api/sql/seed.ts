@@ -88,3 +88,35 @@ export const SEED_POSITIONS: readonly SeedPosition[] = [
   { clientId: 'demo', ticker: 'MXRF11', quantity: 100, averagePrice: 10.5 },
   { clientId: 'demo', ticker: 'KNRI11', quantity: 10, averagePrice: 160.0 },
 ];
+
+/**
+ * Demo accounts: a client id starting with this prefix that the seed does not know opens with a sample
+ * portfolio derived from its id, as a broker's demo account does. So a fresh client (a per-run id of the
+ * gate's private-isolation check) holds identifying private data, like a real client would.
+ */
+export const DEMO_CLIENT_PREFIX = 'demo-';
+
+/** FNV-1a: a small stable hash, so every replica derives the same demo portfolio for an id. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** The demo portfolio of an id: two funds, quantities and prices of its own (SAMPLE DATA). */
+export function demoPositions(clientId: string): SeedPosition[] {
+  if (!clientId.startsWith(DEMO_CLIENT_PREFIX)) return [];
+  const hash = hashOf(clientId);
+  const first = hash % SEED_FUNDS.length;
+  const second = (first + 1 + ((hash >>> 8) % (SEED_FUNDS.length - 1))) % SEED_FUNDS.length;
+  return [first, second].map((fund, index) => {
+    const ticker = SEED_FUNDS[fund]!.ticker;
+    const closes = SEED_CLOSES[ticker]!;
+    // Quantities of 3–4 digits, different per id: what makes one client's answer its own.
+    const quantity = 100 + (((hash >>> (index * 11)) & 0x1fff) % 9000);
+    return { clientId, ticker, quantity, averagePrice: closes[(hash >>> (index * 5)) % closes.length]! };
+  });
+}
