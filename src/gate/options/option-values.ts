@@ -39,7 +39,7 @@ export const DEFAULT_LLM_QUESTIONS = [
   'Explique o que é um fundo de fundos (FOF)',
   'Explique como o IFIX é calculado',
   'Explique a tributação dos rendimentos de FIIs para pessoa física',
-  'Explique o que são CRIs na carteira de um FII',
+  'Explique o que são CRIs no patrimônio de um FII',
   'Explique o que é a taxa de administração de um fundo imobiliário',
   'Explique o que é liquidez diária de um FII',
   'Explique o que significa um fundo imobiliário ser monoativo',
