@@ -45,7 +45,7 @@ export const DEFAULT_LLM_QUESTIONS = [
   'Explique o que significa um fundo imobiliário ser monoativo',
   'Compare um FII de shopping e um de galpões logísticos numa recessão',
   'Por que a cota de um fundo imobiliário oscila mesmo com o aluguel estável?',
-  'Tenho dúvidas sobre como declarar fundos imobiliários no imposto de renda todo ano e gostaria de entender quais informações o informe anual do fundo traz, como ficam as vendas com lucro e como funciona o recolhimento mensal quando há ganho de capital',
+  'Surgiram dúvidas sobre como declarar fundos imobiliários no imposto de renda todo ano e gostaria de entender quais informações o informe anual do fundo traz, como ficam as vendas com lucro e como funciona o recolhimento mensal quando há ganho de capital',
 ] as const;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
