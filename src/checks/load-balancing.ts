@@ -272,6 +272,15 @@ export function decideLoadBalancing(input: LoadBalancingInput): CheckOutcome {
       ),
       evidence,
     };
+  if (askHistogram.length === 1 && input.expectedReplicas > 1 && asks.length >= input.expectedReplicas)
+    return {
+      status: 'fail',
+      reason: say(
+        `todas as ${asks.length} respostas de POST /ask vieram de ${askHistogram[0]!.label} (/healthz: ${seen}); ${input.expectedReplicas} réplicas esperadas`,
+        `all ${asks.length} POST /ask answers came from ${askHistogram[0]!.label} (/healthz: ${seen}); ${input.expectedReplicas} replicas expected`,
+      ),
+      evidence,
+    };
   if (histogram.length < input.expectedReplicas)
     return {
       status: 'warn',
