@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
+/***/ 1947:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -55,9 +55,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(9231);
+const pm = __importStar(__nccwpck_require__(9431));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(3855);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -745,7 +745,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 3335:
+/***/ 9431:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -845,33 +845,33 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 9231:
+/***/ 3855:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(2138)
-const Dispatcher = __nccwpck_require__(9784)
-const Pool = __nccwpck_require__(3959)
-const BalancedPool = __nccwpck_require__(2188)
-const Agent = __nccwpck_require__(4332)
-const ProxyAgent = __nccwpck_require__(8349)
-const EnvHttpProxyAgent = __nccwpck_require__(1630)
-const RetryAgent = __nccwpck_require__(7203)
-const errors = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
+const Client = __nccwpck_require__(5850)
+const Dispatcher = __nccwpck_require__(4280)
+const Pool = __nccwpck_require__(4231)
+const BalancedPool = __nccwpck_require__(604)
+const Agent = __nccwpck_require__(8236)
+const ProxyAgent = __nccwpck_require__(6269)
+const EnvHttpProxyAgent = __nccwpck_require__(1246)
+const RetryAgent = __nccwpck_require__(3523)
+const errors = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(436)
-const buildConnector = __nccwpck_require__(5005)
-const MockClient = __nccwpck_require__(9736)
-const MockAgent = __nccwpck_require__(2710)
-const MockPool = __nccwpck_require__(5157)
-const mockErrors = __nccwpck_require__(8024)
-const RetryHandler = __nccwpck_require__(3783)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(1088)
-const DecoratorHandler = __nccwpck_require__(9420)
-const RedirectHandler = __nccwpck_require__(7031)
-const createRedirectInterceptor = __nccwpck_require__(6097)
+const api = __nccwpck_require__(3140)
+const buildConnector = __nccwpck_require__(9597)
+const MockClient = __nccwpck_require__(2072)
+const MockAgent = __nccwpck_require__(9798)
+const MockPool = __nccwpck_require__(9925)
+const mockErrors = __nccwpck_require__(9224)
+const RetryHandler = __nccwpck_require__(2615)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(1664)
+const DecoratorHandler = __nccwpck_require__(1356)
+const RedirectHandler = __nccwpck_require__(7559)
+const createRedirectInterceptor = __nccwpck_require__(7441)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -889,10 +889,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(5711),
-  retry: __nccwpck_require__(2117),
-  dump: __nccwpck_require__(5057),
-  dns: __nccwpck_require__(8044)
+  redirect: __nccwpck_require__(1615),
+  retry: __nccwpck_require__(9749),
+  dump: __nccwpck_require__(3617),
+  dns: __nccwpck_require__(9727)
 }
 
 module.exports.buildConnector = buildConnector
@@ -954,7 +954,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(8033).fetch)
+const fetchImpl = (__nccwpck_require__(3425).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -966,39 +966,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(1271).Headers
-module.exports.Response = __nccwpck_require__(6678).Response
-module.exports.Request = __nccwpck_require__(7412).Request
-module.exports.FormData = __nccwpck_require__(6443).FormData
+module.exports.Headers = __nccwpck_require__(3367).Headers
+module.exports.Response = __nccwpck_require__(7830).Response
+module.exports.Request = __nccwpck_require__(2148).Request
+module.exports.FormData = __nccwpck_require__(795).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(9190).FileReader
+module.exports.FileReader = __nccwpck_require__(6726).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(7038)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(4606)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3832)
-const { kConstruct } = __nccwpck_require__(3202)
+const { CacheStorage } = __nccwpck_require__(7272)
+const { kConstruct } = __nccwpck_require__(402)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(2778)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(2250)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(2121)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4505)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(9617)
-module.exports.WebSocket = __nccwpck_require__(3061).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(2961)
+module.exports.WebSocket = __nccwpck_require__(5813).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -1014,18 +1014,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(5413)
+const { EventSource } = __nccwpck_require__(2997)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 3979:
+/***/ 2363:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(7375)
-const { RequestAbortedError } = __nccwpck_require__(2344)
+const { addAbortListener } = __nccwpck_require__(8159)
+const { RequestAbortedError } = __nccwpck_require__(9528)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -1085,16 +1085,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1959:
+/***/ 8983:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
-const { addSignal, removeSignal } = __nccwpck_require__(3979)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
+const { addSignal, removeSignal } = __nccwpck_require__(2363)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -1200,7 +1200,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 5483:
+/***/ 2251:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1214,10 +1214,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
+} = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(3979)
+const { addSignal, removeSignal } = __nccwpck_require__(2363)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -1458,16 +1458,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 2412:
+/***/ 4652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(3946)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7478)
+const { Readable } = __nccwpck_require__(6970)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(1318)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1679,18 +1679,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 4685:
+/***/ 5037:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7478)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(1318)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(3979)
+const { addSignal, removeSignal } = __nccwpck_require__(2363)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1906,15 +1906,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1725:
+/***/ 829:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(2344)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(9528)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(7375)
-const { addSignal, removeSignal } = __nccwpck_require__(3979)
+const util = __nccwpck_require__(8159)
+const { addSignal, removeSignal } = __nccwpck_require__(2363)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -2021,21 +2021,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 436:
+/***/ 3140:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(2412)
-module.exports.stream = __nccwpck_require__(4685)
-module.exports.pipeline = __nccwpck_require__(5483)
-module.exports.upgrade = __nccwpck_require__(1725)
-module.exports.connect = __nccwpck_require__(1959)
+module.exports.request = __nccwpck_require__(4652)
+module.exports.stream = __nccwpck_require__(5037)
+module.exports.pipeline = __nccwpck_require__(2251)
+module.exports.upgrade = __nccwpck_require__(829)
+module.exports.connect = __nccwpck_require__(8983)
 
 
 /***/ }),
 
-/***/ 3946:
+/***/ 6970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -2044,9 +2044,9 @@ module.exports.connect = __nccwpck_require__(1959)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
-const { ReadableStreamFrom } = __nccwpck_require__(7375)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
+const { ReadableStreamFrom } = __nccwpck_require__(8159)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -2427,15 +2427,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7478:
+/***/ 1318:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(2344)
+} = __nccwpck_require__(9528)
 
-const { chunksDecode } = __nccwpck_require__(3946)
+const { chunksDecode } = __nccwpck_require__(6970)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -2527,16 +2527,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5005:
+/***/ 9597:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(7375)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(2344)
-const timers = __nccwpck_require__(7256)
+const util = __nccwpck_require__(8159)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(9528)
+const timers = __nccwpck_require__(6680)
 
 function noop () {}
 
@@ -2774,7 +2774,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 4914:
+/***/ 9122:
 /***/ ((module) => {
 
 
@@ -2899,7 +2899,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4567:
+/***/ 4503:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3108,7 +3108,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2344:
+/***/ 9528:
 /***/ ((module) => {
 
 
@@ -3540,7 +3540,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8646:
+/***/ 8198:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3548,7 +3548,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(2344)
+} = __nccwpck_require__(9528)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -3563,9 +3563,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(7375)
-const { channels } = __nccwpck_require__(4567)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4914)
+} = __nccwpck_require__(8159)
+const { channels } = __nccwpck_require__(4503)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(9122)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -4029,7 +4029,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6130:
+/***/ 7474:
 /***/ ((module) => {
 
 module.exports = {
@@ -4103,7 +4103,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6675:
+/***/ 6387:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4111,7 +4111,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(4914)
+} = __nccwpck_require__(9122)
 
 class TstNode {
   /** @type {any} */
@@ -4262,13 +4262,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7375:
+/***/ 8159:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6130)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(7474)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -4276,9 +4276,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(2344)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4914)
-const { tree } = __nccwpck_require__(6675)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(9122)
+const { tree } = __nccwpck_require__(6387)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4988,18 +4988,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4332:
+/***/ 8236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(2344)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6130)
-const DispatcherBase = __nccwpck_require__(2540)
-const Pool = __nccwpck_require__(3959)
-const Client = __nccwpck_require__(2138)
-const util = __nccwpck_require__(7375)
-const createRedirectInterceptor = __nccwpck_require__(6097)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(7474)
+const DispatcherBase = __nccwpck_require__(220)
+const Pool = __nccwpck_require__(4231)
+const Client = __nccwpck_require__(5850)
+const util = __nccwpck_require__(8159)
+const createRedirectInterceptor = __nccwpck_require__(7441)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -5128,7 +5128,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 2188:
+/***/ 604:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5136,7 +5136,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(2344)
+} = __nccwpck_require__(9528)
 const {
   PoolBase,
   kClients,
@@ -5144,10 +5144,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3229)
-const Pool = __nccwpck_require__(3959)
-const { kUrl, kInterceptors } = __nccwpck_require__(6130)
-const { parseOrigin } = __nccwpck_require__(7375)
+} = __nccwpck_require__(8349)
+const Pool = __nccwpck_require__(4231)
+const { kUrl, kInterceptors } = __nccwpck_require__(7474)
+const { parseOrigin } = __nccwpck_require__(8159)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -5344,7 +5344,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 5580:
+/***/ 2108:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5352,9 +5352,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(7375)
-const { channels } = __nccwpck_require__(4567)
-const timers = __nccwpck_require__(7256)
+const util = __nccwpck_require__(8159)
+const { channels } = __nccwpck_require__(4503)
+const timers = __nccwpck_require__(6680)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -5367,7 +5367,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(2344)
+} = __nccwpck_require__(9528)
 const {
   kUrl,
   kReset,
@@ -5400,9 +5400,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6130)
+} = __nccwpck_require__(7474)
 
-const constants = __nccwpck_require__(2529)
+const constants = __nccwpck_require__(9073)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -5414,11 +5414,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7635) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(723) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(5593))
+    mod = await WebAssembly.compile(__nccwpck_require__(9257))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -5426,7 +5426,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7635))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(723))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -6341,7 +6341,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(897).extractBody)
+      extractBody = (__nccwpck_require__(9825).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6864,7 +6864,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 3045:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6872,13 +6872,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(7375)
+const util = __nccwpck_require__(8159)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(2344)
+} = __nccwpck_require__(9528)
 const {
   kUrl,
   kReset,
@@ -6897,7 +6897,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6130)
+} = __nccwpck_require__(7474)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -7303,7 +7303,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(897).extractBody)
+    extractBody ??= (__nccwpck_require__(9825).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -7663,7 +7663,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 2138:
+/***/ 5850:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -7673,16 +7673,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(7375)
-const { channels } = __nccwpck_require__(4567)
-const Request = __nccwpck_require__(8646)
-const DispatcherBase = __nccwpck_require__(2540)
+const util = __nccwpck_require__(8159)
+const { channels } = __nccwpck_require__(4503)
+const Request = __nccwpck_require__(8198)
+const DispatcherBase = __nccwpck_require__(220)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(2344)
-const buildConnector = __nccwpck_require__(5005)
+} = __nccwpck_require__(9528)
+const buildConnector = __nccwpck_require__(9597)
 const {
   kUrl,
   kServerName,
@@ -7724,9 +7724,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6130)
-const connectH1 = __nccwpck_require__(5580)
-const connectH2 = __nccwpck_require__(3045)
+} = __nccwpck_require__(7474)
+const connectH1 = __nccwpck_require__(2108)
+const connectH2 = __nccwpck_require__(9061)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -8034,7 +8034,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(6097)
+const createRedirectInterceptor = __nccwpck_require__(7441)
 
 function onError (client, err) {
   if (
@@ -8294,19 +8294,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 2540:
+/***/ 220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(9784)
+const Dispatcher = __nccwpck_require__(4280)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(2344)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6130)
+} = __nccwpck_require__(9528)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(7474)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -8509,7 +8509,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 9784:
+/***/ 4280:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8581,15 +8581,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 1630:
+/***/ 1246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(2540)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6130)
-const ProxyAgent = __nccwpck_require__(8349)
-const Agent = __nccwpck_require__(4332)
+const DispatcherBase = __nccwpck_require__(220)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(7474)
+const ProxyAgent = __nccwpck_require__(6269)
+const Agent = __nccwpck_require__(8236)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -8748,7 +8748,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 5533:
+/***/ 6829:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -8872,15 +8872,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3229:
+/***/ 8349:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(2540)
-const FixedQueue = __nccwpck_require__(5533)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6130)
-const PoolStats = __nccwpck_require__(429)
+const DispatcherBase = __nccwpck_require__(220)
+const FixedQueue = __nccwpck_require__(6829)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(7474)
+const PoolStats = __nccwpck_require__(205)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -9073,10 +9073,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 429:
+/***/ 205:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6130)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(7474)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -9114,7 +9114,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 3959:
+/***/ 4231:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9125,14 +9125,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(3229)
-const Client = __nccwpck_require__(2138)
+} = __nccwpck_require__(8349)
+const Client = __nccwpck_require__(5850)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(2344)
-const util = __nccwpck_require__(7375)
-const { kUrl, kInterceptors } = __nccwpck_require__(6130)
-const buildConnector = __nccwpck_require__(5005)
+} = __nccwpck_require__(9528)
+const util = __nccwpck_require__(8159)
+const { kUrl, kInterceptors } = __nccwpck_require__(7474)
+const buildConnector = __nccwpck_require__(9597)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -9228,19 +9228,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 8349:
+/***/ 6269:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6130)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(7474)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(4332)
-const Pool = __nccwpck_require__(3959)
-const DispatcherBase = __nccwpck_require__(2540)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(2344)
-const buildConnector = __nccwpck_require__(5005)
-const Client = __nccwpck_require__(2138)
+const Agent = __nccwpck_require__(8236)
+const Pool = __nccwpck_require__(4231)
+const DispatcherBase = __nccwpck_require__(220)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(9528)
+const buildConnector = __nccwpck_require__(9597)
+const Client = __nccwpck_require__(5850)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -9509,13 +9509,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 7203:
+/***/ 3523:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(9784)
-const RetryHandler = __nccwpck_require__(3783)
+const Dispatcher = __nccwpck_require__(4280)
+const RetryHandler = __nccwpck_require__(2615)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -9551,7 +9551,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 1088:
+/***/ 1664:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9559,8 +9559,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(2344)
-const Agent = __nccwpck_require__(4332)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
+const Agent = __nccwpck_require__(8236)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -9590,7 +9590,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9420:
+/***/ 1356:
 /***/ ((module) => {
 
 
@@ -9641,15 +9641,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 7031:
+/***/ 7559:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(7375)
-const { kBodyUsed } = __nccwpck_require__(6130)
+const util = __nccwpck_require__(8159)
+const { kBodyUsed } = __nccwpck_require__(7474)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(2344)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9880,20 +9880,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 3783:
+/***/ 2615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6130)
-const { RequestRetryError } = __nccwpck_require__(2344)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(7474)
+const { RequestRetryError } = __nccwpck_require__(9528)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(7375)
+} = __nccwpck_require__(8159)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -10324,14 +10324,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 8044:
+/***/ 9727:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(9420)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(2344)
+const DecoratorHandler = __nccwpck_require__(1356)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(9528)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -10706,14 +10706,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5057:
+/***/ 3617:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(7375)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(2344)
-const DecoratorHandler = __nccwpck_require__(9420)
+const util = __nccwpck_require__(8159)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9528)
+const DecoratorHandler = __nccwpck_require__(1356)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -10836,12 +10836,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 6097:
+/***/ 7441:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7031)
+const RedirectHandler = __nccwpck_require__(7559)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10864,11 +10864,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 5711:
+/***/ 1615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(7031)
+const RedirectHandler = __nccwpck_require__(7559)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10895,11 +10895,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2117:
+/***/ 9749:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(3783)
+const RetryHandler = __nccwpck_require__(2615)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10921,13 +10921,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2529:
+/***/ 9073:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(7557);
+const utils_1 = __nccwpck_require__(3589);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -11205,7 +11205,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 7635:
+/***/ 723:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11217,7 +11217,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 5593:
+/***/ 9257:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11229,7 +11229,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 7557:
+/***/ 3589:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11250,13 +11250,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 2710:
+/***/ 9798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6130)
-const Agent = __nccwpck_require__(4332)
+const { kClients } = __nccwpck_require__(7474)
+const Agent = __nccwpck_require__(8236)
 const {
   kAgent,
   kMockAgentSet,
@@ -11267,14 +11267,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(5154)
-const MockClient = __nccwpck_require__(9736)
-const MockPool = __nccwpck_require__(5157)
-const { matchValue, buildMockOptions } = __nccwpck_require__(2042)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(2344)
-const Dispatcher = __nccwpck_require__(9784)
-const Pluralizer = __nccwpck_require__(4638)
-const PendingInterceptorsFormatter = __nccwpck_require__(6573)
+} = __nccwpck_require__(4178)
+const MockClient = __nccwpck_require__(2072)
+const MockPool = __nccwpck_require__(9925)
+const { matchValue, buildMockOptions } = __nccwpck_require__(2858)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(9528)
+const Dispatcher = __nccwpck_require__(4280)
+const Pluralizer = __nccwpck_require__(5217)
+const PendingInterceptorsFormatter = __nccwpck_require__(2317)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -11417,14 +11417,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 9736:
+/***/ 2072:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(2138)
-const { buildMockDispatch } = __nccwpck_require__(2042)
+const Client = __nccwpck_require__(5850)
+const { buildMockDispatch } = __nccwpck_require__(2858)
 const {
   kDispatches,
   kMockAgent,
@@ -11433,10 +11433,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(5154)
-const { MockInterceptor } = __nccwpck_require__(4452)
-const Symbols = __nccwpck_require__(6130)
-const { InvalidArgumentError } = __nccwpck_require__(2344)
+} = __nccwpck_require__(4178)
+const { MockInterceptor } = __nccwpck_require__(5428)
+const Symbols = __nccwpck_require__(7474)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -11483,12 +11483,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 8024:
+/***/ 9224:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(2344)
+const { UndiciError } = __nccwpck_require__(9528)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -11518,12 +11518,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4452:
+/***/ 5428:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(2042)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(2858)
 const {
   kDispatches,
   kDispatchKey,
@@ -11531,9 +11531,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(5154)
-const { InvalidArgumentError } = __nccwpck_require__(2344)
-const { buildURL } = __nccwpck_require__(7375)
+} = __nccwpck_require__(4178)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
+const { buildURL } = __nccwpck_require__(8159)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -11732,14 +11732,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 5157:
+/***/ 9925:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(3959)
-const { buildMockDispatch } = __nccwpck_require__(2042)
+const Pool = __nccwpck_require__(4231)
+const { buildMockDispatch } = __nccwpck_require__(2858)
 const {
   kDispatches,
   kMockAgent,
@@ -11748,10 +11748,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(5154)
-const { MockInterceptor } = __nccwpck_require__(4452)
-const Symbols = __nccwpck_require__(6130)
-const { InvalidArgumentError } = __nccwpck_require__(2344)
+} = __nccwpck_require__(4178)
+const { MockInterceptor } = __nccwpck_require__(5428)
+const Symbols = __nccwpck_require__(7474)
+const { InvalidArgumentError } = __nccwpck_require__(9528)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -11798,7 +11798,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 5154:
+/***/ 4178:
 /***/ ((module) => {
 
 
@@ -11828,20 +11828,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2042:
+/***/ 2858:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(8024)
+const { MockNotMatchedError } = __nccwpck_require__(9224)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(5154)
-const { buildURL } = __nccwpck_require__(7375)
+} = __nccwpck_require__(4178)
+const { buildURL } = __nccwpck_require__(8159)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -12202,7 +12202,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6573:
+/***/ 2317:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12252,7 +12252,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 4638:
+/***/ 5217:
 /***/ ((module) => {
 
 
@@ -12288,7 +12288,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 7256:
+/***/ 6680:
 /***/ ((module) => {
 
 
@@ -12718,20 +12718,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2185:
+/***/ 73:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(3202)
-const { urlEquals, getFieldValues } = __nccwpck_require__(4159)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(7375)
-const { webidl } = __nccwpck_require__(220)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(6678)
-const { Request, fromInnerRequest } = __nccwpck_require__(7412)
-const { kState } = __nccwpck_require__(1944)
-const { fetching } = __nccwpck_require__(8033)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(7241)
+const { kConstruct } = __nccwpck_require__(402)
+const { urlEquals, getFieldValues } = __nccwpck_require__(3775)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(8159)
+const { webidl } = __nccwpck_require__(4140)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(7830)
+const { Request, fromInnerRequest } = __nccwpck_require__(2148)
+const { kState } = __nccwpck_require__(9544)
+const { fetching } = __nccwpck_require__(3425)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9241)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13584,15 +13584,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3832:
+/***/ 7272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(3202)
-const { Cache } = __nccwpck_require__(2185)
-const { webidl } = __nccwpck_require__(220)
-const { kEnumerableProperty } = __nccwpck_require__(7375)
+const { kConstruct } = __nccwpck_require__(402)
+const { Cache } = __nccwpck_require__(73)
+const { webidl } = __nccwpck_require__(4140)
+const { kEnumerableProperty } = __nccwpck_require__(8159)
 
 class CacheStorage {
   /**
@@ -13743,26 +13743,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3202:
+/***/ 402:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6130).kConstruct)
+  kConstruct: (__nccwpck_require__(7474).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 4159:
+/***/ 3775:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(2121)
-const { isValidHeaderName } = __nccwpck_require__(7241)
+const { URLSerializer } = __nccwpck_require__(4505)
+const { isValidHeaderName } = __nccwpck_require__(9241)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -13807,7 +13807,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3819:
+/***/ 859:
 /***/ ((module) => {
 
 
@@ -13826,15 +13826,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2778:
+/***/ 2250:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(8745)
-const { stringify } = __nccwpck_require__(9556)
-const { webidl } = __nccwpck_require__(220)
-const { Headers } = __nccwpck_require__(1271)
+const { parseSetCookie } = __nccwpck_require__(7897)
+const { stringify } = __nccwpck_require__(3476)
+const { webidl } = __nccwpck_require__(4140)
+const { Headers } = __nccwpck_require__(3367)
 
 /**
  * @typedef {Object} Cookie
@@ -14017,14 +14017,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8745:
+/***/ 7897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3819)
-const { isCTLExcludingHtab } = __nccwpck_require__(9556)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(2121)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(859)
+const { isCTLExcludingHtab } = __nccwpck_require__(3476)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(4505)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -14334,7 +14334,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9556:
+/***/ 3476:
 /***/ ((module) => {
 
 
@@ -14693,13 +14693,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7974:
+/***/ 5142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(8794)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4938)
 
 /**
  * @type {number[]} BOM
@@ -15274,23 +15274,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5413:
+/***/ 2997:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(8033)
-const { makeRequest } = __nccwpck_require__(7412)
-const { webidl } = __nccwpck_require__(220)
-const { EventSourceStream } = __nccwpck_require__(7974)
-const { parseMIMEType } = __nccwpck_require__(2121)
-const { createFastMessageEvent } = __nccwpck_require__(9617)
-const { isNetworkError } = __nccwpck_require__(6678)
-const { delay } = __nccwpck_require__(8794)
-const { kEnumerableProperty } = __nccwpck_require__(7375)
-const { environmentSettingsObject } = __nccwpck_require__(7241)
-const { getGlobalDispatcher } = __nccwpck_require__(1088)
+const { fetching } = __nccwpck_require__(3425)
+const { makeRequest } = __nccwpck_require__(2148)
+const { webidl } = __nccwpck_require__(4140)
+const { EventSourceStream } = __nccwpck_require__(5142)
+const { parseMIMEType } = __nccwpck_require__(4505)
+const { createFastMessageEvent } = __nccwpck_require__(2961)
+const { isNetworkError } = __nccwpck_require__(7830)
+const { delay } = __nccwpck_require__(4938)
+const { kEnumerableProperty } = __nccwpck_require__(8159)
+const { environmentSettingsObject } = __nccwpck_require__(9241)
+const { getGlobalDispatcher } = __nccwpck_require__(1664)
 
 let experimentalWarned = false
 
@@ -15764,7 +15764,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8794:
+/***/ 4938:
 /***/ ((module) => {
 
 
@@ -15808,12 +15808,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 897:
+/***/ 9825:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(7375)
+const util = __nccwpck_require__(8159)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -15823,16 +15823,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(7241)
-const { FormData } = __nccwpck_require__(6443)
-const { kState } = __nccwpck_require__(1944)
-const { webidl } = __nccwpck_require__(220)
+} = __nccwpck_require__(9241)
+const { FormData } = __nccwpck_require__(795)
+const { kState } = __nccwpck_require__(9544)
+const { webidl } = __nccwpck_require__(4140)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(2121)
-const { multipartFormDataParser } = __nccwpck_require__(5779)
+const { serializeAMimeType } = __nccwpck_require__(4505)
+const { multipartFormDataParser } = __nccwpck_require__(5987)
 let random
 
 try {
@@ -16344,7 +16344,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5336:
+/***/ 9576:
 /***/ ((module) => {
 
 
@@ -16475,7 +16475,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2121:
+/***/ 4505:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -17226,12 +17226,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 656:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6130)
+const { kConnected, kSize } = __nccwpck_require__(7474)
 
 class CompatWeakRef {
   constructor (value) {
@@ -17279,14 +17279,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 2835:
+/***/ 7475:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(1944)
-const { webidl } = __nccwpck_require__(220)
+const { kState } = __nccwpck_require__(9544)
+const { webidl } = __nccwpck_require__(4140)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -17412,16 +17412,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 5779:
+/***/ 5987:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(7375)
-const { utf8DecodeBytes } = __nccwpck_require__(7241)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(2121)
-const { isFileLike } = __nccwpck_require__(2835)
-const { makeEntry } = __nccwpck_require__(6443)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(8159)
+const { utf8DecodeBytes } = __nccwpck_require__(9241)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(4505)
+const { isFileLike } = __nccwpck_require__(7475)
+const { makeEntry } = __nccwpck_require__(795)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -17893,16 +17893,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6443:
+/***/ 795:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(7241)
-const { kState } = __nccwpck_require__(1944)
-const { kEnumerableProperty } = __nccwpck_require__(7375)
-const { FileLike, isFileLike } = __nccwpck_require__(2835)
-const { webidl } = __nccwpck_require__(220)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9241)
+const { kState } = __nccwpck_require__(9544)
+const { kEnumerableProperty } = __nccwpck_require__(8159)
+const { FileLike, isFileLike } = __nccwpck_require__(7475)
+const { webidl } = __nccwpck_require__(4140)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -18152,7 +18152,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 7038:
+/***/ 4606:
 /***/ ((module) => {
 
 
@@ -18199,21 +18199,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1271:
+/***/ 3367:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6130)
-const { kEnumerableProperty } = __nccwpck_require__(7375)
+const { kConstruct } = __nccwpck_require__(7474)
+const { kEnumerableProperty } = __nccwpck_require__(8159)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(7241)
-const { webidl } = __nccwpck_require__(220)
+} = __nccwpck_require__(9241)
+const { webidl } = __nccwpck_require__(4140)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -18893,7 +18893,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8033:
+/***/ 3425:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -18906,9 +18906,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(6678)
-const { HeadersList } = __nccwpck_require__(1271)
-const { Request, cloneRequest } = __nccwpck_require__(7412)
+} = __nccwpck_require__(7830)
+const { HeadersList } = __nccwpck_require__(3367)
+const { Request, cloneRequest } = __nccwpck_require__(2148)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -18944,23 +18944,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(7241)
-const { kState, kDispatcher } = __nccwpck_require__(1944)
+} = __nccwpck_require__(9241)
+const { kState, kDispatcher } = __nccwpck_require__(9544)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(897)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(9825)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(5336)
+} = __nccwpck_require__(9576)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(7375)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(2121)
-const { getGlobalDispatcher } = __nccwpck_require__(1088)
-const { webidl } = __nccwpck_require__(220)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(8159)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(4505)
+const { getGlobalDispatcher } = __nccwpck_require__(1664)
+const { webidl } = __nccwpck_require__(4140)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -21170,23 +21170,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7412:
+/***/ 2148:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(897)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(1271)
-const { FinalizationRegistry } = __nccwpck_require__(656)()
-const util = __nccwpck_require__(7375)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(9825)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(3367)
+const { FinalizationRegistry } = __nccwpck_require__(6672)()
+const util = __nccwpck_require__(8159)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(7241)
+} = __nccwpck_require__(9241)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -21196,12 +21196,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(5336)
+} = __nccwpck_require__(9576)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1944)
-const { webidl } = __nccwpck_require__(220)
-const { URLSerializer } = __nccwpck_require__(2121)
-const { kConstruct } = __nccwpck_require__(6130)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(9544)
+const { webidl } = __nccwpck_require__(4140)
+const { URLSerializer } = __nccwpck_require__(4505)
+const { kConstruct } = __nccwpck_require__(7474)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -22214,14 +22214,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 6678:
+/***/ 7830:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(1271)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(897)
-const util = __nccwpck_require__(7375)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(3367)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(9825)
+const util = __nccwpck_require__(8159)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -22233,16 +22233,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(7241)
+} = __nccwpck_require__(9241)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(5336)
-const { kState, kHeaders } = __nccwpck_require__(1944)
-const { webidl } = __nccwpck_require__(220)
-const { FormData } = __nccwpck_require__(6443)
-const { URLSerializer } = __nccwpck_require__(2121)
-const { kConstruct } = __nccwpck_require__(6130)
+} = __nccwpck_require__(9576)
+const { kState, kHeaders } = __nccwpck_require__(9544)
+const { webidl } = __nccwpck_require__(4140)
+const { FormData } = __nccwpck_require__(795)
+const { URLSerializer } = __nccwpck_require__(4505)
+const { kConstruct } = __nccwpck_require__(7474)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -22831,7 +22831,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1944:
+/***/ 9544:
 /***/ ((module) => {
 
 
@@ -22847,21 +22847,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7241:
+/***/ 9241:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(5336)
-const { getGlobalOrigin } = __nccwpck_require__(7038)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(2121)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(9576)
+const { getGlobalOrigin } = __nccwpck_require__(4606)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(4505)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(7375)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(8159)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(220)
+const { webidl } = __nccwpck_require__(4140)
 
 let supportedHashes = []
 
@@ -24486,14 +24486,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 220:
+/***/ 4140:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(7375)
+const { toUSVString } = __nccwpck_require__(8159)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -25188,7 +25188,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3922:
+/***/ 3714:
 /***/ ((module) => {
 
 
@@ -25485,7 +25485,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9190:
+/***/ 6726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25494,16 +25494,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(1735)
+} = __nccwpck_require__(7671)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(5178)
-const { webidl } = __nccwpck_require__(220)
-const { kEnumerableProperty } = __nccwpck_require__(7375)
+} = __nccwpck_require__(9994)
+const { webidl } = __nccwpck_require__(4140)
+const { kEnumerableProperty } = __nccwpck_require__(8159)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -25836,12 +25836,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 558:
+/***/ 1358:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(220)
+const { webidl } = __nccwpck_require__(4140)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25921,7 +25921,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5178:
+/***/ 9994:
 /***/ ((module) => {
 
 
@@ -25938,7 +25938,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1735:
+/***/ 7671:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25949,10 +25949,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(5178)
-const { ProgressEvent } = __nccwpck_require__(558)
-const { getEncoding } = __nccwpck_require__(3922)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(2121)
+} = __nccwpck_require__(9994)
+const { ProgressEvent } = __nccwpck_require__(1358)
+const { getEncoding } = __nccwpck_require__(3714)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(4505)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -26336,27 +26336,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7032:
+/***/ 9048:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(4411)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9099)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(2679)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(2148)
-const { channels } = __nccwpck_require__(4567)
-const { CloseEvent } = __nccwpck_require__(9617)
-const { makeRequest } = __nccwpck_require__(7412)
-const { fetching } = __nccwpck_require__(8033)
-const { Headers, getHeadersList } = __nccwpck_require__(1271)
-const { getDecodeSplit } = __nccwpck_require__(7241)
-const { WebsocketFrameSend } = __nccwpck_require__(3055)
+} = __nccwpck_require__(791)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(3620)
+const { channels } = __nccwpck_require__(4503)
+const { CloseEvent } = __nccwpck_require__(2961)
+const { makeRequest } = __nccwpck_require__(2148)
+const { fetching } = __nccwpck_require__(3425)
+const { Headers, getHeadersList } = __nccwpck_require__(3367)
+const { getDecodeSplit } = __nccwpck_require__(9241)
+const { WebsocketFrameSend } = __nccwpck_require__(3039)
 
 /** @type {import('crypto')} */
 let crypto
@@ -26714,7 +26714,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4411:
+/***/ 9099:
 /***/ ((module) => {
 
 
@@ -26787,14 +26787,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9617:
+/***/ 2961:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(220)
-const { kEnumerableProperty } = __nccwpck_require__(7375)
-const { kConstruct } = __nccwpck_require__(6130)
+const { webidl } = __nccwpck_require__(4140)
+const { kEnumerableProperty } = __nccwpck_require__(8159)
+const { kConstruct } = __nccwpck_require__(7474)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -27123,12 +27123,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3055:
+/***/ 3039:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(4411)
+const { maxUnsigned16Bit } = __nccwpck_require__(9099)
 
 const BUFFER_SIZE = 16386
 
@@ -27226,14 +27226,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4836:
+/***/ 1220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(2148)
-const { MessageSizeExceededError } = __nccwpck_require__(2344)
+const { isValidClientWindowBits } = __nccwpck_require__(3620)
+const { MessageSizeExceededError } = __nccwpck_require__(9528)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -27338,16 +27338,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 8265:
+/***/ 8057:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(4411)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2679)
-const { channels } = __nccwpck_require__(4567)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9099)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(791)
+const { channels } = __nccwpck_require__(4503)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -27357,11 +27357,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(2148)
-const { WebsocketFrameSend } = __nccwpck_require__(3055)
-const { closeWebSocketConnection } = __nccwpck_require__(7032)
-const { PerMessageDeflate } = __nccwpck_require__(4836)
-const { MessageSizeExceededError } = __nccwpck_require__(2344)
+} = __nccwpck_require__(3620)
+const { WebsocketFrameSend } = __nccwpck_require__(3039)
+const { closeWebSocketConnection } = __nccwpck_require__(9048)
+const { PerMessageDeflate } = __nccwpck_require__(1220)
+const { MessageSizeExceededError } = __nccwpck_require__(9528)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27872,14 +27872,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1577:
+/***/ 3433:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3055)
-const { opcodes, sendHints } = __nccwpck_require__(4411)
-const FixedQueue = __nccwpck_require__(5533)
+const { WebsocketFrameSend } = __nccwpck_require__(3039)
+const { opcodes, sendHints } = __nccwpck_require__(9099)
+const FixedQueue = __nccwpck_require__(6829)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27983,7 +27983,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 2679:
+/***/ 791:
 /***/ ((module) => {
 
 
@@ -28002,16 +28002,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2148:
+/***/ 3620:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2679)
-const { states, opcodes } = __nccwpck_require__(4411)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(9617)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(791)
+const { states, opcodes } = __nccwpck_require__(9099)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(2961)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(2121)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(4505)
 
 /* globals Blob */
 
@@ -28331,15 +28331,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3061:
+/***/ 5813:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(220)
-const { URLSerializer } = __nccwpck_require__(2121)
-const { environmentSettingsObject } = __nccwpck_require__(7241)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(4411)
+const { webidl } = __nccwpck_require__(4140)
+const { URLSerializer } = __nccwpck_require__(4505)
+const { environmentSettingsObject } = __nccwpck_require__(9241)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(9099)
 const {
   kWebSocketURL,
   kReadyState,
@@ -28348,21 +28348,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(2679)
+} = __nccwpck_require__(791)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(2148)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7032)
-const { ByteParser } = __nccwpck_require__(8265)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(7375)
-const { getGlobalDispatcher } = __nccwpck_require__(1088)
+} = __nccwpck_require__(3620)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(9048)
+const { ByteParser } = __nccwpck_require__(8057)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(8159)
+const { getGlobalDispatcher } = __nccwpck_require__(1664)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(9617)
-const { SendQueue } = __nccwpck_require__(1577)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(2961)
+const { SendQueue } = __nccwpck_require__(3433)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28933,15 +28933,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29212,38 +29212,38 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 4371:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const RoundRobinPool = __nccwpck_require__(5520)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const H2CClient = __nccwpck_require__(6815)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(1285)
+const Dispatcher = __nccwpck_require__(7939)
+const Pool = __nccwpck_require__(2244)
+const BalancedPool = __nccwpck_require__(2549)
+const RoundRobinPool = __nccwpck_require__(8512)
+const Agent = __nccwpck_require__(8285)
+const ProxyAgent = __nccwpck_require__(9920)
+const Socks5ProxyAgent = __nccwpck_require__(8151)
+const EnvHttpProxyAgent = __nccwpck_require__(929)
+const RetryAgent = __nccwpck_require__(1346)
+const H2CClient = __nccwpck_require__(6591)
+const errors = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(431)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const SnapshotAgent = __nccwpck_require__(5095)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(5663)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const SnapshotAgent = __nccwpck_require__(9447)
+const mockErrors = __nccwpck_require__(9917)
+const RetryHandler = __nccwpck_require__(5640)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(91)
+const RedirectHandler = __nccwpck_require__(7970)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -29263,21 +29263,21 @@ __webpack_unused_export__ = RetryHandler
 __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1514),
-  responseError: __nccwpck_require__(8918),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379),
-  cache: __nccwpck_require__(5542),
-  decompress: __nccwpck_require__(557),
-  deduplicate: __nccwpck_require__(7240)
+  redirect: __nccwpck_require__(730),
+  responseError: __nccwpck_require__(6790),
+  retry: __nccwpck_require__(4346),
+  dump: __nccwpck_require__(8412),
+  dns: __nccwpck_require__(8731),
+  cache: __nccwpck_require__(7382),
+  decompress: __nccwpck_require__(2397),
+  deduplicate: __nccwpck_require__(9464)
 }
 
 __webpack_unused_export__ = {
-  MemoryCacheStore: __nccwpck_require__(4889)
+  MemoryCacheStore: __nccwpck_require__(2009)
 }
 
-const SqliteCacheStore = __nccwpck_require__(1522)
+const SqliteCacheStore = __nccwpck_require__(274)
 __webpack_unused_export__ = SqliteCacheStore
 
 module.exports.gU = buildConnector
@@ -29339,7 +29339,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(8702).fetch)
 
 // Capture __filename at module load time for stack trace augmentation.
 // This may be undefined when bundled in environments like Node.js internals.
@@ -29379,22 +29379,22 @@ module.exports.hd = function fetch (init, options = undefined) {
     throw err
   })
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5524).Headers
+module.exports.Response = __nccwpck_require__(715).Response
+module.exports.Request = __nccwpck_require__(175).Request
+module.exports.FormData = __nccwpck_require__(1142).FormData
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(8824)
+const { CacheStorage } = __nccwpck_require__(5965)
+const { kConstruct } = __nccwpck_require__(6424)
 
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(6933)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
@@ -29402,21 +29402,21 @@ __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 __webpack_unused_export__ = parseCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-const { WebSocket, ping } = __nccwpck_require__(3726)
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
+const { WebSocket, ping } = __nccwpck_require__(1886)
 module.exports.kb = WebSocket
 module.exports.rd = CloseEvent
 module.exports.NN = ErrorEvent
 module.exports.aM = MessageEvent
 __webpack_unused_export__ = ping
 
-/* unused reexport */ __nccwpck_require__(2873).WebSocketStream
-/* unused reexport */ __nccwpck_require__(6919).WebSocketError
+/* unused reexport */ __nccwpck_require__(4841).WebSocketStream
+/* unused reexport */ __nccwpck_require__(2039).WebSocketError
 
 module.exports.Em = makeDispatcher(api.request)
 __webpack_unused_export__ = makeDispatcher(api.stream)
@@ -29432,7 +29432,7 @@ __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = SnapshotAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(1670)
 
 module.exports.GD = EventSource
 
@@ -29454,13 +29454,13 @@ __webpack_unused_export__ = install
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -29520,16 +29520,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -29637,7 +29637,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29653,9 +29653,9 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 function noop () {}
 
@@ -29896,16 +29896,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 6424:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 
 function noop () {}
 
@@ -30117,7 +30117,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -30125,9 +30125,9 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished } = __nccwpck_require__(7075)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 function noop () {}
 
@@ -30333,17 +30333,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { kHTTP2Stream } = __nccwpck_require__(8824)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { kHTTP2Stream } = __nccwpck_require__(6424)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -30451,30 +30451,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(6424)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -31052,14 +31052,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4889:
+/***/ 2009:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const { EventEmitter } = __nccwpck_require__(8474)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(5355)
 
 /**
  * @typedef {import('../../types/cache-interceptor.d.ts').default.CacheKey} CacheKey
@@ -31338,13 +31338,13 @@ module.exports = MemoryCacheStore
 
 /***/ }),
 
-/***/ 1522:
+/***/ 274:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(5355)
 
 let DatabaseSync
 
@@ -31814,15 +31814,15 @@ function headerValueEquals (lhs, rhs) {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 let tls // include tls conditionally since it is not always available
 
@@ -31980,7 +31980,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 
@@ -32130,7 +32130,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32364,7 +32364,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 
@@ -32848,7 +32848,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32856,7 +32856,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -32873,9 +32873,9 @@ const {
   getServerName,
   normalizedMethodRecords,
   getProtocolFromUrlString
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -33340,16 +33340,16 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 8082:
+/***/ 8290:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(8474)
 const { Buffer } = __nccwpck_require__(4573)
-const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(4627)
 const { debuglog } = __nccwpck_require__(7975)
-const { parseAddress } = __nccwpck_require__(1732)
+const { parseAddress } = __nccwpck_require__(1796)
 
 const debug = debuglog('undici:socks5')
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -33769,14 +33769,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1732:
+/***/ 1796:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Buffer } = __nccwpck_require__(4573)
 const net = __nccwpck_require__(7030)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * Parse an address and determine its type
@@ -33988,7 +33988,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8824:
+/***/ 6424:
 /***/ ((module) => {
 
 
@@ -34071,7 +34071,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34079,7 +34079,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -34238,22 +34238,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(8824)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6424)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const timers = __nccwpck_require__(6603)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const timers = __nccwpck_require__(1275)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.', 2).map(v => Number(v))
 
@@ -35258,17 +35258,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(8824)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(6424)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -35427,7 +35427,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 2549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -35435,7 +35435,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -35443,10 +35443,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl } = __nccwpck_require__(8824)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(3856)
+const Pool = __nccwpck_require__(2244)
+const { kUrl } = __nccwpck_require__(6424)
+const util = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -35655,7 +35655,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -35663,9 +35663,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -35678,7 +35678,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -35712,9 +35712,9 @@ const {
   kResume,
   kHTTPContext,
   kClosed
-} = __nccwpck_require__(8824)
+} = __nccwpck_require__(6424)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const removeAllListeners = util.removeAllListeners
@@ -35726,7 +35726,7 @@ const kTypeOfService = Symbol('kTypeOfService')
 let extractBody
 
 function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
 
@@ -35747,7 +35747,7 @@ function lazyllhttp () {
 
   if (useWasmSIMD) {
     try {
-      mod = new WebAssembly.Module(__nccwpck_require__(3434))
+      mod = new WebAssembly.Module(__nccwpck_require__(8586))
     } catch {
     }
   }
@@ -35757,7 +35757,7 @@ function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(3870))
+    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return new WebAssembly.Instance(mod, {
@@ -36826,7 +36826,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -37431,14 +37431,14 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -37447,7 +37447,7 @@ const {
   InvalidArgumentError,
   HeadersTimeoutError,
   BodyTimeoutError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -37476,8 +37476,8 @@ const {
   kRemoteSettings,
   kHTTP2Stream,
   kHTTP2SessionState
-} = __nccwpck_require__(8824)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(6424)
+const { channels } = __nccwpck_require__(3374)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -38096,7 +38096,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -38494,7 +38494,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -38502,17 +38502,17 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { ClientStats } = __nccwpck_require__(6854)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { ClientStats } = __nccwpck_require__(7782)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -38555,9 +38555,9 @@ const {
   kHTTP2ConnectionWindowSize,
   kResume,
   kPingInterval
-} = __nccwpck_require__(8824)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(6424)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 
 const kClosedResolve = Symbol('kClosedResolve')
 
@@ -39170,20 +39170,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
-const UnwrapHandler = __nccwpck_require__(2365)
+const Dispatcher = __nccwpck_require__(7939)
+const UnwrapHandler = __nccwpck_require__(9351)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(8824)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(6424)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -39373,12 +39373,12 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const EventEmitter = __nccwpck_require__(8474)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(7158)
 
 const wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler))
 
@@ -39428,15 +39428,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(8824)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6424)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -39581,7 +39581,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 5844:
 /***/ ((module) => {
 
 
@@ -39723,13 +39723,13 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 6815:
+/***/ 6591:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Client = __nccwpck_require__(3701)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Client = __nccwpck_require__(1285)
 
 class H2CClient extends Client {
   constructor (origin, clientOpts) {
@@ -39781,15 +39781,15 @@ module.exports = H2CClient
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { PoolStats } = __nccwpck_require__(6854)
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(8824)
+const { PoolStats } = __nccwpck_require__(7782)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6424)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -40002,7 +40002,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40014,14 +40014,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(8824)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl } = __nccwpck_require__(6424)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -40127,20 +40127,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(8824)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
-const { channels } = __nccwpck_require__(2414)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
+const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(6424)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
+const { channels } = __nccwpck_require__(3374)
+const Socks5ProxyAgent = __nccwpck_require__(8151)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -40453,13 +40453,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(7939)
+const RetryHandler = __nccwpck_require__(5640)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -40495,7 +40495,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 5520:
+/***/ 8512:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40507,14 +40507,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(8824)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl } = __nccwpck_require__(6424)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -40639,7 +40639,7 @@ module.exports = RoundRobinPool
 
 /***/ }),
 
-/***/ 7223:
+/***/ 8151:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40647,12 +40647,12 @@ module.exports = RoundRobinPool
 const { URL } = __nccwpck_require__(3136)
 
 let tls // include tls conditionally since it is not always available
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { Socks5Client, STATES } = __nccwpck_require__(8082)
-const { kDispatch, kClose, kDestroy } = __nccwpck_require__(8824)
-const Pool = __nccwpck_require__(628)
-const buildConnector = __nccwpck_require__(9136)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { Socks5Client, STATES } = __nccwpck_require__(8290)
+const { kDispatch, kClose, kDestroy } = __nccwpck_require__(6424)
+const Pool = __nccwpck_require__(2244)
+const buildConnector = __nccwpck_require__(2784)
 const { debuglog } = __nccwpck_require__(7975)
 
 const debug = debuglog('undici:socks5-proxy')
@@ -40906,7 +40906,7 @@ module.exports = Socks5ProxyAgent
 
 /***/ }),
 
-/***/ 276:
+/***/ 3332:
 /***/ ((module) => {
 
 
@@ -40946,7 +40946,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40955,8 +40955,8 @@ module.exports = {
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.2')
 const legacyGlobalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8285)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -41012,13 +41012,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9976:
+/***/ 3448:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kRedirectCacheControl } = __nccwpck_require__(8824)
+const util = __nccwpck_require__(4640)
+const { kRedirectCacheControl } = __nccwpck_require__(6424)
 const {
   parseCacheControlHeader,
   hasInvalidCacheControlDirective,
@@ -41026,7 +41026,7 @@ const {
   hasVaryStar,
   isInvalidOrWildcardVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(7659)
+} = __nccwpck_require__(5355)
 
 /**
  * A suppressed redirect hop recorded by the redirect handler. Carried on
@@ -41038,7 +41038,7 @@ const {
  * @property {import('../../types/header.d.ts').IncomingHttpHeaders} headers The hop's response headers.
  * @property {number} receivedAt The time the hop's response headers were received.
  */
-const { parseHttpDate } = __nccwpck_require__(5453)
+const { parseHttpDate } = __nccwpck_require__(7149)
 
 function noop () {}
 
@@ -42200,7 +42200,7 @@ module.exports = CacheHandler
 
 /***/ }),
 
-/***/ 7133:
+/***/ 237:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42331,13 +42331,13 @@ module.exports = CacheRevalidationHandler
 
 /***/ }),
 
-/***/ 8155:
+/***/ 91:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(7158)
 
 /**
  * @deprecated
@@ -42405,12 +42405,12 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 3599:
+/***/ 303:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 /**
  * @typedef {import('../../types/dispatcher.d.ts').default.DispatchHandler} DispatchHandler
@@ -42916,15 +42916,15 @@ module.exports = DeduplicationHandler
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(8824)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(6424)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -43196,20 +43196,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(8824)
-const { RequestRetryError } = __nccwpck_require__(8707)
-const WrapHandler = __nccwpck_require__(9510)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6424)
+const { RequestRetryError } = __nccwpck_require__(4627)
+const WrapHandler = __nccwpck_require__(7158)
 const {
   isDisturbed,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const retryTime = new Date(retryAfter).getTime()
@@ -43707,13 +43707,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 2365:
+/***/ 9351:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseHeaders } = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { parseHeaders } = __nccwpck_require__(4640)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 const kResume = Symbol('resume')
 
@@ -43820,12 +43820,12 @@ module.exports = class UnwrapHandler {
 
 /***/ }),
 
-/***/ 9510:
+/***/ 7158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 module.exports = class WrapHandler {
   #handler
@@ -43932,17 +43932,17 @@ function toRawHeaderValue (value) {
 
 /***/ }),
 
-/***/ 5542:
+/***/ 7382:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
-const CacheHandler = __nccwpck_require__(9976)
-const MemoryCacheStore = __nccwpck_require__(4889)
-const CacheRevalidationHandler = __nccwpck_require__(7133)
+const util = __nccwpck_require__(4640)
+const CacheHandler = __nccwpck_require__(3448)
+const MemoryCacheStore = __nccwpck_require__(2009)
+const CacheRevalidationHandler = __nccwpck_require__(237)
 const {
   assertCacheStore,
   assertCacheMethods,
@@ -43952,9 +43952,9 @@ const {
   isInvalidOrWildcardVaryHeader,
   parseVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(7659)
-const { AbortError } = __nccwpck_require__(8707)
-const { parseHttpDate } = __nccwpck_require__(5453)
+} = __nccwpck_require__(5355)
+const { AbortError } = __nccwpck_require__(4627)
+const { parseHttpDate } = __nccwpck_require__(7149)
 
 /**
  * @param {(string | RegExp)[] | undefined} origins
@@ -44685,16 +44685,16 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 557:
+/***/ 2397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __nccwpck_require__(8522)
 const { pipeline, Transform: TransformStream } = __nccwpck_require__(7075)
-const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 /** @typedef {import('node:stream').Transform} Transform */
 /** @typedef {import('node:stream').Transform} Controller */
@@ -45259,15 +45259,15 @@ module.exports = createDecompressInterceptor
 
 /***/ }),
 
-/***/ 7240:
+/***/ 9464:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(3440)
-const DeduplicationHandler = __nccwpck_require__(3599)
-const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(7659)
+const util = __nccwpck_require__(4640)
+const DeduplicationHandler = __nccwpck_require__(303)
+const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(5355)
 
 const pendingRequestsChannel = diagnosticsChannel.channel('undici:request:pending-requests')
 
@@ -45383,14 +45383,14 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 379:
+/***/ 8731:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
 const maxInt = Math.pow(2, 31) - 1
 
 function hasSafeIterator (headers) {
@@ -45961,13 +45961,13 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -46067,12 +46067,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections } = {}) {
   return (dispatch) => {
@@ -46095,14 +46095,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 8918:
+/***/ 6790:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // const { parseHeaders } = require('../core/util')
-const DecoratorHandler = __nccwpck_require__(8155)
-const { ResponseError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { ResponseError } = __nccwpck_require__(4627)
 
 class ResponseErrorHandler extends DecoratorHandler {
   #statusCode
@@ -46197,11 +46197,11 @@ module.exports = () => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 4346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5640)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -46223,13 +46223,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.MINOR = exports.MAJOR = exports.HTAB_SP_VCHAR_OBS_TEXT = exports.QUOTED_STRING = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.HEX = exports.URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.STATUSES_HTTP = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.HEADER_STATE = exports.FINISH = exports.STATUSES = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // Emums
 exports.ERROR = {
     OK: 0,
@@ -46761,7 +46761,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -46784,7 +46784,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -46807,7 +46807,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -46826,13 +46826,13 @@ function enumToMap(obj, filter = [], exceptions = []) {
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(8824)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(6424)
+const Agent = __nccwpck_require__(8285)
 const {
   kAgent,
   kMockAgentSet,
@@ -46850,14 +46850,14 @@ const {
   kMockAgentAcceptsNonStandardSearchParameters,
   kMockCallHistoryAddLog,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
-const { MockCallHistory } = __nccwpck_require__(431)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(7939)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
+const { MockCallHistory } = __nccwpck_require__(5663)
 
 class MockAgent extends Dispatcher {
   constructor (opts = {}) {
@@ -47065,13 +47065,13 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 431:
+/***/ 5663:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kMockCallHistoryAddLog } = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kMockCallHistoryAddLog } = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 function handleFilterCallsWithOptions (criteria, options, handler, store, allLogs) {
   switch (options.operator) {
@@ -47320,14 +47320,14 @@ module.exports.MockCallHistoryLog = MockCallHistoryLog
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(1285)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -47337,10 +47337,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(8824)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(6424)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -47395,12 +47395,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -47431,12 +47431,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -47445,9 +47445,9 @@ const {
   kContentLength,
   kMockDispatch,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { serializePathWithQuery } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -47647,14 +47647,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(2244)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -47664,10 +47664,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(8824)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(6424)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -47722,7 +47722,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 
@@ -47761,12 +47761,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
@@ -47774,15 +47774,15 @@ const {
   kOrigin,
   kGetNetConnect,
   kTotalDispatchCount
-} = __nccwpck_require__(1117)
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { serializePathWithQuery } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
     isPromise
   }
 } = __nccwpck_require__(7975)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -48254,7 +48254,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48304,17 +48304,17 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 5095:
+/***/ 9447:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Agent = __nccwpck_require__(7405)
-const MockAgent = __nccwpck_require__(7501)
-const { SnapshotRecorder } = __nccwpck_require__(3766)
-const WrapHandler = __nccwpck_require__(9510)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const { validateSnapshotMode } = __nccwpck_require__(9683)
+const Agent = __nccwpck_require__(8285)
+const MockAgent = __nccwpck_require__(1437)
+const { SnapshotRecorder } = __nccwpck_require__(5798)
+const WrapHandler = __nccwpck_require__(7158)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const { validateSnapshotMode } = __nccwpck_require__(1699)
 
 const kSnapshotRecorder = Symbol('kSnapshotRecorder')
 const kSnapshotMode = Symbol('kSnapshotMode')
@@ -48664,7 +48664,7 @@ module.exports = SnapshotAgent
 
 /***/ }),
 
-/***/ 3766:
+/***/ 5798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48672,8 +48672,8 @@ module.exports = SnapshotAgent
 const { writeFile, readFile, mkdir } = __nccwpck_require__(1455)
 const { dirname, resolve } = __nccwpck_require__(6760)
 const { setTimeout, clearTimeout } = __nccwpck_require__(7997)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9683)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(1699)
 
 /**
  * @typedef {Object} SnapshotRequestOptions
@@ -49259,13 +49259,13 @@ module.exports = { SnapshotRecorder, formatRequestKey, createRequestHash, filter
 
 /***/ }),
 
-/***/ 9683:
+/***/ 1699:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 /**
  * @typedef {Object} HeaderFilters
@@ -49424,7 +49424,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7659:
+/***/ 5355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -49434,9 +49434,9 @@ const {
   pathHasQueryOrFragment,
   hasSafeIterator,
   isValidHTTPToken
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+const { serializePathWithQuery } = __nccwpck_require__(4640)
 
 const MAX_DELTA_SECONDS = 2147483647
 const RESTRICTIVE_DIRECTIVE_NAMES = ['no-store', 'private', 'no-cache']
@@ -50140,7 +50140,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5453:
+/***/ 7149:
 /***/ ((module) => {
 
 
@@ -50817,7 +50817,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6436:
+/***/ 6132:
 /***/ ((module) => {
 
 
@@ -50852,7 +50852,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 313:
+/***/ 4521:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50983,7 +50983,7 @@ module.exports["default"] = instance
 
 /***/ }),
 
-/***/ 6854:
+/***/ 7782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50995,7 +50995,7 @@ const {
   kSize,
   kFree,
   kQueued
-} = __nccwpck_require__(8824)
+} = __nccwpck_require__(6424)
 
 class ClientStats {
   constructor (client) {
@@ -51022,7 +51022,7 @@ module.exports = { ClientStats, PoolStats }
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 
@@ -51454,22 +51454,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kConstruct } = __nccwpck_require__(8824)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
-const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(3168)
-const { createDeferredPromise } = __nccwpck_require__(6436)
+const { kConstruct } = __nccwpck_require__(6424)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5159)
+const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(715)
+const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(9520)
+const { createDeferredPromise } = __nccwpck_require__(6132)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -52325,15 +52325,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 5965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(7879)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(8824)
+const { Cache } = __nccwpck_require__(8514)
+const { webidl } = __nccwpck_require__(5159)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(6424)
 
 class CacheStorage {
   /**
@@ -52484,14 +52484,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6798:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { isValidHeaderName } = __nccwpck_require__(9520)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -52536,7 +52536,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 3404:
 /***/ ((module) => {
 
 
@@ -52555,15 +52555,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(7879)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(8906)
+const { stringify } = __nccwpck_require__(1077)
+const { webidl } = __nccwpck_require__(5159)
+const { Headers } = __nccwpck_require__(5524)
 
 const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))
 
@@ -52763,14 +52763,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 8906:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(484)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
+const { isCTLExcludingHtab } = __nccwpck_require__(1077)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -53085,7 +53085,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1077:
 /***/ ((module) => {
 
 
@@ -53463,13 +53463,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
 
 /**
  * @type {number[]} BOM
@@ -54045,22 +54045,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 1670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(7879)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(8702)
+const { makeRequest } = __nccwpck_require__(175)
+const { webidl } = __nccwpck_require__(5159)
+const { EventSourceStream } = __nccwpck_require__(335)
+const { parseMIMEType } = __nccwpck_require__(7708)
+const { createFastMessageEvent } = __nccwpck_require__(7316)
+const { isNetworkError } = __nccwpck_require__(715)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 let experimentalWarned = false
 
@@ -54556,7 +54556,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 3691:
 /***/ ((module) => {
 
 
@@ -54592,29 +54592,29 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   readableStreamClose,
   fullyReadBody,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { FormData, setFormDataState } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(9520)
+const { FormData, setFormDataState } = __nccwpck_require__(1142)
+const { webidl } = __nccwpck_require__(5159)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { parseJSONFromBytes } = __nccwpck_require__(8116)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
+const { createDeferredPromise } = __nccwpck_require__(6132)
+const { parseJSONFromBytes } = __nccwpck_require__(484)
+const { utf8DecodeBytes } = __nccwpck_require__(3332)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 const random = runtimeFeatures.has('crypto')
   ? (__nccwpck_require__(7598).randomInt)
@@ -55117,7 +55117,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 
@@ -55255,13 +55255,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8116)
+const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(484)
 
 const encoder = new TextEncoder()
 
@@ -55858,17 +55858,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(1900)
-const { makeEntry } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+const { bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(7708)
+const { makeEntry } = __nccwpck_require__(1142)
+const { webidl } = __nccwpck_require__(5159)
 const assert = __nccwpck_require__(4589)
-const { isomorphicDecode } = __nccwpck_require__(8116)
+const { isomorphicDecode } = __nccwpck_require__(484)
 
 const dd = Buffer.from('--')
 const decoder = new TextDecoder()
@@ -56451,14 +56451,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { iteratorMixin } = __nccwpck_require__(3168)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
+const { iteratorMixin } = __nccwpck_require__(9520)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5159)
 const nodeUtil = __nccwpck_require__(7975)
 
 // https://xhr.spec.whatwg.org/#formdata
@@ -56717,7 +56717,7 @@ module.exports = { FormData, makeEntry, setFormDataState }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 
@@ -56764,21 +56764,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(8824)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6424)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(9520)
+const { webidl } = __nccwpck_require__(5159)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -57490,7 +57490,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -57504,9 +57504,9 @@ const {
   makeResponse,
   fromInnerResponse,
   getResponseState
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(9967)
+} = __nccwpck_require__(715)
+const { HeadersList } = __nccwpck_require__(5524)
+const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(175)
 const zlib = __nccwpck_require__(8522)
 const {
   makePolicyContainer,
@@ -57541,27 +57541,27 @@ const {
   hasAuthenticationEntry,
   includesCredentials,
   isTraversableNavigable
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished, isErrored, isReadable } = __nccwpck_require__(7075)
-const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(7879)
+const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(5159)
 const { STATUS_CODES } = __nccwpck_require__(7067)
-const { bytesMatch } = __nccwpck_require__(5082)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { isomorphicEncode } = __nccwpck_require__(8116)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { bytesMatch } = __nccwpck_require__(4458)
+const { createDeferredPromise } = __nccwpck_require__(6132)
+const { isomorphicEncode } = __nccwpck_require__(484)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 // Node.js v23.8.0+ and v22.15.0+ supports Zstandard
 const hasZstd = runtimeFeatures.has('zstd')
@@ -59910,22 +59910,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -59935,11 +59935,11 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(8824)
+const { webidl } = __nccwpck_require__(5159)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(6424)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -61032,14 +61032,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9051:
+/***/ 715:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
+const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -61048,16 +61048,16 @@ const {
   isAborted,
   isErrorLike,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(8824)
+} = __nccwpck_require__(7775)
+const { webidl } = __nccwpck_require__(5159)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(6424)
 const assert = __nccwpck_require__(4589)
-const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(8116)
+const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(484)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -61680,22 +61680,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8116)
+const { webidl } = __nccwpck_require__(5159)
+const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(484)
 
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
@@ -63209,13 +63209,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8116:
+/***/ 484:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { utf8DecodeBytes } = __nccwpck_require__(3332)
 
 /**
  * @param {(char: string) => boolean} condition
@@ -63459,14 +63459,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5082:
+/***/ 4458:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(313)
-const { asciiLowercase } = __nccwpck_require__(8116)
+const { runtimeFeatures } = __nccwpck_require__(4521)
+const { asciiLowercase } = __nccwpck_require__(484)
 
 /**
  * @typedef {object} Metadata
@@ -63773,14 +63773,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7879:
+/***/ 5159:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { types, inspect } = __nccwpck_require__(7975)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 const UNDEFINED = 1
 const BOOLEAN = 2
@@ -64786,20 +64786,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7905:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
-const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(8625)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
+const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(1025)
+const { makeRequest } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { Headers, getHeadersList } = __nccwpck_require__(5524)
+const { getDecodeSplit } = __nccwpck_require__(9520)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 const crypto = runtimeFeatures.has('crypto')
   ? __nccwpck_require__(7598)
@@ -65132,7 +65132,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6096:
 /***/ ((module) => {
 
 
@@ -65265,14 +65265,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(7879)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(8824)
+const { webidl } = __nccwpck_require__(5159)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(6424)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -65603,13 +65603,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { runtimeFeatures } = __nccwpck_require__(313)
-const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(736)
+const { runtimeFeatures } = __nccwpck_require__(4521)
+const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(6096)
 
 const BUFFER_SIZE = 8 * 1024
 
@@ -65743,14 +65743,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 1869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(1025)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -65855,14 +65855,14 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 9332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -65871,11 +65871,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { failWebsocketConnection } = __nccwpck_require__(6897)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1025)
+const { failWebsocketConnection } = __nccwpck_require__(7905)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { PerMessageDeflate } = __nccwpck_require__(1869)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -66382,14 +66382,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 9388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6096)
+const FixedQueue = __nccwpck_require__(5844)
 
 /**
  * @typedef {object} SendQueueNode
@@ -66498,15 +66498,15 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 6919:
+/***/ 2039:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(7879)
-const { validateCloseCodeAndReason } = __nccwpck_require__(8625)
-const { kConstruct } = __nccwpck_require__(8824)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5159)
+const { validateCloseCodeAndReason } = __nccwpck_require__(1025)
+const { kConstruct } = __nccwpck_require__(6424)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 function createInheritableDOMException () {
   // https://github.com/nodejs/node/issues/59677
@@ -66609,23 +66609,23 @@ module.exports = { WebSocketError, createUnvalidatedWebSocketError }
 
 /***/ }),
 
-/***/ 2873:
+/***/ 4841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(736)
-const { webidl } = __nccwpck_require__(7879)
-const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(8625)
-const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { channels } = __nccwpck_require__(2414)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { ByteParser } = __nccwpck_require__(1652)
-const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(6919)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { createDeferredPromise } = __nccwpck_require__(6132)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(6096)
+const { webidl } = __nccwpck_require__(5159)
+const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(1025)
+const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
+const { channels } = __nccwpck_require__(3374)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { ByteParser } = __nccwpck_require__(9332)
+const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(2039)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { utf8DecodeBytes } = __nccwpck_require__(3332)
 
 let emittedExperimentalWarning = false
 
@@ -67112,15 +67112,15 @@ module.exports = { WebSocketStream }
 
 /***/ }),
 
-/***/ 8625:
+/***/ 1025:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { states, opcodes } = __nccwpck_require__(736)
+const { states, opcodes } = __nccwpck_require__(6096)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { removeHTTPWhitespace } = __nccwpck_require__(1900)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
+const { removeHTTPWhitespace } = __nccwpck_require__(7708)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(484)
 
 /**
  * @param {number} readyState
@@ -67466,16 +67466,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 1886:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(5159)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(6096)
 const {
   isConnecting,
   isEstablished,
@@ -67486,15 +67486,15 @@ const {
   utf8Decode,
   toArrayBuffer,
   getURLRecord
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(1025)
+const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(7905)
+const { ByteParser } = __nccwpck_require__(9332)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(7316)
+const { SendQueue } = __nccwpck_require__(9388)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { channels } = __nccwpck_require__(3374)
 
 function getSocketAddress (socket) {
   if (typeof socket?.address === 'function') {
@@ -68469,18 +68469,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2197:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveBlockMap = __nccwpck_require__(143);
+var resolveBlockSeq = __nccwpck_require__(1854);
+var resolveFlowCollection = __nccwpck_require__(9030);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -68566,15 +68566,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 83:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(573);
+var composeNode = __nccwpck_require__(4961);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -68618,17 +68618,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(7794);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var composeCollection = __nccwpck_require__(2197);
+var composeScalar = __nccwpck_require__(3573);
+var resolveEnd = __nccwpck_require__(1020);
+var utilEmptyScalarPosition = __nccwpck_require__(8407);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -68737,15 +68737,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 7794:
+/***/ 3573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -68832,18 +68832,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2606);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var identity = __nccwpck_require__(4919);
+var composeDoc = __nccwpck_require__(83);
+var resolveEnd = __nccwpck_require__(1020);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -69063,17 +69063,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 143:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -69187,12 +69187,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 5089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -69394,14 +69394,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 1854:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveProps = __nccwpck_require__(775);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -69452,7 +69452,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1020:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -69498,19 +69498,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 9030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -69714,13 +69714,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 5882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(389);
+var resolveEnd = __nccwpck_require__(1020);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -69949,7 +69949,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 775:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70104,7 +70104,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 4283:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70147,7 +70147,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 8407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70182,12 +70182,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 1795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(4283);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -70206,12 +70206,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 1091:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -70228,22 +70228,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7105);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var toJS = __nccwpck_require__(3899);
+var Schema = __nccwpck_require__(8224);
+var stringifyDocument = __nccwpck_require__(2285);
+var anchors = __nccwpck_require__(9196);
+var applyReviver = __nccwpck_require__(909);
+var createNode = __nccwpck_require__(1732);
+var directives = __nccwpck_require__(2606);
 
 class Document {
     constructor(value, replacer, options) {
@@ -70572,13 +70572,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 9196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -70655,7 +70655,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 909:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70719,14 +70719,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 1732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -70816,13 +70816,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 const escapeChars = {
     '!': '%21',
@@ -71001,7 +71001,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 152:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -71070,28 +71070,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var Schema = __nccwpck_require__(8224);
+var errors = __nccwpck_require__(152);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
+var publicApi = __nccwpck_require__(4543);
+var visit = __nccwpck_require__(2588);
 
 
 
@@ -71128,7 +71128,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 7297:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -71154,16 +71154,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(9196);
+var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -71281,14 +71281,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 4661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(1732);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -71439,14 +71439,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(909);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 class NodeBase {
     constructor(type) {
@@ -71486,15 +71486,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 5773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(1732);
+var stringifyPair = __nccwpck_require__(7764);
+var addPairToJSMap = __nccwpck_require__(8768);
+var identity = __nccwpck_require__(4919);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -71532,14 +71532,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -71566,17 +71566,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 5462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(4156);
+var addPairToJSMap = __nccwpck_require__(8768);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -71720,17 +71720,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 6831:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(1732);
+var stringifyCollection = __nccwpck_require__(4156);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var toJS = __nccwpck_require__(3899);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -71842,16 +71842,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 8768:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(9767);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(7297);
+var merge = __nccwpck_require__(9380);
+var stringify = __nccwpck_require__(9300);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -71914,7 +71914,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 4919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -71974,12 +71974,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 3899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -72020,15 +72020,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
+var errors = __nccwpck_require__(152);
+var stringifyString = __nccwpck_require__(1773);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -72245,7 +72245,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 3701:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -72315,7 +72315,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 5235:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -72421,14 +72421,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 9877:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(334);
+var cstStringify = __nccwpck_require__(3701);
+var cstVisit = __nccwpck_require__(5235);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -72540,12 +72540,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 5145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(9877);
 
 /*
 START -> stream
@@ -73270,7 +73270,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 1460:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -73318,14 +73318,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 2064:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -74305,18 +74305,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 4543:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var log = __nccwpck_require__(7297);
+var identity = __nccwpck_require__(4919);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -74419,16 +74419,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(4919);
+var map = __nccwpck_require__(4043);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var tags = __nccwpck_require__(6178);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -74465,13 +74465,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 4043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var YAMLMap = __nccwpck_require__(5462);
 
 const map = {
     collection: 'map',
@@ -74491,12 +74491,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 5632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const nullTag = {
     identify: value => value == null,
@@ -74515,13 +74515,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 7562:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var YAMLSeq = __nccwpck_require__(6831);
 
 const seq = {
     collection: 'seq',
@@ -74541,12 +74541,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(1773);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -74564,12 +74564,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 6340:
+/***/ 4359:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -74592,13 +74592,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 6229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -74646,12 +74646,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -74695,18 +74695,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 7904:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(6340);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(4043);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
 
 const schema = [
     map.map,
@@ -74727,14 +74727,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 8647:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(389);
+var map = __nccwpck_require__(4043);
+var seq = __nccwpck_require__(7562);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -74798,27 +74798,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 6178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(6340);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(4043);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
+var schema = __nccwpck_require__(7904);
+var schema$1 = __nccwpck_require__(8647);
+var binary = __nccwpck_require__(4355);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var schema$2 = __nccwpck_require__(3081);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -74904,14 +74904,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4355:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(389);
+var stringifyString = __nccwpck_require__(1773);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -74981,12 +74981,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 6158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -75017,13 +75017,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 838:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -75074,12 +75074,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -75157,13 +75157,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 9380:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -75235,16 +75235,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 6431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var pairs = __nccwpck_require__(9281);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -75319,15 +75319,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 9281:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLSeq = __nccwpck_require__(6831);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -75408,24 +75408,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 3081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(4043);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var binary = __nccwpck_require__(4355);
+var bool = __nccwpck_require__(6158);
+var float = __nccwpck_require__(838);
+var int = __nccwpck_require__(5609);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schema = [
     map.map,
@@ -75456,14 +75456,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 2504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -75559,12 +75559,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4960:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -75671,7 +75671,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 9915:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -75829,15 +75829,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 9767:
+/***/ 9300:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(9196);
+var identity = __nccwpck_require__(4919);
+var stringifyComment = __nccwpck_require__(6599);
+var stringifyString = __nccwpck_require__(1773);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -75968,14 +75968,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 4156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(9767);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -76130,7 +76130,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -76161,14 +76161,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 2285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(9767);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -76255,7 +76255,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 3569:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -76289,15 +76289,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 7764:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(9767);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -76448,13 +76448,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 1773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(389);
+var foldFlowLines = __nccwpck_require__(9915);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -76793,12 +76793,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 2588:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -77131,7 +77131,7 @@ function driverChoiceFor(settings, options = {}) {
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -77184,11 +77184,11 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/undici/index.js
-var undici = __nccwpck_require__(9231);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(1947);
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/undici/index.js
+var undici = __nccwpck_require__(3855);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -77241,7 +77241,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -77256,7 +77256,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -77285,7 +77285,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -77333,7 +77333,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -77354,7 +77354,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -77401,7 +77401,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -77747,7 +77747,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -78039,7 +78039,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -78640,7 +78640,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -78681,7 +78681,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -78888,7 +78888,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -79019,7 +79019,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -79074,11 +79074,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -79219,12 +79219,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -81518,7 +81518,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -81644,7 +81644,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -81665,7 +81665,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -82077,7 +82077,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -82116,7 +82116,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -82290,7 +82290,7 @@ class MetricsReadError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -83165,7 +83165,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -83308,7 +83308,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -83621,7 +83621,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -83779,7 +83779,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -84297,7 +84297,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -84337,14 +84337,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/schemas.js
 
 
 
@@ -86982,7 +86982,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -87035,7 +87035,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/api.js
 
 
 
@@ -88140,7 +88140,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -88793,7 +88793,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -89638,7 +89638,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -89765,7 +89765,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -90034,7 +90034,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/parse.js
 
 
 
@@ -90211,7 +90211,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/errors.js
 
 
 
@@ -90270,7 +90270,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -90288,7 +90288,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -91992,7 +91992,19 @@ const METRICS = {
     planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
     /** Gauge: entries the L1 holds. */
     planMemoryCacheEntries: 'services_plan_memory_cache_entries',
+    /**
+     * Optional. Gauge: the most LLM calls ever in flight at once on this replica since it started (a
+     * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
+     */
+    narratorInFlightMax: 'services_narrator_llm_in_flight_max',
+    /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
+    sqlExecutions: 'services_sql_executions_total',
 };
+/**
+ * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
+ * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
+ */
+const OPTIONAL_METRICS = [METRICS.sqlExecutions, METRICS.narratorInFlightMax];
 const REPLICA_LABEL = 'replica';
 
 ;// CONCATENATED MODULE: ./src/contract/index.ts
@@ -94791,8 +94803,8 @@ async function listModels(url) {
     return (body.models ?? []).flatMap((entry) => [entry.name, entry.model]).filter(Boolean);
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3439);
 ;// CONCATENATED MODULE: ./src/stage/local/prometheus-config.ts
 /**
  * prometheus.yml for the local stage: static targets (the replicas' own /metrics and the gateway's
@@ -95241,7 +95253,7 @@ function createDriver(choice) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+;// CONCATENATED MODULE: ../main/node_modules/yocto-queue/index.js
 /*
 How it works:
 `this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
@@ -95333,7 +95345,7 @@ class Queue {
 	}
 }
 
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+;// CONCATENATED MODULE: ../main/node_modules/p-limit/index.js
 
 
 function pLimit(concurrency) {
@@ -95714,6 +95726,29 @@ function summarizeProblems(problems, limit = 3) {
         shown.push(`…`);
     return shown.join('; ');
 }
+/** The one `/ask` error that is a designed answer, not a failure: the narrator refusing under load. */
+const DESIGNED_REFUSAL = 'llm_concurrency_limited';
+/**
+ * Why one `/ask` exchange counts as a failed ask over the run, or undefined when it is a usable answer:
+ * no response, a non-2xx other than the designed overload refusal, a body that is not a JSON object, a
+ * 200 that carries an error code or no answer text at all (an empty string included).
+ */
+function askFailure(exchange, paths) {
+    const say = localize(paths.language);
+    const read = readAskAnswer(exchange, paths, ['answer']);
+    if (read.problem !== undefined)
+        return read.problem;
+    const ok = exchange.status !== undefined && exchange.status >= 200 && exchange.status < 300;
+    if (read.error === DESIGNED_REFUSAL)
+        return undefined;
+    if (!ok)
+        return say(`HTTP ${exchange.status} erro ${read.error}`, `HTTP ${exchange.status} error ${read.error}`);
+    if (read.error !== undefined)
+        return say(`HTTP ${exchange.status} com erro ${read.error} no corpo`, `HTTP ${exchange.status} with error ${read.error} in its body`);
+    if (typeof read.answer !== 'string' || read.answer.trim() === '')
+        return say(`HTTP ${exchange.status} com resposta vazia em ${paths.answerPath}`, `HTTP ${exchange.status} with an empty answer at ${paths.answerPath}`);
+    return undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/checks/localize.ts
 /**
@@ -95747,232 +95782,6 @@ function countBy(labels) {
     return [...counts.entries()]
         .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
         .map(([label, count]) => ({ label, count }));
-}
-
-;// CONCATENATED MODULE: ./src/checks/load-balancing.ts
-/**
- * `load-balancing`: N `GET /healthz` through the gateway. Every one must succeed; the replica that
- * answered each is read from the replica header (or the body), and — where the driver shows logs —
- * also from the api service's own log lines, as a human would check with `docker compose logs api`.
- * All replicas seen → ✅, only some → ⚠️, just one (of several) or any failure → ❌.
- */
-
-
-
-
-
-
-
-/** How many of the newest api log lines are searched for the gate's requests. */
-const LOG_LINES_SEARCHED = 5000;
-const LOG_READ_ATTEMPTS = 4;
-const LOG_READ_PAUSE_MS = 400;
-const load_balancing_PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s+\|\s?(.*)$/;
-/** Replica of a log line: the JSON `replica` field, else the compose prefix (`stagegate-api-2 | ...`). */
-function lineReplica(line) {
-    const prefixed = load_balancing_PREFIXED.exec(line);
-    const text = prefixed ? prefixed[2] : line;
-    const brace = text.indexOf('{');
-    if (brace >= 0) {
-        try {
-            const record = JSON.parse(text.slice(brace));
-            if (typeof record.replica === 'string' && record.replica)
-                return { replica: record.replica, text };
-        }
-        catch {
-            // Not JSON: fall back to the prefix.
-        }
-    }
-    return { replica: prefixed?.[1], text };
-}
-/**
- * Count which replica logged each of the gate's `/healthz` requests. Exact when the stage logs the
- * request ids the gate sent; otherwise every `/healthz` line in the window is counted (including the
- * gateway's own health checks), which only shows which replicas served `/healthz` at all.
- */
-function countHealthzInLogs(lines, requestIds, say = inEnglish) {
-    const byId = [];
-    const healthz = [];
-    for (const line of lines) {
-        if (!line.includes(ROUTES.healthz) && ![...requestIds].some((id) => line.includes(id)))
-            continue;
-        const { replica, text } = lineReplica(line);
-        const label = replica ?? '?';
-        const id = /gate-[a-z0-9]+-lb-\d+/.exec(text)?.[0];
-        if (id && requestIds.has(id))
-            byId.push(label);
-        else if (text.includes(ROUTES.healthz))
-            healthz.push(label);
-    }
-    const toMap = (labels) => new Map(countBy(labels).map(({ label, count }) => [label, count]));
-    if (byId.length > 0)
-        return { mode: 'request-ids', perReplica: toMap(byId), total: byId.length };
-    if (healthz.length > 0)
-        return { mode: 'healthz-lines', perReplica: toMap(healthz), total: healthz.length };
-    return {
-        mode: 'unavailable',
-        perReplica: new Map(),
-        total: 0,
-        note: say(`nenhuma linha ${ROUTES.healthz} entre as ${lines.length} linhas mais novas dos logs da api`, `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`),
-    };
-}
-function decideLoadBalancing(input) {
-    const say = localize(input.language);
-    const total = input.readings.length;
-    const failed = input.readings.filter((reading) => !reading.ok);
-    const unattributed = input.readings.filter((reading) => reading.ok && !reading.replica);
-    const replicas = input.readings
-        .filter((reading) => reading.ok && reading.replica)
-        .map((reading) => reading.replica);
-    const histogram = countBy(replicas);
-    const latencies = input.readings
-        .filter((reading) => reading.ok)
-        .map((reading) => reading.exchange.durationMs);
-    const evidence = [
-        {
-            kind: 'histogram',
-            title: say(`Réplica que respondeu (cabeçalho ${input.replicaHeader})`, `Replica that answered (${input.replicaHeader} header)`),
-            buckets: histogram,
-        },
-        {
-            kind: 'chart',
-            title: say('Respostas por réplica', 'Answers per replica'),
-            chart: {
-                type: 'bars',
-                xTitle: say('réplica', 'replica'),
-                yTitle: say('respostas', 'answers'),
-                categories: histogram.map((bucket) => bucket.label),
-                series: [{ name: say('respostas', 'answers'), values: histogram.map((bucket) => bucket.count) }],
-            },
-        },
-        {
-            kind: 'facts',
-            title: say('Requisições', 'Requests'),
-            facts: [
-                { label: say('GET /healthz enviados', 'GET /healthz sent'), value: total },
-                { label: say('com sucesso', 'succeeded'), value: total - failed.length },
-                { label: say('réplicas esperadas', 'replicas expected'), value: input.expectedReplicas },
-                { label: say('réplicas vistas', 'replicas seen'), value: histogram.length },
-                { label: 'p50', value: formatMilliseconds(percentile(latencies, 50)) },
-                { label: 'max', value: formatMilliseconds(maxOf(latencies)) },
-            ],
-        },
-    ];
-    const logsAgree = logEvidence(input, histogram, evidence, say);
-    if (failed.length > 0)
-        return {
-            status: 'fail',
-            reason: say(`${failed.length}/${total} GET /healthz falharam: ${summarizeProblems(failed.map((reading) => reading.problem ?? '?'))}`, `${failed.length}/${total} GET /healthz failed: ${summarizeProblems(failed.map((reading) => reading.problem ?? '?'))}`),
-            evidence,
-        };
-    if (unattributed.length > 0)
-        return {
-            status: 'fail',
-            reason: say(`${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem meta.replica no corpo): não dá para saber qual réplica respondeu`, `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor meta.replica in the body): cannot tell which replica answered`),
-            evidence,
-        };
-    const seen = histogram.map(({ label, count }) => `${label}×${count}`).join(', ');
-    if (histogram.length === 1 && input.expectedReplicas > 1)
-        return {
-            status: 'fail',
-            reason: say(`todas as ${total} respostas vieram de ${histogram[0].label}; ${input.expectedReplicas} réplicas esperadas`, `all ${total} answers came from ${histogram[0].label}; ${input.expectedReplicas} replicas expected`),
-            evidence,
-        };
-    if (histogram.length < input.expectedReplicas)
-        return {
-            status: 'warn',
-            reason: say(`só ${histogram.length}/${input.expectedReplicas} réplicas responderam a ${total} GET /healthz (${seen})`, `only ${histogram.length}/${input.expectedReplicas} replicas answered ${total} GET /healthz (${seen})`),
-            evidence,
-        };
-    if (logsAgree === false)
-        return {
-            status: 'warn',
-            reason: say(`${histogram.length} réplicas pelo cabeçalho (${seen}), mas os logs da api não confirmam a mesma distribuição`, `${histogram.length} replicas by header (${seen}), but the api logs do not show the same distribution`),
-            evidence,
-        };
-    const extra = histogram.length > input.expectedReplicas
-        ? say(`; mais réplicas que as ${input.expectedReplicas} esperadas`, `; more replicas than the ${input.expectedReplicas} expected`)
-        : '';
-    const confirmed = logsAgree === true ? say('; confirmado pelos logs da api', '; confirmed by the api logs') : '';
-    return {
-        status: 'pass',
-        reason: say(`${total}/${total} GET /healthz com sucesso, distribuídos entre ${plural(histogram.length, 'réplica', 'réplicas')} (${seen})${confirmed}${extra}`, `${total}/${total} GET /healthz succeeded, spread over ${plural(histogram.length, 'replica', 'replicas')} (${seen})${confirmed}${extra}`),
-        evidence,
-    };
-}
-/** Adds the log evidence; true/false when the logs could confirm or contradict the header, else undefined. */
-function logEvidence(input, histogram, evidence, say) {
-    const { logs } = input;
-    if (logs.mode === 'unavailable') {
-        evidence.push({
-            kind: 'lines',
-            title: say('Logs da api', 'api logs'),
-            lines: [logs.note ?? say('indisponíveis', 'unavailable')],
-        });
-        return undefined;
-    }
-    const replicas = [...new Set([...histogram.map((bucket) => bucket.label), ...logs.perReplica.keys()])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    const byHeader = new Map(histogram.map((bucket) => [bucket.label, bucket.count]));
-    evidence.push({
-        kind: 'table',
-        title: logs.mode === 'request-ids'
-            ? say('Réplica por cabeçalho e pelos logs da api (ids de requisição do gate)', "Replica by header and by the api logs (the gate's request ids)")
-            : say('Linhas /healthz nos logs da api (todas, incluindo as verificações de saúde do gateway)', "/healthz lines in the api logs (all, including the gateway's health checks)"),
-        columns: [say('réplica', 'replica'), say('cabeçalho', 'header'), 'logs'],
-        rows: replicas.map((replica) => [replica, byHeader.get(replica) ?? 0, logs.perReplica.get(replica) ?? 0]),
-    });
-    if (logs.mode !== 'request-ids')
-        return undefined;
-    // Exact mode: every replica the header named must have logged the gate's requests, with the same counts.
-    return replicas.every((replica) => (byHeader.get(replica) ?? 0) === (logs.perReplica.get(replica) ?? 0));
-}
-const loadBalancingCheck = async (context) => {
-    const { options, http, driver, logger, runToken } = context;
-    const limit = pLimit(options.concurrency);
-    const ids = Array.from({ length: options.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
-    logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${options.concurrency} at a time`);
-    const exchanges = await Promise.all(ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))));
-    const say = localize(options.language);
-    const readings = exchanges.map((exchange) => readHealthz(exchange, options.replicaHeader, say));
-    const succeeded = readings.filter((reading) => reading.ok).length;
-    let logs = { mode: 'unavailable', perReplica: new Map(), total: 0 };
-    // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
-    for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
-        if (attempt > 0)
-            await pause(LOG_READ_PAUSE_MS, context.signal);
-        try {
-            const lines = await driver.logs(options.apiService, LOG_LINES_SEARCHED, context.signal);
-            if (lines === undefined) {
-                logs.note = say('este driver não lê logs', 'this driver cannot read logs');
-                break;
-            }
-            logs = countHealthzInLogs(lines, new Set(ids), say);
-        }
-        catch (error) {
-            logs.note = `${say('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
-            break;
-        }
-        if (logs.mode === 'request-ids' && logs.total >= succeeded)
-            break;
-    }
-    const outcome = decideLoadBalancing({
-        expectedReplicas: options.replicas,
-        readings,
-        replicaHeader: options.replicaHeader,
-        logs,
-        language: options.language,
-    });
-    return { id: 'load-balancing', ...outcome, durationMs: 0 };
-};
-
-;// CONCATENATED MODULE: ./src/checks/check-context.ts
-/** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
-function measured(values) {
-    const out = {};
-    for (const [id, value] of Object.entries(values))
-        if (value !== undefined && Number.isFinite(value))
-            out[id] = Math.round(value);
-    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/checks/stage-metrics.ts
@@ -96114,14 +95923,542 @@ function describeMetricsFailure(failure, say) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/checks/metric-evidence.ts
+
+/**
+ * The evidence of a reading. Readings taken before and after a burst are passed together, the last one
+ * last: the first one that failed decides (an increase needs both). A counter absent before the burst
+ * counts as 0 (labelled series appear when first counted); absent in the last reading, it is missing.
+ */
+function metricEvidence(say, ...readings) {
+    // Any failure counts, whatever its kind: a reader that failed proved nothing. Its own words first.
+    const failed = readings.find((reading) => reading.failure !== undefined);
+    if (failed?.failure)
+        return { kind: 'missing', why: describeMetricsFailure(failed.failure, say) };
+    let value = 0;
+    for (const [index, reading] of readings.entries()) {
+        const last = index === readings.length - 1;
+        if (!reading.reachable || reading.source === undefined)
+            return { kind: 'missing', why: describeMetricsSource(reading.source, say) };
+        // One replica per scrape is not a sum over the stage: it cannot confirm a stage-wide count.
+        if (reading.source.kind === 'gateway-only')
+            return { kind: 'missing', why: describeMetricsSource(reading.source, say) };
+        if (reading.value === undefined && !last)
+            continue;
+        if (reading.value === undefined)
+            return {
+                kind: 'missing',
+                why: say(`${reading.metric} ausente em ${describeMetricsSource(reading.source, say)}`, `${reading.metric} absent from ${describeMetricsSource(reading.source, say)}`),
+            };
+        value = reading.value;
+    }
+    return { kind: 'read', value };
+}
+/** The rule's one wording, the same in every check. */
+function metricEvidenceMissingText(why, say) {
+    return say(`evidência de métrica ausente: ${why}; confirmado só pelas respostas`, `metric evidence missing: ${why}; confirmed by answers only`);
+}
+/** An optional cross-check the stage does not expose: said in the evidence, never a status by itself. */
+function notCrossCheckedText(metric, say) {
+    return say(`sem verificação cruzada: ${metric} não exposta`, `not cross-checked: ${metric} not exposed`);
+}
+
+;// CONCATENATED MODULE: ./src/checks/load-balancing.ts
+/**
+ * `load-balancing`: N `GET /healthz` and N `POST /ask` (one cheap public question, fresh per run)
+ * through the gateway. Every one must succeed; the replica that answered each is read from the replica
+ * header (or the body), and cross-checked with a second source the stage cannot fake through the
+ * header: the per-replica, per-route request counters (`services_http_request_duration_seconds_count`)
+ * where metrics are read, and the api service's own log lines where the driver shows logs. All
+ * replicas seen and a second source agreeing → ✅; only some replicas, or no second source → ⚠️; just
+ * one (of several), any failure, or a second source showing fewer requests on a replica than its header
+ * claims → ❌, naming both figures.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How many of the newest api log lines are searched for the gate's requests. */
+const LOG_LINES_SEARCHED = 5000;
+const LOG_READ_ATTEMPTS = 4;
+const LOG_READ_PAUSE_MS = 400;
+const load_balancing_PREFIXED = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s+\|\s?(.*)$/;
+/** Replica of a log line: the JSON `replica` field, else the compose prefix (`stagegate-api-2 | ...`). */
+function lineReplica(line) {
+    const prefixed = load_balancing_PREFIXED.exec(line);
+    const text = prefixed ? prefixed[2] : line;
+    const brace = text.indexOf('{');
+    if (brace >= 0) {
+        try {
+            const record = JSON.parse(text.slice(brace));
+            if (typeof record.replica === 'string' && record.replica)
+                return { replica: record.replica, text };
+        }
+        catch {
+            // Not JSON: fall back to the prefix.
+        }
+    }
+    return { replica: prefixed?.[1], text };
+}
+/**
+ * Count which replica logged each of the gate's `/healthz` requests. Exact when the stage logs the
+ * request ids the gate sent; otherwise every `/healthz` line in the window is counted (including the
+ * gateway's own health checks), which only shows which replicas served `/healthz` at all.
+ */
+function countHealthzInLogs(lines, requestIds, say = inEnglish) {
+    const byId = [];
+    const healthz = [];
+    for (const line of lines) {
+        if (!line.includes(ROUTES.healthz) && ![...requestIds].some((id) => line.includes(id)))
+            continue;
+        const { replica, text } = lineReplica(line);
+        const label = replica ?? '?';
+        const id = /gate-[a-z0-9]+-lb-\d+/.exec(text)?.[0];
+        if (id && requestIds.has(id))
+            byId.push(label);
+        else if (text.includes(ROUTES.healthz))
+            healthz.push(label);
+    }
+    const toMap = (labels) => new Map(countBy(labels).map(({ label, count }) => [label, count]));
+    if (byId.length > 0)
+        return { mode: 'request-ids', perReplica: toMap(byId), total: byId.length };
+    if (healthz.length > 0)
+        return { mode: 'healthz-lines', perReplica: toMap(healthz), total: healthz.length };
+    return {
+        mode: 'unavailable',
+        perReplica: new Map(),
+        total: 0,
+        note: say(`nenhuma linha ${ROUTES.healthz} entre as ${lines.length} linhas mais novas dos logs da api`, `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`),
+    };
+}
+/** `api-1 7, api-2 7, api-3 6`, replicas in natural order, zeros shown for replicas only one side saw. */
+function figures(replicas, counts) {
+    return replicas.map((replica) => `${replica} ${counts.get(replica) ?? 0}`).join(', ');
+}
+/** Replicas the counter shows fewer requests on than the header claims (a header the gateway rewrote). */
+function counterShortfall(byHeader, byCounter) {
+    return [...byHeader.entries()]
+        .filter(([replica, count]) => (byCounter.get(replica) ?? 0) < count)
+        .map(([replica]) => replica);
+}
+const sortReplicas = (replicas) => [...new Set(replicas)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+function decideLoadBalancing(input) {
+    const say = localize(input.language);
+    const total = input.readings.length;
+    const failed = input.readings.filter((reading) => !reading.ok);
+    const unattributed = input.readings.filter((reading) => reading.ok && !reading.replica);
+    const replicas = input.readings
+        .filter((reading) => reading.ok && reading.replica)
+        .map((reading) => reading.replica);
+    const histogram = countBy(replicas);
+    const latencies = input.readings
+        .filter((reading) => reading.ok)
+        .map((reading) => reading.exchange.durationMs);
+    const evidence = [
+        {
+            kind: 'histogram',
+            title: say(`Réplica que respondeu (cabeçalho ${input.replicaHeader})`, `Replica that answered (${input.replicaHeader} header)`),
+            buckets: histogram,
+        },
+        {
+            kind: 'chart',
+            title: say('Respostas por réplica', 'Answers per replica'),
+            chart: {
+                type: 'bars',
+                xTitle: say('réplica', 'replica'),
+                yTitle: say('respostas', 'answers'),
+                categories: histogram.map((bucket) => bucket.label),
+                series: [{ name: say('respostas', 'answers'), values: histogram.map((bucket) => bucket.count) }],
+            },
+        },
+        {
+            kind: 'facts',
+            title: say('Requisições', 'Requests'),
+            facts: [
+                { label: say('GET /healthz enviados', 'GET /healthz sent'), value: total },
+                { label: say('com sucesso', 'succeeded'), value: total - failed.length },
+                { label: say('réplicas esperadas', 'replicas expected'), value: input.expectedReplicas },
+                { label: say('réplicas vistas', 'replicas seen'), value: histogram.length },
+                { label: 'p50', value: formatMilliseconds(percentile(latencies, 50)) },
+                { label: 'max', value: formatMilliseconds(maxOf(latencies)) },
+            ],
+        },
+    ];
+    const asks = input.asks ?? [];
+    const askFailures = (input.askFailures ?? []).filter((failure) => !!failure);
+    const askHistogram = countBy(asks.filter((answer) => answer.replica).map((answer) => answer.replica));
+    const combined = countBy([
+        ...replicas,
+        ...asks.filter((answer) => answer.replica).map((answer) => answer.replica),
+    ]);
+    const logsAgree = logEvidence(input, combined, evidence, say);
+    const headerByRoute = {
+        healthz: new Map(histogram.map((bucket) => [bucket.label, bucket.count])),
+        ask: new Map(askHistogram.map((bucket) => [bucket.label, bucket.count])),
+    };
+    const counts = input.counts;
+    const counterRows = counts?.healthz && counts.ask ? counts : undefined;
+    if (asks.length > 0)
+        evidence.push({
+            kind: 'histogram',
+            title: say(`POST /ask: réplica que respondeu (cabeçalho ${input.replicaHeader})`, `POST /ask: replica that answered (${input.replicaHeader} header)`),
+            buckets: askHistogram,
+        });
+    if (counterRows) {
+        const all = sortReplicas([
+            ...headerByRoute.healthz.keys(),
+            ...headerByRoute.ask.keys(),
+            ...counterRows.healthz.keys(),
+            ...counterRows.ask.keys(),
+        ]);
+        evidence.push({
+            kind: 'table',
+            title: say(`Réplica pelo cabeçalho e pelo contador de requisições do stage (${counts.metric}, aumento durante a verificação)`, `Replica by header and by the stage's request counter (${counts.metric}, increase during the check)`),
+            columns: [
+                say('réplica', 'replica'),
+                `/healthz ${say('cabeçalho', 'header')}`,
+                `/healthz ${say('contador', 'counter')}`,
+                `/ask ${say('cabeçalho', 'header')}`,
+                `/ask ${say('contador', 'counter')}`,
+            ],
+            rows: all.map((replica) => [
+                replica,
+                headerByRoute.healthz.get(replica) ?? 0,
+                counterRows.healthz.get(replica) ?? 0,
+                headerByRoute.ask.get(replica) ?? 0,
+                counterRows.ask.get(replica) ?? 0,
+            ]),
+        });
+    }
+    else if (counts?.missing)
+        evidence.push({ kind: 'lines', title: counts.metric, lines: [counts.missing] });
+    if (failed.length > 0)
+        return {
+            status: 'fail',
+            reason: say(`${failed.length}/${total} GET /healthz falharam: ${summarizeProblems(failed.map((reading) => reading.problem ?? '?'))}`, `${failed.length}/${total} GET /healthz failed: ${summarizeProblems(failed.map((reading) => reading.problem ?? '?'))}`),
+            evidence,
+        };
+    if (askFailures.length > 0)
+        return {
+            status: 'fail',
+            reason: say(`${askFailures.length}/${asks.length} POST /ask falharam: ${summarizeProblems(askFailures)}`, `${askFailures.length}/${asks.length} POST /ask failed: ${summarizeProblems(askFailures)}`),
+            evidence,
+        };
+    const askUnattributed = asks.filter((answer) => !answer.replica).length;
+    if (askUnattributed > 0)
+        return {
+            status: 'fail',
+            reason: say(`${askUnattributed}/${asks.length} respostas de /ask sem o cabeçalho ${input.replicaHeader} (nem meta.replica): não dá para saber qual réplica respondeu`, `${askUnattributed}/${asks.length} /ask answers without the ${input.replicaHeader} header (nor meta.replica): cannot tell which replica answered`),
+            evidence,
+        };
+    if (unattributed.length > 0)
+        return {
+            status: 'fail',
+            reason: say(`${unattributed.length}/${total} respostas sem o cabeçalho ${input.replicaHeader} (nem meta.replica no corpo): não dá para saber qual réplica respondeu`, `${unattributed.length}/${total} answers without the ${input.replicaHeader} header (nor meta.replica in the body): cannot tell which replica answered`),
+            evidence,
+        };
+    const seen = histogram.map(({ label, count }) => `${label}×${count}`).join(', ');
+    if (histogram.length === 1 && input.expectedReplicas > 1)
+        return {
+            status: 'fail',
+            reason: say(`todas as ${total} respostas vieram de ${histogram[0].label}; ${input.expectedReplicas} réplicas esperadas`, `all ${total} answers came from ${histogram[0].label}; ${input.expectedReplicas} replicas expected`),
+            evidence,
+        };
+    if (askHistogram.length === 1 && input.expectedReplicas > 1 && asks.length >= input.expectedReplicas)
+        return {
+            status: 'fail',
+            reason: say(`todas as ${asks.length} respostas de POST /ask vieram de ${askHistogram[0].label} (/healthz: ${seen}); ${input.expectedReplicas} réplicas esperadas`, `all ${asks.length} POST /ask answers came from ${askHistogram[0].label} (/healthz: ${seen}); ${input.expectedReplicas} replicas expected`),
+            evidence,
+        };
+    if (histogram.length < input.expectedReplicas)
+        return {
+            status: 'warn',
+            reason: say(`só ${histogram.length}/${input.expectedReplicas} réplicas responderam a ${total} GET /healthz (${seen})`, `only ${histogram.length}/${input.expectedReplicas} replicas answered ${total} GET /healthz (${seen})`),
+            evidence,
+        };
+    if (counterRows)
+        for (const route of ['healthz', 'ask']) {
+            const byHeader = headerByRoute[route];
+            const byCounter = counterRows[route];
+            const short = counterShortfall(byHeader, byCounter);
+            if (short.length === 0)
+                continue;
+            const all = sortReplicas([...byHeader.keys(), ...byCounter.keys()]);
+            const path = route === 'ask' ? 'POST /ask' : 'GET /healthz';
+            return {
+                status: 'fail',
+                reason: say(`${path}: o cabeçalho ${input.replicaHeader} diz ${figures(all, byHeader)}, mas o contador do stage (${counts.metric}) diz ${figures(all, byCounter)}: ${short.join(', ')} não atendeu o que o cabeçalho afirma`, `${path}: the ${input.replicaHeader} header says ${figures(all, byHeader)}, but the stage's counter (${counts.metric}) says ${figures(all, byCounter)}: ${short.join(', ')} did not serve what the header claims`),
+                evidence,
+            };
+        }
+    if (logsAgree === false)
+        return {
+            status: 'fail',
+            reason: say(`${histogram.length} réplicas pelo cabeçalho (${seen}), mas os logs da api (pelos ids de requisição do gate) mostram outra distribuição: ${figures(sortReplicas([...combined.map((b) => b.label), ...input.logs.perReplica.keys()]), input.logs.perReplica)}`, `${histogram.length} replicas by header (${seen}), but the api logs (by the gate's request ids) show another spread: ${figures(sortReplicas([...combined.map((b) => b.label), ...input.logs.perReplica.keys()]), input.logs.perReplica)}`),
+            evidence,
+        };
+    // No second source at all: the header alone is the stage's own claim (the missing-metric rule).
+    if (input.counts !== undefined && !counterRows && logsAgree !== true)
+        return {
+            status: 'warn',
+            reason: `${metricEvidenceMissingText(counts?.missing ?? '?', say)}; ${say(`${histogram.length} réplicas pelo cabeçalho (${seen})`, `${histogram.length} replicas by header (${seen})`)}`,
+            evidence,
+            metricEvidenceMissing: counts?.missing ?? '?',
+        };
+    const extra = histogram.length > input.expectedReplicas
+        ? say(`; mais réplicas que as ${input.expectedReplicas} esperadas`, `; more replicas than the ${input.expectedReplicas} expected`)
+        : '';
+    const confirmed = logsAgree === true ? say('; confirmado pelos logs da api', '; confirmed by the api logs') : '';
+    const counted = counterRows
+        ? say(`; confirmado pelo contador por réplica ${counts.metric}`, `; confirmed by the per-replica counter ${counts.metric}`)
+        : counts?.missing
+            ? say(`; não verificado: ${counts.metric} (${counts.missing})`, `; not cross-checked: ${counts.metric} (${counts.missing})`)
+            : '';
+    const askSeen = askHistogram.map(({ label, count }) => `${label}×${count}`).join(', ');
+    const askPart = asks.length > 0
+        ? say(`, e ${asks.length}/${asks.length} POST /ask (${askSeen})`, `, and ${asks.length}/${asks.length} POST /ask (${askSeen})`)
+        : '';
+    return {
+        status: 'pass',
+        reason: say(`${total}/${total} GET /healthz com sucesso, distribuídos entre ${plural(histogram.length, 'réplica', 'réplicas')} (${seen})${askPart}${confirmed}${counted}${extra}`, `${total}/${total} GET /healthz succeeded, spread over ${plural(histogram.length, 'replica', 'replicas')} (${seen})${askPart}${confirmed}${counted}${extra}`),
+        evidence,
+    };
+}
+/** Adds the log evidence; true/false when the logs could confirm or contradict the header, else undefined. */
+function logEvidence(input, histogram, evidence, say) {
+    const { logs } = input;
+    if (logs.mode === 'unavailable') {
+        evidence.push({
+            kind: 'lines',
+            title: say('Logs da api', 'api logs'),
+            lines: [logs.note ?? say('indisponíveis', 'unavailable')],
+        });
+        return undefined;
+    }
+    const replicas = [...new Set([...histogram.map((bucket) => bucket.label), ...logs.perReplica.keys()])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const byHeader = new Map(histogram.map((bucket) => [bucket.label, bucket.count]));
+    evidence.push({
+        kind: 'table',
+        title: logs.mode === 'request-ids'
+            ? say('Réplica por cabeçalho e pelos logs da api (ids de requisição do gate)', "Replica by header and by the api logs (the gate's request ids)")
+            : say('Linhas /healthz nos logs da api (todas, incluindo as verificações de saúde do gateway)', "/healthz lines in the api logs (all, including the gateway's health checks)"),
+        columns: [say('réplica', 'replica'), say('cabeçalho', 'header'), 'logs'],
+        rows: replicas.map((replica) => [replica, byHeader.get(replica) ?? 0, logs.perReplica.get(replica) ?? 0]),
+    });
+    if (logs.mode !== 'request-ids')
+        return undefined;
+    // Exact mode: every replica the header named must have logged the gate's requests, with the same counts.
+    return replicas.every((replica) => (byHeader.get(replica) ?? 0) === (logs.perReplica.get(replica) ?? 0));
+}
+/** The route label values of the reference contract's request histogram. */
+const ROUTE_LABELS = { healthz: ROUTES.healthz, ask: ROUTES.ask };
+const REQUEST_COUNTER = `${METRICS.httpRequestDuration}_count`;
+const COUNTER_READ_TIMEOUT_MS = 10_000;
+const COUNTER_SETTLE_TIMEOUT_MS = 15_000;
+/** Per-replica request counts of both routes, after letting the source settle; throws when unreadable. */
+async function readRouteCounts(reader) {
+    await bounded(reader.settle(COUNTER_SETTLE_TIMEOUT_MS), COUNTER_SETTLE_TIMEOUT_MS + 1000, 'settle');
+    const [healthz, ask] = await Promise.all(['healthz', 'ask'].map((route) => bounded(reader.perReplica(REQUEST_COUNTER, { route: ROUTE_LABELS[route] }), COUNTER_READ_TIMEOUT_MS, 'read')));
+    return { healthz: healthz, ask: ask };
+}
+function increase(before, after) {
+    return new Map([...after.entries()].map(([replica, value]) => [replica, value - (before.get(replica) ?? 0)]));
+}
+/** Why a metrics read failed, in the report's words. */
+function describeReadError(error, say) {
+    return error instanceof MetricsReadError
+        ? describeMetricsFailure(error.failure, say)
+        : (error?.message ?? String(error));
+}
+/** Every header count covered by the counter (a request is counted a moment after it is answered). */
+function countersCaughtUp(counts, header) {
+    return ['healthz', 'ask'].every((route) => counterShortfall(header[route], counts[route]).length === 0);
+}
+async function sampleAsks(context, ids) {
+    const { options, http, runToken } = context;
+    const limit = pLimit(options.concurrency);
+    // One cheap public question, fresh per run (its own tag), so it is computed once and then served
+    // from the plan cache: the check measures routing, not the narrator.
+    const question = `${BALANCING_QUESTION} [stagegate ${runToken}-lb]`;
+    const exchanges = await Promise.all(ids.map((id) => limit(() => {
+        const body = { question, conversation_id: id, client_id: id, nickname: 'stagegate' };
+        return http.postJson(ROUTES.ask, body, { headers: { [REQUEST_ID_HEADER]: id } });
+    })));
+    return exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer']));
+}
+/** The question of the sampled asks: public, about a fund, answered without the LLM's free text. */
+const BALANCING_QUESTION = 'Qual a cotação do HGLG11 hoje?';
+const loadBalancingCheck = async (context) => {
+    const { options, http, driver, logger, runToken } = context;
+    const say = localize(options.language);
+    const reader = metricsOf(driver);
+    let countsBefore;
+    let countsMissing = reader ? undefined : describeMetricsSource(undefined, say);
+    if (reader)
+        try {
+            countsBefore = await readRouteCounts(reader);
+        }
+        catch (error) {
+            countsMissing = describeReadError(error, say);
+        }
+    const limit = pLimit(options.concurrency);
+    const ids = Array.from({ length: options.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
+    const askIds = Array.from({ length: options.healthzRequests }, (_, index) => `gate-${runToken}-lb-${options.healthzRequests + index + 1}`);
+    logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz} and ${askIds.length} × POST ${ROUTES.ask}, ${options.concurrency} at a time`);
+    const exchanges = await Promise.all(ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))));
+    const readings = exchanges.map((exchange) => readHealthz(exchange, options.replicaHeader, say));
+    const asks = await sampleAsks(context, askIds);
+    const askFailures = asks.map((answer) => askFailure(answer.exchange, options));
+    const header = {
+        healthz: new Map(countBy(readings.filter((r) => r.ok && r.replica).map((r) => r.replica)).map((b) => [
+            b.label,
+            b.count,
+        ])),
+        ask: new Map(countBy(asks.filter((a) => a.replica).map((a) => a.replica)).map((b) => [b.label, b.count])),
+    };
+    let counts = {
+        metric: REQUEST_COUNTER,
+        ...(countsMissing ? { missing: countsMissing } : {}),
+    };
+    if (reader && countsBefore) {
+        for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
+            if (attempt > 0)
+                await pause(LOG_READ_PAUSE_MS, context.signal);
+            try {
+                const after = await readRouteCounts(reader);
+                if (after.healthz.size === 0 && after.ask.size === 0) {
+                    counts = {
+                        metric: REQUEST_COUNTER,
+                        missing: say(`${REQUEST_COUNTER} ausente`, `${REQUEST_COUNTER} absent`),
+                    };
+                    break;
+                }
+                const grown = {
+                    healthz: increase(countsBefore.healthz, after.healthz),
+                    ask: increase(countsBefore.ask, after.ask),
+                };
+                counts = { metric: REQUEST_COUNTER, ...grown };
+                if (countersCaughtUp(grown, header))
+                    break;
+            }
+            catch (error) {
+                counts = { metric: REQUEST_COUNTER, missing: describeReadError(error, say) };
+                break;
+            }
+        }
+    }
+    const succeeded = readings.filter((reading) => reading.ok).length + asks.filter((a, i) => !askFailures[i]).length;
+    const allIds = new Set([...ids, ...askIds]);
+    let logs = { mode: 'unavailable', perReplica: new Map(), total: 0 };
+    // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
+    for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
+        if (attempt > 0)
+            await pause(LOG_READ_PAUSE_MS, context.signal);
+        try {
+            const lines = await driver.logs(options.apiService, LOG_LINES_SEARCHED, context.signal);
+            if (lines === undefined) {
+                logs.note = say('este driver não lê logs', 'this driver cannot read logs');
+                break;
+            }
+            logs = countHealthzInLogs(lines, allIds, say);
+        }
+        catch (error) {
+            logs.note = `${say('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
+            break;
+        }
+        if (logs.mode === 'request-ids' && logs.total >= succeeded)
+            break;
+    }
+    const outcome = decideLoadBalancing({
+        expectedReplicas: options.replicas,
+        readings,
+        asks,
+        askFailures,
+        counts,
+        replicaHeader: options.replicaHeader,
+        logs,
+        language: options.language,
+    });
+    return { id: 'load-balancing', ...outcome, durationMs: 0 };
+};
+
+;// CONCATENATED MODULE: ./src/checks/check-context.ts
+/** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
+function measured(values) {
+    const out = {};
+    for (const [id, value] of Object.entries(values))
+        if (value !== undefined && Number.isFinite(value))
+            out[id] = Math.round(value);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/checks/narrations-in-flight.ts
+/**
+ * How many narrations were in flight at once, from timing alone: each narrated answer's LLM call is
+ * placed at the end of its request (its `meta.compute.timings.llm_ms` long, or the whole request when
+ * the stage does not say), and the most that overlap is counted, over the burst and per replica. This is
+ * the evidence for a stage with no in-flight metric; a stage with one is held to both.
+ */
+
+function llmInterval(answer) {
+    const start = answer.exchange.startedAtMs;
+    const end = start + answer.exchange.durationMs;
+    const llmMs = readPath(answer.exchange.json, 'meta.compute.timings.llm_ms');
+    if (typeof llmMs === 'number' && llmMs > 0 && llmMs <= end - start)
+        return { interval: { start: end - llmMs, end }, fromLlmMs: true };
+    return { interval: { start, end }, fromLlmMs: false };
+}
+/** The most intervals that overlap (touching ends do not: one call ended as the next began). */
+function maxOverlap(intervals) {
+    const events = intervals.flatMap((interval) => [
+        { at: interval.start, delta: 1 },
+        { at: interval.end, delta: -1 },
+    ]);
+    events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let now = 0;
+    let most = 0;
+    for (const event of events) {
+        now += event.delta;
+        most = Math.max(most, now);
+    }
+    return most;
+}
+/** The narrations in flight at once among `narrated` (answers of one burst, all timed from one origin). */
+function narrationsInFlight(narrated) {
+    const placed = narrated.map((answer) => ({ replica: answer.replica ?? '?', ...llmInterval(answer) }));
+    const byReplica = new Map();
+    for (const { replica, interval } of placed)
+        byReplica.set(replica, [...(byReplica.get(replica) ?? []), interval]);
+    return {
+        total: maxOverlap(placed.map((entry) => entry.interval)),
+        perReplica: new Map([...byReplica.entries()].map(([replica, list]) => [replica, maxOverlap(list)])),
+        basis: placed.every((entry) => entry.fromLlmMs) ? 'llm_ms' : 'request',
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/checks/narrator-saturation.ts
 /**
- * `narrator-saturation`: a burst of distinct LLM-bound questions (each tagged with the run, so no two
- * coalesce and none is served from an earlier run's cache) fired at once. The narrator limit must show:
- * some answers carry the overload flag or the `llm_concurrency_limited` error; every request completes
- * within the timeout; `/healthz`, probed throughout the burst, keeps answering fast; and the
- * `overload` outcome of the narrator's request counter grows (where metrics are reachable).
+ * `narrator-saturation`: two bursts of distinct LLM-bound questions of several shapes (explain, compare,
+ * why, long free text; each tagged with the run, so no two coalesce and none is served from an earlier
+ * run's cache) fired at once, the second after the first has ended. The narrator limit must show: some
+ * answers carry the overload flag or the `llm_concurrency_limited` error, and are refused fast; the
+ * narrations in flight never exceed limit × replicas (from timing, and from the stage's high-watermark
+ * where exposed); the LLM is called no more often than answers were narrated (a refused ask must not
+ * reach it); the overload counter grows by at least the refusals seen; the second burst narrates again
+ * (permits are released); every request completes within the timeout; `/healthz`, probed throughout,
+ * keeps answering fast.
  */
+
+
 
 
 
@@ -96134,81 +96471,146 @@ function describeMetricsFailure(failure, say) {
 /** The error code of a request refused because the narrator is saturated. */
 const LLM_LIMITED_ERROR = 'llm_concurrency_limited';
 const OVERLOAD_OUTCOME = 'overload';
+/** The counter's outcomes of a call that reached the LLM (a refusal by the limiter is `overload`). */
+const LLM_CALL_OUTCOMES = ['ok', 'error', 'timeout'];
 const PROBE_INTERVAL_MS = 100;
-/** The burst's questions: the configured ones in turn, each tagged with the run and its position. */
-function saturationQuestions(questions, count, runToken) {
+const narrator_saturation_READ_TIMEOUT_MS = 10_000;
+/**
+ * The burst's questions: the configured ones in turn, each tagged with the run and its position. A later
+ * round (`round` 2) starts further down the list, so it asks other shapes, under other tags.
+ */
+function saturationQuestions(questions, count, runToken, round = 1) {
+    const offset = (round - 1) * count;
+    const tag = round === 1 ? runToken : `${runToken}-r${round}`;
     return Array.from({ length: count }, (_, index) => {
-        const base = questions[index % questions.length];
-        return `${base} [stagegate ${runToken}-${index + 1}]`;
+        const base = questions[(offset + index) % questions.length];
+        return `${base} [stagegate ${tag}-${index + 1}]`;
     });
+}
+/** A narrated answer that says the LLM wrote it (or does not say how it was narrated). */
+function narratedByLlm(answer) {
+    const source = readPath(answer.exchange.json, 'meta.narrator.source');
+    return source === undefined || source === 'llm';
 }
 function isOverloadAnswer(answer) {
     return answer.overload === true || answer.error === LLM_LIMITED_ERROR;
 }
+/** The answers of one burst, sorted by what they say. */
+function sortAnswers(answers) {
+    const timedOut = answers.filter((answer) => answer.exchange.timedOut);
+    const overloaded = answers.filter((answer) => !answer.exchange.timedOut && answer.problem === undefined && isOverloadAnswer(answer));
+    const failed = answers.filter((answer) => !answer.exchange.timedOut &&
+        (answer.problem !== undefined || (answer.error !== undefined && answer.error !== LLM_LIMITED_ERROR)));
+    const answered = answers.filter((answer) => !timedOut.includes(answer) && !failed.includes(answer) && !overloaded.includes(answer));
+    return { timedOut, overloaded, failed, answered, narrated: answered.filter(narratedByLlm) };
+}
+function describeInFlight(estimate) {
+    const perReplica = [...estimate.perReplica.entries()]
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+        .map(([replica, count]) => `${replica} ${count}`)
+        .join(', ');
+    return `${estimate.total}${perReplica ? ` (${perReplica})` : ''}`;
+}
 function decideNarratorSaturation(input) {
     const say = localize(input.language);
+    const first = sortAnswers(input.answers);
+    const second = input.secondAnswers ? sortAnswers(input.secondAnswers) : undefined;
+    const all = [...input.answers, ...(input.secondAnswers ?? [])];
     const total = input.answers.length;
-    const timedOut = input.answers.filter((answer) => answer.exchange.timedOut);
-    const overloaded = input.answers.filter((answer) => !answer.exchange.timedOut && answer.problem === undefined && isOverloadAnswer(answer));
-    const failed = input.answers.filter((answer) => !answer.exchange.timedOut &&
-        (answer.problem !== undefined || (answer.error !== undefined && answer.error !== LLM_LIMITED_ERROR)));
-    const answered = input.answers.filter((answer) => !timedOut.includes(answer) && !failed.includes(answer) && !overloaded.includes(answer));
-    const keys = input.answers.map((answer) => answer.cacheKey).filter((key) => !!key);
+    const sent = all.length;
+    const timedOut = [...first.timedOut, ...(second?.timedOut ?? [])];
+    const failed = [...first.failed, ...(second?.failed ?? [])];
+    const overloaded = [...first.overloaded, ...(second?.overloaded ?? [])];
+    const narrated = [...first.narrated, ...(second?.narrated ?? [])];
+    const answered = first.answered;
+    const keys = all.map((answer) => answer.cacheKey).filter((key) => !!key);
     const coalesced = keys.length - new Set(keys).size;
     const probeOk = input.probes.filter((probe) => probe.ok);
     const probeLatencies = probeOk.map((probe) => probe.exchange.durationMs);
     const probeMax = maxOf(probeLatencies);
     const probeFailures = input.probes.filter((probe) => !probe.ok);
     const increase = counterIncrease(input.overloadBefore, input.overloadAfter);
-    const latencies = input.answers.map((answer) => answer.exchange.durationMs);
-    const unread = input.overloadAfter.failure
-        ? describeMetricsFailure(input.overloadAfter.failure, say)
-        : describeMetricsSource(input.overloadAfter.source, say);
-    const metricText = !input.overloadAfter.reachable
-        ? say(`não lida (${unread})`, `not read (${unread})`)
-        : input.overloadAfter.value === undefined
-            ? say(`${input.overloadAfter.metric}{outcome="overload"} ausente`, `${input.overloadAfter.metric}{outcome="overload"} absent`)
-            : `${input.overloadAfter.metric}{outcome="overload"} +${increase}`;
+    const latencies = all.map((answer) => answer.exchange.durationMs);
+    const refusalMax = maxOf(overloaded.map((answer) => answer.exchange.durationMs));
+    const limit = input.narratorMaxConcurrency;
+    const capacity = limit * input.replicas;
+    // Each burst is timed from its own origin: the most in flight is the larger of the two.
+    const inFlight = [first, ...(second ? [second] : [])]
+        .map((burst) => narrationsInFlight(burst.narrated))
+        .reduce((a, b) => (b.total > a.total ? b : a));
+    const watermark = input.inFlightHighWatermark;
+    const watermarkMax = watermark ? maxOf([...watermark.values()]) : undefined;
+    const proof = metricEvidence(say, input.overloadBefore, input.overloadAfter);
+    const metricMissing = proof.kind === 'missing' ? proof.why : undefined;
+    // Missing evidence is said once, by the rule's own words, at the head of the reason.
+    const metricText = metricMissing === undefined ? `${input.overloadAfter.metric}{outcome="overload"} +${increase}` : '';
+    const watermarkText = watermark && watermark.size > 0
+        ? `${METRICS.narratorInFlightMax} max ${watermarkMax} (${[...watermark.entries()].map(([replica, value]) => `${replica} ${value}`).join(', ')})`
+        : `${notCrossCheckedText(METRICS.narratorInFlightMax, say)}${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`;
     const evidence = [
         {
             kind: 'facts',
-            title: say('Rajada de perguntas para o LLM', 'Burst of LLM-bound questions'),
+            title: say('Rajadas de perguntas para o LLM', 'Bursts of LLM-bound questions'),
             facts: [
                 { label: say('perguntas distintas', 'distinct questions'), value: total },
                 {
                     label: say('limite do narrador por réplica', 'narrator limit per replica'),
-                    value: input.narratorMaxConcurrency === 0 ? say('sem limite', 'none') : input.narratorMaxConcurrency,
+                    value: limit === 0 ? say('sem limite', 'none') : limit,
                 },
                 { label: say('dispersão do disparo', 'dispatch spread'), value: formatMilliseconds(input.dispatchSpreadMs) },
                 { label: say('respondidas pelo narrador', 'answered by the narrator'), value: answered.length },
                 {
                     label: say('sobrecarga (overload ou llm_concurrency_limited)', 'overload (flag or llm_concurrency_limited)'),
-                    value: overloaded.length,
+                    value: first.overloaded.length,
                 },
-                { label: say('outras falhas', 'other failures'), value: failed.length },
+                { label: say('outras falhas', 'other failures'), value: first.failed.length },
                 {
                     label: say(`sem resposta em ${formatSeconds(input.timeoutMs)}`, `no answer within ${formatSeconds(input.timeoutMs)}`),
-                    value: timedOut.length,
+                    value: first.timedOut.length,
                 },
+                ...(second
+                    ? [
+                        {
+                            label: say('segunda rajada: narradas / sobrecarga', 'second burst: narrated / overload'),
+                            value: `${second.narrated.length} / ${second.overloaded.length} (${input.secondAnswers.length})`,
+                        },
+                    ]
+                    : []),
                 {
                     label: say('latência p50 / max', 'latency p50 / max'),
                     value: `${formatMilliseconds(percentile(latencies, 50))} / ${formatMilliseconds(maxOf(latencies))}`,
                 },
+                {
+                    label: say('recusas: mais lenta (limite)', 'refusals: slowest (bound)'),
+                    value: `${formatMilliseconds(refusalMax)}${input.refusalBudgetMs !== undefined ? ` (${formatMilliseconds(input.refusalBudgetMs)})` : ''}`,
+                },
+                {
+                    label: say(`narrações simultâneas pelo tempo (${inFlight.basis === 'llm_ms' ? 'llm_ms' : 'requisição'})`, `narrations in flight by timing (${inFlight.basis === 'llm_ms' ? 'llm_ms' : 'request'})`),
+                    value: `${describeInFlight(inFlight)}; ${say('capacidade', 'capacity')} ${limit === 0 ? '∞' : `${limit} × ${input.replicas} = ${capacity}`}`,
+                },
+                { label: say('pico nas métricas', 'peak by the metrics'), value: watermarkText },
+                {
+                    label: say('chamadas ao LLM (contador) / narradas', 'LLM calls (counter) / narrated'),
+                    value: `${input.llmCallsIncrease ?? '?'} / ${narrated.length}`,
+                },
                 { label: say('perguntas que coalesceram', 'questions that coalesced'), value: coalesced },
                 {
-                    label: say('sondas /healthz durante a rajada', '/healthz probes during the burst'),
+                    label: say('sondas /healthz durante as rajadas', '/healthz probes during the bursts'),
                     value: `${probeOk.length}/${input.probes.length} ok, p50 ${formatMilliseconds(percentile(probeLatencies, 50))}, max ${formatMilliseconds(probeMax)} (${say('orçamento', 'budget')} ${formatMilliseconds(input.healthzBudgetMs)})`,
                 },
-                { label: say('métrica', 'metric'), value: metricText },
+                { label: say('métrica', 'metric'), value: metricMissing ?? metricText },
             ],
         },
         {
             kind: 'chart',
-            title: say(`Resultado das ${total} perguntas da rajada`, `Outcome of the burst's ${total} asks`),
+            title: say(`Resultado das ${sent} perguntas das rajadas`, `Outcome of the bursts' ${sent} asks`),
             chart: {
                 type: 'pie',
                 slices: [
-                    { label: say('respondidas', 'answered'), value: answered.length },
+                    {
+                        label: say('respondidas', 'answered'),
+                        value: sent - overloaded.length - failed.length - timedOut.length,
+                    },
                     { label: say('sobrecarga', 'overload'), value: overloaded.length },
                     { label: say('outras falhas', 'other failures'), value: failed.length },
                     { label: say('sem resposta a tempo', 'no answer in time'), value: timedOut.length },
@@ -96227,8 +96629,8 @@ function decideNarratorSaturation(input) {
                 say('latência', 'latency'),
                 say('problema', 'problem'),
             ],
-            rows: input.answers.map((answer, index) => [
-                index + 1,
+            rows: all.map((answer, index) => [
+                index < total ? index + 1 : `2.${index - total + 1}`,
                 answer.replica ?? '?',
                 answer.overload === undefined ? '?' : answer.overload,
                 answer.error ?? '',
@@ -96238,33 +96640,53 @@ function decideNarratorSaturation(input) {
             ]),
         },
     ];
-    const measures = measured({ overloads: overloaded.length, slowestHealthzMs: probeMax });
+    const measures = measured({ overloads: first.overloaded.length, slowestHealthzMs: probeMax });
     const fail = (reason) => ({ status: 'fail', reason, evidence, measures });
     const warn = (reason) => ({ status: 'warn', reason, evidence, measures });
     if (timedOut.length > 0)
-        return fail(say(`${timedOut.length}/${total} perguntas não terminaram em ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`, `${timedOut.length}/${total} asks did not complete within ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`));
+        return fail(say(`${timedOut.length}/${sent} perguntas não terminaram em ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`, `${timedOut.length}/${sent} asks did not complete within ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`));
     if (failed.length > 0) {
         const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`));
-        return fail(say(`${failed.length}/${total} perguntas falharam fora da sobrecarga prevista: ${problems}`, `${failed.length}/${total} asks failed outside the designed overload: ${problems}`));
+        return fail(say(`${failed.length}/${sent} perguntas falharam fora da sobrecarga prevista: ${problems}`, `${failed.length}/${sent} asks failed outside the designed overload: ${problems}`));
     }
     if (probeFailures.length > 0)
         return fail(say(`/healthz falhou durante a rajada (${probeFailures.length}/${input.probes.length}): ${summarizeProblems(probeFailures.map((probe) => probe.problem ?? '?'))}`, `/healthz failed during the burst (${probeFailures.length}/${input.probes.length}): ${summarizeProblems(probeFailures.map((probe) => probe.problem ?? '?'))}`));
     if (probeMax !== undefined && probeMax > input.healthzBudgetMs)
         return fail(say(`/healthz ficou lento durante a rajada: max ${formatMilliseconds(probeMax)} acima de ${formatMilliseconds(input.healthzBudgetMs)}`, `/healthz slowed down during the burst: max ${formatMilliseconds(probeMax)} above ${formatMilliseconds(input.healthzBudgetMs)}`));
-    if (overloaded.length === 0) {
-        const capacity = input.narratorMaxConcurrency * input.replicas;
-        if (input.narratorMaxConcurrency > 0 && total <= capacity)
-            return warn(say(`nenhuma sobrecarga, mas a rajada (${total}) não passa da capacidade do narrador (${input.narratorMaxConcurrency} × ${input.replicas} réplicas): aumente narrator-burst`, `no overload, but the burst (${total}) does not exceed the narrator's capacity (${input.narratorMaxConcurrency} × ${input.replicas} replicas): raise narrator-burst`));
+    if (first.overloaded.length === 0) {
+        if (limit > 0 && total <= capacity)
+            return warn(say(`nenhuma sobrecarga, mas a rajada (${total}) não passa da capacidade do narrador (${limit} × ${input.replicas} réplicas): aumente narrator-burst`, `no overload, but the burst (${total}) does not exceed the narrator's capacity (${limit} × ${input.replicas} replicas): raise narrator-burst`));
         return fail(say(`nenhuma das ${total} perguntas simultâneas ao LLM foi recusada ou degradada: o limite do narrador não está em vigor`, `none of the ${total} simultaneous LLM-bound asks was refused or degraded: the narrator limit is not enforced`));
     }
-    const summary = say(`${overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; /healthz max ${formatMilliseconds(probeMax)} durante a rajada; ${metricText}`, `${overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; /healthz max ${formatMilliseconds(probeMax)} during the burst; ${metricText}`);
-    if (input.metricsOffered && (increase === undefined || increase <= 0))
+    if (input.refusalBudgetMs !== undefined && refusalMax !== undefined && refusalMax > input.refusalBudgetMs)
+        return fail(say(`recusas lentas: a mais lenta das ${overloaded.length} recusas levou ${formatMilliseconds(refusalMax)}, acima de ${formatMilliseconds(input.refusalBudgetMs)} (esperam numa fila antes de ouvir "sobrecarga")`, `slow refusals: the slowest of ${overloaded.length} refusals took ${formatMilliseconds(refusalMax)}, above ${formatMilliseconds(input.refusalBudgetMs)} (they wait in a queue before being told "overload")`));
+    if (limit > 0) {
+        const overReplica = [...inFlight.perReplica.entries()].filter(([, count]) => count > limit);
+        if (overReplica.length > 0 || inFlight.total > capacity)
+            return fail(say(`narrações simultâneas acima do limite pelo tempo: ${describeInFlight(inFlight)}, limite ${limit} por réplica (${limit} × ${input.replicas} = ${capacity})`, `narrations in flight above the limit by timing: ${describeInFlight(inFlight)}, limit ${limit} per replica (${limit} × ${input.replicas} = ${capacity})`));
+        if (watermark && watermarkMax !== undefined && watermarkMax > limit)
+            return fail(say(`a própria métrica do stage mostra narrações acima do limite: ${watermarkText}, limite ${limit} por réplica`, `the stage's own metric shows narrations above the limit: ${watermarkText}, limit ${limit} per replica`));
+    }
+    if (input.llmCallsIncrease !== undefined && input.llmCallsIncrease > narrated.length)
+        return fail(say(`o LLM foi chamado ${input.llmCallsIncrease} vezes para ${narrated.length} respostas narradas: ${input.llmCallsIncrease - narrated.length} perguntas recusadas (ou sinalizadas como sobrecarga) chegaram ao LLM`, `the LLM was called ${input.llmCallsIncrease} times for ${narrated.length} narrated answers: ${input.llmCallsIncrease - narrated.length} asks refused (or flagged as overload) still reached the LLM`));
+    if (increase !== undefined && metricMissing === undefined && increase < overloaded.length)
+        return fail(say(`as respostas mostram ${overloaded.length} sobrecargas, mas ${input.overloadAfter.metric}{outcome="overload"} cresceu só +${increase}: a métrica não conta as recusas`, `the answers show ${overloaded.length} overloads, but ${input.overloadAfter.metric}{outcome="overload"} grew only +${increase}: the metric does not count the refusals`));
+    if (second && second.narrated.length === 0)
+        return fail(say(`a segunda rajada, depois da primeira, não teve nenhuma pergunta narrada (${second.overloaded.length}/${input.secondAnswers.length} recusadas): as vagas do narrador não são liberadas`, `the second burst, after the first had ended, got no ask narrated (${second.overloaded.length}/${input.secondAnswers.length} refused): the narrator's permits are not released`));
+    const summary = say(`${first.overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; recusas em até ${formatMilliseconds(refusalMax)}; no máximo ${inFlight.total} narrações simultâneas (capacidade ${limit === 0 ? '∞' : capacity})${second ? `; a segunda rajada narrou ${second.narrated.length}` : ''}; /healthz max ${formatMilliseconds(probeMax)} durante as rajadas${metricText ? `; ${metricText}` : ''}`, `${first.overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; refusals within ${formatMilliseconds(refusalMax)}; at most ${inFlight.total} narrations in flight (capacity ${limit === 0 ? '∞' : capacity})${second ? `; the second burst narrated ${second.narrated.length}` : ''}; /healthz max ${formatMilliseconds(probeMax)} during the bursts${metricText ? `; ${metricText}` : ''}`);
+    if (proof.kind === 'missing')
+        return {
+            ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+            metricEvidenceMissing: proof.why,
+        };
+    if (increase === undefined || increase <= 0)
         return warn(say(`${summary}: a métrica não confirma a sobrecarga`, `${summary}: the metric does not confirm the overload`));
     if (answered.length === 0)
         return warn(say(`${summary}: nenhuma pergunta chegou a ser narrada`, `${summary}: no ask was narrated at all`));
     if (coalesced > 0)
         return warn(say(`${summary}; ${coalesced} perguntas coalesceram (não eram distintas para o stage)`, `${summary}; ${coalesced} asks coalesced (not distinct to the stage)`));
-    return { status: 'pass', reason: summary, evidence, measures };
+    const notCrossChecked = watermark && watermark.size > 0 ? '' : `; ${watermarkText}`;
+    return { status: 'pass', reason: `${summary}${notCrossChecked}`, evidence, measures };
 }
 /** GET /healthz one after another until `stop` resolves; each probe bounded by `timeoutMs`. */
 async function probeHealthzUntil(context, stop, timeoutMs) {
@@ -96282,43 +96704,82 @@ async function probeHealthzUntil(context, stop, timeoutMs) {
     } while (!stopped && !context.signal.aborted);
     return readings;
 }
-const narratorSaturationCheck = async (context) => {
-    const { options, logger, runToken } = context;
-    const reader = metricsOf(context.driver);
-    const labels = { outcome: OVERLOAD_OUTCOME };
-    const overloadBefore = await readCounter(reader, options.narratorRequestsMetric, labels);
-    const questions = saturationQuestions(options.llmQuestions, options.narratorBurst, runToken);
-    const requests = questions.map((question, index) => {
-        const body = {
-            question,
-            conversation_id: `gate-${runToken}-ns-${index + 1}`,
-            client_id: `gate-${runToken}-ns-${index + 1}`,
-            nickname: 'stagegate',
-        };
+/** The burst's asks: distinct questions from distinct clients, so none coalesces with another. */
+function burstRequests(questions, runToken, round) {
+    return questions.map((question, index) => {
+        const id = `gate-${runToken}-ns${round === 1 ? '' : round}-${index + 1}`;
+        const body = { question, conversation_id: id, client_id: id, nickname: 'stagegate' };
         return { method: 'POST', path: ROUTES.ask, body };
     });
-    logger.info(`narrator-saturation: ${requests.length} distinct LLM-bound asks at once, /healthz probed every ${PROBE_INTERVAL_MS} ms`);
+}
+/** One burst with /healthz probed all along; the probes are bounded like the burst's requests. */
+async function burstWithProbes(context, round) {
+    const { options, runToken } = context;
+    const questions = saturationQuestions(options.llmQuestions, options.narratorBurst, runToken, round);
     let finishBurst = () => undefined;
     const burstDone = new Promise((resolve) => {
         finishBurst = resolve;
     });
     // A probe slower than twice the budget is cut off: it already fails the check, no need to wait longer.
     const probing = probeHealthzUntil(context, burstDone, Math.min(options.requestTimeoutSeconds * 1000, options.healthzLatencyBudgetMs * 2));
-    const burst = await context.burst(requests).finally(finishBurst);
+    const burst = await context.burst(burstRequests(questions, runToken, round)).finally(finishBurst);
     const probes = await probing;
     const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer', 'overload']));
-    const overloadAfter = await readCounter(reader, options.narratorRequestsMetric, labels);
+    return { burst, probes, answers };
+}
+/** The counters this check reads, before or after the bursts. */
+async function readNarratorCounters(context) {
+    const reader = metricsOf(context.driver);
+    const metric = context.options.narratorRequestsMetric;
+    const overload = await readCounter(reader, metric, { outcome: OVERLOAD_OUTCOME });
+    // readCounter settled the source just now: the other outcomes are read without waiting again.
+    let llmCalls;
+    let watermark;
+    let watermarkNote;
+    if (reader && overload.reachable) {
+        try {
+            const values = await Promise.all(LLM_CALL_OUTCOMES.map((outcome) => bounded(reader.sum(metric, { outcome }), narrator_saturation_READ_TIMEOUT_MS, 'read')));
+            llmCalls = values.every((value) => value === undefined)
+                ? undefined
+                : values.reduce((sum, value) => sum + (value ?? 0), 0);
+            const peaks = await bounded(reader.perReplica(METRICS.narratorInFlightMax), narrator_saturation_READ_TIMEOUT_MS, 'read');
+            watermark = peaks.size > 0 ? peaks : undefined;
+        }
+        catch (error) {
+            watermarkNote = error.message;
+        }
+    }
+    else
+        watermarkNote = reader
+            ? undefined
+            : localize(context.options.language)('sem fonte de métricas', 'no metrics source');
+    return { reader, overload, llmCalls, watermark, watermarkNote };
+}
+const narratorSaturationCheck = async (context) => {
+    const { options, logger } = context;
+    const before = await readNarratorCounters(context);
+    logger.info(`narrator-saturation: 2 bursts of ${options.narratorBurst} distinct LLM-bound asks at once, /healthz probed every ${PROBE_INTERVAL_MS} ms`);
+    const first = await burstWithProbes(context, 1);
+    const second = await burstWithProbes(context, 2);
+    const after = await readNarratorCounters(context);
+    const llmCallsIncrease = after.llmCalls !== undefined ? after.llmCalls - (before.llmCalls ?? 0) : undefined;
     const outcome = decideNarratorSaturation({
-        answers,
-        probes,
+        answers: first.answers,
+        secondAnswers: second.answers,
+        probes: [...first.probes, ...second.probes],
         timeoutMs: options.requestTimeoutSeconds * 1000,
         healthzBudgetMs: options.healthzLatencyBudgetMs,
+        // A refusal is about as cheap as a health check: it must come back within twice its budget.
+        refusalBudgetMs: options.healthzLatencyBudgetMs * 2,
         narratorMaxConcurrency: options.narratorMaxConcurrency,
         replicas: options.replicas,
-        metricsOffered: reader !== undefined,
-        overloadBefore,
-        overloadAfter,
-        dispatchSpreadMs: burst.dispatchSpreadMs,
+        metricsOffered: before.reader !== undefined,
+        overloadBefore: before.overload,
+        overloadAfter: after.overload,
+        llmCallsIncrease,
+        inFlightHighWatermark: after.watermark,
+        inFlightHighWatermarkNote: after.watermarkNote,
+        dispatchSpreadMs: first.burst.dispatchSpreadMs,
         language: options.language,
     });
     return { id: 'narrator-saturation', ...outcome, durationMs: 0 };
@@ -96332,6 +96793,7 @@ const narratorSaturationCheck = async (context) => {
  * replicas must grow by exactly one (where metrics are reachable), and latency must stay within the
  * budget relative to the leader's. A cache warm from an earlier run proves nothing and says so.
  */
+
 
 
 
@@ -96354,8 +96816,10 @@ function decideSingleFlight(input) {
     const max = maxOf(latencies);
     const leaderMs = leader?.exchange.durationMs;
     const budget = leaderMs === undefined ? undefined : leaderMs * input.latencyBudgetFactor + input.latencyBudgetMs;
-    const increase = counterIncrease(input.metricBefore, input.metricAfter);
-    const metricText = describeMetric(input.metricBefore, input.metricAfter, increase, say);
+    const proof = metricEvidence(say, input.metricBefore, input.metricAfter);
+    // Only a source that sums this stage's replicas can count executions (a partial one would lie).
+    const increase = proof.kind === 'read' ? counterIncrease(input.metricBefore, input.metricAfter) : undefined;
+    const metricText = describeMetric(input.metricBefore, input.metricAfter, counterIncrease(input.metricBefore, input.metricAfter), say);
     const evidence = [
         {
             kind: 'facts',
@@ -96450,7 +96914,12 @@ function decideSingleFlight(input) {
     if (increase !== undefined && increase > 1)
         return fail(say(`1 miss nas respostas, mas ${metricText}: mais de uma execução pesada para a rajada`, `1 miss in the answers, but ${metricText}: more than one heavy execution for the burst`));
     const summary = say(`1 execução e ${hits.length} hits para ${total} perguntas idênticas simultâneas (dispersão ${formatMilliseconds(input.burst.dispatchSpreadMs)}); métrica: ${metricText}; p95 ${formatMilliseconds(p95)} (líder ${formatMilliseconds(leaderMs)})`, `1 execution and ${hits.length} hits for ${total} identical simultaneous asks (spread ${formatMilliseconds(input.burst.dispatchSpreadMs)}); metric: ${metricText}; p95 ${formatMilliseconds(p95)} (leader ${formatMilliseconds(leaderMs)})`);
-    if (increase === 0 || (input.metricAfter.reachable && input.metricAfter.value === undefined))
+    if (proof.kind === 'missing')
+        return {
+            ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+            metricEvidenceMissing: proof.why,
+        };
+    if (increase === 0)
         return warn(say(`${summary}; a métrica não confirma a execução`, `${summary}; the metric does not confirm the execution`));
     if (budget !== undefined && p95 !== undefined && p95 > budget)
         return warn(say(`explosão de latência: p95 ${formatMilliseconds(p95)} acima do orçamento ${formatMilliseconds(budget)} (líder ${formatMilliseconds(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`, `latency explosion: p95 ${formatMilliseconds(p95)} above the budget ${formatMilliseconds(budget)} (leader ${formatMilliseconds(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`));
@@ -96886,8 +97355,8 @@ const CHECKS = {
 
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(4371);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var node_modules_undici = __nccwpck_require__(2480);
 ;// CONCATENATED MODULE: ./src/http/gate-http-client.ts
 /**
  * The gate's HTTP client: every request bounded by a timeout and by the run's abort signal, bodies read
@@ -97123,10 +97592,12 @@ function worstStatus(statuses) {
  * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
  * checked: its verdict comes from the checks (stage-up ❌ among them).
  */
-function decideVerdict(checks, stageChecked, failOn) {
+function decideVerdict(checks, stageChecked, failOn, asks) {
     if (!stageChecked)
         return 'boot-failed';
     if (checks.some((check) => check.status === 'fail'))
+        return 'not-ready';
+    if (asksOverBudget(asks))
         return 'not-ready';
     if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
         return 'not-ready';
@@ -97142,6 +97613,12 @@ function decideExit(report, failOn) {
         return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
     if (failedChecks.length > 0)
         return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
+    if (asksOverBudget(report.asks))
+        return {
+            failed: true,
+            exitCode: 1,
+            message: `${report.asks.failed} of ${report.asks.sent} asks failed, above the error budget of ${report.asks.budget}`,
+        };
     if (failOn === 'warn' && warnedChecks.length > 0)
         return {
             failed: true,
@@ -97149,6 +97626,10 @@ function decideExit(report, failOn) {
             message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
         };
     return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
+}
+/** True when the run's failed asks exceed the error budget (errors anywhere fail the run). */
+function asksOverBudget(asks) {
+    return asks !== undefined && asks.failed > asks.budget;
 }
 
 ;// CONCATENATED MODULE: ./src/gate/clock.ts
@@ -97240,6 +97721,7 @@ const CheckSchema = object({
     evidence: list(EvidenceSchema, LIMITS.evidence),
     measures: MeasuresSchema.optional(),
     durationMs: finite,
+    metricEvidenceMissing: schemas_string().optional(),
 });
 /** The report model as a schema. Unknown keys are dropped (never rendered); known ones must fit. */
 const ReportSchema = object({
@@ -97260,6 +97742,14 @@ const ReportSchema = object({
     phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
     language: schemas_enum(LANGUAGES),
     serviceLogs: ServiceLogsSchema.optional(),
+    asks: object({
+        sent: count,
+        failed: count,
+        budget: count,
+        checks: list(object({ check: schemas_enum(CHECK_IDS), sent: count, failed: count }), LIMITS.columns),
+        problems: schemas_string().max(2000).optional(),
+    })
+        .optional(),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
 function describePath(path) {
@@ -97484,19 +97974,33 @@ function compareReports(baseline, current, options) {
 const MODES = ['gate', 'publish'];
 /** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
 const DEFAULT_COMMENT_KEY = 'stagegate';
+/**
+ * Several shapes (explain, compare, why, long free text), so a limiter that wraps only one code path
+ * (say, questions starting "Explique") is caught: the first burst asks one of each within its first
+ * four, the second burst starts further down the list. Every one plans as `explain` on the reference
+ * stage (only the LLM can answer it), see __tests__/checks/narrator-questions.test.ts.
+ */
 const DEFAULT_LLM_QUESTIONS = [
     'Explique o que é dividend yield em fundos imobiliários',
+    'Compare FII de papel e FII de tijolo para quem busca renda mensal',
+    'Por que o preço de um fundo imobiliário cai na data com?',
+    'Estou começando a investir agora, guardei uma reserva de emergência e queria entender com calma como um fundo imobiliário gera renda ao longo dos anos, o que acontece quando um inquilino sai do imóvel e o que observar antes de comprar a primeira cota',
     'Explique a diferença entre FII de papel e FII de tijolo',
+    'Compare fundos de fundos e fundos de tijolo quanto ao risco para um iniciante',
+    'Por que alguns FIIs negociam abaixo do valor patrimonial?',
     'Explique o que é vacância física de um fundo imobiliário',
     'Explique como funciona a amortização de cotas de um FII',
     'Explique o que é o P/VP de um fundo imobiliário',
     'Explique o que é um fundo de fundos (FOF)',
     'Explique como o IFIX é calculado',
     'Explique a tributação dos rendimentos de FIIs para pessoa física',
-    'Explique o que são CRIs na carteira de um FII',
+    'Explique o que são CRIs no patrimônio de um FII',
     'Explique o que é a taxa de administração de um fundo imobiliário',
     'Explique o que é liquidez diária de um FII',
     'Explique o que significa um fundo imobiliário ser monoativo',
+    'Compare um FII de shopping e um de galpões logísticos numa recessão',
+    'Por que a cota de um fundo imobiliário oscila mesmo com o aluguel estável?',
+    'Surgiram dúvidas sobre como declarar fundos imobiliários no imposto de renda todo ano e gostaria de entender quais informações o informe anual do fundo traz, como ficam as vendas com lucro e como funciona o recolhimento mensal quando há ganho de capital',
 ];
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The contract's client id alphabet, plus the run placeholder. */
@@ -97975,6 +98479,12 @@ const GATE_OPTION_ROWS = {
         expected: 'a commit id (40 or 64 hex digits)',
         pattern: COMMIT_SHA,
         description: "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
+    }),
+    errorBudget: wholeNumber({
+        min: 0,
+        max: 1000,
+        default: 0,
+        description: 'How many /ask answers over the whole run may fail (non-2xx other than the designed overload refusal, malformed JSON, an error in a 200, no answer) before the run fails, whatever the checks say.',
     }),
 };
 /** Where the report goes on GitHub: options of the action (comment-key also a CLI flag), not of the gate. */
@@ -98646,6 +99156,7 @@ function messages(say) {
             readyWithWarnings: (warned) => say(`Stage pronto para chat multiusuário, com ${warned} ${warned === 1 ? 'verificação degradada' : 'verificações degradadas'}.`, `Stage ready for multi-user chat, with ${warned} degraded ${warned === 1 ? 'check' : 'checks'}.`),
             notReady: (failed, ids) => say(`Stage não pronto para chat multiusuário: ${failed} ${failed === 1 ? 'verificação falhou' : 'verificações falharam'} (${ids}).`, `Stage not ready for multi-user chat: ${failed} ${failed === 1 ? 'check' : 'checks'} failed (${ids}).`),
             bootFailed: say('Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.', 'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.'),
+            metricEvidenceMissing: (ids) => say(`Evidência de métrica ausente em ${ids}: confirmado só pelas respostas.`, `Metric evidence was missing in ${ids}: confirmed by answers only.`),
         },
         evidence: say('Evidência', 'Evidence'),
         factColumns: ['Item', say('Valor', 'Value')],
@@ -98679,6 +99190,8 @@ function checkName(messages, id) {
 ;// CONCATENATED MODULE: ./src/report/conclusion.ts
 /** The one-sentence conclusion both renderers end with, derived from the verdict and the statuses. */
 
+
+
 /** The mark of each status, wherever a report shows one. */
 const STATUS_EMOJI = {
     pass: '✅',
@@ -98688,15 +99201,27 @@ const STATUS_EMOJI = {
 };
 /** Plain text (not escaped): only check ids and fixed words go into it. */
 function conclusionText(report) {
+    return [checksConclusion(report), askConclusion(report)].filter((part) => part !== '').join(' ');
+}
+function checksConclusion(report) {
     const m = messagesFor(report.language);
     if (report.verdict === 'boot-failed')
         return m.conclusion.bootFailed;
+    const verdict = verdictSentence(report, m);
+    const unproven = report.checks.filter((c) => c.metricEvidenceMissing !== undefined);
+    if (unproven.length === 0)
+        return verdict;
+    return `${verdict} ${m.conclusion.metricEvidenceMissing(unproven.map((c) => c.id).join(', '))}`;
+}
+function verdictSentence(report, m) {
     const failed = report.checks.filter((c) => c.status === 'fail');
     const warned = report.checks.filter((c) => c.status === 'warn');
     if (report.verdict === 'ready') {
         return warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
     }
-    // Not ready without a failure means the fail policy counts warnings.
+    // Not ready without a failure: the asks' error budget was exceeded, or the fail policy counts warnings.
+    if (failed.length === 0 && asksOverBudget(report.asks))
+        return localize(report.language)('Stage não pronto para chat multiusuário: perguntas falharam.', 'Stage not ready for multi-user chat: asks failed.');
     const blocking = failed.length > 0 ? failed : warned;
     return m.conclusion.notReady(blocking.length, blocking.map((c) => c.id).join(', '));
 }
@@ -98706,8 +99231,96 @@ function verdictEmoji(report) {
         return '❌';
     return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
 }
+/** The run's asks in one sentence (errors anywhere): how many were sent, how many failed, the budget. */
+function askConclusion(report) {
+    const asks = report.asks;
+    if (!asks)
+        return '';
+    const say = localize(report.language);
+    const over = asksOverBudget(asks);
+    const where = asks.checks
+        .filter((entry) => entry.failed > 0)
+        .map((entry) => `${entry.check} ${entry.failed}`)
+        .join(', ');
+    const counted = say(`${asks.sent} perguntas /ask na execução, ${asks.failed} falharam${where ? ` (${where})` : ''}; orçamento de erros ${asks.budget}`, `${asks.sent} /ask requests over the run, ${asks.failed} failed${where ? ` (${where})` : ''}; error budget ${asks.budget}`);
+    return over
+        ? say(`${counted}: acima do orçamento, a execução falha.`, `${counted}: above the budget, the run fails.`)
+        : `${counted}.`;
+}
+
+;// CONCATENATED MODULE: ./src/gate/ask-tally.ts
+/**
+ * Errors anywhere: every `POST /ask` any check sends goes through here, so the run can say how many
+ * asks were sent and how many failed — whatever each check makes of its own answers — and hold that
+ * against the error budget. A stage that fails one ask in twenty fails the run even when every check
+ * happened to look past that ask.
+ */
+
+
+
+/** How many distinct failure descriptions the report keeps (grouped, most frequent first). */
+const PROBLEMS_SHOWN = 3;
+class AskTally {
+    paths;
+    budget;
+    byCheck = new Map();
+    problems = [];
+    constructor(paths, budget) {
+        this.paths = paths;
+        this.budget = budget;
+    }
+    record(check, exchange) {
+        const counts = this.byCheck.get(check) ?? { sent: 0, failed: 0 };
+        counts.sent += 1;
+        const failure = askFailure(exchange, this.paths);
+        if (failure !== undefined) {
+            counts.failed += 1;
+            this.problems.push(failure);
+        }
+        this.byCheck.set(check, counts);
+    }
+    /** The HTTP client as one check sees it: its asks are counted, everything else passes through. */
+    client(check, http) {
+        return {
+            baseUrl: http.baseUrl,
+            timeoutMs: http.timeoutMs,
+            get: (path, options) => http.get(path, options),
+            postJson: async (path, body, options) => {
+                const exchange = await http.postJson(path, body, options);
+                if (path === ROUTES.ask)
+                    this.record(check, exchange);
+                return exchange;
+            },
+            close: () => http.close(),
+        };
+    }
+    /** A burst as one check fires it: its asks are counted. */
+    burst(check, fire) {
+        return async (requests) => {
+            const result = await fire(requests);
+            result.exchanges.forEach((exchange, index) => {
+                if (requests[index]?.path === ROUTES.ask)
+                    this.record(check, exchange);
+            });
+            return result;
+        };
+    }
+    account() {
+        const checks = [...this.byCheck.entries()].map(([check, counts]) => ({ check, ...counts }));
+        const sent = checks.reduce((sum, entry) => sum + entry.sent, 0);
+        const failed = checks.reduce((sum, entry) => sum + entry.failed, 0);
+        return {
+            sent,
+            failed,
+            budget: this.budget,
+            checks,
+            ...(this.problems.length > 0 ? { problems: summarizeProblems(this.problems, PROBLEMS_SHOWN) } : {}),
+        };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/gate/steps/run-checks.ts
+
 
 
 
@@ -98749,6 +99362,7 @@ function checkOptionsOf(settings) {
 /** Every check's result, in CHECK_IDS order, and the time each one that ran took. */
 async function runChecks(step) {
     const { logger } = step;
+    const tally = new AskTally(step.options, step.errorBudget);
     const results = [];
     const phases = [];
     const http = step.stageServes
@@ -98765,7 +99379,7 @@ async function runChecks(step) {
             if (skipped)
                 result = skipped;
             else {
-                result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http));
+                result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http, tally));
                 phases.push({ name: id, durationMs: result.durationMs });
             }
             results.push(result);
@@ -98776,7 +99390,10 @@ async function runChecks(step) {
     finally {
         await http?.close().catch(() => undefined);
     }
-    return { results, phases };
+    const asks = tally.account();
+    if (asks.sent > 0)
+        logger.info(`asks over the run: ${asks.sent} sent, ${asks.failed} failed (error budget ${asks.budget})`);
+    return { results, phases, ...(asks.sent > 0 ? { asks } : {}) };
 }
 /** The skipped result of a check that is not to run now, or undefined when it runs. */
 function skippedResult(step, id) {
@@ -98800,20 +99417,20 @@ function skippedResult(step, id) {
     }
     return undefined;
 }
-async function runOneCheck(step, id, http) {
+async function runOneCheck(step, id, http, tally) {
     const { bounds, say, options } = step;
     const started = step.clock.now();
     // Called inside an async function, so a check that throws at once crashes like any other.
     const running = (async () => step.checks[id]({
         options,
         driver: step.driver,
-        http: http ?? notBootedClient,
-        burst: (requests) => fireBurst({
+        http: http ? tally.client(id, http) : notBootedClient,
+        burst: tally.burst(id, (requests) => fireBurst({
             baseUrl: http?.baseUrl ?? step.baseUrl,
             requests,
             timeoutMs: options.requestTimeoutSeconds * 1000,
             signal: bounds.signal,
-        }),
+        })),
         logger: step.logger,
         signal: bounds.signal,
         boot: step.boot,
@@ -98958,6 +99575,7 @@ async function runGate(settings, deps) {
     // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
     let stageServes = false;
     let results = [];
+    let asks;
     let serviceLogs;
     try {
         const bootStarted = clock.now();
@@ -98985,12 +99603,14 @@ async function runGate(settings, deps) {
             baseUrl,
             createHttpClient,
             runToken: deps.runToken ?? newRunToken(),
+            errorBudget: settings.errorBudget,
             bounds,
             logger,
             clock,
             say,
         });
         results = checked.results;
+        asks = checked.asks;
         phases.push(...checked.phases);
         // The newest lines of every service's log, when something did not pass (before the teardown
         // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
@@ -99017,7 +99637,7 @@ async function runGate(settings, deps) {
     }
     return {
         version: REPORT_FORMAT_VERSION,
-        verdict: decideVerdict(results, stageServes, settings.failOn),
+        verdict: decideVerdict(results, stageServes, settings.failOn, asks),
         worst: worstStatus(results.map((result) => result.status)),
         checks: results,
         stage: {
@@ -99031,6 +99651,7 @@ async function runGate(settings, deps) {
         phases,
         language: settings.language,
         ...(serviceLogs ? { serviceLogs } : {}),
+        ...(asks ? { asks } : {}),
     };
 }
 
