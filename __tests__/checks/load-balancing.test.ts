@@ -107,7 +107,7 @@ test("the logs are counted by the gate's request ids, from JSON lines or compose
   assert.equal(countHealthzInLogs(['{"msg":"started"}'], ids).mode, 'unavailable');
 });
 
-test('logs that contradict the header make it a warning; logs that agree confirm it', () => {
+test('logs that contradict the header fail, naming both figures; logs that agree confirm it', () => {
   const readings = spread(['api-1', 'api-2', 'api-3'], 6);
   const agreeing: LogCount = {
     mode: 'request-ids',
@@ -128,14 +128,16 @@ test('logs that contradict the header make it a warning; logs that agree confirm
   assert.equal(confirmed.status, 'pass');
   assert.match(confirmed.reason, /confirmed by the api logs/);
   const disagreeing: LogCount = { mode: 'request-ids', perReplica: new Map([['api-1', 6]]), total: 6 };
-  assert.equal(
-    decideLoadBalancing({
-      expectedReplicas: 3,
-      readings,
-      replicaHeader: 'x-replica-id',
-      logs: disagreeing,
-      language: 'en',
-    }).status,
-    'warn',
+  const contradicted = decideLoadBalancing({
+    expectedReplicas: 3,
+    readings,
+    replicaHeader: 'x-replica-id',
+    logs: disagreeing,
+    language: 'en',
+  });
+  assert.equal(contradicted.status, 'fail');
+  assert.match(
+    contradicted.reason,
+    /api logs \(by the gate's request ids\) show another spread: api-1 6, api-2 0, api-3 0/,
   );
 });

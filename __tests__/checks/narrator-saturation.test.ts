@@ -6,7 +6,16 @@ import {
   type NarratorSaturationInput,
 } from '../../src/checks/narrator-saturation.js';
 import type { CounterReading } from '../../src/checks/stage-metrics.js';
-import { ask, healthz, narratorAnswers as answers, timedOutAsk } from './exchanges.js';
+import {
+  ask,
+  askJson,
+  defaults,
+  exchange,
+  healthz,
+  narratorAnswers as answers,
+  timedOutAsk,
+} from './exchanges.js';
+import { readAskAnswer, type AskAnswer } from '../../src/checks/ask-answer.js';
 
 const metric = 'services_narrator_llm_requests_total';
 const reading = (value: number | undefined, reachable = true): CounterReading => ({
@@ -88,8 +97,10 @@ test('healthz slowing down or failing during the burst fails', () => {
   assert.equal(failing.status, 'fail');
 });
 
-test('a metric that does not show the overload is a warning; no metrics source at all is ⚠️ by the missing-metric rule', () => {
-  assert.equal(decideNarratorSaturation(input({ overloadAfter: reading(undefined) })).status, 'warn');
+test('missing metric evidence is a warning in the shared wording; a metric under-counting the refusals fails', () => {
+  const absent = decideNarratorSaturation(input({ overloadAfter: reading(undefined) }));
+  assert.equal(absent.status, 'warn');
+  assert.match(absent.reason, /^metric evidence missing: .* absent from .*; confirmed by answers only/);
   const noSource = decideNarratorSaturation(
     input({
       metricsOffered: false,
@@ -98,5 +109,86 @@ test('a metric that does not show the overload is a warning; no metrics source a
     }),
   );
   assert.equal(noSource.status, 'warn');
-  assert.match(noSource.reason, /^metric evidence missing: no metrics source; confirmed by answers only/);
+  assert.match(noSource.reason, /^metric evidence missing: /);
+  const uncounted = decideNarratorSaturation(
+    input({ overloadBefore: reading(4), overloadAfter: reading(4) }),
+  );
+  assert.equal(uncounted.status, 'fail');
+  assert.match(uncounted.reason, /the answers show 7 overloads, but .*outcome="overload"} grew only \+0/);
+});
+
+/** A narrated answer from `replica`, its LLM call the last `llmMs` of a request that started at `at`. */
+function narrated(replica: string, at: number, durationMs: number, llmMs: number): AskAnswer {
+  const json = askJson({ replica, key: `plan:n:${replica}:${at}:${llmMs}` }) as {
+    meta: { narrator: { source: string }; compute: { timings: { llm_ms: number } } };
+  };
+  json.meta.narrator.source = 'llm';
+  json.meta.compute.timings.llm_ms = llmMs;
+  return readAskAnswer(
+    exchange({ json, startedAtMs: at, durationMs, headers: { 'x-replica-id': replica } }),
+    defaults,
+    ['answer', 'overload'],
+  );
+}
+
+const refused = (count: number, durationMs = 5) =>
+  Array.from({ length: count }, (_, index) => ask({ key: `r${index}`, overload: true, durationMs }));
+
+test('narrations in flight above the limit, by timing or by the high-watermark, fail', () => {
+  const healthy = [
+    narrated('api-1', 0, 900, 800),
+    narrated('api-2', 0, 900, 800),
+    narrated('api-3', 0, 900, 800),
+  ];
+  const ok = decideNarratorSaturation(input({ answers: [...healthy, ...refused(7)] }));
+  assert.equal(ok.status, 'pass', ok.reason);
+  assert.match(ok.reason, /at most 3 narrations in flight \(capacity 3\)/);
+  // Limit off by one: two LLM calls at once on api-1.
+  const offByOne = decideNarratorSaturation(
+    input({ answers: [...healthy, narrated('api-1', 0, 900, 700), ...refused(6)] }),
+  );
+  assert.equal(offByOne.status, 'fail');
+  assert.match(
+    offByOne.reason,
+    /narrations in flight above the limit by timing: 4 \(api-1 2, api-2 1, api-3 1\), limit 1/,
+  );
+  // One after the other on the same replica is not two at once.
+  const sequential = decideNarratorSaturation(
+    input({ answers: [...healthy, narrated('api-1', 900, 900, 800), ...refused(6)] }),
+  );
+  assert.equal(sequential.status, 'pass', sequential.reason);
+  const watermark = decideNarratorSaturation(
+    input({
+      answers: [...healthy, ...refused(7)],
+      inFlightHighWatermark: new Map([
+        ['api-1', 2],
+        ['api-2', 1],
+      ]),
+    }),
+  );
+  assert.equal(watermark.status, 'fail');
+  assert.match(
+    watermark.reason,
+    /the stage's own metric shows narrations above the limit: services_narrator_llm_in_flight_max max 2/,
+  );
+});
+
+test('slow refusals, refused asks that reached the LLM, and a second burst that narrates nothing fail', () => {
+  const slow = decideNarratorSaturation(
+    input({ answers: [...answers(3, 0), ...refused(7, 4000)], refusalBudgetMs: 2000 }),
+  );
+  assert.equal(slow.status, 'fail');
+  assert.match(slow.reason, /slow refusals: the slowest of 7 refusals took 4000 ms, above 2000 ms/);
+  const llm = [narrated('api-1', 0, 900, 800), narrated('api-2', 0, 900, 800)];
+  const called = decideNarratorSaturation(input({ answers: [...llm, ...refused(8)], llmCallsIncrease: 10 }));
+  assert.equal(called.status, 'fail');
+  assert.match(called.reason, /the LLM was called 10 times for 2 narrated answers: 8 asks refused/);
+  const leaked = decideNarratorSaturation(
+    input({ answers: [...llm, ...refused(8)], secondAnswers: refused(10), overloadAfter: reading(18) }),
+  );
+  assert.equal(leaked.status, 'fail');
+  assert.match(
+    leaked.reason,
+    /the second burst, after the first had ended, got no ask narrated \(10\/10 refused\): the narrator's permits are not released/,
+  );
 });

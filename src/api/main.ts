@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     }),
     observer: {
       outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
-      inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),
+      inFlightChanged: (delta) => metrics.narratorInFlightChanged(delta),
       permitWaited: (seconds) => metrics.narratorPermitWait.inc(seconds),
       llmCalled: (seconds, outcome) => metrics.llmRequestDuration.observe({ outcome }, seconds),
     },

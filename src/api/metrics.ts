@@ -38,6 +38,10 @@ export class ApiMetrics {
   readonly memoryCacheEntries: Gauge;
   readonly narratorPermitWait: Counter;
   readonly llmRequestDuration: Histogram<'outcome'>;
+  readonly narratorInFlightMax: Gauge;
+  /** LLM calls in flight now, and the most ever at once (the high-watermark's value). */
+  private narratorInFlightNow = 0;
+  private narratorInFlightPeak = 0;
   /** What the L1's size gauges read at scrape time; set by `trackMemoryCacheSize`. */
   private memoryCacheSize: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
 
@@ -132,7 +136,23 @@ export class ApiMetrics {
       registers,
     });
     for (const outcome of LLM_CALL_OUTCOMES) this.llmRequestDuration.zero({ outcome });
+    this.narratorInFlightMax = new Gauge({
+      name: METRICS.narratorInFlightMax,
+      help: 'The most LLM calls in flight at once on this replica since it started.',
+      registers,
+    });
+    this.narratorInFlightMax.set(0);
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One LLM call started (+1) or ended (-1): the in-flight gauge and its high-watermark follow. */
+  narratorInFlightChanged(delta: 1 | -1): void {
+    this.narratorInFlightNow += delta;
+    this.narratorInFlight.set(this.narratorInFlightNow);
+    if (this.narratorInFlightNow > this.narratorInFlightPeak) {
+      this.narratorInFlightPeak = this.narratorInFlightNow;
+      this.narratorInFlightMax.set(this.narratorInFlightPeak);
+    }
   }
 
   /** Counts the L1's lookups and evictions; label children are bound once (this runs on every cached /ask). */

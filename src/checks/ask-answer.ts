@@ -179,3 +179,32 @@ export function summarizeProblems(problems: string[], limit = 3): string {
   if (sorted.length > limit) shown.push(`…`);
   return shown.join('; ');
 }
+
+/** The one `/ask` error that is a designed answer, not a failure: the narrator refusing under load. */
+const DESIGNED_REFUSAL = 'llm_concurrency_limited';
+
+/**
+ * Why one `/ask` exchange counts as a failed ask over the run, or undefined when it is a usable answer:
+ * no response, a non-2xx other than the designed overload refusal, a body that is not a JSON object, a
+ * 200 that carries an error code or no answer text at all (an empty string included).
+ */
+export function askFailure(exchange: HttpExchange, paths: AskFieldPaths): string | undefined {
+  const say = localize(paths.language);
+  const read = readAskAnswer(exchange, paths, ['answer']);
+  if (read.problem !== undefined) return read.problem;
+  const ok = exchange.status !== undefined && exchange.status >= 200 && exchange.status < 300;
+  if (read.error === DESIGNED_REFUSAL) return undefined;
+  if (!ok)
+    return say(`HTTP ${exchange.status} erro ${read.error}`, `HTTP ${exchange.status} error ${read.error}`);
+  if (read.error !== undefined)
+    return say(
+      `HTTP ${exchange.status} com erro ${read.error} no corpo`,
+      `HTTP ${exchange.status} with error ${read.error} in its body`,
+    );
+  if (typeof read.answer !== 'string' || read.answer.trim() === '')
+    return say(
+      `HTTP ${exchange.status} com resposta vazia em ${paths.answerPath}`,
+      `HTTP ${exchange.status} with an empty answer at ${paths.answerPath}`,
+    );
+  return undefined;
+}

@@ -23,6 +23,11 @@ export const METRICS = {
   planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
   /** Gauge: entries the L1 holds. */
   planMemoryCacheEntries: 'services_plan_memory_cache_entries',
+  /**
+   * Optional. Gauge: the most LLM calls ever in flight at once on this replica since it started (a
+   * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
+   */
+  narratorInFlightMax: 'services_narrator_llm_in_flight_max',
   /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
   sqlExecutions: 'services_sql_executions_total',
 } as const;
@@ -31,7 +36,7 @@ export const METRICS = {
  * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
  * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
  */
-export const OPTIONAL_METRICS: readonly string[] = [METRICS.sqlExecutions];
+export const OPTIONAL_METRICS: readonly string[] = [METRICS.sqlExecutions, METRICS.narratorInFlightMax];
 
 export const REPLICA_LABEL = 'replica';
 

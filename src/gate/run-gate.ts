@@ -17,6 +17,7 @@ import { silentLogger, type GateLogger } from '../kit/gate-logger.js';
 import { localize } from '../report/language.js';
 import {
   REPORT_FORMAT_VERSION,
+  type AskAccount,
   type CheckId,
   type CheckResult,
   type GateReport,
@@ -86,6 +87,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
   let stageServes = false;
   let results: CheckResult[] = [];
+  let asks: AskAccount | undefined;
   let serviceLogs: ServiceLogTails | undefined;
   try {
     const bootStarted = clock.now();
@@ -116,12 +118,14 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
       baseUrl,
       createHttpClient,
       runToken: deps.runToken ?? newRunToken(),
+      errorBudget: settings.errorBudget,
       bounds,
       logger,
       clock,
       say,
     });
     results = checked.results;
+    asks = checked.asks;
     phases.push(...checked.phases);
 
     // The newest lines of every service's log, when something did not pass (before the teardown
@@ -151,7 +155,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
 
   return {
     version: REPORT_FORMAT_VERSION,
-    verdict: decideVerdict(results, stageServes, settings.failOn),
+    verdict: decideVerdict(results, stageServes, settings.failOn, asks),
     worst: worstStatus(results.map((result) => result.status)),
     checks: results,
     stage: {
@@ -165,5 +169,6 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
     phases,
     language: settings.language,
     ...(serviceLogs ? { serviceLogs } : {}),
+    ...(asks ? { asks } : {}),
   };
 }

@@ -1,6 +1,8 @@
 /** The one-sentence conclusion both renderers end with, derived from the verdict and the statuses. */
+import { localize } from './language.js';
 import { messagesFor } from './messages.js';
 import type { CheckStatus, GateReport } from './model.js';
+import { asksOverBudget } from './verdict.js';
 
 /** The mark of each status, wherever a report shows one. */
 export const STATUS_EMOJI: Record<CheckStatus, string> = {
@@ -12,6 +14,10 @@ export const STATUS_EMOJI: Record<CheckStatus, string> = {
 
 /** Plain text (not escaped): only check ids and fixed words go into it. */
 export function conclusionText(report: GateReport): string {
+  return [checksConclusion(report), askConclusion(report)].filter((part) => part !== '').join(' ');
+}
+
+function checksConclusion(report: GateReport): string {
   const m = messagesFor(report.language);
   if (report.verdict === 'boot-failed') return m.conclusion.bootFailed;
   const verdict = verdictSentence(report, m);
@@ -30,7 +36,12 @@ function verdictSentence(report: GateReport, m: ReturnType<typeof messagesFor>):
       ? `${sentence} ${m.conclusion.capacity(capacity.users, capacity.percentile, capacity.sloMs)}`
       : sentence;
   }
-  // Not ready without a failure means the fail policy counts warnings.
+  // Not ready without a failure: the asks' error budget was exceeded, or the fail policy counts warnings.
+  if (failed.length === 0 && asksOverBudget(report.asks))
+    return localize(report.language)(
+      'Stage não pronto para chat multiusuário: perguntas falharam.',
+      'Stage not ready for multi-user chat: asks failed.',
+    );
   const blocking = failed.length > 0 ? failed : warned;
   return m.conclusion.notReady(blocking.length, blocking.map((c) => c.id).join(', '));
 }
@@ -50,4 +61,23 @@ function capacityHeld(report: GateReport): { users: number; percentile: number; 
   const percentile = capacity.measures?.capacityAttainmentPct;
   if (users === undefined || users <= 0 || sloMs === undefined || percentile === undefined) return undefined;
   return { users, percentile, sloMs };
+}
+
+/** The run's asks in one sentence (errors anywhere): how many were sent, how many failed, the budget. */
+export function askConclusion(report: GateReport): string {
+  const asks = report.asks;
+  if (!asks) return '';
+  const say = localize(report.language);
+  const over = asksOverBudget(asks);
+  const where = asks.checks
+    .filter((entry) => entry.failed > 0)
+    .map((entry) => `${entry.check} ${entry.failed}`)
+    .join(', ');
+  const counted = say(
+    `${asks.sent} perguntas /ask na execução, ${asks.failed} falharam${where ? ` (${where})` : ''}; orçamento de erros ${asks.budget}`,
+    `${asks.sent} /ask requests over the run, ${asks.failed} failed${where ? ` (${where})` : ''}; error budget ${asks.budget}`,
+  );
+  return over
+    ? say(`${counted}: acima do orçamento, a execução falha.`, `${counted}: above the budget, the run fails.`)
+    : `${counted}.`;
 }

@@ -116,6 +116,8 @@ export interface GateReport {
   language: Language;
   /** The newest lines of each service's log, attached when a check did not pass or the boot failed. */
   serviceLogs?: ServiceLogTails;
+  /** Every /ask the checks sent over the run, the failed ones, and the error budget (absent: no ask sent). */
+  asks?: AskAccount;
 }
 
 /**
@@ -132,4 +134,18 @@ export interface ServiceLogTails {
     /** Why the log could not be read (a driver's own words). */
     error?: string;
   }>;
+}
+
+/**
+ * The run's /ask answers, counted across every check: a failure is no response, a non-2xx other than
+ * the designed overload refusal, a body that is not a JSON object, or a 2xx with an error or no answer.
+ */
+export interface AskAccount {
+  sent: number;
+  failed: number;
+  /** Failed asks allowed (the error-budget option); more fail the run. */
+  budget: number;
+  checks: Array<{ check: CheckId; sent: number; failed: number }>;
+  /** The failures grouped, most frequent first (stage-supplied text: escaped by renderers). */
+  problems?: string;
 }

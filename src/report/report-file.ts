@@ -121,6 +121,15 @@ export const ReportSchema = z.object({
   phases: list(z.object({ name: z.string(), durationMs: finite }), LIMITS.columns),
   language: z.enum(LANGUAGES),
   serviceLogs: ServiceLogsSchema.optional(),
+  asks: z
+    .object({
+      sent: count,
+      failed: count,
+      budget: count,
+      checks: list(z.object({ check: z.enum(CHECK_IDS), sent: count, failed: count }), LIMITS.columns),
+      problems: z.string().max(2000).optional(),
+    })
+    .optional(),
 });
 
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */

@@ -415,6 +415,12 @@ export const GATE_OPTION_ROWS = {
     default: 15,
     description:
       'chat-capacity: weight of long questions that need the narrator (llm-questions, each made distinct so none is served from the cache) in the mix.',
+  errorBudget: wholeNumber({
+    min: 0,
+    max: 1000,
+    default: 0,
+    description:
+      'How many /ask answers over the whole run may fail (non-2xx other than the designed overload refusal, malformed JSON, an error in a 200, no answer) before the run fails, whatever the checks say.',
   }),
 };
 

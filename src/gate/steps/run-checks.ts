@@ -16,6 +16,8 @@ import type { BootResult, StageDriver } from '../../stage/driver.js';
 import type { Clock } from '../clock.js';
 import { settleWithin } from '../../kit/settle.js';
 import type { RunBounds } from '../run-bounds.js';
+import { AskTally } from '../ask-tally.js';
+import type { AskAccount } from '../../report/model.js';
 import type { GateSettings } from '../settings.js';
 
 /** How long a check cut off by the deadline may take to report what it saw. */
@@ -81,6 +83,8 @@ export interface ChecksStep {
   baseUrl: string;
   createHttpClient: (options: HttpClientOptions) => GateHttpClient;
   runToken: string;
+  /** Failed asks allowed over the run (errors anywhere). */
+  errorBudget: number;
   bounds: RunBounds;
   logger: GateLogger;
   clock: Clock;
@@ -88,10 +92,13 @@ export interface ChecksStep {
 }
 
 /** Every check's result, in CHECK_IDS order, and the time each one that ran took. */
-export async function runChecks(
-  step: ChecksStep,
-): Promise<{ results: CheckResult[]; phases: Array<{ name: CheckId; durationMs: number }> }> {
+export async function runChecks(step: ChecksStep): Promise<{
+  results: CheckResult[];
+  phases: Array<{ name: CheckId; durationMs: number }>;
+  asks?: AskAccount;
+}> {
   const { logger } = step;
+  const tally = new AskTally(step.options, step.errorBudget);
   const results: CheckResult[] = [];
   const phases: Array<{ name: CheckId; durationMs: number }> = [];
   const http = step.stageServes
@@ -107,7 +114,7 @@ export async function runChecks(
       let result: CheckResult;
       if (skipped) result = skipped;
       else {
-        result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http));
+        result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http, tally));
         phases.push({ name: id, durationMs: result.durationMs });
       }
       results.push(result);
@@ -117,7 +124,10 @@ export async function runChecks(
   } finally {
     await http?.close().catch(() => undefined);
   }
-  return { results, phases };
+  const asks = tally.account();
+  if (asks.sent > 0)
+    logger.info(`asks over the run: ${asks.sent} sent, ${asks.failed} failed (error budget ${asks.budget})`);
+  return { results, phases, ...(asks.sent > 0 ? { asks } : {}) };
 }
 
 /** The skipped result of a check that is not to run now, or undefined when it runs. */
@@ -152,6 +162,7 @@ async function runOneCheck(
   step: ChecksStep,
   id: CheckId,
   http: GateHttpClient | undefined,
+  tally: AskTally,
 ): Promise<CheckResult> {
   const { bounds, say, options } = step;
   const started = step.clock.now();
@@ -160,14 +171,15 @@ async function runOneCheck(
     step.checks[id]({
       options,
       driver: step.driver,
-      http: http ?? notBootedClient,
-      burst: (requests) =>
+      http: http ? tally.client(id, http) : notBootedClient,
+      burst: tally.burst(id, (requests) =>
         fireBurst({
           baseUrl: http?.baseUrl ?? step.baseUrl,
           requests,
           timeoutMs: options.requestTimeoutSeconds * 1000,
           signal: bounds.signal,
         }),
+      ),
       logger: step.logger,
       signal: bounds.signal,
       boot: step.boot,
