@@ -62,7 +62,7 @@ export class ApiMetrics {
       registers,
     });
     this.sqlExecutions = new Counter({
-      name: METRICS.sqlExecutions,
+      name: OPTIONAL_METRICS.sqlExecutions,
       help: 'SQL queries run by plan executions on this replica.',
       registers,
     });
@@ -137,7 +137,7 @@ export class ApiMetrics {
     });
     for (const outcome of LLM_CALL_OUTCOMES) this.llmRequestDuration.zero({ outcome });
     this.narratorInFlightMax = new Gauge({
-      name: METRICS.narratorInFlightMax,
+      name: OPTIONAL_METRICS.narratorInFlightMax,
       help: 'The most LLM calls in flight at once on this replica since it started.',
       registers,
     });

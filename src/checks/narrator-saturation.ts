@@ -10,7 +10,7 @@
  * keeps answering fast.
  */
 import { pause } from '../kit/poll.js';
-import { ROUTES, type AskRequest, type ErrorCode } from '../contract/index.js';
+import { OPTIONAL_METRICS, ROUTES, type AskRequest, type ErrorCode } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
 import { formatSeconds } from '../kit/duration.js';
 import {
@@ -27,7 +27,6 @@ import { metricEvidence, metricEvidenceMissingText, notCrossCheckedText } from '
 import { bounded, counterIncrease, metricsOf, readCounter, type CounterReading } from './stage-metrics.js';
 import { maxOf, percentile } from './stats.js';
 import { narrationsInFlight, type InFlightEstimate } from './narrations-in-flight.js';
-import { METRICS } from '../contract/index.js';
 
 /** The error code of a request refused because the narrator is saturated. */
 export const LLM_LIMITED_ERROR = 'llm_concurrency_limited' satisfies ErrorCode;
@@ -151,8 +150,8 @@ export function decideNarratorSaturation(input: NarratorSaturationInput): CheckO
     metricMissing === undefined ? `${input.overloadAfter.metric}{outcome="overload"} +${increase}` : '';
   const watermarkText =
     watermark && watermark.size > 0
-      ? `${METRICS.narratorInFlightMax} max ${watermarkMax} (${[...watermark.entries()].map(([replica, value]) => `${replica} ${value}`).join(', ')})`
-      : `${notCrossCheckedText(METRICS.narratorInFlightMax, say)}${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`;
+      ? `${OPTIONAL_METRICS.narratorInFlightMax} max ${watermarkMax} (${[...watermark.entries()].map(([replica, value]) => `${replica} ${value}`).join(', ')})`
+      : `${notCrossCheckedText(OPTIONAL_METRICS.narratorInFlightMax, say)}${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`;
 
   const evidence: Evidence[] = [
     {
@@ -449,7 +448,11 @@ async function readNarratorCounters(context: CheckContext) {
       llmCalls = values.every((value) => value === undefined)
         ? undefined
         : values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
-      const peaks = await bounded(reader.perReplica(METRICS.narratorInFlightMax), READ_TIMEOUT_MS, 'read');
+      const peaks = await bounded(
+        reader.perReplica(OPTIONAL_METRICS.narratorInFlightMax),
+        READ_TIMEOUT_MS,
+        'read',
+      );
       watermark = peaks.size > 0 ? peaks : undefined;
     } catch (error) {
       watermarkNote = (error as Error).message;

@@ -5,7 +5,7 @@
  * replicas must grow by exactly one (where metrics are reachable), and latency must stay within the
  * budget relative to the leader's. A cache warm from an earlier run proves nothing and says so.
  */
-import { METRICS, ROUTES, type AskRequest } from '../contract/index.js';
+import { OPTIONAL_METRICS, ROUTES, type AskRequest } from '../contract/index.js';
 import type { Evidence } from '../report/model.js';
 import type { BurstResult } from '../http/burst.js';
 import { readAskAnswer, readPath, summarizeProblems, type AskAnswer } from './ask-answer.js';
@@ -407,7 +407,7 @@ export const planCacheSingleFlightCheck: Check = async (context) => {
     Promise.all([
       readCounter(reader, options.heavyExecutionsMetric),
       readCounter(reader, options.narratorRequestsMetric, llmCalls),
-      readCounter(reader, METRICS.sqlExecutions),
+      readCounter(reader, OPTIONAL_METRICS.sqlExecutions),
     ]);
   const [metricBefore, llmBefore, sqlBefore] = await readAll();
   const askBody = (tag: string): AskRequest => ({

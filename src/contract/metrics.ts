@@ -23,30 +23,26 @@ export const METRICS = {
   planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
   /** Gauge: entries the L1 holds. */
   planMemoryCacheEntries: 'services_plan_memory_cache_entries',
-  /**
-   * Optional. Gauge: the most LLM calls ever in flight at once on this replica since it started (a
-   * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
-   */
-  narratorInFlightMax: 'services_narrator_llm_in_flight_max',
-  /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
-  sqlExecutions: 'services_sql_executions_total',
 } as const;
-
-/**
- * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
- * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
- */
-export const OPTIONAL_METRICS: readonly string[] = [METRICS.sqlExecutions, METRICS.narratorInFlightMax];
 
 export const REPLICA_LABEL = 'replica';
 
 /**
- * Optional metrics: a stage without them is checked all the same. chat-capacity names what saturated
- * first from them (and says which one would make the bottleneck identifiable when a stage lacks it).
- * The reference API exports all but the gateway's (HAProxy's own exporter) and the two prom-client
- * process metrics (its defaults).
+ * Optional metrics: a stage without them is checked all the same. The checks cross-check with them when
+ * a stage exposes them, and a stage without one gets the weaker check, said in its evidence ("not
+ * cross-checked: <metric> not exposed"), never a silent pass; chat-capacity names what saturated first
+ * from them (and says which one would make the bottleneck identifiable when a stage lacks it). The
+ * reference API exports all but the gateway's (HAProxy's own exporter) and the two prom-client process
+ * metrics (its defaults).
  */
 export const OPTIONAL_METRICS = {
+  /** Counter: SQL queries a plan execution ran (a cross-check of the heavy-execution counter). */
+  sqlExecutions: 'services_sql_executions_total',
+  /**
+   * Gauge: the most LLM calls ever in flight at once on this replica since it started (a
+   * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
+   */
+  narratorInFlightMax: 'services_narrator_llm_in_flight_max',
   /** Counter: seconds /ask requests spent waiting for a narrator permit (the semaphore). */
   narratorPermitWaitSeconds: 'services_narrator_permit_wait_seconds_total',
   /** Histogram, label `outcome` ∈ LLM_CALL_OUTCOMES: calls to the LLM backend, by how they ended. */

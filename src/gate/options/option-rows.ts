@@ -415,6 +415,7 @@ export const GATE_OPTION_ROWS = {
     default: 15,
     description:
       'chat-capacity: weight of long questions that need the narrator (llm-questions, each made distinct so none is served from the cache) in the mix.',
+  }),
   errorBudget: wholeNumber({
     min: 0,
     max: 1000,
@@ -431,7 +432,7 @@ export const GITHUB_OPTION_ROWS = {
     secret: true,
     surfaces: ['action'],
     description:
-      'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (see the README). Never logged nor written to the report.',
+      'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (docs/using-the-action.md). Never logged nor written to the report.',
     // The CLI reads GITHUB_TOKEN from its environment instead.
     action: { default: '${{ github.token }}' },
   }),
