@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9101:
+/***/ 84317:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -10,7 +10,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getKeyIndexes = exports.hasFlag = exports.exists = exports.list = void 0;
-const commands_json_1 = __importDefault(__nccwpck_require__(43495));
+const commands_json_1 = __importDefault(__nccwpck_require__(7613));
 /**
  * Redis command list
  *
@@ -232,7 +232,7 @@ function getExternalKeyNameLength(key) {
 
 /***/ }),
 
-/***/ 53456:
+/***/ 15648:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -254,7 +254,7 @@ exports.NOOP_LOGGER = new NoopLogger();
 
 /***/ }),
 
-/***/ 48365:
+/***/ 7133:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -264,7 +264,7 @@ exports.NOOP_LOGGER = new NoopLogger();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NOOP_LOGGER_PROVIDER = exports.NoopLoggerProvider = void 0;
-const NoopLogger_1 = __nccwpck_require__(53456);
+const NoopLogger_1 = __nccwpck_require__(15648);
 class NoopLoggerProvider {
     getLogger(_name, _version, _options) {
         return new NoopLogger_1.NoopLogger();
@@ -276,7 +276,7 @@ exports.NOOP_LOGGER_PROVIDER = new NoopLoggerProvider();
 
 /***/ }),
 
-/***/ 31410:
+/***/ 28066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -286,7 +286,7 @@ exports.NOOP_LOGGER_PROVIDER = new NoopLoggerProvider();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyLogger = void 0;
-const NoopLogger_1 = __nccwpck_require__(53456);
+const NoopLogger_1 = __nccwpck_require__(15648);
 class ProxyLogger {
     constructor(provider, name, version, options) {
         this._provider = provider;
@@ -326,7 +326,7 @@ exports.ProxyLogger = ProxyLogger;
 
 /***/ }),
 
-/***/ 38671:
+/***/ 38463:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -336,8 +336,8 @@ exports.ProxyLogger = ProxyLogger;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyLoggerProvider = void 0;
-const NoopLoggerProvider_1 = __nccwpck_require__(48365);
-const ProxyLogger_1 = __nccwpck_require__(31410);
+const NoopLoggerProvider_1 = __nccwpck_require__(7133);
+const ProxyLogger_1 = __nccwpck_require__(28066);
 class ProxyLoggerProvider {
     getLogger(name, version, options) {
         var _a;
@@ -372,7 +372,7 @@ exports.ProxyLoggerProvider = ProxyLoggerProvider;
 
 /***/ }),
 
-/***/ 59382:
+/***/ 32422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -382,9 +382,9 @@ exports.ProxyLoggerProvider = ProxyLoggerProvider;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LogsAPI = void 0;
-const global_utils_1 = __nccwpck_require__(1287);
-const NoopLoggerProvider_1 = __nccwpck_require__(48365);
-const ProxyLoggerProvider_1 = __nccwpck_require__(38671);
+const global_utils_1 = __nccwpck_require__(21367);
+const NoopLoggerProvider_1 = __nccwpck_require__(7133);
+const ProxyLoggerProvider_1 = __nccwpck_require__(38463);
 class LogsAPI {
     constructor() {
         this._proxyLoggerProvider = new ProxyLoggerProvider_1.ProxyLoggerProvider();
@@ -431,7 +431,7 @@ exports.LogsAPI = LogsAPI;
 
 /***/ }),
 
-/***/ 33014:
+/***/ 79334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -441,18 +441,18 @@ exports.LogsAPI = LogsAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.logs = exports.NoopLogger = exports.NOOP_LOGGER = exports.SeverityNumber = void 0;
-var LogRecord_1 = __nccwpck_require__(14611);
+var LogRecord_1 = __nccwpck_require__(92579);
 Object.defineProperty(exports, "SeverityNumber", ({ enumerable: true, get: function () { return LogRecord_1.SeverityNumber; } }));
-var NoopLogger_1 = __nccwpck_require__(53456);
+var NoopLogger_1 = __nccwpck_require__(15648);
 Object.defineProperty(exports, "NOOP_LOGGER", ({ enumerable: true, get: function () { return NoopLogger_1.NOOP_LOGGER; } }));
 Object.defineProperty(exports, "NoopLogger", ({ enumerable: true, get: function () { return NoopLogger_1.NoopLogger; } }));
-const logs_1 = __nccwpck_require__(59382);
+const logs_1 = __nccwpck_require__(32422);
 exports.logs = logs_1.LogsAPI.getInstance();
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 1287:
+/***/ 21367:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -488,7 +488,7 @@ exports.API_BACKWARDS_COMPATIBILITY_VERSION = 1;
 
 /***/ }),
 
-/***/ 14611:
+/***/ 92579:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -530,7 +530,7 @@ var SeverityNumber;
 
 /***/ }),
 
-/***/ 35494:
+/***/ 29750:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -540,9 +540,9 @@ var SeverityNumber;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ContextAPI = void 0;
-const NoopContextManager_1 = __nccwpck_require__(35890);
-const global_utils_1 = __nccwpck_require__(21763);
-const diag_1 = __nccwpck_require__(73726);
+const NoopContextManager_1 = __nccwpck_require__(99522);
+const global_utils_1 = __nccwpck_require__(39923);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'context';
 const NOOP_CONTEXT_MANAGER = new NoopContextManager_1.NoopContextManager();
 /**
@@ -608,7 +608,7 @@ exports.ContextAPI = ContextAPI;
 
 /***/ }),
 
-/***/ 73726:
+/***/ 1230:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -618,10 +618,10 @@ exports.ContextAPI = ContextAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiagAPI = void 0;
-const ComponentLogger_1 = __nccwpck_require__(40715);
-const logLevelLogger_1 = __nccwpck_require__(62378);
-const types_1 = __nccwpck_require__(79549);
-const global_utils_1 = __nccwpck_require__(21763);
+const ComponentLogger_1 = __nccwpck_require__(37723);
+const logLevelLogger_1 = __nccwpck_require__(83514);
+const types_1 = __nccwpck_require__(2573);
+const global_utils_1 = __nccwpck_require__(39923);
 const API_NAME = 'diag';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry internal
@@ -698,7 +698,7 @@ exports.DiagAPI = DiagAPI;
 
 /***/ }),
 
-/***/ 40756:
+/***/ 18692:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -708,9 +708,9 @@ exports.DiagAPI = DiagAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricsAPI = void 0;
-const NoopMeterProvider_1 = __nccwpck_require__(70160);
-const global_utils_1 = __nccwpck_require__(21763);
-const diag_1 = __nccwpck_require__(73726);
+const NoopMeterProvider_1 = __nccwpck_require__(12896);
+const global_utils_1 = __nccwpck_require__(39923);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'metrics';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry Metrics API
@@ -754,7 +754,7 @@ exports.MetricsAPI = MetricsAPI;
 
 /***/ }),
 
-/***/ 60471:
+/***/ 7:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -764,12 +764,12 @@ exports.MetricsAPI = MetricsAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PropagationAPI = void 0;
-const global_utils_1 = __nccwpck_require__(21763);
-const NoopTextMapPropagator_1 = __nccwpck_require__(9249);
-const TextMapPropagator_1 = __nccwpck_require__(16441);
-const context_helpers_1 = __nccwpck_require__(86772);
-const utils_1 = __nccwpck_require__(95054);
-const diag_1 = __nccwpck_require__(73726);
+const global_utils_1 = __nccwpck_require__(39923);
+const NoopTextMapPropagator_1 = __nccwpck_require__(54353);
+const TextMapPropagator_1 = __nccwpck_require__(77865);
+const context_helpers_1 = __nccwpck_require__(30052);
+const utils_1 = __nccwpck_require__(38558);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'propagation';
 const NOOP_TEXT_MAP_PROPAGATOR = new NoopTextMapPropagator_1.NoopTextMapPropagator();
 /**
@@ -840,7 +840,7 @@ exports.PropagationAPI = PropagationAPI;
 
 /***/ }),
 
-/***/ 80524:
+/***/ 24508:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -850,11 +850,11 @@ exports.PropagationAPI = PropagationAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceAPI = void 0;
-const global_utils_1 = __nccwpck_require__(21763);
-const ProxyTracerProvider_1 = __nccwpck_require__(14568);
-const spancontext_utils_1 = __nccwpck_require__(63471);
-const context_utils_1 = __nccwpck_require__(48691);
-const diag_1 = __nccwpck_require__(73726);
+const global_utils_1 = __nccwpck_require__(39923);
+const ProxyTracerProvider_1 = __nccwpck_require__(20312);
+const spancontext_utils_1 = __nccwpck_require__(60639);
+const context_utils_1 = __nccwpck_require__(52771);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'trace';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry Tracing API
@@ -916,7 +916,7 @@ exports.TraceAPI = TraceAPI;
 
 /***/ }),
 
-/***/ 86772:
+/***/ 30052:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -926,8 +926,8 @@ exports.TraceAPI = TraceAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deleteBaggage = exports.setBaggage = exports.getActiveBaggage = exports.getBaggage = void 0;
-const context_1 = __nccwpck_require__(35494);
-const context_2 = __nccwpck_require__(3017);
+const context_1 = __nccwpck_require__(29750);
+const context_2 = __nccwpck_require__(37977);
 /**
  * Baggage key
  */
@@ -974,7 +974,7 @@ exports.deleteBaggage = deleteBaggage;
 
 /***/ }),
 
-/***/ 32810:
+/***/ 33274:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1024,7 +1024,7 @@ exports.BaggageImpl = BaggageImpl;
 
 /***/ }),
 
-/***/ 91885:
+/***/ 3997:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1042,7 +1042,7 @@ exports.baggageEntryMetadataSymbol = Symbol('BaggageEntryMetadata');
 
 /***/ }),
 
-/***/ 95054:
+/***/ 38558:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1052,9 +1052,9 @@ exports.baggageEntryMetadataSymbol = Symbol('BaggageEntryMetadata');
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.baggageEntryMetadataFromString = exports.createBaggage = void 0;
-const diag_1 = __nccwpck_require__(73726);
-const baggage_impl_1 = __nccwpck_require__(32810);
-const symbol_1 = __nccwpck_require__(91885);
+const diag_1 = __nccwpck_require__(1230);
+const baggage_impl_1 = __nccwpck_require__(33274);
+const symbol_1 = __nccwpck_require__(3997);
 const diag = diag_1.DiagAPI.instance();
 /**
  * Create a new Baggage with optional entries
@@ -1089,7 +1089,7 @@ exports.baggageEntryMetadataFromString = baggageEntryMetadataFromString;
 
 /***/ }),
 
-/***/ 38772:
+/***/ 70244:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1101,7 +1101,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.context = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const context_1 = __nccwpck_require__(35494);
+const context_1 = __nccwpck_require__(29750);
 /**
  * Entrypoint for context API
  * @since 1.0.0
@@ -1111,7 +1111,7 @@ exports.context = context_1.ContextAPI.getInstance();
 
 /***/ }),
 
-/***/ 35890:
+/***/ 99522:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1121,7 +1121,7 @@ exports.context = context_1.ContextAPI.getInstance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopContextManager = void 0;
-const context_1 = __nccwpck_require__(3017);
+const context_1 = __nccwpck_require__(37977);
 class NoopContextManager {
     active() {
         return context_1.ROOT_CONTEXT;
@@ -1144,7 +1144,7 @@ exports.NoopContextManager = NoopContextManager;
 
 /***/ }),
 
-/***/ 3017:
+/***/ 37977:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1202,7 +1202,7 @@ exports.ROOT_CONTEXT = new BaseContext();
 
 /***/ }),
 
-/***/ 91430:
+/***/ 11414:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1214,7 +1214,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.diag = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const diag_1 = __nccwpck_require__(73726);
+const diag_1 = __nccwpck_require__(1230);
 /**
  * Entrypoint for Diag API.
  * Defines Diagnostic handler used for internal diagnostic logging operations.
@@ -1228,7 +1228,7 @@ exports.diag = diag_1.DiagAPI.instance();
 
 /***/ }),
 
-/***/ 40715:
+/***/ 37723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1238,7 +1238,7 @@ exports.diag = diag_1.DiagAPI.instance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiagComponentLogger = void 0;
-const global_utils_1 = __nccwpck_require__(21763);
+const global_utils_1 = __nccwpck_require__(39923);
 /**
  * Component Logger which is meant to be used as part of any component which
  * will add automatically additional namespace in front of the log message.
@@ -1281,7 +1281,7 @@ function logProxy(funcName, namespace, args) {
 
 /***/ }),
 
-/***/ 5057:
+/***/ 66769:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1360,7 +1360,7 @@ exports.DiagConsoleLogger = DiagConsoleLogger;
 
 /***/ }),
 
-/***/ 62378:
+/***/ 83514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1370,7 +1370,7 @@ exports.DiagConsoleLogger = DiagConsoleLogger;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createLogLevelDiagLogger = void 0;
-const types_1 = __nccwpck_require__(79549);
+const types_1 = __nccwpck_require__(2573);
 function createLogLevelDiagLogger(maxLevel, logger) {
     if (maxLevel < types_1.DiagLogLevel.NONE) {
         maxLevel = types_1.DiagLogLevel.NONE;
@@ -1400,7 +1400,7 @@ exports.createLogLevelDiagLogger = createLogLevelDiagLogger;
 
 /***/ }),
 
-/***/ 79549:
+/***/ 2573:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1439,7 +1439,7 @@ var DiagLogLevel;
 
 /***/ }),
 
-/***/ 87610:
+/***/ 63914:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1449,60 +1449,60 @@ var DiagLogLevel;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.trace = exports.propagation = exports.metrics = exports.diag = exports.context = exports.INVALID_SPAN_CONTEXT = exports.INVALID_TRACEID = exports.INVALID_SPANID = exports.isValidSpanId = exports.isValidTraceId = exports.isSpanContextValid = exports.createTraceState = exports.TraceFlags = exports.SpanStatusCode = exports.SpanKind = exports.SamplingDecision = exports.ProxyTracerProvider = exports.ProxyTracer = exports.defaultTextMapSetter = exports.defaultTextMapGetter = exports.ValueType = exports.createNoopMeter = exports.DiagLogLevel = exports.DiagConsoleLogger = exports.ROOT_CONTEXT = exports.createContextKey = exports.baggageEntryMetadataFromString = void 0;
-var utils_1 = __nccwpck_require__(95054);
+var utils_1 = __nccwpck_require__(38558);
 Object.defineProperty(exports, "baggageEntryMetadataFromString", ({ enumerable: true, get: function () { return utils_1.baggageEntryMetadataFromString; } }));
 // Context APIs
-var context_1 = __nccwpck_require__(3017);
+var context_1 = __nccwpck_require__(37977);
 Object.defineProperty(exports, "createContextKey", ({ enumerable: true, get: function () { return context_1.createContextKey; } }));
 Object.defineProperty(exports, "ROOT_CONTEXT", ({ enumerable: true, get: function () { return context_1.ROOT_CONTEXT; } }));
 // Diag APIs
-var consoleLogger_1 = __nccwpck_require__(5057);
+var consoleLogger_1 = __nccwpck_require__(66769);
 Object.defineProperty(exports, "DiagConsoleLogger", ({ enumerable: true, get: function () { return consoleLogger_1.DiagConsoleLogger; } }));
-var types_1 = __nccwpck_require__(79549);
+var types_1 = __nccwpck_require__(2573);
 Object.defineProperty(exports, "DiagLogLevel", ({ enumerable: true, get: function () { return types_1.DiagLogLevel; } }));
 // Metrics APIs
-var NoopMeter_1 = __nccwpck_require__(61305);
+var NoopMeter_1 = __nccwpck_require__(7017);
 Object.defineProperty(exports, "createNoopMeter", ({ enumerable: true, get: function () { return NoopMeter_1.createNoopMeter; } }));
-var Metric_1 = __nccwpck_require__(28806);
+var Metric_1 = __nccwpck_require__(73814);
 Object.defineProperty(exports, "ValueType", ({ enumerable: true, get: function () { return Metric_1.ValueType; } }));
 // Propagation APIs
-var TextMapPropagator_1 = __nccwpck_require__(16441);
+var TextMapPropagator_1 = __nccwpck_require__(77865);
 Object.defineProperty(exports, "defaultTextMapGetter", ({ enumerable: true, get: function () { return TextMapPropagator_1.defaultTextMapGetter; } }));
 Object.defineProperty(exports, "defaultTextMapSetter", ({ enumerable: true, get: function () { return TextMapPropagator_1.defaultTextMapSetter; } }));
-var ProxyTracer_1 = __nccwpck_require__(89969);
+var ProxyTracer_1 = __nccwpck_require__(4833);
 Object.defineProperty(exports, "ProxyTracer", ({ enumerable: true, get: function () { return ProxyTracer_1.ProxyTracer; } }));
 // TODO: Remove ProxyTracerProvider export in the next major version.
-var ProxyTracerProvider_1 = __nccwpck_require__(14568);
+var ProxyTracerProvider_1 = __nccwpck_require__(20312);
 Object.defineProperty(exports, "ProxyTracerProvider", ({ enumerable: true, get: function () { return ProxyTracerProvider_1.ProxyTracerProvider; } }));
-var SamplingResult_1 = __nccwpck_require__(1314);
+var SamplingResult_1 = __nccwpck_require__(80434);
 Object.defineProperty(exports, "SamplingDecision", ({ enumerable: true, get: function () { return SamplingResult_1.SamplingDecision; } }));
-var span_kind_1 = __nccwpck_require__(95323);
+var span_kind_1 = __nccwpck_require__(42347);
 Object.defineProperty(exports, "SpanKind", ({ enumerable: true, get: function () { return span_kind_1.SpanKind; } }));
-var status_1 = __nccwpck_require__(28196);
+var status_1 = __nccwpck_require__(61524);
 Object.defineProperty(exports, "SpanStatusCode", ({ enumerable: true, get: function () { return status_1.SpanStatusCode; } }));
-var trace_flags_1 = __nccwpck_require__(9861);
+var trace_flags_1 = __nccwpck_require__(47221);
 Object.defineProperty(exports, "TraceFlags", ({ enumerable: true, get: function () { return trace_flags_1.TraceFlags; } }));
-var utils_2 = __nccwpck_require__(57897);
+var utils_2 = __nccwpck_require__(90969);
 Object.defineProperty(exports, "createTraceState", ({ enumerable: true, get: function () { return utils_2.createTraceState; } }));
-var spancontext_utils_1 = __nccwpck_require__(63471);
+var spancontext_utils_1 = __nccwpck_require__(60639);
 Object.defineProperty(exports, "isSpanContextValid", ({ enumerable: true, get: function () { return spancontext_utils_1.isSpanContextValid; } }));
 Object.defineProperty(exports, "isValidTraceId", ({ enumerable: true, get: function () { return spancontext_utils_1.isValidTraceId; } }));
 Object.defineProperty(exports, "isValidSpanId", ({ enumerable: true, get: function () { return spancontext_utils_1.isValidSpanId; } }));
-var invalid_span_constants_1 = __nccwpck_require__(52272);
+var invalid_span_constants_1 = __nccwpck_require__(57088);
 Object.defineProperty(exports, "INVALID_SPANID", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_SPANID; } }));
 Object.defineProperty(exports, "INVALID_TRACEID", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_TRACEID; } }));
 Object.defineProperty(exports, "INVALID_SPAN_CONTEXT", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_SPAN_CONTEXT; } }));
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const context_api_1 = __nccwpck_require__(38772);
+const context_api_1 = __nccwpck_require__(70244);
 Object.defineProperty(exports, "context", ({ enumerable: true, get: function () { return context_api_1.context; } }));
-const diag_api_1 = __nccwpck_require__(91430);
+const diag_api_1 = __nccwpck_require__(11414);
 Object.defineProperty(exports, "diag", ({ enumerable: true, get: function () { return diag_api_1.diag; } }));
-const metrics_api_1 = __nccwpck_require__(16482);
+const metrics_api_1 = __nccwpck_require__(24434);
 Object.defineProperty(exports, "metrics", ({ enumerable: true, get: function () { return metrics_api_1.metrics; } }));
-const propagation_api_1 = __nccwpck_require__(91893);
+const propagation_api_1 = __nccwpck_require__(16389);
 Object.defineProperty(exports, "propagation", ({ enumerable: true, get: function () { return propagation_api_1.propagation; } }));
-const trace_api_1 = __nccwpck_require__(94894);
+const trace_api_1 = __nccwpck_require__(56542);
 Object.defineProperty(exports, "trace", ({ enumerable: true, get: function () { return trace_api_1.trace; } }));
 // Default export.
 exports["default"] = {
@@ -1516,7 +1516,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 21763:
+/***/ 39923:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1526,8 +1526,8 @@ exports["default"] = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.unregisterGlobal = exports.getGlobal = exports.registerGlobal = void 0;
-const version_1 = __nccwpck_require__(5646);
-const semver_1 = __nccwpck_require__(43504);
+const version_1 = __nccwpck_require__(59390);
+const semver_1 = __nccwpck_require__(45088);
 const major = version_1.VERSION.split('.')[0];
 const GLOBAL_OPENTELEMETRY_API_KEY = Symbol.for(`opentelemetry.js.api.${major}`);
 const _global = (typeof globalThis === 'object'
@@ -1582,7 +1582,7 @@ exports.unregisterGlobal = unregisterGlobal;
 
 /***/ }),
 
-/***/ 43504:
+/***/ 45088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1592,7 +1592,7 @@ exports.unregisterGlobal = unregisterGlobal;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isCompatible = exports._makeCompatibilityCheck = void 0;
-const version_1 = __nccwpck_require__(5646);
+const version_1 = __nccwpck_require__(59390);
 const re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
 /**
  * Create a function to test an API version to see if it is compatible with the provided ownVersion.
@@ -1699,7 +1699,7 @@ exports.isCompatible = _makeCompatibilityCheck(version_1.VERSION);
 
 /***/ }),
 
-/***/ 16482:
+/***/ 24434:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1711,7 +1711,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.metrics = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const metrics_1 = __nccwpck_require__(40756);
+const metrics_1 = __nccwpck_require__(18692);
 /**
  * Entrypoint for metrics API
  *
@@ -1722,7 +1722,7 @@ exports.metrics = metrics_1.MetricsAPI.getInstance();
 
 /***/ }),
 
-/***/ 28806:
+/***/ 73814:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1746,7 +1746,7 @@ var ValueType;
 
 /***/ }),
 
-/***/ 61305:
+/***/ 7017:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1870,7 +1870,7 @@ exports.createNoopMeter = createNoopMeter;
 
 /***/ }),
 
-/***/ 70160:
+/***/ 12896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1880,7 +1880,7 @@ exports.createNoopMeter = createNoopMeter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NOOP_METER_PROVIDER = exports.NoopMeterProvider = void 0;
-const NoopMeter_1 = __nccwpck_require__(61305);
+const NoopMeter_1 = __nccwpck_require__(7017);
 /**
  * An implementation of the {@link MeterProvider} which returns an impotent Meter
  * for all calls to `getMeter`
@@ -1896,7 +1896,7 @@ exports.NOOP_METER_PROVIDER = new NoopMeterProvider();
 
 /***/ }),
 
-/***/ 91893:
+/***/ 16389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1908,7 +1908,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.propagation = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const propagation_1 = __nccwpck_require__(60471);
+const propagation_1 = __nccwpck_require__(7);
 /**
  * Entrypoint for propagation API
  *
@@ -1919,7 +1919,7 @@ exports.propagation = propagation_1.PropagationAPI.getInstance();
 
 /***/ }),
 
-/***/ 9249:
+/***/ 54353:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1948,7 +1948,7 @@ exports.NoopTextMapPropagator = NoopTextMapPropagator;
 
 /***/ }),
 
-/***/ 16441:
+/***/ 77865:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1990,7 +1990,7 @@ exports.defaultTextMapSetter = {
 
 /***/ }),
 
-/***/ 94894:
+/***/ 56542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2002,7 +2002,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.trace = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const trace_1 = __nccwpck_require__(80524);
+const trace_1 = __nccwpck_require__(24508);
 /**
  * Entrypoint for trace API
  *
@@ -2013,7 +2013,7 @@ exports.trace = trace_1.TraceAPI.getInstance();
 
 /***/ }),
 
-/***/ 81040:
+/***/ 47168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2023,7 +2023,7 @@ exports.trace = trace_1.TraceAPI.getInstance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NonRecordingSpan = void 0;
-const invalid_span_constants_1 = __nccwpck_require__(52272);
+const invalid_span_constants_1 = __nccwpck_require__(57088);
 /**
  * The NonRecordingSpan is the default {@link Span} that is used when no Span
  * implementation is available. All operations are no-op including context
@@ -2077,7 +2077,7 @@ exports.NonRecordingSpan = NonRecordingSpan;
 
 /***/ }),
 
-/***/ 16619:
+/***/ 9051:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2087,10 +2087,10 @@ exports.NonRecordingSpan = NonRecordingSpan;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopTracer = void 0;
-const context_1 = __nccwpck_require__(35494);
-const context_utils_1 = __nccwpck_require__(48691);
-const NonRecordingSpan_1 = __nccwpck_require__(81040);
-const spancontext_utils_1 = __nccwpck_require__(63471);
+const context_1 = __nccwpck_require__(29750);
+const context_utils_1 = __nccwpck_require__(52771);
+const NonRecordingSpan_1 = __nccwpck_require__(47168);
+const spancontext_utils_1 = __nccwpck_require__(60639);
 const contextApi = context_1.ContextAPI.getInstance();
 /**
  * No-op implementations of {@link Tracer}.
@@ -2151,7 +2151,7 @@ function isSpanContext(spanContext) {
 
 /***/ }),
 
-/***/ 99962:
+/***/ 94602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2161,7 +2161,7 @@ function isSpanContext(spanContext) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopTracerProvider = void 0;
-const NoopTracer_1 = __nccwpck_require__(16619);
+const NoopTracer_1 = __nccwpck_require__(9051);
 /**
  * An implementation of the {@link TracerProvider} which returns an impotent
  * Tracer for all calls to `getTracer`.
@@ -2178,7 +2178,7 @@ exports.NoopTracerProvider = NoopTracerProvider;
 
 /***/ }),
 
-/***/ 89969:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2188,7 +2188,7 @@ exports.NoopTracerProvider = NoopTracerProvider;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyTracer = void 0;
-const NoopTracer_1 = __nccwpck_require__(16619);
+const NoopTracer_1 = __nccwpck_require__(9051);
 const NOOP_TRACER = new NoopTracer_1.NoopTracer();
 /**
  * Proxy tracer provided by the proxy tracer provider
@@ -2230,7 +2230,7 @@ exports.ProxyTracer = ProxyTracer;
 
 /***/ }),
 
-/***/ 14568:
+/***/ 20312:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2240,8 +2240,8 @@ exports.ProxyTracer = ProxyTracer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyTracerProvider = void 0;
-const ProxyTracer_1 = __nccwpck_require__(89969);
-const NoopTracerProvider_1 = __nccwpck_require__(99962);
+const ProxyTracer_1 = __nccwpck_require__(4833);
+const NoopTracerProvider_1 = __nccwpck_require__(94602);
 const NOOP_TRACER_PROVIDER = new NoopTracerProvider_1.NoopTracerProvider();
 /**
  * Tracer provider which provides {@link ProxyTracer}s.
@@ -2282,7 +2282,7 @@ exports.ProxyTracerProvider = ProxyTracerProvider;
 
 /***/ }),
 
-/***/ 1314:
+/***/ 80434:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2321,7 +2321,7 @@ var SamplingDecision;
 
 /***/ }),
 
-/***/ 48691:
+/***/ 52771:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2331,9 +2331,9 @@ var SamplingDecision;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSpanContext = exports.setSpanContext = exports.deleteSpan = exports.setSpan = exports.getActiveSpan = exports.getSpan = void 0;
-const context_1 = __nccwpck_require__(3017);
-const NonRecordingSpan_1 = __nccwpck_require__(81040);
-const context_2 = __nccwpck_require__(35494);
+const context_1 = __nccwpck_require__(37977);
+const NonRecordingSpan_1 = __nccwpck_require__(47168);
+const context_2 = __nccwpck_require__(29750);
 /**
  * span key
  */
@@ -2398,7 +2398,7 @@ exports.getSpanContext = getSpanContext;
 
 /***/ }),
 
-/***/ 42335:
+/***/ 77903:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2408,7 +2408,7 @@ exports.getSpanContext = getSpanContext;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceStateImpl = void 0;
-const tracestate_validators_1 = __nccwpck_require__(19314);
+const tracestate_validators_1 = __nccwpck_require__(95618);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -2498,7 +2498,7 @@ exports.TraceStateImpl = TraceStateImpl;
 
 /***/ }),
 
-/***/ 19314:
+/***/ 95618:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2539,7 +2539,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 57897:
+/***/ 90969:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2549,7 +2549,7 @@ exports.validateValue = validateValue;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createTraceState = void 0;
-const tracestate_impl_1 = __nccwpck_require__(42335);
+const tracestate_impl_1 = __nccwpck_require__(77903);
 /**
  * @since 1.1.0
  */
@@ -2561,7 +2561,7 @@ exports.createTraceState = createTraceState;
 
 /***/ }),
 
-/***/ 52272:
+/***/ 57088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2571,7 +2571,7 @@ exports.createTraceState = createTraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.INVALID_SPAN_CONTEXT = exports.INVALID_TRACEID = exports.INVALID_SPANID = void 0;
-const trace_flags_1 = __nccwpck_require__(9861);
+const trace_flags_1 = __nccwpck_require__(47221);
 /**
  * @since 1.0.0
  */
@@ -2592,7 +2592,7 @@ exports.INVALID_SPAN_CONTEXT = {
 
 /***/ }),
 
-/***/ 95323:
+/***/ 42347:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2636,7 +2636,7 @@ var SpanKind;
 
 /***/ }),
 
-/***/ 63471:
+/***/ 60639:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2646,8 +2646,8 @@ exports.wrapSpanContext = exports.isSpanContextValid = exports.isValidSpanId = e
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const invalid_span_constants_1 = __nccwpck_require__(52272);
-const NonRecordingSpan_1 = __nccwpck_require__(81040);
+const invalid_span_constants_1 = __nccwpck_require__(57088);
+const NonRecordingSpan_1 = __nccwpck_require__(47168);
 // Valid characters (0-9, a-f, A-F) are marked as 1.
 const isHex = new Uint8Array([
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -2708,7 +2708,7 @@ exports.wrapSpanContext = wrapSpanContext;
 
 /***/ }),
 
-/***/ 28196:
+/***/ 61524:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2743,7 +2743,7 @@ var SpanStatusCode;
 
 /***/ }),
 
-/***/ 9861:
+/***/ 47221:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2767,7 +2767,7 @@ var TraceFlags;
 
 /***/ }),
 
-/***/ 5646:
+/***/ 59390:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2783,7 +2783,7 @@ exports.VERSION = '1.9.1';
 
 /***/ }),
 
-/***/ 20513:
+/***/ 68753:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2793,7 +2793,7 @@ exports.VERSION = '1.9.1';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AbstractAsyncHooksContextManager = void 0;
-const events_1 = __nccwpck_require__(24434);
+const events_1 = __nccwpck_require__(2053);
 const ADD_LISTENER_METHODS = [
     'addListener',
     'on',
@@ -2966,7 +2966,7 @@ exports.AbstractAsyncHooksContextManager = AbstractAsyncHooksContextManager;
 
 /***/ }),
 
-/***/ 25315:
+/***/ 91187:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2976,9 +2976,9 @@ exports.AbstractAsyncHooksContextManager = AbstractAsyncHooksContextManager;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AsyncHooksContextManager = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const asyncHooks = __nccwpck_require__(90290);
-const AbstractAsyncHooksContextManager_1 = __nccwpck_require__(20513);
+const AbstractAsyncHooksContextManager_1 = __nccwpck_require__(68753);
 /**
  * @deprecated Use AsyncLocalStorageContextManager instead.
  */
@@ -3078,7 +3078,7 @@ exports.AsyncHooksContextManager = AsyncHooksContextManager;
 
 /***/ }),
 
-/***/ 33563:
+/***/ 76651:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3088,9 +3088,9 @@ exports.AsyncHooksContextManager = AsyncHooksContextManager;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AsyncLocalStorageContextManager = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const async_hooks_1 = __nccwpck_require__(90290);
-const AbstractAsyncHooksContextManager_1 = __nccwpck_require__(20513);
+const AbstractAsyncHooksContextManager_1 = __nccwpck_require__(68753);
 class AsyncLocalStorageContextManager extends AbstractAsyncHooksContextManager_1.AbstractAsyncHooksContextManager {
     _asyncLocalStorage;
     constructor() {
@@ -3117,7 +3117,7 @@ exports.AsyncLocalStorageContextManager = AsyncLocalStorageContextManager;
 
 /***/ }),
 
-/***/ 63749:
+/***/ 18805:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3127,15 +3127,15 @@ exports.AsyncLocalStorageContextManager = AsyncLocalStorageContextManager;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AsyncLocalStorageContextManager = exports.AsyncHooksContextManager = void 0;
-var AsyncHooksContextManager_1 = __nccwpck_require__(25315);
+var AsyncHooksContextManager_1 = __nccwpck_require__(91187);
 Object.defineProperty(exports, "AsyncHooksContextManager", ({ enumerable: true, get: function () { return AsyncHooksContextManager_1.AsyncHooksContextManager; } }));
-var AsyncLocalStorageContextManager_1 = __nccwpck_require__(33563);
+var AsyncLocalStorageContextManager_1 = __nccwpck_require__(76651);
 Object.defineProperty(exports, "AsyncLocalStorageContextManager", ({ enumerable: true, get: function () { return AsyncLocalStorageContextManager_1.AsyncLocalStorageContextManager; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 14814:
+/***/ 5038:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3154,7 +3154,7 @@ var ExportResultCode;
 
 /***/ }),
 
-/***/ 33321:
+/***/ 76217:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3179,7 +3179,7 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 
 /***/ }),
 
-/***/ 87243:
+/***/ 52827:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3189,10 +3189,10 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CBaggagePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(93915);
-const constants_1 = __nccwpck_require__(33321);
-const utils_1 = __nccwpck_require__(37517);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(97963);
+const constants_1 = __nccwpck_require__(76217);
+const utils_1 = __nccwpck_require__(67613);
 /**
  * Propagates {@link Baggage} through Context format propagation.
  *
@@ -3250,14 +3250,14 @@ exports.W3CBaggagePropagator = W3CBaggagePropagator;
 
 /***/ }),
 
-/***/ 37517:
+/***/ 67613:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseKeyPairsIntoRecord = exports.parsePairKeyValue = exports.getKeyPairs = exports.serializeKeyPairs = void 0;
-const api_1 = __nccwpck_require__(87610);
-const constants_1 = __nccwpck_require__(33321);
+const api_1 = __nccwpck_require__(63914);
+const constants_1 = __nccwpck_require__(76217);
 function serializeKeyPairs(keyPairs) {
     return keyPairs.reduce((hValue, current) => {
         const value = `${hValue}${hValue !== '' ? constants_1.BAGGAGE_ITEMS_SEPARATOR : ''}${current}`;
@@ -3330,7 +3330,7 @@ exports.parseKeyPairsIntoRecord = parseKeyPairsIntoRecord;
 
 /***/ }),
 
-/***/ 8808:
+/***/ 28920:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3386,7 +3386,7 @@ exports.AnchoredClock = AnchoredClock;
 
 /***/ }),
 
-/***/ 86794:
+/***/ 45306:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3396,7 +3396,7 @@ exports.AnchoredClock = AnchoredClock;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAttributeValue = exports.isAttributeKey = exports.sanitizeAttributes = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 function sanitizeAttributes(attributes) {
     const out = {};
     if (typeof attributes !== 'object' || attributes == null) {
@@ -3474,7 +3474,7 @@ function isValidPrimitiveAttributeValueType(valType) {
 
 /***/ }),
 
-/***/ 97922:
+/***/ 26354:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3484,7 +3484,7 @@ function isValidPrimitiveAttributeValueType(valType) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalErrorHandler = exports.setGlobalErrorHandler = void 0;
-const logging_error_handler_1 = __nccwpck_require__(50416);
+const logging_error_handler_1 = __nccwpck_require__(56512);
 /** The global error handler delegate */
 let delegateHandler = (0, logging_error_handler_1.loggingErrorHandler)();
 /**
@@ -3510,7 +3510,7 @@ exports.globalErrorHandler = globalErrorHandler;
 
 /***/ }),
 
-/***/ 66956:
+/***/ 68284:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3528,7 +3528,7 @@ exports._globalThis = globalThis;
 
 /***/ }),
 
-/***/ 50416:
+/***/ 56512:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3538,7 +3538,7 @@ exports._globalThis = globalThis;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loggingErrorHandler = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /**
  * Returns a function that logs an error using the provided logger, or a
  * console logger if one was not provided.
@@ -3586,7 +3586,7 @@ function flattenException(ex) {
 
 /***/ }),
 
-/***/ 88554:
+/***/ 84826:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3596,7 +3596,7 @@ function flattenException(ex) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addHrTimes = exports.isTimeInput = exports.isTimeInputHrTime = exports.hrTimeToMicroseconds = exports.hrTimeToMilliseconds = exports.hrTimeToNanoseconds = exports.hrTimeToTimeStamp = exports.hrTimeDuration = exports.timeInputToHrTime = exports.hrTime = exports.getTimeOrigin = exports.millisToHrTime = void 0;
-const platform_1 = __nccwpck_require__(36909);
+const platform_1 = __nccwpck_require__(60509);
 const NANOSECOND_DIGITS = 9;
 const NANOSECOND_DIGITS_IN_MILLIS = 6;
 const MILLISECONDS_TO_NANOSECONDS = Math.pow(10, NANOSECOND_DIGITS_IN_MILLIS);
@@ -3750,7 +3750,7 @@ exports.addHrTimes = addHrTimes;
 
 /***/ }),
 
-/***/ 39551:
+/***/ 69359:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3774,7 +3774,7 @@ exports.unrefTimer = unrefTimer;
 
 /***/ }),
 
-/***/ 98605:
+/***/ 24637:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3784,19 +3784,19 @@ exports.unrefTimer = unrefTimer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.internal = exports.diagLogLevelFromString = exports.BindOnceFuture = exports.urlMatches = exports.isUrlIgnored = exports.callWithTimeout = exports.TimeoutError = exports.merge = exports.TraceState = exports.unsuppressTracing = exports.suppressTracing = exports.isTracingSuppressed = exports.setRPCMetadata = exports.getRPCMetadata = exports.deleteRPCMetadata = exports.RPCType = exports.parseTraceParent = exports.W3CTraceContextPropagator = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = exports.CompositePropagator = exports.otperformance = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports._globalThis = exports.SDK_INFO = exports.parseKeyPairsIntoRecord = exports.ExportResultCode = exports.unrefTimer = exports.timeInputToHrTime = exports.millisToHrTime = exports.isTimeInputHrTime = exports.isTimeInput = exports.hrTimeToTimeStamp = exports.hrTimeToNanoseconds = exports.hrTimeToMilliseconds = exports.hrTimeToMicroseconds = exports.hrTimeDuration = exports.hrTime = exports.getTimeOrigin = exports.addHrTimes = exports.loggingErrorHandler = exports.setGlobalErrorHandler = exports.globalErrorHandler = exports.sanitizeAttributes = exports.isAttributeValue = exports.AnchoredClock = exports.W3CBaggagePropagator = void 0;
-var W3CBaggagePropagator_1 = __nccwpck_require__(87243);
+var W3CBaggagePropagator_1 = __nccwpck_require__(52827);
 Object.defineProperty(exports, "W3CBaggagePropagator", ({ enumerable: true, get: function () { return W3CBaggagePropagator_1.W3CBaggagePropagator; } }));
-var anchored_clock_1 = __nccwpck_require__(8808);
+var anchored_clock_1 = __nccwpck_require__(28920);
 Object.defineProperty(exports, "AnchoredClock", ({ enumerable: true, get: function () { return anchored_clock_1.AnchoredClock; } }));
-var attributes_1 = __nccwpck_require__(86794);
+var attributes_1 = __nccwpck_require__(45306);
 Object.defineProperty(exports, "isAttributeValue", ({ enumerable: true, get: function () { return attributes_1.isAttributeValue; } }));
 Object.defineProperty(exports, "sanitizeAttributes", ({ enumerable: true, get: function () { return attributes_1.sanitizeAttributes; } }));
-var global_error_handler_1 = __nccwpck_require__(97922);
+var global_error_handler_1 = __nccwpck_require__(26354);
 Object.defineProperty(exports, "globalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.globalErrorHandler; } }));
 Object.defineProperty(exports, "setGlobalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.setGlobalErrorHandler; } }));
-var logging_error_handler_1 = __nccwpck_require__(50416);
+var logging_error_handler_1 = __nccwpck_require__(56512);
 Object.defineProperty(exports, "loggingErrorHandler", ({ enumerable: true, get: function () { return logging_error_handler_1.loggingErrorHandler; } }));
-var time_1 = __nccwpck_require__(88554);
+var time_1 = __nccwpck_require__(84826);
 Object.defineProperty(exports, "addHrTimes", ({ enumerable: true, get: function () { return time_1.addHrTimes; } }));
 Object.defineProperty(exports, "getTimeOrigin", ({ enumerable: true, get: function () { return time_1.getTimeOrigin; } }));
 Object.defineProperty(exports, "hrTime", ({ enumerable: true, get: function () { return time_1.hrTime; } }));
@@ -3809,13 +3809,13 @@ Object.defineProperty(exports, "isTimeInput", ({ enumerable: true, get: function
 Object.defineProperty(exports, "isTimeInputHrTime", ({ enumerable: true, get: function () { return time_1.isTimeInputHrTime; } }));
 Object.defineProperty(exports, "millisToHrTime", ({ enumerable: true, get: function () { return time_1.millisToHrTime; } }));
 Object.defineProperty(exports, "timeInputToHrTime", ({ enumerable: true, get: function () { return time_1.timeInputToHrTime; } }));
-var timer_util_1 = __nccwpck_require__(39551);
+var timer_util_1 = __nccwpck_require__(69359);
 Object.defineProperty(exports, "unrefTimer", ({ enumerable: true, get: function () { return timer_util_1.unrefTimer; } }));
-var ExportResult_1 = __nccwpck_require__(14814);
+var ExportResult_1 = __nccwpck_require__(5038);
 Object.defineProperty(exports, "ExportResultCode", ({ enumerable: true, get: function () { return ExportResult_1.ExportResultCode; } }));
-var utils_1 = __nccwpck_require__(37517);
+var utils_1 = __nccwpck_require__(67613);
 Object.defineProperty(exports, "parseKeyPairsIntoRecord", ({ enumerable: true, get: function () { return utils_1.parseKeyPairsIntoRecord; } }));
-var platform_1 = __nccwpck_require__(36909);
+var platform_1 = __nccwpck_require__(60509);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return platform_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return platform_1._globalThis; } }));
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringFromEnv; } }));
@@ -3823,37 +3823,37 @@ Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return platform_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringListFromEnv; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return platform_1.otperformance; } }));
-var composite_1 = __nccwpck_require__(68991);
+var composite_1 = __nccwpck_require__(50415);
 Object.defineProperty(exports, "CompositePropagator", ({ enumerable: true, get: function () { return composite_1.CompositePropagator; } }));
-var W3CTraceContextPropagator_1 = __nccwpck_require__(79505);
+var W3CTraceContextPropagator_1 = __nccwpck_require__(48769);
 Object.defineProperty(exports, "TRACE_PARENT_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_PARENT_HEADER; } }));
 Object.defineProperty(exports, "TRACE_STATE_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_STATE_HEADER; } }));
 Object.defineProperty(exports, "W3CTraceContextPropagator", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.W3CTraceContextPropagator; } }));
 Object.defineProperty(exports, "parseTraceParent", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.parseTraceParent; } }));
-var rpc_metadata_1 = __nccwpck_require__(78120);
+var rpc_metadata_1 = __nccwpck_require__(43832);
 Object.defineProperty(exports, "RPCType", ({ enumerable: true, get: function () { return rpc_metadata_1.RPCType; } }));
 Object.defineProperty(exports, "deleteRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.deleteRPCMetadata; } }));
 Object.defineProperty(exports, "getRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.getRPCMetadata; } }));
 Object.defineProperty(exports, "setRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.setRPCMetadata; } }));
-var suppress_tracing_1 = __nccwpck_require__(93915);
+var suppress_tracing_1 = __nccwpck_require__(97963);
 Object.defineProperty(exports, "isTracingSuppressed", ({ enumerable: true, get: function () { return suppress_tracing_1.isTracingSuppressed; } }));
 Object.defineProperty(exports, "suppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.suppressTracing; } }));
 Object.defineProperty(exports, "unsuppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.unsuppressTracing; } }));
-var TraceState_1 = __nccwpck_require__(90921);
+var TraceState_1 = __nccwpck_require__(31001);
 Object.defineProperty(exports, "TraceState", ({ enumerable: true, get: function () { return TraceState_1.TraceState; } }));
-var merge_1 = __nccwpck_require__(655);
+var merge_1 = __nccwpck_require__(31615);
 Object.defineProperty(exports, "merge", ({ enumerable: true, get: function () { return merge_1.merge; } }));
-var timeout_1 = __nccwpck_require__(94132);
+var timeout_1 = __nccwpck_require__(61988);
 Object.defineProperty(exports, "TimeoutError", ({ enumerable: true, get: function () { return timeout_1.TimeoutError; } }));
 Object.defineProperty(exports, "callWithTimeout", ({ enumerable: true, get: function () { return timeout_1.callWithTimeout; } }));
-var url_1 = __nccwpck_require__(12342);
+var url_1 = __nccwpck_require__(12326);
 Object.defineProperty(exports, "isUrlIgnored", ({ enumerable: true, get: function () { return url_1.isUrlIgnored; } }));
 Object.defineProperty(exports, "urlMatches", ({ enumerable: true, get: function () { return url_1.urlMatches; } }));
-var callback_1 = __nccwpck_require__(36636);
+var callback_1 = __nccwpck_require__(96940);
 Object.defineProperty(exports, "BindOnceFuture", ({ enumerable: true, get: function () { return callback_1.BindOnceFuture; } }));
-var configuration_1 = __nccwpck_require__(37089);
+var configuration_1 = __nccwpck_require__(9233);
 Object.defineProperty(exports, "diagLogLevelFromString", ({ enumerable: true, get: function () { return configuration_1.diagLogLevelFromString; } }));
-const exporter_1 = __nccwpck_require__(45270);
+const exporter_1 = __nccwpck_require__(85702);
 exports.internal = {
     _export: exporter_1._export,
 };
@@ -3861,7 +3861,7 @@ exports.internal = {
 
 /***/ }),
 
-/***/ 45270:
+/***/ 85702:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3871,8 +3871,8 @@ exports.internal = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports._export = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(93915);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(97963);
 /**
  * @internal
  * Shared functionality used by Exporters while exporting data, including suppression of Traces.
@@ -3890,7 +3890,7 @@ exports._export = _export;
 
 /***/ }),
 
-/***/ 87088:
+/***/ 35168:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3931,7 +3931,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 36909:
+/***/ 60509:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3941,7 +3941,7 @@ exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getStringFromE
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(47294);
+var node_1 = __nccwpck_require__(74158);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return node_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return node_1._globalThis; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return node_1.otperformance; } }));
@@ -3953,7 +3953,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
 
 /***/ }),
 
-/***/ 67343:
+/***/ 20447:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3963,7 +3963,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStringListFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports.getNumberFromEnv = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const util_1 = __nccwpck_require__(39023);
 /**
  * Retrieves a number from an environment variable.
@@ -4052,7 +4052,7 @@ exports.getStringListFromEnv = getStringListFromEnv;
 
 /***/ }),
 
-/***/ 47294:
+/***/ 74158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4062,14 +4062,14 @@ exports.getStringListFromEnv = getStringListFromEnv;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.otperformance = exports.SDK_INFO = exports._globalThis = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = void 0;
-var environment_1 = __nccwpck_require__(67343);
+var environment_1 = __nccwpck_require__(20447);
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringFromEnv; } }));
 Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: function () { return environment_1.getBooleanFromEnv; } }));
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return environment_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringListFromEnv; } }));
-var globalThis_1 = __nccwpck_require__(66956);
+var globalThis_1 = __nccwpck_require__(68284);
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return globalThis_1._globalThis; } }));
-var sdk_info_1 = __nccwpck_require__(66375);
+var sdk_info_1 = __nccwpck_require__(36375);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return sdk_info_1.SDK_INFO; } }));
 /**
  * @deprecated Use performance directly.
@@ -4079,7 +4079,7 @@ exports.otperformance = performance;
 
 /***/ }),
 
-/***/ 66375:
+/***/ 36375:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4089,9 +4089,9 @@ exports.otperformance = performance;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SDK_INFO = void 0;
-const version_1 = __nccwpck_require__(40901);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const semconv_1 = __nccwpck_require__(27992);
+const version_1 = __nccwpck_require__(52597);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const semconv_1 = __nccwpck_require__(98984);
 /** Constants describing the SDK in use */
 exports.SDK_INFO = {
     [semantic_conventions_1.ATTR_TELEMETRY_SDK_NAME]: 'opentelemetry',
@@ -4103,7 +4103,7 @@ exports.SDK_INFO = {
 
 /***/ }),
 
-/***/ 68991:
+/***/ 50415:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4113,7 +4113,7 @@ exports.SDK_INFO = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CompositePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /** Combines multiple propagators into a single propagator. */
 class CompositePropagator {
     _propagators;
@@ -4179,7 +4179,7 @@ exports.CompositePropagator = CompositePropagator;
 
 /***/ }),
 
-/***/ 27992:
+/***/ 98984:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4206,7 +4206,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 
 /***/ }),
 
-/***/ 90921:
+/***/ 31001:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4216,7 +4216,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceState = void 0;
-const validators_1 = __nccwpck_require__(87088);
+const validators_1 = __nccwpck_require__(35168);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -4304,7 +4304,7 @@ exports.TraceState = TraceState;
 
 /***/ }),
 
-/***/ 79505:
+/***/ 48769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4314,9 +4314,9 @@ exports.TraceState = TraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CTraceContextPropagator = exports.parseTraceParent = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(93915);
-const TraceState_1 = __nccwpck_require__(90921);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(97963);
+const TraceState_1 = __nccwpck_require__(31001);
 exports.TRACE_PARENT_HEADER = 'traceparent';
 exports.TRACE_STATE_HEADER = 'tracestate';
 const VERSION = '00';
@@ -4403,7 +4403,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
 
 /***/ }),
 
-/***/ 78120:
+/***/ 43832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4413,7 +4413,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRPCMetadata = exports.deleteRPCMetadata = exports.setRPCMetadata = exports.RPCType = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const RPC_METADATA_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key RPC_METADATA');
 var RPCType;
 (function (RPCType) {
@@ -4435,7 +4435,7 @@ exports.getRPCMetadata = getRPCMetadata;
 
 /***/ }),
 
-/***/ 93915:
+/***/ 97963:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4445,7 +4445,7 @@ exports.getRPCMetadata = getRPCMetadata;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isTracingSuppressed = exports.unsuppressTracing = exports.suppressTracing = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const SUPPRESS_TRACING_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 function suppressTracing(context) {
     return context.setValue(SUPPRESS_TRACING_KEY, true);
@@ -4463,7 +4463,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
 
 /***/ }),
 
-/***/ 36636:
+/***/ 96940:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4473,7 +4473,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BindOnceFuture = void 0;
-const promise_1 = __nccwpck_require__(15790);
+const promise_1 = __nccwpck_require__(80670);
 /**
  * Bind the callback and only invoke the callback once regardless how many times `BindOnceFuture.call` is invoked.
  */
@@ -4510,7 +4510,7 @@ exports.BindOnceFuture = BindOnceFuture;
 
 /***/ }),
 
-/***/ 37089:
+/***/ 9233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4520,7 +4520,7 @@ exports.diagLogLevelFromString = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const logLevelMap = {
     ALL: api_1.DiagLogLevel.ALL,
     VERBOSE: api_1.DiagLogLevel.VERBOSE,
@@ -4551,7 +4551,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 16496:
+/***/ 71136:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4703,7 +4703,7 @@ function objectToString(value) {
 
 /***/ }),
 
-/***/ 655:
+/***/ 31615:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4714,7 +4714,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(16496);
+const lodash_merge_1 = __nccwpck_require__(71136);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -4870,7 +4870,7 @@ function shouldMerge(one, two) {
 
 /***/ }),
 
-/***/ 15790:
+/***/ 80670:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4905,7 +4905,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 94132:
+/***/ 61988:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4956,7 +4956,7 @@ exports.callWithTimeout = callWithTimeout;
 
 /***/ }),
 
-/***/ 12342:
+/***/ 12326:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4996,7 +4996,7 @@ exports.isUrlIgnored = isUrlIgnored;
 
 /***/ }),
 
-/***/ 40901:
+/***/ 52597:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5012,7 +5012,7 @@ exports.VERSION = '2.7.0';
 
 /***/ }),
 
-/***/ 43204:
+/***/ 86004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -5023,13 +5023,13 @@ var __webpack_unused_export__;
  */
 __webpack_unused_export__ = ({ value: true });
 exports.Q = void 0;
-var platform_1 = __nccwpck_require__(34914);
+var platform_1 = __nccwpck_require__(80498);
 Object.defineProperty(exports, "Q", ({ enumerable: true, get: function () { return platform_1.OTLPTraceExporter; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 34914:
+/***/ 80498:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5039,13 +5039,13 @@ Object.defineProperty(exports, "Q", ({ enumerable: true, get: function () { retu
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OTLPTraceExporter = void 0;
-var node_1 = __nccwpck_require__(93775);
+var node_1 = __nccwpck_require__(99295);
 Object.defineProperty(exports, "OTLPTraceExporter", ({ enumerable: true, get: function () { return node_1.OTLPTraceExporter; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 77581:
+/***/ 91050:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5055,9 +5055,9 @@ Object.defineProperty(exports, "OTLPTraceExporter", ({ enumerable: true, get: fu
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OTLPTraceExporter = void 0;
-const otlp_exporter_base_1 = __nccwpck_require__(88909);
-const otlp_transformer_1 = __nccwpck_require__(21347);
-const node_http_1 = __nccwpck_require__(49023);
+const otlp_exporter_base_1 = __nccwpck_require__(66909);
+const otlp_transformer_1 = __nccwpck_require__(69107);
+const node_http_1 = __nccwpck_require__(52207);
 /**
  * Collector Trace Exporter for Node
  */
@@ -5073,7 +5073,7 @@ exports.OTLPTraceExporter = OTLPTraceExporter;
 
 /***/ }),
 
-/***/ 93775:
+/***/ 99295:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5083,13 +5083,13 @@ exports.OTLPTraceExporter = OTLPTraceExporter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OTLPTraceExporter = void 0;
-var OTLPTraceExporter_1 = __nccwpck_require__(77581);
+var OTLPTraceExporter_1 = __nccwpck_require__(91050);
 Object.defineProperty(exports, "OTLPTraceExporter", ({ enumerable: true, get: function () { return OTLPTraceExporter_1.OTLPTraceExporter; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 96010:
+/***/ 22970:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5124,7 +5124,7 @@ exports.OTLPExporterBase = OTLPExporterBase;
 
 /***/ }),
 
-/***/ 20696:
+/***/ 77064:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5173,7 +5173,7 @@ exports.createBoundedQueueExportPromiseHandler = createBoundedQueueExportPromise
 
 /***/ }),
 
-/***/ 93931:
+/***/ 27259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5183,7 +5183,7 @@ exports.createBoundedQueueExportPromiseHandler = createBoundedQueueExportPromise
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.convertLegacyHeaders = void 0;
-const shared_configuration_1 = __nccwpck_require__(5276);
+const shared_configuration_1 = __nccwpck_require__(34636);
 function convertLegacyHeaders(config) {
     if (typeof config.headers === 'function') {
         return config.headers;
@@ -5195,17 +5195,17 @@ exports.convertLegacyHeaders = convertLegacyHeaders;
 
 /***/ }),
 
-/***/ 93534:
+/***/ 85038:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.convertLegacyHttpOptions = void 0;
-const api_1 = __nccwpck_require__(87610);
-const otlp_node_http_configuration_1 = __nccwpck_require__(44592);
-const index_node_http_1 = __nccwpck_require__(49023);
-const otlp_node_http_env_configuration_1 = __nccwpck_require__(24430);
-const convert_legacy_http_options_1 = __nccwpck_require__(93931);
+const api_1 = __nccwpck_require__(63914);
+const otlp_node_http_configuration_1 = __nccwpck_require__(49472);
+const index_node_http_1 = __nccwpck_require__(52207);
+const otlp_node_http_env_configuration_1 = __nccwpck_require__(26494);
+const convert_legacy_http_options_1 = __nccwpck_require__(27259);
 function convertLegacyAgentOptions(config) {
     if (typeof config.httpAgentOptions === 'function') {
         return config.httpAgentOptions;
@@ -5248,7 +5248,7 @@ exports.convertLegacyHttpOptions = convertLegacyHttpOptions;
 
 /***/ }),
 
-/***/ 52317:
+/***/ 54125:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5267,7 +5267,7 @@ var CompressionAlgorithm;
 
 /***/ }),
 
-/***/ 18761:
+/***/ 5081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5277,8 +5277,8 @@ var CompressionAlgorithm;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getHttpConfigurationDefaults = exports.mergeOtlpHttpConfigurationWithDefaults = void 0;
-const shared_configuration_1 = __nccwpck_require__(5276);
-const util_1 = __nccwpck_require__(22877);
+const shared_configuration_1 = __nccwpck_require__(34636);
+const util_1 = __nccwpck_require__(52653);
 function mergeHeaders(userProvidedHeaders, fallbackHeaders, defaultHeaders) {
     return async () => {
         const requiredHeaders = {
@@ -5337,13 +5337,13 @@ exports.getHttpConfigurationDefaults = getHttpConfigurationDefaults;
 
 /***/ }),
 
-/***/ 44592:
+/***/ 49472:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getNodeHttpConfigurationDefaults = exports.mergeOtlpNodeHttpConfigurationWithDefaults = exports.httpAgentFactoryFromOptions = void 0;
-const otlp_http_configuration_1 = __nccwpck_require__(18761);
+const otlp_http_configuration_1 = __nccwpck_require__(5081);
 function httpAgentFactoryFromOptions(options) {
     return async (protocol) => {
         const isInsecure = protocol === 'http:';
@@ -5384,7 +5384,7 @@ exports.getNodeHttpConfigurationDefaults = getNodeHttpConfigurationDefaults;
 
 /***/ }),
 
-/***/ 24430:
+/***/ 26494:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5396,11 +5396,11 @@ exports.getNodeHttpConfigurationFromEnvironment = void 0;
  */
 const fs = __nccwpck_require__(79896);
 const path = __nccwpck_require__(16928);
-const core_1 = __nccwpck_require__(98605);
-const api_1 = __nccwpck_require__(87610);
-const shared_env_configuration_1 = __nccwpck_require__(89722);
-const shared_configuration_1 = __nccwpck_require__(5276);
-const otlp_node_http_configuration_1 = __nccwpck_require__(44592);
+const core_1 = __nccwpck_require__(24637);
+const api_1 = __nccwpck_require__(63914);
+const shared_env_configuration_1 = __nccwpck_require__(44394);
+const shared_configuration_1 = __nccwpck_require__(34636);
+const otlp_node_http_configuration_1 = __nccwpck_require__(49472);
 function getStaticHeadersFromEnv(signalIdentifier) {
     const signalSpecificRawHeaders = (0, core_1.getStringFromEnv)(`OTEL_EXPORTER_OTLP_${signalIdentifier}_HEADERS`);
     const nonSignalSpecificRawHeaders = (0, core_1.getStringFromEnv)('OTEL_EXPORTER_OTLP_HEADERS');
@@ -5513,7 +5513,7 @@ exports.getNodeHttpConfigurationFromEnvironment = getNodeHttpConfigurationFromEn
 
 /***/ }),
 
-/***/ 5276:
+/***/ 34636:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5568,7 +5568,7 @@ exports.getSharedConfigurationDefaults = getSharedConfigurationDefaults;
 
 /***/ }),
 
-/***/ 89722:
+/***/ 44394:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5578,8 +5578,8 @@ exports.getSharedConfigurationFromEnvironment = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const core_1 = __nccwpck_require__(98605);
-const api_1 = __nccwpck_require__(87610);
+const core_1 = __nccwpck_require__(24637);
+const api_1 = __nccwpck_require__(63914);
 function parseAndValidateTimeoutFromEnv(timeoutEnvVar) {
     const envTimeout = (0, core_1.getNumberFromEnv)(timeoutEnvVar);
     if (envTimeout != null) {
@@ -5619,7 +5619,7 @@ exports.getSharedConfigurationFromEnvironment = getSharedConfigurationFromEnviro
 
 /***/ }),
 
-/***/ 49023:
+/***/ 52207:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5629,19 +5629,19 @@ exports.getSharedConfigurationFromEnvironment = getSharedConfigurationFromEnviro
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.convertLegacyHttpOptions = exports.getSharedConfigurationFromEnvironment = exports.createOtlpHttpExportDelegate = exports.httpAgentFactoryFromOptions = void 0;
-var otlp_node_http_configuration_1 = __nccwpck_require__(44592);
+var otlp_node_http_configuration_1 = __nccwpck_require__(49472);
 Object.defineProperty(exports, "httpAgentFactoryFromOptions", ({ enumerable: true, get: function () { return otlp_node_http_configuration_1.httpAgentFactoryFromOptions; } }));
-var otlp_http_export_delegate_1 = __nccwpck_require__(82280);
+var otlp_http_export_delegate_1 = __nccwpck_require__(91704);
 Object.defineProperty(exports, "createOtlpHttpExportDelegate", ({ enumerable: true, get: function () { return otlp_http_export_delegate_1.createOtlpHttpExportDelegate; } }));
-var shared_env_configuration_1 = __nccwpck_require__(89722);
+var shared_env_configuration_1 = __nccwpck_require__(44394);
 Object.defineProperty(exports, "getSharedConfigurationFromEnvironment", ({ enumerable: true, get: function () { return shared_env_configuration_1.getSharedConfigurationFromEnvironment; } }));
-var convert_legacy_node_http_options_1 = __nccwpck_require__(93534);
+var convert_legacy_node_http_options_1 = __nccwpck_require__(85038);
 Object.defineProperty(exports, "convertLegacyHttpOptions", ({ enumerable: true, get: function () { return convert_legacy_node_http_options_1.convertLegacyHttpOptions; } }));
 //# sourceMappingURL=index-node-http.js.map
 
 /***/ }),
 
-/***/ 88909:
+/***/ 66909:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5651,22 +5651,22 @@ Object.defineProperty(exports, "convertLegacyHttpOptions", ({ enumerable: true, 
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createOtlpNetworkExportDelegate = exports.CompressionAlgorithm = exports.getSharedConfigurationDefaults = exports.mergeOtlpSharedConfigurationWithDefaults = exports.OTLPExporterError = exports.OTLPExporterBase = void 0;
-var OTLPExporterBase_1 = __nccwpck_require__(96010);
+var OTLPExporterBase_1 = __nccwpck_require__(22970);
 Object.defineProperty(exports, "OTLPExporterBase", ({ enumerable: true, get: function () { return OTLPExporterBase_1.OTLPExporterBase; } }));
-var types_1 = __nccwpck_require__(5620);
+var types_1 = __nccwpck_require__(65860);
 Object.defineProperty(exports, "OTLPExporterError", ({ enumerable: true, get: function () { return types_1.OTLPExporterError; } }));
-var shared_configuration_1 = __nccwpck_require__(5276);
+var shared_configuration_1 = __nccwpck_require__(34636);
 Object.defineProperty(exports, "mergeOtlpSharedConfigurationWithDefaults", ({ enumerable: true, get: function () { return shared_configuration_1.mergeOtlpSharedConfigurationWithDefaults; } }));
 Object.defineProperty(exports, "getSharedConfigurationDefaults", ({ enumerable: true, get: function () { return shared_configuration_1.getSharedConfigurationDefaults; } }));
-var legacy_node_configuration_1 = __nccwpck_require__(52317);
+var legacy_node_configuration_1 = __nccwpck_require__(54125);
 Object.defineProperty(exports, "CompressionAlgorithm", ({ enumerable: true, get: function () { return legacy_node_configuration_1.CompressionAlgorithm; } }));
-var otlp_network_export_delegate_1 = __nccwpck_require__(72126);
+var otlp_network_export_delegate_1 = __nccwpck_require__(80494);
 Object.defineProperty(exports, "createOtlpNetworkExportDelegate", ({ enumerable: true, get: function () { return otlp_network_export_delegate_1.createOtlpNetworkExportDelegate; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 55343:
+/***/ 38175:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5703,7 +5703,7 @@ exports.parseRetryAfterToMills = parseRetryAfterToMills;
 
 /***/ }),
 
-/***/ 82175:
+/***/ 57391:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5713,7 +5713,7 @@ exports.createLoggingPartialSuccessResponseHandler = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 function isPartialSuccessResponse(response) {
     return Object.prototype.hasOwnProperty.call(response, 'partialSuccess');
 }
@@ -5740,7 +5740,7 @@ exports.createLoggingPartialSuccessResponseHandler = createLoggingPartialSuccess
 
 /***/ }),
 
-/***/ 27941:
+/***/ 5013:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5750,10 +5750,10 @@ exports.createLoggingPartialSuccessResponseHandler = createLoggingPartialSuccess
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createOtlpExportDelegate = void 0;
-const core_1 = __nccwpck_require__(98605);
-const types_1 = __nccwpck_require__(5620);
-const logging_response_handler_1 = __nccwpck_require__(82175);
-const api_1 = __nccwpck_require__(87610);
+const core_1 = __nccwpck_require__(24637);
+const types_1 = __nccwpck_require__(65860);
+const logging_response_handler_1 = __nccwpck_require__(57391);
+const api_1 = __nccwpck_require__(63914);
 class OTLPExportDelegate {
     _diagLogger;
     _transport;
@@ -5851,16 +5851,16 @@ exports.createOtlpExportDelegate = createOtlpExportDelegate;
 
 /***/ }),
 
-/***/ 82280:
+/***/ 91704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createOtlpHttpExportDelegate = void 0;
-const otlp_export_delegate_1 = __nccwpck_require__(27941);
-const http_exporter_transport_1 = __nccwpck_require__(4917);
-const bounded_queue_export_promise_handler_1 = __nccwpck_require__(20696);
-const retrying_transport_1 = __nccwpck_require__(61519);
+const otlp_export_delegate_1 = __nccwpck_require__(5013);
+const http_exporter_transport_1 = __nccwpck_require__(90949);
+const bounded_queue_export_promise_handler_1 = __nccwpck_require__(77064);
+const retrying_transport_1 = __nccwpck_require__(40991);
 function createOtlpHttpExportDelegate(options, serializer) {
     return (0, otlp_export_delegate_1.createOtlpExportDelegate)({
         transport: (0, retrying_transport_1.createRetryingTransport)({
@@ -5875,7 +5875,7 @@ exports.createOtlpHttpExportDelegate = createOtlpHttpExportDelegate;
 
 /***/ }),
 
-/***/ 72126:
+/***/ 80494:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5885,8 +5885,8 @@ exports.createOtlpHttpExportDelegate = createOtlpHttpExportDelegate;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createOtlpNetworkExportDelegate = void 0;
-const bounded_queue_export_promise_handler_1 = __nccwpck_require__(20696);
-const otlp_export_delegate_1 = __nccwpck_require__(27941);
+const bounded_queue_export_promise_handler_1 = __nccwpck_require__(77064);
+const otlp_export_delegate_1 = __nccwpck_require__(5013);
 function createOtlpNetworkExportDelegate(options, serializer, transport) {
     return (0, otlp_export_delegate_1.createOtlpExportDelegate)({
         transport: transport,
@@ -5899,7 +5899,7 @@ exports.createOtlpNetworkExportDelegate = createOtlpNetworkExportDelegate;
 
 /***/ }),
 
-/***/ 61519:
+/***/ 40991:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5909,7 +5909,7 @@ exports.createOtlpNetworkExportDelegate = createOtlpNetworkExportDelegate;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createRetryingTransport = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const MAX_ATTEMPTS = 5;
 const INITIAL_BACKOFF = 1000;
 const MAX_BACKOFF = 5000;
@@ -5979,7 +5979,7 @@ exports.createRetryingTransport = createRetryingTransport;
 
 /***/ }),
 
-/***/ 4917:
+/***/ 90949:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5989,7 +5989,7 @@ exports.createRetryingTransport = createRetryingTransport;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createHttpExporterTransport = void 0;
-const http_transport_utils_1 = __nccwpck_require__(93375);
+const http_transport_utils_1 = __nccwpck_require__(20271);
 class HttpExporterTransport {
     _utils = null;
     _parameters;
@@ -6030,7 +6030,7 @@ exports.createHttpExporterTransport = createHttpExporterTransport;
 
 /***/ }),
 
-/***/ 93375:
+/***/ 20271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6038,9 +6038,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.compressAndSend = exports.sendWithHttp = exports.MAX_RESPONSE_BODY_SIZE = void 0;
 const zlib = __nccwpck_require__(43106);
 const stream_1 = __nccwpck_require__(2203);
-const is_export_retryable_1 = __nccwpck_require__(55343);
-const types_1 = __nccwpck_require__(5620);
-const version_1 = __nccwpck_require__(11205);
+const is_export_retryable_1 = __nccwpck_require__(38175);
+const types_1 = __nccwpck_require__(65860);
+const version_1 = __nccwpck_require__(49461);
 const DEFAULT_USER_AGENT = `OTel-OTLP-Exporter-JavaScript/${version_1.VERSION}`;
 /**
  * Maximum response body size (4 MB) that the HTTP transport will read.
@@ -6211,7 +6211,7 @@ function isHttpTransportNetworkErrorRetryable(error) {
 
 /***/ }),
 
-/***/ 5620:
+/***/ 65860:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6239,7 +6239,7 @@ exports.OTLPExporterError = OTLPExporterError;
 
 /***/ }),
 
-/***/ 22877:
+/***/ 52653:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6249,7 +6249,7 @@ exports.OTLPExporterError = OTLPExporterError;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateAndNormalizeHeaders = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /**
  * Parses headers from config leaving only those that have defined values
  * @param partialHeaders
@@ -6271,7 +6271,7 @@ exports.validateAndNormalizeHeaders = validateAndNormalizeHeaders;
 
 /***/ }),
 
-/***/ 11205:
+/***/ 49461:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6287,7 +6287,7 @@ exports.VERSION = '0.215.0';
 
 /***/ }),
 
-/***/ 96804:
+/***/ 50100:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6324,7 +6324,7 @@ exports.hexToBinary = hexToBinary;
 
 /***/ }),
 
-/***/ 55644:
+/***/ 19308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6397,7 +6397,7 @@ exports.toAnyValue = toAnyValue;
 
 /***/ }),
 
-/***/ 69013:
+/***/ 60549:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6569,7 +6569,7 @@ exports.writeAnyValue = writeAnyValue;
 
 /***/ }),
 
-/***/ 9716:
+/***/ 81828:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6680,7 +6680,7 @@ exports.ProtobufReader = ProtobufReader;
 
 /***/ }),
 
-/***/ 21105:
+/***/ 85537:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6690,7 +6690,7 @@ exports.ProtobufReader = ProtobufReader;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufSizeEstimator = void 0;
-const utils_1 = __nccwpck_require__(94608);
+const utils_1 = __nccwpck_require__(54368);
 /**
  * Calculate UTF-8 byte length without encoding
  * @param str valid UTF-16 string
@@ -6761,7 +6761,7 @@ exports.ProtobufSizeEstimator = ProtobufSizeEstimator;
 
 /***/ }),
 
-/***/ 49824:
+/***/ 4912:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6771,8 +6771,8 @@ exports.ProtobufWriter = exports.GROWING_BUFFER_DEBUG_MESSAGE = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
-const utils_1 = __nccwpck_require__(94608);
+const api_1 = __nccwpck_require__(63914);
+const utils_1 = __nccwpck_require__(54368);
 exports.GROWING_BUFFER_DEBUG_MESSAGE = 'ProtobufWriter: estimated size was too small, growing buffer.';
 /**
  * bytes reserved for length in length-delimited fields
@@ -7012,7 +7012,7 @@ exports.ProtobufWriter = ProtobufWriter;
 
 /***/ }),
 
-/***/ 94608:
+/***/ 54368:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7053,7 +7053,7 @@ exports.estimateVarintSize = estimateVarintSize;
 
 /***/ }),
 
-/***/ 72372:
+/***/ 66052:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -7063,8 +7063,8 @@ exports.estimateVarintSize = estimateVarintSize;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JSON_ENCODER = exports.PROTOBUF_ENCODER = exports.encodeAsString = exports.encodeAsLongBits = exports.toLongBits = exports.hrTimeToNanos = void 0;
-const core_1 = __nccwpck_require__(98605);
-const hex_to_binary_1 = __nccwpck_require__(96804);
+const core_1 = __nccwpck_require__(24637);
+const hex_to_binary_1 = __nccwpck_require__(50100);
 function hrTimeToNanos(hrTime) {
     const NANOSECONDS = BigInt(1000000000);
     return (BigInt(Math.trunc(hrTime[0])) * NANOSECONDS + BigInt(Math.trunc(hrTime[1])));
@@ -7130,13 +7130,13 @@ exports.JSON_ENCODER = {
 
 /***/ }),
 
-/***/ 85889:
+/***/ 84113:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /*eslint-disable block-scoped-var, id-length, no-control-regex, no-magic-numbers, no-prototype-builtins, no-redeclare, no-shadow, no-var, sort-vars*/
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var $protobuf = __nccwpck_require__(14394);
+var $protobuf = __nccwpck_require__(96170);
 // Common aliases
 var $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
 // Exported root namespace
@@ -18248,7 +18248,7 @@ module.exports = $root;
 
 /***/ }),
 
-/***/ 21347:
+/***/ 69107:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18258,23 +18258,23 @@ module.exports = $root;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonTraceSerializer = exports.JsonMetricsSerializer = exports.JsonLogsSerializer = exports.ProtobufTraceSerializer = exports.ProtobufMetricsSerializer = exports.ProtobufLogsSerializer = void 0;
-var protobuf_1 = __nccwpck_require__(35167);
+var protobuf_1 = __nccwpck_require__(96687);
 Object.defineProperty(exports, "ProtobufLogsSerializer", ({ enumerable: true, get: function () { return protobuf_1.ProtobufLogsSerializer; } }));
-var protobuf_2 = __nccwpck_require__(46857);
+var protobuf_2 = __nccwpck_require__(63193);
 Object.defineProperty(exports, "ProtobufMetricsSerializer", ({ enumerable: true, get: function () { return protobuf_2.ProtobufMetricsSerializer; } }));
-var protobuf_3 = __nccwpck_require__(43957);
+var protobuf_3 = __nccwpck_require__(6085);
 Object.defineProperty(exports, "ProtobufTraceSerializer", ({ enumerable: true, get: function () { return protobuf_3.ProtobufTraceSerializer; } }));
-var json_1 = __nccwpck_require__(23970);
+var json_1 = __nccwpck_require__(34770);
 Object.defineProperty(exports, "JsonLogsSerializer", ({ enumerable: true, get: function () { return json_1.JsonLogsSerializer; } }));
-var json_2 = __nccwpck_require__(69920);
+var json_2 = __nccwpck_require__(59952);
 Object.defineProperty(exports, "JsonMetricsSerializer", ({ enumerable: true, get: function () { return json_2.JsonMetricsSerializer; } }));
-var json_3 = __nccwpck_require__(3044);
+var json_3 = __nccwpck_require__(42900);
 Object.defineProperty(exports, "JsonTraceSerializer", ({ enumerable: true, get: function () { return json_3.JsonTraceSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 18558:
+/***/ 3886:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18284,7 +18284,7 @@ Object.defineProperty(exports, "JsonTraceSerializer", ({ enumerable: true, get: 
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toLogAttributes = exports.createExportLogsServiceRequest = void 0;
-const internal_1 = __nccwpck_require__(55644);
+const internal_1 = __nccwpck_require__(19308);
 function createExportLogsServiceRequest(logRecords, encoder) {
     return {
         resourceLogs: logRecordsToResourceLogs(logRecords, encoder),
@@ -18353,7 +18353,7 @@ exports.toLogAttributes = toLogAttributes;
 
 /***/ }),
 
-/***/ 23970:
+/***/ 34770:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18364,21 +18364,21 @@ exports.toLogAttributes = toLogAttributes;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonLogsSerializer = void 0;
 // IMPORTANT: exports added here are public
-var logs_1 = __nccwpck_require__(71991);
+var logs_1 = __nccwpck_require__(94087);
 Object.defineProperty(exports, "JsonLogsSerializer", ({ enumerable: true, get: function () { return logs_1.JsonLogsSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 71991:
+/***/ 94087:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonLogsSerializer = void 0;
-const internal_1 = __nccwpck_require__(18558);
-const utils_1 = __nccwpck_require__(72372);
-const api_1 = __nccwpck_require__(87610);
+const internal_1 = __nccwpck_require__(3886);
+const utils_1 = __nccwpck_require__(66052);
+const api_1 = __nccwpck_require__(63914);
 /*
  * @experimental this serializer may receive breaking changes in minor versions, pin this package's version when using this constant
  */
@@ -18406,7 +18406,7 @@ exports.JsonLogsSerializer = {
 
 /***/ }),
 
-/***/ 35167:
+/***/ 96687:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18416,23 +18416,23 @@ exports.JsonLogsSerializer = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufLogsSerializer = void 0;
-var logs_1 = __nccwpck_require__(308);
+var logs_1 = __nccwpck_require__(36260);
 Object.defineProperty(exports, "ProtobufLogsSerializer", ({ enumerable: true, get: function () { return logs_1.ProtobufLogsSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 83061:
+/***/ 41253:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serializeLogsExportRequest = void 0;
-const protobuf_writer_1 = __nccwpck_require__(49824);
-const hex_to_binary_1 = __nccwpck_require__(96804);
-const api_logs_1 = __nccwpck_require__(33014);
-const common_serializer_1 = __nccwpck_require__(69013);
-const protobuf_size_estimator_1 = __nccwpck_require__(21105);
+const protobuf_writer_1 = __nccwpck_require__(4912);
+const hex_to_binary_1 = __nccwpck_require__(50100);
+const api_logs_1 = __nccwpck_require__(79334);
+const common_serializer_1 = __nccwpck_require__(60549);
+const protobuf_size_estimator_1 = __nccwpck_require__(85537);
 /**
  * Serialize a single LogRecord directly from ReadableLogRecord
  */
@@ -18603,7 +18603,7 @@ exports.serializeLogsExportRequest = serializeLogsExportRequest;
 
 /***/ }),
 
-/***/ 308:
+/***/ 36260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18613,8 +18613,8 @@ exports.serializeLogsExportRequest = serializeLogsExportRequest;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufLogsSerializer = void 0;
-const logs_serializer_1 = __nccwpck_require__(83061);
-const response_deserializer_1 = __nccwpck_require__(85250);
+const logs_serializer_1 = __nccwpck_require__(41253);
+const response_deserializer_1 = __nccwpck_require__(1394);
 /*
  * @experimental this serializer may receive breaking changes in minor versions, pin this package's version when using this constant
  */
@@ -18630,7 +18630,7 @@ exports.ProtobufLogsSerializer = {
 
 /***/ }),
 
-/***/ 85250:
+/***/ 1394:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18640,7 +18640,7 @@ exports.ProtobufLogsSerializer = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deserializeExportLogsServiceResponse = void 0;
-const protobuf_reader_1 = __nccwpck_require__(9716);
+const protobuf_reader_1 = __nccwpck_require__(81828);
 /**
  * Parse an ExportLogsPartialSuccess embedded message from raw bytes.
  *
@@ -18715,7 +18715,7 @@ exports.deserializeExportLogsServiceResponse = deserializeExportLogsServiceRespo
 
 /***/ }),
 
-/***/ 80816:
+/***/ 48224:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -18796,7 +18796,7 @@ var EAggregationTemporality;
 
 /***/ }),
 
-/***/ 19712:
+/***/ 29520:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18806,10 +18806,10 @@ exports.createExportMetricsServiceRequest = exports.toMetric = exports.toScopeMe
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
-const sdk_metrics_1 = __nccwpck_require__(42534);
-const internal_types_1 = __nccwpck_require__(80816);
-const internal_1 = __nccwpck_require__(55644);
+const api_1 = __nccwpck_require__(63914);
+const sdk_metrics_1 = __nccwpck_require__(89174);
+const internal_types_1 = __nccwpck_require__(48224);
+const internal_1 = __nccwpck_require__(19308);
 function toResourceMetrics(resourceMetrics, encoder) {
     const processedResource = (0, internal_1.createResource)(resourceMetrics.resource, encoder);
     return {
@@ -18942,7 +18942,7 @@ exports.createExportMetricsServiceRequest = createExportMetricsServiceRequest;
 
 /***/ }),
 
-/***/ 69920:
+/***/ 59952:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -18953,21 +18953,21 @@ exports.createExportMetricsServiceRequest = createExportMetricsServiceRequest;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonMetricsSerializer = void 0;
 // IMPORTANT: exports added here are public
-var metrics_1 = __nccwpck_require__(1089);
+var metrics_1 = __nccwpck_require__(36817);
 Object.defineProperty(exports, "JsonMetricsSerializer", ({ enumerable: true, get: function () { return metrics_1.JsonMetricsSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 1089:
+/***/ 36817:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonMetricsSerializer = void 0;
-const internal_1 = __nccwpck_require__(19712);
-const utils_1 = __nccwpck_require__(72372);
-const api_1 = __nccwpck_require__(87610);
+const internal_1 = __nccwpck_require__(29520);
+const utils_1 = __nccwpck_require__(66052);
+const api_1 = __nccwpck_require__(63914);
 exports.JsonMetricsSerializer = {
     serializeRequest: (arg) => {
         const request = (0, internal_1.createExportMetricsServiceRequest)([arg], utils_1.JSON_ENCODER);
@@ -18992,7 +18992,7 @@ exports.JsonMetricsSerializer = {
 
 /***/ }),
 
-/***/ 46857:
+/***/ 63193:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19003,13 +19003,13 @@ exports.JsonMetricsSerializer = {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufMetricsSerializer = void 0;
 // IMPORTANT: exports added here are public
-var metrics_1 = __nccwpck_require__(97460);
+var metrics_1 = __nccwpck_require__(50788);
 Object.defineProperty(exports, "ProtobufMetricsSerializer", ({ enumerable: true, get: function () { return metrics_1.ProtobufMetricsSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 97460:
+/***/ 50788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19019,9 +19019,9 @@ Object.defineProperty(exports, "ProtobufMetricsSerializer", ({ enumerable: true,
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufMetricsSerializer = void 0;
-const root = __nccwpck_require__(85889);
-const internal_1 = __nccwpck_require__(19712);
-const utils_1 = __nccwpck_require__(72372);
+const root = __nccwpck_require__(84113);
+const internal_1 = __nccwpck_require__(29520);
+const utils_1 = __nccwpck_require__(66052);
 const metricsResponseType = root.opentelemetry.proto.collector.metrics.v1
     .ExportMetricsServiceResponse;
 const metricsRequestType = root.opentelemetry.proto.collector.metrics.v1
@@ -19039,13 +19039,13 @@ exports.ProtobufMetricsSerializer = {
 
 /***/ }),
 
-/***/ 77500:
+/***/ 74796:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createExportTraceServiceRequest = exports.toOtlpSpanEvent = exports.toOtlpLink = exports.sdkSpanToOtlpSpan = void 0;
-const internal_1 = __nccwpck_require__(55644);
+const internal_1 = __nccwpck_require__(19308);
 // Span flags constants matching the OTLP specification
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK = 0x200;
@@ -19176,7 +19176,7 @@ function spanRecordsToResourceSpans(readableSpans, encoder) {
 
 /***/ }),
 
-/***/ 3044:
+/***/ 42900:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19187,21 +19187,21 @@ function spanRecordsToResourceSpans(readableSpans, encoder) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonTraceSerializer = void 0;
 // IMPORTANT: exports added here are public
-var trace_1 = __nccwpck_require__(48013);
+var trace_1 = __nccwpck_require__(76765);
 Object.defineProperty(exports, "JsonTraceSerializer", ({ enumerable: true, get: function () { return trace_1.JsonTraceSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 48013:
+/***/ 76765:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JsonTraceSerializer = void 0;
-const internal_1 = __nccwpck_require__(77500);
-const utils_1 = __nccwpck_require__(72372);
-const api_1 = __nccwpck_require__(87610);
+const internal_1 = __nccwpck_require__(74796);
+const utils_1 = __nccwpck_require__(66052);
+const api_1 = __nccwpck_require__(63914);
 exports.JsonTraceSerializer = {
     serializeRequest: (arg) => {
         const request = (0, internal_1.createExportTraceServiceRequest)(arg, utils_1.JSON_ENCODER);
@@ -19226,7 +19226,7 @@ exports.JsonTraceSerializer = {
 
 /***/ }),
 
-/***/ 43957:
+/***/ 6085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19237,13 +19237,13 @@ exports.JsonTraceSerializer = {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufTraceSerializer = void 0;
 // IMPORTANT: exports added here are public
-var trace_1 = __nccwpck_require__(32672);
+var trace_1 = __nccwpck_require__(32816);
 Object.defineProperty(exports, "ProtobufTraceSerializer", ({ enumerable: true, get: function () { return trace_1.ProtobufTraceSerializer; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 32672:
+/***/ 32816:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19253,9 +19253,9 @@ Object.defineProperty(exports, "ProtobufTraceSerializer", ({ enumerable: true, g
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProtobufTraceSerializer = void 0;
-const root = __nccwpck_require__(85889);
-const internal_1 = __nccwpck_require__(77500);
-const utils_1 = __nccwpck_require__(72372);
+const root = __nccwpck_require__(84113);
+const internal_1 = __nccwpck_require__(74796);
+const utils_1 = __nccwpck_require__(66052);
 const traceResponseType = root.opentelemetry.proto.collector.trace.v1
     .ExportTraceServiceResponse;
 const traceRequestType = root.opentelemetry.proto.collector.trace.v1
@@ -19273,7 +19273,7 @@ exports.ProtobufTraceSerializer = {
 
 /***/ }),
 
-/***/ 70849:
+/***/ 96785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19283,11 +19283,11 @@ exports.ProtobufTraceSerializer = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.defaultResource = exports.emptyResource = exports.resourceFromDetectedResource = exports.resourceFromAttributes = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(81370);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const default_service_name_1 = __nccwpck_require__(65206);
-const utils_1 = __nccwpck_require__(73898);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(60522);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const default_service_name_1 = __nccwpck_require__(37062);
+const utils_1 = __nccwpck_require__(39322);
 class ResourceImpl {
     _rawAttributes;
     _asyncAttributesPending = false;
@@ -19435,7 +19435,7 @@ function mergeSchemaUrl(old, updating) {
 
 /***/ }),
 
-/***/ 65206:
+/***/ 37062:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -19473,7 +19473,7 @@ exports._clearDefaultServiceNameCache = _clearDefaultServiceNameCache;
 
 /***/ }),
 
-/***/ 96352:
+/***/ 43504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19483,8 +19483,8 @@ exports._clearDefaultServiceNameCache = _clearDefaultServiceNameCache;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectResources = void 0;
-const api_1 = __nccwpck_require__(87610);
-const ResourceImpl_1 = __nccwpck_require__(70849);
+const api_1 = __nccwpck_require__(63914);
+const ResourceImpl_1 = __nccwpck_require__(96785);
 /**
  * Runs all resource detectors and returns the results merged into a single Resource.
  *
@@ -19509,7 +19509,7 @@ exports.detectResources = detectResources;
 
 /***/ }),
 
-/***/ 28338:
+/***/ 60930:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19519,9 +19519,9 @@ exports.detectResources = detectResources;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.envDetector = void 0;
-const api_1 = __nccwpck_require__(87610);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const core_1 = __nccwpck_require__(81370);
+const api_1 = __nccwpck_require__(63914);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const core_1 = __nccwpck_require__(60522);
 /**
  * EnvDetector can be used to detect the presence of and create a Resource
  * from the OTEL_RESOURCE_ATTRIBUTES environment variable.
@@ -19620,7 +19620,7 @@ exports.envDetector = new EnvDetector();
 
 /***/ }),
 
-/***/ 54173:
+/***/ 8333:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -19643,7 +19643,7 @@ exports.noopDetector = new NoopDetector();
 
 /***/ }),
 
-/***/ 43071:
+/***/ 68463:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19653,20 +19653,20 @@ exports.noopDetector = new NoopDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.noopDetector = exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector = exports.hostDetector = exports.envDetector = void 0;
-var EnvDetector_1 = __nccwpck_require__(28338);
+var EnvDetector_1 = __nccwpck_require__(60930);
 Object.defineProperty(exports, "envDetector", ({ enumerable: true, get: function () { return EnvDetector_1.envDetector; } }));
-var platform_1 = __nccwpck_require__(51603);
+var platform_1 = __nccwpck_require__(27875);
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return platform_1.hostDetector; } }));
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return platform_1.osDetector; } }));
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return platform_1.processDetector; } }));
 Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true, get: function () { return platform_1.serviceInstanceIdDetector; } }));
-var NoopDetector_1 = __nccwpck_require__(54173);
+var NoopDetector_1 = __nccwpck_require__(8333);
 Object.defineProperty(exports, "noopDetector", ({ enumerable: true, get: function () { return NoopDetector_1.noopDetector; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 51603:
+/***/ 27875:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19676,7 +19676,7 @@ exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(63036);
+var node_1 = __nccwpck_require__(66700);
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return node_1.hostDetector; } }));
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return node_1.osDetector; } }));
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return node_1.processDetector; } }));
@@ -19685,7 +19685,7 @@ Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true,
 
 /***/ }),
 
-/***/ 46482:
+/***/ 62018:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19695,10 +19695,10 @@ Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true,
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.hostDetector = void 0;
-const semconv_1 = __nccwpck_require__(20738);
+const semconv_1 = __nccwpck_require__(92946);
 const os_1 = __nccwpck_require__(70857);
-const getMachineId_1 = __nccwpck_require__(7618);
-const utils_1 = __nccwpck_require__(277);
+const getMachineId_1 = __nccwpck_require__(47634);
+const utils_1 = __nccwpck_require__(36517);
 /**
  * HostDetector detects the resources related to the host current process is
  * running on. Currently only non-cloud-based attributes are included.
@@ -19718,7 +19718,7 @@ exports.hostDetector = new HostDetector();
 
 /***/ }),
 
-/***/ 29482:
+/***/ 80954:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19728,9 +19728,9 @@ exports.hostDetector = new HostDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.osDetector = void 0;
-const semconv_1 = __nccwpck_require__(20738);
+const semconv_1 = __nccwpck_require__(92946);
 const os_1 = __nccwpck_require__(70857);
-const utils_1 = __nccwpck_require__(277);
+const utils_1 = __nccwpck_require__(36517);
 /**
  * OSDetector detects the resources related to the operating system (OS) on
  * which the process represented by this resource is running.
@@ -19749,7 +19749,7 @@ exports.osDetector = new OSDetector();
 
 /***/ }),
 
-/***/ 60559:
+/***/ 77535:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19759,8 +19759,8 @@ exports.osDetector = new OSDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.processDetector = void 0;
-const api_1 = __nccwpck_require__(87610);
-const semconv_1 = __nccwpck_require__(20738);
+const api_1 = __nccwpck_require__(63914);
+const semconv_1 = __nccwpck_require__(92946);
 const os = __nccwpck_require__(70857);
 /**
  * ProcessDetector will be used to detect the resources related current process running
@@ -19799,7 +19799,7 @@ exports.processDetector = new ProcessDetector();
 
 /***/ }),
 
-/***/ 61047:
+/***/ 38599:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19809,7 +19809,7 @@ exports.processDetector = new ProcessDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serviceInstanceIdDetector = void 0;
-const semconv_1 = __nccwpck_require__(20738);
+const semconv_1 = __nccwpck_require__(92946);
 const crypto_1 = __nccwpck_require__(76982);
 /**
  * ServiceInstanceIdDetector detects the resources related to the service instance ID.
@@ -19831,7 +19831,7 @@ exports.serviceInstanceIdDetector = new ServiceInstanceIdDetector();
 
 /***/ }),
 
-/***/ 63036:
+/***/ 66700:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19841,19 +19841,19 @@ exports.serviceInstanceIdDetector = new ServiceInstanceIdDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector = exports.hostDetector = void 0;
-var HostDetector_1 = __nccwpck_require__(46482);
+var HostDetector_1 = __nccwpck_require__(62018);
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return HostDetector_1.hostDetector; } }));
-var OSDetector_1 = __nccwpck_require__(29482);
+var OSDetector_1 = __nccwpck_require__(80954);
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return OSDetector_1.osDetector; } }));
-var ProcessDetector_1 = __nccwpck_require__(60559);
+var ProcessDetector_1 = __nccwpck_require__(77535);
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return ProcessDetector_1.processDetector; } }));
-var ServiceInstanceIdDetector_1 = __nccwpck_require__(61047);
+var ServiceInstanceIdDetector_1 = __nccwpck_require__(38599);
 Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true, get: function () { return ServiceInstanceIdDetector_1.serviceInstanceIdDetector; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 7618:
+/***/ 47634:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19869,21 +19869,21 @@ async function getMachineId() {
     if (!getMachineIdImpl) {
         switch (process.platform) {
             case 'darwin':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 688).then(__nccwpck_require__.bind(__nccwpck_require__, 47688)))
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 272).then(__nccwpck_require__.bind(__nccwpck_require__, 37272)))
                     .getMachineId;
                 break;
             case 'linux':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 53).then(__nccwpck_require__.bind(__nccwpck_require__, 58053)))
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 421).then(__nccwpck_require__.bind(__nccwpck_require__, 10421)))
                     .getMachineId;
                 break;
             case 'freebsd':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 366).then(__nccwpck_require__.bind(__nccwpck_require__, 60366))).getMachineId;
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 878).then(__nccwpck_require__.bind(__nccwpck_require__, 30878))).getMachineId;
                 break;
             case 'win32':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 877).then(__nccwpck_require__.bind(__nccwpck_require__, 14877))).getMachineId;
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 13).then(__nccwpck_require__.bind(__nccwpck_require__, 80013))).getMachineId;
                 break;
             default:
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 712).then(__nccwpck_require__.bind(__nccwpck_require__, 91712)))
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 320).then(__nccwpck_require__.bind(__nccwpck_require__, 74320)))
                     .getMachineId;
                 break;
         }
@@ -19895,7 +19895,7 @@ exports.getMachineId = getMachineId;
 
 /***/ }),
 
-/***/ 277:
+/***/ 36517:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -19937,7 +19937,7 @@ exports.normalizeType = normalizeType;
 
 /***/ }),
 
-/***/ 62159:
+/***/ 75647:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -19947,25 +19947,25 @@ exports.normalizeType = normalizeType;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.defaultServiceName = exports.emptyResource = exports.defaultResource = exports.resourceFromAttributes = exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector = exports.hostDetector = exports.envDetector = exports.detectResources = void 0;
-var detect_resources_1 = __nccwpck_require__(96352);
+var detect_resources_1 = __nccwpck_require__(43504);
 Object.defineProperty(exports, "detectResources", ({ enumerable: true, get: function () { return detect_resources_1.detectResources; } }));
-var detectors_1 = __nccwpck_require__(43071);
+var detectors_1 = __nccwpck_require__(68463);
 Object.defineProperty(exports, "envDetector", ({ enumerable: true, get: function () { return detectors_1.envDetector; } }));
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return detectors_1.hostDetector; } }));
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return detectors_1.osDetector; } }));
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return detectors_1.processDetector; } }));
 Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true, get: function () { return detectors_1.serviceInstanceIdDetector; } }));
-var ResourceImpl_1 = __nccwpck_require__(70849);
+var ResourceImpl_1 = __nccwpck_require__(96785);
 Object.defineProperty(exports, "resourceFromAttributes", ({ enumerable: true, get: function () { return ResourceImpl_1.resourceFromAttributes; } }));
 Object.defineProperty(exports, "defaultResource", ({ enumerable: true, get: function () { return ResourceImpl_1.defaultResource; } }));
 Object.defineProperty(exports, "emptyResource", ({ enumerable: true, get: function () { return ResourceImpl_1.emptyResource; } }));
-var default_service_name_1 = __nccwpck_require__(65206);
+var default_service_name_1 = __nccwpck_require__(37062);
 Object.defineProperty(exports, "defaultServiceName", ({ enumerable: true, get: function () { return default_service_name_1.defaultServiceName; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 20738:
+/***/ 92946:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20295,7 +20295,7 @@ exports.ATTR_WEBENGINE_VERSION = 'webengine.version';
 
 /***/ }),
 
-/***/ 73898:
+/***/ 39322:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20315,7 +20315,7 @@ exports.isPromiseLike = isPromiseLike;
 
 /***/ }),
 
-/***/ 29223:
+/***/ 64695:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20334,7 +20334,7 @@ var ExportResultCode;
 
 /***/ }),
 
-/***/ 46806:
+/***/ 46342:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20359,7 +20359,7 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 
 /***/ }),
 
-/***/ 82726:
+/***/ 34614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -20369,10 +20369,10 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CBaggagePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(39670);
-const constants_1 = __nccwpck_require__(46806);
-const utils_1 = __nccwpck_require__(53806);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(73702);
+const constants_1 = __nccwpck_require__(46342);
+const utils_1 = __nccwpck_require__(26622);
 /**
  * Propagates {@link Baggage} through Context format propagation.
  *
@@ -20430,14 +20430,14 @@ exports.W3CBaggagePropagator = W3CBaggagePropagator;
 
 /***/ }),
 
-/***/ 53806:
+/***/ 26622:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseKeyPairsIntoRecord = exports.parsePairKeyValue = exports.getKeyPairs = exports.serializeKeyPairs = void 0;
-const api_1 = __nccwpck_require__(87610);
-const constants_1 = __nccwpck_require__(46806);
+const api_1 = __nccwpck_require__(63914);
+const constants_1 = __nccwpck_require__(46342);
 function serializeKeyPairs(keyPairs) {
     return keyPairs.reduce((hValue, current) => {
         const value = `${hValue}${hValue !== '' ? constants_1.BAGGAGE_ITEMS_SEPARATOR : ''}${current}`;
@@ -20510,7 +20510,7 @@ exports.parseKeyPairsIntoRecord = parseKeyPairsIntoRecord;
 
 /***/ }),
 
-/***/ 63967:
+/***/ 40815:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20566,7 +20566,7 @@ exports.AnchoredClock = AnchoredClock;
 
 /***/ }),
 
-/***/ 89701:
+/***/ 78069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -20576,7 +20576,7 @@ exports.AnchoredClock = AnchoredClock;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAttributeValue = exports.isAttributeKey = exports.sanitizeAttributes = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 function sanitizeAttributes(attributes) {
     const out = {};
     if (typeof attributes !== 'object' || attributes == null) {
@@ -20654,7 +20654,7 @@ function isValidPrimitiveAttributeValueType(valType) {
 
 /***/ }),
 
-/***/ 10237:
+/***/ 37229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -20664,7 +20664,7 @@ function isValidPrimitiveAttributeValueType(valType) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalErrorHandler = exports.setGlobalErrorHandler = void 0;
-const logging_error_handler_1 = __nccwpck_require__(7737);
+const logging_error_handler_1 = __nccwpck_require__(59433);
 /** The global error handler delegate */
 let delegateHandler = (0, logging_error_handler_1.loggingErrorHandler)();
 /**
@@ -20690,7 +20690,7 @@ exports.globalErrorHandler = globalErrorHandler;
 
 /***/ }),
 
-/***/ 25663:
+/***/ 74223:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20708,7 +20708,7 @@ exports._globalThis = globalThis;
 
 /***/ }),
 
-/***/ 7737:
+/***/ 59433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -20718,7 +20718,7 @@ exports._globalThis = globalThis;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loggingErrorHandler = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /**
  * Returns a function that logs an error using the provided logger, or a
  * console logger if one was not provided.
@@ -20766,7 +20766,7 @@ function flattenException(ex) {
 
 /***/ }),
 
-/***/ 40297:
+/***/ 16249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -20776,7 +20776,7 @@ function flattenException(ex) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addHrTimes = exports.isTimeInput = exports.isTimeInputHrTime = exports.hrTimeToMicroseconds = exports.hrTimeToMilliseconds = exports.hrTimeToNanoseconds = exports.hrTimeToTimeStamp = exports.hrTimeDuration = exports.timeInputToHrTime = exports.hrTime = exports.getTimeOrigin = exports.millisToHrTime = void 0;
-const platform_1 = __nccwpck_require__(84604);
+const platform_1 = __nccwpck_require__(51788);
 const NANOSECOND_DIGITS = 9;
 const NANOSECOND_DIGITS_IN_MILLIS = 6;
 const MILLISECONDS_TO_NANOSECONDS = Math.pow(10, NANOSECOND_DIGITS_IN_MILLIS);
@@ -20930,7 +20930,7 @@ exports.addHrTimes = addHrTimes;
 
 /***/ }),
 
-/***/ 93676:
+/***/ 40796:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20954,7 +20954,7 @@ exports.unrefTimer = unrefTimer;
 
 /***/ }),
 
-/***/ 81370:
+/***/ 60522:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -20964,19 +20964,19 @@ exports.unrefTimer = unrefTimer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.internal = exports.diagLogLevelFromString = exports.BindOnceFuture = exports.urlMatches = exports.isUrlIgnored = exports.callWithTimeout = exports.TimeoutError = exports.merge = exports.TraceState = exports.unsuppressTracing = exports.suppressTracing = exports.isTracingSuppressed = exports.setRPCMetadata = exports.getRPCMetadata = exports.deleteRPCMetadata = exports.RPCType = exports.parseTraceParent = exports.W3CTraceContextPropagator = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = exports.CompositePropagator = exports.otperformance = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports._globalThis = exports.SDK_INFO = exports.parseKeyPairsIntoRecord = exports.ExportResultCode = exports.unrefTimer = exports.timeInputToHrTime = exports.millisToHrTime = exports.isTimeInputHrTime = exports.isTimeInput = exports.hrTimeToTimeStamp = exports.hrTimeToNanoseconds = exports.hrTimeToMilliseconds = exports.hrTimeToMicroseconds = exports.hrTimeDuration = exports.hrTime = exports.getTimeOrigin = exports.addHrTimes = exports.loggingErrorHandler = exports.setGlobalErrorHandler = exports.globalErrorHandler = exports.sanitizeAttributes = exports.isAttributeValue = exports.AnchoredClock = exports.W3CBaggagePropagator = void 0;
-var W3CBaggagePropagator_1 = __nccwpck_require__(82726);
+var W3CBaggagePropagator_1 = __nccwpck_require__(34614);
 Object.defineProperty(exports, "W3CBaggagePropagator", ({ enumerable: true, get: function () { return W3CBaggagePropagator_1.W3CBaggagePropagator; } }));
-var anchored_clock_1 = __nccwpck_require__(63967);
+var anchored_clock_1 = __nccwpck_require__(40815);
 Object.defineProperty(exports, "AnchoredClock", ({ enumerable: true, get: function () { return anchored_clock_1.AnchoredClock; } }));
-var attributes_1 = __nccwpck_require__(89701);
+var attributes_1 = __nccwpck_require__(78069);
 Object.defineProperty(exports, "isAttributeValue", ({ enumerable: true, get: function () { return attributes_1.isAttributeValue; } }));
 Object.defineProperty(exports, "sanitizeAttributes", ({ enumerable: true, get: function () { return attributes_1.sanitizeAttributes; } }));
-var global_error_handler_1 = __nccwpck_require__(10237);
+var global_error_handler_1 = __nccwpck_require__(37229);
 Object.defineProperty(exports, "globalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.globalErrorHandler; } }));
 Object.defineProperty(exports, "setGlobalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.setGlobalErrorHandler; } }));
-var logging_error_handler_1 = __nccwpck_require__(7737);
+var logging_error_handler_1 = __nccwpck_require__(59433);
 Object.defineProperty(exports, "loggingErrorHandler", ({ enumerable: true, get: function () { return logging_error_handler_1.loggingErrorHandler; } }));
-var time_1 = __nccwpck_require__(40297);
+var time_1 = __nccwpck_require__(16249);
 Object.defineProperty(exports, "addHrTimes", ({ enumerable: true, get: function () { return time_1.addHrTimes; } }));
 Object.defineProperty(exports, "getTimeOrigin", ({ enumerable: true, get: function () { return time_1.getTimeOrigin; } }));
 Object.defineProperty(exports, "hrTime", ({ enumerable: true, get: function () { return time_1.hrTime; } }));
@@ -20989,13 +20989,13 @@ Object.defineProperty(exports, "isTimeInput", ({ enumerable: true, get: function
 Object.defineProperty(exports, "isTimeInputHrTime", ({ enumerable: true, get: function () { return time_1.isTimeInputHrTime; } }));
 Object.defineProperty(exports, "millisToHrTime", ({ enumerable: true, get: function () { return time_1.millisToHrTime; } }));
 Object.defineProperty(exports, "timeInputToHrTime", ({ enumerable: true, get: function () { return time_1.timeInputToHrTime; } }));
-var timer_util_1 = __nccwpck_require__(93676);
+var timer_util_1 = __nccwpck_require__(40796);
 Object.defineProperty(exports, "unrefTimer", ({ enumerable: true, get: function () { return timer_util_1.unrefTimer; } }));
-var ExportResult_1 = __nccwpck_require__(29223);
+var ExportResult_1 = __nccwpck_require__(64695);
 Object.defineProperty(exports, "ExportResultCode", ({ enumerable: true, get: function () { return ExportResult_1.ExportResultCode; } }));
-var utils_1 = __nccwpck_require__(53806);
+var utils_1 = __nccwpck_require__(26622);
 Object.defineProperty(exports, "parseKeyPairsIntoRecord", ({ enumerable: true, get: function () { return utils_1.parseKeyPairsIntoRecord; } }));
-var platform_1 = __nccwpck_require__(84604);
+var platform_1 = __nccwpck_require__(51788);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return platform_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return platform_1._globalThis; } }));
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringFromEnv; } }));
@@ -21003,37 +21003,37 @@ Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return platform_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringListFromEnv; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return platform_1.otperformance; } }));
-var composite_1 = __nccwpck_require__(36896);
+var composite_1 = __nccwpck_require__(34512);
 Object.defineProperty(exports, "CompositePropagator", ({ enumerable: true, get: function () { return composite_1.CompositePropagator; } }));
-var W3CTraceContextPropagator_1 = __nccwpck_require__(14834);
+var W3CTraceContextPropagator_1 = __nccwpck_require__(47746);
 Object.defineProperty(exports, "TRACE_PARENT_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_PARENT_HEADER; } }));
 Object.defineProperty(exports, "TRACE_STATE_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_STATE_HEADER; } }));
 Object.defineProperty(exports, "W3CTraceContextPropagator", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.W3CTraceContextPropagator; } }));
 Object.defineProperty(exports, "parseTraceParent", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.parseTraceParent; } }));
-var rpc_metadata_1 = __nccwpck_require__(54033);
+var rpc_metadata_1 = __nccwpck_require__(27105);
 Object.defineProperty(exports, "RPCType", ({ enumerable: true, get: function () { return rpc_metadata_1.RPCType; } }));
 Object.defineProperty(exports, "deleteRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.deleteRPCMetadata; } }));
 Object.defineProperty(exports, "getRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.getRPCMetadata; } }));
 Object.defineProperty(exports, "setRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.setRPCMetadata; } }));
-var suppress_tracing_1 = __nccwpck_require__(39670);
+var suppress_tracing_1 = __nccwpck_require__(73702);
 Object.defineProperty(exports, "isTracingSuppressed", ({ enumerable: true, get: function () { return suppress_tracing_1.isTracingSuppressed; } }));
 Object.defineProperty(exports, "suppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.suppressTracing; } }));
 Object.defineProperty(exports, "unsuppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.unsuppressTracing; } }));
-var TraceState_1 = __nccwpck_require__(73792);
+var TraceState_1 = __nccwpck_require__(65552);
 Object.defineProperty(exports, "TraceState", ({ enumerable: true, get: function () { return TraceState_1.TraceState; } }));
-var merge_1 = __nccwpck_require__(49112);
+var merge_1 = __nccwpck_require__(40264);
 Object.defineProperty(exports, "merge", ({ enumerable: true, get: function () { return merge_1.merge; } }));
-var timeout_1 = __nccwpck_require__(94795);
+var timeout_1 = __nccwpck_require__(24347);
 Object.defineProperty(exports, "TimeoutError", ({ enumerable: true, get: function () { return timeout_1.TimeoutError; } }));
 Object.defineProperty(exports, "callWithTimeout", ({ enumerable: true, get: function () { return timeout_1.callWithTimeout; } }));
-var url_1 = __nccwpck_require__(85341);
+var url_1 = __nccwpck_require__(91469);
 Object.defineProperty(exports, "isUrlIgnored", ({ enumerable: true, get: function () { return url_1.isUrlIgnored; } }));
 Object.defineProperty(exports, "urlMatches", ({ enumerable: true, get: function () { return url_1.urlMatches; } }));
-var callback_1 = __nccwpck_require__(87349);
+var callback_1 = __nccwpck_require__(94565);
 Object.defineProperty(exports, "BindOnceFuture", ({ enumerable: true, get: function () { return callback_1.BindOnceFuture; } }));
-var configuration_1 = __nccwpck_require__(63894);
+var configuration_1 = __nccwpck_require__(96550);
 Object.defineProperty(exports, "diagLogLevelFromString", ({ enumerable: true, get: function () { return configuration_1.diagLogLevelFromString; } }));
-const exporter_1 = __nccwpck_require__(30497);
+const exporter_1 = __nccwpck_require__(72977);
 exports.internal = {
     _export: exporter_1._export,
 };
@@ -21041,7 +21041,7 @@ exports.internal = {
 
 /***/ }),
 
-/***/ 30497:
+/***/ 72977:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21051,8 +21051,8 @@ exports.internal = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports._export = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(39670);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(73702);
 /**
  * @internal
  * Shared functionality used by Exporters while exporting data, including suppression of Traces.
@@ -21070,7 +21070,7 @@ exports._export = _export;
 
 /***/ }),
 
-/***/ 44671:
+/***/ 73039:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -21111,7 +21111,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 84604:
+/***/ 51788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21121,7 +21121,7 @@ exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getStringFromE
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(52841);
+var node_1 = __nccwpck_require__(56953);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return node_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return node_1._globalThis; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return node_1.otperformance; } }));
@@ -21133,7 +21133,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
 
 /***/ }),
 
-/***/ 14228:
+/***/ 97156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21143,7 +21143,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStringListFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports.getNumberFromEnv = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const util_1 = __nccwpck_require__(39023);
 /**
  * Retrieves a number from an environment variable.
@@ -21232,7 +21232,7 @@ exports.getStringListFromEnv = getStringListFromEnv;
 
 /***/ }),
 
-/***/ 52841:
+/***/ 56953:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21242,14 +21242,14 @@ exports.getStringListFromEnv = getStringListFromEnv;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.otperformance = exports.SDK_INFO = exports._globalThis = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = void 0;
-var environment_1 = __nccwpck_require__(14228);
+var environment_1 = __nccwpck_require__(97156);
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringFromEnv; } }));
 Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: function () { return environment_1.getBooleanFromEnv; } }));
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return environment_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringListFromEnv; } }));
-var globalThis_1 = __nccwpck_require__(25663);
+var globalThis_1 = __nccwpck_require__(74223);
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return globalThis_1._globalThis; } }));
-var sdk_info_1 = __nccwpck_require__(64310);
+var sdk_info_1 = __nccwpck_require__(26182);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return sdk_info_1.SDK_INFO; } }));
 /**
  * @deprecated Use performance directly.
@@ -21259,7 +21259,7 @@ exports.otperformance = performance;
 
 /***/ }),
 
-/***/ 64310:
+/***/ 26182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21269,9 +21269,9 @@ exports.otperformance = performance;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SDK_INFO = void 0;
-const version_1 = __nccwpck_require__(97166);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const semconv_1 = __nccwpck_require__(15651);
+const version_1 = __nccwpck_require__(83198);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const semconv_1 = __nccwpck_require__(97555);
 /** Constants describing the SDK in use */
 exports.SDK_INFO = {
     [semantic_conventions_1.ATTR_TELEMETRY_SDK_NAME]: 'opentelemetry',
@@ -21283,7 +21283,7 @@ exports.SDK_INFO = {
 
 /***/ }),
 
-/***/ 36896:
+/***/ 34512:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21293,7 +21293,7 @@ exports.SDK_INFO = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CompositePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /** Combines multiple propagators into a single propagator. */
 class CompositePropagator {
     _propagators;
@@ -21364,7 +21364,7 @@ exports.CompositePropagator = CompositePropagator;
 
 /***/ }),
 
-/***/ 15651:
+/***/ 97555:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -21391,7 +21391,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 
 /***/ }),
 
-/***/ 73792:
+/***/ 65552:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21401,7 +21401,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceState = void 0;
-const validators_1 = __nccwpck_require__(44671);
+const validators_1 = __nccwpck_require__(73039);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -21539,7 +21539,7 @@ exports.TraceState = TraceState;
 
 /***/ }),
 
-/***/ 14834:
+/***/ 47746:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21549,9 +21549,9 @@ exports.TraceState = TraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CTraceContextPropagator = exports.parseTraceParent = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(39670);
-const TraceState_1 = __nccwpck_require__(73792);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(73702);
+const TraceState_1 = __nccwpck_require__(65552);
 exports.TRACE_PARENT_HEADER = 'traceparent';
 exports.TRACE_STATE_HEADER = 'tracestate';
 const VERSION = '00';
@@ -21638,7 +21638,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
 
 /***/ }),
 
-/***/ 54033:
+/***/ 27105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21648,7 +21648,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRPCMetadata = exports.deleteRPCMetadata = exports.setRPCMetadata = exports.RPCType = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const RPC_METADATA_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key RPC_METADATA');
 var RPCType;
 (function (RPCType) {
@@ -21670,7 +21670,7 @@ exports.getRPCMetadata = getRPCMetadata;
 
 /***/ }),
 
-/***/ 39670:
+/***/ 73702:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21680,7 +21680,7 @@ exports.getRPCMetadata = getRPCMetadata;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isTracingSuppressed = exports.unsuppressTracing = exports.suppressTracing = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const SUPPRESS_TRACING_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 function suppressTracing(context) {
     return context.setValue(SUPPRESS_TRACING_KEY, true);
@@ -21698,7 +21698,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
 
 /***/ }),
 
-/***/ 87349:
+/***/ 94565:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21708,7 +21708,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BindOnceFuture = void 0;
-const promise_1 = __nccwpck_require__(74649);
+const promise_1 = __nccwpck_require__(63241);
 /**
  * Bind the callback and only invoke the callback once regardless how many times `BindOnceFuture.call` is invoked.
  */
@@ -21745,7 +21745,7 @@ exports.BindOnceFuture = BindOnceFuture;
 
 /***/ }),
 
-/***/ 63894:
+/***/ 96550:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21755,7 +21755,7 @@ exports.diagLogLevelFromString = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const logLevelMap = {
     ALL: api_1.DiagLogLevel.ALL,
     VERBOSE: api_1.DiagLogLevel.VERBOSE,
@@ -21786,7 +21786,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 93545:
+/***/ 43641:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -21938,7 +21938,7 @@ function objectToString(value) {
 
 /***/ }),
 
-/***/ 49112:
+/***/ 40264:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -21949,7 +21949,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(93545);
+const lodash_merge_1 = __nccwpck_require__(43641);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -22105,7 +22105,7 @@ function shouldMerge(one, two) {
 
 /***/ }),
 
-/***/ 74649:
+/***/ 63241:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22140,7 +22140,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 94795:
+/***/ 24347:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22191,7 +22191,7 @@ exports.callWithTimeout = callWithTimeout;
 
 /***/ }),
 
-/***/ 85341:
+/***/ 91469:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22231,7 +22231,7 @@ exports.isUrlIgnored = isUrlIgnored;
 
 /***/ }),
 
-/***/ 97166:
+/***/ 83198:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22247,7 +22247,7 @@ exports.VERSION = '2.7.1';
 
 /***/ }),
 
-/***/ 35628:
+/***/ 77596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22257,8 +22257,8 @@ exports.VERSION = '2.7.1';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isValidName = exports.isDescriptorCompatibleWith = exports.createInstrumentDescriptorWithView = exports.createInstrumentDescriptor = void 0;
-const api_1 = __nccwpck_require__(87610);
-const utils_1 = __nccwpck_require__(89991);
+const api_1 = __nccwpck_require__(63914);
+const utils_1 = __nccwpck_require__(34743);
 function createInstrumentDescriptor(name, type, options) {
     if (!isValidName(name)) {
         api_1.diag.warn(`Invalid metric name: "${name}". The metric name should be a ASCII string with a length no greater than 255 characters.`);
@@ -22303,7 +22303,7 @@ exports.isValidName = isValidName;
 
 /***/ }),
 
-/***/ 27352:
+/***/ 94824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22313,8 +22313,8 @@ exports.isValidName = isValidName;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isObservableInstrument = exports.ObservableUpDownCounterInstrument = exports.ObservableGaugeInstrument = exports.ObservableCounterInstrument = exports.ObservableInstrument = exports.HistogramInstrument = exports.GaugeInstrument = exports.CounterInstrument = exports.UpDownCounterInstrument = exports.SyncInstrument = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(98605);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24637);
 class SyncInstrument {
     _writableMetricStorage;
     _descriptor;
@@ -22438,7 +22438,7 @@ exports.isObservableInstrument = isObservableInstrument;
 
 /***/ }),
 
-/***/ 13707:
+/***/ 17947:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22448,9 +22448,9 @@ exports.isObservableInstrument = isObservableInstrument;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Meter = void 0;
-const InstrumentDescriptor_1 = __nccwpck_require__(35628);
-const Instruments_1 = __nccwpck_require__(27352);
-const MetricData_1 = __nccwpck_require__(27237);
+const InstrumentDescriptor_1 = __nccwpck_require__(77596);
+const Instruments_1 = __nccwpck_require__(94824);
+const MetricData_1 = __nccwpck_require__(77909);
 /**
  * This class implements the {@link IMeter} interface.
  */
@@ -22533,7 +22533,7 @@ exports.Meter = Meter;
 
 /***/ }),
 
-/***/ 28858:
+/***/ 70762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22543,11 +22543,11 @@ exports.Meter = Meter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MeterProvider = void 0;
-const api_1 = __nccwpck_require__(87610);
-const resources_1 = __nccwpck_require__(59751);
-const MeterProviderSharedState_1 = __nccwpck_require__(40608);
-const MetricCollector_1 = __nccwpck_require__(59723);
-const View_1 = __nccwpck_require__(1757);
+const api_1 = __nccwpck_require__(63914);
+const resources_1 = __nccwpck_require__(41783);
+const MeterProviderSharedState_1 = __nccwpck_require__(45936);
+const MetricCollector_1 = __nccwpck_require__(66587);
+const View_1 = __nccwpck_require__(21037);
 /**
  * This class implements the {@link MeterProvider} interface.
  */
@@ -22621,7 +22621,7 @@ exports.MeterProvider = MeterProvider;
 
 /***/ }),
 
-/***/ 59632:
+/***/ 61504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22631,9 +22631,9 @@ exports.MeterProvider = MeterProvider;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BatchObservableResultImpl = exports.ObservableResultImpl = void 0;
-const api_1 = __nccwpck_require__(87610);
-const HashMap_1 = __nccwpck_require__(82774);
-const Instruments_1 = __nccwpck_require__(27352);
+const api_1 = __nccwpck_require__(63914);
+const HashMap_1 = __nccwpck_require__(17478);
+const Instruments_1 = __nccwpck_require__(94824);
 /**
  * The class implements {@link ObservableResult} interface.
  */
@@ -22709,7 +22709,7 @@ exports.BatchObservableResultImpl = BatchObservableResultImpl;
 
 /***/ }),
 
-/***/ 56117:
+/***/ 96901:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22719,7 +22719,7 @@ exports.BatchObservableResultImpl = BatchObservableResultImpl;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DropAggregator = void 0;
-const types_1 = __nccwpck_require__(10327);
+const types_1 = __nccwpck_require__(26599);
 /** Basic aggregator for None which keeps no recorded value. */
 class DropAggregator {
     kind = types_1.AggregatorKind.DROP;
@@ -22741,7 +22741,7 @@ exports.DropAggregator = DropAggregator;
 
 /***/ }),
 
-/***/ 14731:
+/***/ 67483:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -22751,12 +22751,12 @@ exports.DropAggregator = DropAggregator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ExponentialHistogramAggregator = exports.ExponentialHistogramAccumulation = void 0;
-const types_1 = __nccwpck_require__(10327);
-const MetricData_1 = __nccwpck_require__(27237);
-const api_1 = __nccwpck_require__(87610);
-const Buckets_1 = __nccwpck_require__(20426);
-const getMapping_1 = __nccwpck_require__(2424);
-const util_1 = __nccwpck_require__(32245);
+const types_1 = __nccwpck_require__(26599);
+const MetricData_1 = __nccwpck_require__(77909);
+const api_1 = __nccwpck_require__(63914);
+const Buckets_1 = __nccwpck_require__(95546);
+const getMapping_1 = __nccwpck_require__(17512);
+const util_1 = __nccwpck_require__(82661);
 // HighLow is a utility class used for computing a common scale for
 // two exponential histogram accumulations
 class HighLow {
@@ -23216,7 +23216,7 @@ exports.ExponentialHistogramAggregator = ExponentialHistogramAggregator;
 
 /***/ }),
 
-/***/ 72872:
+/***/ 51832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23226,9 +23226,9 @@ exports.ExponentialHistogramAggregator = ExponentialHistogramAggregator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HistogramAggregator = exports.HistogramAccumulation = void 0;
-const types_1 = __nccwpck_require__(10327);
-const MetricData_1 = __nccwpck_require__(27237);
-const utils_1 = __nccwpck_require__(89991);
+const types_1 = __nccwpck_require__(26599);
+const MetricData_1 = __nccwpck_require__(77909);
+const utils_1 = __nccwpck_require__(34743);
 function createNewEmptyCheckpoint(boundaries) {
     const counts = boundaries.map(() => 0);
     counts.push(0);
@@ -23398,7 +23398,7 @@ exports.HistogramAggregator = HistogramAggregator;
 
 /***/ }),
 
-/***/ 95007:
+/***/ 45967:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23408,9 +23408,9 @@ exports.HistogramAggregator = HistogramAggregator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LastValueAggregator = exports.LastValueAccumulation = void 0;
-const types_1 = __nccwpck_require__(10327);
-const core_1 = __nccwpck_require__(98605);
-const MetricData_1 = __nccwpck_require__(27237);
+const types_1 = __nccwpck_require__(26599);
+const core_1 = __nccwpck_require__(24637);
+const MetricData_1 = __nccwpck_require__(77909);
 class LastValueAccumulation {
     startTime;
     _current;
@@ -23486,7 +23486,7 @@ exports.LastValueAggregator = LastValueAggregator;
 
 /***/ }),
 
-/***/ 53121:
+/***/ 92305:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23496,8 +23496,8 @@ exports.LastValueAggregator = LastValueAggregator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SumAggregator = exports.SumAccumulation = void 0;
-const types_1 = __nccwpck_require__(10327);
-const MetricData_1 = __nccwpck_require__(27237);
+const types_1 = __nccwpck_require__(26599);
+const MetricData_1 = __nccwpck_require__(77909);
 class SumAccumulation {
     startTime;
     monotonic;
@@ -23582,7 +23582,7 @@ exports.SumAggregator = SumAggregator;
 
 /***/ }),
 
-/***/ 20426:
+/***/ 95546:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -23854,7 +23854,7 @@ class BucketsBacking {
 
 /***/ }),
 
-/***/ 87967:
+/***/ 67791:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23864,9 +23864,9 @@ exports.ExponentMapping = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const ieee754 = __nccwpck_require__(70500);
-const util = __nccwpck_require__(32245);
-const types_1 = __nccwpck_require__(42797);
+const ieee754 = __nccwpck_require__(96820);
+const util = __nccwpck_require__(82661);
+const types_1 = __nccwpck_require__(83965);
 /**
  * ExponentMapping implements exponential mapping functions for
  * scales <=0. For scales > 0 LogarithmMapping should be used.
@@ -23939,7 +23939,7 @@ exports.ExponentMapping = ExponentMapping;
 
 /***/ }),
 
-/***/ 49189:
+/***/ 82933:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -23949,9 +23949,9 @@ exports.LogarithmMapping = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const ieee754 = __nccwpck_require__(70500);
-const util = __nccwpck_require__(32245);
-const types_1 = __nccwpck_require__(42797);
+const ieee754 = __nccwpck_require__(96820);
+const util = __nccwpck_require__(82661);
+const types_1 = __nccwpck_require__(83965);
 /**
  * LogarithmMapping implements exponential mapping functions for scale > 0.
  * For scales <= 0 the exponent mapping should be used.
@@ -24032,7 +24032,7 @@ exports.LogarithmMapping = LogarithmMapping;
 
 /***/ }),
 
-/***/ 2424:
+/***/ 17512:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24042,9 +24042,9 @@ exports.getMapping = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const ExponentMapping_1 = __nccwpck_require__(87967);
-const LogarithmMapping_1 = __nccwpck_require__(49189);
-const types_1 = __nccwpck_require__(42797);
+const ExponentMapping_1 = __nccwpck_require__(67791);
+const LogarithmMapping_1 = __nccwpck_require__(82933);
+const types_1 = __nccwpck_require__(83965);
 const MIN_SCALE = -10;
 const MAX_SCALE = 20;
 const PREBUILT_MAPPINGS = Array.from({ length: 31 }, (_, i) => {
@@ -24072,7 +24072,7 @@ exports.getMapping = getMapping;
 
 /***/ }),
 
-/***/ 70500:
+/***/ 96820:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24161,7 +24161,7 @@ exports.getSignificand = getSignificand;
 
 /***/ }),
 
-/***/ 42797:
+/***/ 83965:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24178,7 +24178,7 @@ exports.MappingError = MappingError;
 
 /***/ }),
 
-/***/ 32245:
+/***/ 82661:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24236,7 +24236,7 @@ exports.nextGreaterSquare = nextGreaterSquare;
 
 /***/ }),
 
-/***/ 7418:
+/***/ 7114:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24246,25 +24246,25 @@ exports.nextGreaterSquare = nextGreaterSquare;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SumAggregator = exports.SumAccumulation = exports.LastValueAggregator = exports.LastValueAccumulation = exports.ExponentialHistogramAggregator = exports.ExponentialHistogramAccumulation = exports.HistogramAggregator = exports.HistogramAccumulation = exports.DropAggregator = void 0;
-var Drop_1 = __nccwpck_require__(56117);
+var Drop_1 = __nccwpck_require__(96901);
 Object.defineProperty(exports, "DropAggregator", ({ enumerable: true, get: function () { return Drop_1.DropAggregator; } }));
-var Histogram_1 = __nccwpck_require__(72872);
+var Histogram_1 = __nccwpck_require__(51832);
 Object.defineProperty(exports, "HistogramAccumulation", ({ enumerable: true, get: function () { return Histogram_1.HistogramAccumulation; } }));
 Object.defineProperty(exports, "HistogramAggregator", ({ enumerable: true, get: function () { return Histogram_1.HistogramAggregator; } }));
-var ExponentialHistogram_1 = __nccwpck_require__(14731);
+var ExponentialHistogram_1 = __nccwpck_require__(67483);
 Object.defineProperty(exports, "ExponentialHistogramAccumulation", ({ enumerable: true, get: function () { return ExponentialHistogram_1.ExponentialHistogramAccumulation; } }));
 Object.defineProperty(exports, "ExponentialHistogramAggregator", ({ enumerable: true, get: function () { return ExponentialHistogram_1.ExponentialHistogramAggregator; } }));
-var LastValue_1 = __nccwpck_require__(95007);
+var LastValue_1 = __nccwpck_require__(45967);
 Object.defineProperty(exports, "LastValueAccumulation", ({ enumerable: true, get: function () { return LastValue_1.LastValueAccumulation; } }));
 Object.defineProperty(exports, "LastValueAggregator", ({ enumerable: true, get: function () { return LastValue_1.LastValueAggregator; } }));
-var Sum_1 = __nccwpck_require__(53121);
+var Sum_1 = __nccwpck_require__(92305);
 Object.defineProperty(exports, "SumAccumulation", ({ enumerable: true, get: function () { return Sum_1.SumAccumulation; } }));
 Object.defineProperty(exports, "SumAggregator", ({ enumerable: true, get: function () { return Sum_1.SumAggregator; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 10327:
+/***/ 26599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24287,7 +24287,7 @@ var AggregatorKind;
 
 /***/ }),
 
-/***/ 89594:
+/***/ 22634:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24297,8 +24297,8 @@ var AggregatorKind;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_AGGREGATION_TEMPORALITY_SELECTOR = exports.DEFAULT_AGGREGATION_SELECTOR = void 0;
-const AggregationTemporality_1 = __nccwpck_require__(88629);
-const AggregationOption_1 = __nccwpck_require__(31993);
+const AggregationTemporality_1 = __nccwpck_require__(73861);
+const AggregationOption_1 = __nccwpck_require__(34729);
 const DEFAULT_AGGREGATION_SELECTOR = _instrumentType => {
     return {
         type: AggregationOption_1.AggregationType.DEFAULT,
@@ -24311,7 +24311,7 @@ exports.DEFAULT_AGGREGATION_TEMPORALITY_SELECTOR = DEFAULT_AGGREGATION_TEMPORALI
 
 /***/ }),
 
-/***/ 88629:
+/***/ 73861:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24333,14 +24333,14 @@ var AggregationTemporality;
 
 /***/ }),
 
-/***/ 88661:
+/***/ 41669:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ConsoleMetricExporter = void 0;
-const core_1 = __nccwpck_require__(98605);
-const AggregationSelector_1 = __nccwpck_require__(89594);
+const core_1 = __nccwpck_require__(24637);
+const AggregationSelector_1 = __nccwpck_require__(22634);
 /**
  * This is an implementation of {@link PushMetricExporter} that prints metrics to the
  * console. This class can be used for diagnostic purposes.
@@ -24391,7 +24391,7 @@ exports.ConsoleMetricExporter = ConsoleMetricExporter;
 
 /***/ }),
 
-/***/ 41112:
+/***/ 46664:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24401,7 +24401,7 @@ exports.ConsoleMetricExporter = ConsoleMetricExporter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.InMemoryMetricExporter = void 0;
-const core_1 = __nccwpck_require__(98605);
+const core_1 = __nccwpck_require__(24637);
 /**
  * In-memory Metrics Exporter is a Push Metric Exporter
  * which accumulates metrics data in the local memory and
@@ -24452,7 +24452,7 @@ exports.InMemoryMetricExporter = InMemoryMetricExporter;
 
 /***/ }),
 
-/***/ 27237:
+/***/ 77909:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24507,7 +24507,7 @@ var DataPointType;
 
 /***/ }),
 
-/***/ 57686:
+/***/ 27398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24517,9 +24517,9 @@ var DataPointType;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricReader = void 0;
-const api = __nccwpck_require__(87610);
-const utils_1 = __nccwpck_require__(89991);
-const AggregationSelector_1 = __nccwpck_require__(89594);
+const api = __nccwpck_require__(63914);
+const utils_1 = __nccwpck_require__(34743);
+const AggregationSelector_1 = __nccwpck_require__(22634);
 /**
  * A registered reader of metrics that, when linked to a {@link MetricProducer}, offers global
  * control over metrics.
@@ -24637,7 +24637,7 @@ exports.MetricReader = MetricReader;
 
 /***/ }),
 
-/***/ 59291:
+/***/ 97611:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24647,11 +24647,11 @@ exports.MetricReader = MetricReader;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PeriodicExportingMetricReader = void 0;
-const api = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(98605);
-const MetricReader_1 = __nccwpck_require__(57686);
-const utils_1 = __nccwpck_require__(89991);
-const MetricData_1 = __nccwpck_require__(27237);
+const api = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24637);
+const MetricReader_1 = __nccwpck_require__(27398);
+const utils_1 = __nccwpck_require__(34743);
+const MetricData_1 = __nccwpck_require__(77909);
 /**
  * {@link MetricReader} which collects metrics based on a user-configurable time interval, and passes the metrics to
  * the configured {@link PushMetricExporter}
@@ -24779,7 +24779,7 @@ exports.PeriodicExportingMetricReader = PeriodicExportingMetricReader;
 
 /***/ }),
 
-/***/ 42534:
+/***/ 89174:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24789,33 +24789,33 @@ exports.PeriodicExportingMetricReader = PeriodicExportingMetricReader;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TimeoutError = exports.createDenyListAttributesProcessor = exports.createAllowListAttributesProcessor = exports.AggregationType = exports.MeterProvider = exports.ConsoleMetricExporter = exports.InMemoryMetricExporter = exports.PeriodicExportingMetricReader = exports.MetricReader = exports.InstrumentType = exports.DataPointType = exports.AggregationTemporality = void 0;
-var AggregationTemporality_1 = __nccwpck_require__(88629);
+var AggregationTemporality_1 = __nccwpck_require__(73861);
 Object.defineProperty(exports, "AggregationTemporality", ({ enumerable: true, get: function () { return AggregationTemporality_1.AggregationTemporality; } }));
-var MetricData_1 = __nccwpck_require__(27237);
+var MetricData_1 = __nccwpck_require__(77909);
 Object.defineProperty(exports, "DataPointType", ({ enumerable: true, get: function () { return MetricData_1.DataPointType; } }));
 Object.defineProperty(exports, "InstrumentType", ({ enumerable: true, get: function () { return MetricData_1.InstrumentType; } }));
-var MetricReader_1 = __nccwpck_require__(57686);
+var MetricReader_1 = __nccwpck_require__(27398);
 Object.defineProperty(exports, "MetricReader", ({ enumerable: true, get: function () { return MetricReader_1.MetricReader; } }));
-var PeriodicExportingMetricReader_1 = __nccwpck_require__(59291);
+var PeriodicExportingMetricReader_1 = __nccwpck_require__(97611);
 Object.defineProperty(exports, "PeriodicExportingMetricReader", ({ enumerable: true, get: function () { return PeriodicExportingMetricReader_1.PeriodicExportingMetricReader; } }));
-var InMemoryMetricExporter_1 = __nccwpck_require__(41112);
+var InMemoryMetricExporter_1 = __nccwpck_require__(46664);
 Object.defineProperty(exports, "InMemoryMetricExporter", ({ enumerable: true, get: function () { return InMemoryMetricExporter_1.InMemoryMetricExporter; } }));
-var ConsoleMetricExporter_1 = __nccwpck_require__(88661);
+var ConsoleMetricExporter_1 = __nccwpck_require__(41669);
 Object.defineProperty(exports, "ConsoleMetricExporter", ({ enumerable: true, get: function () { return ConsoleMetricExporter_1.ConsoleMetricExporter; } }));
-var MeterProvider_1 = __nccwpck_require__(28858);
+var MeterProvider_1 = __nccwpck_require__(70762);
 Object.defineProperty(exports, "MeterProvider", ({ enumerable: true, get: function () { return MeterProvider_1.MeterProvider; } }));
-var AggregationOption_1 = __nccwpck_require__(31993);
+var AggregationOption_1 = __nccwpck_require__(34729);
 Object.defineProperty(exports, "AggregationType", ({ enumerable: true, get: function () { return AggregationOption_1.AggregationType; } }));
-var AttributesProcessor_1 = __nccwpck_require__(91985);
+var AttributesProcessor_1 = __nccwpck_require__(14433);
 Object.defineProperty(exports, "createAllowListAttributesProcessor", ({ enumerable: true, get: function () { return AttributesProcessor_1.createAllowListAttributesProcessor; } }));
 Object.defineProperty(exports, "createDenyListAttributesProcessor", ({ enumerable: true, get: function () { return AttributesProcessor_1.createDenyListAttributesProcessor; } }));
-var utils_1 = __nccwpck_require__(89991);
+var utils_1 = __nccwpck_require__(34743);
 Object.defineProperty(exports, "TimeoutError", ({ enumerable: true, get: function () { return utils_1.TimeoutError; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 66967:
+/***/ 45639:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24825,10 +24825,10 @@ Object.defineProperty(exports, "TimeoutError", ({ enumerable: true, get: functio
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AsyncMetricStorage = void 0;
-const MetricStorage_1 = __nccwpck_require__(79781);
-const DeltaMetricProcessor_1 = __nccwpck_require__(1356);
-const TemporalMetricProcessor_1 = __nccwpck_require__(26818);
-const HashMap_1 = __nccwpck_require__(82774);
+const MetricStorage_1 = __nccwpck_require__(67170);
+const DeltaMetricProcessor_1 = __nccwpck_require__(25340);
+const TemporalMetricProcessor_1 = __nccwpck_require__(29938);
+const HashMap_1 = __nccwpck_require__(17478);
 /**
  * Internal interface.
  *
@@ -24870,7 +24870,7 @@ exports.AsyncMetricStorage = AsyncMetricStorage;
 
 /***/ }),
 
-/***/ 1356:
+/***/ 25340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24880,8 +24880,8 @@ exports.AsyncMetricStorage = AsyncMetricStorage;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DeltaMetricProcessor = void 0;
-const utils_1 = __nccwpck_require__(89991);
-const HashMap_1 = __nccwpck_require__(82774);
+const utils_1 = __nccwpck_require__(34743);
+const HashMap_1 = __nccwpck_require__(17478);
 /**
  * Internal interface.
  *
@@ -24968,7 +24968,7 @@ exports.DeltaMetricProcessor = DeltaMetricProcessor;
 
 /***/ }),
 
-/***/ 82774:
+/***/ 17478:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -24978,7 +24978,7 @@ exports.DeltaMetricProcessor = DeltaMetricProcessor;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AttributeHashMap = exports.HashMap = void 0;
-const utils_1 = __nccwpck_require__(89991);
+const utils_1 = __nccwpck_require__(34743);
 class HashMap {
     _valueMap = new Map();
     _keyMap = new Map();
@@ -25046,7 +25046,7 @@ exports.AttributeHashMap = AttributeHashMap;
 
 /***/ }),
 
-/***/ 40608:
+/***/ 45936:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25056,10 +25056,10 @@ exports.AttributeHashMap = AttributeHashMap;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MeterProviderSharedState = void 0;
-const utils_1 = __nccwpck_require__(89991);
-const ViewRegistry_1 = __nccwpck_require__(93778);
-const MeterSharedState_1 = __nccwpck_require__(50183);
-const AggregationOption_1 = __nccwpck_require__(31993);
+const utils_1 = __nccwpck_require__(34743);
+const ViewRegistry_1 = __nccwpck_require__(41218);
+const MeterSharedState_1 = __nccwpck_require__(6519);
+const AggregationOption_1 = __nccwpck_require__(34729);
 /**
  * An internal record for shared meter provider states.
  */
@@ -25096,7 +25096,7 @@ exports.MeterProviderSharedState = MeterProviderSharedState;
 
 /***/ }),
 
-/***/ 50183:
+/***/ 6519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25106,14 +25106,14 @@ exports.MeterProviderSharedState = MeterProviderSharedState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MeterSharedState = void 0;
-const InstrumentDescriptor_1 = __nccwpck_require__(35628);
-const Meter_1 = __nccwpck_require__(13707);
-const AsyncMetricStorage_1 = __nccwpck_require__(66967);
-const MetricStorageRegistry_1 = __nccwpck_require__(82202);
-const MultiWritableMetricStorage_1 = __nccwpck_require__(12380);
-const ObservableRegistry_1 = __nccwpck_require__(36148);
-const SyncMetricStorage_1 = __nccwpck_require__(13632);
-const AttributesProcessor_1 = __nccwpck_require__(91985);
+const InstrumentDescriptor_1 = __nccwpck_require__(77596);
+const Meter_1 = __nccwpck_require__(17947);
+const AsyncMetricStorage_1 = __nccwpck_require__(45639);
+const MetricStorageRegistry_1 = __nccwpck_require__(9386);
+const MultiWritableMetricStorage_1 = __nccwpck_require__(28844);
+const ObservableRegistry_1 = __nccwpck_require__(20772);
+const SyncMetricStorage_1 = __nccwpck_require__(4208);
+const AttributesProcessor_1 = __nccwpck_require__(14433);
 /**
  * An internal record for shared meter provider states.
  */
@@ -25212,7 +25212,7 @@ exports.MeterSharedState = MeterSharedState;
 
 /***/ }),
 
-/***/ 59723:
+/***/ 66587:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25222,7 +25222,7 @@ exports.MeterSharedState = MeterSharedState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricCollector = void 0;
-const core_1 = __nccwpck_require__(98605);
+const core_1 = __nccwpck_require__(24637);
 /**
  * An internal opaque interface that the MetricReader receives as
  * MetricProducer. It acts as the storage key to the internal metric stream
@@ -25290,7 +25290,7 @@ exports.MetricCollector = MetricCollector;
 
 /***/ }),
 
-/***/ 79781:
+/***/ 67170:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25300,7 +25300,7 @@ exports.MetricCollector = MetricCollector;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricStorage = void 0;
-const InstrumentDescriptor_1 = __nccwpck_require__(35628);
+const InstrumentDescriptor_1 = __nccwpck_require__(77596);
 /**
  * Internal interface.
  *
@@ -25328,7 +25328,7 @@ exports.MetricStorage = MetricStorage;
 
 /***/ }),
 
-/***/ 82202:
+/***/ 9386:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25338,9 +25338,9 @@ exports.MetricStorage = MetricStorage;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricStorageRegistry = void 0;
-const InstrumentDescriptor_1 = __nccwpck_require__(35628);
-const api = __nccwpck_require__(87610);
-const RegistrationConflicts_1 = __nccwpck_require__(3906);
+const InstrumentDescriptor_1 = __nccwpck_require__(77596);
+const api = __nccwpck_require__(63914);
+const RegistrationConflicts_1 = __nccwpck_require__(79026);
 /**
  * Internal class for storing {@link MetricStorage}
  */
@@ -25435,7 +25435,7 @@ exports.MetricStorageRegistry = MetricStorageRegistry;
 
 /***/ }),
 
-/***/ 12380:
+/***/ 28844:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -25464,7 +25464,7 @@ exports.MultiMetricStorage = MultiMetricStorage;
 
 /***/ }),
 
-/***/ 36148:
+/***/ 20772:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25474,10 +25474,10 @@ exports.MultiMetricStorage = MultiMetricStorage;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ObservableRegistry = void 0;
-const api_1 = __nccwpck_require__(87610);
-const Instruments_1 = __nccwpck_require__(27352);
-const ObservableResult_1 = __nccwpck_require__(59632);
-const utils_1 = __nccwpck_require__(89991);
+const api_1 = __nccwpck_require__(63914);
+const Instruments_1 = __nccwpck_require__(94824);
+const ObservableResult_1 = __nccwpck_require__(61504);
+const utils_1 = __nccwpck_require__(34743);
 /**
  * An internal interface for managing ObservableCallbacks.
  *
@@ -25587,7 +25587,7 @@ exports.ObservableRegistry = ObservableRegistry;
 
 /***/ }),
 
-/***/ 13632:
+/***/ 4208:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25597,9 +25597,9 @@ exports.ObservableRegistry = ObservableRegistry;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SyncMetricStorage = void 0;
-const MetricStorage_1 = __nccwpck_require__(79781);
-const DeltaMetricProcessor_1 = __nccwpck_require__(1356);
-const TemporalMetricProcessor_1 = __nccwpck_require__(26818);
+const MetricStorage_1 = __nccwpck_require__(67170);
+const DeltaMetricProcessor_1 = __nccwpck_require__(25340);
+const TemporalMetricProcessor_1 = __nccwpck_require__(29938);
 /**
  * Internal interface.
  *
@@ -25637,7 +25637,7 @@ exports.SyncMetricStorage = SyncMetricStorage;
 
 /***/ }),
 
-/***/ 26818:
+/***/ 29938:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25647,8 +25647,8 @@ exports.SyncMetricStorage = SyncMetricStorage;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TemporalMetricProcessor = void 0;
-const AggregationTemporality_1 = __nccwpck_require__(88629);
-const HashMap_1 = __nccwpck_require__(82774);
+const AggregationTemporality_1 = __nccwpck_require__(73861);
+const HashMap_1 = __nccwpck_require__(17478);
 /**
  * Internal interface.
  *
@@ -25788,7 +25788,7 @@ function AttributesMapToAccumulationRecords(map) {
 
 /***/ }),
 
-/***/ 89991:
+/***/ 34743:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -25899,7 +25899,7 @@ exports.equalsCaseInsensitive = equalsCaseInsensitive;
 
 /***/ }),
 
-/***/ 38664:
+/***/ 18424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -25909,9 +25909,9 @@ exports.equalsCaseInsensitive = equalsCaseInsensitive;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_AGGREGATION = exports.EXPONENTIAL_HISTOGRAM_AGGREGATION = exports.HISTOGRAM_AGGREGATION = exports.LAST_VALUE_AGGREGATION = exports.SUM_AGGREGATION = exports.DROP_AGGREGATION = exports.DefaultAggregation = exports.ExponentialHistogramAggregation = exports.ExplicitBucketHistogramAggregation = exports.HistogramAggregation = exports.LastValueAggregation = exports.SumAggregation = exports.DropAggregation = void 0;
-const api = __nccwpck_require__(87610);
-const aggregator_1 = __nccwpck_require__(7418);
-const MetricData_1 = __nccwpck_require__(27237);
+const api = __nccwpck_require__(63914);
+const aggregator_1 = __nccwpck_require__(7114);
+const MetricData_1 = __nccwpck_require__(77909);
 /**
  * The default drop aggregation.
  */
@@ -26050,13 +26050,13 @@ exports.DEFAULT_AGGREGATION = new DefaultAggregation();
 
 /***/ }),
 
-/***/ 31993:
+/***/ 34729:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.toAggregation = exports.AggregationType = void 0;
-const Aggregation_1 = __nccwpck_require__(38664);
+const Aggregation_1 = __nccwpck_require__(18424);
 var AggregationType;
 (function (AggregationType) {
     AggregationType[AggregationType["DEFAULT"] = 0] = "DEFAULT";
@@ -26098,7 +26098,7 @@ exports.toAggregation = toAggregation;
 
 /***/ }),
 
-/***/ 91985:
+/***/ 14433:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -26196,7 +26196,7 @@ const NOOP = new NoopAttributesProcessor();
 
 /***/ }),
 
-/***/ 13436:
+/***/ 21260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26206,7 +26206,7 @@ const NOOP = new NoopAttributesProcessor();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.InstrumentSelector = void 0;
-const Predicate_1 = __nccwpck_require__(77851);
+const Predicate_1 = __nccwpck_require__(50763);
 class InstrumentSelector {
     _nameFilter;
     _type;
@@ -26231,7 +26231,7 @@ exports.InstrumentSelector = InstrumentSelector;
 
 /***/ }),
 
-/***/ 6218:
+/***/ 14874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26241,7 +26241,7 @@ exports.InstrumentSelector = InstrumentSelector;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MeterSelector = void 0;
-const Predicate_1 = __nccwpck_require__(77851);
+const Predicate_1 = __nccwpck_require__(50763);
 class MeterSelector {
     _nameFilter;
     _versionFilter;
@@ -26269,7 +26269,7 @@ exports.MeterSelector = MeterSelector;
 
 /***/ }),
 
-/***/ 77851:
+/***/ 50763:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -26335,7 +26335,7 @@ exports.ExactPredicate = ExactPredicate;
 
 /***/ }),
 
-/***/ 3906:
+/***/ 79026:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -26415,7 +26415,7 @@ exports.getConflictResolutionRecipe = getConflictResolutionRecipe;
 
 /***/ }),
 
-/***/ 1757:
+/***/ 21037:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26425,11 +26425,11 @@ exports.getConflictResolutionRecipe = getConflictResolutionRecipe;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.View = void 0;
-const Predicate_1 = __nccwpck_require__(77851);
-const AttributesProcessor_1 = __nccwpck_require__(91985);
-const InstrumentSelector_1 = __nccwpck_require__(13436);
-const MeterSelector_1 = __nccwpck_require__(6218);
-const AggregationOption_1 = __nccwpck_require__(31993);
+const Predicate_1 = __nccwpck_require__(50763);
+const AttributesProcessor_1 = __nccwpck_require__(14433);
+const InstrumentSelector_1 = __nccwpck_require__(21260);
+const MeterSelector_1 = __nccwpck_require__(14874);
+const AggregationOption_1 = __nccwpck_require__(34729);
 function isSelectorNotProvided(options) {
     return (options.instrumentName == null &&
         options.instrumentType == null &&
@@ -26549,7 +26549,7 @@ exports.View = View;
 
 /***/ }),
 
-/***/ 93778:
+/***/ 41218:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -26590,7 +26590,7 @@ exports.ViewRegistry = ViewRegistry;
 
 /***/ }),
 
-/***/ 66489:
+/***/ 66953:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26600,11 +26600,11 @@ exports.ViewRegistry = ViewRegistry;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.defaultResource = exports.emptyResource = exports.resourceFromDetectedResource = exports.resourceFromAttributes = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(98605);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const default_service_name_1 = __nccwpck_require__(42798);
-const utils_1 = __nccwpck_require__(50162);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24637);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const default_service_name_1 = __nccwpck_require__(59678);
+const utils_1 = __nccwpck_require__(55554);
 class ResourceImpl {
     _rawAttributes;
     _asyncAttributesPending = false;
@@ -26752,7 +26752,7 @@ function mergeSchemaUrl(old, updating) {
 
 /***/ }),
 
-/***/ 42798:
+/***/ 59678:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -26790,7 +26790,7 @@ exports._clearDefaultServiceNameCache = _clearDefaultServiceNameCache;
 
 /***/ }),
 
-/***/ 99800:
+/***/ 22888:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26800,8 +26800,8 @@ exports._clearDefaultServiceNameCache = _clearDefaultServiceNameCache;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectResources = void 0;
-const api_1 = __nccwpck_require__(87610);
-const ResourceImpl_1 = __nccwpck_require__(66489);
+const api_1 = __nccwpck_require__(63914);
+const ResourceImpl_1 = __nccwpck_require__(66953);
 /**
  * Runs all resource detectors and returns the results merged into a single Resource.
  *
@@ -26826,7 +26826,7 @@ exports.detectResources = detectResources;
 
 /***/ }),
 
-/***/ 84314:
+/***/ 5002:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26836,9 +26836,9 @@ exports.detectResources = detectResources;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.envDetector = void 0;
-const api_1 = __nccwpck_require__(87610);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const core_1 = __nccwpck_require__(98605);
+const api_1 = __nccwpck_require__(63914);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const core_1 = __nccwpck_require__(24637);
 /**
  * EnvDetector can be used to detect the presence of and create a Resource
  * from the OTEL_RESOURCE_ATTRIBUTES environment variable.
@@ -26937,7 +26937,7 @@ exports.envDetector = new EnvDetector();
 
 /***/ }),
 
-/***/ 35829:
+/***/ 34949:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -26960,7 +26960,7 @@ exports.noopDetector = new NoopDetector();
 
 /***/ }),
 
-/***/ 3063:
+/***/ 89383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26970,20 +26970,20 @@ exports.noopDetector = new NoopDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.noopDetector = exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector = exports.hostDetector = exports.envDetector = void 0;
-var EnvDetector_1 = __nccwpck_require__(84314);
+var EnvDetector_1 = __nccwpck_require__(5002);
 Object.defineProperty(exports, "envDetector", ({ enumerable: true, get: function () { return EnvDetector_1.envDetector; } }));
-var platform_1 = __nccwpck_require__(33211);
+var platform_1 = __nccwpck_require__(74827);
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return platform_1.hostDetector; } }));
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return platform_1.osDetector; } }));
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return platform_1.processDetector; } }));
 Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true, get: function () { return platform_1.serviceInstanceIdDetector; } }));
-var NoopDetector_1 = __nccwpck_require__(35829);
+var NoopDetector_1 = __nccwpck_require__(34949);
 Object.defineProperty(exports, "noopDetector", ({ enumerable: true, get: function () { return NoopDetector_1.noopDetector; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 33211:
+/***/ 74827:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -26993,7 +26993,7 @@ exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(46084);
+var node_1 = __nccwpck_require__(11188);
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return node_1.hostDetector; } }));
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return node_1.osDetector; } }));
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return node_1.processDetector; } }));
@@ -27002,7 +27002,7 @@ Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true,
 
 /***/ }),
 
-/***/ 77802:
+/***/ 99258:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27012,10 +27012,10 @@ Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true,
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.hostDetector = void 0;
-const semconv_1 = __nccwpck_require__(34938);
+const semconv_1 = __nccwpck_require__(72874);
 const os_1 = __nccwpck_require__(70857);
-const getMachineId_1 = __nccwpck_require__(97914);
-const utils_1 = __nccwpck_require__(84237);
+const getMachineId_1 = __nccwpck_require__(75530);
+const utils_1 = __nccwpck_require__(88829);
 /**
  * HostDetector detects the resources related to the host current process is
  * running on. Currently only non-cloud-based attributes are included.
@@ -27035,7 +27035,7 @@ exports.hostDetector = new HostDetector();
 
 /***/ }),
 
-/***/ 96146:
+/***/ 45762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27045,9 +27045,9 @@ exports.hostDetector = new HostDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.osDetector = void 0;
-const semconv_1 = __nccwpck_require__(34938);
+const semconv_1 = __nccwpck_require__(72874);
 const os_1 = __nccwpck_require__(70857);
-const utils_1 = __nccwpck_require__(84237);
+const utils_1 = __nccwpck_require__(88829);
 /**
  * OSDetector detects the resources related to the operating system (OS) on
  * which the process represented by this resource is running.
@@ -27066,7 +27066,7 @@ exports.osDetector = new OSDetector();
 
 /***/ }),
 
-/***/ 5415:
+/***/ 43767:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27076,8 +27076,8 @@ exports.osDetector = new OSDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.processDetector = void 0;
-const api_1 = __nccwpck_require__(87610);
-const semconv_1 = __nccwpck_require__(34938);
+const api_1 = __nccwpck_require__(63914);
+const semconv_1 = __nccwpck_require__(72874);
 const os = __nccwpck_require__(70857);
 /**
  * ProcessDetector will be used to detect the resources related current process running
@@ -27116,7 +27116,7 @@ exports.processDetector = new ProcessDetector();
 
 /***/ }),
 
-/***/ 53135:
+/***/ 41087:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27126,7 +27126,7 @@ exports.processDetector = new ProcessDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serviceInstanceIdDetector = void 0;
-const semconv_1 = __nccwpck_require__(34938);
+const semconv_1 = __nccwpck_require__(72874);
 const crypto_1 = __nccwpck_require__(76982);
 /**
  * ServiceInstanceIdDetector detects the resources related to the service instance ID.
@@ -27148,7 +27148,7 @@ exports.serviceInstanceIdDetector = new ServiceInstanceIdDetector();
 
 /***/ }),
 
-/***/ 46084:
+/***/ 11188:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27158,19 +27158,19 @@ exports.serviceInstanceIdDetector = new ServiceInstanceIdDetector();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector = exports.hostDetector = void 0;
-var HostDetector_1 = __nccwpck_require__(77802);
+var HostDetector_1 = __nccwpck_require__(99258);
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return HostDetector_1.hostDetector; } }));
-var OSDetector_1 = __nccwpck_require__(96146);
+var OSDetector_1 = __nccwpck_require__(45762);
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return OSDetector_1.osDetector; } }));
-var ProcessDetector_1 = __nccwpck_require__(5415);
+var ProcessDetector_1 = __nccwpck_require__(43767);
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return ProcessDetector_1.processDetector; } }));
-var ServiceInstanceIdDetector_1 = __nccwpck_require__(53135);
+var ServiceInstanceIdDetector_1 = __nccwpck_require__(41087);
 Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true, get: function () { return ServiceInstanceIdDetector_1.serviceInstanceIdDetector; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 97914:
+/***/ 75530:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27186,21 +27186,21 @@ async function getMachineId() {
     if (!getMachineIdImpl) {
         switch (process.platform) {
             case 'darwin':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 760).then(__nccwpck_require__.bind(__nccwpck_require__, 53760)))
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 168).then(__nccwpck_require__.bind(__nccwpck_require__, 17168)))
                     .getMachineId;
                 break;
             case 'linux':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 109).then(__nccwpck_require__.bind(__nccwpck_require__, 16109)))
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.bind(__nccwpck_require__, 44861)))
                     .getMachineId;
                 break;
             case 'freebsd':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 582).then(__nccwpck_require__.bind(__nccwpck_require__, 18582))).getMachineId;
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 54).then(__nccwpck_require__.bind(__nccwpck_require__, 10054))).getMachineId;
                 break;
             case 'win32':
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 141).then(__nccwpck_require__.bind(__nccwpck_require__, 7141))).getMachineId;
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.bind(__nccwpck_require__, 36085))).getMachineId;
                 break;
             default:
-                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 0).then(__nccwpck_require__.bind(__nccwpck_require__, 81000)))
+                getMachineIdImpl = (await __nccwpck_require__.e(/* import() */ 544).then(__nccwpck_require__.bind(__nccwpck_require__, 15544)))
                     .getMachineId;
                 break;
         }
@@ -27212,7 +27212,7 @@ exports.getMachineId = getMachineId;
 
 /***/ }),
 
-/***/ 84237:
+/***/ 88829:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -27254,7 +27254,7 @@ exports.normalizeType = normalizeType;
 
 /***/ }),
 
-/***/ 59751:
+/***/ 41783:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27264,25 +27264,25 @@ exports.normalizeType = normalizeType;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.defaultServiceName = exports.emptyResource = exports.defaultResource = exports.resourceFromAttributes = exports.serviceInstanceIdDetector = exports.processDetector = exports.osDetector = exports.hostDetector = exports.envDetector = exports.detectResources = void 0;
-var detect_resources_1 = __nccwpck_require__(99800);
+var detect_resources_1 = __nccwpck_require__(22888);
 Object.defineProperty(exports, "detectResources", ({ enumerable: true, get: function () { return detect_resources_1.detectResources; } }));
-var detectors_1 = __nccwpck_require__(3063);
+var detectors_1 = __nccwpck_require__(89383);
 Object.defineProperty(exports, "envDetector", ({ enumerable: true, get: function () { return detectors_1.envDetector; } }));
 Object.defineProperty(exports, "hostDetector", ({ enumerable: true, get: function () { return detectors_1.hostDetector; } }));
 Object.defineProperty(exports, "osDetector", ({ enumerable: true, get: function () { return detectors_1.osDetector; } }));
 Object.defineProperty(exports, "processDetector", ({ enumerable: true, get: function () { return detectors_1.processDetector; } }));
 Object.defineProperty(exports, "serviceInstanceIdDetector", ({ enumerable: true, get: function () { return detectors_1.serviceInstanceIdDetector; } }));
-var ResourceImpl_1 = __nccwpck_require__(66489);
+var ResourceImpl_1 = __nccwpck_require__(66953);
 Object.defineProperty(exports, "resourceFromAttributes", ({ enumerable: true, get: function () { return ResourceImpl_1.resourceFromAttributes; } }));
 Object.defineProperty(exports, "defaultResource", ({ enumerable: true, get: function () { return ResourceImpl_1.defaultResource; } }));
 Object.defineProperty(exports, "emptyResource", ({ enumerable: true, get: function () { return ResourceImpl_1.emptyResource; } }));
-var default_service_name_1 = __nccwpck_require__(42798);
+var default_service_name_1 = __nccwpck_require__(59678);
 Object.defineProperty(exports, "defaultServiceName", ({ enumerable: true, get: function () { return default_service_name_1.defaultServiceName; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 34938:
+/***/ 72874:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -27612,7 +27612,7 @@ exports.ATTR_WEBENGINE_VERSION = 'webengine.version';
 
 /***/ }),
 
-/***/ 50162:
+/***/ 55554:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -27632,7 +27632,7 @@ exports.isPromiseLike = isPromiseLike;
 
 /***/ }),
 
-/***/ 96802:
+/***/ 32594:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27642,12 +27642,12 @@ exports.isPromiseLike = isPromiseLike;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BasicTracerProvider = exports.ForceFlushState = void 0;
-const core_1 = __nccwpck_require__(54747);
-const resources_1 = __nccwpck_require__(62159);
-const Tracer_1 = __nccwpck_require__(73875);
-const config_1 = __nccwpck_require__(84012);
-const MultiSpanProcessor_1 = __nccwpck_require__(91929);
-const utility_1 = __nccwpck_require__(49116);
+const core_1 = __nccwpck_require__(24203);
+const resources_1 = __nccwpck_require__(75647);
+const Tracer_1 = __nccwpck_require__(56259);
+const config_1 = __nccwpck_require__(29884);
+const MultiSpanProcessor_1 = __nccwpck_require__(35369);
+const utility_1 = __nccwpck_require__(29228);
 var ForceFlushState;
 (function (ForceFlushState) {
     ForceFlushState[ForceFlushState["resolved"] = 0] = "resolved";
@@ -27731,7 +27731,7 @@ exports.BasicTracerProvider = BasicTracerProvider;
 
 /***/ }),
 
-/***/ 91929:
+/***/ 35369:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27741,7 +27741,7 @@ exports.BasicTracerProvider = BasicTracerProvider;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MultiSpanProcessor = void 0;
-const core_1 = __nccwpck_require__(54747);
+const core_1 = __nccwpck_require__(24203);
 /**
  * Implementation of the {@link SpanProcessor} that simply forwards all
  * received events to a list of {@link SpanProcessor}s.
@@ -27801,7 +27801,7 @@ exports.MultiSpanProcessor = MultiSpanProcessor;
 
 /***/ }),
 
-/***/ 45252:
+/***/ 56148:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -27837,7 +27837,7 @@ var SamplingDecision;
 
 /***/ }),
 
-/***/ 28986:
+/***/ 65994:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27847,10 +27847,10 @@ var SamplingDecision;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SpanImpl = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(54747);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const enums_1 = __nccwpck_require__(35170);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24203);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const enums_1 = __nccwpck_require__(41042);
 /**
  * This class represents a span.
  */
@@ -28231,7 +28231,7 @@ exports.SpanImpl = SpanImpl;
 
 /***/ }),
 
-/***/ 73875:
+/***/ 56259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -28241,13 +28241,13 @@ exports.SpanImpl = SpanImpl;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Tracer = void 0;
-const api = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(54747);
-const Span_1 = __nccwpck_require__(28986);
-const utility_1 = __nccwpck_require__(49116);
-const platform_1 = __nccwpck_require__(33326);
-const TracerMetrics_1 = __nccwpck_require__(54410);
-const version_1 = __nccwpck_require__(48292);
+const api = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24203);
+const Span_1 = __nccwpck_require__(65994);
+const utility_1 = __nccwpck_require__(29228);
+const platform_1 = __nccwpck_require__(58942);
+const TracerMetrics_1 = __nccwpck_require__(37466);
+const version_1 = __nccwpck_require__(60724);
 /**
  * This class represents a basic tracer.
  */
@@ -28387,14 +28387,14 @@ exports.Tracer = Tracer;
 
 /***/ }),
 
-/***/ 54410:
+/***/ 37466:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TracerMetrics = void 0;
-const Sampler_1 = __nccwpck_require__(45252);
-const semconv_1 = __nccwpck_require__(7489);
+const Sampler_1 = __nccwpck_require__(56148);
+const semconv_1 = __nccwpck_require__(16625);
 /**
  * Generates `otel.sdk.span.*` metrics.
  * https://opentelemetry.io/docs/specs/semconv/otel/sdk-metrics/#span-metrics
@@ -28454,7 +28454,7 @@ function samplingDecisionToString(decision) {
 
 /***/ }),
 
-/***/ 84012:
+/***/ 29884:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -28464,12 +28464,12 @@ function samplingDecisionToString(decision) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildSamplerFromEnv = exports.loadDefaultConfig = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(54747);
-const AlwaysOffSampler_1 = __nccwpck_require__(80545);
-const AlwaysOnSampler_1 = __nccwpck_require__(39999);
-const ParentBasedSampler_1 = __nccwpck_require__(38450);
-const TraceIdRatioBasedSampler_1 = __nccwpck_require__(49065);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24203);
+const AlwaysOffSampler_1 = __nccwpck_require__(78897);
+const AlwaysOnSampler_1 = __nccwpck_require__(9295);
+const ParentBasedSampler_1 = __nccwpck_require__(11266);
+const TraceIdRatioBasedSampler_1 = __nccwpck_require__(87481);
 var TracesSamplerValues;
 (function (TracesSamplerValues) {
     TracesSamplerValues["AlwaysOff"] = "always_off";
@@ -28556,7 +28556,7 @@ function getSamplerProbabilityFromEnv() {
 
 /***/ }),
 
-/***/ 35170:
+/***/ 41042:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -28572,7 +28572,7 @@ exports.ExceptionEventName = 'exception';
 
 /***/ }),
 
-/***/ 95798:
+/***/ 42118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -28582,8 +28582,8 @@ exports.ExceptionEventName = 'exception';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BatchSpanProcessorBase = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(54747);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24203);
 /**
  * Implementation of the {@link SpanProcessor} that batches spans exported by
  * the SDK then pushes them to the exporter pipeline.
@@ -28790,7 +28790,7 @@ exports.BatchSpanProcessorBase = BatchSpanProcessorBase;
 
 /***/ }),
 
-/***/ 44147:
+/***/ 34851:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -28800,7 +28800,7 @@ exports.BatchSpanProcessorBase = BatchSpanProcessorBase;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ConsoleSpanExporter = void 0;
-const core_1 = __nccwpck_require__(54747);
+const core_1 = __nccwpck_require__(24203);
 /**
  * This is implementation of {@link SpanExporter} that prints spans to the
  * console. This class can be used for diagnostic purposes.
@@ -28873,7 +28873,7 @@ exports.ConsoleSpanExporter = ConsoleSpanExporter;
 
 /***/ }),
 
-/***/ 82782:
+/***/ 9422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -28883,7 +28883,7 @@ exports.ConsoleSpanExporter = ConsoleSpanExporter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.InMemorySpanExporter = void 0;
-const core_1 = __nccwpck_require__(54747);
+const core_1 = __nccwpck_require__(24203);
 /**
  * This class can be used for testing purposes. It stores the exported spans
  * in a list in memory that can be retrieved using the `getFinishedSpans()`
@@ -28928,7 +28928,7 @@ exports.InMemorySpanExporter = InMemorySpanExporter;
 
 /***/ }),
 
-/***/ 49887:
+/***/ 44943:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -28954,7 +28954,7 @@ exports.NoopSpanProcessor = NoopSpanProcessor;
 
 /***/ }),
 
-/***/ 28245:
+/***/ 73381:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -28964,8 +28964,8 @@ exports.NoopSpanProcessor = NoopSpanProcessor;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SimpleSpanProcessor = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(54747);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24203);
 /**
  * An implementation of the {@link SpanProcessor} that converts the {@link Span}
  * to {@link ReadableSpan} and passes it to the configured exporter.
@@ -29025,7 +29025,7 @@ exports.SimpleSpanProcessor = SimpleSpanProcessor;
 
 /***/ }),
 
-/***/ 52408:
+/***/ 94952:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29035,34 +29035,34 @@ exports.SimpleSpanProcessor = SimpleSpanProcessor;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SamplingDecision = exports.TraceIdRatioBasedSampler = exports.ParentBasedSampler = exports.AlwaysOnSampler = exports.AlwaysOffSampler = exports.NoopSpanProcessor = exports.SimpleSpanProcessor = exports.InMemorySpanExporter = exports.ConsoleSpanExporter = exports.RandomIdGenerator = exports.BatchSpanProcessor = exports.BasicTracerProvider = void 0;
-var BasicTracerProvider_1 = __nccwpck_require__(96802);
+var BasicTracerProvider_1 = __nccwpck_require__(32594);
 Object.defineProperty(exports, "BasicTracerProvider", ({ enumerable: true, get: function () { return BasicTracerProvider_1.BasicTracerProvider; } }));
-var platform_1 = __nccwpck_require__(33326);
+var platform_1 = __nccwpck_require__(58942);
 Object.defineProperty(exports, "BatchSpanProcessor", ({ enumerable: true, get: function () { return platform_1.BatchSpanProcessor; } }));
 Object.defineProperty(exports, "RandomIdGenerator", ({ enumerable: true, get: function () { return platform_1.RandomIdGenerator; } }));
-var ConsoleSpanExporter_1 = __nccwpck_require__(44147);
+var ConsoleSpanExporter_1 = __nccwpck_require__(34851);
 Object.defineProperty(exports, "ConsoleSpanExporter", ({ enumerable: true, get: function () { return ConsoleSpanExporter_1.ConsoleSpanExporter; } }));
-var InMemorySpanExporter_1 = __nccwpck_require__(82782);
+var InMemorySpanExporter_1 = __nccwpck_require__(9422);
 Object.defineProperty(exports, "InMemorySpanExporter", ({ enumerable: true, get: function () { return InMemorySpanExporter_1.InMemorySpanExporter; } }));
-var SimpleSpanProcessor_1 = __nccwpck_require__(28245);
+var SimpleSpanProcessor_1 = __nccwpck_require__(73381);
 Object.defineProperty(exports, "SimpleSpanProcessor", ({ enumerable: true, get: function () { return SimpleSpanProcessor_1.SimpleSpanProcessor; } }));
-var NoopSpanProcessor_1 = __nccwpck_require__(49887);
+var NoopSpanProcessor_1 = __nccwpck_require__(44943);
 Object.defineProperty(exports, "NoopSpanProcessor", ({ enumerable: true, get: function () { return NoopSpanProcessor_1.NoopSpanProcessor; } }));
-var AlwaysOffSampler_1 = __nccwpck_require__(80545);
+var AlwaysOffSampler_1 = __nccwpck_require__(78897);
 Object.defineProperty(exports, "AlwaysOffSampler", ({ enumerable: true, get: function () { return AlwaysOffSampler_1.AlwaysOffSampler; } }));
-var AlwaysOnSampler_1 = __nccwpck_require__(39999);
+var AlwaysOnSampler_1 = __nccwpck_require__(9295);
 Object.defineProperty(exports, "AlwaysOnSampler", ({ enumerable: true, get: function () { return AlwaysOnSampler_1.AlwaysOnSampler; } }));
-var ParentBasedSampler_1 = __nccwpck_require__(38450);
+var ParentBasedSampler_1 = __nccwpck_require__(11266);
 Object.defineProperty(exports, "ParentBasedSampler", ({ enumerable: true, get: function () { return ParentBasedSampler_1.ParentBasedSampler; } }));
-var TraceIdRatioBasedSampler_1 = __nccwpck_require__(49065);
+var TraceIdRatioBasedSampler_1 = __nccwpck_require__(87481);
 Object.defineProperty(exports, "TraceIdRatioBasedSampler", ({ enumerable: true, get: function () { return TraceIdRatioBasedSampler_1.TraceIdRatioBasedSampler; } }));
-var Sampler_1 = __nccwpck_require__(45252);
+var Sampler_1 = __nccwpck_require__(56148);
 Object.defineProperty(exports, "SamplingDecision", ({ enumerable: true, get: function () { return Sampler_1.SamplingDecision; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 33326:
+/***/ 58942:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29072,14 +29072,14 @@ Object.defineProperty(exports, "SamplingDecision", ({ enumerable: true, get: fun
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RandomIdGenerator = exports.BatchSpanProcessor = void 0;
-var node_1 = __nccwpck_require__(56379);
+var node_1 = __nccwpck_require__(51595);
 Object.defineProperty(exports, "BatchSpanProcessor", ({ enumerable: true, get: function () { return node_1.BatchSpanProcessor; } }));
 Object.defineProperty(exports, "RandomIdGenerator", ({ enumerable: true, get: function () { return node_1.RandomIdGenerator; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 67772:
+/***/ 29452:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29128,7 +29128,7 @@ function getIdGenerator(bytes) {
 
 /***/ }),
 
-/***/ 26760:
+/***/ 34584:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29138,7 +29138,7 @@ function getIdGenerator(bytes) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BatchSpanProcessor = void 0;
-const BatchSpanProcessorBase_1 = __nccwpck_require__(95798);
+const BatchSpanProcessorBase_1 = __nccwpck_require__(42118);
 class BatchSpanProcessor extends BatchSpanProcessorBase_1.BatchSpanProcessorBase {
     onShutdown() { }
 }
@@ -29147,7 +29147,7 @@ exports.BatchSpanProcessor = BatchSpanProcessor;
 
 /***/ }),
 
-/***/ 56379:
+/***/ 51595:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29157,15 +29157,15 @@ exports.BatchSpanProcessor = BatchSpanProcessor;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RandomIdGenerator = exports.BatchSpanProcessor = void 0;
-var BatchSpanProcessor_1 = __nccwpck_require__(26760);
+var BatchSpanProcessor_1 = __nccwpck_require__(34584);
 Object.defineProperty(exports, "BatchSpanProcessor", ({ enumerable: true, get: function () { return BatchSpanProcessor_1.BatchSpanProcessor; } }));
-var RandomIdGenerator_1 = __nccwpck_require__(67772);
+var RandomIdGenerator_1 = __nccwpck_require__(29452);
 Object.defineProperty(exports, "RandomIdGenerator", ({ enumerable: true, get: function () { return RandomIdGenerator_1.RandomIdGenerator; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 80545:
+/***/ 78897:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29175,7 +29175,7 @@ Object.defineProperty(exports, "RandomIdGenerator", ({ enumerable: true, get: fu
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AlwaysOffSampler = void 0;
-const Sampler_1 = __nccwpck_require__(45252);
+const Sampler_1 = __nccwpck_require__(56148);
 /** Sampler that samples no traces. */
 class AlwaysOffSampler {
     shouldSample() {
@@ -29192,7 +29192,7 @@ exports.AlwaysOffSampler = AlwaysOffSampler;
 
 /***/ }),
 
-/***/ 39999:
+/***/ 9295:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29202,7 +29202,7 @@ exports.AlwaysOffSampler = AlwaysOffSampler;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.AlwaysOnSampler = void 0;
-const Sampler_1 = __nccwpck_require__(45252);
+const Sampler_1 = __nccwpck_require__(56148);
 /** Sampler that samples all traces. */
 class AlwaysOnSampler {
     shouldSample() {
@@ -29219,7 +29219,7 @@ exports.AlwaysOnSampler = AlwaysOnSampler;
 
 /***/ }),
 
-/***/ 38450:
+/***/ 11266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29229,10 +29229,10 @@ exports.AlwaysOnSampler = AlwaysOnSampler;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ParentBasedSampler = void 0;
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(54747);
-const AlwaysOffSampler_1 = __nccwpck_require__(80545);
-const AlwaysOnSampler_1 = __nccwpck_require__(39999);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(24203);
+const AlwaysOffSampler_1 = __nccwpck_require__(78897);
+const AlwaysOnSampler_1 = __nccwpck_require__(9295);
 /**
  * A composite sampler that either respects the parent span's sampling decision
  * or delegates to `delegateSampler` for root spans.
@@ -29283,7 +29283,7 @@ exports.ParentBasedSampler = ParentBasedSampler;
 
 /***/ }),
 
-/***/ 49065:
+/***/ 87481:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29293,8 +29293,8 @@ exports.ParentBasedSampler = ParentBasedSampler;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceIdRatioBasedSampler = void 0;
-const api_1 = __nccwpck_require__(87610);
-const Sampler_1 = __nccwpck_require__(45252);
+const api_1 = __nccwpck_require__(63914);
+const Sampler_1 = __nccwpck_require__(56148);
 /** Sampler that samples a given fraction of traces based of trace id deterministically. */
 class TraceIdRatioBasedSampler {
     _ratio;
@@ -29338,7 +29338,7 @@ exports.TraceIdRatioBasedSampler = TraceIdRatioBasedSampler;
 
 /***/ }),
 
-/***/ 7489:
+/***/ 16625:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29383,7 +29383,7 @@ exports.METRIC_OTEL_SDK_SPAN_STARTED = 'otel.sdk.span.started';
 
 /***/ }),
 
-/***/ 49116:
+/***/ 29228:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29393,8 +29393,8 @@ exports.METRIC_OTEL_SDK_SPAN_STARTED = 'otel.sdk.span.started';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reconfigureLimits = exports.mergeConfig = exports.DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = exports.DEFAULT_ATTRIBUTE_COUNT_LIMIT = void 0;
-const config_1 = __nccwpck_require__(84012);
-const core_1 = __nccwpck_require__(54747);
+const config_1 = __nccwpck_require__(29884);
+const core_1 = __nccwpck_require__(24203);
 exports.DEFAULT_ATTRIBUTE_COUNT_LIMIT = 128;
 exports.DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = Infinity;
 /**
@@ -29444,7 +29444,7 @@ exports.reconfigureLimits = reconfigureLimits;
 
 /***/ }),
 
-/***/ 48292:
+/***/ 60724:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29460,7 +29460,7 @@ exports.VERSION = '2.7.1';
 
 /***/ }),
 
-/***/ 15148:
+/***/ 97404:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29479,7 +29479,7 @@ var ExportResultCode;
 
 /***/ }),
 
-/***/ 50559:
+/***/ 30671:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29504,7 +29504,7 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 
 /***/ }),
 
-/***/ 21133:
+/***/ 88765:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29514,10 +29514,10 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CBaggagePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(92885);
-const constants_1 = __nccwpck_require__(50559);
-const utils_1 = __nccwpck_require__(64095);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(29925);
+const constants_1 = __nccwpck_require__(30671);
+const utils_1 = __nccwpck_require__(61103);
 /**
  * Propagates {@link Baggage} through Context format propagation.
  *
@@ -29575,14 +29575,14 @@ exports.W3CBaggagePropagator = W3CBaggagePropagator;
 
 /***/ }),
 
-/***/ 64095:
+/***/ 61103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseKeyPairsIntoRecord = exports.parsePairKeyValue = exports.getKeyPairs = exports.serializeKeyPairs = void 0;
-const api_1 = __nccwpck_require__(87610);
-const constants_1 = __nccwpck_require__(50559);
+const api_1 = __nccwpck_require__(63914);
+const constants_1 = __nccwpck_require__(30671);
 function serializeKeyPairs(keyPairs) {
     return keyPairs.reduce((hValue, current) => {
         const value = `${hValue}${hValue !== '' ? constants_1.BAGGAGE_ITEMS_SEPARATOR : ''}${current}`;
@@ -29655,7 +29655,7 @@ exports.parseKeyPairsIntoRecord = parseKeyPairsIntoRecord;
 
 /***/ }),
 
-/***/ 21310:
+/***/ 91726:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29711,7 +29711,7 @@ exports.AnchoredClock = AnchoredClock;
 
 /***/ }),
 
-/***/ 5964:
+/***/ 83740:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29721,7 +29721,7 @@ exports.AnchoredClock = AnchoredClock;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAttributeValue = exports.isAttributeKey = exports.sanitizeAttributes = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 function sanitizeAttributes(attributes) {
     const out = {};
     if (typeof attributes !== 'object' || attributes == null) {
@@ -29799,7 +29799,7 @@ function isValidPrimitiveAttributeValueType(valType) {
 
 /***/ }),
 
-/***/ 30036:
+/***/ 36036:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29809,7 +29809,7 @@ function isValidPrimitiveAttributeValueType(valType) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalErrorHandler = exports.setGlobalErrorHandler = void 0;
-const logging_error_handler_1 = __nccwpck_require__(87614);
+const logging_error_handler_1 = __nccwpck_require__(31694);
 /** The global error handler delegate */
 let delegateHandler = (0, logging_error_handler_1.loggingErrorHandler)();
 /**
@@ -29835,7 +29835,7 @@ exports.globalErrorHandler = globalErrorHandler;
 
 /***/ }),
 
-/***/ 59098:
+/***/ 58730:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29853,7 +29853,7 @@ exports._globalThis = globalThis;
 
 /***/ }),
 
-/***/ 87614:
+/***/ 31694:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29863,7 +29863,7 @@ exports._globalThis = globalThis;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loggingErrorHandler = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /**
  * Returns a function that logs an error using the provided logger, or a
  * console logger if one was not provided.
@@ -29911,7 +29911,7 @@ function flattenException(ex) {
 
 /***/ }),
 
-/***/ 37136:
+/***/ 74528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29921,7 +29921,7 @@ function flattenException(ex) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addHrTimes = exports.isTimeInput = exports.isTimeInputHrTime = exports.hrTimeToMicroseconds = exports.hrTimeToMilliseconds = exports.hrTimeToNanoseconds = exports.hrTimeToTimeStamp = exports.hrTimeDuration = exports.timeInputToHrTime = exports.hrTime = exports.getTimeOrigin = exports.millisToHrTime = void 0;
-const platform_1 = __nccwpck_require__(82423);
+const platform_1 = __nccwpck_require__(45255);
 const NANOSECOND_DIGITS = 9;
 const NANOSECOND_DIGITS_IN_MILLIS = 6;
 const MILLISECONDS_TO_NANOSECONDS = Math.pow(10, NANOSECOND_DIGITS_IN_MILLIS);
@@ -30075,7 +30075,7 @@ exports.addHrTimes = addHrTimes;
 
 /***/ }),
 
-/***/ 64481:
+/***/ 59281:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30099,7 +30099,7 @@ exports.unrefTimer = unrefTimer;
 
 /***/ }),
 
-/***/ 54747:
+/***/ 24203:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30109,19 +30109,19 @@ exports.unrefTimer = unrefTimer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.internal = exports.diagLogLevelFromString = exports.BindOnceFuture = exports.urlMatches = exports.isUrlIgnored = exports.callWithTimeout = exports.TimeoutError = exports.merge = exports.TraceState = exports.unsuppressTracing = exports.suppressTracing = exports.isTracingSuppressed = exports.setRPCMetadata = exports.getRPCMetadata = exports.deleteRPCMetadata = exports.RPCType = exports.parseTraceParent = exports.W3CTraceContextPropagator = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = exports.CompositePropagator = exports.otperformance = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports._globalThis = exports.SDK_INFO = exports.parseKeyPairsIntoRecord = exports.ExportResultCode = exports.unrefTimer = exports.timeInputToHrTime = exports.millisToHrTime = exports.isTimeInputHrTime = exports.isTimeInput = exports.hrTimeToTimeStamp = exports.hrTimeToNanoseconds = exports.hrTimeToMilliseconds = exports.hrTimeToMicroseconds = exports.hrTimeDuration = exports.hrTime = exports.getTimeOrigin = exports.addHrTimes = exports.loggingErrorHandler = exports.setGlobalErrorHandler = exports.globalErrorHandler = exports.sanitizeAttributes = exports.isAttributeValue = exports.AnchoredClock = exports.W3CBaggagePropagator = void 0;
-var W3CBaggagePropagator_1 = __nccwpck_require__(21133);
+var W3CBaggagePropagator_1 = __nccwpck_require__(88765);
 Object.defineProperty(exports, "W3CBaggagePropagator", ({ enumerable: true, get: function () { return W3CBaggagePropagator_1.W3CBaggagePropagator; } }));
-var anchored_clock_1 = __nccwpck_require__(21310);
+var anchored_clock_1 = __nccwpck_require__(91726);
 Object.defineProperty(exports, "AnchoredClock", ({ enumerable: true, get: function () { return anchored_clock_1.AnchoredClock; } }));
-var attributes_1 = __nccwpck_require__(5964);
+var attributes_1 = __nccwpck_require__(83740);
 Object.defineProperty(exports, "isAttributeValue", ({ enumerable: true, get: function () { return attributes_1.isAttributeValue; } }));
 Object.defineProperty(exports, "sanitizeAttributes", ({ enumerable: true, get: function () { return attributes_1.sanitizeAttributes; } }));
-var global_error_handler_1 = __nccwpck_require__(30036);
+var global_error_handler_1 = __nccwpck_require__(36036);
 Object.defineProperty(exports, "globalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.globalErrorHandler; } }));
 Object.defineProperty(exports, "setGlobalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.setGlobalErrorHandler; } }));
-var logging_error_handler_1 = __nccwpck_require__(87614);
+var logging_error_handler_1 = __nccwpck_require__(31694);
 Object.defineProperty(exports, "loggingErrorHandler", ({ enumerable: true, get: function () { return logging_error_handler_1.loggingErrorHandler; } }));
-var time_1 = __nccwpck_require__(37136);
+var time_1 = __nccwpck_require__(74528);
 Object.defineProperty(exports, "addHrTimes", ({ enumerable: true, get: function () { return time_1.addHrTimes; } }));
 Object.defineProperty(exports, "getTimeOrigin", ({ enumerable: true, get: function () { return time_1.getTimeOrigin; } }));
 Object.defineProperty(exports, "hrTime", ({ enumerable: true, get: function () { return time_1.hrTime; } }));
@@ -30134,13 +30134,13 @@ Object.defineProperty(exports, "isTimeInput", ({ enumerable: true, get: function
 Object.defineProperty(exports, "isTimeInputHrTime", ({ enumerable: true, get: function () { return time_1.isTimeInputHrTime; } }));
 Object.defineProperty(exports, "millisToHrTime", ({ enumerable: true, get: function () { return time_1.millisToHrTime; } }));
 Object.defineProperty(exports, "timeInputToHrTime", ({ enumerable: true, get: function () { return time_1.timeInputToHrTime; } }));
-var timer_util_1 = __nccwpck_require__(64481);
+var timer_util_1 = __nccwpck_require__(59281);
 Object.defineProperty(exports, "unrefTimer", ({ enumerable: true, get: function () { return timer_util_1.unrefTimer; } }));
-var ExportResult_1 = __nccwpck_require__(15148);
+var ExportResult_1 = __nccwpck_require__(97404);
 Object.defineProperty(exports, "ExportResultCode", ({ enumerable: true, get: function () { return ExportResult_1.ExportResultCode; } }));
-var utils_1 = __nccwpck_require__(64095);
+var utils_1 = __nccwpck_require__(61103);
 Object.defineProperty(exports, "parseKeyPairsIntoRecord", ({ enumerable: true, get: function () { return utils_1.parseKeyPairsIntoRecord; } }));
-var platform_1 = __nccwpck_require__(82423);
+var platform_1 = __nccwpck_require__(45255);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return platform_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return platform_1._globalThis; } }));
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringFromEnv; } }));
@@ -30148,37 +30148,37 @@ Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return platform_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringListFromEnv; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return platform_1.otperformance; } }));
-var composite_1 = __nccwpck_require__(86169);
+var composite_1 = __nccwpck_require__(4361);
 Object.defineProperty(exports, "CompositePropagator", ({ enumerable: true, get: function () { return composite_1.CompositePropagator; } }));
-var W3CTraceContextPropagator_1 = __nccwpck_require__(85563);
+var W3CTraceContextPropagator_1 = __nccwpck_require__(78123);
 Object.defineProperty(exports, "TRACE_PARENT_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_PARENT_HEADER; } }));
 Object.defineProperty(exports, "TRACE_STATE_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_STATE_HEADER; } }));
 Object.defineProperty(exports, "W3CTraceContextPropagator", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.W3CTraceContextPropagator; } }));
 Object.defineProperty(exports, "parseTraceParent", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.parseTraceParent; } }));
-var rpc_metadata_1 = __nccwpck_require__(74050);
+var rpc_metadata_1 = __nccwpck_require__(75250);
 Object.defineProperty(exports, "RPCType", ({ enumerable: true, get: function () { return rpc_metadata_1.RPCType; } }));
 Object.defineProperty(exports, "deleteRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.deleteRPCMetadata; } }));
 Object.defineProperty(exports, "getRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.getRPCMetadata; } }));
 Object.defineProperty(exports, "setRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.setRPCMetadata; } }));
-var suppress_tracing_1 = __nccwpck_require__(92885);
+var suppress_tracing_1 = __nccwpck_require__(29925);
 Object.defineProperty(exports, "isTracingSuppressed", ({ enumerable: true, get: function () { return suppress_tracing_1.isTracingSuppressed; } }));
 Object.defineProperty(exports, "suppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.suppressTracing; } }));
 Object.defineProperty(exports, "unsuppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.unsuppressTracing; } }));
-var TraceState_1 = __nccwpck_require__(23799);
+var TraceState_1 = __nccwpck_require__(66983);
 Object.defineProperty(exports, "TraceState", ({ enumerable: true, get: function () { return TraceState_1.TraceState; } }));
-var merge_1 = __nccwpck_require__(57505);
+var merge_1 = __nccwpck_require__(56657);
 Object.defineProperty(exports, "merge", ({ enumerable: true, get: function () { return merge_1.merge; } }));
-var timeout_1 = __nccwpck_require__(30282);
+var timeout_1 = __nccwpck_require__(92794);
 Object.defineProperty(exports, "TimeoutError", ({ enumerable: true, get: function () { return timeout_1.TimeoutError; } }));
 Object.defineProperty(exports, "callWithTimeout", ({ enumerable: true, get: function () { return timeout_1.callWithTimeout; } }));
-var url_1 = __nccwpck_require__(87636);
+var url_1 = __nccwpck_require__(23332);
 Object.defineProperty(exports, "isUrlIgnored", ({ enumerable: true, get: function () { return url_1.isUrlIgnored; } }));
 Object.defineProperty(exports, "urlMatches", ({ enumerable: true, get: function () { return url_1.urlMatches; } }));
-var callback_1 = __nccwpck_require__(91514);
+var callback_1 = __nccwpck_require__(27882);
 Object.defineProperty(exports, "BindOnceFuture", ({ enumerable: true, get: function () { return callback_1.BindOnceFuture; } }));
-var configuration_1 = __nccwpck_require__(8467);
+var configuration_1 = __nccwpck_require__(74819);
 Object.defineProperty(exports, "diagLogLevelFromString", ({ enumerable: true, get: function () { return configuration_1.diagLogLevelFromString; } }));
-const exporter_1 = __nccwpck_require__(97436);
+const exporter_1 = __nccwpck_require__(44332);
 exports.internal = {
     _export: exporter_1._export,
 };
@@ -30186,7 +30186,7 @@ exports.internal = {
 
 /***/ }),
 
-/***/ 97436:
+/***/ 44332:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30196,8 +30196,8 @@ exports.internal = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports._export = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(92885);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(29925);
 /**
  * @internal
  * Shared functionality used by Exporters while exporting data, including suppression of Traces.
@@ -30215,7 +30215,7 @@ exports._export = _export;
 
 /***/ }),
 
-/***/ 71690:
+/***/ 39482:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30256,7 +30256,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 82423:
+/***/ 45255:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30266,7 +30266,7 @@ exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getStringFromE
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(28896);
+var node_1 = __nccwpck_require__(39088);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return node_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return node_1._globalThis; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return node_1.otperformance; } }));
@@ -30278,7 +30278,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
 
 /***/ }),
 
-/***/ 64285:
+/***/ 83373:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30288,7 +30288,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStringListFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports.getNumberFromEnv = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const util_1 = __nccwpck_require__(39023);
 /**
  * Retrieves a number from an environment variable.
@@ -30377,7 +30377,7 @@ exports.getStringListFromEnv = getStringListFromEnv;
 
 /***/ }),
 
-/***/ 28896:
+/***/ 39088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30387,14 +30387,14 @@ exports.getStringListFromEnv = getStringListFromEnv;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.otperformance = exports.SDK_INFO = exports._globalThis = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = void 0;
-var environment_1 = __nccwpck_require__(64285);
+var environment_1 = __nccwpck_require__(83373);
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringFromEnv; } }));
 Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: function () { return environment_1.getBooleanFromEnv; } }));
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return environment_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringListFromEnv; } }));
-var globalThis_1 = __nccwpck_require__(59098);
+var globalThis_1 = __nccwpck_require__(58730);
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return globalThis_1._globalThis; } }));
-var sdk_info_1 = __nccwpck_require__(7701);
+var sdk_info_1 = __nccwpck_require__(2981);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return sdk_info_1.SDK_INFO; } }));
 /**
  * @deprecated Use performance directly.
@@ -30404,7 +30404,7 @@ exports.otperformance = performance;
 
 /***/ }),
 
-/***/ 7701:
+/***/ 2981:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30414,9 +30414,9 @@ exports.otperformance = performance;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SDK_INFO = void 0;
-const version_1 = __nccwpck_require__(12819);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const semconv_1 = __nccwpck_require__(61662);
+const version_1 = __nccwpck_require__(86723);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const semconv_1 = __nccwpck_require__(5358);
 /** Constants describing the SDK in use */
 exports.SDK_INFO = {
     [semantic_conventions_1.ATTR_TELEMETRY_SDK_NAME]: 'opentelemetry',
@@ -30428,7 +30428,7 @@ exports.SDK_INFO = {
 
 /***/ }),
 
-/***/ 86169:
+/***/ 4361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30438,7 +30438,7 @@ exports.SDK_INFO = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CompositePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /** Combines multiple propagators into a single propagator. */
 class CompositePropagator {
     _propagators;
@@ -30509,7 +30509,7 @@ exports.CompositePropagator = CompositePropagator;
 
 /***/ }),
 
-/***/ 61662:
+/***/ 5358:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30536,7 +30536,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 
 /***/ }),
 
-/***/ 23799:
+/***/ 66983:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30546,7 +30546,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceState = void 0;
-const validators_1 = __nccwpck_require__(71690);
+const validators_1 = __nccwpck_require__(39482);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -30684,7 +30684,7 @@ exports.TraceState = TraceState;
 
 /***/ }),
 
-/***/ 85563:
+/***/ 78123:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30694,9 +30694,9 @@ exports.TraceState = TraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CTraceContextPropagator = exports.parseTraceParent = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(92885);
-const TraceState_1 = __nccwpck_require__(23799);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(29925);
+const TraceState_1 = __nccwpck_require__(66983);
 exports.TRACE_PARENT_HEADER = 'traceparent';
 exports.TRACE_STATE_HEADER = 'tracestate';
 const VERSION = '00';
@@ -30783,7 +30783,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
 
 /***/ }),
 
-/***/ 74050:
+/***/ 75250:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30793,7 +30793,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRPCMetadata = exports.deleteRPCMetadata = exports.setRPCMetadata = exports.RPCType = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const RPC_METADATA_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key RPC_METADATA');
 var RPCType;
 (function (RPCType) {
@@ -30815,7 +30815,7 @@ exports.getRPCMetadata = getRPCMetadata;
 
 /***/ }),
 
-/***/ 92885:
+/***/ 29925:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30825,7 +30825,7 @@ exports.getRPCMetadata = getRPCMetadata;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isTracingSuppressed = exports.unsuppressTracing = exports.suppressTracing = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const SUPPRESS_TRACING_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 function suppressTracing(context) {
     return context.setValue(SUPPRESS_TRACING_KEY, true);
@@ -30843,7 +30843,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
 
 /***/ }),
 
-/***/ 91514:
+/***/ 27882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30853,7 +30853,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BindOnceFuture = void 0;
-const promise_1 = __nccwpck_require__(31692);
+const promise_1 = __nccwpck_require__(80220);
 /**
  * Bind the callback and only invoke the callback once regardless how many times `BindOnceFuture.call` is invoked.
  */
@@ -30890,7 +30890,7 @@ exports.BindOnceFuture = BindOnceFuture;
 
 /***/ }),
 
-/***/ 8467:
+/***/ 74819:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -30900,7 +30900,7 @@ exports.diagLogLevelFromString = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const logLevelMap = {
     ALL: api_1.DiagLogLevel.ALL,
     VERBOSE: api_1.DiagLogLevel.VERBOSE,
@@ -30931,7 +30931,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 98306:
+/***/ 30322:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31083,7 +31083,7 @@ function objectToString(value) {
 
 /***/ }),
 
-/***/ 57505:
+/***/ 56657:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31094,7 +31094,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(98306);
+const lodash_merge_1 = __nccwpck_require__(30322);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -31250,7 +31250,7 @@ function shouldMerge(one, two) {
 
 /***/ }),
 
-/***/ 31692:
+/***/ 80220:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31285,7 +31285,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 30282:
+/***/ 92794:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31336,7 +31336,7 @@ exports.callWithTimeout = callWithTimeout;
 
 /***/ }),
 
-/***/ 87636:
+/***/ 23332:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31376,7 +31376,7 @@ exports.isUrlIgnored = isUrlIgnored;
 
 /***/ }),
 
-/***/ 12819:
+/***/ 86723:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31392,7 +31392,7 @@ exports.VERSION = '2.7.1';
 
 /***/ }),
 
-/***/ 57401:
+/***/ 18953:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31402,10 +31402,10 @@ exports.NodeTracerProvider = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const context_async_hooks_1 = __nccwpck_require__(63749);
-const sdk_trace_base_1 = __nccwpck_require__(52408);
-const api_1 = __nccwpck_require__(87610);
-const core_1 = __nccwpck_require__(63876);
+const context_async_hooks_1 = __nccwpck_require__(18805);
+const sdk_trace_base_1 = __nccwpck_require__(94952);
+const api_1 = __nccwpck_require__(63914);
+const core_1 = __nccwpck_require__(90164);
 function setupContextManager(contextManager) {
     // null means 'do not register'
     if (contextManager === null) {
@@ -31467,7 +31467,7 @@ exports.NodeTracerProvider = NodeTracerProvider;
 
 /***/ }),
 
-/***/ 23013:
+/***/ 93237:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -31478,9 +31478,9 @@ var __webpack_unused_export__;
  */
 __webpack_unused_export__ = ({ value: true });
 __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.J = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.li = void 0;
-var NodeTracerProvider_1 = __nccwpck_require__(57401);
+var NodeTracerProvider_1 = __nccwpck_require__(18953);
 Object.defineProperty(exports, "li", ({ enumerable: true, get: function () { return NodeTracerProvider_1.NodeTracerProvider; } }));
-var sdk_trace_base_1 = __nccwpck_require__(52408);
+var sdk_trace_base_1 = __nccwpck_require__(94952);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return sdk_trace_base_1.AlwaysOffSampler; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return sdk_trace_base_1.AlwaysOnSampler; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return sdk_trace_base_1.BasicTracerProvider; } });
@@ -31497,7 +31497,7 @@ __webpack_unused_export__ = ({ enumerable: true, get: function () { return sdk_t
 
 /***/ }),
 
-/***/ 70673:
+/***/ 24513:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31516,7 +31516,7 @@ var ExportResultCode;
 
 /***/ }),
 
-/***/ 13256:
+/***/ 65528:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31541,7 +31541,7 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 
 /***/ }),
 
-/***/ 4860:
+/***/ 49548:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31551,10 +31551,10 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CBaggagePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(32556);
-const constants_1 = __nccwpck_require__(13256);
-const utils_1 = __nccwpck_require__(21004);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(64348);
+const constants_1 = __nccwpck_require__(65528);
+const utils_1 = __nccwpck_require__(49724);
 /**
  * Propagates {@link Baggage} through Context format propagation.
  *
@@ -31612,14 +31612,14 @@ exports.W3CBaggagePropagator = W3CBaggagePropagator;
 
 /***/ }),
 
-/***/ 21004:
+/***/ 49724:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseKeyPairsIntoRecord = exports.parsePairKeyValue = exports.getKeyPairs = exports.serializeKeyPairs = void 0;
-const api_1 = __nccwpck_require__(87610);
-const constants_1 = __nccwpck_require__(13256);
+const api_1 = __nccwpck_require__(63914);
+const constants_1 = __nccwpck_require__(65528);
 function serializeKeyPairs(keyPairs) {
     return keyPairs.reduce((hValue, current) => {
         const value = `${hValue}${hValue !== '' ? constants_1.BAGGAGE_ITEMS_SEPARATOR : ''}${current}`;
@@ -31692,7 +31692,7 @@ exports.parseKeyPairsIntoRecord = parseKeyPairsIntoRecord;
 
 /***/ }),
 
-/***/ 72505:
+/***/ 21129:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31748,7 +31748,7 @@ exports.AnchoredClock = AnchoredClock;
 
 /***/ }),
 
-/***/ 84427:
+/***/ 85723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31758,7 +31758,7 @@ exports.AnchoredClock = AnchoredClock;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAttributeValue = exports.isAttributeKey = exports.sanitizeAttributes = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 function sanitizeAttributes(attributes) {
     const out = {};
     if (typeof attributes !== 'object' || attributes == null) {
@@ -31836,7 +31836,7 @@ function isValidPrimitiveAttributeValueType(valType) {
 
 /***/ }),
 
-/***/ 93579:
+/***/ 97083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31846,7 +31846,7 @@ function isValidPrimitiveAttributeValueType(valType) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalErrorHandler = exports.setGlobalErrorHandler = void 0;
-const logging_error_handler_1 = __nccwpck_require__(93507);
+const logging_error_handler_1 = __nccwpck_require__(98995);
 /** The global error handler delegate */
 let delegateHandler = (0, logging_error_handler_1.loggingErrorHandler)();
 /**
@@ -31872,7 +31872,7 @@ exports.globalErrorHandler = globalErrorHandler;
 
 /***/ }),
 
-/***/ 48513:
+/***/ 92625:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31890,7 +31890,7 @@ exports._globalThis = globalThis;
 
 /***/ }),
 
-/***/ 93507:
+/***/ 98995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31900,7 +31900,7 @@ exports._globalThis = globalThis;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loggingErrorHandler = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /**
  * Returns a function that logs an error using the provided logger, or a
  * console logger if one was not provided.
@@ -31948,7 +31948,7 @@ function flattenException(ex) {
 
 /***/ }),
 
-/***/ 78875:
+/***/ 55275:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31958,7 +31958,7 @@ function flattenException(ex) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addHrTimes = exports.isTimeInput = exports.isTimeInputHrTime = exports.hrTimeToMicroseconds = exports.hrTimeToMilliseconds = exports.hrTimeToNanoseconds = exports.hrTimeToTimeStamp = exports.hrTimeDuration = exports.timeInputToHrTime = exports.hrTime = exports.getTimeOrigin = exports.millisToHrTime = void 0;
-const platform_1 = __nccwpck_require__(73282);
+const platform_1 = __nccwpck_require__(28082);
 const NANOSECOND_DIGITS = 9;
 const NANOSECOND_DIGITS_IN_MILLIS = 6;
 const MILLISECONDS_TO_NANOSECONDS = Math.pow(10, NANOSECOND_DIGITS_IN_MILLIS);
@@ -32112,7 +32112,7 @@ exports.addHrTimes = addHrTimes;
 
 /***/ }),
 
-/***/ 8746:
+/***/ 56986:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32136,7 +32136,7 @@ exports.unrefTimer = unrefTimer;
 
 /***/ }),
 
-/***/ 63876:
+/***/ 90164:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32146,19 +32146,19 @@ exports.unrefTimer = unrefTimer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.internal = exports.diagLogLevelFromString = exports.BindOnceFuture = exports.urlMatches = exports.isUrlIgnored = exports.callWithTimeout = exports.TimeoutError = exports.merge = exports.TraceState = exports.unsuppressTracing = exports.suppressTracing = exports.isTracingSuppressed = exports.setRPCMetadata = exports.getRPCMetadata = exports.deleteRPCMetadata = exports.RPCType = exports.parseTraceParent = exports.W3CTraceContextPropagator = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = exports.CompositePropagator = exports.otperformance = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports._globalThis = exports.SDK_INFO = exports.parseKeyPairsIntoRecord = exports.ExportResultCode = exports.unrefTimer = exports.timeInputToHrTime = exports.millisToHrTime = exports.isTimeInputHrTime = exports.isTimeInput = exports.hrTimeToTimeStamp = exports.hrTimeToNanoseconds = exports.hrTimeToMilliseconds = exports.hrTimeToMicroseconds = exports.hrTimeDuration = exports.hrTime = exports.getTimeOrigin = exports.addHrTimes = exports.loggingErrorHandler = exports.setGlobalErrorHandler = exports.globalErrorHandler = exports.sanitizeAttributes = exports.isAttributeValue = exports.AnchoredClock = exports.W3CBaggagePropagator = void 0;
-var W3CBaggagePropagator_1 = __nccwpck_require__(4860);
+var W3CBaggagePropagator_1 = __nccwpck_require__(49548);
 Object.defineProperty(exports, "W3CBaggagePropagator", ({ enumerable: true, get: function () { return W3CBaggagePropagator_1.W3CBaggagePropagator; } }));
-var anchored_clock_1 = __nccwpck_require__(72505);
+var anchored_clock_1 = __nccwpck_require__(21129);
 Object.defineProperty(exports, "AnchoredClock", ({ enumerable: true, get: function () { return anchored_clock_1.AnchoredClock; } }));
-var attributes_1 = __nccwpck_require__(84427);
+var attributes_1 = __nccwpck_require__(85723);
 Object.defineProperty(exports, "isAttributeValue", ({ enumerable: true, get: function () { return attributes_1.isAttributeValue; } }));
 Object.defineProperty(exports, "sanitizeAttributes", ({ enumerable: true, get: function () { return attributes_1.sanitizeAttributes; } }));
-var global_error_handler_1 = __nccwpck_require__(93579);
+var global_error_handler_1 = __nccwpck_require__(97083);
 Object.defineProperty(exports, "globalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.globalErrorHandler; } }));
 Object.defineProperty(exports, "setGlobalErrorHandler", ({ enumerable: true, get: function () { return global_error_handler_1.setGlobalErrorHandler; } }));
-var logging_error_handler_1 = __nccwpck_require__(93507);
+var logging_error_handler_1 = __nccwpck_require__(98995);
 Object.defineProperty(exports, "loggingErrorHandler", ({ enumerable: true, get: function () { return logging_error_handler_1.loggingErrorHandler; } }));
-var time_1 = __nccwpck_require__(78875);
+var time_1 = __nccwpck_require__(55275);
 Object.defineProperty(exports, "addHrTimes", ({ enumerable: true, get: function () { return time_1.addHrTimes; } }));
 Object.defineProperty(exports, "getTimeOrigin", ({ enumerable: true, get: function () { return time_1.getTimeOrigin; } }));
 Object.defineProperty(exports, "hrTime", ({ enumerable: true, get: function () { return time_1.hrTime; } }));
@@ -32171,13 +32171,13 @@ Object.defineProperty(exports, "isTimeInput", ({ enumerable: true, get: function
 Object.defineProperty(exports, "isTimeInputHrTime", ({ enumerable: true, get: function () { return time_1.isTimeInputHrTime; } }));
 Object.defineProperty(exports, "millisToHrTime", ({ enumerable: true, get: function () { return time_1.millisToHrTime; } }));
 Object.defineProperty(exports, "timeInputToHrTime", ({ enumerable: true, get: function () { return time_1.timeInputToHrTime; } }));
-var timer_util_1 = __nccwpck_require__(8746);
+var timer_util_1 = __nccwpck_require__(56986);
 Object.defineProperty(exports, "unrefTimer", ({ enumerable: true, get: function () { return timer_util_1.unrefTimer; } }));
-var ExportResult_1 = __nccwpck_require__(70673);
+var ExportResult_1 = __nccwpck_require__(24513);
 Object.defineProperty(exports, "ExportResultCode", ({ enumerable: true, get: function () { return ExportResult_1.ExportResultCode; } }));
-var utils_1 = __nccwpck_require__(21004);
+var utils_1 = __nccwpck_require__(49724);
 Object.defineProperty(exports, "parseKeyPairsIntoRecord", ({ enumerable: true, get: function () { return utils_1.parseKeyPairsIntoRecord; } }));
-var platform_1 = __nccwpck_require__(73282);
+var platform_1 = __nccwpck_require__(28082);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return platform_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return platform_1._globalThis; } }));
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringFromEnv; } }));
@@ -32185,37 +32185,37 @@ Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return platform_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return platform_1.getStringListFromEnv; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return platform_1.otperformance; } }));
-var composite_1 = __nccwpck_require__(46270);
+var composite_1 = __nccwpck_require__(19214);
 Object.defineProperty(exports, "CompositePropagator", ({ enumerable: true, get: function () { return composite_1.CompositePropagator; } }));
-var W3CTraceContextPropagator_1 = __nccwpck_require__(43408);
+var W3CTraceContextPropagator_1 = __nccwpck_require__(32352);
 Object.defineProperty(exports, "TRACE_PARENT_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_PARENT_HEADER; } }));
 Object.defineProperty(exports, "TRACE_STATE_HEADER", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_STATE_HEADER; } }));
 Object.defineProperty(exports, "W3CTraceContextPropagator", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.W3CTraceContextPropagator; } }));
 Object.defineProperty(exports, "parseTraceParent", ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.parseTraceParent; } }));
-var rpc_metadata_1 = __nccwpck_require__(76375);
+var rpc_metadata_1 = __nccwpck_require__(583);
 Object.defineProperty(exports, "RPCType", ({ enumerable: true, get: function () { return rpc_metadata_1.RPCType; } }));
 Object.defineProperty(exports, "deleteRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.deleteRPCMetadata; } }));
 Object.defineProperty(exports, "getRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.getRPCMetadata; } }));
 Object.defineProperty(exports, "setRPCMetadata", ({ enumerable: true, get: function () { return rpc_metadata_1.setRPCMetadata; } }));
-var suppress_tracing_1 = __nccwpck_require__(32556);
+var suppress_tracing_1 = __nccwpck_require__(64348);
 Object.defineProperty(exports, "isTracingSuppressed", ({ enumerable: true, get: function () { return suppress_tracing_1.isTracingSuppressed; } }));
 Object.defineProperty(exports, "suppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.suppressTracing; } }));
 Object.defineProperty(exports, "unsuppressTracing", ({ enumerable: true, get: function () { return suppress_tracing_1.unsuppressTracing; } }));
-var TraceState_1 = __nccwpck_require__(56530);
+var TraceState_1 = __nccwpck_require__(70338);
 Object.defineProperty(exports, "TraceState", ({ enumerable: true, get: function () { return TraceState_1.TraceState; } }));
-var merge_1 = __nccwpck_require__(34990);
+var merge_1 = __nccwpck_require__(25854);
 Object.defineProperty(exports, "merge", ({ enumerable: true, get: function () { return merge_1.merge; } }));
-var timeout_1 = __nccwpck_require__(99101);
+var timeout_1 = __nccwpck_require__(18829);
 Object.defineProperty(exports, "TimeoutError", ({ enumerable: true, get: function () { return timeout_1.TimeoutError; } }));
 Object.defineProperty(exports, "callWithTimeout", ({ enumerable: true, get: function () { return timeout_1.callWithTimeout; } }));
-var url_1 = __nccwpck_require__(1791);
+var url_1 = __nccwpck_require__(75823);
 Object.defineProperty(exports, "isUrlIgnored", ({ enumerable: true, get: function () { return url_1.isUrlIgnored; } }));
 Object.defineProperty(exports, "urlMatches", ({ enumerable: true, get: function () { return url_1.urlMatches; } }));
-var callback_1 = __nccwpck_require__(47447);
+var callback_1 = __nccwpck_require__(69959);
 Object.defineProperty(exports, "BindOnceFuture", ({ enumerable: true, get: function () { return callback_1.BindOnceFuture; } }));
-var configuration_1 = __nccwpck_require__(81636);
+var configuration_1 = __nccwpck_require__(42804);
 Object.defineProperty(exports, "diagLogLevelFromString", ({ enumerable: true, get: function () { return configuration_1.diagLogLevelFromString; } }));
-const exporter_1 = __nccwpck_require__(76539);
+const exporter_1 = __nccwpck_require__(83659);
 exports.internal = {
     _export: exporter_1._export,
 };
@@ -32223,7 +32223,7 @@ exports.internal = {
 
 /***/ }),
 
-/***/ 76539:
+/***/ 83659:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32233,8 +32233,8 @@ exports.internal = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports._export = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(32556);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(64348);
 /**
  * @internal
  * Shared functionality used by Exporters while exporting data, including suppression of Traces.
@@ -32252,7 +32252,7 @@ exports._export = _export;
 
 /***/ }),
 
-/***/ 9933:
+/***/ 92253:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32293,7 +32293,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 73282:
+/***/ 28082:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32303,7 +32303,7 @@ exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getStringFromE
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(32655);
+var node_1 = __nccwpck_require__(29311);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return node_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return node_1._globalThis; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return node_1.otperformance; } }));
@@ -32315,7 +32315,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
 
 /***/ }),
 
-/***/ 23222:
+/***/ 50822:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32325,7 +32325,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStringListFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports.getNumberFromEnv = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const util_1 = __nccwpck_require__(39023);
 /**
  * Retrieves a number from an environment variable.
@@ -32414,7 +32414,7 @@ exports.getStringListFromEnv = getStringListFromEnv;
 
 /***/ }),
 
-/***/ 32655:
+/***/ 29311:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32424,14 +32424,14 @@ exports.getStringListFromEnv = getStringListFromEnv;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.otperformance = exports.SDK_INFO = exports._globalThis = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = void 0;
-var environment_1 = __nccwpck_require__(23222);
+var environment_1 = __nccwpck_require__(50822);
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringFromEnv; } }));
 Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: function () { return environment_1.getBooleanFromEnv; } }));
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return environment_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringListFromEnv; } }));
-var globalThis_1 = __nccwpck_require__(48513);
+var globalThis_1 = __nccwpck_require__(92625);
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return globalThis_1._globalThis; } }));
-var sdk_info_1 = __nccwpck_require__(11400);
+var sdk_info_1 = __nccwpck_require__(55928);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return sdk_info_1.SDK_INFO; } }));
 /**
  * @deprecated Use performance directly.
@@ -32441,7 +32441,7 @@ exports.otperformance = performance;
 
 /***/ }),
 
-/***/ 11400:
+/***/ 55928:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32451,9 +32451,9 @@ exports.otperformance = performance;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SDK_INFO = void 0;
-const version_1 = __nccwpck_require__(48920);
-const semantic_conventions_1 = __nccwpck_require__(94593);
-const semconv_1 = __nccwpck_require__(75229);
+const version_1 = __nccwpck_require__(18216);
+const semantic_conventions_1 = __nccwpck_require__(31085);
+const semconv_1 = __nccwpck_require__(71757);
 /** Constants describing the SDK in use */
 exports.SDK_INFO = {
     [semantic_conventions_1.ATTR_TELEMETRY_SDK_NAME]: 'opentelemetry',
@@ -32465,7 +32465,7 @@ exports.SDK_INFO = {
 
 /***/ }),
 
-/***/ 46270:
+/***/ 19214:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32475,7 +32475,7 @@ exports.SDK_INFO = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CompositePropagator = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 /** Combines multiple propagators into a single propagator. */
 class CompositePropagator {
     _propagators;
@@ -32546,7 +32546,7 @@ exports.CompositePropagator = CompositePropagator;
 
 /***/ }),
 
-/***/ 75229:
+/***/ 71757:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32573,7 +32573,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 
 /***/ }),
 
-/***/ 56530:
+/***/ 70338:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32583,7 +32583,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceState = void 0;
-const validators_1 = __nccwpck_require__(9933);
+const validators_1 = __nccwpck_require__(92253);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -32721,7 +32721,7 @@ exports.TraceState = TraceState;
 
 /***/ }),
 
-/***/ 43408:
+/***/ 32352:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32731,9 +32731,9 @@ exports.TraceState = TraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CTraceContextPropagator = exports.parseTraceParent = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = void 0;
-const api_1 = __nccwpck_require__(87610);
-const suppress_tracing_1 = __nccwpck_require__(32556);
-const TraceState_1 = __nccwpck_require__(56530);
+const api_1 = __nccwpck_require__(63914);
+const suppress_tracing_1 = __nccwpck_require__(64348);
+const TraceState_1 = __nccwpck_require__(70338);
 exports.TRACE_PARENT_HEADER = 'traceparent';
 exports.TRACE_STATE_HEADER = 'tracestate';
 const VERSION = '00';
@@ -32820,7 +32820,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
 
 /***/ }),
 
-/***/ 76375:
+/***/ 583:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32830,7 +32830,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRPCMetadata = exports.deleteRPCMetadata = exports.setRPCMetadata = exports.RPCType = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const RPC_METADATA_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key RPC_METADATA');
 var RPCType;
 (function (RPCType) {
@@ -32852,7 +32852,7 @@ exports.getRPCMetadata = getRPCMetadata;
 
 /***/ }),
 
-/***/ 32556:
+/***/ 64348:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32862,7 +32862,7 @@ exports.getRPCMetadata = getRPCMetadata;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isTracingSuppressed = exports.unsuppressTracing = exports.suppressTracing = void 0;
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const SUPPRESS_TRACING_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 function suppressTracing(context) {
     return context.setValue(SUPPRESS_TRACING_KEY, true);
@@ -32880,7 +32880,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
 
 /***/ }),
 
-/***/ 47447:
+/***/ 69959:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32890,7 +32890,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BindOnceFuture = void 0;
-const promise_1 = __nccwpck_require__(61219);
+const promise_1 = __nccwpck_require__(20435);
 /**
  * Bind the callback and only invoke the callback once regardless how many times `BindOnceFuture.call` is invoked.
  */
@@ -32927,7 +32927,7 @@ exports.BindOnceFuture = BindOnceFuture;
 
 /***/ }),
 
-/***/ 81636:
+/***/ 42804:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -32937,7 +32937,7 @@ exports.diagLogLevelFromString = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(87610);
+const api_1 = __nccwpck_require__(63914);
 const logLevelMap = {
     ALL: api_1.DiagLogLevel.ALL,
     VERBOSE: api_1.DiagLogLevel.VERBOSE,
@@ -32968,7 +32968,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 59479:
+/***/ 57703:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33120,7 +33120,7 @@ function objectToString(value) {
 
 /***/ }),
 
-/***/ 34990:
+/***/ 25854:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -33131,7 +33131,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(59479);
+const lodash_merge_1 = __nccwpck_require__(57703);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -33287,7 +33287,7 @@ function shouldMerge(one, two) {
 
 /***/ }),
 
-/***/ 61219:
+/***/ 20435:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33322,7 +33322,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 99101:
+/***/ 18829:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33373,7 +33373,7 @@ exports.callWithTimeout = callWithTimeout;
 
 /***/ }),
 
-/***/ 1791:
+/***/ 75823:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33413,7 +33413,7 @@ exports.isUrlIgnored = isUrlIgnored;
 
 /***/ }),
 
-/***/ 48920:
+/***/ 18216:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33429,22 +33429,22 @@ exports.VERSION = '2.7.1';
 
 /***/ }),
 
-/***/ 15558:
+/***/ 17750:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 module.exports = {
-    RBTree: __nccwpck_require__(60092),
-    BinTree: __nccwpck_require__(66599)
+    RBTree: __nccwpck_require__(5004),
+    BinTree: __nccwpck_require__(92663)
 };
 
 
 /***/ }),
 
-/***/ 66599:
+/***/ 92663:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var TreeBase = __nccwpck_require__(57677);
+var TreeBase = __nccwpck_require__(20253);
 
 function Node(data) {
     this.data = data;
@@ -33555,11 +33555,11 @@ module.exports = BinTree;
 
 /***/ }),
 
-/***/ 60092:
+/***/ 5004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var TreeBase = __nccwpck_require__(57677);
+var TreeBase = __nccwpck_require__(20253);
 
 function Node(data) {
     this.data = data;
@@ -33780,7 +33780,7 @@ module.exports = RBTree;
 
 /***/ }),
 
-/***/ 57677:
+/***/ 20253:
 /***/ ((module) => {
 
 
@@ -34022,7 +34022,7 @@ module.exports = TreeBase;
 
 /***/ }),
 
-/***/ 82855:
+/***/ 58999:
 /***/ ((module) => {
 
 /*
@@ -34195,7 +34195,7 @@ module.exports.generateMulti = function generateMulti(keys) {
 
 /***/ }),
 
-/***/ 10945:
+/***/ 6110:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /* eslint-env browser */
@@ -34455,7 +34455,7 @@ function localstorage() {
 	}
 }
 
-module.exports = __nccwpck_require__(7377)(exports);
+module.exports = __nccwpck_require__(40897)(exports);
 
 const {formatters} = module.exports;
 
@@ -34474,7 +34474,7 @@ formatters.j = function (v) {
 
 /***/ }),
 
-/***/ 7377:
+/***/ 40897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34490,7 +34490,7 @@ function setup(env) {
 	createDebug.disable = disable;
 	createDebug.enable = enable;
 	createDebug.enabled = enabled;
-	createDebug.humanize = __nccwpck_require__(34472);
+	createDebug.humanize = __nccwpck_require__(70744);
 	createDebug.destroy = destroy;
 
 	Object.keys(env).forEach(key => {
@@ -34773,7 +34773,7 @@ module.exports = setup;
 
 /***/ }),
 
-/***/ 51710:
+/***/ 2830:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -34782,15 +34782,15 @@ module.exports = setup;
  */
 
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
-	module.exports = __nccwpck_require__(10945);
+	module.exports = __nccwpck_require__(6110);
 } else {
-	module.exports = __nccwpck_require__(80999);
+	module.exports = __nccwpck_require__(95108);
 }
 
 
 /***/ }),
 
-/***/ 80999:
+/***/ 95108:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /**
@@ -34824,7 +34824,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __nccwpck_require__(12122);
+	const supportsColor = __nccwpck_require__(21450);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -35032,7 +35032,7 @@ function init(debug) {
 	}
 }
 
-module.exports = __nccwpck_require__(7377)(exports);
+module.exports = __nccwpck_require__(40897)(exports);
 
 const {formatters} = module.exports;
 
@@ -35060,7 +35060,7 @@ formatters.O = function (v) {
 
 /***/ }),
 
-/***/ 5676:
+/***/ 19036:
 /***/ ((module) => {
 
 
@@ -35548,7 +35548,7 @@ module.exports = Denque;
 
 /***/ }),
 
-/***/ 65141:
+/***/ 83813:
 /***/ ((module) => {
 
 
@@ -35563,16 +35563,16 @@ module.exports = (flag, argv = process.argv) => {
 
 /***/ }),
 
-/***/ 25417:
+/***/ 25017:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const commands_1 = __nccwpck_require__(9101);
-const calculateSlot = __nccwpck_require__(82855);
-const standard_as_callback_1 = __nccwpck_require__(1003);
-const utils_1 = __nccwpck_require__(71542);
-const argumentParsers_1 = __nccwpck_require__(40087);
+const commands_1 = __nccwpck_require__(84317);
+const calculateSlot = __nccwpck_require__(58999);
+const standard_as_callback_1 = __nccwpck_require__(25659);
+const utils_1 = __nccwpck_require__(97670);
+const argumentParsers_1 = __nccwpck_require__(10119);
 /**
  * Command instance
  *
@@ -36020,15 +36020,15 @@ class MixedBuffers {
 
 /***/ }),
 
-/***/ 23532:
+/***/ 74588:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const Command_1 = __nccwpck_require__(25417);
-const utils_1 = __nccwpck_require__(71542);
-const RedisParser = __nccwpck_require__(1377);
-const SubscriptionSet_1 = __nccwpck_require__(75159);
+const Command_1 = __nccwpck_require__(25017);
+const utils_1 = __nccwpck_require__(97670);
+const RedisParser = __nccwpck_require__(75665);
+const SubscriptionSet_1 = __nccwpck_require__(82183);
 const debug = (0, utils_1.Debug)("dataHandler");
 class DataHandler {
     constructor(redis, parserOptions) {
@@ -36251,19 +36251,19 @@ function fillUnsubCommand(command, count) {
 
 /***/ }),
 
-/***/ 46428:
+/***/ 68940:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const calculateSlot = __nccwpck_require__(82855);
-const commands_1 = __nccwpck_require__(9101);
-const standard_as_callback_1 = __nccwpck_require__(1003);
+const calculateSlot = __nccwpck_require__(58999);
+const commands_1 = __nccwpck_require__(84317);
+const standard_as_callback_1 = __nccwpck_require__(25659);
 const util_1 = __nccwpck_require__(39023);
-const Command_1 = __nccwpck_require__(25417);
+const Command_1 = __nccwpck_require__(25017);
 const buffer_1 = __nccwpck_require__(20181);
-const utils_1 = __nccwpck_require__(71542);
-const Commander_1 = __nccwpck_require__(85688);
+const utils_1 = __nccwpck_require__(97670);
+const Commander_1 = __nccwpck_require__(23240);
 /*
   This function derives from the cluster-key-slot implementation.
   Instead of checking that all keys have the same slot, it checks that all slots are served by the same set of nodes.
@@ -36610,28 +36610,28 @@ Pipeline.prototype.exec = function (callback) {
 
 /***/ }),
 
-/***/ 80927:
+/***/ 35695:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const commands_1 = __nccwpck_require__(9101);
-const events_1 = __nccwpck_require__(24434);
-const standard_as_callback_1 = __nccwpck_require__(1003);
-const cluster_1 = __nccwpck_require__(78673);
-const Command_1 = __nccwpck_require__(25417);
-const connectors_1 = __nccwpck_require__(30565);
-const SentinelConnector_1 = __nccwpck_require__(98821);
-const eventHandler = __nccwpck_require__(66307);
-const RedisOptions_1 = __nccwpck_require__(22805);
-const ScanStream_1 = __nccwpck_require__(20427);
-const transaction_1 = __nccwpck_require__(89388);
-const utils_1 = __nccwpck_require__(71542);
-const tracing_1 = __nccwpck_require__(53126);
-const applyMixin_1 = __nccwpck_require__(6409);
-const Commander_1 = __nccwpck_require__(85688);
-const lodash_1 = __nccwpck_require__(32314);
-const Deque = __nccwpck_require__(5676);
+const commands_1 = __nccwpck_require__(84317);
+const events_1 = __nccwpck_require__(2053);
+const standard_as_callback_1 = __nccwpck_require__(25659);
+const cluster_1 = __nccwpck_require__(81633);
+const Command_1 = __nccwpck_require__(25017);
+const connectors_1 = __nccwpck_require__(28053);
+const SentinelConnector_1 = __nccwpck_require__(38325);
+const eventHandler = __nccwpck_require__(21107);
+const RedisOptions_1 = __nccwpck_require__(77669);
+const ScanStream_1 = __nccwpck_require__(76443);
+const transaction_1 = __nccwpck_require__(15708);
+const utils_1 = __nccwpck_require__(97670);
+const tracing_1 = __nccwpck_require__(20726);
+const applyMixin_1 = __nccwpck_require__(96985);
+const Commander_1 = __nccwpck_require__(23240);
+const lodash_1 = __nccwpck_require__(84893);
+const Deque = __nccwpck_require__(19036);
 const debug = (0, utils_1.Debug)("redis");
 /**
  * This is the major component of ioredis.
@@ -37417,7 +37417,7 @@ exports["default"] = Redis;
 
 /***/ }),
 
-/***/ 20427:
+/***/ 76443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -37475,14 +37475,14 @@ exports["default"] = ScanStream;
 
 /***/ }),
 
-/***/ 22369:
+/***/ 66833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const crypto_1 = __nccwpck_require__(76982);
-const Command_1 = __nccwpck_require__(25417);
-const standard_as_callback_1 = __nccwpck_require__(1003);
+const Command_1 = __nccwpck_require__(25017);
+const standard_as_callback_1 = __nccwpck_require__(25659);
 class Script {
     constructor(lua, numberOfKeys = null, keyPrefix = "", readOnly = false) {
         this.lua = lua;
@@ -37544,7 +37544,7 @@ exports["default"] = Script;
 
 /***/ }),
 
-/***/ 75159:
+/***/ 82183:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -37592,16 +37592,16 @@ function mapSet(set) {
 
 /***/ }),
 
-/***/ 86724:
+/***/ 68596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.executeWithAutoPipelining = exports.getFirstValueInFlattenedArray = exports.shouldUseAutoPipelining = exports.notAllowedAutoPipelineCommands = exports.kCallbacks = exports.kExec = void 0;
-const lodash_1 = __nccwpck_require__(32314);
-const calculateSlot = __nccwpck_require__(82855);
-const standard_as_callback_1 = __nccwpck_require__(1003);
-const commands_1 = __nccwpck_require__(9101);
+const lodash_1 = __nccwpck_require__(84893);
+const calculateSlot = __nccwpck_require__(58999);
+const standard_as_callback_1 = __nccwpck_require__(25659);
+const commands_1 = __nccwpck_require__(84317);
 exports.kExec = Symbol("exec");
 exports.kCallbacks = Symbol("callbacks");
 exports.notAllowedAutoPipelineCommands = [
@@ -37776,7 +37776,7 @@ exports.executeWithAutoPipelining = executeWithAutoPipelining;
 
 /***/ }),
 
-/***/ 1309:
+/***/ 91885:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -37806,14 +37806,14 @@ exports.DEFAULT_CLUSTER_OPTIONS = {
 
 /***/ }),
 
-/***/ 96781:
+/***/ 68093:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(59385);
-const utils_1 = __nccwpck_require__(71542);
-const Redis_1 = __nccwpck_require__(80927);
+const util_1 = __nccwpck_require__(36617);
+const utils_1 = __nccwpck_require__(97670);
+const Redis_1 = __nccwpck_require__(35695);
 const debug = (0, utils_1.Debug)("cluster:subscriber");
 class ClusterSubscriber {
     constructor(connectionPool, emitter, isSharded = false) {
@@ -38036,15 +38036,15 @@ exports["default"] = ClusterSubscriber;
 
 /***/ }),
 
-/***/ 81006:
+/***/ 55870:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils_1 = __nccwpck_require__(71542);
-const util_1 = __nccwpck_require__(59385);
-const calculateSlot = __nccwpck_require__(82855);
-const ShardedSubscriber_1 = __nccwpck_require__(3722);
+const utils_1 = __nccwpck_require__(97670);
+const util_1 = __nccwpck_require__(36617);
+const calculateSlot = __nccwpck_require__(58999);
+const ShardedSubscriber_1 = __nccwpck_require__(93754);
 const debug = (0, utils_1.Debug)("cluster:subscriberGroup");
 /**
  * Redis distinguishes between "normal" and sharded PubSub. When using the normal PubSub feature,
@@ -38416,15 +38416,15 @@ ClusterSubscriberGroup.BASE_BACKOFF_MS = 100;
 
 /***/ }),
 
-/***/ 72595:
+/***/ 99107:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const events_1 = __nccwpck_require__(24434);
-const utils_1 = __nccwpck_require__(71542);
-const util_1 = __nccwpck_require__(59385);
-const Redis_1 = __nccwpck_require__(80927);
+const events_1 = __nccwpck_require__(2053);
+const utils_1 = __nccwpck_require__(97670);
+const util_1 = __nccwpck_require__(36617);
+const Redis_1 = __nccwpck_require__(35695);
 const debug = (0, utils_1.Debug)("cluster:connectionPool");
 class ConnectionPool extends events_1.EventEmitter {
     constructor(redisOptions, clusterNodeRetryStrategy = null) {
@@ -38582,13 +38582,13 @@ exports["default"] = ConnectionPool;
 
 /***/ }),
 
-/***/ 60943:
+/***/ 83455:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils_1 = __nccwpck_require__(71542);
-const Deque = __nccwpck_require__(5676);
+const utils_1 = __nccwpck_require__(97670);
+const Deque = __nccwpck_require__(19036);
 const debug = (0, utils_1.Debug)("delayqueue");
 /**
  * Queue that runs items after specified duration
@@ -38642,14 +38642,14 @@ exports["default"] = DelayQueue;
 
 /***/ }),
 
-/***/ 3722:
+/***/ 93754:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(59385);
-const utils_1 = __nccwpck_require__(71542);
-const Redis_1 = __nccwpck_require__(80927);
+const util_1 = __nccwpck_require__(36617);
+const utils_1 = __nccwpck_require__(97670);
+const Redis_1 = __nccwpck_require__(35695);
 const debug = (0, utils_1.Debug)("cluster:subscriberGroup:shardedSubscriber");
 const SubscriberStatus = {
     IDLE: "idle",
@@ -38796,30 +38796,30 @@ exports["default"] = ShardedSubscriber;
 
 /***/ }),
 
-/***/ 78673:
+/***/ 81633:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const commands_1 = __nccwpck_require__(9101);
-const events_1 = __nccwpck_require__(24434);
-const redis_errors_1 = __nccwpck_require__(25089);
-const standard_as_callback_1 = __nccwpck_require__(1003);
-const Command_1 = __nccwpck_require__(25417);
-const ClusterAllFailedError_1 = __nccwpck_require__(17320);
-const Redis_1 = __nccwpck_require__(80927);
-const ScanStream_1 = __nccwpck_require__(20427);
-const transaction_1 = __nccwpck_require__(89388);
-const utils_1 = __nccwpck_require__(71542);
-const applyMixin_1 = __nccwpck_require__(6409);
-const Commander_1 = __nccwpck_require__(85688);
-const ClusterOptions_1 = __nccwpck_require__(1309);
-const ClusterSubscriber_1 = __nccwpck_require__(96781);
-const ConnectionPool_1 = __nccwpck_require__(72595);
-const DelayQueue_1 = __nccwpck_require__(60943);
-const util_1 = __nccwpck_require__(59385);
-const Deque = __nccwpck_require__(5676);
-const ClusterSubscriberGroup_1 = __nccwpck_require__(81006);
+const commands_1 = __nccwpck_require__(84317);
+const events_1 = __nccwpck_require__(2053);
+const redis_errors_1 = __nccwpck_require__(46961);
+const standard_as_callback_1 = __nccwpck_require__(25659);
+const Command_1 = __nccwpck_require__(25017);
+const ClusterAllFailedError_1 = __nccwpck_require__(61784);
+const Redis_1 = __nccwpck_require__(35695);
+const ScanStream_1 = __nccwpck_require__(76443);
+const transaction_1 = __nccwpck_require__(15708);
+const utils_1 = __nccwpck_require__(97670);
+const applyMixin_1 = __nccwpck_require__(96985);
+const Commander_1 = __nccwpck_require__(23240);
+const ClusterOptions_1 = __nccwpck_require__(91885);
+const ClusterSubscriber_1 = __nccwpck_require__(68093);
+const ConnectionPool_1 = __nccwpck_require__(99107);
+const DelayQueue_1 = __nccwpck_require__(83455);
+const util_1 = __nccwpck_require__(36617);
+const Deque = __nccwpck_require__(19036);
+const ClusterSubscriberGroup_1 = __nccwpck_require__(55870);
 const debug = (0, utils_1.Debug)("cluster");
 const REJECT_OVERWRITTEN_COMMANDS = new WeakSet();
 /**
@@ -39748,13 +39748,13 @@ exports["default"] = Cluster;
 
 /***/ }),
 
-/***/ 59385:
+/***/ 36617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getConnectionName = exports.weightSrvRecords = exports.groupSrvRecords = exports.getUniqueHostnamesFromOptions = exports.normalizeNodeOptions = exports.nodeKeyToRedisOptions = exports.getNodeKey = void 0;
-const utils_1 = __nccwpck_require__(71542);
+const utils_1 = __nccwpck_require__(97670);
 const net_1 = __nccwpck_require__(69278);
 function getNodeKey(node) {
     node.port = node.port || 6379;
@@ -39855,12 +39855,12 @@ exports.getConnectionName = getConnectionName;
 
 /***/ }),
 
-/***/ 62636:
+/***/ 72348:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils_1 = __nccwpck_require__(71542);
+const utils_1 = __nccwpck_require__(97670);
 const debug = (0, utils_1.Debug)("AbstractConnector");
 class AbstractConnector {
     constructor(disconnectTimeout) {
@@ -39888,13 +39888,13 @@ exports["default"] = AbstractConnector;
 
 /***/ }),
 
-/***/ 39093:
+/***/ 24037:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.FailoverDetector = void 0;
-const utils_1 = __nccwpck_require__(71542);
+const utils_1 = __nccwpck_require__(97670);
 const debug = (0, utils_1.Debug)("FailoverDetector");
 const CHANNEL_NAME = "+switch-master";
 class FailoverDetector {
@@ -39940,7 +39940,7 @@ exports.FailoverDetector = FailoverDetector;
 
 /***/ }),
 
-/***/ 80071:
+/***/ 33079:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -39984,20 +39984,20 @@ exports["default"] = SentinelIterator;
 
 /***/ }),
 
-/***/ 98821:
+/***/ 38325:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SentinelIterator = void 0;
 const net_1 = __nccwpck_require__(69278);
-const utils_1 = __nccwpck_require__(71542);
+const utils_1 = __nccwpck_require__(97670);
 const tls_1 = __nccwpck_require__(64756);
-const SentinelIterator_1 = __nccwpck_require__(80071);
+const SentinelIterator_1 = __nccwpck_require__(33079);
 exports.SentinelIterator = SentinelIterator_1.default;
-const AbstractConnector_1 = __nccwpck_require__(62636);
-const Redis_1 = __nccwpck_require__(80927);
-const FailoverDetector_1 = __nccwpck_require__(39093);
+const AbstractConnector_1 = __nccwpck_require__(72348);
+const Redis_1 = __nccwpck_require__(35695);
+const FailoverDetector_1 = __nccwpck_require__(24037);
 const debug = (0, utils_1.Debug)("SentinelConnector");
 class SentinelConnector extends AbstractConnector_1.default {
     constructor(options) {
@@ -40296,15 +40296,15 @@ function noop() { }
 
 /***/ }),
 
-/***/ 26279:
+/***/ 6359:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const net_1 = __nccwpck_require__(69278);
 const tls_1 = __nccwpck_require__(64756);
-const utils_1 = __nccwpck_require__(71542);
-const AbstractConnector_1 = __nccwpck_require__(62636);
+const utils_1 = __nccwpck_require__(97670);
+const AbstractConnector_1 = __nccwpck_require__(72348);
 class StandaloneConnector extends AbstractConnector_1.default {
     constructor(options) {
         super(options.disconnectTimeout);
@@ -40372,21 +40372,21 @@ exports["default"] = StandaloneConnector;
 
 /***/ }),
 
-/***/ 30565:
+/***/ 28053:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SentinelConnector = exports.StandaloneConnector = void 0;
-const StandaloneConnector_1 = __nccwpck_require__(26279);
+const StandaloneConnector_1 = __nccwpck_require__(6359);
 exports.StandaloneConnector = StandaloneConnector_1.default;
-const SentinelConnector_1 = __nccwpck_require__(98821);
+const SentinelConnector_1 = __nccwpck_require__(38325);
 exports.SentinelConnector = SentinelConnector_1.default;
 
 
 /***/ }),
 
-/***/ 4789:
+/***/ 74981:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -40542,12 +40542,12 @@ exports["default"] = TLSProfiles;
 
 /***/ }),
 
-/***/ 17320:
+/***/ 61784:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const redis_errors_1 = __nccwpck_require__(25089);
+const redis_errors_1 = __nccwpck_require__(46961);
 class ClusterAllFailedError extends redis_errors_1.RedisError {
     constructor(message, lastNodeError) {
         super(message);
@@ -40564,12 +40564,12 @@ ClusterAllFailedError.defaultMessage = "Failed to refresh slots cache.";
 
 /***/ }),
 
-/***/ 38744:
+/***/ 29256:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const redis_errors_1 = __nccwpck_require__(25089);
+const redis_errors_1 = __nccwpck_require__(46961);
 class MaxRetriesPerRequestError extends redis_errors_1.AbortError {
     constructor(maxRetriesPerRequest) {
         const message = `Reached the max retries per request limit (which is ${maxRetriesPerRequest}). Refer to "maxRetriesPerRequest" option for details.`;
@@ -40585,59 +40585,59 @@ exports["default"] = MaxRetriesPerRequestError;
 
 /***/ }),
 
-/***/ 63054:
+/***/ 44926:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MaxRetriesPerRequestError = void 0;
-const MaxRetriesPerRequestError_1 = __nccwpck_require__(38744);
+const MaxRetriesPerRequestError_1 = __nccwpck_require__(29256);
 exports.MaxRetriesPerRequestError = MaxRetriesPerRequestError_1.default;
 
 
 /***/ }),
 
-/***/ 81316:
+/***/ 67796:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.print = exports.ReplyError = exports.SentinelIterator = exports.SentinelConnector = exports.AbstractConnector = exports.Pipeline = exports.ScanStream = exports.Command = exports.Cluster = exports.Redis = exports["default"] = void 0;
-exports = module.exports = __nccwpck_require__(80927)["default"];
-var Redis_1 = __nccwpck_require__(80927);
+exports = module.exports = __nccwpck_require__(35695)["default"];
+var Redis_1 = __nccwpck_require__(35695);
 Object.defineProperty(exports, "default", ({ enumerable: true, get: function () { return Redis_1.default; } }));
-var Redis_2 = __nccwpck_require__(80927);
+var Redis_2 = __nccwpck_require__(35695);
 Object.defineProperty(exports, "Redis", ({ enumerable: true, get: function () { return Redis_2.default; } }));
-var cluster_1 = __nccwpck_require__(78673);
+var cluster_1 = __nccwpck_require__(81633);
 Object.defineProperty(exports, "Cluster", ({ enumerable: true, get: function () { return cluster_1.default; } }));
 /**
  * @ignore
  */
-var Command_1 = __nccwpck_require__(25417);
+var Command_1 = __nccwpck_require__(25017);
 Object.defineProperty(exports, "Command", ({ enumerable: true, get: function () { return Command_1.default; } }));
 /**
  * @ignore
  */
-var ScanStream_1 = __nccwpck_require__(20427);
+var ScanStream_1 = __nccwpck_require__(76443);
 Object.defineProperty(exports, "ScanStream", ({ enumerable: true, get: function () { return ScanStream_1.default; } }));
 /**
  * @ignore
  */
-var Pipeline_1 = __nccwpck_require__(46428);
+var Pipeline_1 = __nccwpck_require__(68940);
 Object.defineProperty(exports, "Pipeline", ({ enumerable: true, get: function () { return Pipeline_1.default; } }));
 /**
  * @ignore
  */
-var AbstractConnector_1 = __nccwpck_require__(62636);
+var AbstractConnector_1 = __nccwpck_require__(72348);
 Object.defineProperty(exports, "AbstractConnector", ({ enumerable: true, get: function () { return AbstractConnector_1.default; } }));
 /**
  * @ignore
  */
-var SentinelConnector_1 = __nccwpck_require__(98821);
+var SentinelConnector_1 = __nccwpck_require__(38325);
 Object.defineProperty(exports, "SentinelConnector", ({ enumerable: true, get: function () { return SentinelConnector_1.default; } }));
 Object.defineProperty(exports, "SentinelIterator", ({ enumerable: true, get: function () { return SentinelConnector_1.SentinelIterator; } }));
 // No TS typings
-exports.ReplyError = __nccwpck_require__(25089).ReplyError;
+exports.ReplyError = __nccwpck_require__(46961).ReplyError;
 /**
  * @ignore
  */
@@ -40666,7 +40666,7 @@ exports.print = print;
 
 /***/ }),
 
-/***/ 22805:
+/***/ 77669:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -40731,17 +40731,17 @@ exports.DEFAULT_REDIS_OPTIONS = {
 
 /***/ }),
 
-/***/ 66307:
+/***/ 21107:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readyHandler = exports.errorHandler = exports.closeHandler = exports.connectHandler = void 0;
-const redis_errors_1 = __nccwpck_require__(25089);
-const Command_1 = __nccwpck_require__(25417);
-const errors_1 = __nccwpck_require__(63054);
-const utils_1 = __nccwpck_require__(71542);
-const DataHandler_1 = __nccwpck_require__(23532);
+const redis_errors_1 = __nccwpck_require__(46961);
+const Command_1 = __nccwpck_require__(25017);
+const errors_1 = __nccwpck_require__(44926);
+const utils_1 = __nccwpck_require__(97670);
+const DataHandler_1 = __nccwpck_require__(74588);
 const debug = (0, utils_1.Debug)("connection");
 function connectHandler(self) {
     return function () {
@@ -41053,7 +41053,7 @@ exports.readyHandler = readyHandler;
 
 /***/ }),
 
-/***/ 53126:
+/***/ 20726:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -41156,16 +41156,16 @@ exports.traceConnect = traceConnect;
 
 /***/ }),
 
-/***/ 89388:
+/***/ 15708:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addTransactionSupport = void 0;
-const utils_1 = __nccwpck_require__(71542);
-const standard_as_callback_1 = __nccwpck_require__(1003);
-const Pipeline_1 = __nccwpck_require__(46428);
-const tracing_1 = __nccwpck_require__(53126);
+const utils_1 = __nccwpck_require__(97670);
+const standard_as_callback_1 = __nccwpck_require__(25659);
+const Pipeline_1 = __nccwpck_require__(68940);
+const tracing_1 = __nccwpck_require__(20726);
 function addTransactionSupport(redis) {
     redis.pipeline = function (commands) {
         const pipeline = new Pipeline_1.default(this);
@@ -41263,15 +41263,15 @@ exports.addTransactionSupport = addTransactionSupport;
 
 /***/ }),
 
-/***/ 85688:
+/***/ 23240:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const commands_1 = __nccwpck_require__(9101);
-const autoPipelining_1 = __nccwpck_require__(86724);
-const Command_1 = __nccwpck_require__(25417);
-const Script_1 = __nccwpck_require__(22369);
+const commands_1 = __nccwpck_require__(84317);
+const autoPipelining_1 = __nccwpck_require__(68596);
+const Command_1 = __nccwpck_require__(25017);
+const Script_1 = __nccwpck_require__(66833);
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 class Commander {
     constructor() {
@@ -41387,7 +41387,7 @@ exports["default"] = Commander;
 
 /***/ }),
 
-/***/ 6409:
+/***/ 96985:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -41402,7 +41402,7 @@ exports["default"] = applyMixin;
 
 /***/ }),
 
-/***/ 40087:
+/***/ 10119:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -41483,13 +41483,13 @@ exports.parseBlockOption = parseBlockOption;
 
 /***/ }),
 
-/***/ 64321:
+/***/ 87633:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.genRedactedString = exports.getStringValue = exports.MAX_ARGUMENT_LENGTH = void 0;
-const debug_1 = __nccwpck_require__(51710);
+const debug_1 = __nccwpck_require__(2830);
 const MAX_ARGUMENT_LENGTH = 200;
 exports.MAX_ARGUMENT_LENGTH = MAX_ARGUMENT_LENGTH;
 const NAMESPACE_PREFIX = "ioredis";
@@ -41585,7 +41585,7 @@ exports["default"] = genDebugFunction;
 
 /***/ }),
 
-/***/ 81210:
+/***/ 39018:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -41694,7 +41694,7 @@ exports.defaults = defaults;
 
 /***/ }),
 
-/***/ 71542:
+/***/ 97670:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -41702,13 +41702,13 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.noop = exports.isArguments = exports.defaults = exports.Debug = exports.getPackageMeta = exports.zipMap = exports.CONNECTION_CLOSED_ERROR_MSG = exports.shuffle = exports.sample = exports.resolveTLSProfile = exports.parseURL = exports.optimizeErrorStack = exports.toArg = exports.convertMapToArray = exports.convertObjectToArray = exports.timeout = exports.packObject = exports.isInt = exports.wrapMultiResult = exports.convertBufferToString = void 0;
 const fs_1 = __nccwpck_require__(79896);
 const path_1 = __nccwpck_require__(16928);
-const lodash_1 = __nccwpck_require__(32314);
+const lodash_1 = __nccwpck_require__(84893);
 Object.defineProperty(exports, "defaults", ({ enumerable: true, get: function () { return lodash_1.defaults; } }));
 Object.defineProperty(exports, "isArguments", ({ enumerable: true, get: function () { return lodash_1.isArguments; } }));
 Object.defineProperty(exports, "noop", ({ enumerable: true, get: function () { return lodash_1.noop; } }));
-const debug_1 = __nccwpck_require__(64321);
+const debug_1 = __nccwpck_require__(87633);
 exports.Debug = debug_1.default;
-const TLSProfiles_1 = __nccwpck_require__(4789);
+const TLSProfiles_1 = __nccwpck_require__(74981);
 /**
  * Convert a buffer to string, supports buffer array
  *
@@ -42077,7 +42077,7 @@ exports.getPackageMeta = getPackageMeta;
 
 /***/ }),
 
-/***/ 40202:
+/***/ 64314:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -42132,7 +42132,7 @@ exports.isArguments = isArguments;
 
 /***/ }),
 
-/***/ 32314:
+/***/ 84893:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -42150,13 +42150,13 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.noop = void 0;
 function noop() { }
 exports.noop = noop;
-__exportStar(__nccwpck_require__(81210), exports);
-__exportStar(__nccwpck_require__(40202), exports);
+__exportStar(__nccwpck_require__(39018), exports);
+__exportStar(__nccwpck_require__(64314), exports);
 
 
 /***/ }),
 
-/***/ 34472:
+/***/ 70744:
 /***/ ((module) => {
 
 /**
@@ -42325,7 +42325,7 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 37318:
+/***/ 95222:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -42336,8 +42336,8 @@ var __webpack_unused_export__;
 
 
 
-exports.register = __nccwpck_require__(35483).globalRegistry;
-exports.Registry = __nccwpck_require__(35483);
+exports.register = __nccwpck_require__(11627).globalRegistry;
+exports.Registry = __nccwpck_require__(11627);
 __webpack_unused_export__ = ({
 	configurable: false,
 	enumerable: true,
@@ -42350,26 +42350,26 @@ __webpack_unused_export__ = ({
 });
 __webpack_unused_export__ = exports.Registry.PROMETHEUS_CONTENT_TYPE;
 __webpack_unused_export__ = exports.Registry.OPENMETRICS_CONTENT_TYPE;
-/* unused reexport */ __nccwpck_require__(73075).validateMetricName;
+/* unused reexport */ __nccwpck_require__(81539).validateMetricName;
 
-exports.Counter = __nccwpck_require__(22606);
-exports.Gauge = __nccwpck_require__(47029);
-exports.Histogram = __nccwpck_require__(32296);
-/* unused reexport */ __nccwpck_require__(82534);
-/* unused reexport */ __nccwpck_require__(64340);
+exports.Counter = __nccwpck_require__(88606);
+exports.Gauge = __nccwpck_require__(87173);
+exports.Histogram = __nccwpck_require__(55416);
+/* unused reexport */ __nccwpck_require__(65910);
+/* unused reexport */ __nccwpck_require__(87524);
 
-/* unused reexport */ __nccwpck_require__(55428);
-/* unused reexport */ __nccwpck_require__(55428);
+/* unused reexport */ __nccwpck_require__(90964);
+/* unused reexport */ __nccwpck_require__(90964);
 
-exports.collectDefaultMetrics = __nccwpck_require__(75794);
+exports.collectDefaultMetrics = __nccwpck_require__(35106);
 
-/* unused reexport */ __nccwpck_require__(3380).aggregators;
-/* unused reexport */ __nccwpck_require__(58720);
+/* unused reexport */ __nccwpck_require__(5924).aggregators;
+/* unused reexport */ __nccwpck_require__(40816);
 
 
 /***/ }),
 
-/***/ 55428:
+/***/ 90964:
 /***/ ((__unused_webpack_module, exports) => {
 
 var __webpack_unused_export__;
@@ -42408,7 +42408,7 @@ __webpack_unused_export__ = (start, factor, count) => {
 
 /***/ }),
 
-/***/ 58720:
+/***/ 40816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42421,9 +42421,9 @@ __webpack_unused_export__ = (start, factor, count) => {
  * cluster master.
  */
 
-const Registry = __nccwpck_require__(35483);
-const { Grouper } = __nccwpck_require__(37604);
-const { aggregators } = __nccwpck_require__(3380);
+const Registry = __nccwpck_require__(11627);
+const { Grouper } = __nccwpck_require__(89588);
+const { aggregators } = __nccwpck_require__(5924);
 // We need to lazy-load the 'cluster' module as some application servers -
 // namely Passenger - crash when it is imported.
 let cluster = () => {
@@ -42634,7 +42634,7 @@ module.exports = AggregatorRegistry;
 
 /***/ }),
 
-/***/ 22606:
+/***/ 88606:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -42649,10 +42649,10 @@ const {
 	getLabels,
 	removeLabels,
 	nowTimestamp,
-} = __nccwpck_require__(37604);
-const { validateLabel } = __nccwpck_require__(73075);
-const { Metric } = __nccwpck_require__(94316);
-const Exemplar = __nccwpck_require__(34096);
+} = __nccwpck_require__(89588);
+const { validateLabel } = __nccwpck_require__(81539);
+const { Metric } = __nccwpck_require__(12476);
+const Exemplar = __nccwpck_require__(69024);
 
 class Counter extends Metric {
 	constructor(config) {
@@ -42788,27 +42788,27 @@ module.exports = Counter;
 
 /***/ }),
 
-/***/ 75794:
+/***/ 35106:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isObject } = __nccwpck_require__(37604);
+const { isObject } = __nccwpck_require__(89588);
 
 // Default metrics.
-const processCpuTotal = __nccwpck_require__(48821);
-const processStartTime = __nccwpck_require__(13796);
-const osMemoryHeap = __nccwpck_require__(98349);
-const processOpenFileDescriptors = __nccwpck_require__(46177);
-const processMaxFileDescriptors = __nccwpck_require__(58263);
-const eventLoopLag = __nccwpck_require__(92300);
-const processHandles = __nccwpck_require__(67010);
-const processRequests = __nccwpck_require__(93887);
-const processResources = __nccwpck_require__(14100);
-const heapSizeAndUsed = __nccwpck_require__(333);
-const heapSpacesSizeAndUsed = __nccwpck_require__(78052);
-const version = __nccwpck_require__(1280);
-const gc = __nccwpck_require__(90056);
+const processCpuTotal = __nccwpck_require__(68293);
+const processStartTime = __nccwpck_require__(98228);
+const osMemoryHeap = __nccwpck_require__(13981);
+const processOpenFileDescriptors = __nccwpck_require__(75217);
+const processMaxFileDescriptors = __nccwpck_require__(19655);
+const eventLoopLag = __nccwpck_require__(14460);
+const processHandles = __nccwpck_require__(5490);
+const processRequests = __nccwpck_require__(67439);
+const processResources = __nccwpck_require__(10884);
+const heapSizeAndUsed = __nccwpck_require__(42365);
+const heapSpacesSizeAndUsed = __nccwpck_require__(33844);
+const version = __nccwpck_require__(63344);
+const gc = __nccwpck_require__(69336);
 
 const metrics = {
 	processCpuTotal,
@@ -42846,7 +42846,7 @@ module.exports.metricsList = metricsList;
 
 /***/ }),
 
-/***/ 34096:
+/***/ 69024:
 /***/ ((module) => {
 
 
@@ -42890,7 +42890,7 @@ module.exports = Exemplar;
 
 /***/ }),
 
-/***/ 47029:
+/***/ 87173:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -42907,9 +42907,9 @@ const {
 	hashObject,
 	isObject,
 	removeLabels,
-} = __nccwpck_require__(37604);
-const { validateLabel } = __nccwpck_require__(73075);
-const { Metric } = __nccwpck_require__(94316);
+} = __nccwpck_require__(89588);
+const { validateLabel } = __nccwpck_require__(81539);
+const { Metric } = __nccwpck_require__(12476);
 
 class Gauge extends Metric {
 	constructor(config) {
@@ -43070,7 +43070,7 @@ module.exports = Gauge;
 
 /***/ }),
 
-/***/ 32296:
+/***/ 55416:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -43085,10 +43085,10 @@ const {
 	isObject,
 	removeLabels,
 	nowTimestamp,
-} = __nccwpck_require__(37604);
-const { validateLabel } = __nccwpck_require__(73075);
-const { Metric } = __nccwpck_require__(94316);
-const Exemplar = __nccwpck_require__(34096);
+} = __nccwpck_require__(89588);
+const { validateLabel } = __nccwpck_require__(81539);
+const { Metric } = __nccwpck_require__(12476);
+const Exemplar = __nccwpck_require__(69024);
 
 class Histogram extends Metric {
 	constructor(config) {
@@ -43428,14 +43428,14 @@ module.exports = Histogram;
 
 /***/ }),
 
-/***/ 94316:
+/***/ 12476:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Registry = __nccwpck_require__(35483);
-const { isObject } = __nccwpck_require__(37604);
-const { validateMetricName, validateLabelName } = __nccwpck_require__(73075);
+const Registry = __nccwpck_require__(11627);
+const { isObject } = __nccwpck_require__(89588);
+const { validateMetricName, validateLabelName } = __nccwpck_require__(81539);
 
 /**
  * @abstract
@@ -43508,12 +43508,12 @@ module.exports = { Metric };
 
 /***/ }),
 
-/***/ 3380:
+/***/ 5924:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-const { Grouper, hashObject } = __nccwpck_require__(37604);
+const { Grouper, hashObject } = __nccwpck_require__(89588);
 
 /**
  * Returns a new function that applies the `aggregatorFn` to the values.
@@ -43596,12 +43596,12 @@ exports.aggregators = {
 
 /***/ }),
 
-/***/ 92300:
+/***/ 14460:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 
 // Check if perf_hooks module is available
 let perf_hooks;
@@ -43746,11 +43746,11 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 90056:
+/***/ 69336:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Histogram = __nccwpck_require__(32296);
+const Histogram = __nccwpck_require__(55416);
 
 let perf_hooks;
 
@@ -43811,13 +43811,13 @@ module.exports.metricNames = [NODEJS_GC_DURATION_SECONDS];
 
 /***/ }),
 
-/***/ 333:
+/***/ 42365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
-const safeMemoryUsage = __nccwpck_require__(76851);
+const Gauge = __nccwpck_require__(87173);
+const safeMemoryUsage = __nccwpck_require__(81315);
 
 const NODEJS_HEAP_SIZE_TOTAL = 'nodejs_heap_size_total_bytes';
 const NODEJS_HEAP_SIZE_USED = 'nodejs_heap_size_used_bytes';
@@ -43874,12 +43874,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 78052:
+/***/ 33844:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 const v8 = __nccwpck_require__(11493);
 
 const METRICS = ['total', 'used', 'available'];
@@ -43938,7 +43938,7 @@ module.exports.metricNames = Object.values(NODEJS_HEAP_SIZE);
 
 /***/ }),
 
-/***/ 74221:
+/***/ 67965:
 /***/ ((module) => {
 
 
@@ -43977,7 +43977,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 76851:
+/***/ 81315:
 /***/ ((module) => {
 
 
@@ -43996,14 +43996,14 @@ module.exports = safeMemoryUsage;
 
 /***/ }),
 
-/***/ 98349:
+/***/ 13981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
-const linuxVariant = __nccwpck_require__(83887);
-const safeMemoryUsage = __nccwpck_require__(76851);
+const Gauge = __nccwpck_require__(87173);
+const linuxVariant = __nccwpck_require__(37567);
+const safeMemoryUsage = __nccwpck_require__(81315);
 
 const PROCESS_RESIDENT_MEMORY = 'process_resident_memory_bytes';
 
@@ -44041,12 +44041,12 @@ module.exports.metricNames =
 
 /***/ }),
 
-/***/ 83887:
+/***/ 37567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 const fs = __nccwpck_require__(79896);
 
 const values = ['VmSize', 'VmRSS', 'VmData'];
@@ -44130,13 +44130,13 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 48821:
+/***/ 68293:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const OtelApi = __nccwpck_require__(87610);
-const Counter = __nccwpck_require__(22606);
+const OtelApi = __nccwpck_require__(63914);
+const Counter = __nccwpck_require__(88606);
 
 const PROCESS_CPU_USER_SECONDS = 'process_cpu_user_seconds_total';
 const PROCESS_CPU_SYSTEM_SECONDS = 'process_cpu_system_seconds_total';
@@ -44225,14 +44225,14 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 67010:
+/***/ 5490:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { aggregateByObjectName } = __nccwpck_require__(74221);
-const { updateMetrics } = __nccwpck_require__(74221);
-const Gauge = __nccwpck_require__(47029);
+const { aggregateByObjectName } = __nccwpck_require__(67965);
+const { updateMetrics } = __nccwpck_require__(67965);
+const Gauge = __nccwpck_require__(87173);
 
 const NODEJS_ACTIVE_HANDLES = 'nodejs_active_handles';
 const NODEJS_ACTIVE_HANDLES_TOTAL = 'nodejs_active_handles_total';
@@ -44278,12 +44278,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 58263:
+/***/ 19655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 const fs = __nccwpck_require__(79896);
 
 const PROCESS_MAX_FDS = 'process_max_fds';
@@ -44330,12 +44330,12 @@ module.exports.metricNames = [PROCESS_MAX_FDS];
 
 /***/ }),
 
-/***/ 46177:
+/***/ 75217:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 const fs = __nccwpck_require__(79896);
 const process = __nccwpck_require__(932);
 
@@ -44373,13 +44373,13 @@ module.exports.metricNames = [PROCESS_OPEN_FDS];
 
 /***/ }),
 
-/***/ 93887:
+/***/ 67439:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Gauge = __nccwpck_require__(47029);
-const { aggregateByObjectName } = __nccwpck_require__(74221);
-const { updateMetrics } = __nccwpck_require__(74221);
+const Gauge = __nccwpck_require__(87173);
+const { aggregateByObjectName } = __nccwpck_require__(67965);
+const { updateMetrics } = __nccwpck_require__(67965);
 
 const NODEJS_ACTIVE_REQUESTS = 'nodejs_active_requests';
 const NODEJS_ACTIVE_REQUESTS_TOTAL = 'nodejs_active_requests_total';
@@ -44425,12 +44425,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 14100:
+/***/ 10884:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Gauge = __nccwpck_require__(47029);
-const { updateMetrics } = __nccwpck_require__(74221);
+const Gauge = __nccwpck_require__(87173);
+const { updateMetrics } = __nccwpck_require__(67965);
 
 const NODEJS_ACTIVE_RESOURCES = 'nodejs_active_resources';
 const NODEJS_ACTIVE_RESOURCES_TOTAL = 'nodejs_active_resources_total';
@@ -44489,12 +44489,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 13796:
+/***/ 98228:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 const startInSeconds = Math.round(Date.now() / 1000 - process.uptime());
 
 const PROCESS_START_TIME = 'process_start_time_seconds';
@@ -44521,12 +44521,12 @@ module.exports.metricNames = [PROCESS_START_TIME];
 
 /***/ }),
 
-/***/ 1280:
+/***/ 63344:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(47029);
+const Gauge = __nccwpck_require__(87173);
 const version = process.version;
 const versionSegments = version.slice(1).split('.').map(Number);
 
@@ -44561,7 +44561,7 @@ module.exports.metricNames = [NODE_VERSION_INFO];
 
 /***/ }),
 
-/***/ 64340:
+/***/ 87524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44570,7 +44570,7 @@ const url = __nccwpck_require__(87016);
 const http = __nccwpck_require__(58611);
 const https = __nccwpck_require__(65692);
 const { gzipSync } = __nccwpck_require__(43106);
-const { globalRegistry } = __nccwpck_require__(35483);
+const { globalRegistry } = __nccwpck_require__(11627);
 
 class Pushgateway {
 	constructor(gatewayUrl, options, registry) {
@@ -44704,12 +44704,12 @@ module.exports = Pushgateway;
 
 /***/ }),
 
-/***/ 35483:
+/***/ 11627:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getValueAsString } = __nccwpck_require__(37604);
+const { getValueAsString } = __nccwpck_require__(89588);
 
 class Registry {
 	static get PROMETHEUS_CONTENT_TYPE() {
@@ -44953,7 +44953,7 @@ module.exports.globalRegistry = new Registry();
 
 /***/ }),
 
-/***/ 82534:
+/***/ 65910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -44962,10 +44962,10 @@ module.exports.globalRegistry = new Registry();
 
 
 const util = __nccwpck_require__(39023);
-const { getLabels, hashObject, removeLabels } = __nccwpck_require__(37604);
-const { validateLabel } = __nccwpck_require__(73075);
-const { Metric } = __nccwpck_require__(94316);
-const timeWindowQuantiles = __nccwpck_require__(33079);
+const { getLabels, hashObject, removeLabels } = __nccwpck_require__(89588);
+const { validateLabel } = __nccwpck_require__(81539);
+const { Metric } = __nccwpck_require__(12476);
+const timeWindowQuantiles = __nccwpck_require__(57639);
 
 const DEFAULT_COMPRESS_COUNT = 1000; // every 1000 measurements
 
@@ -45168,12 +45168,12 @@ module.exports = Summary;
 
 /***/ }),
 
-/***/ 33079:
+/***/ 57639:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { TDigest } = __nccwpck_require__(24376);
+const { TDigest } = __nccwpck_require__(83528);
 
 class TimeWindowQuantiles {
 	constructor(maxAgeSeconds, ageBuckets) {
@@ -45242,7 +45242,7 @@ module.exports = TimeWindowQuantiles;
 
 /***/ }),
 
-/***/ 37604:
+/***/ 89588:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -45379,7 +45379,7 @@ exports.Grouper = Grouper;
 
 /***/ }),
 
-/***/ 73075:
+/***/ 81539:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -45413,21 +45413,21 @@ exports.validateLabel = function validateLabel(savedLabels, labels) {
 
 /***/ }),
 
-/***/ 25089:
+/***/ 46961:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const Errors = process.version.charCodeAt(1) < 55 && process.version.charCodeAt(2) === 46
-  ? __nccwpck_require__(32980) // Node.js < 7
-  : __nccwpck_require__(36126)
+  ? __nccwpck_require__(99236) // Node.js < 7
+  : __nccwpck_require__(15854)
 
 module.exports = Errors
 
 
 /***/ }),
 
-/***/ 36126:
+/***/ 15854:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45493,7 +45493,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 32980:
+/***/ 99236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45619,17 +45619,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1377:
+/***/ 75665:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports = __nccwpck_require__(48662)
+module.exports = __nccwpck_require__(52486)
 
 
 /***/ }),
 
-/***/ 48662:
+/***/ 52486:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -45637,7 +45637,7 @@ module.exports = __nccwpck_require__(48662)
 const Buffer = (__nccwpck_require__(20181).Buffer)
 const StringDecoder = (__nccwpck_require__(13193).StringDecoder)
 const decoder = new StringDecoder()
-const errors = __nccwpck_require__(25089)
+const errors = __nccwpck_require__(46961)
 const ReplyError = errors.ReplyError
 const ParserError = errors.ParserError
 var bufferPool = Buffer.allocUnsafe(32 * 1024)
@@ -46188,12 +46188,12 @@ module.exports = JavascriptRedisParser
 
 /***/ }),
 
-/***/ 1003:
+/***/ 25659:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils_1 = __nccwpck_require__(64054);
+const utils_1 = __nccwpck_require__(82630);
 function throwLater(e) {
     setTimeout(function () {
         throw e;
@@ -46236,7 +46236,7 @@ exports["default"] = asCallback;
 
 /***/ }),
 
-/***/ 64054:
+/***/ 82630:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -46266,13 +46266,13 @@ exports.tryCatch = tryCatch;
 
 /***/ }),
 
-/***/ 12122:
+/***/ 21450:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const os = __nccwpck_require__(70857);
 const tty = __nccwpck_require__(52018);
-const hasFlag = __nccwpck_require__(65141);
+const hasFlag = __nccwpck_require__(83813);
 
 const {env} = process;
 
@@ -46408,7 +46408,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 24376:
+/***/ 83528:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 //
@@ -46416,7 +46416,7 @@ module.exports = {
 //
 // approximate distribution percentiles from a stream of reals
 //
-var RBTree = (__nccwpck_require__(15558).RBTree);
+var RBTree = (__nccwpck_require__(17750).RBTree);
 
 function TDigest(delta, K, CX) {
     // allocate a TDigest structure.
@@ -46857,7 +46857,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
 
 /***/ }),
 
-/***/ 24434:
+/***/ 2053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
@@ -46983,7 +46983,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 9702:
+/***/ 66390:
 /***/ (function(module, exports) {
 
 // GENERATED FILE. DO NOT EDIT.
@@ -48606,18 +48606,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 14394:
+/***/ 96170:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // minimal library entry point.
 
 
-module.exports = __nccwpck_require__(45906);
+module.exports = __nccwpck_require__(22018);
 
 
 /***/ }),
 
-/***/ 45906:
+/***/ 22018:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -48631,15 +48631,15 @@ module.exports = __nccwpck_require__(45906);
 exports.build = "minimal";
 
 // Serialization
-exports.Writer = __nccwpck_require__(27297);
-exports.BufferWriter = __nccwpck_require__(88378);
-exports.Reader = __nccwpck_require__(389);
-exports.BufferReader = __nccwpck_require__(83998);
+exports.Writer = __nccwpck_require__(29745);
+exports.BufferWriter = __nccwpck_require__(44074);
+exports.Reader = __nccwpck_require__(44789);
+exports.BufferReader = __nccwpck_require__(89102);
 
 // Utility
-exports.util = __nccwpck_require__(7346);
-exports.rpc = __nccwpck_require__(1487);
-exports.roots = __nccwpck_require__(70841);
+exports.util = __nccwpck_require__(49186);
+exports.rpc = __nccwpck_require__(96575);
+exports.roots = __nccwpck_require__(16937);
 exports.configure    = configure;
 
 /* istanbul ignore next */
@@ -48659,13 +48659,13 @@ configure();
 
 /***/ }),
 
-/***/ 389:
+/***/ 44789:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 module.exports = Reader;
 
-var util      = __nccwpck_require__(7346);
+var util      = __nccwpck_require__(49186);
 
 var BufferReader; // cyclic
 
@@ -49574,14 +49574,14 @@ Reader._configure = function(BufferReader_) {
 
 /***/ }),
 
-/***/ 83998:
+/***/ 89102:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 module.exports = BufferReader;
 
 // extends Reader
-var Reader = __nccwpck_require__(389);
+var Reader = __nccwpck_require__(44789);
 BufferReader.prototype = Object.create(Reader.prototype, {
     constructor: {
         value: BufferReader,
@@ -49591,7 +49591,7 @@ BufferReader.prototype = Object.create(Reader.prototype, {
     }
 });
 
-var util = __nccwpck_require__(7346);
+var util = __nccwpck_require__(49186);
 
 /**
  * Constructs a new buffer reader instance.
@@ -49658,7 +49658,7 @@ BufferReader._configure();
 
 /***/ }),
 
-/***/ 70841:
+/***/ 16937:
 /***/ ((module) => {
 
 
@@ -49683,7 +49683,7 @@ module.exports = Object.create(null);
 
 /***/ }),
 
-/***/ 1487:
+/***/ 96575:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -49721,18 +49721,18 @@ var rpc = exports;
  * @returns {undefined}
  */
 
-rpc.Service = __nccwpck_require__(11763);
+rpc.Service = __nccwpck_require__(53603);
 
 
 /***/ }),
 
-/***/ 11763:
+/***/ 53603:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 module.exports = Service;
 
-var util = __nccwpck_require__(7346);
+var util = __nccwpck_require__(49186);
 
 // Extends EventEmitter
 Service.prototype = Object.create(util.EventEmitter.prototype, {
@@ -49888,7 +49888,7 @@ Service.prototype.end = function end(endedByRPC) {
 
 /***/ }),
 
-/***/ 49952:
+/***/ 37200:
 /***/ ((module) => {
 
 
@@ -49947,7 +49947,7 @@ function asPromise(fn, ctx/*, varargs */) {
 
 /***/ }),
 
-/***/ 70114:
+/***/ 34866:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -50100,7 +50100,7 @@ base64.test = function test(string) {
 
 /***/ }),
 
-/***/ 20791:
+/***/ 35079:
 /***/ ((module) => {
 
 
@@ -50193,7 +50193,7 @@ EventEmitter.prototype.emit = function emit(evt) {
 
 /***/ }),
 
-/***/ 78707:
+/***/ 40067:
 /***/ ((module) => {
 
 
@@ -50535,7 +50535,7 @@ function readUintBE(buf, pos) {
 
 /***/ }),
 
-/***/ 55143:
+/***/ 29079:
 /***/ ((module) => {
 
 
@@ -50746,7 +50746,7 @@ LongBits._configure = function(Long_) {
 
 /***/ }),
 
-/***/ 7346:
+/***/ 49186:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -50754,25 +50754,25 @@ LongBits._configure = function(Long_) {
 var util = exports;
 
 // used to return a Promise where callback is omitted
-util.asPromise = __nccwpck_require__(49952);
+util.asPromise = __nccwpck_require__(37200);
 
 // converts to / from base64 encoded strings
-util.base64 = __nccwpck_require__(70114);
+util.base64 = __nccwpck_require__(34866);
 
 // base class of rpc.Service
-util.EventEmitter = __nccwpck_require__(20791);
+util.EventEmitter = __nccwpck_require__(35079);
 
 // float handling accross browsers
-util.float = __nccwpck_require__(78707);
+util.float = __nccwpck_require__(40067);
 
 // converts to / from utf8 encoded strings
-util.utf8 = __nccwpck_require__(31962);
+util.utf8 = __nccwpck_require__(45738);
 
 // provides a node-like buffer pool in the browser
-util.pool = __nccwpck_require__(47299);
+util.pool = __nccwpck_require__(78771);
 
 // utility to work with the low and high bits of a 64 bit value
-util.LongBits = __nccwpck_require__(55143);
+util.LongBits = __nccwpck_require__(29079);
 
 /**
  * Tests if the specified key can affect object prototypes.
@@ -50959,7 +50959,7 @@ util.Long = /* istanbul ignore next */ util.global.dcodeIO && /* istanbul ignore
          || /* istanbul ignore next */ util.global.Long
          || (function() {
                 try {
-                    var Long = __nccwpck_require__(9702);
+                    var Long = __nccwpck_require__(66390);
                     return Long && Long.isLong ? Long : null;
                 } catch (e) {
                     /* istanbul ignore next */
@@ -51264,7 +51264,7 @@ util.toJSONOptions = {
 
 /***/ }),
 
-/***/ 47299:
+/***/ 78771:
 /***/ ((module) => {
 
 
@@ -51319,7 +51319,7 @@ function pool(alloc, slice, size) {
 
 /***/ }),
 
-/***/ 31962:
+/***/ 45738:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -51490,13 +51490,13 @@ utf8.write = function utf8_write(string, buffer, offset) {
 
 /***/ }),
 
-/***/ 27297:
+/***/ 29745:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 module.exports = Writer;
 
-var util      = __nccwpck_require__(7346);
+var util      = __nccwpck_require__(49186);
 
 var BufferWriter; // cyclic
 
@@ -52203,14 +52203,14 @@ Writer._configure = function(BufferWriter_) {
 
 /***/ }),
 
-/***/ 88378:
+/***/ 44074:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 module.exports = BufferWriter;
 
 // extends Writer
-var Writer = __nccwpck_require__(27297);
+var Writer = __nccwpck_require__(29745);
 BufferWriter.prototype = Object.create(Writer.prototype, {
     constructor: {
         value: BufferWriter,
@@ -52220,7 +52220,7 @@ BufferWriter.prototype = Object.create(Writer.prototype, {
     }
 });
 
-var util = __nccwpck_require__(7346);
+var util = __nccwpck_require__(49186);
 
 /**
  * Constructs a new buffer writer instance.
@@ -52310,15 +52310,15 @@ BufferWriter._configure();
 
 /***/ }),
 
-/***/ 94593:
+/***/ 31085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });
-const require_SemanticAttributes = __nccwpck_require__(70618);
-const require_SemanticResourceAttributes = __nccwpck_require__(52105);
-const require_stable_attributes = __nccwpck_require__(30882);
-const require_stable_metrics = __nccwpck_require__(30956);
-const require_stable_events = __nccwpck_require__(49610);
+const require_SemanticAttributes = __nccwpck_require__(34934);
+const require_SemanticResourceAttributes = __nccwpck_require__(31053);
+const require_stable_attributes = __nccwpck_require__(76110);
+const require_stable_metrics = __nccwpck_require__(75024);
+const require_stable_events = __nccwpck_require__(58710);
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_ABORTED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_ABORTED;
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_HANDLED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_HANDLED;
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_SKIPPED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_SKIPPED;
@@ -52987,7 +52987,7 @@ exports.TelemetrySdkLanguageValues = require_SemanticResourceAttributes.Telemetr
 
 /***/ }),
 
-/***/ 98546:
+/***/ 86806:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/internal/utils.ts
@@ -53013,10 +53013,10 @@ exports.createConstMap = createConstMap;
 
 /***/ }),
 
-/***/ 52105:
+/***/ 31053:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_utils = __nccwpck_require__(98546);
+const require_utils = __nccwpck_require__(86806);
 //#region src/resource/SemanticResourceAttributes.ts
 const TMP_CLOUD_PROVIDER = "cloud.provider";
 const TMP_CLOUD_ACCOUNT_ID = "cloud.account.id";
@@ -54345,7 +54345,7 @@ exports.TelemetrySdkLanguageValues = TelemetrySdkLanguageValues;
 
 /***/ }),
 
-/***/ 30882:
+/***/ 76110:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_attributes.ts
@@ -56389,7 +56389,7 @@ exports.TELEMETRY_SDK_LANGUAGE_VALUE_WEBJS = TELEMETRY_SDK_LANGUAGE_VALUE_WEBJS;
 
 /***/ }),
 
-/***/ 49610:
+/***/ 58710:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_events.ts
@@ -56404,7 +56404,7 @@ exports.EVENT_EXCEPTION = EVENT_EXCEPTION;
 
 /***/ }),
 
-/***/ 30956:
+/***/ 75024:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_metrics.ts
@@ -56788,10 +56788,10 @@ exports.METRIC_SIGNALR_SERVER_CONNECTION_DURATION = METRIC_SIGNALR_SERVER_CONNEC
 
 /***/ }),
 
-/***/ 70618:
+/***/ 34934:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_utils = __nccwpck_require__(98546);
+const require_utils = __nccwpck_require__(86806);
 //#region src/trace/SemanticAttributes.ts
 const TMP_AWS_LAMBDA_INVOKED_ARN = "aws.lambda.invoked_arn";
 const TMP_DB_SYSTEM = "db.system";
@@ -59302,7 +59302,7 @@ exports.SemanticAttributes = SemanticAttributes;
 
 /***/ }),
 
-/***/ 43495:
+/***/ 7613:
 /***/ ((module) => {
 
 module.exports = /*#__PURE__*/JSON.parse('{"vadd":{"arity":-5,"flags":["write","denyoom","module"],"keyStart":1,"keyStop":1,"step":1},"vcard":{"arity":2,"flags":["readonly","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vdim":{"arity":2,"flags":["readonly","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vemb":{"arity":-3,"flags":["readonly","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vgetattr":{"arity":3,"flags":["readonly","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vinfo":{"arity":2,"flags":["readonly","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vismember":{"arity":3,"flags":["readonly","module"],"keyStart":1,"keyStop":1,"step":1},"vlinks":{"arity":-3,"flags":["readonly","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vrandmember":{"arity":-2,"flags":["readonly","module"],"keyStart":1,"keyStop":1,"step":1},"vrange":{"arity":-4,"flags":["readonly","module"],"keyStart":1,"keyStop":1,"step":1},"vrem":{"arity":3,"flags":["write","module"],"keyStart":1,"keyStop":1,"step":1},"vsetattr":{"arity":4,"flags":["write","module","fast"],"keyStart":1,"keyStop":1,"step":1},"vsim":{"arity":-4,"flags":["readonly","module"],"keyStart":1,"keyStop":1,"step":1},"acl":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"append":{"arity":3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"arcount":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"ardel":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"ardelrange":{"arity":-4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"arget":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"argetrange":{"arity":4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"argrep":{"arity":-6,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"arinfo":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"arinsert":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"arlastitems":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"arlen":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"armget":{"arity":-3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"armset":{"arity":-4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"arnext":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"arop":{"arity":-5,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"arring":{"arity":-4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"arscan":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"arseek":{"arity":3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"arset":{"arity":-4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"asking":{"arity":1,"flags":["fast"],"keyStart":0,"keyStop":0,"step":0},"auth":{"arity":-2,"flags":["noscript","loading","stale","fast","no_auth","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"bgrewriteaof":{"arity":1,"flags":["admin","noscript","no_async_loading"],"keyStart":0,"keyStop":0,"step":0},"bgsave":{"arity":-1,"flags":["admin","noscript","no_async_loading"],"keyStart":0,"keyStop":0,"step":0},"bitcount":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"bitfield":{"arity":-2,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"bitfield_ro":{"arity":-2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"bitop":{"arity":-4,"flags":["write","denyoom"],"keyStart":2,"keyStop":-1,"step":1},"bitpos":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"blmove":{"arity":6,"flags":["write","denyoom","noscript","blocking"],"keyStart":1,"keyStop":2,"step":1},"blmpop":{"arity":-5,"flags":["write","blocking","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"blpop":{"arity":-3,"flags":["write","noscript","blocking"],"keyStart":1,"keyStop":-2,"step":1},"brpop":{"arity":-3,"flags":["write","noscript","blocking"],"keyStart":1,"keyStop":-2,"step":1},"brpoplpush":{"arity":4,"flags":["write","denyoom","noscript","blocking"],"keyStart":1,"keyStop":2,"step":1},"bzmpop":{"arity":-5,"flags":["write","blocking","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"bzpopmax":{"arity":-3,"flags":["write","noscript","blocking","fast"],"keyStart":1,"keyStop":-2,"step":1},"bzpopmin":{"arity":-3,"flags":["write","noscript","blocking","fast"],"keyStart":1,"keyStop":-2,"step":1},"client":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"cluster":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"command":{"arity":-1,"flags":["loading","stale"],"keyStart":0,"keyStop":0,"step":0},"config":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"copy":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":2,"step":1},"dbsize":{"arity":1,"flags":["readonly","fast"],"keyStart":0,"keyStop":0,"step":0},"debug":{"arity":-2,"flags":["admin","noscript","loading","stale"],"keyStart":0,"keyStop":0,"step":0},"decr":{"arity":2,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"decrby":{"arity":3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"del":{"arity":-2,"flags":["write"],"keyStart":1,"keyStop":-1,"step":1},"discard":{"arity":1,"flags":["noscript","loading","stale","fast","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"dump":{"arity":2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"echo":{"arity":2,"flags":["fast"],"keyStart":0,"keyStop":0,"step":0},"eval":{"arity":-3,"flags":["noscript","stale","skip_monitor","no_mandatory_keys","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"eval_ro":{"arity":-3,"flags":["readonly","noscript","stale","skip_monitor","no_mandatory_keys","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"evalsha":{"arity":-3,"flags":["noscript","stale","skip_monitor","no_mandatory_keys","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"evalsha_ro":{"arity":-3,"flags":["readonly","noscript","stale","skip_monitor","no_mandatory_keys","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"exec":{"arity":1,"flags":["noscript","loading","stale","skip_slowlog"],"keyStart":0,"keyStop":0,"step":0},"exists":{"arity":-2,"flags":["readonly","fast"],"keyStart":1,"keyStop":-1,"step":1},"expire":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"expireat":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"expiretime":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"failover":{"arity":-1,"flags":["admin","noscript","stale"],"keyStart":0,"keyStop":0,"step":0},"fcall":{"arity":-3,"flags":["noscript","stale","skip_monitor","no_mandatory_keys","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"fcall_ro":{"arity":-3,"flags":["readonly","noscript","stale","skip_monitor","no_mandatory_keys","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"flushall":{"arity":-1,"flags":["write"],"keyStart":0,"keyStop":0,"step":0},"flushdb":{"arity":-1,"flags":["write"],"keyStart":0,"keyStop":0,"step":0},"function":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"geoadd":{"arity":-5,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"geodist":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"geohash":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"geopos":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"georadius":{"arity":-6,"flags":["write","denyoom","movablekeys"],"keyStart":1,"keyStop":1,"step":1},"georadius_ro":{"arity":-6,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"georadiusbymember":{"arity":-5,"flags":["write","denyoom","movablekeys"],"keyStart":1,"keyStop":1,"step":1},"georadiusbymember_ro":{"arity":-5,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"geosearch":{"arity":-7,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"geosearchstore":{"arity":-8,"flags":["write","denyoom"],"keyStart":1,"keyStop":2,"step":1},"get":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"getbit":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"getdel":{"arity":2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"getex":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"getrange":{"arity":4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"getset":{"arity":3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hdel":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hello":{"arity":-1,"flags":["noscript","loading","stale","fast","no_auth","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"hexists":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hexpire":{"arity":-6,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hexpireat":{"arity":-6,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hexpiretime":{"arity":-5,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hget":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hgetall":{"arity":2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"hgetdel":{"arity":-5,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hgetex":{"arity":-5,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hincrby":{"arity":4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hincrbyfloat":{"arity":4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hkeys":{"arity":2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"hlen":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hmget":{"arity":-3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hmset":{"arity":-4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hpersist":{"arity":-5,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hpexpire":{"arity":-6,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hpexpireat":{"arity":-6,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"hpexpiretime":{"arity":-5,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hpttl":{"arity":-5,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hrandfield":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"hscan":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"hset":{"arity":-4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hsetex":{"arity":-6,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hsetnx":{"arity":4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"hstrlen":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"httl":{"arity":-5,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"hvals":{"arity":2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"incr":{"arity":2,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"incrby":{"arity":3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"incrbyfloat":{"arity":3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"increx":{"arity":-2,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"info":{"arity":-1,"flags":["loading","stale"],"keyStart":0,"keyStop":0,"step":0},"keys":{"arity":2,"flags":["readonly"],"keyStart":0,"keyStop":0,"step":0},"lastsave":{"arity":1,"flags":["loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"latency":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"lcs":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":2,"step":1},"lindex":{"arity":3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"linsert":{"arity":5,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"llen":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"lmove":{"arity":5,"flags":["write","denyoom"],"keyStart":1,"keyStop":2,"step":1},"lmpop":{"arity":-4,"flags":["write","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"lolwut":{"arity":-1,"flags":["readonly","fast"],"keyStart":0,"keyStop":0,"step":0},"lpop":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"lpos":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"lpush":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"lpushx":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"lrange":{"arity":4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"lrem":{"arity":4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"lset":{"arity":4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"ltrim":{"arity":4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"memory":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"mget":{"arity":-2,"flags":["readonly","fast"],"keyStart":1,"keyStop":-1,"step":1},"migrate":{"arity":-6,"flags":["write","movablekeys"],"keyStart":3,"keyStop":3,"step":1},"module":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"monitor":{"arity":1,"flags":["admin","noscript","loading","stale"],"keyStart":0,"keyStop":0,"step":0},"move":{"arity":3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"mset":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":-1,"step":2},"msetex":{"arity":-4,"flags":["write","denyoom","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"msetnx":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":-1,"step":2},"multi":{"arity":1,"flags":["noscript","loading","stale","fast","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"object":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"persist":{"arity":2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"pexpire":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"pexpireat":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"pexpiretime":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"pfadd":{"arity":-2,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"pfcount":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":-1,"step":1},"pfdebug":{"arity":3,"flags":["write","denyoom","admin"],"keyStart":2,"keyStop":2,"step":1},"pfmerge":{"arity":-2,"flags":["write","denyoom"],"keyStart":1,"keyStop":-1,"step":1},"pfselftest":{"arity":1,"flags":["admin"],"keyStart":0,"keyStop":0,"step":0},"ping":{"arity":-1,"flags":["fast"],"keyStart":0,"keyStop":0,"step":0},"psetex":{"arity":4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"psubscribe":{"arity":-2,"flags":["pubsub","noscript","loading","stale"],"keyStart":0,"keyStop":0,"step":0},"psync":{"arity":-3,"flags":["admin","noscript","no_async_loading","no_multi"],"keyStart":0,"keyStop":0,"step":0},"pttl":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"publish":{"arity":3,"flags":["pubsub","loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"pubsub":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"punsubscribe":{"arity":-1,"flags":["pubsub","noscript","loading","stale"],"keyStart":0,"keyStop":0,"step":0},"quit":{"arity":-1,"flags":["noscript","loading","stale","fast","no_auth","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"randomkey":{"arity":1,"flags":["readonly"],"keyStart":0,"keyStop":0,"step":0},"readonly":{"arity":1,"flags":["loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"readwrite":{"arity":1,"flags":["loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"rename":{"arity":3,"flags":["write"],"keyStart":1,"keyStop":2,"step":1},"renamenx":{"arity":3,"flags":["write","fast"],"keyStart":1,"keyStop":2,"step":1},"replconf":{"arity":-1,"flags":["admin","noscript","loading","stale","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"replicaof":{"arity":3,"flags":["admin","noscript","stale","no_async_loading"],"keyStart":0,"keyStop":0,"step":0},"reset":{"arity":1,"flags":["noscript","loading","stale","fast","no_auth","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"restore":{"arity":-4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"restore-asking":{"arity":-4,"flags":["write","denyoom","asking"],"keyStart":1,"keyStop":1,"step":1},"role":{"arity":1,"flags":["noscript","loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"rpop":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"rpoplpush":{"arity":3,"flags":["write","denyoom"],"keyStart":1,"keyStop":2,"step":1},"rpush":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"rpushx":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"sadd":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"save":{"arity":1,"flags":["admin","noscript","no_async_loading","no_multi"],"keyStart":0,"keyStop":0,"step":0},"scan":{"arity":-2,"flags":["readonly"],"keyStart":0,"keyStop":0,"step":0},"scard":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"script":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"sdiff":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":-1,"step":1},"sdiffstore":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":-1,"step":1},"select":{"arity":2,"flags":["loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"set":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"setbit":{"arity":4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"setex":{"arity":4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"setnx":{"arity":3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"setrange":{"arity":4,"flags":["write","denyoom"],"keyStart":1,"keyStop":1,"step":1},"shutdown":{"arity":-1,"flags":["admin","noscript","loading","stale","no_multi","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"sinter":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":-1,"step":1},"sintercard":{"arity":-3,"flags":["readonly","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"sinterstore":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":-1,"step":1},"sismember":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"slaveof":{"arity":3,"flags":["admin","noscript","stale","no_async_loading"],"keyStart":0,"keyStop":0,"step":0},"slowlog":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"smembers":{"arity":2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"smismember":{"arity":-3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"smove":{"arity":4,"flags":["write","fast"],"keyStart":1,"keyStop":2,"step":1},"sort":{"arity":-2,"flags":["write","denyoom","movablekeys"],"keyStart":1,"keyStop":1,"step":1},"sort_ro":{"arity":-2,"flags":["readonly","movablekeys"],"keyStart":1,"keyStop":1,"step":1},"spop":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"spublish":{"arity":3,"flags":["pubsub","loading","stale","fast"],"keyStart":1,"keyStop":1,"step":1},"srandmember":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"srem":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"sscan":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"ssubscribe":{"arity":-2,"flags":["pubsub","noscript","loading","stale"],"keyStart":1,"keyStop":-1,"step":1},"strlen":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"subscribe":{"arity":-2,"flags":["pubsub","noscript","loading","stale"],"keyStart":0,"keyStop":0,"step":0},"substr":{"arity":4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"sunion":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":-1,"step":1},"sunionstore":{"arity":-3,"flags":["write","denyoom"],"keyStart":1,"keyStop":-1,"step":1},"sunsubscribe":{"arity":-1,"flags":["pubsub","noscript","loading","stale"],"keyStart":1,"keyStop":-1,"step":1},"swapdb":{"arity":3,"flags":["write","fast"],"keyStart":0,"keyStop":0,"step":0},"sync":{"arity":1,"flags":["admin","noscript","no_async_loading","no_multi"],"keyStart":0,"keyStop":0,"step":0},"time":{"arity":1,"flags":["loading","stale","fast"],"keyStart":0,"keyStop":0,"step":0},"touch":{"arity":-2,"flags":["readonly","fast"],"keyStart":1,"keyStop":-1,"step":1},"ttl":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"type":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"unlink":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":-1,"step":1},"unsubscribe":{"arity":-1,"flags":["pubsub","noscript","loading","stale"],"keyStart":0,"keyStop":0,"step":0},"unwatch":{"arity":1,"flags":["noscript","loading","stale","fast","allow_busy"],"keyStart":0,"keyStop":0,"step":0},"wait":{"arity":3,"flags":["noscript"],"keyStart":0,"keyStop":0,"step":0},"watch":{"arity":-2,"flags":["noscript","loading","stale","fast","allow_busy"],"keyStart":1,"keyStop":-1,"step":1},"xack":{"arity":-4,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"xadd":{"arity":-5,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"xautoclaim":{"arity":-6,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"xclaim":{"arity":-6,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"xdel":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"xdelex":{"arity":-5,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"xgroup":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"xinfo":{"arity":-2,"flags":[],"keyStart":0,"keyStop":0,"step":0},"xlen":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"xnack":{"arity":-7,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"xpending":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"xrange":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"xread":{"arity":-4,"flags":["readonly","blocking","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"xreadgroup":{"arity":-7,"flags":["write","blocking","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"xrevrange":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"xsetid":{"arity":-3,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"xtrim":{"arity":-4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"zadd":{"arity":-4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"zcard":{"arity":2,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zcount":{"arity":4,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zdiff":{"arity":-3,"flags":["readonly","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"zdiffstore":{"arity":-4,"flags":["write","denyoom","movablekeys"],"keyStart":1,"keyStop":1,"step":1},"zincrby":{"arity":4,"flags":["write","denyoom","fast"],"keyStart":1,"keyStop":1,"step":1},"zinter":{"arity":-3,"flags":["readonly","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"zintercard":{"arity":-3,"flags":["readonly","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"zinterstore":{"arity":-4,"flags":["write","denyoom","movablekeys"],"keyStart":1,"keyStop":1,"step":1},"zlexcount":{"arity":4,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zmpop":{"arity":-4,"flags":["write","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"zmscore":{"arity":-3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zpopmax":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"zpopmin":{"arity":-2,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"zrandmember":{"arity":-2,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrange":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrangebylex":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrangebyscore":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrangestore":{"arity":-5,"flags":["write","denyoom"],"keyStart":1,"keyStop":2,"step":1},"zrank":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zrem":{"arity":-3,"flags":["write","fast"],"keyStart":1,"keyStop":1,"step":1},"zremrangebylex":{"arity":4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"zremrangebyrank":{"arity":4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"zremrangebyscore":{"arity":4,"flags":["write"],"keyStart":1,"keyStop":1,"step":1},"zrevrange":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrevrangebylex":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrevrangebyscore":{"arity":-4,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zrevrank":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zscan":{"arity":-3,"flags":["readonly"],"keyStart":1,"keyStop":1,"step":1},"zscore":{"arity":3,"flags":["readonly","fast"],"keyStart":1,"keyStop":1,"step":1},"zunion":{"arity":-3,"flags":["readonly","movablekeys"],"keyStart":0,"keyStop":0,"step":0},"zunionstore":{"arity":-4,"flags":["write","denyoom","movablekeys"],"keyStart":1,"keyStop":1,"step":1}}');
@@ -59496,7 +59496,7 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/util.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -60371,7 +60371,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -60514,7 +60514,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -60827,7 +60827,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -60985,7 +60985,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -61503,7 +61503,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -61543,14 +61543,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
 
 
 
@@ -64188,7 +64188,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -64241,7 +64241,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
 
 
 
@@ -65346,7 +65346,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -65999,7 +65999,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -66844,7 +66844,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -66971,7 +66971,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -67240,7 +67240,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
 
 
 
@@ -67417,7 +67417,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
 
 
 
@@ -67476,7 +67476,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -67494,7 +67494,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -69402,15 +69402,41 @@ const METRICS = {
     planMemoryCacheBytes: 'services_plan_memory_cache_bytes',
     /** Gauge: entries the L1 holds. */
     planMemoryCacheEntries: 'services_plan_memory_cache_entries',
-    /** Counter: SQL queries a plan execution ran (optional cross-check of the heavy-execution counter). */
-    sqlExecutions: 'services_sql_executions_total',
 };
-/**
- * Metrics a check cross-checks with when a stage exposes them; a stage without one gets the weaker
- * check, said in its evidence ("not cross-checked: <metric> not exposed"), never a silent pass.
- */
-const OPTIONAL_METRICS = [METRICS.sqlExecutions];
 const REPLICA_LABEL = 'replica';
+/**
+ * Optional metrics: a stage without them is checked all the same. The checks cross-check with them when
+ * a stage exposes them, and a stage without one gets the weaker check, said in its evidence ("not
+ * cross-checked: <metric> not exposed"), never a silent pass; chat-capacity names what saturated first
+ * from them (and says which one would make the bottleneck identifiable when a stage lacks it). The
+ * reference API exports all but the gateway's (HAProxy's own exporter) and the two prom-client process
+ * metrics (its defaults).
+ */
+const OPTIONAL_METRICS = {
+    /** Counter: SQL queries a plan execution ran (a cross-check of the heavy-execution counter). */
+    sqlExecutions: 'services_sql_executions_total',
+    /**
+     * Gauge: the most LLM calls ever in flight at once on this replica since it started (a
+     * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
+     */
+    narratorInFlightMax: 'services_narrator_llm_in_flight_max',
+    /** Counter: seconds /ask requests spent waiting for a narrator permit (the semaphore). */
+    narratorPermitWaitSeconds: 'services_narrator_permit_wait_seconds_total',
+    /** Histogram, label `outcome` ∈ LLM_CALL_OUTCOMES: calls to the LLM backend, by how they ended. */
+    llmRequestDuration: 'services_llm_request_duration_seconds',
+    /** Histogram: Redis commands of the plan cache and single-flight, by their round trip. */
+    redisCommandDuration: 'services_redis_command_duration_seconds',
+    /** Counter: seconds single-flight followers spent waiting for a leader's result. */
+    singleFlightWaitSeconds: 'services_single_flight_wait_seconds_total',
+    /** Gauge (prom-client default): p99 of the replica's event-loop lag. */
+    eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
+    /** Counter (prom-client default): CPU seconds of the replica's process. */
+    processCpuSeconds: 'process_cpu_seconds_total',
+    /** Gauge (HAProxy's exporter): most requests ever queued in a backend, waiting for a server. */
+    gatewayMaxQueue: 'haproxy_backend_max_queue',
+};
+/** How an LLM call ended: `busy` is the backend's own 429/503 ("server busy"). */
+const LLM_CALL_OUTCOMES = ['ok', 'busy', 'error', 'timeout'];
 
 ;// CONCATENATED MODULE: ./src/contract/index.ts
 
@@ -69711,14 +69737,14 @@ function settleWithin(work, bounds) {
     });
 }
 
-// EXTERNAL MODULE: ../main/node_modules/@opentelemetry/api/build/src/index.js
-var src = __nccwpck_require__(87610);
-// EXTERNAL MODULE: ../main/node_modules/@opentelemetry/exporter-trace-otlp-http/build/src/index.js
-var build_src = __nccwpck_require__(43204);
-// EXTERNAL MODULE: ../main/node_modules/@opentelemetry/resources/build/src/index.js
-var resources_build_src = __nccwpck_require__(62159);
-// EXTERNAL MODULE: ../main/node_modules/@opentelemetry/sdk-trace-node/build/src/index.js
-var sdk_trace_node_build_src = __nccwpck_require__(23013);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/api/build/src/index.js
+var src = __nccwpck_require__(63914);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/exporter-trace-otlp-http/build/src/index.js
+var build_src = __nccwpck_require__(86004);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/resources/build/src/index.js
+var resources_build_src = __nccwpck_require__(75647);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/sdk-trace-node/build/src/index.js
+var sdk_trace_node_build_src = __nccwpck_require__(93237);
 ;// CONCATENATED MODULE: ./src/api/tracing.ts
 /**
  * OpenTelemetry traces, exported over OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (Tempo in
@@ -69881,8 +69907,8 @@ class AskService {
     }
 }
 
-// EXTERNAL MODULE: ../main/node_modules/prom-client/index.js
-var prom_client = __nccwpck_require__(37318);
+// EXTERNAL MODULE: ./node_modules/prom-client/index.js
+var prom_client = __nccwpck_require__(95222);
 ;// CONCATENATED MODULE: ./src/api/metrics.ts
 /**
  * Prometheus metrics of one replica (prom-client), named in the shared contract. Every series carries
@@ -69909,6 +69935,12 @@ class ApiMetrics {
     memoryCacheEvictions;
     memoryCacheBytes;
     memoryCacheEntries;
+    narratorPermitWait;
+    llmRequestDuration;
+    narratorInFlightMax;
+    /** LLM calls in flight now, and the most ever at once (the high-watermark's value). */
+    narratorInFlightNow = 0;
+    narratorInFlightPeak = 0;
     /** What the L1's size gauges read at scrape time; set by `trackMemoryCacheSize`. */
     memoryCacheSize = () => ({ bytes: 0, entries: 0 });
     constructor(replicaId) {
@@ -69929,7 +69961,7 @@ class ApiMetrics {
             registers,
         });
         this.sqlExecutions = new prom_client.Counter({
-            name: METRICS.sqlExecutions,
+            name: OPTIONAL_METRICS.sqlExecutions,
             help: 'SQL queries run by plan executions on this replica.',
             registers,
         });
@@ -69994,7 +70026,36 @@ class ApiMetrics {
                 this.set(size().entries);
             },
         });
+        this.narratorPermitWait = new prom_client.Counter({
+            name: OPTIONAL_METRICS.narratorPermitWaitSeconds,
+            help: 'Seconds narrations waited for a permit of the narrator limiter (granted or refused).',
+            registers,
+        });
+        this.llmRequestDuration = new prom_client.Histogram({
+            name: OPTIONAL_METRICS.llmRequestDuration,
+            help: 'Calls to the LLM backend by how they ended (busy: its own 429/503), in seconds.',
+            labelNames: ['outcome'],
+            buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+            registers,
+        });
+        for (const outcome of LLM_CALL_OUTCOMES)
+            this.llmRequestDuration.zero({ outcome });
+        this.narratorInFlightMax = new prom_client.Gauge({
+            name: OPTIONAL_METRICS.narratorInFlightMax,
+            help: 'The most LLM calls in flight at once on this replica since it started.',
+            registers,
+        });
+        this.narratorInFlightMax.set(0);
         (0,prom_client.collectDefaultMetrics)({ register: this.registry });
+    }
+    /** One LLM call started (+1) or ended (-1): the in-flight gauge and its high-watermark follow. */
+    narratorInFlightChanged(delta) {
+        this.narratorInFlightNow += delta;
+        this.narratorInFlight.set(this.narratorInFlightNow);
+        if (this.narratorInFlightNow > this.narratorInFlightPeak) {
+            this.narratorInFlightPeak = this.narratorInFlightNow;
+            this.narratorInFlightMax.set(this.narratorInFlightPeak);
+        }
     }
     /** Counts the L1's lookups and evictions; label children are bound once (this runs on every cached /ask). */
     memoryCacheObserver() {
@@ -70120,8 +70181,21 @@ class OllamaNarrator {
         this.options.observer?.outcome(result.outcome);
         return result;
     }
+    /** How a call that reached the backend ended, for its latency metric; undefined when none was made. */
+    static llmCallOutcome(result) {
+        if (result.outcome === 'ok')
+            return 'ok';
+        if (result.outcome === 'timeout')
+            return 'timeout';
+        if (result.outcome === 'error')
+            return 'error';
+        // An overload with no time spent is the limiter's refusal: the backend was never called.
+        return result.llmMs > 0 ? 'busy' : undefined;
+    }
     async call(request) {
+        const waitStarted = performance.now();
         const release = await this.options.limiter.acquire();
+        this.options.observer?.permitWaited?.((performance.now() - waitStarted) / 1000);
         if (!isRelease(release))
             return {
                 outcome: 'overload',
@@ -70132,6 +70206,16 @@ class OllamaNarrator {
         this.options.observer?.inFlightChanged(1);
         const started = performance.now();
         const elapsed = () => Math.round(performance.now() - started);
+        const result = await this.callBackend(request, elapsed).finally(() => {
+            release();
+            this.options.observer?.inFlightChanged(-1);
+        });
+        const outcome = OllamaNarrator.llmCallOutcome(result);
+        if (outcome)
+            this.options.observer?.llmCalled?.((performance.now() - started) / 1000, outcome);
+        return result;
+    }
+    async callBackend(request, elapsed) {
         try {
             const response = await fetch(`${this.options.baseUrl}/api/chat`, {
                 method: 'POST',
@@ -70182,10 +70266,6 @@ class OllamaNarrator {
                     llmMs: elapsed(),
                 };
             return { outcome: 'error', detail: describeFetchError(error), model: this.model, llmMs: elapsed() };
-        }
-        finally {
-            release();
-            this.options.observer?.inFlightChanged(-1);
         }
     }
 }
@@ -70785,8 +70865,8 @@ class RedisPlanLocks {
     }
 }
 
-// EXTERNAL MODULE: ../main/node_modules/ioredis/built/index.js
-var built = __nccwpck_require__(81316);
+// EXTERNAL MODULE: ./node_modules/ioredis/built/index.js
+var built = __nccwpck_require__(67796);
 ;// CONCATENATED MODULE: ./src/kit/poll.ts
 /**
  * The one poll-with-deadline loop: ask `probe` again and again until it says yes, the deadline passes,
@@ -70911,7 +70991,9 @@ const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 function serveHttp(handler) {
     let inFlight = 0;
     let drained;
-    const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
+    // Node checks request and header timeouts only this often (30 s by default), so a stalled request
+    // would be cut up to 30 s after its timeout: checked every second, the bound is what it says.
+    const server = (0,external_node_http_namespaceObject.createServer)({ connectionsCheckingInterval: 1000 }, (req, res) => {
         inFlight += 1;
         res.once('close', () => {
             inFlight -= 1;
@@ -71108,7 +71190,9 @@ function createApiServer(deps) {
     });
     const server = http.server;
     // Bounds how long a client may take to send its request (slow uploads); answering time is not bounded here.
-    server.requestTimeout = 30_000;
+    // The gateway already answers 408 to a request not fully arrived within 5 s (haproxy.cfg); this is
+    // the api's own bound for whoever reaches it directly (a local stage's loopback ports), was 30 s.
+    server.requestTimeout = 10_000;
     server.headersTimeout = 10_000;
     // Longer than a gateway's idle timeout, so the gateway closes idle connections first.
     server.keepAliveTimeout = 65_000;
@@ -71825,7 +71909,9 @@ async function main() {
         }),
         observer: {
             outcome: (outcome) => metrics.narratorRequests.inc({ outcome }),
-            inFlightChanged: (delta) => metrics.narratorInFlight.inc(delta),
+            inFlightChanged: (delta) => metrics.narratorInFlightChanged(delta),
+            permitWaited: (seconds) => metrics.narratorPermitWait.inc(seconds),
+            llmCalled: (seconds, outcome) => metrics.llmRequestDuration.observe({ outcome }, seconds),
         },
     });
     const redis = connectRedis({

@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 1947:
+/***/ 9659:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -55,9 +55,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(9431));
-const tunnel = __importStar(__nccwpck_require__(8482));
-const undici_1 = __nccwpck_require__(3855);
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(9231);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -745,7 +745,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 9431:
+/***/ 3335:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -845,33 +845,33 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 3855:
+/***/ 9231:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(5850)
-const Dispatcher = __nccwpck_require__(4280)
-const Pool = __nccwpck_require__(4231)
-const BalancedPool = __nccwpck_require__(604)
-const Agent = __nccwpck_require__(8236)
-const ProxyAgent = __nccwpck_require__(6269)
-const EnvHttpProxyAgent = __nccwpck_require__(1246)
-const RetryAgent = __nccwpck_require__(3523)
-const errors = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
+const Client = __nccwpck_require__(2138)
+const Dispatcher = __nccwpck_require__(9784)
+const Pool = __nccwpck_require__(3959)
+const BalancedPool = __nccwpck_require__(2188)
+const Agent = __nccwpck_require__(4332)
+const ProxyAgent = __nccwpck_require__(8349)
+const EnvHttpProxyAgent = __nccwpck_require__(1630)
+const RetryAgent = __nccwpck_require__(7203)
+const errors = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(3140)
-const buildConnector = __nccwpck_require__(9597)
-const MockClient = __nccwpck_require__(2072)
-const MockAgent = __nccwpck_require__(9798)
-const MockPool = __nccwpck_require__(9925)
-const mockErrors = __nccwpck_require__(9224)
-const RetryHandler = __nccwpck_require__(2615)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(1664)
-const DecoratorHandler = __nccwpck_require__(1356)
-const RedirectHandler = __nccwpck_require__(7559)
-const createRedirectInterceptor = __nccwpck_require__(7441)
+const api = __nccwpck_require__(436)
+const buildConnector = __nccwpck_require__(5005)
+const MockClient = __nccwpck_require__(9736)
+const MockAgent = __nccwpck_require__(2710)
+const MockPool = __nccwpck_require__(5157)
+const mockErrors = __nccwpck_require__(8024)
+const RetryHandler = __nccwpck_require__(3783)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(1088)
+const DecoratorHandler = __nccwpck_require__(9420)
+const RedirectHandler = __nccwpck_require__(7031)
+const createRedirectInterceptor = __nccwpck_require__(6097)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -889,10 +889,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1615),
-  retry: __nccwpck_require__(9749),
-  dump: __nccwpck_require__(3617),
-  dns: __nccwpck_require__(9727)
+  redirect: __nccwpck_require__(5711),
+  retry: __nccwpck_require__(2117),
+  dump: __nccwpck_require__(5057),
+  dns: __nccwpck_require__(8044)
 }
 
 module.exports.buildConnector = buildConnector
@@ -954,7 +954,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(3425).fetch)
+const fetchImpl = (__nccwpck_require__(8033).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -966,39 +966,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(3367).Headers
-module.exports.Response = __nccwpck_require__(7830).Response
-module.exports.Request = __nccwpck_require__(2148).Request
-module.exports.FormData = __nccwpck_require__(795).FormData
+module.exports.Headers = __nccwpck_require__(1271).Headers
+module.exports.Response = __nccwpck_require__(6678).Response
+module.exports.Request = __nccwpck_require__(7412).Request
+module.exports.FormData = __nccwpck_require__(6443).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(6726).FileReader
+module.exports.FileReader = __nccwpck_require__(9190).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(4606)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(7038)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(7272)
-const { kConstruct } = __nccwpck_require__(402)
+const { CacheStorage } = __nccwpck_require__(3832)
+const { kConstruct } = __nccwpck_require__(3202)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(2250)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(2778)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(4505)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(2121)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(2961)
-module.exports.WebSocket = __nccwpck_require__(5813).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(9617)
+module.exports.WebSocket = __nccwpck_require__(3061).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -1014,18 +1014,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(2997)
+const { EventSource } = __nccwpck_require__(5413)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 2363:
+/***/ 3979:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(8159)
-const { RequestAbortedError } = __nccwpck_require__(9528)
+const { addAbortListener } = __nccwpck_require__(7375)
+const { RequestAbortedError } = __nccwpck_require__(2344)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -1085,16 +1085,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8983:
+/***/ 1959:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
-const { addSignal, removeSignal } = __nccwpck_require__(2363)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
+const { addSignal, removeSignal } = __nccwpck_require__(3979)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -1200,7 +1200,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 2251:
+/***/ 5483:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1214,10 +1214,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
+} = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(2363)
+const { addSignal, removeSignal } = __nccwpck_require__(3979)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -1458,16 +1458,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4652:
+/***/ 2412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(6970)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(1318)
+const { Readable } = __nccwpck_require__(3946)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7478)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1679,18 +1679,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 5037:
+/***/ 4685:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(1318)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7478)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(2363)
+const { addSignal, removeSignal } = __nccwpck_require__(3979)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1906,15 +1906,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 829:
+/***/ 1725:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(9528)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(2344)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(8159)
-const { addSignal, removeSignal } = __nccwpck_require__(2363)
+const util = __nccwpck_require__(7375)
+const { addSignal, removeSignal } = __nccwpck_require__(3979)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -2021,21 +2021,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 3140:
+/***/ 436:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4652)
-module.exports.stream = __nccwpck_require__(5037)
-module.exports.pipeline = __nccwpck_require__(2251)
-module.exports.upgrade = __nccwpck_require__(829)
-module.exports.connect = __nccwpck_require__(8983)
+module.exports.request = __nccwpck_require__(2412)
+module.exports.stream = __nccwpck_require__(4685)
+module.exports.pipeline = __nccwpck_require__(5483)
+module.exports.upgrade = __nccwpck_require__(1725)
+module.exports.connect = __nccwpck_require__(1959)
 
 
 /***/ }),
 
-/***/ 6970:
+/***/ 3946:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -2044,9 +2044,9 @@ module.exports.connect = __nccwpck_require__(8983)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
-const { ReadableStreamFrom } = __nccwpck_require__(8159)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
+const { ReadableStreamFrom } = __nccwpck_require__(7375)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -2427,15 +2427,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 1318:
+/***/ 7478:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(9528)
+} = __nccwpck_require__(2344)
 
-const { chunksDecode } = __nccwpck_require__(6970)
+const { chunksDecode } = __nccwpck_require__(3946)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -2527,16 +2527,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9597:
+/***/ 5005:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(8159)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(9528)
-const timers = __nccwpck_require__(6680)
+const util = __nccwpck_require__(7375)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(2344)
+const timers = __nccwpck_require__(7256)
 
 function noop () {}
 
@@ -2774,7 +2774,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 9122:
+/***/ 4914:
 /***/ ((module) => {
 
 
@@ -2899,7 +2899,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4503:
+/***/ 4567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3108,7 +3108,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9528:
+/***/ 2344:
 /***/ ((module) => {
 
 
@@ -3540,7 +3540,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8198:
+/***/ 8646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3548,7 +3548,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(9528)
+} = __nccwpck_require__(2344)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -3563,9 +3563,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(8159)
-const { channels } = __nccwpck_require__(4503)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(9122)
+} = __nccwpck_require__(7375)
+const { channels } = __nccwpck_require__(4567)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(4914)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -4029,7 +4029,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 7474:
+/***/ 6130:
 /***/ ((module) => {
 
 module.exports = {
@@ -4103,7 +4103,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6387:
+/***/ 6675:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4111,7 +4111,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(9122)
+} = __nccwpck_require__(4914)
 
 class TstNode {
   /** @type {any} */
@@ -4262,13 +4262,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8159:
+/***/ 7375:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(7474)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6130)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -4276,9 +4276,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(9528)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(9122)
-const { tree } = __nccwpck_require__(6387)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(4914)
+const { tree } = __nccwpck_require__(6675)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4988,18 +4988,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8236:
+/***/ 4332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(9528)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(7474)
-const DispatcherBase = __nccwpck_require__(220)
-const Pool = __nccwpck_require__(4231)
-const Client = __nccwpck_require__(5850)
-const util = __nccwpck_require__(8159)
-const createRedirectInterceptor = __nccwpck_require__(7441)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6130)
+const DispatcherBase = __nccwpck_require__(2540)
+const Pool = __nccwpck_require__(3959)
+const Client = __nccwpck_require__(2138)
+const util = __nccwpck_require__(7375)
+const createRedirectInterceptor = __nccwpck_require__(6097)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -5128,7 +5128,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 604:
+/***/ 2188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5136,7 +5136,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(9528)
+} = __nccwpck_require__(2344)
 const {
   PoolBase,
   kClients,
@@ -5144,10 +5144,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(8349)
-const Pool = __nccwpck_require__(4231)
-const { kUrl, kInterceptors } = __nccwpck_require__(7474)
-const { parseOrigin } = __nccwpck_require__(8159)
+} = __nccwpck_require__(3229)
+const Pool = __nccwpck_require__(3959)
+const { kUrl, kInterceptors } = __nccwpck_require__(6130)
+const { parseOrigin } = __nccwpck_require__(7375)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -5344,7 +5344,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 2108:
+/***/ 5580:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5352,9 +5352,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(8159)
-const { channels } = __nccwpck_require__(4503)
-const timers = __nccwpck_require__(6680)
+const util = __nccwpck_require__(7375)
+const { channels } = __nccwpck_require__(4567)
+const timers = __nccwpck_require__(7256)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -5367,7 +5367,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(9528)
+} = __nccwpck_require__(2344)
 const {
   kUrl,
   kReset,
@@ -5400,9 +5400,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(7474)
+} = __nccwpck_require__(6130)
 
-const constants = __nccwpck_require__(9073)
+const constants = __nccwpck_require__(2529)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -5414,11 +5414,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(723) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7635) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(9257))
+    mod = await WebAssembly.compile(__nccwpck_require__(5593))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -5426,7 +5426,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(723))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7635))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -6341,7 +6341,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(9825).extractBody)
+      extractBody = (__nccwpck_require__(897).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6864,7 +6864,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 9061:
+/***/ 3045:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6872,13 +6872,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(8159)
+const util = __nccwpck_require__(7375)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(9528)
+} = __nccwpck_require__(2344)
 const {
   kUrl,
   kReset,
@@ -6897,7 +6897,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(7474)
+} = __nccwpck_require__(6130)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -7303,7 +7303,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(9825).extractBody)
+    extractBody ??= (__nccwpck_require__(897).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -7663,7 +7663,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 5850:
+/***/ 2138:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -7673,16 +7673,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(8159)
-const { channels } = __nccwpck_require__(4503)
-const Request = __nccwpck_require__(8198)
-const DispatcherBase = __nccwpck_require__(220)
+const util = __nccwpck_require__(7375)
+const { channels } = __nccwpck_require__(4567)
+const Request = __nccwpck_require__(8646)
+const DispatcherBase = __nccwpck_require__(2540)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(9528)
-const buildConnector = __nccwpck_require__(9597)
+} = __nccwpck_require__(2344)
+const buildConnector = __nccwpck_require__(5005)
 const {
   kUrl,
   kServerName,
@@ -7724,9 +7724,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(7474)
-const connectH1 = __nccwpck_require__(2108)
-const connectH2 = __nccwpck_require__(9061)
+} = __nccwpck_require__(6130)
+const connectH1 = __nccwpck_require__(5580)
+const connectH2 = __nccwpck_require__(3045)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -8034,7 +8034,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(7441)
+const createRedirectInterceptor = __nccwpck_require__(6097)
 
 function onError (client, err) {
   if (
@@ -8294,19 +8294,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 220:
+/***/ 2540:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(4280)
+const Dispatcher = __nccwpck_require__(9784)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(9528)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(7474)
+} = __nccwpck_require__(2344)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6130)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -8509,7 +8509,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 4280:
+/***/ 9784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8581,15 +8581,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 1246:
+/***/ 1630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(220)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(7474)
-const ProxyAgent = __nccwpck_require__(6269)
-const Agent = __nccwpck_require__(8236)
+const DispatcherBase = __nccwpck_require__(2540)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6130)
+const ProxyAgent = __nccwpck_require__(8349)
+const Agent = __nccwpck_require__(4332)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -8748,7 +8748,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 6829:
+/***/ 5533:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -8872,15 +8872,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 8349:
+/***/ 3229:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(220)
-const FixedQueue = __nccwpck_require__(6829)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(7474)
-const PoolStats = __nccwpck_require__(205)
+const DispatcherBase = __nccwpck_require__(2540)
+const FixedQueue = __nccwpck_require__(5533)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6130)
+const PoolStats = __nccwpck_require__(429)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -9073,10 +9073,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 205:
+/***/ 429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(7474)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6130)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -9114,7 +9114,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 4231:
+/***/ 3959:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9125,14 +9125,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(8349)
-const Client = __nccwpck_require__(5850)
+} = __nccwpck_require__(3229)
+const Client = __nccwpck_require__(2138)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(9528)
-const util = __nccwpck_require__(8159)
-const { kUrl, kInterceptors } = __nccwpck_require__(7474)
-const buildConnector = __nccwpck_require__(9597)
+} = __nccwpck_require__(2344)
+const util = __nccwpck_require__(7375)
+const { kUrl, kInterceptors } = __nccwpck_require__(6130)
+const buildConnector = __nccwpck_require__(5005)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -9228,19 +9228,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6269:
+/***/ 8349:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(7474)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6130)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(8236)
-const Pool = __nccwpck_require__(4231)
-const DispatcherBase = __nccwpck_require__(220)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(9528)
-const buildConnector = __nccwpck_require__(9597)
-const Client = __nccwpck_require__(5850)
+const Agent = __nccwpck_require__(4332)
+const Pool = __nccwpck_require__(3959)
+const DispatcherBase = __nccwpck_require__(2540)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(2344)
+const buildConnector = __nccwpck_require__(5005)
+const Client = __nccwpck_require__(2138)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -9509,13 +9509,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 3523:
+/***/ 7203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(4280)
-const RetryHandler = __nccwpck_require__(2615)
+const Dispatcher = __nccwpck_require__(9784)
+const RetryHandler = __nccwpck_require__(3783)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -9551,7 +9551,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 1664:
+/***/ 1088:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9559,8 +9559,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(9528)
-const Agent = __nccwpck_require__(8236)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
+const Agent = __nccwpck_require__(4332)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -9590,7 +9590,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1356:
+/***/ 9420:
 /***/ ((module) => {
 
 
@@ -9641,15 +9641,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 7559:
+/***/ 7031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(8159)
-const { kBodyUsed } = __nccwpck_require__(7474)
+const util = __nccwpck_require__(7375)
+const { kBodyUsed } = __nccwpck_require__(6130)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(9528)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9880,20 +9880,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 2615:
+/***/ 3783:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(7474)
-const { RequestRetryError } = __nccwpck_require__(9528)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6130)
+const { RequestRetryError } = __nccwpck_require__(2344)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(8159)
+} = __nccwpck_require__(7375)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -10324,14 +10324,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 9727:
+/***/ 8044:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(1356)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(9528)
+const DecoratorHandler = __nccwpck_require__(9420)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(2344)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -10706,14 +10706,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 3617:
+/***/ 5057:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(8159)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9528)
-const DecoratorHandler = __nccwpck_require__(1356)
+const util = __nccwpck_require__(7375)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(2344)
+const DecoratorHandler = __nccwpck_require__(9420)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -10836,12 +10836,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 7441:
+/***/ 6097:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7559)
+const RedirectHandler = __nccwpck_require__(7031)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10864,11 +10864,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1615:
+/***/ 5711:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(7559)
+const RedirectHandler = __nccwpck_require__(7031)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10895,11 +10895,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 9749:
+/***/ 2117:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(2615)
+const RetryHandler = __nccwpck_require__(3783)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10921,13 +10921,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 9073:
+/***/ 2529:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(3589);
+const utils_1 = __nccwpck_require__(7557);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -11205,7 +11205,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 723:
+/***/ 7635:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11217,7 +11217,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9257:
+/***/ 5593:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11229,7 +11229,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3589:
+/***/ 7557:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11250,13 +11250,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 9798:
+/***/ 2710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(7474)
-const Agent = __nccwpck_require__(8236)
+const { kClients } = __nccwpck_require__(6130)
+const Agent = __nccwpck_require__(4332)
 const {
   kAgent,
   kMockAgentSet,
@@ -11267,14 +11267,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(4178)
-const MockClient = __nccwpck_require__(2072)
-const MockPool = __nccwpck_require__(9925)
-const { matchValue, buildMockOptions } = __nccwpck_require__(2858)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(9528)
-const Dispatcher = __nccwpck_require__(4280)
-const Pluralizer = __nccwpck_require__(5217)
-const PendingInterceptorsFormatter = __nccwpck_require__(2317)
+} = __nccwpck_require__(5154)
+const MockClient = __nccwpck_require__(9736)
+const MockPool = __nccwpck_require__(5157)
+const { matchValue, buildMockOptions } = __nccwpck_require__(2042)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(2344)
+const Dispatcher = __nccwpck_require__(9784)
+const Pluralizer = __nccwpck_require__(4638)
+const PendingInterceptorsFormatter = __nccwpck_require__(6573)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -11417,14 +11417,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 2072:
+/***/ 9736:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(5850)
-const { buildMockDispatch } = __nccwpck_require__(2858)
+const Client = __nccwpck_require__(2138)
+const { buildMockDispatch } = __nccwpck_require__(2042)
 const {
   kDispatches,
   kMockAgent,
@@ -11433,10 +11433,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(4178)
-const { MockInterceptor } = __nccwpck_require__(5428)
-const Symbols = __nccwpck_require__(7474)
-const { InvalidArgumentError } = __nccwpck_require__(9528)
+} = __nccwpck_require__(5154)
+const { MockInterceptor } = __nccwpck_require__(4452)
+const Symbols = __nccwpck_require__(6130)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -11483,12 +11483,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 9224:
+/***/ 8024:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(9528)
+const { UndiciError } = __nccwpck_require__(2344)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -11518,12 +11518,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5428:
+/***/ 4452:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(2858)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(2042)
 const {
   kDispatches,
   kDispatchKey,
@@ -11531,9 +11531,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(4178)
-const { InvalidArgumentError } = __nccwpck_require__(9528)
-const { buildURL } = __nccwpck_require__(8159)
+} = __nccwpck_require__(5154)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
+const { buildURL } = __nccwpck_require__(7375)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -11732,14 +11732,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 9925:
+/***/ 5157:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(4231)
-const { buildMockDispatch } = __nccwpck_require__(2858)
+const Pool = __nccwpck_require__(3959)
+const { buildMockDispatch } = __nccwpck_require__(2042)
 const {
   kDispatches,
   kMockAgent,
@@ -11748,10 +11748,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(4178)
-const { MockInterceptor } = __nccwpck_require__(5428)
-const Symbols = __nccwpck_require__(7474)
-const { InvalidArgumentError } = __nccwpck_require__(9528)
+} = __nccwpck_require__(5154)
+const { MockInterceptor } = __nccwpck_require__(4452)
+const Symbols = __nccwpck_require__(6130)
+const { InvalidArgumentError } = __nccwpck_require__(2344)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -11798,7 +11798,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 4178:
+/***/ 5154:
 /***/ ((module) => {
 
 
@@ -11828,20 +11828,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2858:
+/***/ 2042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(9224)
+const { MockNotMatchedError } = __nccwpck_require__(8024)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(4178)
-const { buildURL } = __nccwpck_require__(8159)
+} = __nccwpck_require__(5154)
+const { buildURL } = __nccwpck_require__(7375)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -12202,7 +12202,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2317:
+/***/ 6573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12252,7 +12252,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 5217:
+/***/ 4638:
 /***/ ((module) => {
 
 
@@ -12288,7 +12288,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6680:
+/***/ 7256:
 /***/ ((module) => {
 
 
@@ -12718,20 +12718,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 73:
+/***/ 2185:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(402)
-const { urlEquals, getFieldValues } = __nccwpck_require__(3775)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(8159)
-const { webidl } = __nccwpck_require__(4140)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(7830)
-const { Request, fromInnerRequest } = __nccwpck_require__(2148)
-const { kState } = __nccwpck_require__(9544)
-const { fetching } = __nccwpck_require__(3425)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9241)
+const { kConstruct } = __nccwpck_require__(3202)
+const { urlEquals, getFieldValues } = __nccwpck_require__(4159)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(7375)
+const { webidl } = __nccwpck_require__(220)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(6678)
+const { Request, fromInnerRequest } = __nccwpck_require__(7412)
+const { kState } = __nccwpck_require__(1944)
+const { fetching } = __nccwpck_require__(8033)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(7241)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13584,15 +13584,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7272:
+/***/ 3832:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(402)
-const { Cache } = __nccwpck_require__(73)
-const { webidl } = __nccwpck_require__(4140)
-const { kEnumerableProperty } = __nccwpck_require__(8159)
+const { kConstruct } = __nccwpck_require__(3202)
+const { Cache } = __nccwpck_require__(2185)
+const { webidl } = __nccwpck_require__(220)
+const { kEnumerableProperty } = __nccwpck_require__(7375)
 
 class CacheStorage {
   /**
@@ -13743,26 +13743,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 402:
+/***/ 3202:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(7474).kConstruct)
+  kConstruct: (__nccwpck_require__(6130).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 3775:
+/***/ 4159:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(4505)
-const { isValidHeaderName } = __nccwpck_require__(9241)
+const { URLSerializer } = __nccwpck_require__(2121)
+const { isValidHeaderName } = __nccwpck_require__(7241)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -13807,7 +13807,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 859:
+/***/ 3819:
 /***/ ((module) => {
 
 
@@ -13826,15 +13826,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2250:
+/***/ 2778:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(7897)
-const { stringify } = __nccwpck_require__(3476)
-const { webidl } = __nccwpck_require__(4140)
-const { Headers } = __nccwpck_require__(3367)
+const { parseSetCookie } = __nccwpck_require__(8745)
+const { stringify } = __nccwpck_require__(9556)
+const { webidl } = __nccwpck_require__(220)
+const { Headers } = __nccwpck_require__(1271)
 
 /**
  * @typedef {Object} Cookie
@@ -14017,14 +14017,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7897:
+/***/ 8745:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(859)
-const { isCTLExcludingHtab } = __nccwpck_require__(3476)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(4505)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3819)
+const { isCTLExcludingHtab } = __nccwpck_require__(9556)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(2121)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -14334,7 +14334,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3476:
+/***/ 9556:
 /***/ ((module) => {
 
 
@@ -14693,13 +14693,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5142:
+/***/ 7974:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4938)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(8794)
 
 /**
  * @type {number[]} BOM
@@ -15274,23 +15274,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2997:
+/***/ 5413:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(3425)
-const { makeRequest } = __nccwpck_require__(2148)
-const { webidl } = __nccwpck_require__(4140)
-const { EventSourceStream } = __nccwpck_require__(5142)
-const { parseMIMEType } = __nccwpck_require__(4505)
-const { createFastMessageEvent } = __nccwpck_require__(2961)
-const { isNetworkError } = __nccwpck_require__(7830)
-const { delay } = __nccwpck_require__(4938)
-const { kEnumerableProperty } = __nccwpck_require__(8159)
-const { environmentSettingsObject } = __nccwpck_require__(9241)
-const { getGlobalDispatcher } = __nccwpck_require__(1664)
+const { fetching } = __nccwpck_require__(8033)
+const { makeRequest } = __nccwpck_require__(7412)
+const { webidl } = __nccwpck_require__(220)
+const { EventSourceStream } = __nccwpck_require__(7974)
+const { parseMIMEType } = __nccwpck_require__(2121)
+const { createFastMessageEvent } = __nccwpck_require__(9617)
+const { isNetworkError } = __nccwpck_require__(6678)
+const { delay } = __nccwpck_require__(8794)
+const { kEnumerableProperty } = __nccwpck_require__(7375)
+const { environmentSettingsObject } = __nccwpck_require__(7241)
+const { getGlobalDispatcher } = __nccwpck_require__(1088)
 
 let experimentalWarned = false
 
@@ -15764,7 +15764,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4938:
+/***/ 8794:
 /***/ ((module) => {
 
 
@@ -15808,12 +15808,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9825:
+/***/ 897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(8159)
+const util = __nccwpck_require__(7375)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -15823,16 +15823,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(9241)
-const { FormData } = __nccwpck_require__(795)
-const { kState } = __nccwpck_require__(9544)
-const { webidl } = __nccwpck_require__(4140)
+} = __nccwpck_require__(7241)
+const { FormData } = __nccwpck_require__(6443)
+const { kState } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(220)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(4505)
-const { multipartFormDataParser } = __nccwpck_require__(5987)
+const { serializeAMimeType } = __nccwpck_require__(2121)
+const { multipartFormDataParser } = __nccwpck_require__(5779)
 let random
 
 try {
@@ -16344,7 +16344,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9576:
+/***/ 5336:
 /***/ ((module) => {
 
 
@@ -16475,7 +16475,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4505:
+/***/ 2121:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -17226,12 +17226,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6672:
+/***/ 656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(7474)
+const { kConnected, kSize } = __nccwpck_require__(6130)
 
 class CompatWeakRef {
   constructor (value) {
@@ -17279,14 +17279,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7475:
+/***/ 2835:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(9544)
-const { webidl } = __nccwpck_require__(4140)
+const { kState } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(220)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -17412,16 +17412,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 5987:
+/***/ 5779:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(8159)
-const { utf8DecodeBytes } = __nccwpck_require__(9241)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(4505)
-const { isFileLike } = __nccwpck_require__(7475)
-const { makeEntry } = __nccwpck_require__(795)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(7375)
+const { utf8DecodeBytes } = __nccwpck_require__(7241)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(2121)
+const { isFileLike } = __nccwpck_require__(2835)
+const { makeEntry } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -17893,16 +17893,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 795:
+/***/ 6443:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(9241)
-const { kState } = __nccwpck_require__(9544)
-const { kEnumerableProperty } = __nccwpck_require__(8159)
-const { FileLike, isFileLike } = __nccwpck_require__(7475)
-const { webidl } = __nccwpck_require__(4140)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(7241)
+const { kState } = __nccwpck_require__(1944)
+const { kEnumerableProperty } = __nccwpck_require__(7375)
+const { FileLike, isFileLike } = __nccwpck_require__(2835)
+const { webidl } = __nccwpck_require__(220)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -18152,7 +18152,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 4606:
+/***/ 7038:
 /***/ ((module) => {
 
 
@@ -18199,21 +18199,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3367:
+/***/ 1271:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(7474)
-const { kEnumerableProperty } = __nccwpck_require__(8159)
+const { kConstruct } = __nccwpck_require__(6130)
+const { kEnumerableProperty } = __nccwpck_require__(7375)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(9241)
-const { webidl } = __nccwpck_require__(4140)
+} = __nccwpck_require__(7241)
+const { webidl } = __nccwpck_require__(220)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -18893,7 +18893,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3425:
+/***/ 8033:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -18906,9 +18906,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(7830)
-const { HeadersList } = __nccwpck_require__(3367)
-const { Request, cloneRequest } = __nccwpck_require__(2148)
+} = __nccwpck_require__(6678)
+const { HeadersList } = __nccwpck_require__(1271)
+const { Request, cloneRequest } = __nccwpck_require__(7412)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -18944,23 +18944,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(9241)
-const { kState, kDispatcher } = __nccwpck_require__(9544)
+} = __nccwpck_require__(7241)
+const { kState, kDispatcher } = __nccwpck_require__(1944)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(9825)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(897)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(9576)
+} = __nccwpck_require__(5336)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(8159)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(4505)
-const { getGlobalDispatcher } = __nccwpck_require__(1664)
-const { webidl } = __nccwpck_require__(4140)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(7375)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(2121)
+const { getGlobalDispatcher } = __nccwpck_require__(1088)
+const { webidl } = __nccwpck_require__(220)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -21170,23 +21170,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2148:
+/***/ 7412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(9825)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(3367)
-const { FinalizationRegistry } = __nccwpck_require__(6672)()
-const util = __nccwpck_require__(8159)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(897)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(1271)
+const { FinalizationRegistry } = __nccwpck_require__(656)()
+const util = __nccwpck_require__(7375)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(9241)
+} = __nccwpck_require__(7241)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -21196,12 +21196,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(9576)
+} = __nccwpck_require__(5336)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(9544)
-const { webidl } = __nccwpck_require__(4140)
-const { URLSerializer } = __nccwpck_require__(4505)
-const { kConstruct } = __nccwpck_require__(7474)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(220)
+const { URLSerializer } = __nccwpck_require__(2121)
+const { kConstruct } = __nccwpck_require__(6130)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -22214,14 +22214,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 7830:
+/***/ 6678:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(3367)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(9825)
-const util = __nccwpck_require__(8159)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(1271)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(897)
+const util = __nccwpck_require__(7375)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -22233,16 +22233,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(9241)
+} = __nccwpck_require__(7241)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(9576)
-const { kState, kHeaders } = __nccwpck_require__(9544)
-const { webidl } = __nccwpck_require__(4140)
-const { FormData } = __nccwpck_require__(795)
-const { URLSerializer } = __nccwpck_require__(4505)
-const { kConstruct } = __nccwpck_require__(7474)
+} = __nccwpck_require__(5336)
+const { kState, kHeaders } = __nccwpck_require__(1944)
+const { webidl } = __nccwpck_require__(220)
+const { FormData } = __nccwpck_require__(6443)
+const { URLSerializer } = __nccwpck_require__(2121)
+const { kConstruct } = __nccwpck_require__(6130)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -22831,7 +22831,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9544:
+/***/ 1944:
 /***/ ((module) => {
 
 
@@ -22847,21 +22847,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9241:
+/***/ 7241:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(9576)
-const { getGlobalOrigin } = __nccwpck_require__(4606)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(4505)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(5336)
+const { getGlobalOrigin } = __nccwpck_require__(7038)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(2121)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(8159)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(7375)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(4140)
+const { webidl } = __nccwpck_require__(220)
 
 let supportedHashes = []
 
@@ -24486,14 +24486,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4140:
+/***/ 220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(8159)
+const { toUSVString } = __nccwpck_require__(7375)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -25188,7 +25188,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3714:
+/***/ 3922:
 /***/ ((module) => {
 
 
@@ -25485,7 +25485,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6726:
+/***/ 9190:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25494,16 +25494,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(7671)
+} = __nccwpck_require__(1735)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(9994)
-const { webidl } = __nccwpck_require__(4140)
-const { kEnumerableProperty } = __nccwpck_require__(8159)
+} = __nccwpck_require__(5178)
+const { webidl } = __nccwpck_require__(220)
+const { kEnumerableProperty } = __nccwpck_require__(7375)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -25836,12 +25836,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1358:
+/***/ 558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(4140)
+const { webidl } = __nccwpck_require__(220)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25921,7 +25921,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9994:
+/***/ 5178:
 /***/ ((module) => {
 
 
@@ -25938,7 +25938,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7671:
+/***/ 1735:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25949,10 +25949,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(9994)
-const { ProgressEvent } = __nccwpck_require__(1358)
-const { getEncoding } = __nccwpck_require__(3714)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(4505)
+} = __nccwpck_require__(5178)
+const { ProgressEvent } = __nccwpck_require__(558)
+const { getEncoding } = __nccwpck_require__(3922)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(2121)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -26336,27 +26336,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9048:
+/***/ 7032:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9099)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(4411)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(791)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(3620)
-const { channels } = __nccwpck_require__(4503)
-const { CloseEvent } = __nccwpck_require__(2961)
-const { makeRequest } = __nccwpck_require__(2148)
-const { fetching } = __nccwpck_require__(3425)
-const { Headers, getHeadersList } = __nccwpck_require__(3367)
-const { getDecodeSplit } = __nccwpck_require__(9241)
-const { WebsocketFrameSend } = __nccwpck_require__(3039)
+} = __nccwpck_require__(2679)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(2148)
+const { channels } = __nccwpck_require__(4567)
+const { CloseEvent } = __nccwpck_require__(9617)
+const { makeRequest } = __nccwpck_require__(7412)
+const { fetching } = __nccwpck_require__(8033)
+const { Headers, getHeadersList } = __nccwpck_require__(1271)
+const { getDecodeSplit } = __nccwpck_require__(7241)
+const { WebsocketFrameSend } = __nccwpck_require__(3055)
 
 /** @type {import('crypto')} */
 let crypto
@@ -26714,7 +26714,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9099:
+/***/ 4411:
 /***/ ((module) => {
 
 
@@ -26787,14 +26787,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2961:
+/***/ 9617:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(4140)
-const { kEnumerableProperty } = __nccwpck_require__(8159)
-const { kConstruct } = __nccwpck_require__(7474)
+const { webidl } = __nccwpck_require__(220)
+const { kEnumerableProperty } = __nccwpck_require__(7375)
+const { kConstruct } = __nccwpck_require__(6130)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -27123,12 +27123,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3039:
+/***/ 3055:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(9099)
+const { maxUnsigned16Bit } = __nccwpck_require__(4411)
 
 const BUFFER_SIZE = 16386
 
@@ -27226,14 +27226,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1220:
+/***/ 4836:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(3620)
-const { MessageSizeExceededError } = __nccwpck_require__(9528)
+const { isValidClientWindowBits } = __nccwpck_require__(2148)
+const { MessageSizeExceededError } = __nccwpck_require__(2344)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -27338,16 +27338,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 8057:
+/***/ 8265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9099)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(791)
-const { channels } = __nccwpck_require__(4503)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(4411)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2679)
+const { channels } = __nccwpck_require__(4567)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -27357,11 +27357,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(3620)
-const { WebsocketFrameSend } = __nccwpck_require__(3039)
-const { closeWebSocketConnection } = __nccwpck_require__(9048)
-const { PerMessageDeflate } = __nccwpck_require__(1220)
-const { MessageSizeExceededError } = __nccwpck_require__(9528)
+} = __nccwpck_require__(2148)
+const { WebsocketFrameSend } = __nccwpck_require__(3055)
+const { closeWebSocketConnection } = __nccwpck_require__(7032)
+const { PerMessageDeflate } = __nccwpck_require__(4836)
+const { MessageSizeExceededError } = __nccwpck_require__(2344)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27872,14 +27872,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3433:
+/***/ 1577:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3039)
-const { opcodes, sendHints } = __nccwpck_require__(9099)
-const FixedQueue = __nccwpck_require__(6829)
+const { WebsocketFrameSend } = __nccwpck_require__(3055)
+const { opcodes, sendHints } = __nccwpck_require__(4411)
+const FixedQueue = __nccwpck_require__(5533)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27983,7 +27983,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 791:
+/***/ 2679:
 /***/ ((module) => {
 
 
@@ -28002,16 +28002,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3620:
+/***/ 2148:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(791)
-const { states, opcodes } = __nccwpck_require__(9099)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(2961)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2679)
+const { states, opcodes } = __nccwpck_require__(4411)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(9617)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(4505)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(2121)
 
 /* globals Blob */
 
@@ -28331,15 +28331,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5813:
+/***/ 3061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(4140)
-const { URLSerializer } = __nccwpck_require__(4505)
-const { environmentSettingsObject } = __nccwpck_require__(9241)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(9099)
+const { webidl } = __nccwpck_require__(220)
+const { URLSerializer } = __nccwpck_require__(2121)
+const { environmentSettingsObject } = __nccwpck_require__(7241)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(4411)
 const {
   kWebSocketURL,
   kReadyState,
@@ -28348,21 +28348,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(791)
+} = __nccwpck_require__(2679)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(3620)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(9048)
-const { ByteParser } = __nccwpck_require__(8057)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(8159)
-const { getGlobalDispatcher } = __nccwpck_require__(1664)
+} = __nccwpck_require__(2148)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7032)
+const { ByteParser } = __nccwpck_require__(8265)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(7375)
+const { getGlobalDispatcher } = __nccwpck_require__(1088)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(2961)
-const { SendQueue } = __nccwpck_require__(3433)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(9617)
+const { SendQueue } = __nccwpck_require__(1577)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28933,15 +28933,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8482:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(9290);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
 
-/***/ 9290:
+/***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29212,38 +29212,38 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 2480:
+/***/ 4371:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(1285)
-const Dispatcher = __nccwpck_require__(7939)
-const Pool = __nccwpck_require__(2244)
-const BalancedPool = __nccwpck_require__(2549)
-const RoundRobinPool = __nccwpck_require__(8512)
-const Agent = __nccwpck_require__(8285)
-const ProxyAgent = __nccwpck_require__(9920)
-const Socks5ProxyAgent = __nccwpck_require__(8151)
-const EnvHttpProxyAgent = __nccwpck_require__(929)
-const RetryAgent = __nccwpck_require__(1346)
-const H2CClient = __nccwpck_require__(6591)
-const errors = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const RoundRobinPool = __nccwpck_require__(5520)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const Socks5ProxyAgent = __nccwpck_require__(7223)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const H2CClient = __nccwpck_require__(6815)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(8567)
-const buildConnector = __nccwpck_require__(2784)
-const MockClient = __nccwpck_require__(9493)
-const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(5663)
-const MockAgent = __nccwpck_require__(1437)
-const MockPool = __nccwpck_require__(5220)
-const SnapshotAgent = __nccwpck_require__(9447)
-const mockErrors = __nccwpck_require__(9917)
-const RetryHandler = __nccwpck_require__(5640)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
-const DecoratorHandler = __nccwpck_require__(91)
-const RedirectHandler = __nccwpck_require__(7970)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(431)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const SnapshotAgent = __nccwpck_require__(5095)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -29263,21 +29263,21 @@ __webpack_unused_export__ = RetryHandler
 __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(730),
-  responseError: __nccwpck_require__(6790),
-  retry: __nccwpck_require__(4346),
-  dump: __nccwpck_require__(8412),
-  dns: __nccwpck_require__(8731),
-  cache: __nccwpck_require__(7382),
-  decompress: __nccwpck_require__(2397),
-  deduplicate: __nccwpck_require__(9464)
+  redirect: __nccwpck_require__(1514),
+  responseError: __nccwpck_require__(8918),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379),
+  cache: __nccwpck_require__(5542),
+  decompress: __nccwpck_require__(557),
+  deduplicate: __nccwpck_require__(7240)
 }
 
 __webpack_unused_export__ = {
-  MemoryCacheStore: __nccwpck_require__(2009)
+  MemoryCacheStore: __nccwpck_require__(4889)
 }
 
-const SqliteCacheStore = __nccwpck_require__(274)
+const SqliteCacheStore = __nccwpck_require__(1522)
 __webpack_unused_export__ = SqliteCacheStore
 
 module.exports.gU = buildConnector
@@ -29339,7 +29339,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(8702).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 
 // Capture __filename at module load time for stack trace augmentation.
 // This may be undefined when bundled in environments like Node.js internals.
@@ -29379,22 +29379,22 @@ module.exports.hd = function fetch (init, options = undefined) {
     throw err
   })
 }
-module.exports.Headers = __nccwpck_require__(5524).Headers
-module.exports.Response = __nccwpck_require__(715).Response
-module.exports.Request = __nccwpck_require__(175).Request
-module.exports.FormData = __nccwpck_require__(1142).FormData
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(5965)
-const { kConstruct } = __nccwpck_require__(6424)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(8824)
 
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(6933)
+const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(9061)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
@@ -29402,21 +29402,21 @@ __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 __webpack_unused_export__ = parseCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
-const { WebSocket, ping } = __nccwpck_require__(1886)
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+const { WebSocket, ping } = __nccwpck_require__(3726)
 module.exports.kb = WebSocket
 module.exports.rd = CloseEvent
 module.exports.NN = ErrorEvent
 module.exports.aM = MessageEvent
 __webpack_unused_export__ = ping
 
-/* unused reexport */ __nccwpck_require__(4841).WebSocketStream
-/* unused reexport */ __nccwpck_require__(2039).WebSocketError
+/* unused reexport */ __nccwpck_require__(2873).WebSocketStream
+/* unused reexport */ __nccwpck_require__(6919).WebSocketError
 
 module.exports.Em = makeDispatcher(api.request)
 __webpack_unused_export__ = makeDispatcher(api.stream)
@@ -29432,7 +29432,7 @@ __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = SnapshotAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1670)
+const { EventSource } = __nccwpck_require__(1238)
 
 module.exports.GD = EventSource
 
@@ -29454,13 +29454,13 @@ __webpack_unused_export__ = install
 
 /***/ }),
 
-/***/ 670:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { addAbortListener } = __nccwpck_require__(4640)
-const { RequestAbortedError } = __nccwpck_require__(4627)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -29520,16 +29520,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2004:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -29637,7 +29637,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 5646:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29653,9 +29653,9 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 function noop () {}
 
@@ -29896,16 +29896,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4203:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { Readable } = __nccwpck_require__(471)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 
 function noop () {}
 
@@ -30117,7 +30117,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 9656:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -30125,9 +30125,9 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished } = __nccwpck_require__(7075)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 function noop () {}
 
@@ -30333,17 +30333,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 6730:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { kHTTP2Stream } = __nccwpck_require__(6424)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const util = __nccwpck_require__(3440)
+const { kHTTP2Stream } = __nccwpck_require__(8824)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -30451,30 +30451,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 8567:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4203)
-module.exports.stream = __nccwpck_require__(9656)
-module.exports.pipeline = __nccwpck_require__(5646)
-module.exports.upgrade = __nccwpck_require__(6730)
-module.exports.connect = __nccwpck_require__(2004)
+module.exports.request = __nccwpck_require__(6424)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 471:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { ReadableStreamFrom } = __nccwpck_require__(4640)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -31052,14 +31052,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2009:
+/***/ 4889:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const { EventEmitter } = __nccwpck_require__(8474)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(5355)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
 
 /**
  * @typedef {import('../../types/cache-interceptor.d.ts').default.CacheKey} CacheKey
@@ -31338,13 +31338,13 @@ module.exports = MemoryCacheStore
 
 /***/ }),
 
-/***/ 274:
+/***/ 1522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(5355)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
 
 let DatabaseSync
 
@@ -31814,15 +31814,15 @@ function headerValueEquals (lhs, rhs) {
 
 /***/ }),
 
-/***/ 2784:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 let tls // include tls conditionally since it is not always available
 
@@ -31980,7 +31980,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 2303:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -32130,7 +32130,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3374:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32364,7 +32364,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4627:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -32848,7 +32848,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7311:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32856,7 +32856,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -32873,9 +32873,9 @@ const {
   getServerName,
   normalizedMethodRecords,
   getProtocolFromUrlString
-} = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -33340,16 +33340,16 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 8290:
+/***/ 8082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(8474)
 const { Buffer } = __nccwpck_require__(4573)
-const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(4627)
+const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(8707)
 const { debuglog } = __nccwpck_require__(7975)
-const { parseAddress } = __nccwpck_require__(1796)
+const { parseAddress } = __nccwpck_require__(1732)
 
 const debug = debuglog('undici:socks5')
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -33769,14 +33769,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1796:
+/***/ 1732:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Buffer } = __nccwpck_require__(4573)
 const net = __nccwpck_require__(7030)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * Parse an address and determine its type
@@ -33988,7 +33988,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6424:
+/***/ 8824:
 /***/ ((module) => {
 
 
@@ -34071,7 +34071,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4152:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34079,7 +34079,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(2303)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -34238,22 +34238,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4640:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6424)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(8824)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const timers = __nccwpck_require__(1275)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
-const { tree } = __nccwpck_require__(4152)
+const timers = __nccwpck_require__(6603)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.', 2).map(v => Number(v))
 
@@ -35258,17 +35258,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8285:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(4627)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(6424)
-const DispatcherBase = __nccwpck_require__(9265)
-const Pool = __nccwpck_require__(2244)
-const Client = __nccwpck_require__(1285)
-const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(8824)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -35427,7 +35427,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 2549:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -35435,7 +35435,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -35443,10 +35443,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3856)
-const Pool = __nccwpck_require__(2244)
-const { kUrl } = __nccwpck_require__(6424)
-const util = __nccwpck_require__(4640)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl } = __nccwpck_require__(8824)
+const util = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -35655,7 +35655,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 9133:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -35663,9 +35663,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const timers = __nccwpck_require__(1275)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -35678,7 +35678,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -35712,9 +35712,9 @@ const {
   kResume,
   kHTTPContext,
   kClosed
-} = __nccwpck_require__(6424)
+} = __nccwpck_require__(8824)
 
-const constants = __nccwpck_require__(776)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const removeAllListeners = util.removeAllListeners
@@ -35726,7 +35726,7 @@ const kTypeOfService = Symbol('kTypeOfService')
 let extractBody
 
 function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
 
@@ -35747,7 +35747,7 @@ function lazyllhttp () {
 
   if (useWasmSIMD) {
     try {
-      mod = new WebAssembly.Module(__nccwpck_require__(8586))
+      mod = new WebAssembly.Module(__nccwpck_require__(3434))
     } catch {
     }
   }
@@ -35757,7 +35757,7 @@ function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(7630))
+    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return new WebAssembly.Instance(mod, {
@@ -36826,7 +36826,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(6396).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -37431,14 +37431,14 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 4548:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(4640)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -37447,7 +37447,7 @@ const {
   InvalidArgumentError,
   HeadersTimeoutError,
   BodyTimeoutError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -37476,8 +37476,8 @@ const {
   kRemoteSettings,
   kHTTP2Stream,
   kHTTP2SessionState
-} = __nccwpck_require__(6424)
-const { channels } = __nccwpck_require__(3374)
+} = __nccwpck_require__(8824)
+const { channels } = __nccwpck_require__(2414)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -38096,7 +38096,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(6396).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -38494,7 +38494,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 1285:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -38502,17 +38502,17 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(4640)
-const { ClientStats } = __nccwpck_require__(7782)
-const { channels } = __nccwpck_require__(3374)
-const Request = __nccwpck_require__(7311)
-const DispatcherBase = __nccwpck_require__(9265)
+const util = __nccwpck_require__(3440)
+const { ClientStats } = __nccwpck_require__(6854)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(4627)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -38555,9 +38555,9 @@ const {
   kHTTP2ConnectionWindowSize,
   kResume,
   kPingInterval
-} = __nccwpck_require__(6424)
-const connectH1 = __nccwpck_require__(9133)
-const connectH2 = __nccwpck_require__(4548)
+} = __nccwpck_require__(8824)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 
 const kClosedResolve = Symbol('kClosedResolve')
 
@@ -39170,20 +39170,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 9265:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(7939)
-const UnwrapHandler = __nccwpck_require__(9351)
+const Dispatcher = __nccwpck_require__(883)
+const UnwrapHandler = __nccwpck_require__(2365)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(6424)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(8824)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -39373,12 +39373,12 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 7939:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const EventEmitter = __nccwpck_require__(8474)
-const WrapHandler = __nccwpck_require__(7158)
+const WrapHandler = __nccwpck_require__(9510)
 
 const wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler))
 
@@ -39428,15 +39428,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 929:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(9265)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6424)
-const ProxyAgent = __nccwpck_require__(9920)
-const Agent = __nccwpck_require__(8285)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(8824)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -39581,7 +39581,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 5844:
+/***/ 4660:
 /***/ ((module) => {
 
 
@@ -39723,13 +39723,13 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 6591:
+/***/ 6815:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const Client = __nccwpck_require__(1285)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Client = __nccwpck_require__(3701)
 
 class H2CClient extends Client {
   constructor (origin, clientOpts) {
@@ -39781,15 +39781,15 @@ module.exports = H2CClient
 
 /***/ }),
 
-/***/ 3856:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { PoolStats } = __nccwpck_require__(7782)
-const DispatcherBase = __nccwpck_require__(9265)
-const FixedQueue = __nccwpck_require__(5844)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6424)
+const { PoolStats } = __nccwpck_require__(6854)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(8824)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -40002,7 +40002,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2244:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40014,14 +40014,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(3856)
-const Client = __nccwpck_require__(1285)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { kUrl } = __nccwpck_require__(6424)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl } = __nccwpck_require__(8824)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -40127,20 +40127,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9920:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(6424)
-const Agent = __nccwpck_require__(8285)
-const Pool = __nccwpck_require__(2244)
-const DispatcherBase = __nccwpck_require__(9265)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
-const buildConnector = __nccwpck_require__(2784)
-const Client = __nccwpck_require__(1285)
-const { channels } = __nccwpck_require__(3374)
-const Socks5ProxyAgent = __nccwpck_require__(8151)
+const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(8824)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
+const { channels } = __nccwpck_require__(2414)
+const Socks5ProxyAgent = __nccwpck_require__(7223)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -40453,13 +40453,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 1346:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(7939)
-const RetryHandler = __nccwpck_require__(5640)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -40495,7 +40495,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 8512:
+/***/ 5520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40507,14 +40507,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(3856)
-const Client = __nccwpck_require__(1285)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { kUrl } = __nccwpck_require__(6424)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl } = __nccwpck_require__(8824)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -40639,7 +40639,7 @@ module.exports = RoundRobinPool
 
 /***/ }),
 
-/***/ 8151:
+/***/ 7223:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40647,12 +40647,12 @@ module.exports = RoundRobinPool
 const { URL } = __nccwpck_require__(3136)
 
 let tls // include tls conditionally since it is not always available
-const DispatcherBase = __nccwpck_require__(9265)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { Socks5Client, STATES } = __nccwpck_require__(8290)
-const { kDispatch, kClose, kDestroy } = __nccwpck_require__(6424)
-const Pool = __nccwpck_require__(2244)
-const buildConnector = __nccwpck_require__(2784)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { Socks5Client, STATES } = __nccwpck_require__(8082)
+const { kDispatch, kClose, kDestroy } = __nccwpck_require__(8824)
+const Pool = __nccwpck_require__(628)
+const buildConnector = __nccwpck_require__(9136)
 const { debuglog } = __nccwpck_require__(7975)
 
 const debug = debuglog('undici:socks5-proxy')
@@ -40906,7 +40906,7 @@ module.exports = Socks5ProxyAgent
 
 /***/ }),
 
-/***/ 3332:
+/***/ 276:
 /***/ ((module) => {
 
 
@@ -40946,7 +40946,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8421:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40955,8 +40955,8 @@ module.exports = {
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.2')
 const legacyGlobalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const Agent = __nccwpck_require__(8285)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -41012,13 +41012,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3448:
+/***/ 9976:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
-const { kRedirectCacheControl } = __nccwpck_require__(6424)
+const util = __nccwpck_require__(3440)
+const { kRedirectCacheControl } = __nccwpck_require__(8824)
 const {
   parseCacheControlHeader,
   hasInvalidCacheControlDirective,
@@ -41026,7 +41026,7 @@ const {
   hasVaryStar,
   isInvalidOrWildcardVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(5355)
+} = __nccwpck_require__(7659)
 
 /**
  * A suppressed redirect hop recorded by the redirect handler. Carried on
@@ -41038,7 +41038,7 @@ const {
  * @property {import('../../types/header.d.ts').IncomingHttpHeaders} headers The hop's response headers.
  * @property {number} receivedAt The time the hop's response headers were received.
  */
-const { parseHttpDate } = __nccwpck_require__(7149)
+const { parseHttpDate } = __nccwpck_require__(5453)
 
 function noop () {}
 
@@ -42200,7 +42200,7 @@ module.exports = CacheHandler
 
 /***/ }),
 
-/***/ 237:
+/***/ 7133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42331,13 +42331,13 @@ module.exports = CacheRevalidationHandler
 
 /***/ }),
 
-/***/ 91:
+/***/ 8155:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const WrapHandler = __nccwpck_require__(7158)
+const WrapHandler = __nccwpck_require__(9510)
 
 /**
  * @deprecated
@@ -42405,12 +42405,12 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 303:
+/***/ 3599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { RequestAbortedError } = __nccwpck_require__(4627)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 /**
  * @typedef {import('../../types/dispatcher.d.ts').default.DispatchHandler} DispatchHandler
@@ -42916,15 +42916,15 @@ module.exports = DeduplicationHandler
 
 /***/ }),
 
-/***/ 7970:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
-const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(6424)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(8824)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -43196,20 +43196,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 5640:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6424)
-const { RequestRetryError } = __nccwpck_require__(4627)
-const WrapHandler = __nccwpck_require__(7158)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(8824)
+const { RequestRetryError } = __nccwpck_require__(8707)
+const WrapHandler = __nccwpck_require__(9510)
 const {
   isDisturbed,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(4640)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const retryTime = new Date(retryAfter).getTime()
@@ -43707,13 +43707,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 9351:
+/***/ 2365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseHeaders } = __nccwpck_require__(4640)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { parseHeaders } = __nccwpck_require__(3440)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 const kResume = Symbol('resume')
 
@@ -43820,12 +43820,12 @@ module.exports = class UnwrapHandler {
 
 /***/ }),
 
-/***/ 7158:
+/***/ 9510:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 module.exports = class WrapHandler {
   #handler
@@ -43932,17 +43932,17 @@ function toRawHeaderValue (value) {
 
 /***/ }),
 
-/***/ 7382:
+/***/ 5542:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(4640)
-const CacheHandler = __nccwpck_require__(3448)
-const MemoryCacheStore = __nccwpck_require__(2009)
-const CacheRevalidationHandler = __nccwpck_require__(237)
+const util = __nccwpck_require__(3440)
+const CacheHandler = __nccwpck_require__(9976)
+const MemoryCacheStore = __nccwpck_require__(4889)
+const CacheRevalidationHandler = __nccwpck_require__(7133)
 const {
   assertCacheStore,
   assertCacheMethods,
@@ -43952,9 +43952,9 @@ const {
   isInvalidOrWildcardVaryHeader,
   parseVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(5355)
-const { AbortError } = __nccwpck_require__(4627)
-const { parseHttpDate } = __nccwpck_require__(7149)
+} = __nccwpck_require__(7659)
+const { AbortError } = __nccwpck_require__(8707)
+const { parseHttpDate } = __nccwpck_require__(5453)
 
 /**
  * @param {(string | RegExp)[] | undefined} origins
@@ -44685,16 +44685,16 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 2397:
+/***/ 557:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __nccwpck_require__(8522)
 const { pipeline, Transform: TransformStream } = __nccwpck_require__(7075)
-const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(4627)
-const DecoratorHandler = __nccwpck_require__(91)
-const { runtimeFeatures } = __nccwpck_require__(4521)
+const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 /** @typedef {import('node:stream').Transform} Transform */
 /** @typedef {import('node:stream').Transform} Controller */
@@ -45259,15 +45259,15 @@ module.exports = createDecompressInterceptor
 
 /***/ }),
 
-/***/ 9464:
+/***/ 7240:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(4640)
-const DeduplicationHandler = __nccwpck_require__(303)
-const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(5355)
+const util = __nccwpck_require__(3440)
+const DeduplicationHandler = __nccwpck_require__(3599)
+const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(7659)
 
 const pendingRequestsChannel = diagnosticsChannel.channel('undici:request:pending-requests')
 
@@ -45383,14 +45383,14 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 8731:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(91)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 function hasSafeIterator (headers) {
@@ -45961,13 +45961,13 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8412:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
-const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -46067,12 +46067,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 730:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7970)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections } = {}) {
   return (dispatch) => {
@@ -46095,14 +46095,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 6790:
+/***/ 8918:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // const { parseHeaders } = require('../core/util')
-const DecoratorHandler = __nccwpck_require__(91)
-const { ResponseError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { ResponseError } = __nccwpck_require__(8707)
 
 class ResponseErrorHandler extends DecoratorHandler {
   #statusCode
@@ -46197,11 +46197,11 @@ module.exports = () => {
 
 /***/ }),
 
-/***/ 4346:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(5640)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -46223,13 +46223,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 776:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.MINOR = exports.MAJOR = exports.HTAB_SP_VCHAR_OBS_TEXT = exports.QUOTED_STRING = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.HEX = exports.URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.STATUSES_HTTP = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.HEADER_STATE = exports.FINISH = exports.STATUSES = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(1308);
+const utils_1 = __nccwpck_require__(172);
 // Emums
 exports.ERROR = {
     OK: 0,
@@ -46761,7 +46761,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 7630:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -46784,7 +46784,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 8586:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -46807,7 +46807,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 1308:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -46826,13 +46826,13 @@ function enumToMap(obj, filter = [], exceptions = []) {
 
 /***/ }),
 
-/***/ 1437:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6424)
-const Agent = __nccwpck_require__(8285)
+const { kClients } = __nccwpck_require__(8824)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -46850,14 +46850,14 @@ const {
   kMockAgentAcceptsNonStandardSearchParameters,
   kMockCallHistoryAddLog,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(941)
-const MockClient = __nccwpck_require__(9493)
-const MockPool = __nccwpck_require__(5220)
-const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(8981)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
-const Dispatcher = __nccwpck_require__(7939)
-const PendingInterceptorsFormatter = __nccwpck_require__(1726)
-const { MockCallHistory } = __nccwpck_require__(5663)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+const { MockCallHistory } = __nccwpck_require__(431)
 
 class MockAgent extends Dispatcher {
   constructor (opts = {}) {
@@ -47065,13 +47065,13 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 5663:
+/***/ 431:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kMockCallHistoryAddLog } = __nccwpck_require__(941)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kMockCallHistoryAddLog } = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 function handleFilterCallsWithOptions (criteria, options, handler, store, allLogs) {
   switch (options.operator) {
@@ -47320,14 +47320,14 @@ module.exports.MockCallHistoryLog = MockCallHistoryLog
 
 /***/ }),
 
-/***/ 9493:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(1285)
-const { buildMockDispatch } = __nccwpck_require__(8981)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -47337,10 +47337,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(941)
-const { MockInterceptor } = __nccwpck_require__(5015)
-const Symbols = __nccwpck_require__(6424)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(8824)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -47395,12 +47395,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 9917:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(4627)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -47431,12 +47431,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5015:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -47445,9 +47445,9 @@ const {
   kContentLength,
   kMockDispatch,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(941)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { serializePathWithQuery } = __nccwpck_require__(4640)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { serializePathWithQuery } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -47647,14 +47647,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 5220:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(2244)
-const { buildMockDispatch } = __nccwpck_require__(8981)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -47664,10 +47664,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(941)
-const { MockInterceptor } = __nccwpck_require__(5015)
-const Symbols = __nccwpck_require__(6424)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(8824)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -47722,7 +47722,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 941:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -47761,12 +47761,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8981:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(9917)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
@@ -47774,15 +47774,15 @@ const {
   kOrigin,
   kGetNetConnect,
   kTotalDispatchCount
-} = __nccwpck_require__(941)
-const { serializePathWithQuery } = __nccwpck_require__(4640)
+} = __nccwpck_require__(1117)
+const { serializePathWithQuery } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
     isPromise
   }
 } = __nccwpck_require__(7975)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -48254,7 +48254,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1726:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48304,17 +48304,17 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 9447:
+/***/ 5095:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Agent = __nccwpck_require__(8285)
-const MockAgent = __nccwpck_require__(1437)
-const { SnapshotRecorder } = __nccwpck_require__(5798)
-const WrapHandler = __nccwpck_require__(7158)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
-const { validateSnapshotMode } = __nccwpck_require__(1699)
+const Agent = __nccwpck_require__(7405)
+const MockAgent = __nccwpck_require__(7501)
+const { SnapshotRecorder } = __nccwpck_require__(3766)
+const WrapHandler = __nccwpck_require__(9510)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const { validateSnapshotMode } = __nccwpck_require__(9683)
 
 const kSnapshotRecorder = Symbol('kSnapshotRecorder')
 const kSnapshotMode = Symbol('kSnapshotMode')
@@ -48664,7 +48664,7 @@ module.exports = SnapshotAgent
 
 /***/ }),
 
-/***/ 5798:
+/***/ 3766:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48672,8 +48672,8 @@ module.exports = SnapshotAgent
 const { writeFile, readFile, mkdir } = __nccwpck_require__(1455)
 const { dirname, resolve } = __nccwpck_require__(6760)
 const { setTimeout, clearTimeout } = __nccwpck_require__(7997)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
-const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(1699)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9683)
 
 /**
  * @typedef {Object} SnapshotRequestOptions
@@ -49259,13 +49259,13 @@ module.exports = { SnapshotRecorder, formatRequestKey, createRequestHash, filter
 
 /***/ }),
 
-/***/ 1699:
+/***/ 9683:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { runtimeFeatures } = __nccwpck_require__(4521)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 /**
  * @typedef {Object} HeaderFilters
@@ -49424,7 +49424,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5355:
+/***/ 7659:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -49434,9 +49434,9 @@ const {
   pathHasQueryOrFragment,
   hasSafeIterator,
   isValidHTTPToken
-} = __nccwpck_require__(4640)
+} = __nccwpck_require__(3440)
 
-const { serializePathWithQuery } = __nccwpck_require__(4640)
+const { serializePathWithQuery } = __nccwpck_require__(3440)
 
 const MAX_DELTA_SECONDS = 2147483647
 const RESTRICTIVE_DIRECTIVE_NAMES = ['no-store', 'private', 'no-cache']
@@ -50140,7 +50140,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7149:
+/***/ 5453:
 /***/ ((module) => {
 
 
@@ -50817,7 +50817,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6132:
+/***/ 6436:
 /***/ ((module) => {
 
 
@@ -50852,7 +50852,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4521:
+/***/ 313:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50983,7 +50983,7 @@ module.exports["default"] = instance
 
 /***/ }),
 
-/***/ 7782:
+/***/ 6854:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -50995,7 +50995,7 @@ const {
   kSize,
   kFree,
   kQueued
-} = __nccwpck_require__(6424)
+} = __nccwpck_require__(8824)
 
 class ClientStats {
   constructor (client) {
@@ -51022,7 +51022,7 @@ module.exports = { ClientStats, PoolStats }
 
 /***/ }),
 
-/***/ 1275:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -51454,22 +51454,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8514:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kConstruct } = __nccwpck_require__(6424)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
-const { webidl } = __nccwpck_require__(5159)
-const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(715)
-const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(175)
-const { fetching } = __nccwpck_require__(8702)
-const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(9520)
-const { createDeferredPromise } = __nccwpck_require__(6132)
+const { kConstruct } = __nccwpck_require__(8824)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(7879)
+const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(3168)
+const { createDeferredPromise } = __nccwpck_require__(6436)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -52325,15 +52325,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5965:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Cache } = __nccwpck_require__(8514)
-const { webidl } = __nccwpck_require__(5159)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { kConstruct } = __nccwpck_require__(6424)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(7879)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(8824)
 
 class CacheStorage {
   /**
@@ -52484,14 +52484,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6814:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { isValidHeaderName } = __nccwpck_require__(9520)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -52536,7 +52536,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3404:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -52555,15 +52555,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6933:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(8906)
-const { stringify } = __nccwpck_require__(1077)
-const { webidl } = __nccwpck_require__(5159)
-const { Headers } = __nccwpck_require__(5524)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(7879)
+const { Headers } = __nccwpck_require__(660)
 
 const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))
 
@@ -52763,14 +52763,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8906:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(484)
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
-const { isCTLExcludingHtab } = __nccwpck_require__(1077)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -53085,7 +53085,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1077:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -53463,13 +53463,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 335:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -54045,22 +54045,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1670:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(8702)
-const { makeRequest } = __nccwpck_require__(175)
-const { webidl } = __nccwpck_require__(5159)
-const { EventSourceStream } = __nccwpck_require__(335)
-const { parseMIMEType } = __nccwpck_require__(7708)
-const { createFastMessageEvent } = __nccwpck_require__(7316)
-const { isNetworkError } = __nccwpck_require__(715)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(7879)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -54556,7 +54556,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3691:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -54592,29 +54592,29 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6396:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   readableStreamClose,
   fullyReadBody,
   extractMimeType
-} = __nccwpck_require__(9520)
-const { FormData, setFormDataState } = __nccwpck_require__(1142)
-const { webidl } = __nccwpck_require__(5159)
+} = __nccwpck_require__(3168)
+const { FormData, setFormDataState } = __nccwpck_require__(5910)
+const { webidl } = __nccwpck_require__(7879)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(7708)
-const { multipartFormDataParser } = __nccwpck_require__(3028)
-const { createDeferredPromise } = __nccwpck_require__(6132)
-const { parseJSONFromBytes } = __nccwpck_require__(484)
-const { utf8DecodeBytes } = __nccwpck_require__(3332)
-const { runtimeFeatures } = __nccwpck_require__(4521)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
+const { createDeferredPromise } = __nccwpck_require__(6436)
+const { parseJSONFromBytes } = __nccwpck_require__(8116)
+const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 const random = runtimeFeatures.has('crypto')
   ? (__nccwpck_require__(7598).randomInt)
@@ -55117,7 +55117,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7775:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -55255,13 +55255,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7708:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(484)
+const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8116)
 
 const encoder = new TextEncoder()
 
@@ -55858,17 +55858,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3028:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
-const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(7708)
-const { makeEntry } = __nccwpck_require__(1142)
-const { webidl } = __nccwpck_require__(5159)
+const { bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(1900)
+const { makeEntry } = __nccwpck_require__(5910)
+const { webidl } = __nccwpck_require__(7879)
 const assert = __nccwpck_require__(4589)
-const { isomorphicDecode } = __nccwpck_require__(484)
+const { isomorphicDecode } = __nccwpck_require__(8116)
 
 const dd = Buffer.from('--')
 const decoder = new TextDecoder()
@@ -56451,14 +56451,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1142:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { iteratorMixin } = __nccwpck_require__(9520)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { webidl } = __nccwpck_require__(5159)
+const { iteratorMixin } = __nccwpck_require__(3168)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(7879)
 const nodeUtil = __nccwpck_require__(7975)
 
 // https://xhr.spec.whatwg.org/#formdata
@@ -56717,7 +56717,7 @@ module.exports = { FormData, makeEntry, setFormDataState }
 
 /***/ }),
 
-/***/ 179:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -56764,21 +56764,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5524:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6424)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(8824)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(9520)
-const { webidl } = __nccwpck_require__(5159)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(7879)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -57490,7 +57490,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8702:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -57504,9 +57504,9 @@ const {
   makeResponse,
   fromInnerResponse,
   getResponseState
-} = __nccwpck_require__(715)
-const { HeadersList } = __nccwpck_require__(5524)
-const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(175)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   makePolicyContainer,
@@ -57541,27 +57541,27 @@ const {
   hasAuthenticationEntry,
   includesCredentials,
   isTraversableNavigable
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(7775)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished, isErrored, isReadable } = __nccwpck_require__(7075)
-const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
-const { webidl } = __nccwpck_require__(5159)
+const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(7879)
 const { STATUS_CODES } = __nccwpck_require__(7067)
-const { bytesMatch } = __nccwpck_require__(4458)
-const { createDeferredPromise } = __nccwpck_require__(6132)
-const { isomorphicEncode } = __nccwpck_require__(484)
-const { runtimeFeatures } = __nccwpck_require__(4521)
+const { bytesMatch } = __nccwpck_require__(5082)
+const { createDeferredPromise } = __nccwpck_require__(6436)
+const { isomorphicEncode } = __nccwpck_require__(8116)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 // Node.js v23.8.0+ and v22.15.0+ supports Zstandard
 const hasZstd = runtimeFeatures.has('zstd')
@@ -59910,22 +59910,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 175:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
-const util = __nccwpck_require__(4640)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -59935,11 +59935,11 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(7775)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { webidl } = __nccwpck_require__(5159)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { kConstruct } = __nccwpck_require__(6424)
+const { webidl } = __nccwpck_require__(7879)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(8824)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -61032,14 +61032,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 715:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
-const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
-const util = __nccwpck_require__(4640)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -61048,16 +61048,16 @@ const {
   isAborted,
   isErrorLike,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(7775)
-const { webidl } = __nccwpck_require__(5159)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { kConstruct } = __nccwpck_require__(6424)
+} = __nccwpck_require__(4495)
+const { webidl } = __nccwpck_require__(7879)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(8824)
 const assert = __nccwpck_require__(4589)
-const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(484)
+const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(8116)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -61680,22 +61680,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9520:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
-const { getGlobalOrigin } = __nccwpck_require__(179)
-const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(7708)
+const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
+const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5159)
-const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(484)
+const { webidl } = __nccwpck_require__(7879)
+const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8116)
 
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
@@ -63209,13 +63209,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 484:
+/***/ 8116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { utf8DecodeBytes } = __nccwpck_require__(3332)
+const { utf8DecodeBytes } = __nccwpck_require__(276)
 
 /**
  * @param {(char: string) => boolean} condition
@@ -63459,14 +63459,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4458:
+/***/ 5082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(4521)
-const { asciiLowercase } = __nccwpck_require__(484)
+const { runtimeFeatures } = __nccwpck_require__(313)
+const { asciiLowercase } = __nccwpck_require__(8116)
 
 /**
  * @typedef {object} Metadata
@@ -63773,14 +63773,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5159:
+/***/ 7879:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { types, inspect } = __nccwpck_require__(7975)
-const { runtimeFeatures } = __nccwpck_require__(4521)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 const UNDEFINED = 1
 const BOOLEAN = 2
@@ -64786,20 +64786,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7905:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
-const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(1025)
-const { makeRequest } = __nccwpck_require__(175)
-const { fetching } = __nccwpck_require__(8702)
-const { Headers, getHeadersList } = __nccwpck_require__(5524)
-const { getDecodeSplit } = __nccwpck_require__(9520)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(8625)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(4521)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 const crypto = runtimeFeatures.has('crypto')
   ? __nccwpck_require__(7598)
@@ -65132,7 +65132,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6096:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -65265,14 +65265,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7316:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5159)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { kConstruct } = __nccwpck_require__(6424)
+const { webidl } = __nccwpck_require__(7879)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(8824)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -65603,13 +65603,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9104:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { runtimeFeatures } = __nccwpck_require__(4521)
-const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(6096)
+const { runtimeFeatures } = __nccwpck_require__(313)
+const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 8 * 1024
 
@@ -65743,14 +65743,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1869:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(1025)
-const { MessageSizeExceededError } = __nccwpck_require__(4627)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -65855,14 +65855,14 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 9332:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -65871,11 +65871,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(1025)
-const { failWebsocketConnection } = __nccwpck_require__(7905)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { PerMessageDeflate } = __nccwpck_require__(1869)
-const { MessageSizeExceededError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(8625)
+const { failWebsocketConnection } = __nccwpck_require__(6897)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -66382,14 +66382,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9388:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { opcodes, sendHints } = __nccwpck_require__(6096)
-const FixedQueue = __nccwpck_require__(5844)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /**
  * @typedef {object} SendQueueNode
@@ -66498,15 +66498,15 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 2039:
+/***/ 6919:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5159)
-const { validateCloseCodeAndReason } = __nccwpck_require__(1025)
-const { kConstruct } = __nccwpck_require__(6424)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(7879)
+const { validateCloseCodeAndReason } = __nccwpck_require__(8625)
+const { kConstruct } = __nccwpck_require__(8824)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 function createInheritableDOMException () {
   // https://github.com/nodejs/node/issues/59677
@@ -66609,23 +66609,23 @@ module.exports = { WebSocketError, createUnvalidatedWebSocketError }
 
 /***/ }),
 
-/***/ 4841:
+/***/ 2873:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createDeferredPromise } = __nccwpck_require__(6132)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(6096)
-const { webidl } = __nccwpck_require__(5159)
-const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(1025)
-const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
-const { channels } = __nccwpck_require__(3374)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { ByteParser } = __nccwpck_require__(9332)
-const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(2039)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { utf8DecodeBytes } = __nccwpck_require__(3332)
+const { createDeferredPromise } = __nccwpck_require__(6436)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(7879)
+const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(8625)
+const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { channels } = __nccwpck_require__(2414)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { ByteParser } = __nccwpck_require__(1652)
+const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(6919)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(276)
 
 let emittedExperimentalWarning = false
 
@@ -67112,15 +67112,15 @@ module.exports = { WebSocketStream }
 
 /***/ }),
 
-/***/ 1025:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { states, opcodes } = __nccwpck_require__(6096)
+const { states, opcodes } = __nccwpck_require__(736)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { removeHTTPWhitespace } = __nccwpck_require__(7708)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(484)
+const { removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
 
 /**
  * @param {number} readyState
@@ -67466,16 +67466,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1886:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5159)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(6096)
+const { webidl } = __nccwpck_require__(7879)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(736)
 const {
   isConnecting,
   isEstablished,
@@ -67486,15 +67486,15 @@ const {
   utf8Decode,
   toArrayBuffer,
   getURLRecord
-} = __nccwpck_require__(1025)
-const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(7905)
-const { ByteParser } = __nccwpck_require__(9332)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
-const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(7316)
-const { SendQueue } = __nccwpck_require__(9388)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { channels } = __nccwpck_require__(3374)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { channels } = __nccwpck_require__(2414)
 
 function getSocketAddress (socket) {
   if (typeof socket?.address === 'function') {
@@ -68469,18 +68469,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 2197:
+/***/ 7349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var resolveBlockMap = __nccwpck_require__(143);
-var resolveBlockSeq = __nccwpck_require__(1854);
-var resolveFlowCollection = __nccwpck_require__(9030);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveBlockMap = __nccwpck_require__(7103);
+var resolveBlockSeq = __nccwpck_require__(334);
+var resolveFlowCollection = __nccwpck_require__(3142);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -68566,15 +68566,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 83:
+/***/ 3683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(573);
-var composeNode = __nccwpck_require__(4961);
-var resolveEnd = __nccwpck_require__(1020);
-var resolveProps = __nccwpck_require__(775);
+var Document = __nccwpck_require__(3021);
+var composeNode = __nccwpck_require__(5937);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -68618,17 +68618,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 4961:
+/***/ 5937:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7105);
-var identity = __nccwpck_require__(4919);
-var composeCollection = __nccwpck_require__(2197);
-var composeScalar = __nccwpck_require__(3573);
-var resolveEnd = __nccwpck_require__(1020);
-var utilEmptyScalarPosition = __nccwpck_require__(8407);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var composeCollection = __nccwpck_require__(7349);
+var composeScalar = __nccwpck_require__(7794);
+var resolveEnd = __nccwpck_require__(7788);
+var utilEmptyScalarPosition = __nccwpck_require__(2599);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -68737,15 +68737,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 3573:
+/***/ 7794:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var resolveBlockScalar = __nccwpck_require__(5089);
-var resolveFlowScalar = __nccwpck_require__(5882);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -68832,18 +68832,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 3104:
+/***/ 9984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(2606);
-var Document = __nccwpck_require__(573);
-var errors = __nccwpck_require__(152);
-var identity = __nccwpck_require__(4919);
-var composeDoc = __nccwpck_require__(83);
-var resolveEnd = __nccwpck_require__(1020);
+var directives = __nccwpck_require__(1342);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var identity = __nccwpck_require__(1127);
+var composeDoc = __nccwpck_require__(3683);
+var resolveEnd = __nccwpck_require__(7788);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -69063,17 +69063,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 143:
+/***/ 7103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(5773);
-var YAMLMap = __nccwpck_require__(5462);
-var resolveProps = __nccwpck_require__(775);
-var utilContainsNewline = __nccwpck_require__(4283);
-var utilFlowIndentCheck = __nccwpck_require__(1795);
-var utilMapIncludes = __nccwpck_require__(1091);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
+var utilMapIncludes = __nccwpck_require__(1187);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -69187,12 +69187,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 5089:
+/***/ 8913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -69394,14 +69394,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 1854:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(6831);
-var resolveProps = __nccwpck_require__(775);
-var utilFlowIndentCheck = __nccwpck_require__(1795);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveProps = __nccwpck_require__(4631);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -69452,7 +69452,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 1020:
+/***/ 7788:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -69498,19 +69498,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 9030:
+/***/ 3142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var resolveEnd = __nccwpck_require__(1020);
-var resolveProps = __nccwpck_require__(775);
-var utilContainsNewline = __nccwpck_require__(4283);
-var utilMapIncludes = __nccwpck_require__(1091);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilMapIncludes = __nccwpck_require__(1187);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -69714,13 +69714,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 5882:
+/***/ 6842:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var resolveEnd = __nccwpck_require__(1020);
+var Scalar = __nccwpck_require__(3301);
+var resolveEnd = __nccwpck_require__(7788);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -69949,7 +69949,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 775:
+/***/ 4631:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70104,7 +70104,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 4283:
+/***/ 9499:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70147,7 +70147,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 8407:
+/***/ 2599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70182,12 +70182,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 1795:
+/***/ 4051:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(4283);
+var utilContainsNewline = __nccwpck_require__(9499);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -70206,12 +70206,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1091:
+/***/ 1187:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
+var identity = __nccwpck_require__(1127);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -70228,22 +70228,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 573:
+/***/ 3021:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7105);
-var Collection = __nccwpck_require__(4661);
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var toJS = __nccwpck_require__(3899);
-var Schema = __nccwpck_require__(8224);
-var stringifyDocument = __nccwpck_require__(2285);
-var anchors = __nccwpck_require__(9196);
-var applyReviver = __nccwpck_require__(909);
-var createNode = __nccwpck_require__(1732);
-var directives = __nccwpck_require__(2606);
+var Alias = __nccwpck_require__(4065);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var toJS = __nccwpck_require__(4043);
+var Schema = __nccwpck_require__(5840);
+var stringifyDocument = __nccwpck_require__(6829);
+var anchors = __nccwpck_require__(1596);
+var applyReviver = __nccwpck_require__(3661);
+var createNode = __nccwpck_require__(2404);
+var directives = __nccwpck_require__(1342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -70572,13 +70572,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 9196:
+/***/ 1596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -70655,7 +70655,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 909:
+/***/ 3661:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -70719,14 +70719,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 1732:
+/***/ 2404:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7105);
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -70816,13 +70816,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 2606:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
 
 const escapeChars = {
     '!': '%21',
@@ -71001,7 +71001,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 152:
+/***/ 1464:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -71070,28 +71070,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 3439:
+/***/ 8815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(3104);
-var Document = __nccwpck_require__(573);
-var Schema = __nccwpck_require__(8224);
-var errors = __nccwpck_require__(152);
-var Alias = __nccwpck_require__(7105);
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var Scalar = __nccwpck_require__(389);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var cst = __nccwpck_require__(9877);
-var lexer = __nccwpck_require__(5145);
-var lineCounter = __nccwpck_require__(1460);
-var parser = __nccwpck_require__(2064);
-var publicApi = __nccwpck_require__(4543);
-var visit = __nccwpck_require__(2588);
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var Schema = __nccwpck_require__(5840);
+var errors = __nccwpck_require__(1464);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
+var publicApi = __nccwpck_require__(4047);
+var visit = __nccwpck_require__(204);
 
 
 
@@ -71128,7 +71128,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7297:
+/***/ 7249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -71154,16 +71154,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 7105:
+/***/ 4065:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(9196);
-var visit = __nccwpck_require__(2588);
-var identity = __nccwpck_require__(4919);
-var Node = __nccwpck_require__(4833);
-var toJS = __nccwpck_require__(3899);
+var anchors = __nccwpck_require__(1596);
+var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(4043);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -71281,14 +71281,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 4661:
+/***/ 101:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(1732);
-var identity = __nccwpck_require__(4919);
-var Node = __nccwpck_require__(4833);
+var createNode = __nccwpck_require__(2404);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -71439,14 +71439,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 4833:
+/***/ 6673:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(909);
-var identity = __nccwpck_require__(4919);
-var toJS = __nccwpck_require__(3899);
+var applyReviver = __nccwpck_require__(3661);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(4043);
 
 class NodeBase {
     constructor(type) {
@@ -71486,15 +71486,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 5773:
+/***/ 7165:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(1732);
-var stringifyPair = __nccwpck_require__(7764);
-var addPairToJSMap = __nccwpck_require__(8768);
-var identity = __nccwpck_require__(4919);
+var createNode = __nccwpck_require__(2404);
+var stringifyPair = __nccwpck_require__(9748);
+var addPairToJSMap = __nccwpck_require__(7104);
+var identity = __nccwpck_require__(1127);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -71532,14 +71532,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 389:
+/***/ 3301:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Node = __nccwpck_require__(4833);
-var toJS = __nccwpck_require__(3899);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(4043);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -71566,17 +71566,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 5462:
+/***/ 4454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(4156);
-var addPairToJSMap = __nccwpck_require__(8768);
-var Collection = __nccwpck_require__(4661);
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var Scalar = __nccwpck_require__(389);
+var stringifyCollection = __nccwpck_require__(1212);
+var addPairToJSMap = __nccwpck_require__(7104);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -71720,17 +71720,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 6831:
+/***/ 2223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(1732);
-var stringifyCollection = __nccwpck_require__(4156);
-var Collection = __nccwpck_require__(4661);
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var toJS = __nccwpck_require__(3899);
+var createNode = __nccwpck_require__(2404);
+var stringifyCollection = __nccwpck_require__(1212);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var toJS = __nccwpck_require__(4043);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -71842,16 +71842,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 8768:
+/***/ 7104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7297);
-var merge = __nccwpck_require__(9380);
-var stringify = __nccwpck_require__(9300);
-var identity = __nccwpck_require__(4919);
-var toJS = __nccwpck_require__(3899);
+var log = __nccwpck_require__(7249);
+var merge = __nccwpck_require__(452);
+var stringify = __nccwpck_require__(9767);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(4043);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -71914,7 +71914,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 4919:
+/***/ 1127:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -71974,12 +71974,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 3899:
+/***/ 4043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
+var identity = __nccwpck_require__(1127);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -72020,15 +72020,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 334:
+/***/ 110:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(5089);
-var resolveFlowScalar = __nccwpck_require__(5882);
-var errors = __nccwpck_require__(152);
-var stringifyString = __nccwpck_require__(1773);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
+var errors = __nccwpck_require__(1464);
+var stringifyString = __nccwpck_require__(3069);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -72245,7 +72245,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -72315,7 +72315,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5235:
+/***/ 7715:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -72421,14 +72421,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 9877:
+/***/ 3461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(334);
-var cstStringify = __nccwpck_require__(3701);
-var cstVisit = __nccwpck_require__(5235);
+var cstScalar = __nccwpck_require__(110);
+var cstStringify = __nccwpck_require__(1733);
+var cstVisit = __nccwpck_require__(7715);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -72540,12 +72540,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 5145:
+/***/ 361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(9877);
+var cst = __nccwpck_require__(3461);
 
 /*
 START -> stream
@@ -73270,7 +73270,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 1460:
+/***/ 6628:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -73318,14 +73318,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 2064:
+/***/ 3456:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(9877);
-var lexer = __nccwpck_require__(5145);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -74305,18 +74305,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4543:
+/***/ 4047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(3104);
-var Document = __nccwpck_require__(573);
-var errors = __nccwpck_require__(152);
-var log = __nccwpck_require__(7297);
-var identity = __nccwpck_require__(4919);
-var lineCounter = __nccwpck_require__(1460);
-var parser = __nccwpck_require__(2064);
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var log = __nccwpck_require__(7249);
+var identity = __nccwpck_require__(1127);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -74419,16 +74419,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 8224:
+/***/ 5840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var map = __nccwpck_require__(4043);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var tags = __nccwpck_require__(6178);
+var identity = __nccwpck_require__(1127);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var tags = __nccwpck_require__(18);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -74465,13 +74465,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 7451:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var YAMLMap = __nccwpck_require__(5462);
+var identity = __nccwpck_require__(1127);
+var YAMLMap = __nccwpck_require__(4454);
 
 const map = {
     collection: 'map',
@@ -74491,12 +74491,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 5632:
+/***/ 3632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 const nullTag = {
     identify: value => value == null,
@@ -74515,13 +74515,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 7562:
+/***/ 1706:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var YAMLSeq = __nccwpck_require__(6831);
+var identity = __nccwpck_require__(1127);
+var YAMLSeq = __nccwpck_require__(2223);
 
 const seq = {
     collection: 'seq',
@@ -74541,12 +74541,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 4704:
+/***/ 6464:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(1773);
+var stringifyString = __nccwpck_require__(3069);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -74564,12 +74564,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 4359:
+/***/ 6340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -74592,13 +74592,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 6229:
+/***/ 8405:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var stringifyNumber = __nccwpck_require__(3569);
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -74646,12 +74646,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 7602:
+/***/ 9874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(3569);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -74695,18 +74695,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 7904:
+/***/ 896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(4043);
-var _null = __nccwpck_require__(5632);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var bool = __nccwpck_require__(4359);
-var float = __nccwpck_require__(6229);
-var int = __nccwpck_require__(7602);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(6340);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
 
 const schema = [
     map.map,
@@ -74727,14 +74727,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 8647:
+/***/ 3559:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var map = __nccwpck_require__(4043);
-var seq = __nccwpck_require__(7562);
+var Scalar = __nccwpck_require__(3301);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -74798,27 +74798,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 6178:
+/***/ 18:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(4043);
-var _null = __nccwpck_require__(5632);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var bool = __nccwpck_require__(4359);
-var float = __nccwpck_require__(6229);
-var int = __nccwpck_require__(7602);
-var schema = __nccwpck_require__(7904);
-var schema$1 = __nccwpck_require__(8647);
-var binary = __nccwpck_require__(4355);
-var merge = __nccwpck_require__(9380);
-var omap = __nccwpck_require__(6431);
-var pairs = __nccwpck_require__(9281);
-var schema$2 = __nccwpck_require__(3081);
-var set = __nccwpck_require__(2504);
-var timestamp = __nccwpck_require__(4960);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(6340);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
+var schema = __nccwpck_require__(896);
+var schema$1 = __nccwpck_require__(3559);
+var binary = __nccwpck_require__(6083);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var schema$2 = __nccwpck_require__(5913);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(6752);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -74904,14 +74904,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 4355:
+/***/ 6083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(389);
-var stringifyString = __nccwpck_require__(1773);
+var Scalar = __nccwpck_require__(3301);
+var stringifyString = __nccwpck_require__(3069);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -74981,12 +74981,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 6158:
+/***/ 8398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -75017,13 +75017,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 838:
+/***/ 5782:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var stringifyNumber = __nccwpck_require__(3569);
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -75074,12 +75074,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 5609:
+/***/ 873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(3569);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -75157,13 +75157,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 452:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -75235,16 +75235,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 6431:
+/***/ 303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var toJS = __nccwpck_require__(3899);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var pairs = __nccwpck_require__(9281);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(4043);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var pairs = __nccwpck_require__(8385);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -75319,15 +75319,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 9281:
+/***/ 8385:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var Scalar = __nccwpck_require__(389);
-var YAMLSeq = __nccwpck_require__(6831);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLSeq = __nccwpck_require__(2223);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -75408,24 +75408,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 3081:
+/***/ 5913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(4043);
-var _null = __nccwpck_require__(5632);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var binary = __nccwpck_require__(4355);
-var bool = __nccwpck_require__(6158);
-var float = __nccwpck_require__(838);
-var int = __nccwpck_require__(5609);
-var merge = __nccwpck_require__(9380);
-var omap = __nccwpck_require__(6431);
-var pairs = __nccwpck_require__(9281);
-var set = __nccwpck_require__(2504);
-var timestamp = __nccwpck_require__(4960);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var binary = __nccwpck_require__(6083);
+var bool = __nccwpck_require__(8398);
+var float = __nccwpck_require__(5782);
+var int = __nccwpck_require__(873);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(6752);
 
 const schema = [
     map.map,
@@ -75456,14 +75456,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 2504:
+/***/ 1528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var YAMLMap = __nccwpck_require__(5462);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -75559,12 +75559,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4960:
+/***/ 6752:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(3569);
+var stringifyNumber = __nccwpck_require__(8689);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -75671,7 +75671,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 9915:
+/***/ 4475:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -75829,15 +75829,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 9300:
+/***/ 9767:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(9196);
-var identity = __nccwpck_require__(4919);
-var stringifyComment = __nccwpck_require__(6599);
-var stringifyString = __nccwpck_require__(1773);
+var anchors = __nccwpck_require__(1596);
+var identity = __nccwpck_require__(1127);
+var stringifyComment = __nccwpck_require__(9799);
+var stringifyString = __nccwpck_require__(3069);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -75968,14 +75968,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 4156:
+/***/ 1212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var stringify = __nccwpck_require__(9300);
-var stringifyComment = __nccwpck_require__(6599);
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(9767);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -76130,7 +76130,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 6599:
+/***/ 9799:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -76161,14 +76161,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 2285:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var stringify = __nccwpck_require__(9300);
-var stringifyComment = __nccwpck_require__(6599);
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(9767);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -76255,7 +76255,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 3569:
+/***/ 8689:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -76289,15 +76289,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 7764:
+/***/ 9748:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var stringify = __nccwpck_require__(9300);
-var stringifyComment = __nccwpck_require__(6599);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var stringify = __nccwpck_require__(9767);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -76448,13 +76448,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 1773:
+/***/ 3069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var foldFlowLines = __nccwpck_require__(9915);
+var Scalar = __nccwpck_require__(3301);
+var foldFlowLines = __nccwpck_require__(4475);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -76793,12 +76793,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 2588:
+/***/ 204:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
+var identity = __nccwpck_require__(1127);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -77087,7 +77087,7 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/util.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -77962,7 +77962,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -78105,7 +78105,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -78418,7 +78418,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -78576,7 +78576,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -79094,7 +79094,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -79134,14 +79134,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
 
 
 
@@ -81779,7 +81779,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -81832,7 +81832,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
 
 
 
@@ -82937,7 +82937,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -83590,7 +83590,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -84435,7 +84435,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -84562,7 +84562,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -84831,7 +84831,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
 
 
 
@@ -85008,7 +85008,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
 
 
 
@@ -85067,7 +85067,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -85085,7 +85085,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -86791,6 +86791,39 @@ const METRICS = {
     planMemoryCacheEntries: 'services_plan_memory_cache_entries',
 };
 const REPLICA_LABEL = 'replica';
+/**
+ * Optional metrics: a stage without them is checked all the same. The checks cross-check with them when
+ * a stage exposes them, and a stage without one gets the weaker check, said in its evidence ("not
+ * cross-checked: <metric> not exposed"), never a silent pass; chat-capacity names what saturated first
+ * from them (and says which one would make the bottleneck identifiable when a stage lacks it). The
+ * reference API exports all but the gateway's (HAProxy's own exporter) and the two prom-client process
+ * metrics (its defaults).
+ */
+const OPTIONAL_METRICS = {
+    /** Counter: SQL queries a plan execution ran (a cross-check of the heavy-execution counter). */
+    sqlExecutions: 'services_sql_executions_total',
+    /**
+     * Gauge: the most LLM calls ever in flight at once on this replica since it started (a
+     * high-watermark: the in-flight gauge, sampled between scrapes, misses short peaks).
+     */
+    narratorInFlightMax: 'services_narrator_llm_in_flight_max',
+    /** Counter: seconds /ask requests spent waiting for a narrator permit (the semaphore). */
+    narratorPermitWaitSeconds: 'services_narrator_permit_wait_seconds_total',
+    /** Histogram, label `outcome` ∈ LLM_CALL_OUTCOMES: calls to the LLM backend, by how they ended. */
+    llmRequestDuration: 'services_llm_request_duration_seconds',
+    /** Histogram: Redis commands of the plan cache and single-flight, by their round trip. */
+    redisCommandDuration: 'services_redis_command_duration_seconds',
+    /** Counter: seconds single-flight followers spent waiting for a leader's result. */
+    singleFlightWaitSeconds: 'services_single_flight_wait_seconds_total',
+    /** Gauge (prom-client default): p99 of the replica's event-loop lag. */
+    eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
+    /** Counter (prom-client default): CPU seconds of the replica's process. */
+    processCpuSeconds: 'process_cpu_seconds_total',
+    /** Gauge (HAProxy's exporter): most requests ever queued in a backend, waiting for a server. */
+    gatewayMaxQueue: 'haproxy_backend_max_queue',
+};
+/** How an LLM call ended: `busy` is the backend's own 429/503 ("server busy"). */
+const LLM_CALL_OUTCOMES = (/* unused pure expression or super */ null && (['ok', 'busy', 'error', 'timeout']));
 
 ;// CONCATENATED MODULE: ./src/contract/index.ts
 
@@ -86804,6 +86837,7 @@ const CHECK_IDS = [
     'plan-cache-single-flight',
     'private-isolation',
     'narrator-saturation',
+    'chat-capacity',
 ];
 /**
  * The numbers a later run is compared with (see trend.ts): stable ids, whatever the report's language.
@@ -86816,6 +86850,10 @@ const MEASURE_IDS = [
     'leaderMs',
     'overloads',
     'slowestHealthzMs',
+    'capacityUsersHeld',
+    'capacityUsersFailed',
+    'capacitySloP95Ms',
+    'capacityAttainmentPct',
 ];
 /**
  * Version of the report's JSON format. 2 added `measures` to each check; a format-1 report is still
@@ -86948,6 +86986,7 @@ const CheckSchema = object({
     evidence: list(EvidenceSchema, LIMITS.evidence),
     measures: MeasuresSchema.optional(),
     durationMs: finite,
+    metricEvidenceMissing: schemas_string().optional(),
 });
 /** The report model as a schema. Unknown keys are dropped (never rendered); known ones must fit. */
 const ReportSchema = object({
@@ -86968,6 +87007,14 @@ const ReportSchema = object({
     phases: list(object({ name: schemas_string(), durationMs: finite }), LIMITS.columns),
     language: schemas_enum(LANGUAGES),
     serviceLogs: ServiceLogsSchema.optional(),
+    asks: object({
+        sent: count,
+        failed: count,
+        budget: count,
+        checks: list(object({ check: schemas_enum(CHECK_IDS), sent: count, failed: count }), LIMITS.columns),
+        problems: schemas_string().max(2000).optional(),
+    })
+        .optional(),
 });
 /** Where a zod issue points, as `checks[2].status`: the place, never the value found there. */
 function describePath(path) {
@@ -87099,7 +87146,17 @@ const MEASURE_INFO = {
     leaderMs: { check: 'plan-cache-single-flight', unit: 'ms' },
     overloads: { check: 'narrator-saturation', unit: 'count' },
     slowestHealthzMs: { check: 'narrator-saturation', unit: 'ms' },
+    capacityUsersHeld: { check: 'chat-capacity', unit: 'count' },
+    capacityUsersFailed: { check: 'chat-capacity', unit: 'count' },
+    capacitySloP95Ms: { check: 'chat-capacity', unit: 'ms' },
+    capacityAttainmentPct: { check: 'chat-capacity', unit: 'count' },
 };
+/**
+ * The noise band of the users held: three repeats of the capacity search on a 2-core runner stay within
+ * ±25 % of their median (or ±2 users), so only a drop beyond both is called a regression.
+ */
+const CAPACITY_NOISE_SHARE = 0.25;
+const CAPACITY_NOISE_USERS = 2;
 const RAN = ['pass', 'warn', 'fail'];
 /** Worse is higher; `skipped` (nothing proven) lowest. */
 const STATUS_RANK = { skipped: 0, pass: 1, warn: 2, fail: 3 };
@@ -87118,6 +87175,8 @@ function measureRegressed(id, before, after, options) {
             return after > before;
         case 'burstP95Ms':
             return after > before * options.p95Factor && after - before >= P95_MIN_GROWTH_MS;
+        case 'capacityUsersHeld':
+            return after < before * (1 - CAPACITY_NOISE_SHARE) && before - after > CAPACITY_NOISE_USERS;
         default:
             return false;
     }
@@ -87704,10 +87763,12 @@ function worstStatus(statuses) {
  * `not-ready` on any ❌ (or ⚠️ under fail-on warn). A partly booted stage whose gateway serves was
  * checked: its verdict comes from the checks (stage-up ❌ among them).
  */
-function decideVerdict(checks, stageChecked, failOn) {
+function decideVerdict(checks, stageChecked, failOn, asks) {
     if (!stageChecked)
         return 'boot-failed';
     if (checks.some((check) => check.status === 'fail'))
+        return 'not-ready';
+    if (asksOverBudget(asks))
         return 'not-ready';
     if (failOn === 'warn' && checks.some((check) => check.status === 'warn'))
         return 'not-ready';
@@ -87723,6 +87784,12 @@ function decideExit(report, failOn) {
         return { failed: true, exitCode: 1, message: 'the stage could not be booted' };
     if (failedChecks.length > 0)
         return { failed: true, exitCode: 1, message: `failed checks: ${failedChecks.join(', ')}` };
+    if (asksOverBudget(report.asks))
+        return {
+            failed: true,
+            exitCode: 1,
+            message: `${report.asks.failed} of ${report.asks.sent} asks failed, above the error budget of ${report.asks.budget}`,
+        };
     if (failOn === 'warn' && warnedChecks.length > 0)
         return {
             failed: true,
@@ -87730,6 +87797,10 @@ function decideExit(report, failOn) {
             message: `degraded checks (fail-on warn): ${warnedChecks.join(', ')}`,
         };
     return { failed: false, exitCode: 0, message: `verdict ${report.verdict}` };
+}
+/** True when the run's failed asks exceed the error budget (errors anywhere fail the run). */
+function asksOverBudget(asks) {
+    return asks !== undefined && asks.failed > asks.budget;
 }
 
 ;// CONCATENATED MODULE: ./src/gate/options/option-values.ts
@@ -87749,19 +87820,33 @@ function decideExit(report, failOn) {
 const MODES = ['gate', 'publish'];
 /** Key of the sticky comment when neither comment-key nor the job id (GITHUB_JOB) is known. */
 const DEFAULT_COMMENT_KEY = 'stagegate';
+/**
+ * Several shapes (explain, compare, why, long free text), so a limiter that wraps only one code path
+ * (say, questions starting "Explique") is caught: the first burst asks one of each within its first
+ * four, the second burst starts further down the list. Every one plans as `explain` on the reference
+ * stage (only the LLM can answer it), see __tests__/checks/narrator-questions.test.ts.
+ */
 const DEFAULT_LLM_QUESTIONS = [
     'Explique o que é dividend yield em fundos imobiliários',
+    'Compare FII de papel e FII de tijolo para quem busca renda mensal',
+    'Por que o preço de um fundo imobiliário cai na data com?',
+    'Estou começando a investir agora, guardei uma reserva de emergência e queria entender com calma como um fundo imobiliário gera renda ao longo dos anos, o que acontece quando um inquilino sai do imóvel e o que observar antes de comprar a primeira cota',
     'Explique a diferença entre FII de papel e FII de tijolo',
+    'Compare fundos de fundos e fundos de tijolo quanto ao risco para um iniciante',
+    'Por que alguns FIIs negociam abaixo do valor patrimonial?',
     'Explique o que é vacância física de um fundo imobiliário',
     'Explique como funciona a amortização de cotas de um FII',
     'Explique o que é o P/VP de um fundo imobiliário',
     'Explique o que é um fundo de fundos (FOF)',
     'Explique como o IFIX é calculado',
     'Explique a tributação dos rendimentos de FIIs para pessoa física',
-    'Explique o que são CRIs na carteira de um FII',
+    'Explique o que são CRIs no patrimônio de um FII',
     'Explique o que é a taxa de administração de um fundo imobiliário',
     'Explique o que é liquidez diária de um FII',
     'Explique o que significa um fundo imobiliário ser monoativo',
+    'Compare um FII de shopping e um de galpões logísticos numa recessão',
+    'Por que a cota de um fundo imobiliário oscila mesmo com o aluguel estável?',
+    'Surgiram dúvidas sobre como declarar fundos imobiliários no imposto de renda todo ano e gostaria de entender quais informações o informe anual do fundo traz, como ficam as vendas com lucro e como funciona o recolhimento mensal quando há ganho de capital',
 ];
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The contract's client id alphabet, plus the run placeholder. */
@@ -87823,7 +87908,7 @@ function toText(value) {
 /**
  * The kinds of option row, each a small builder that turns the values a row gives (bounds, default,
  * pattern) into the three things every surface needs: the zod schema that validates it, the default as
- * a user writes it, and the expected form that errors, action.yml, `--help` and the README show. Both
+ * a user writes it, and the expected form that errors, action.yml, `--help` and docs/inputs.md show. Both
  * texts are made from the very values the schema uses, so neither can drift from it.
  */
 
@@ -87945,7 +88030,7 @@ function passthrough(spec) {
 ;// CONCATENATED MODULE: ./src/gate/options/option-rows.ts
 /**
  * Every option, one row each: its kind with its bounds and default, its expected form and its words.
- * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the README's table of inputs
+ * The zod schema (settings.ts), action.yml, `--help`, the CLI's flags and the table of inputs (docs/inputs.md)
  * are all made from these rows. Adding an option is adding a row here (and its tests).
  *
  * The key is the camelCase name in GateSettings; the action input and the CLI flag are its kebab-case.
@@ -88241,6 +88326,75 @@ const GATE_OPTION_ROWS = {
         pattern: COMMIT_SHA,
         description: "publish: the commit the report was made for (github.event.workflow_run.head_sha). When given, the comment is posted only if the pull request's head is this commit, so a report cannot be steered onto another pull request.",
     }),
+    capacityTargetUsers: wholeNumber({
+        min: 0,
+        max: 10_000,
+        default: 0,
+        description: 'chat-capacity: simultaneous chat users the stage must hold within the SLO (0: measure and report the capacity only).',
+    }),
+    capacitySloP95Ms: wholeNumber({
+        min: 10,
+        max: 600_000,
+        default: 2000,
+        unit: 'milliseconds',
+        description: 'chat-capacity: an answer within this many milliseconds (from the moment its user meant to send it) meets the SLO.',
+    }),
+    capacityAttainment: decimal({
+        min: 0.5,
+        max: 0.999,
+        default: 0.95,
+        description: 'chat-capacity: share of answers that must be complete, not degraded, not an error and within the SLO for a level of users to hold (0.95: p95 within the SLO), judged with a Wilson bound.',
+    }),
+    capacityThinkTimeMs: wholeNumber({
+        min: 0,
+        max: 600_000,
+        default: 1000,
+        unit: 'milliseconds',
+        description: 'chat-capacity: mean think time of a virtual user between an answer and its next question (each pause drawn from half to one and a half times it).',
+    }),
+    capacityBudgetSeconds: wholeNumber({
+        min: 2,
+        max: 3600,
+        default: 30,
+        unit: 'seconds',
+        description: 'chat-capacity: time the capacity search may take; it stops sending then, and its last answers come within one request timeout.',
+    }),
+    capacityMaxRequests: wholeNumber({
+        min: 10,
+        max: 1_000_000,
+        default: 4000,
+        description: 'chat-capacity: most /ask requests the capacity search sends in all.',
+    }),
+    capacityMaxUsers: wholeNumber({
+        min: 1,
+        max: 1000,
+        default: 128,
+        description: 'chat-capacity: the search never runs more simultaneous users than this.',
+    }),
+    capacityPublicShare: wholeNumber({
+        min: 0,
+        max: 100,
+        default: 60,
+        description: "chat-capacity: weight of public questions (public-question, shared by every user, so cached) in the users' question mix.",
+    }),
+    capacityPrivateShare: wholeNumber({
+        min: 0,
+        max: 100,
+        default: 25,
+        description: "chat-capacity: weight of private questions (private-question, about the user's own portfolio) in the mix.",
+    }),
+    capacityNarratedShare: wholeNumber({
+        min: 0,
+        max: 100,
+        default: 15,
+        description: 'chat-capacity: weight of long questions that need the narrator (llm-questions, each made distinct so none is served from the cache) in the mix.',
+    }),
+    errorBudget: wholeNumber({
+        min: 0,
+        max: 1000,
+        default: 0,
+        description: 'How many /ask answers over the whole run may fail (non-2xx other than the designed overload refusal, malformed JSON, an error in a 200, no answer) before the run fails, whatever the checks say.',
+    }),
 };
 /** Where the report goes on GitHub: options of the action (comment-key also a CLI flag), not of the gate. */
 const GITHUB_OPTION_ROWS = {
@@ -88248,7 +88402,7 @@ const GITHUB_OPTION_ROWS = {
         expected: 'a GitHub token',
         secret: true,
         surfaces: ['action'],
-        description: 'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (see the README). Never logged nor written to the report.',
+        description: 'Token used to find the pull request and write the sticky PR comment. The default GITHUB_TOKEN needs `pull-requests: write`; on pull requests from forks it is read-only, so the comment is skipped with a warning (the summary and the verdict still stand); a second workflow on workflow_run with mode publish comments for them (docs/using-the-action.md). Never logged nor written to the report.',
         // The CLI reads GITHUB_TOKEN from its environment instead.
         action: { default: '${{ github.token }}' },
     }),
@@ -88306,6 +88460,12 @@ const GateSettingsSchema = strictObject(shapeOf(GATE_OPTION_ROWS)).superRefine((
             });
     if (settings.clientA === settings.clientB)
         ctx.addIssue({ code: 'custom', path: ['clientB'], message: 'must differ from client-a' });
+    if (settings.capacityPublicShare + settings.capacityPrivateShare + settings.capacityNarratedShare === 0)
+        ctx.addIssue({
+            code: 'custom',
+            path: ['capacityNarratedShare'],
+            message: 'the question mix is empty: give capacity-public-share, capacity-private-share or capacity-narrated-share a weight above 0',
+        });
 });
 /** Where the report goes on GitHub (the action's github-token, pr-comment and comment-key). */
 const GitHubOptionsSchema = strictObject(shapeOf(GITHUB_OPTION_ROWS));
@@ -88435,7 +88595,7 @@ function driverChoiceFor(settings, options = {}) {
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -88488,11 +88648,11 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(1947);
-// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/undici/index.js
-var undici = __nccwpck_require__(3855);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/undici/index.js
+var undici = __nccwpck_require__(9231);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -88545,7 +88705,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -88560,7 +88720,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -88589,7 +88749,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -88637,7 +88797,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -88658,7 +88818,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -88705,7 +88865,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -89051,7 +89211,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -89343,7 +89503,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -89944,7 +90104,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -89985,7 +90145,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -90192,7 +90352,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -90323,7 +90483,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -90378,11 +90538,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -90523,12 +90683,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -92822,7 +92982,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -92948,7 +93108,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -92969,7 +93129,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -93381,7 +93541,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -93420,7 +93580,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -93838,8 +93998,8 @@ class StagePrometheusReader {
     }
 }
 
-// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(3439);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: external "node:stream"
@@ -97022,7 +97182,1471 @@ function createDriver(choice) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ../main/node_modules/yocto-queue/index.js
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var node_modules_undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./src/http/http-exchange.ts
+/**
+ * What the gate saw for one HTTP request: the response (status, headers, body, parsed JSON) or why
+ * there was none (timeout, refused, reset). Plain data, so the checks' decisions are pure functions of it.
+ */
+
+
+/** True when a complete response with a 2xx status arrived. */
+function isSuccess(exchange) {
+    return exchange.error === undefined && exchange.status !== undefined && exchange.status < 300;
+}
+/** Why a request got no response, in words a report reader understands. */
+function describeRequestFailure(failure, say = inEnglish) {
+    switch (failure.kind) {
+        case 'timeout':
+            return say(`sem resposta em ${formatSeconds(failure.timeoutMs)}`, `timed out after ${formatSeconds(failure.timeoutMs)}`);
+        case 'aborted':
+            return say(`interrompida: ${failure.reason ?? 'a execução parou'}`, `aborted: ${failure.reason ?? 'the run was stopped'}`);
+        case 'refused':
+            return say('conexão recusada', 'connection refused');
+        case 'closed':
+            return say('conexão fechada sem resposta', 'connection closed without an answer');
+        case 'host-not-found':
+            return say('host não encontrado', 'host not found');
+        case 'other':
+            return say(`requisição falhou: ${failure.code}`, `request failed: ${failure.code}`);
+    }
+}
+/** Why a body is not JSON, in words. */
+function describeJsonFailure(failure, say = inEnglish) {
+    switch (failure) {
+        case 'empty':
+            return say('corpo vazio', 'empty body');
+        case 'truncated':
+            return say('corpo maior do que o gate lê', 'body larger than the gate reads');
+        case 'invalid':
+            return say('JSON inválido', 'invalid JSON');
+    }
+}
+/** Short, one-line, human description of what came back: `200 application/json`, `timed out after 5 s`. */
+function describeExchange(exchange, say = inEnglish) {
+    if (exchange.failure !== undefined)
+        return describeRequestFailure(exchange.failure, say);
+    if (exchange.error !== undefined)
+        return exchange.error;
+    const type = exchange.headers['content-type']?.split(';')[0] ?? say('sem content-type', 'no content-type');
+    return `HTTP ${exchange.status} ${type}`;
+}
+/** First characters of the body on one line, for reasons and evidence. */
+function bodySnippet(exchange, maxChars = 80, say = inEnglish) {
+    const flat = exchange.body.replace(/\s+/g, ' ').trim();
+    if (flat === '')
+        return say('(corpo vazio)', '(empty body)');
+    return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
+}
+
+;// CONCATENATED MODULE: ./src/http/gate-http-client.ts
+/**
+ * The gate's HTTP client: every request bounded by a timeout and by the run's abort signal, bodies read
+ * up to a limit (a stage answering a huge or endless body cannot exhaust the gate), and failures returned
+ * as data instead of thrown, so a check can say exactly what the stage did.
+ */
+
+
+
+
+const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+/** Join a base URL (possibly with a path prefix) and a route. */
+function joinUrl(baseUrl, path) {
+    const base = new URL(baseUrl);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
+}
+function flattenHeaders(raw) {
+    const headers = {};
+    for (const [name, value] of Object.entries(raw)) {
+        if (value === undefined)
+            continue;
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return headers;
+}
+/** Why a request produced no response, as data (see describeRequestFailure for the words). */
+function requestFailureOf(error, timeoutMs, runSignal) {
+    const err = error;
+    if (runSignal?.aborted) {
+        // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
+        const reason = runSignal.reason?.message;
+        return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
+    }
+    if (err?.name === 'TimeoutError' ||
+        err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+        err?.code === 'UND_ERR_BODY_TIMEOUT' ||
+        err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+        err?.name === 'AbortError')
+        return { kind: 'timeout', timeoutMs };
+    if (err?.code === 'ECONNREFUSED')
+        return { kind: 'refused' };
+    if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
+        return { kind: 'closed' };
+    if (err?.code === 'ENOTFOUND')
+        return { kind: 'host-not-found' };
+    return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
+}
+/** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
+async function readLimited(body, limit) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of body) {
+        const room = limit - size;
+        if (chunk.length > room) {
+            chunks.push(chunk.subarray(0, room));
+            body.destroy?.();
+            return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+    }
+    return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+function parseJsonBody(text, truncated) {
+    const failed = (jsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
+    if (text.trim() === '')
+        return failed('empty');
+    if (truncated)
+        return failed('truncated');
+    try {
+        return { json: JSON.parse(text) };
+    }
+    catch {
+        return failed('invalid');
+    }
+}
+/**
+ * One request on a given dispatcher, never throwing: the exchange carries the response or the error.
+ * `origin` is the performance.now() value that `startedAtMs` is measured from.
+ */
+async function exchangeOnce(options) {
+    const started = external_node_perf_hooks_.performance.now();
+    // An explicit controller and timer rather than AbortSignal.any/timeout: the timer must fire even if
+    // the request never reaches the socket, and must be cleared once the exchange is over.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), options.timeoutMs);
+    const onRunAbort = () => controller.abort(options.runSignal?.reason);
+    if (options.runSignal?.aborted)
+        onRunAbort();
+    else
+        options.runSignal?.addEventListener('abort', onRunAbort, { once: true });
+    const signal = controller.signal;
+    const base = {
+        method: options.method,
+        path: options.path,
+        startedAtMs: started - options.origin,
+    };
+    try {
+        const response = await (0,node_modules_undici/* request */.Em)(options.url, {
+            dispatcher: options.dispatcher,
+            method: options.method,
+            body: options.body,
+            headers: options.headers,
+            signal,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+        });
+        const { text, truncated } = await readLimited(response.body, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+        const headers = flattenHeaders(response.headers);
+        return {
+            ...base,
+            status: response.statusCode,
+            headers,
+            body: text,
+            bodyTruncated: truncated,
+            ...parseJsonBody(text, truncated),
+            timedOut: false,
+            durationMs: external_node_perf_hooks_.performance.now() - started,
+        };
+    }
+    catch (error) {
+        const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
+        return {
+            ...base,
+            headers: {},
+            body: '',
+            bodyTruncated: false,
+            failure,
+            error: describeRequestFailure(failure),
+            timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
+            durationMs: external_node_perf_hooks_.performance.now() - started,
+        };
+    }
+    finally {
+        clearTimeout(timer);
+        options.runSignal?.removeEventListener('abort', onRunAbort);
+    }
+}
+function createGateHttpClient(options) {
+    // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
+    const agent = new node_modules_undici/* Agent */.g6({
+        connections: 64,
+        connectTimeout: options.timeoutMs,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+    });
+    const origin = external_node_perf_hooks_.performance.now();
+    const send = (method, path, body, request) => exchangeOnce({
+        dispatcher: agent,
+        url: joinUrl(options.baseUrl, path),
+        method,
+        path,
+        body,
+        headers: request.headers,
+        timeoutMs: request.timeoutMs ?? options.timeoutMs,
+        runSignal: options.signal,
+        bodyLimitBytes: options.bodyLimitBytes,
+        origin,
+    });
+    return {
+        baseUrl: options.baseUrl,
+        timeoutMs: options.timeoutMs,
+        get: (path, request = {}) => send('GET', path, undefined, request),
+        postJson: (path, body, request = {}) => send('POST', path, JSON.stringify(body), {
+            ...request,
+            headers: { 'content-type': 'application/json', ...request.headers },
+        }),
+        close: () => closeDispatcher(agent),
+    };
+}
+/** Close gracefully, but never wait more than `graceMs` for requests that still hang. */
+async function closeDispatcher(dispatcher, graceMs = 1000) {
+    const outcome = await settleWithin(dispatcher.close(), { limitMs: graceMs });
+    if (outcome.kind !== 'done')
+        await dispatcher.destroy().catch(() => undefined);
+}
+
+;// CONCATENATED MODULE: ./src/checks/ask-answer.ts
+/**
+ * Reading what a stage answered to `/ask` and `/healthz`. Decisions read fields by the configured
+ * paths (so a stage with another layout can be checked); the contract's zod schemas are used too, to
+ * say how far an answer is from the reference contract. A response the gate cannot use gets a
+ * `problem` in plain words: "answered HTML, not JSON", "no boolean at meta.compute.plan_cache_hit".
+ */
+
+
+
+/** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
+function readPath(value, path) {
+    let current = value;
+    for (const key of path.split('.')) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+/** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
+function describeNonJson(exchange, say = inEnglish) {
+    const type = exchange.headers['content-type']?.split(';')[0]?.trim();
+    const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
+    const what = looksHtml
+        ? 'HTML'
+        : exchange.jsonFailure
+            ? describeJsonFailure(exchange.jsonFailure, say)
+            : say('um corpo que não é JSON', 'a body that is not JSON');
+    const snippet = bodySnippet(exchange, 60, say);
+    return say(`HTTP ${exchange.status} respondeu ${what}, não JSON: "${snippet}"`, `HTTP ${exchange.status} answered ${what}, not JSON: "${snippet}"`);
+}
+/** Why a request got no response, from its failure (or its text, for an exchange made elsewhere). */
+function describeFailure(exchange, say) {
+    return exchange.failure ? describeRequestFailure(exchange.failure, say) : (exchange.error ?? '?');
+}
+function firstContractIssue(json) {
+    const parsed = AskResponseSchema.safeParse(json);
+    if (parsed.success)
+        return undefined;
+    const issue = parsed.error.issues[0];
+    return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
+/**
+ * Read one `/ask` exchange. `required` lists the fields the calling check needs; a missing one is a
+ * problem unless the answer is a designed error (then only the error code matters).
+ */
+function readAskAnswer(exchange, paths, required) {
+    const say = localize(paths.language);
+    const base = { exchange, status: exchange.status };
+    const headerReplica = exchange.headers[paths.replicaHeader];
+    if (headerReplica)
+        base.replica = headerReplica;
+    if (exchange.error !== undefined || exchange.failure !== undefined)
+        return { ...base, problem: describeFailure(exchange, say) };
+    if (exchange.json === undefined)
+        return { ...base, problem: describeNonJson(exchange, say) };
+    const json = exchange.json;
+    const snippet = bodySnippet(exchange, 60, say);
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+        return {
+            ...base,
+            problem: say(`HTTP ${exchange.status} respondeu um JSON que não é um objeto: "${snippet}"`, `HTTP ${exchange.status} answered JSON that is not an object: "${snippet}"`),
+        };
+    const answer = { ...base, contractIssue: firstContractIssue(json) };
+    const bodyReplica = readPath(json, 'meta.replica');
+    if (!answer.replica && typeof bodyReplica === 'string')
+        answer.replica = bodyReplica;
+    const error = readPath(json, paths.errorPath);
+    if (typeof error === 'string' && error !== '')
+        answer.error = error;
+    const text = readPath(json, paths.answerPath);
+    if (typeof text === 'string' || text === null)
+        answer.answer = text;
+    const hit = readPath(json, paths.cacheHitPath);
+    if (typeof hit === 'boolean')
+        answer.cacheHit = hit;
+    const key = readPath(json, paths.cacheKeyPath);
+    if (typeof key === 'string' && key !== '')
+        answer.cacheKey = key;
+    const overload = readPath(json, paths.overloadPath);
+    if (typeof overload === 'boolean')
+        answer.overload = overload;
+    const ok = exchange.status !== undefined && exchange.status < 300;
+    if (!ok) {
+        // An error answer is usable when it names its error; which errors are acceptable is the check's call.
+        if (answer.error === undefined)
+            answer.problem = say(`HTTP ${exchange.status} sem código de erro em ${paths.errorPath}: "${snippet}"`, `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${snippet}"`);
+        return answer;
+    }
+    const missing = [];
+    if (required.includes('answer') && typeof answer.answer !== 'string' && answer.error === undefined)
+        missing.push(say(`sem texto de resposta em ${paths.answerPath}`, `no answer text at ${paths.answerPath}`));
+    if (required.includes('cacheHit') && answer.cacheHit === undefined)
+        missing.push(say(`sem booleano em ${paths.cacheHitPath}`, `no boolean at ${paths.cacheHitPath}`));
+    if (required.includes('cacheKey') && answer.cacheKey === undefined)
+        missing.push(say(`sem chave de cache em ${paths.cacheKeyPath}`, `no cache key at ${paths.cacheKeyPath}`));
+    if (required.includes('overload') && answer.overload === undefined && answer.error === undefined)
+        missing.push(say(`sem booleano em ${paths.overloadPath}`, `no boolean at ${paths.overloadPath}`));
+    if (missing.length > 0)
+        answer.problem = say(`HTTP ${exchange.status} JSON ${missing.join(', ')}`, `HTTP ${exchange.status} JSON with ${missing.join(', ')}`);
+    return answer;
+}
+/** Read one `/healthz` exchange: success, and which replica answered (header first, then body). */
+function readHealthz(exchange, replicaHeader, say = inEnglish) {
+    const headerReplica = exchange.headers[replicaHeader];
+    const parsed = HealthzResponseSchema.safeParse(exchange.json);
+    const replica = headerReplica || (parsed.success ? parsed.data.replica : undefined);
+    if (exchange.error !== undefined || exchange.failure !== undefined)
+        return { exchange, ok: false, replica, problem: describeFailure(exchange, say) };
+    if (exchange.status === undefined || exchange.status >= 300)
+        return {
+            exchange,
+            ok: false,
+            replica,
+            problem: `${describeExchange(exchange, say)}: "${bodySnippet(exchange, 60, say)}"`,
+        };
+    return { exchange, ok: true, replica };
+}
+/** Group identical problems: `3× timed out after 5 s; 1× HTTP 502 ...`, most frequent first. */
+function summarizeProblems(problems, limit = 3) {
+    const counts = new Map();
+    for (const problem of problems)
+        counts.set(problem, (counts.get(problem) ?? 0) + 1);
+    const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    const shown = sorted.slice(0, limit).map(([problem, count]) => `${count}× ${problem}`);
+    if (sorted.length > limit)
+        shown.push(`…`);
+    return shown.join('; ');
+}
+/** The one `/ask` error that is a designed answer, not a failure: the narrator refusing under load. */
+const DESIGNED_REFUSAL = 'llm_concurrency_limited';
+/**
+ * Why one `/ask` exchange counts as a failed ask over the run, or undefined when it is a usable answer:
+ * no response, a non-2xx other than the designed overload refusal, a body that is not a JSON object, a
+ * 200 that carries an error code or no answer text at all (an empty string included).
+ */
+function askFailure(exchange, paths) {
+    const say = localize(paths.language);
+    const read = readAskAnswer(exchange, paths, ['answer']);
+    if (read.problem !== undefined)
+        return read.problem;
+    const ok = exchange.status !== undefined && exchange.status >= 200 && exchange.status < 300;
+    if (read.error === DESIGNED_REFUSAL)
+        return undefined;
+    if (!ok)
+        return say(`HTTP ${exchange.status} erro ${read.error}`, `HTTP ${exchange.status} error ${read.error}`);
+    if (read.error !== undefined)
+        return say(`HTTP ${exchange.status} com erro ${read.error} no corpo`, `HTTP ${exchange.status} with error ${read.error} in its body`);
+    if (typeof read.answer !== 'string' || read.answer.trim() === '')
+        return say(`HTTP ${exchange.status} com resposta vazia em ${paths.answerPath}`, `HTTP ${exchange.status} with an empty answer at ${paths.answerPath}`);
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/checks/localize.ts
+/**
+ * Checks write their one-line reasons and evidence titles in the report's language. Each sentence is
+ * written in both languages where it is used, so the logic and its wording stay side by side.
+ */
+
+
+function plural(count, one, many) {
+    return `${count} ${count === 1 ? one : many}`;
+}
+
+;// CONCATENATED MODULE: ./src/checks/stage-metrics.ts
+/**
+ * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
+ * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
+ */
+
+
+
+const SETTLE_TIMEOUT_MS = 15_000;
+const READ_TIMEOUT_MS = 10_000;
+async function bounded(promise, timeoutMs, step) {
+    const outcome = await settleWithin(promise, { limitMs: timeoutMs });
+    if (outcome.kind === 'done')
+        return outcome.value;
+    if (outcome.kind === 'crashed')
+        throw outcome.error;
+    throw new MetricsReadError({ kind: 'slow', step, timeoutMs }, `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${formatSeconds(timeoutMs)}`);
+}
+function metricsOf(driver) {
+    try {
+        return driver.metrics();
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Settle the reader (Prometheus lags a scrape), then sum the counter. */
+async function readCounter(reader, metric, labels) {
+    if (!reader)
+        return { metric, labels, reachable: false };
+    try {
+        await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'settle');
+        const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, 'read');
+        return { source: reader.source, metric, labels, reachable: true, value };
+    }
+    catch (error) {
+        const failure = error instanceof MetricsReadError
+            ? error.failure
+            : { kind: 'other', message: error?.message ?? String(error) };
+        return { source: reader.source, metric, labels, reachable: false, failure };
+    }
+}
+/** The increase between two readings; undefined unless both are reachable. Absent before counts as 0. */
+function counterIncrease(before, after) {
+    if (!before.reachable || !after.reachable || after.value === undefined)
+        return undefined;
+    return after.value - (before.value ?? 0);
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/stage-signals.ts
+/**
+ * The stage's own metrics around each level of users: a snapshot before and after, and what grew in
+ * between (narrator overloads and permit waits, LLM calls and their time, Redis command time,
+ * single-flight waits, each replica's CPU and event-loop lag, the gateway's queue). Every metric is
+ * optional: one a stage does not expose is recorded as absent, never as zero.
+ */
+
+
+
+/** A signal: a counter's growth over a step (or, for lag, the highest replica's value after it). */
+const SIGNAL_IDS = [
+    'narratorOverloads',
+    'permitWaitSeconds',
+    'llmSeconds',
+    'llmCalls',
+    'llmBusy',
+    'llmErrors',
+    'redisSeconds',
+    'redisCommands',
+    'singleFlightWaitSeconds',
+    'gatewayQueue',
+    'maxReplicaCpuSeconds',
+    'maxReplicaLagSeconds',
+];
+/** The metric each signal is read from, for the report ("… would make it identifiable"). */
+const SIGNAL_METRIC = {
+    narratorOverloads: `${METRICS.narratorLlmRequests}{outcome="overload"}`,
+    permitWaitSeconds: OPTIONAL_METRICS.narratorPermitWaitSeconds,
+    llmSeconds: `${OPTIONAL_METRICS.llmRequestDuration}_sum`,
+    llmCalls: `${OPTIONAL_METRICS.llmRequestDuration}_count`,
+    llmBusy: `${OPTIONAL_METRICS.llmRequestDuration}_count{outcome="busy"}`,
+    llmErrors: `${OPTIONAL_METRICS.llmRequestDuration}_count{outcome="error"|"timeout"}`,
+    redisSeconds: `${OPTIONAL_METRICS.redisCommandDuration}_sum`,
+    redisCommands: `${OPTIONAL_METRICS.redisCommandDuration}_count`,
+    singleFlightWaitSeconds: OPTIONAL_METRICS.singleFlightWaitSeconds,
+    gatewayQueue: OPTIONAL_METRICS.gatewayMaxQueue,
+    maxReplicaCpuSeconds: OPTIONAL_METRICS.processCpuSeconds,
+    maxReplicaLagSeconds: OPTIONAL_METRICS.eventLoopLagP99,
+};
+const SNAPSHOT_TIMEOUT_MS = 5000;
+async function sumOf(reader, metric, labels) {
+    return reader.sum(metric, labels).catch((error) => {
+        if (error instanceof MetricsReadError)
+            throw error;
+        return undefined;
+    });
+}
+async function addAll(values) {
+    const read = await Promise.all(values);
+    return read.every((value) => value === undefined)
+        ? undefined
+        : read.reduce((sum, value) => sum + (value ?? 0), 0);
+}
+/** Every signal's metric now; bounded by `timeoutMs`, a failure kept as data. */
+async function takeSnapshot(reader, timeoutMs = SNAPSHOT_TIMEOUT_MS) {
+    if (!reader)
+        return undefined;
+    const llm = `${OPTIONAL_METRICS.llmRequestDuration}`;
+    const redis = `${OPTIONAL_METRICS.redisCommandDuration}`;
+    const reading = (async () => {
+        await reader.settle(timeoutMs);
+        const [overloads, permit, llmSum, llmCount, busy, errors, redisSum, redisCount, sfWait, queue, cpu, lag] = await Promise.all([
+            sumOf(reader, METRICS.narratorLlmRequests, { outcome: 'overload' }),
+            sumOf(reader, OPTIONAL_METRICS.narratorPermitWaitSeconds),
+            sumOf(reader, `${llm}_sum`),
+            sumOf(reader, `${llm}_count`),
+            sumOf(reader, `${llm}_count`, { outcome: 'busy' }),
+            addAll([
+                sumOf(reader, `${llm}_count`, { outcome: 'error' }),
+                sumOf(reader, `${llm}_count`, { outcome: 'timeout' }),
+            ]),
+            sumOf(reader, `${redis}_sum`),
+            sumOf(reader, `${redis}_count`),
+            sumOf(reader, OPTIONAL_METRICS.singleFlightWaitSeconds),
+            sumOf(reader, OPTIONAL_METRICS.gatewayMaxQueue),
+            reader.perReplica(OPTIONAL_METRICS.processCpuSeconds).catch(() => undefined),
+            reader.perReplica(OPTIONAL_METRICS.eventLoopLagP99).catch(() => undefined),
+        ]);
+        return {
+            sums: {
+                narratorOverloads: overloads,
+                permitWaitSeconds: permit,
+                llmSeconds: llmSum,
+                llmCalls: llmCount,
+                llmBusy: busy,
+                llmErrors: errors,
+                redisSeconds: redisSum,
+                redisCommands: redisCount,
+                singleFlightWaitSeconds: sfWait,
+                gatewayQueue: queue,
+            },
+            cpuByReplica: cpu && cpu.size > 0 ? cpu : undefined,
+            lagByReplica: lag && lag.size > 0 ? lag : undefined,
+        };
+    })();
+    try {
+        return await bounded(reading, timeoutMs * 2, 'read');
+    }
+    catch (error) {
+        const failure = error instanceof MetricsReadError
+            ? error.failure
+            : { kind: 'other', message: error?.message ?? String(error) };
+        return { sums: {}, failure };
+    }
+}
+/** What grew between two snapshots; a signal absent from either is left out (not exposed, not zero). */
+function signalsBetween(before, after) {
+    if (!before || !after || before.failure || after.failure)
+        return {};
+    const out = {};
+    for (const id of SIGNAL_IDS) {
+        const was = before.sums[id];
+        const now = after.sums[id];
+        if (now === undefined)
+            continue;
+        // A gauge of the most ever queued grows only when a new maximum was reached during the step.
+        out[id] = Math.max(0, now - (was ?? 0));
+    }
+    if (before.cpuByReplica && after.cpuByReplica) {
+        let most = 0;
+        for (const [replica, seconds] of after.cpuByReplica)
+            most = Math.max(most, seconds - (before.cpuByReplica.get(replica) ?? seconds));
+        out.maxReplicaCpuSeconds = most;
+    }
+    if (after.lagByReplica)
+        out.maxReplicaLagSeconds = Math.max(...after.lagByReplica.values());
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/bottleneck.ts
+
+/** Share of the SLO, per ask, that a wait must reach to count as what saturated. */
+const WAIT_SHARE_OF_SLO = 0.1;
+/** The LLM's mean call time at the failing level against the held one, to count as slowed by load. */
+const LLM_SLOWDOWN = 1.5;
+/** Redis' mean command time at the failing level against the held one (and at least this many ms). */
+const REDIS_SLOWDOWN = 3;
+const REDIS_MIN_MEAN_MS = 5;
+const CPU_BUSY_SHARE = 0.85;
+const LAG_LIMIT_SECONDS = 0.1;
+/** The LLM's share of a narrated answer's latency above which streaming is what would help. */
+const STREAMING_SHARE = 0.5;
+const meanMs = (seconds, count) => seconds !== undefined && count !== undefined && count > 0 ? (seconds / count) * 1000 : undefined;
+const round = (value) => Math.round(value);
+function findBottleneck(input) {
+    const { failing, say } = input;
+    if (!failing)
+        return { kind: 'none-reached' };
+    const s = input.failingSignals;
+    const h = input.heldSignals;
+    const asks = Math.max(1, failing.sent);
+    const seconds = Math.max(0.001, failing.durationMs / 1000);
+    const missing = Object.keys(SIGNAL_METRIC)
+        .filter((id) => s[id] === undefined)
+        .map((id) => SIGNAL_METRIC[id]);
+    if (input.metricsUnread)
+        return {
+            kind: 'not-identifiable',
+            missing: [...new Set(Object.values(SIGNAL_METRIC))],
+            why: input.metricsUnread,
+        };
+    const permitPerAskMs = s.permitWaitSeconds !== undefined ? (s.permitWaitSeconds * 1000) / asks : undefined;
+    if ((s.narratorOverloads ?? 0) > (s.llmBusy ?? 0) ||
+        (permitPerAskMs ?? 0) >= WAIT_SHARE_OF_SLO * input.sloMs)
+        return {
+            kind: 'named',
+            part: 'narrator',
+            evidence: permitPerAskMs === undefined
+                ? say(`semáforo do narrador: ${s.narratorOverloads ?? 0} sobrecargas (${SIGNAL_METRIC.narratorOverloads}); espera por vaga não verificada: ${SIGNAL_METRIC.permitWaitSeconds} não exposta`, `narrator semaphore: ${s.narratorOverloads ?? 0} overloads (${SIGNAL_METRIC.narratorOverloads}); permit wait not cross-checked: ${SIGNAL_METRIC.permitWaitSeconds} not exposed`)
+                : say(`semáforo do narrador: ${s.narratorOverloads ?? 0} sobrecargas e ${round(permitPerAskMs)} ms por pergunta esperando uma vaga (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`, `narrator semaphore: ${s.narratorOverloads ?? 0} overloads and ${round(permitPerAskMs)} ms per ask waiting for a permit (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`),
+        };
+    const llmMean = meanMs(s.llmSeconds, s.llmCalls);
+    const llmMeanHeld = meanMs(h.llmSeconds, h.llmCalls);
+    const llmTrouble = (s.llmBusy ?? 0) + (s.llmErrors ?? 0);
+    if (llmTrouble > 0 ||
+        (llmMean !== undefined && llmMeanHeld !== undefined && llmMean >= LLM_SLOWDOWN * llmMeanHeld))
+        return {
+            kind: 'named',
+            part: 'llm',
+            evidence: say(`backend do LLM: ${s.llmBusy ?? 0} recusas "ocupado" (503), ${s.llmErrors ?? 0} erros, latência média ${llmMeanHeld === undefined ? '?' : round(llmMeanHeld)} → ${llmMean === undefined ? '?' : round(llmMean)} ms (${SIGNAL_METRIC.llmSeconds})`, `LLM backend: ${s.llmBusy ?? 0} "busy" refusals (503), ${s.llmErrors ?? 0} errors, mean latency ${llmMeanHeld === undefined ? '?' : round(llmMeanHeld)} → ${llmMean === undefined ? '?' : round(llmMean)} ms (${SIGNAL_METRIC.llmSeconds})`),
+        };
+    const redisMean = meanMs(s.redisSeconds, s.redisCommands);
+    const redisMeanHeld = meanMs(h.redisSeconds, h.redisCommands);
+    const sfWaitPerAskMs = s.singleFlightWaitSeconds !== undefined ? (s.singleFlightWaitSeconds * 1000) / asks : undefined;
+    if ((redisMean !== undefined &&
+        redisMean >= REDIS_MIN_MEAN_MS &&
+        (redisMeanHeld === undefined || redisMean >= REDIS_SLOWDOWN * redisMeanHeld)) ||
+        (sfWaitPerAskMs ?? 0) >= WAIT_SHARE_OF_SLO * input.sloMs)
+        return {
+            kind: 'named',
+            part: 'plan-cache',
+            evidence: say(`cache de planos / Redis: comando médio ${redisMeanHeld === undefined ? '?' : round(redisMeanHeld)} → ${redisMean === undefined ? '?' : round(redisMean)} ms, ${sfWaitPerAskMs === undefined ? '?' : round(sfWaitPerAskMs)} ms por pergunta esperando o single-flight (${SIGNAL_METRIC.redisSeconds}, ${SIGNAL_METRIC.singleFlightWaitSeconds})`, `plan cache / Redis: mean command ${redisMeanHeld === undefined ? '?' : round(redisMeanHeld)} → ${redisMean === undefined ? '?' : round(redisMean)} ms, ${sfWaitPerAskMs === undefined ? '?' : round(sfWaitPerAskMs)} ms per ask waiting on single-flight (${SIGNAL_METRIC.redisSeconds}, ${SIGNAL_METRIC.singleFlightWaitSeconds})`),
+        };
+    if ((s.gatewayQueue ?? 0) > 0)
+        return {
+            kind: 'named',
+            part: 'gateway',
+            evidence: say(`gateway: a fila do backend chegou a um novo máximo (+${s.gatewayQueue}) (${SIGNAL_METRIC.gatewayQueue})`, `gateway: its backend queue reached a new maximum (+${s.gatewayQueue}) (${SIGNAL_METRIC.gatewayQueue})`),
+        };
+    const cpuShare = s.maxReplicaCpuSeconds !== undefined ? s.maxReplicaCpuSeconds / seconds : undefined;
+    if ((cpuShare ?? 0) >= CPU_BUSY_SHARE || (s.maxReplicaLagSeconds ?? 0) >= LAG_LIMIT_SECONDS)
+        return {
+            kind: 'named',
+            part: 'cpu',
+            evidence: say(`CPU das réplicas: a mais ocupada usou ${cpuShare === undefined ? '?' : round(cpuShare * 100)} % de um núcleo, lag p99 do event loop ${s.maxReplicaLagSeconds === undefined ? '?' : round(s.maxReplicaLagSeconds * 1000)} ms (${SIGNAL_METRIC.maxReplicaCpuSeconds}, ${SIGNAL_METRIC.maxReplicaLagSeconds})`, `replicas' CPU: the busiest used ${cpuShare === undefined ? '?' : round(cpuShare * 100)} % of a core, event-loop lag p99 ${s.maxReplicaLagSeconds === undefined ? '?' : round(s.maxReplicaLagSeconds * 1000)} ms (${SIGNAL_METRIC.maxReplicaCpuSeconds}, ${SIGNAL_METRIC.maxReplicaLagSeconds})`),
+        };
+    return {
+        kind: 'not-identifiable',
+        missing,
+        why: missing.length === Object.keys(SIGNAL_METRIC).length
+            ? say('o stage não expõe nenhuma dessas métricas', 'the stage exposes none of these metrics')
+            : say('nenhuma métrica exposta mostrou saturação neste nível', 'no exposed metric showed saturation at this level'),
+    };
+}
+/** Mean of the narrated answers' LLM time over their latency, from what the answers themselves say. */
+function llmShareOfNarrated(step) {
+    const narrated = step.samples.filter((sample) => sample.kind === 'narrated' && sample.llmMs !== undefined && sample.llmMs > 0);
+    if (narrated.length === 0)
+        return undefined;
+    const llm = narrated.reduce((sum, sample) => sum + (sample.llmMs ?? 0), 0);
+    const total = narrated.reduce((sum, sample) => sum + sample.latencyMs, 0);
+    return total > 0 ? llm / total : undefined;
+}
+function p95Of(step, kind) {
+    const latencies = step.samples
+        .filter((sample) => sample.kind === kind && sample.answerClass !== 'no-answer')
+        .map((sample) => sample.latencyMs)
+        .sort((a, b) => a - b);
+    return latencies.length === 0 ? undefined : latencies[Math.ceil(0.95 * latencies.length) - 1];
+}
+function decidePhaseB(input) {
+    const { bottleneck, failing, say } = input;
+    if (bottleneck.kind === 'none-reached')
+        return {
+            calledFor: false,
+            parts: [],
+            line: say(`fase B não indicada pelas medidas: nenhum nível falhou (até ${input.held} usuários sustentados)`, `phase B not called for by the measures: no level failed (up to ${input.held} users held)`),
+        };
+    if (bottleneck.kind === 'not-identifiable' || !failing)
+        return {
+            calledFor: false,
+            parts: [],
+            line: say('fase B: não dá para decidir — o gargalo não é identificável pelas métricas deste stage', 'phase B: cannot be decided — the bottleneck is not identifiable from the metrics this stage exposes'),
+        };
+    const share = llmShareOfNarrated(failing);
+    const streaming = share !== undefined && share >= STREAMING_SHARE;
+    const percent = share === undefined ? '?' : Math.round(share * 100);
+    if (bottleneck.part === 'narrator' || bottleneck.part === 'llm') {
+        const publicP95 = p95Of(failing, 'public');
+        const cachedSlow = publicP95 !== undefined && publicP95 > input.sloMs;
+        const parts = ['queue-or-workers', ...(streaming ? ['streaming'] : [])];
+        const knob = bottleneck.part === 'narrator'
+            ? say(` (o limite do narrador, hoje ${input.narratorLimit} por réplica, é um ajuste que pode movê-lo: veja a comparação no bench)`, ` (the narrator limit, now ${input.narratorLimit} per replica, is a knob that may move it: compare in the bench)`)
+            : '';
+        return {
+            calledFor: true,
+            parts,
+            line: say(`fase B indicada: fila ou workers para o ${bottleneck.part === 'narrator' ? 'narrador' : 'LLM'}${streaming ? `, e streaming (o LLM leva ${percent} % de uma resposta narrada)` : ''} — ${bottleneck.evidence}${cachedSlow ? `; perguntas em cache também ficaram lentas (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`, `phase B called for: a queue or workers for the ${bottleneck.part === 'narrator' ? 'narrator' : 'LLM'}${streaming ? `, and streaming (the LLM takes ${percent} % of a narrated answer)` : ''} — ${bottleneck.evidence}${cachedSlow ? `; cached questions slowed down too (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`),
+        };
+    }
+    if (streaming)
+        return {
+            calledFor: true,
+            parts: ['streaming'],
+            line: say(`fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas); o limite visto foi: ${bottleneck.evidence}`, `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms); the limit seen: ${bottleneck.evidence}`),
+        };
+    const part = {
+        'plan-cache': say('o Redis / cache de planos', 'Redis / the plan cache'),
+        gateway: say('o gateway', 'the gateway'),
+        cpu: say('a CPU das réplicas (mais réplicas)', "the replicas' CPU (more replicas)"),
+    }[bottleneck.part];
+    return {
+        calledFor: false,
+        parts: [],
+        line: say(`fase B não indicada: o limite é ${part}, que se resolve sem filas nem streaming — ${bottleneck.evidence}`, `phase B not called for: the limit is ${part}, which is solved without queues or streaming — ${bottleneck.evidence}`),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/stats.ts
+/** Small statistics for latency and distribution evidence. */
+/** Nearest-rank percentile (p in 0..100) of `values`; undefined for no values. */
+function percentile(values, p) {
+    if (values.length === 0)
+        return undefined;
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+function maxOf(values) {
+    return values.length === 0 ? undefined : Math.max(...values);
+}
+/** Count of each label, sorted by label (natural order, so api-2 comes before api-10). */
+function countBy(labels) {
+    const counts = new Map();
+    for (const label of labels)
+        counts.set(label, (counts.get(label) ?? 0) + 1);
+    return [...counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+        .map(([label, count]) => ({ label, count }));
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/step-judge.ts
+/**
+ * How one level of users is judged. Every answer is sorted into one class (good, late, degraded,
+ * error, no answer); the attainment is the share of good ones, and a one-sided Wilson bound on it says
+ * whether the level clearly met the target, clearly missed it, or cannot be told apart from noise
+ * ("indeterminate"), so a noisy 2-core runner never turns a coin flip into a verdict. A level where the
+ * gate itself was the limit (generator-bound) is never judged at all.
+ */
+
+/** 1.645: a one-sided 95 % bound, so "held" means the attainment is above target with 95 % confidence. */
+const WILSON_Z = 1.645;
+/** Below this many answers no level is judged: the bound could not tell anything. */
+const MIN_JUDGED_ANSWERS = 10;
+/** Wilson score interval of `good` successes in `total` trials, at `z`. */
+function wilsonBounds(good, total, z = WILSON_Z) {
+    if (total <= 0)
+        return { lower: 0, upper: 1 };
+    const p = good / total;
+    const z2 = z * z;
+    const centre = p + z2 / (2 * total);
+    const spread = z * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total));
+    const denominator = 1 + z2 / total;
+    return {
+        lower: Math.max(0, (centre - spread) / denominator),
+        upper: Math.min(1, (centre + spread) / denominator),
+    };
+}
+function countClasses(samples) {
+    const counts = { good: 0, late: 0, degraded: 0, error: 0, 'no-answer': 0 };
+    for (const sample of samples)
+        counts[sample.answerClass] += 1;
+    return counts;
+}
+/** Answers that show the stage broken rather than slow: 5xx (other than designed overload) and silence. */
+function brokenAnswers(counts) {
+    return counts.error + counts['no-answer'];
+}
+function judgeStep(input) {
+    const counts = countClasses(input.samples);
+    const total = input.samples.length;
+    const latencies = input.samples.filter((s) => s.answerClass !== 'no-answer').map((s) => s.latencyMs);
+    const base = {
+        users: input.users,
+        samples: input.samples,
+        sent: input.sent,
+        counts,
+        generator: input.generator,
+        durationMs: input.durationMs,
+        stoppedEarly: input.stoppedEarly,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+    };
+    if (total === 0)
+        return { ...base, judgement: input.generator.bound ? 'generator-bound' : 'indeterminate' };
+    const attainment = counts.good / total;
+    const { lower, upper } = wilsonBounds(counts.good, total);
+    const measured = { ...base, attainment, lower, upper };
+    if (input.generator.bound)
+        return { ...measured, judgement: 'generator-bound' };
+    // Broken answers are never noise: a stage that answers 5xx or leaves a user without an answer has
+    // failed this level, whatever the share of good answers around them.
+    if (brokenAnswers(counts) > 0)
+        return { ...measured, judgement: 'failed' };
+    if (total < MIN_JUDGED_ANSWERS)
+        return { ...measured, judgement: 'indeterminate' };
+    if (lower >= input.target)
+        return { ...measured, judgement: 'held' };
+    if (upper < input.target)
+        return { ...measured, judgement: 'failed' };
+    return { ...measured, judgement: 'indeterminate' };
+}
+/** Answers needed, all good, for the lower bound to reach `target`: n ≥ z²·t/(1−t). */
+function answersToConfirm(target, z = WILSON_Z) {
+    return Math.ceil((z * z * target) / (1 - target));
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/capacity-search.ts
+/**
+ * The bounded search for the most users a stage holds: double the users until a level fails, then
+ * bisect between the highest level held and the lowest that failed, then run the highest held level
+ * again to confirm it. It never starts a step after its time budget (so it ends within the budget plus
+ * one request timeout), never sends more than its request budget, and stops at once when a level's
+ * answers are broken (5xx, no answer): the stage is already past its limit. Levels below one that held
+ * are taken as held (more users never make a stage faster), so a low level that had too few answers to
+ * judge does not stop the climb.
+ */
+
+
+/** Bisection stops when held and failed are this close: within one user, or a sixth of the held level. */
+function resolvedGap(held, failed) {
+    return failed - held <= Math.max(1, Math.ceil(held / 6));
+}
+async function searchCapacity(plan, runLevel) {
+    const steps = [];
+    /** The highest level proven held (its lower bound reached the target). */
+    let held = 0;
+    /** The highest level whose answers met the target so far, proven or not: where bisection starts. */
+    let looksHeld = 0;
+    let failed;
+    const roomFor = () => {
+        if (plan.signal.aborted)
+            return 'aborted';
+        if (external_node_perf_hooks_.performance.now() + plan.minStepMs > plan.deadline)
+            return 'time-budget';
+        if (!plan.requestsLeft())
+            return 'request-budget';
+        return undefined;
+    };
+    const finish = (end, confirmed = false, broken) => ({
+        steps,
+        held,
+        failed,
+        confirmed,
+        broken,
+        end,
+    });
+    const isBroken = (step) => brokenAnswers(step.counts) > 0 && step.judgement === 'failed';
+    const meets = (step) => step.attainment !== undefined && step.attainment >= plan.target;
+    /**
+     * Runs a level; one that was generator-bound, or below the target without proof, is run once more
+     * (a 2-core runner has moments of noise). Undefined when the search must end; the reason is in `ended`.
+     */
+    let ended;
+    const level = async (users, prove) => {
+        for (let attempt = 1;; attempt += 1) {
+            const blocked = roomFor();
+            if (blocked) {
+                ended = finish(blocked);
+                return undefined;
+            }
+            const step = await runLevel(users, prove);
+            steps.push(step);
+            if (isBroken(step)) {
+                failed = Math.min(failed ?? users, users);
+                ended = finish('broken', false, step);
+                return undefined;
+            }
+            const unsure = step.judgement === 'generator-bound' || (step.judgement === 'indeterminate' && !meets(step));
+            if (!unsure)
+                return step;
+            if (attempt >= 2) {
+                ended = finish('undecided');
+                return undefined;
+            }
+        }
+    };
+    // Climb: double until a level fails, or the ceiling.
+    for (let users = Math.min(plan.startUsers, plan.maxUsers);; users = Math.min(users * 2, plan.maxUsers)) {
+        const step = await level(users, false);
+        if (!step)
+            return ended;
+        if (step.judgement === 'failed') {
+            failed = users;
+            break;
+        }
+        if (step.judgement === 'held')
+            held = users;
+        looksHeld = users;
+        if (users >= plan.maxUsers)
+            break;
+    }
+    // Bisect between the highest level that met the target and the lowest that failed; each level proven.
+    while (failed !== undefined && !resolvedGap(looksHeld, failed)) {
+        const mid = Math.floor((looksHeld + failed) / 2);
+        const step = await level(mid, true);
+        if (!step)
+            return ended;
+        if (step.judgement === 'failed')
+            failed = mid;
+        else {
+            if (step.judgement === 'held')
+                held = mid;
+            looksHeld = mid;
+        }
+    }
+    // Re-check the highest level that held (or met the target without proof yet), run until proven.
+    const end = failed === undefined ? 'max-users' : 'resolved';
+    if (looksHeld === 0)
+        return finish(end);
+    const again = await level(looksHeld, true);
+    if (!again)
+        return ended;
+    if (again.judgement === 'held')
+        held = looksHeld;
+    return finish(end, again.judgement === 'held' && held === looksHeld);
+}
+
+;// CONCATENATED MODULE: ./src/checks/check-context.ts
+/** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
+function measured(values) {
+    const out = {};
+    for (const [id, value] of Object.entries(values))
+        if (value !== undefined && Number.isFinite(value))
+            out[id] = Math.round(value);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/capacity-verdict.ts
+/**
+ * chat-capacity's status, reason and evidence from the search, the bottleneck and the phase-B decision.
+ * With a target of users: ✅ when a level at or above it held and held again; ❌ when a level below it
+ * clearly failed; ⚠️ in between (the target inside the measured range, or a step that was indeterminate
+ * or generator-bound). Without a target the capacity is reported and passes. Either way broken answers
+ * under load (5xx, no answer) are ❌, naming the level.
+ */
+
+
+
+
+const percent = (share) => (share === undefined ? '?' : `${(share * 100).toFixed(1)} %`);
+function judgementWord(judgement, say) {
+    return {
+        held: say('sustentou', 'held'),
+        failed: say('falhou', 'failed'),
+        indeterminate: say('indeterminado', 'indeterminate'),
+        'generator-bound': say('limitado pelo gerador', 'generator-bound'),
+    }[judgement];
+}
+function stepLabel(step, index) {
+    return `${step.users}u #${index + 1}`;
+}
+function describeBottleneck(bottleneck, say) {
+    switch (bottleneck.kind) {
+        case 'named':
+            return bottleneck.evidence;
+        case 'none-reached':
+            return say('nenhum nível falhou: nada saturou dentro da busca', 'no level failed: nothing saturated within the search');
+        default:
+            return say(`não identificável pelas métricas que este stage expõe (${bottleneck.why}); ${bottleneck.missing.slice(0, 4).join(', ')} o tornariam identificável`, `not identifiable from the metrics this stage exposes (${bottleneck.why}); ${bottleneck.missing.slice(0, 4).join(', ')} would make it identifiable`);
+    }
+}
+function evidenceOf(input, range) {
+    const { search, options, say } = input;
+    const steps = search.steps;
+    const categories = steps.map(stepLabel);
+    const mixTotal = options.mix.public + options.mix.private + options.mix.narrated;
+    const share = (weight) => `${Math.round((weight / mixTotal) * 100)} %`;
+    return [
+        {
+            kind: 'facts',
+            title: say('Capacidade de chat', 'Chat capacity'),
+            facts: [
+                { label: say('capacidade (sustentou / falhou)', 'capacity (held / failed)'), value: range },
+                {
+                    label: say('nível mais alto reconfirmado', 'highest level confirmed again'),
+                    value: search.held === 0 ? '-' : search.confirmed ? say('sim', 'yes') : say('não', 'no'),
+                },
+                {
+                    label: say('alvo de usuários', 'target users'),
+                    value: options.targetUsers === 0 ? say('nenhum (só medir)', 'none (measure only)') : options.targetUsers,
+                },
+                {
+                    label: 'SLO',
+                    value: say(`${percent(options.attainment)} das respostas completas, sem degradação nem erro, em até ${formatMilliseconds(options.sloMs)} (limite de Wilson unilateral de 95 %)`, `${percent(options.attainment)} of answers complete, not degraded, not an error, within ${formatMilliseconds(options.sloMs)} (one-sided 95 % Wilson bound)`),
+                },
+                {
+                    label: say('usuários virtuais', 'virtual users'),
+                    value: say(`pensam ${formatMilliseconds(options.thinkTimeMs)} em média; perguntas ${share(options.mix.public)} públicas, ${share(options.mix.private)} privadas, ${share(options.mix.narrated)} narradas`, `think ${formatMilliseconds(options.thinkTimeMs)} on average; questions ${share(options.mix.public)} public, ${share(options.mix.private)} private, ${share(options.mix.narrated)} narrated`),
+                },
+                {
+                    label: say('orçamento usado', 'budget used'),
+                    value: `${formatSeconds(Math.round(input.elapsedMs / 100) * 100)} / ${formatSeconds(options.budgetSeconds * 1000)}, ${input.requestsSent} / ${options.maxRequests} ${say('pedidos', 'requests')}`,
+                },
+                { label: say('fim da busca', 'search ended'), value: search.end },
+                { label: say('gargalo', 'bottleneck'), value: describeBottleneck(input.bottleneck, say) },
+                { label: say('fase B', 'phase B'), value: input.phaseB.line },
+            ],
+        },
+        {
+            kind: 'chart',
+            title: say('p95 por nível de usuários (ms) e o SLO', 'p95 by level of users (ms) and the SLO'),
+            chart: {
+                type: 'bars',
+                xTitle: say('usuários', 'users'),
+                yTitle: 'ms',
+                categories,
+                series: [
+                    { name: 'p95', values: steps.map((step) => step.p95Ms ?? 0) },
+                    { name: 'SLO', values: steps.map(() => options.sloMs) },
+                ],
+            },
+        },
+        {
+            kind: 'chart',
+            title: say('Respostas no SLO por nível de usuários (%)', 'Answers within the SLO by level of users (%)'),
+            chart: {
+                type: 'bars',
+                xTitle: say('usuários', 'users'),
+                yTitle: '%',
+                categories,
+                series: [
+                    { name: 'attainment', values: steps.map((step) => Math.round((step.attainment ?? 0) * 100)) },
+                ],
+            },
+        },
+        {
+            kind: 'table',
+            title: say('Cada nível da busca', 'Each level of the search'),
+            columns: [
+                '#',
+                say('usuários', 'users'),
+                say('respostas', 'answers'),
+                'p50',
+                'p95',
+                say('no SLO [limites]', 'within SLO [bounds]'),
+                say('degradadas', 'degraded'),
+                say('erros', 'errors'),
+                say('sem resposta', 'no answer'),
+                say('carga do gerador', 'generator load'),
+                say('resultado', 'result'),
+            ],
+            rows: steps.map((step, index) => [
+                index + 1,
+                step.users,
+                step.samples.length,
+                formatMilliseconds(step.p50Ms),
+                formatMilliseconds(step.p95Ms),
+                `${percent(step.attainment)} [${percent(step.lower)}–${percent(step.upper)}]`,
+                step.counts.degraded,
+                step.counts.error,
+                step.counts['no-answer'],
+                say(`lag p99 ${formatMilliseconds(step.generator.lagP99Ms)}, ocupado ${Math.round(step.generator.utilization * 100)} %, CPU ${Math.round(step.generator.cpuShare * 100)} %`, `lag p99 ${formatMilliseconds(step.generator.lagP99Ms)}, busy ${Math.round(step.generator.utilization * 100)} %, CPU ${Math.round(step.generator.cpuShare * 100)} %`),
+                `${judgementWord(step.judgement, say)}${step.stoppedEarly ? say(' (parado cedo)', ' (stopped early)') : ''}`,
+            ]),
+        },
+    ];
+}
+function decideCapacity(input) {
+    const { search, options, say } = input;
+    const failedText = search.failed === undefined ? say('nenhum nível falhou', 'no level failed') : String(search.failed);
+    const range = `${search.held} / ${failedText}`;
+    const evidence = evidenceOf(input, range);
+    const measures = measured({
+        capacityUsersHeld: search.held,
+        capacityUsersFailed: search.failed,
+        capacitySloP95Ms: options.sloMs,
+        capacityAttainmentPct: options.attainment * 100,
+    });
+    const p = Math.round(options.attainment * 100);
+    const slo = `p${p} ≤ ${formatMilliseconds(options.sloMs)}`;
+    const held = search.held === 0
+        ? say(`nenhum nível de usuários provou sustentar ${slo}${search.failed === undefined ? '' : ` (falha com ${search.failed})`}`, `no level of users was proven to hold ${slo}${search.failed === undefined ? '' : ` (fails at ${search.failed})`}`)
+        : say(`sustenta ${search.held} ${search.held === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a ${slo}${search.failed === undefined ? '' : ` (falha com ${search.failed})`}`, `holds ${search.held} simultaneous ${search.held === 1 ? 'user' : 'users'} at ${slo}${search.failed === undefined ? '' : ` (fails at ${search.failed})`}`);
+    const tail = `; ${say('gargalo', 'bottleneck')}: ${describeBottleneck(input.bottleneck, say)}; ${input.phaseB.line}`;
+    const outcome = (status, reason) => ({
+        status,
+        reason,
+        evidence,
+        measures,
+    });
+    if (search.broken) {
+        const step = search.broken;
+        const problems = summarizeProblems(step.samples
+            .filter((sample) => sample.answerClass === 'error' || sample.answerClass === 'no-answer')
+            .map((sample) => sample.problem ?? sample.answerClass));
+        const silent = step.counts['no-answer'] > 0 && step.counts.error === 0;
+        return outcome('fail', silent
+            ? say(`o stage parou de responder com ${step.users} usuários: ${step.counts['no-answer']} perguntas sem resposta em ${formatSeconds(input.requestTimeoutMs)} (${problems}); ${held}`, `the stage stopped answering at ${step.users} users: ${step.counts['no-answer']} asks got no answer within ${formatSeconds(input.requestTimeoutMs)} (${problems}); ${held}`)
+            : say(`o stage respondeu erros sob carga com ${step.users} usuários: ${step.counts.error} erros, ${step.counts['no-answer']} sem resposta (${problems}); ${held}`, `the stage answered errors under load at ${step.users} users: ${step.counts.error} errors, ${step.counts['no-answer']} without an answer (${problems}); ${held}`));
+    }
+    // Below the level held, an unjudged step is proven by the higher one: only those above it leave doubt.
+    const unsure = search.steps.filter((step) => step.users > search.held &&
+        (step.judgement === 'indeterminate' || step.judgement === 'generator-bound'));
+    const boundSteps = unsure.filter((step) => step.judgement === 'generator-bound');
+    const unsureText = boundSteps.length > 0
+        ? say(`; níveis limitados pelo gerador: ${boundSteps.length} (o gate, não o stage, foi o limite: não julgados)`, `; levels generator-bound: ${boundSteps.length} (the gate, not the stage, was the limit: not judged)`)
+        : unsure.length > 0
+            ? say(`; níveis indeterminados: ${unsure.length}`, `; levels indeterminate: ${unsure.length}`)
+            : '';
+    const target = options.targetUsers;
+    if (target === 0) {
+        if (search.held === 0)
+            return outcome('warn', say(`nenhum nível de usuários sustentou o SLO (${slo})${unsureText}${tail}`, `no level of users held the SLO (${slo})${unsureText}${tail}`));
+        return outcome('pass', `${held}${unsureText}${tail}`);
+    }
+    if (search.held >= target && search.confirmed)
+        return outcome('pass', say(`${held}, alvo ${target}${unsureText}${tail}`, `${held}, target ${target}${unsureText}${tail}`));
+    if (search.failed !== undefined &&
+        search.failed <= target &&
+        search.held < target &&
+        boundSteps.length === 0) {
+        const failing = search.steps.find((step) => step.users === search.failed && step.judgement === 'failed');
+        if (failing)
+            return outcome('fail', say(`abaixo do alvo de ${target} usuários: ${held}${tail}`, `below the target of ${target} users: ${held}${tail}`));
+    }
+    return outcome('warn', say(`alvo de ${target} usuários não confirmado: ${held}${search.held >= target ? ', mas a reconfirmação não sustentou' : ''}${unsureText}${tail}`, `target of ${target} users not confirmed: ${held}${search.held >= target ? ', but the re-check did not hold' : ''}${unsureText}${tail}`));
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/generator-watch.ts
+/**
+ * The load generator watching itself. Latency is measured from the moment a user meant to send, so a
+ * stalled generator shows up as latency; this watch says when that latency is the generator's own:
+ * its event loop lagged (timers fired late) or it was busy nearly all the time. Such a step is marked
+ * generator-bound and never passes or fails on its own.
+ */
+
+/** A loop busier than this cannot send on time, whatever its lag says. */
+const BUSY_UTILIZATION = 0.9;
+/** Lag at or above this share of the SLO is the generator's, not the stage's (and never below 50 ms). */
+const LAG_SHARE_OF_SLO = 0.25;
+const LAG_FLOOR_MS = 50;
+function lagLimitMs(sloMs) {
+    return Math.max(LAG_FLOOR_MS, sloMs * LAG_SHARE_OF_SLO);
+}
+function watchGenerator(sloMs) {
+    const histogram = (0,external_node_perf_hooks_.monitorEventLoopDelay)({ resolution: 10 });
+    histogram.enable();
+    const elu = external_node_perf_hooks_.performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
+    const started = external_node_perf_hooks_.performance.now();
+    return {
+        stop: () => {
+            histogram.disable();
+            const wallMs = Math.max(1, external_node_perf_hooks_.performance.now() - started);
+            const used = process.cpuUsage(cpu);
+            const utilization = external_node_perf_hooks_.performance.eventLoopUtilization(elu).utilization;
+            const lagP99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0;
+            const lagMaxMs = histogram.count > 0 ? histogram.max / 1e6 : 0;
+            const cpuShare = (used.user + used.system) / 1000 / wallMs;
+            const cause = lagP99Ms >= lagLimitMs(sloMs) ? 'lag' : utilization >= BUSY_UTILIZATION ? 'busy' : undefined;
+            return { lagP99Ms, lagMaxMs, utilization, cpuShare, bound: cause !== undefined, cause };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/virtual-users.ts
+/**
+ * One step of the capacity search: N virtual chat users, each holding its own conversation — ask, wait
+ * for the answer, think, ask again — joining one by one over the ramp. Every latency is counted from the
+ * moment the user meant to send (its previous answer plus its think time), not from when the gate got
+ * round to sending: a late generator, or a stage that makes its users wait, cannot hide a stall
+ * (coordinated omission). Only asks meant for after the ramp are judged. The step stops by itself: at
+ * its own length (longer while the verdict is still open), at the search's deadline, at the request
+ * budget, or at once when broken answers show the stage is past its limit. An ask still in flight when
+ * the step stops is waited for (at most one request timeout) and counted like the others.
+ */
+
+
+
+
+
+function requestBudget(max) {
+    let used = 0;
+    return {
+        take: () => (used < max ? (used += 1) > 0 : false),
+        get used() {
+            return used;
+        },
+    };
+}
+/** Broken answers (errors, no answer) after which a step stops at once: the stage is past its limit. */
+const EARLY_STOP_BROKEN = 5;
+const CONTROL_INTERVAL_MS = 50;
+/** A think time drawn evenly from half to one and a half times the mean. */
+function thinkTime(meanMs, random) {
+    return meanMs * (0.5 + random());
+}
+/** The kind of a user's next question, drawn by the mix's weights. */
+function pickKind(mix, random) {
+    const kinds = Object.keys(mix).filter((kind) => mix[kind] > 0);
+    const total = kinds.reduce((sum, kind) => sum + mix[kind], 0);
+    let draw = random() * total;
+    for (const kind of kinds) {
+        draw -= mix[kind];
+        if (draw < 0)
+            return kind;
+    }
+    return kinds[kinds.length - 1] ?? 'public';
+}
+/**
+ * Whether the step may end at its minimum length: its answers already decide the level, or they meet
+ * the target so far (the search climbs past such a level anyway, and a higher level that holds proves
+ * it). Only a level that looks short of the target, without proof either way, runs longer.
+ */
+function enough(samples, target, prove) {
+    if (samples.length < MIN_JUDGED_ANSWERS)
+        return false;
+    const good = samples.filter((sample) => sample.answerClass === 'good').length;
+    const { lower, upper } = wilsonBounds(good, samples.length);
+    return lower >= target || upper < target || (!prove && good / samples.length >= target);
+}
+async function runStep(plan, send) {
+    const random = plan.random ?? Math.random;
+    const started = external_node_perf_hooks_.performance.now();
+    const rampEnd = started + plan.rampMs;
+    const stop = new AbortController();
+    // Every waiting user listens to it: hundreds of listeners are expected, not a leak.
+    (0,external_node_events_.setMaxListeners)(0, stop.signal);
+    const onAbort = () => stop.abort();
+    plan.signal.addEventListener('abort', onAbort, { once: true });
+    const samples = [];
+    let sent = 0;
+    let stoppedEarly = false;
+    const watch = watchGenerator(plan.sloMs);
+    const user = async (index) => {
+        let intended = started + (plan.rampMs * index) / plan.users;
+        for (let turn = 0;; turn += 1) {
+            const wait = intended - external_node_perf_hooks_.performance.now();
+            if (wait > 0)
+                await pause(wait, stop.signal);
+            if (stop.signal.aborted || external_node_perf_hooks_.performance.now() >= plan.sendUntil || !plan.requests.take())
+                return;
+            sent += 1;
+            const outcome = await send(pickKind(plan.mix, random), index, turn);
+            const answeredAt = external_node_perf_hooks_.performance.now();
+            const latencyMs = answeredAt - intended;
+            const answerClass = outcome.answerClass === 'good' && latencyMs > plan.sloMs ? 'late' : outcome.answerClass;
+            // The ramp only keeps warm-up latencies out of the judgement: a broken answer counts whenever it came.
+            const broken = answerClass === 'error' || answerClass === 'no-answer';
+            if (intended >= rampEnd || broken)
+                samples.push({ ...outcome, answerClass, latencyMs });
+            if (brokenAnswers(countClasses(samples)) >= EARLY_STOP_BROKEN && !stop.signal.aborted) {
+                stoppedEarly = true;
+                stop.abort();
+            }
+            intended = answeredAt + thinkTime(plan.thinkTimeMs, random);
+        }
+    };
+    const control = (async () => {
+        while (!stop.signal.aborted) {
+            await pause(CONTROL_INTERVAL_MS, stop.signal);
+            const now = external_node_perf_hooks_.performance.now();
+            const judged = now - rampEnd;
+            if (now >= plan.sendUntil ||
+                judged >= plan.maxMs ||
+                (judged >= plan.minMs && enough(samples, plan.target, plan.prove ?? false)))
+                stop.abort();
+        }
+    })();
+    const users = Array.from({ length: plan.users }, (_, index) => user(index));
+    // Every user stops sending when told to; those waiting for an answer end within one request timeout.
+    await Promise.all(users);
+    stop.abort();
+    await control;
+    plan.signal.removeEventListener('abort', onAbort);
+    return judgeStep({
+        users: plan.users,
+        samples,
+        sent,
+        target: plan.target,
+        generator: watch.stop(),
+        durationMs: external_node_perf_hooks_.performance.now() - started,
+        stoppedEarly,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/chat-capacity.ts
+/**
+ * `chat-capacity`: how many simultaneous chat users the stage holds within an SLO, what saturates first,
+ * and whether phase B (queues/workers, streaming) is called for. Virtual users hold conversations through
+ * the gateway (virtual-users.ts); a bounded search finds the knee (capacity-search.ts); the stage's own
+ * metrics around the first failing level name the bottleneck (stage-signals.ts, bottleneck.ts).
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A designed refusal of the narrator: a degraded answer, not an error. */
+const LLM_LIMITED = 'llm_concurrency_limited';
+/** How long each level runs, from the search's time budget: short enough for several levels. */
+function stepTimes(budgetMs, thinkTimeMs) {
+    const minMs = Math.min(8000, Math.max(1000, budgetMs / 10));
+    const rampMs = Math.min(minMs / 2, Math.max(300, thinkTimeMs));
+    return { rampMs, minMs, maxMs: minMs * 3 };
+}
+/** The request a virtual user sends: its own client, nickname and conversation, and its kind of question. */
+function askOf(context, step, kind, user, turn) {
+    const { options, runToken } = context;
+    const id = `gate-${runToken}-cap${step}-u${user + 1}`;
+    const narrated = options.llmQuestions[(user + turn) % options.llmQuestions.length];
+    const question = kind === 'public'
+        ? options.publicQuestion
+        : kind === 'private'
+            ? options.privateQuestion
+            : // Tagged per user and turn, so no two coalesce and none is served from the cache.
+                `${narrated} [stagegate ${runToken}-${step}-${user + 1}-${turn + 1}]`;
+    return { question, client_id: id, conversation_id: `${id}-c`, nickname: `user ${user + 1}` };
+}
+const chatCapacityCheck = async (context) => {
+    const { options, logger, signal } = context;
+    const capacity = options.capacity;
+    const say = localize(options.language);
+    const timeoutMs = options.requestTimeoutSeconds * 1000;
+    const budgetMs = capacity.budgetSeconds * 1000;
+    const times = stepTimes(budgetMs, capacity.thinkTimeMs);
+    // Its own connections, as many as users: a shared pool would queue users inside the gate.
+    const agent = new node_modules_undici/* Agent */.g6({ connections: capacity.maxUsers + 4, connectTimeout: timeoutMs });
+    const origin = external_node_perf_hooks_.performance.now();
+    const reader = metricsOf(context.driver);
+    const requests = requestBudget(capacity.maxRequests);
+    const started = external_node_perf_hooks_.performance.now();
+    const deadline = started + budgetMs;
+    const snapshots = [];
+    let metricsUnread = reader ? undefined : describeMetricsSource(undefined, say);
+    const sendFor = (step) => async (kind, user, turn) => {
+        const exchange = await exchangeOnce({
+            dispatcher: agent,
+            url: joinUrl(context.http.baseUrl, ROUTES.ask),
+            method: 'POST',
+            path: ROUTES.ask,
+            body: JSON.stringify(askOf(context, step, kind, user, turn)),
+            headers: { 'content-type': 'application/json' },
+            timeoutMs,
+            runSignal: signal,
+            origin,
+        });
+        const answer = readAskAnswer(exchange, options, ['answer']);
+        const llm = readPath(exchange.json, 'meta.compute.timings.llm_ms');
+        const base = { kind, status: exchange.status, llmMs: typeof llm === 'number' ? llm : undefined };
+        if (exchange.timedOut)
+            return { ...base, answerClass: 'no-answer', problem: answer.problem };
+        if (answer.problem !== undefined)
+            return { ...base, answerClass: 'error', problem: answer.problem };
+        if (answer.error === LLM_LIMITED || answer.overload === true)
+            return { ...base, answerClass: 'degraded' };
+        if (answer.error !== undefined)
+            return { ...base, answerClass: 'error', problem: `HTTP ${exchange.status} ${answer.error}` };
+        return { ...base, answerClass: 'good' };
+    };
+    logger.info(`chat-capacity: virtual users from 2 up to ${capacity.maxUsers}, SLO ${capacity.attainment} within ${capacity.sloMs} ms, budget ${capacity.budgetSeconds} s / ${capacity.maxRequests} requests`);
+    let search;
+    try {
+        search = await searchCapacity({
+            startUsers: 2,
+            maxUsers: capacity.maxUsers,
+            target: capacity.attainment,
+            deadline,
+            minStepMs: times.rampMs + times.minMs,
+            requestsLeft: () => requests.used < capacity.maxRequests,
+            signal,
+        }, async (users, prove) => {
+            const index = snapshots.length;
+            const room = () => Math.max(500, Math.min(5000, deadline - external_node_perf_hooks_.performance.now()));
+            const before = reader && !metricsUnread ? await takeSnapshot(reader, room()) : undefined;
+            const step = await runStep({
+                users,
+                ...times,
+                thinkTimeMs: capacity.thinkTimeMs,
+                sloMs: capacity.sloMs,
+                target: capacity.attainment,
+                sendUntil: deadline,
+                requests,
+                mix: capacity.mix,
+                signal,
+                prove,
+            }, sendFor(index + 1));
+            const after = reader && !metricsUnread ? await takeSnapshot(reader, room()) : undefined;
+            const failure = after?.failure ?? before?.failure;
+            if (failure)
+                metricsUnread = describeMetricsFailure(failure, say);
+            snapshots.push({ before, after });
+            logger.info(`chat-capacity: ${users} users → ${step.judgement} (${step.samples.length} answers, p95 ${Math.round(step.p95Ms ?? 0)} ms, attainment ${step.attainment === undefined ? '?' : step.attainment.toFixed(3)})`);
+            return step;
+        });
+    }
+    finally {
+        await closeDispatcher(agent);
+    }
+    const signalsAt = (users, judgement) => {
+        if (users === undefined)
+            return { step: undefined, signals: {} };
+        const index = search.steps.findIndex((step) => step.users === users && step.judgement === judgement);
+        if (index < 0)
+            return { step: undefined, signals: {} };
+        const shot = snapshots[index];
+        return { step: search.steps[index], signals: signalsBetween(shot?.before, shot?.after) };
+    };
+    const failing = signalsAt(search.broken?.users ?? search.failed, 'failed');
+    const held = signalsAt(search.held || undefined, 'held');
+    const bottleneck = findBottleneck({
+        failing: failing.step,
+        failingSignals: failing.signals,
+        held: held.step,
+        heldSignals: held.signals,
+        sloMs: capacity.sloMs,
+        metricsUnread,
+        say,
+    });
+    const phaseB = decidePhaseB({
+        bottleneck,
+        failing: failing.step,
+        held: search.held,
+        sloMs: capacity.sloMs,
+        narratorLimit: options.narratorMaxConcurrency,
+        say,
+    });
+    const outcome = decideCapacity({
+        search,
+        bottleneck,
+        phaseB,
+        options: capacity,
+        requestTimeoutMs: timeoutMs,
+        elapsedMs: external_node_perf_hooks_.performance.now() - started,
+        requestsSent: requests.used,
+        say,
+    });
+    return { id: 'chat-capacity', ...outcome, durationMs: 0 };
+};
+
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
 `this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
@@ -97114,7 +98738,7 @@ class Queue {
 	}
 }
 
-;// CONCATENATED MODULE: ../main/node_modules/p-limit/index.js
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
 
 
 function pLimit(concurrency) {
@@ -97264,234 +98888,63 @@ function validateConcurrency(concurrency) {
 	}
 }
 
-;// CONCATENATED MODULE: ./src/http/http-exchange.ts
+;// CONCATENATED MODULE: ./src/checks/metric-evidence.ts
+
 /**
- * What the gate saw for one HTTP request: the response (status, headers, body, parsed JSON) or why
- * there was none (timeout, refused, reset). Plain data, so the checks' decisions are pure functions of it.
+ * The evidence of a reading. Readings taken before and after a burst are passed together, the last one
+ * last: the first one that failed decides (an increase needs both). A counter absent before the burst
+ * counts as 0 (labelled series appear when first counted); absent in the last reading, it is missing.
  */
-
-
-/** True when a complete response with a 2xx status arrived. */
-function isSuccess(exchange) {
-    return exchange.error === undefined && exchange.status !== undefined && exchange.status < 300;
-}
-/** Why a request got no response, in words a report reader understands. */
-function describeRequestFailure(failure, say = inEnglish) {
-    switch (failure.kind) {
-        case 'timeout':
-            return say(`sem resposta em ${formatSeconds(failure.timeoutMs)}`, `timed out after ${formatSeconds(failure.timeoutMs)}`);
-        case 'aborted':
-            return say(`interrompida: ${failure.reason ?? 'a execução parou'}`, `aborted: ${failure.reason ?? 'the run was stopped'}`);
-        case 'refused':
-            return say('conexão recusada', 'connection refused');
-        case 'closed':
-            return say('conexão fechada sem resposta', 'connection closed without an answer');
-        case 'host-not-found':
-            return say('host não encontrado', 'host not found');
-        case 'other':
-            return say(`requisição falhou: ${failure.code}`, `request failed: ${failure.code}`);
+function metricEvidence(say, ...readings) {
+    // Any failure counts, whatever its kind: a reader that failed proved nothing. Its own words first.
+    const failed = readings.find((reading) => reading.failure !== undefined);
+    if (failed?.failure)
+        return { kind: 'missing', why: describeMetricsFailure(failed.failure, say) };
+    let value = 0;
+    for (const [index, reading] of readings.entries()) {
+        const last = index === readings.length - 1;
+        if (!reading.reachable || reading.source === undefined)
+            return { kind: 'missing', why: describeMetricsSource(reading.source, say) };
+        // One replica per scrape is not a sum over the stage: it cannot confirm a stage-wide count.
+        if (reading.source.kind === 'gateway-only')
+            return { kind: 'missing', why: describeMetricsSource(reading.source, say) };
+        if (reading.value === undefined && !last)
+            continue;
+        if (reading.value === undefined)
+            return {
+                kind: 'missing',
+                why: say(`${reading.metric} ausente em ${describeMetricsSource(reading.source, say)}`, `${reading.metric} absent from ${describeMetricsSource(reading.source, say)}`),
+            };
+        value = reading.value;
     }
+    return { kind: 'read', value };
 }
-/** Why a body is not JSON, in words. */
-function describeJsonFailure(failure, say = inEnglish) {
-    switch (failure) {
-        case 'empty':
-            return say('corpo vazio', 'empty body');
-        case 'truncated':
-            return say('corpo maior do que o gate lê', 'body larger than the gate reads');
-        case 'invalid':
-            return say('JSON inválido', 'invalid JSON');
-    }
+/** The rule's one wording, the same in every check. */
+function metricEvidenceMissingText(why, say) {
+    return say(`evidência de métrica ausente: ${why}; confirmado só pelas respostas`, `metric evidence missing: ${why}; confirmed by answers only`);
 }
-/** Short, one-line, human description of what came back: `200 application/json`, `timed out after 5 s`. */
-function describeExchange(exchange, say = inEnglish) {
-    if (exchange.failure !== undefined)
-        return describeRequestFailure(exchange.failure, say);
-    if (exchange.error !== undefined)
-        return exchange.error;
-    const type = exchange.headers['content-type']?.split(';')[0] ?? say('sem content-type', 'no content-type');
-    return `HTTP ${exchange.status} ${type}`;
-}
-/** First characters of the body on one line, for reasons and evidence. */
-function bodySnippet(exchange, maxChars = 80, say = inEnglish) {
-    const flat = exchange.body.replace(/\s+/g, ' ').trim();
-    if (flat === '')
-        return say('(corpo vazio)', '(empty body)');
-    return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
-}
-
-;// CONCATENATED MODULE: ./src/checks/ask-answer.ts
-/**
- * Reading what a stage answered to `/ask` and `/healthz`. Decisions read fields by the configured
- * paths (so a stage with another layout can be checked); the contract's zod schemas are used too, to
- * say how far an answer is from the reference contract. A response the gate cannot use gets a
- * `problem` in plain words: "answered HTML, not JSON", "no boolean at meta.compute.plan_cache_hit".
- */
-
-
-
-/** Read `a.b.c` from parsed JSON; undefined when any step is missing. */
-function readPath(value, path) {
-    let current = value;
-    for (const key of path.split('.')) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-/** A response that is not JSON at all, described by what it is (HTML, empty, invalid JSON). */
-function describeNonJson(exchange, say = inEnglish) {
-    const type = exchange.headers['content-type']?.split(';')[0]?.trim();
-    const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(exchange.body) || type === 'text/html';
-    const what = looksHtml
-        ? 'HTML'
-        : exchange.jsonFailure
-            ? describeJsonFailure(exchange.jsonFailure, say)
-            : say('um corpo que não é JSON', 'a body that is not JSON');
-    const snippet = bodySnippet(exchange, 60, say);
-    return say(`HTTP ${exchange.status} respondeu ${what}, não JSON: "${snippet}"`, `HTTP ${exchange.status} answered ${what}, not JSON: "${snippet}"`);
-}
-/** Why a request got no response, from its failure (or its text, for an exchange made elsewhere). */
-function describeFailure(exchange, say) {
-    return exchange.failure ? describeRequestFailure(exchange.failure, say) : (exchange.error ?? '?');
-}
-function firstContractIssue(json) {
-    const parsed = AskResponseSchema.safeParse(json);
-    if (parsed.success)
-        return undefined;
-    const issue = parsed.error.issues[0];
-    return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
-}
-/**
- * Read one `/ask` exchange. `required` lists the fields the calling check needs; a missing one is a
- * problem unless the answer is a designed error (then only the error code matters).
- */
-function readAskAnswer(exchange, paths, required) {
-    const say = localize(paths.language);
-    const base = { exchange, status: exchange.status };
-    const headerReplica = exchange.headers[paths.replicaHeader];
-    if (headerReplica)
-        base.replica = headerReplica;
-    if (exchange.error !== undefined || exchange.failure !== undefined)
-        return { ...base, problem: describeFailure(exchange, say) };
-    if (exchange.json === undefined)
-        return { ...base, problem: describeNonJson(exchange, say) };
-    const json = exchange.json;
-    const snippet = bodySnippet(exchange, 60, say);
-    if (json === null || typeof json !== 'object' || Array.isArray(json))
-        return {
-            ...base,
-            problem: say(`HTTP ${exchange.status} respondeu um JSON que não é um objeto: "${snippet}"`, `HTTP ${exchange.status} answered JSON that is not an object: "${snippet}"`),
-        };
-    const answer = { ...base, contractIssue: firstContractIssue(json) };
-    const bodyReplica = readPath(json, 'meta.replica');
-    if (!answer.replica && typeof bodyReplica === 'string')
-        answer.replica = bodyReplica;
-    const error = readPath(json, paths.errorPath);
-    if (typeof error === 'string' && error !== '')
-        answer.error = error;
-    const text = readPath(json, paths.answerPath);
-    if (typeof text === 'string' || text === null)
-        answer.answer = text;
-    const hit = readPath(json, paths.cacheHitPath);
-    if (typeof hit === 'boolean')
-        answer.cacheHit = hit;
-    const key = readPath(json, paths.cacheKeyPath);
-    if (typeof key === 'string' && key !== '')
-        answer.cacheKey = key;
-    const overload = readPath(json, paths.overloadPath);
-    if (typeof overload === 'boolean')
-        answer.overload = overload;
-    const ok = exchange.status !== undefined && exchange.status < 300;
-    if (!ok) {
-        // An error answer is usable when it names its error; which errors are acceptable is the check's call.
-        if (answer.error === undefined)
-            answer.problem = say(`HTTP ${exchange.status} sem código de erro em ${paths.errorPath}: "${snippet}"`, `HTTP ${exchange.status} without an error code at ${paths.errorPath}: "${snippet}"`);
-        return answer;
-    }
-    const missing = [];
-    if (required.includes('answer') && typeof answer.answer !== 'string' && answer.error === undefined)
-        missing.push(say(`sem texto de resposta em ${paths.answerPath}`, `no answer text at ${paths.answerPath}`));
-    if (required.includes('cacheHit') && answer.cacheHit === undefined)
-        missing.push(say(`sem booleano em ${paths.cacheHitPath}`, `no boolean at ${paths.cacheHitPath}`));
-    if (required.includes('cacheKey') && answer.cacheKey === undefined)
-        missing.push(say(`sem chave de cache em ${paths.cacheKeyPath}`, `no cache key at ${paths.cacheKeyPath}`));
-    if (required.includes('overload') && answer.overload === undefined && answer.error === undefined)
-        missing.push(say(`sem booleano em ${paths.overloadPath}`, `no boolean at ${paths.overloadPath}`));
-    if (missing.length > 0)
-        answer.problem = say(`HTTP ${exchange.status} JSON ${missing.join(', ')}`, `HTTP ${exchange.status} JSON with ${missing.join(', ')}`);
-    return answer;
-}
-/** Read one `/healthz` exchange: success, and which replica answered (header first, then body). */
-function readHealthz(exchange, replicaHeader, say = inEnglish) {
-    const headerReplica = exchange.headers[replicaHeader];
-    const parsed = HealthzResponseSchema.safeParse(exchange.json);
-    const replica = headerReplica || (parsed.success ? parsed.data.replica : undefined);
-    if (exchange.error !== undefined || exchange.failure !== undefined)
-        return { exchange, ok: false, replica, problem: describeFailure(exchange, say) };
-    if (exchange.status === undefined || exchange.status >= 300)
-        return {
-            exchange,
-            ok: false,
-            replica,
-            problem: `${describeExchange(exchange, say)}: "${bodySnippet(exchange, 60, say)}"`,
-        };
-    return { exchange, ok: true, replica };
-}
-/** Group identical problems: `3× timed out after 5 s; 1× HTTP 502 ...`, most frequent first. */
-function summarizeProblems(problems, limit = 3) {
-    const counts = new Map();
-    for (const problem of problems)
-        counts.set(problem, (counts.get(problem) ?? 0) + 1);
-    const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
-    const shown = sorted.slice(0, limit).map(([problem, count]) => `${count}× ${problem}`);
-    if (sorted.length > limit)
-        shown.push(`…`);
-    return shown.join('; ');
-}
-
-;// CONCATENATED MODULE: ./src/checks/localize.ts
-/**
- * Checks write their one-line reasons and evidence titles in the report's language. Each sentence is
- * written in both languages where it is used, so the logic and its wording stay side by side.
- */
-
-
-function plural(count, one, many) {
-    return `${count} ${count === 1 ? one : many}`;
-}
-
-;// CONCATENATED MODULE: ./src/checks/stats.ts
-/** Small statistics for latency and distribution evidence. */
-/** Nearest-rank percentile (p in 0..100) of `values`; undefined for no values. */
-function percentile(values, p) {
-    if (values.length === 0)
-        return undefined;
-    const sorted = [...values].sort((a, b) => a - b);
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-function maxOf(values) {
-    return values.length === 0 ? undefined : Math.max(...values);
-}
-/** Count of each label, sorted by label (natural order, so api-2 comes before api-10). */
-function countBy(labels) {
-    const counts = new Map();
-    for (const label of labels)
-        counts.set(label, (counts.get(label) ?? 0) + 1);
-    return [...counts.entries()]
-        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-        .map(([label, count]) => ({ label, count }));
+/** An optional cross-check the stage does not expose: said in the evidence, never a status by itself. */
+function notCrossCheckedText(metric, say) {
+    return say(`sem verificação cruzada: ${metric} não exposta`, `not cross-checked: ${metric} not exposed`);
 }
 
 ;// CONCATENATED MODULE: ./src/checks/load-balancing.ts
 /**
- * `load-balancing`: N `GET /healthz` through the gateway. Every one must succeed; the replica that
- * answered each is read from the replica header (or the body), and — where the driver shows logs —
- * also from the api service's own log lines, as a human would check with `docker compose logs api`.
- * All replicas seen → ✅, only some → ⚠️, just one (of several) or any failure → ❌.
+ * `load-balancing`: N `GET /healthz` and N `POST /ask` (one cheap public question, fresh per run)
+ * through the gateway. Every one must succeed; the replica that answered each is read from the replica
+ * header (or the body), and cross-checked with a second source the stage cannot fake through the
+ * header: the per-replica, per-route request counters (`services_http_request_duration_seconds_count`)
+ * where metrics are read, and the api service's own log lines where the driver shows logs. All
+ * replicas seen and a second source agreeing → ✅; only some replicas, or no second source → ⚠️; just
+ * one (of several), any failure, or a second source showing fewer requests on a replica than its header
+ * claims → ❌, naming both figures.
  */
+
+
+
+
+
+
 
 
 
@@ -97552,6 +99005,17 @@ function countHealthzInLogs(lines, requestIds, say = inEnglish) {
         note: say(`nenhuma linha ${ROUTES.healthz} entre as ${lines.length} linhas mais novas dos logs da api`, `no ${ROUTES.healthz} line among the newest ${lines.length} api log lines`),
     };
 }
+/** `api-1 7, api-2 7, api-3 6`, replicas in natural order, zeros shown for replicas only one side saw. */
+function figures(replicas, counts) {
+    return replicas.map((replica) => `${replica} ${counts.get(replica) ?? 0}`).join(', ');
+}
+/** Replicas the counter shows fewer requests on than the header claims (a header the gateway rewrote). */
+function counterShortfall(byHeader, byCounter) {
+    return [...byHeader.entries()]
+        .filter(([replica, count]) => (byCounter.get(replica) ?? 0) < count)
+        .map(([replica]) => replica);
+}
+const sortReplicas = (replicas) => [...new Set(replicas)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 function decideLoadBalancing(input) {
     const say = localize(input.language);
     const total = input.readings.length;
@@ -97594,11 +99058,71 @@ function decideLoadBalancing(input) {
             ],
         },
     ];
-    const logsAgree = logEvidence(input, histogram, evidence, say);
+    const asks = input.asks ?? [];
+    const askFailures = (input.askFailures ?? []).filter((failure) => !!failure);
+    const askHistogram = countBy(asks.filter((answer) => answer.replica).map((answer) => answer.replica));
+    const combined = countBy([
+        ...replicas,
+        ...asks.filter((answer) => answer.replica).map((answer) => answer.replica),
+    ]);
+    const logsAgree = logEvidence(input, combined, evidence, say);
+    const headerByRoute = {
+        healthz: new Map(histogram.map((bucket) => [bucket.label, bucket.count])),
+        ask: new Map(askHistogram.map((bucket) => [bucket.label, bucket.count])),
+    };
+    const counts = input.counts;
+    const counterRows = counts?.healthz && counts.ask ? counts : undefined;
+    if (asks.length > 0)
+        evidence.push({
+            kind: 'histogram',
+            title: say(`POST /ask: réplica que respondeu (cabeçalho ${input.replicaHeader})`, `POST /ask: replica that answered (${input.replicaHeader} header)`),
+            buckets: askHistogram,
+        });
+    if (counterRows) {
+        const all = sortReplicas([
+            ...headerByRoute.healthz.keys(),
+            ...headerByRoute.ask.keys(),
+            ...counterRows.healthz.keys(),
+            ...counterRows.ask.keys(),
+        ]);
+        evidence.push({
+            kind: 'table',
+            title: say(`Réplica pelo cabeçalho e pelo contador de requisições do stage (${counts.metric}, aumento durante a verificação)`, `Replica by header and by the stage's request counter (${counts.metric}, increase during the check)`),
+            columns: [
+                say('réplica', 'replica'),
+                `/healthz ${say('cabeçalho', 'header')}`,
+                `/healthz ${say('contador', 'counter')}`,
+                `/ask ${say('cabeçalho', 'header')}`,
+                `/ask ${say('contador', 'counter')}`,
+            ],
+            rows: all.map((replica) => [
+                replica,
+                headerByRoute.healthz.get(replica) ?? 0,
+                counterRows.healthz.get(replica) ?? 0,
+                headerByRoute.ask.get(replica) ?? 0,
+                counterRows.ask.get(replica) ?? 0,
+            ]),
+        });
+    }
+    else if (counts?.missing)
+        evidence.push({ kind: 'lines', title: counts.metric, lines: [counts.missing] });
     if (failed.length > 0)
         return {
             status: 'fail',
             reason: say(`${failed.length}/${total} GET /healthz falharam: ${summarizeProblems(failed.map((reading) => reading.problem ?? '?'))}`, `${failed.length}/${total} GET /healthz failed: ${summarizeProblems(failed.map((reading) => reading.problem ?? '?'))}`),
+            evidence,
+        };
+    if (askFailures.length > 0)
+        return {
+            status: 'fail',
+            reason: say(`${askFailures.length}/${asks.length} POST /ask falharam: ${summarizeProblems(askFailures)}`, `${askFailures.length}/${asks.length} POST /ask failed: ${summarizeProblems(askFailures)}`),
+            evidence,
+        };
+    const askUnattributed = asks.filter((answer) => !answer.replica).length;
+    if (askUnattributed > 0)
+        return {
+            status: 'fail',
+            reason: say(`${askUnattributed}/${asks.length} respostas de /ask sem o cabeçalho ${input.replicaHeader} (nem meta.replica): não dá para saber qual réplica respondeu`, `${askUnattributed}/${asks.length} /ask answers without the ${input.replicaHeader} header (nor meta.replica): cannot tell which replica answered`),
             evidence,
         };
     if (unattributed.length > 0)
@@ -97614,25 +99138,63 @@ function decideLoadBalancing(input) {
             reason: say(`todas as ${total} respostas vieram de ${histogram[0].label}; ${input.expectedReplicas} réplicas esperadas`, `all ${total} answers came from ${histogram[0].label}; ${input.expectedReplicas} replicas expected`),
             evidence,
         };
+    if (askHistogram.length === 1 && input.expectedReplicas > 1 && asks.length >= input.expectedReplicas)
+        return {
+            status: 'fail',
+            reason: say(`todas as ${asks.length} respostas de POST /ask vieram de ${askHistogram[0].label} (/healthz: ${seen}); ${input.expectedReplicas} réplicas esperadas`, `all ${asks.length} POST /ask answers came from ${askHistogram[0].label} (/healthz: ${seen}); ${input.expectedReplicas} replicas expected`),
+            evidence,
+        };
     if (histogram.length < input.expectedReplicas)
         return {
             status: 'warn',
             reason: say(`só ${histogram.length}/${input.expectedReplicas} réplicas responderam a ${total} GET /healthz (${seen})`, `only ${histogram.length}/${input.expectedReplicas} replicas answered ${total} GET /healthz (${seen})`),
             evidence,
         };
+    if (counterRows)
+        for (const route of ['healthz', 'ask']) {
+            const byHeader = headerByRoute[route];
+            const byCounter = counterRows[route];
+            const short = counterShortfall(byHeader, byCounter);
+            if (short.length === 0)
+                continue;
+            const all = sortReplicas([...byHeader.keys(), ...byCounter.keys()]);
+            const path = route === 'ask' ? 'POST /ask' : 'GET /healthz';
+            return {
+                status: 'fail',
+                reason: say(`${path}: o cabeçalho ${input.replicaHeader} diz ${figures(all, byHeader)}, mas o contador do stage (${counts.metric}) diz ${figures(all, byCounter)}: ${short.join(', ')} não atendeu o que o cabeçalho afirma`, `${path}: the ${input.replicaHeader} header says ${figures(all, byHeader)}, but the stage's counter (${counts.metric}) says ${figures(all, byCounter)}: ${short.join(', ')} did not serve what the header claims`),
+                evidence,
+            };
+        }
     if (logsAgree === false)
         return {
-            status: 'warn',
-            reason: say(`${histogram.length} réplicas pelo cabeçalho (${seen}), mas os logs da api não confirmam a mesma distribuição`, `${histogram.length} replicas by header (${seen}), but the api logs do not show the same distribution`),
+            status: 'fail',
+            reason: say(`${histogram.length} réplicas pelo cabeçalho (${seen}), mas os logs da api (pelos ids de requisição do gate) mostram outra distribuição: ${figures(sortReplicas([...combined.map((b) => b.label), ...input.logs.perReplica.keys()]), input.logs.perReplica)}`, `${histogram.length} replicas by header (${seen}), but the api logs (by the gate's request ids) show another spread: ${figures(sortReplicas([...combined.map((b) => b.label), ...input.logs.perReplica.keys()]), input.logs.perReplica)}`),
             evidence,
+        };
+    // No second source at all: the header alone is the stage's own claim (the missing-metric rule).
+    if (input.counts !== undefined && !counterRows && logsAgree !== true)
+        return {
+            status: 'warn',
+            reason: `${metricEvidenceMissingText(counts?.missing ?? '?', say)}; ${say(`${histogram.length} réplicas pelo cabeçalho (${seen})`, `${histogram.length} replicas by header (${seen})`)}`,
+            evidence,
+            metricEvidenceMissing: counts?.missing ?? '?',
         };
     const extra = histogram.length > input.expectedReplicas
         ? say(`; mais réplicas que as ${input.expectedReplicas} esperadas`, `; more replicas than the ${input.expectedReplicas} expected`)
         : '';
     const confirmed = logsAgree === true ? say('; confirmado pelos logs da api', '; confirmed by the api logs') : '';
+    const counted = counterRows
+        ? say(`; confirmado pelo contador por réplica ${counts.metric}`, `; confirmed by the per-replica counter ${counts.metric}`)
+        : counts?.missing
+            ? say(`; não verificado: ${counts.metric} (${counts.missing})`, `; not cross-checked: ${counts.metric} (${counts.missing})`)
+            : '';
+    const askSeen = askHistogram.map(({ label, count }) => `${label}×${count}`).join(', ');
+    const askPart = asks.length > 0
+        ? say(`, e ${asks.length}/${asks.length} POST /ask (${askSeen})`, `, and ${asks.length}/${asks.length} POST /ask (${askSeen})`)
+        : '';
     return {
         status: 'pass',
-        reason: say(`${total}/${total} GET /healthz com sucesso, distribuídos entre ${plural(histogram.length, 'réplica', 'réplicas')} (${seen})${confirmed}${extra}`, `${total}/${total} GET /healthz succeeded, spread over ${plural(histogram.length, 'replica', 'replicas')} (${seen})${confirmed}${extra}`),
+        reason: say(`${total}/${total} GET /healthz com sucesso, distribuídos entre ${plural(histogram.length, 'réplica', 'réplicas')} (${seen})${askPart}${confirmed}${counted}${extra}`, `${total}/${total} GET /healthz succeeded, spread over ${plural(histogram.length, 'replica', 'replicas')} (${seen})${askPart}${confirmed}${counted}${extra}`),
         evidence,
     };
 }
@@ -97662,15 +99224,105 @@ function logEvidence(input, histogram, evidence, say) {
     // Exact mode: every replica the header named must have logged the gate's requests, with the same counts.
     return replicas.every((replica) => (byHeader.get(replica) ?? 0) === (logs.perReplica.get(replica) ?? 0));
 }
+/** The route label values of the reference contract's request histogram. */
+const ROUTE_LABELS = { healthz: ROUTES.healthz, ask: ROUTES.ask };
+const REQUEST_COUNTER = `${METRICS.httpRequestDuration}_count`;
+const COUNTER_READ_TIMEOUT_MS = 10_000;
+const COUNTER_SETTLE_TIMEOUT_MS = 15_000;
+/** Per-replica request counts of both routes, after letting the source settle; throws when unreadable. */
+async function readRouteCounts(reader) {
+    await bounded(reader.settle(COUNTER_SETTLE_TIMEOUT_MS), COUNTER_SETTLE_TIMEOUT_MS + 1000, 'settle');
+    const [healthz, ask] = await Promise.all(['healthz', 'ask'].map((route) => bounded(reader.perReplica(REQUEST_COUNTER, { route: ROUTE_LABELS[route] }), COUNTER_READ_TIMEOUT_MS, 'read')));
+    return { healthz: healthz, ask: ask };
+}
+function increase(before, after) {
+    return new Map([...after.entries()].map(([replica, value]) => [replica, value - (before.get(replica) ?? 0)]));
+}
+/** Why a metrics read failed, in the report's words. */
+function describeReadError(error, say) {
+    return error instanceof MetricsReadError
+        ? describeMetricsFailure(error.failure, say)
+        : (error?.message ?? String(error));
+}
+/** Every header count covered by the counter (a request is counted a moment after it is answered). */
+function countersCaughtUp(counts, header) {
+    return ['healthz', 'ask'].every((route) => counterShortfall(header[route], counts[route]).length === 0);
+}
+async function sampleAsks(context, ids) {
+    const { options, http, runToken } = context;
+    const limit = pLimit(options.concurrency);
+    // One cheap public question, fresh per run (its own tag), so it is computed once and then served
+    // from the plan cache: the check measures routing, not the narrator.
+    const question = `${BALANCING_QUESTION} [stagegate ${runToken}-lb]`;
+    const exchanges = await Promise.all(ids.map((id) => limit(() => {
+        const body = { question, conversation_id: id, client_id: id, nickname: 'stagegate' };
+        return http.postJson(ROUTES.ask, body, { headers: { [REQUEST_ID_HEADER]: id } });
+    })));
+    return exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer']));
+}
+/** The question of the sampled asks: public, about a fund, answered without the LLM's free text. */
+const BALANCING_QUESTION = 'Qual a cotação do HGLG11 hoje?';
 const loadBalancingCheck = async (context) => {
     const { options, http, driver, logger, runToken } = context;
+    const say = localize(options.language);
+    const reader = metricsOf(driver);
+    let countsBefore;
+    let countsMissing = reader ? undefined : describeMetricsSource(undefined, say);
+    if (reader)
+        try {
+            countsBefore = await readRouteCounts(reader);
+        }
+        catch (error) {
+            countsMissing = describeReadError(error, say);
+        }
     const limit = pLimit(options.concurrency);
     const ids = Array.from({ length: options.healthzRequests }, (_, index) => `gate-${runToken}-lb-${index + 1}`);
-    logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz}, ${options.concurrency} at a time`);
+    const askIds = Array.from({ length: options.healthzRequests }, (_, index) => `gate-${runToken}-lb-${options.healthzRequests + index + 1}`);
+    logger.info(`load-balancing: ${ids.length} × GET ${ROUTES.healthz} and ${askIds.length} × POST ${ROUTES.ask}, ${options.concurrency} at a time`);
     const exchanges = await Promise.all(ids.map((id) => limit(() => http.get(ROUTES.healthz, { headers: { [REQUEST_ID_HEADER]: id } }))));
-    const say = localize(options.language);
     const readings = exchanges.map((exchange) => readHealthz(exchange, options.replicaHeader, say));
-    const succeeded = readings.filter((reading) => reading.ok).length;
+    const asks = await sampleAsks(context, askIds);
+    const askFailures = asks.map((answer) => askFailure(answer.exchange, options));
+    const header = {
+        healthz: new Map(countBy(readings.filter((r) => r.ok && r.replica).map((r) => r.replica)).map((b) => [
+            b.label,
+            b.count,
+        ])),
+        ask: new Map(countBy(asks.filter((a) => a.replica).map((a) => a.replica)).map((b) => [b.label, b.count])),
+    };
+    let counts = {
+        metric: REQUEST_COUNTER,
+        ...(countsMissing ? { missing: countsMissing } : {}),
+    };
+    if (reader && countsBefore) {
+        for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
+            if (attempt > 0)
+                await pause(LOG_READ_PAUSE_MS, context.signal);
+            try {
+                const after = await readRouteCounts(reader);
+                if (after.healthz.size === 0 && after.ask.size === 0) {
+                    counts = {
+                        metric: REQUEST_COUNTER,
+                        missing: say(`${REQUEST_COUNTER} ausente`, `${REQUEST_COUNTER} absent`),
+                    };
+                    break;
+                }
+                const grown = {
+                    healthz: increase(countsBefore.healthz, after.healthz),
+                    ask: increase(countsBefore.ask, after.ask),
+                };
+                counts = { metric: REQUEST_COUNTER, ...grown };
+                if (countersCaughtUp(grown, header))
+                    break;
+            }
+            catch (error) {
+                counts = { metric: REQUEST_COUNTER, missing: describeReadError(error, say) };
+                break;
+            }
+        }
+    }
+    const succeeded = readings.filter((reading) => reading.ok).length + asks.filter((a, i) => !askFailures[i]).length;
+    const allIds = new Set([...ids, ...askIds]);
     let logs = { mode: 'unavailable', perReplica: new Map(), total: 0 };
     // Log lines reach the files (or compose) a moment after the answers: read again briefly until all show.
     for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && !context.signal.aborted; attempt++) {
@@ -97682,7 +99334,7 @@ const loadBalancingCheck = async (context) => {
                 logs.note = say('este driver não lê logs', 'this driver cannot read logs');
                 break;
             }
-            logs = countHealthzInLogs(lines, new Set(ids), say);
+            logs = countHealthzInLogs(lines, allIds, say);
         }
         catch (error) {
             logs.note = `${say('logs ilegíveis', 'logs unreadable')}: ${error.message}`;
@@ -97694,6 +99346,9 @@ const loadBalancingCheck = async (context) => {
     const outcome = decideLoadBalancing({
         expectedReplicas: options.replicas,
         readings,
+        asks,
+        askFailures,
+        counts,
         replicaHeader: options.replicaHeader,
         logs,
         language: options.language,
@@ -97701,73 +99356,63 @@ const loadBalancingCheck = async (context) => {
     return { id: 'load-balancing', ...outcome, durationMs: 0 };
 };
 
-;// CONCATENATED MODULE: ./src/checks/check-context.ts
-/** The measures that have a value, rounded to whole units (the JSON stays short and stable). */
-function measured(values) {
-    const out = {};
-    for (const [id, value] of Object.entries(values))
-        if (value !== undefined && Number.isFinite(value))
-            out[id] = Math.round(value);
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/checks/stage-metrics.ts
+;// CONCATENATED MODULE: ./src/checks/narrations-in-flight.ts
 /**
- * Reading a counter before and after a burst, through the driver's MetricsReader. Every step is
- * bounded and failures become a note, never an exception: metrics corroborate, they are not required.
+ * How many narrations were in flight at once, from timing alone: each narrated answer's LLM call is
+ * placed at the end of its request (its `meta.compute.timings.llm_ms` long, or the whole request when
+ * the stage does not say), and the most that overlap is counted, over the burst and per replica. This is
+ * the evidence for a stage with no in-flight metric; a stage with one is held to both.
  */
 
-
-
-const SETTLE_TIMEOUT_MS = 15_000;
-const READ_TIMEOUT_MS = 10_000;
-async function bounded(promise, timeoutMs, step) {
-    const outcome = await settleWithin(promise, { limitMs: timeoutMs });
-    if (outcome.kind === 'done')
-        return outcome.value;
-    if (outcome.kind === 'crashed')
-        throw outcome.error;
-    throw new MetricsReadError({ kind: 'slow', step, timeoutMs }, `${step === 'settle' ? 'waiting for the metrics to settle' : 'reading a metric'} took more than ${formatSeconds(timeoutMs)}`);
+function llmInterval(answer) {
+    const start = answer.exchange.startedAtMs;
+    const end = start + answer.exchange.durationMs;
+    const llmMs = readPath(answer.exchange.json, 'meta.compute.timings.llm_ms');
+    if (typeof llmMs === 'number' && llmMs > 0 && llmMs <= end - start)
+        return { interval: { start: end - llmMs, end }, fromLlmMs: true };
+    return { interval: { start, end }, fromLlmMs: false };
 }
-function metricsOf(driver) {
-    try {
-        return driver.metrics();
+/** The most intervals that overlap (touching ends do not: one call ended as the next began). */
+function maxOverlap(intervals) {
+    const events = intervals.flatMap((interval) => [
+        { at: interval.start, delta: 1 },
+        { at: interval.end, delta: -1 },
+    ]);
+    events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let now = 0;
+    let most = 0;
+    for (const event of events) {
+        now += event.delta;
+        most = Math.max(most, now);
     }
-    catch {
-        return undefined;
-    }
+    return most;
 }
-/** Settle the reader (Prometheus lags a scrape), then sum the counter. */
-async function readCounter(reader, metric, labels) {
-    if (!reader)
-        return { metric, labels, reachable: false };
-    try {
-        await bounded(reader.settle(SETTLE_TIMEOUT_MS), SETTLE_TIMEOUT_MS + 1000, 'settle');
-        const value = await bounded(reader.sum(metric, labels), READ_TIMEOUT_MS, 'read');
-        return { source: reader.source, metric, labels, reachable: true, value };
-    }
-    catch (error) {
-        const failure = error instanceof MetricsReadError
-            ? error.failure
-            : { kind: 'other', message: error?.message ?? String(error) };
-        return { source: reader.source, metric, labels, reachable: false, failure };
-    }
-}
-/** The increase between two readings; undefined unless both are reachable. Absent before counts as 0. */
-function counterIncrease(before, after) {
-    if (!before.reachable || !after.reachable || after.value === undefined)
-        return undefined;
-    return after.value - (before.value ?? 0);
+/** The narrations in flight at once among `narrated` (answers of one burst, all timed from one origin). */
+function narrationsInFlight(narrated) {
+    const placed = narrated.map((answer) => ({ replica: answer.replica ?? '?', ...llmInterval(answer) }));
+    const byReplica = new Map();
+    for (const { replica, interval } of placed)
+        byReplica.set(replica, [...(byReplica.get(replica) ?? []), interval]);
+    return {
+        total: maxOverlap(placed.map((entry) => entry.interval)),
+        perReplica: new Map([...byReplica.entries()].map(([replica, list]) => [replica, maxOverlap(list)])),
+        basis: placed.every((entry) => entry.fromLlmMs) ? 'llm_ms' : 'request',
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/checks/narrator-saturation.ts
 /**
- * `narrator-saturation`: a burst of distinct LLM-bound questions (each tagged with the run, so no two
- * coalesce and none is served from an earlier run's cache) fired at once. The narrator limit must show:
- * some answers carry the overload flag or the `llm_concurrency_limited` error; every request completes
- * within the timeout; `/healthz`, probed throughout the burst, keeps answering fast; and the
- * `overload` outcome of the narrator's request counter grows (where metrics are reachable).
+ * `narrator-saturation`: two bursts of distinct LLM-bound questions of several shapes (explain, compare,
+ * why, long free text; each tagged with the run, so no two coalesce and none is served from an earlier
+ * run's cache) fired at once, the second after the first has ended. The narrator limit must show: some
+ * answers carry the overload flag or the `llm_concurrency_limited` error, and are refused fast; the
+ * narrations in flight never exceed limit × replicas (from timing, and from the stage's high-watermark
+ * where exposed); the LLM is called no more often than answers were narrated (a refused ask must not
+ * reach it); the overload counter grows by at least the refusals seen; the second burst narrates again
+ * (permits are released); every request completes within the timeout; `/healthz`, probed throughout,
+ * keeps answering fast.
  */
+
 
 
 
@@ -97780,81 +99425,146 @@ function counterIncrease(before, after) {
 /** The error code of a request refused because the narrator is saturated. */
 const LLM_LIMITED_ERROR = 'llm_concurrency_limited';
 const OVERLOAD_OUTCOME = 'overload';
+/** The counter's outcomes of a call that reached the LLM (a refusal by the limiter is `overload`). */
+const narrator_saturation_LLM_CALL_OUTCOMES = ['ok', 'error', 'timeout'];
 const PROBE_INTERVAL_MS = 100;
-/** The burst's questions: the configured ones in turn, each tagged with the run and its position. */
-function saturationQuestions(questions, count, runToken) {
+const narrator_saturation_READ_TIMEOUT_MS = 10_000;
+/**
+ * The burst's questions: the configured ones in turn, each tagged with the run and its position. A later
+ * round (`round` 2) starts further down the list, so it asks other shapes, under other tags.
+ */
+function saturationQuestions(questions, count, runToken, round = 1) {
+    const offset = (round - 1) * count;
+    const tag = round === 1 ? runToken : `${runToken}-r${round}`;
     return Array.from({ length: count }, (_, index) => {
-        const base = questions[index % questions.length];
-        return `${base} [stagegate ${runToken}-${index + 1}]`;
+        const base = questions[(offset + index) % questions.length];
+        return `${base} [stagegate ${tag}-${index + 1}]`;
     });
+}
+/** A narrated answer that says the LLM wrote it (or does not say how it was narrated). */
+function narratedByLlm(answer) {
+    const source = readPath(answer.exchange.json, 'meta.narrator.source');
+    return source === undefined || source === 'llm';
 }
 function isOverloadAnswer(answer) {
     return answer.overload === true || answer.error === LLM_LIMITED_ERROR;
 }
+/** The answers of one burst, sorted by what they say. */
+function sortAnswers(answers) {
+    const timedOut = answers.filter((answer) => answer.exchange.timedOut);
+    const overloaded = answers.filter((answer) => !answer.exchange.timedOut && answer.problem === undefined && isOverloadAnswer(answer));
+    const failed = answers.filter((answer) => !answer.exchange.timedOut &&
+        (answer.problem !== undefined || (answer.error !== undefined && answer.error !== LLM_LIMITED_ERROR)));
+    const answered = answers.filter((answer) => !timedOut.includes(answer) && !failed.includes(answer) && !overloaded.includes(answer));
+    return { timedOut, overloaded, failed, answered, narrated: answered.filter(narratedByLlm) };
+}
+function describeInFlight(estimate) {
+    const perReplica = [...estimate.perReplica.entries()]
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+        .map(([replica, count]) => `${replica} ${count}`)
+        .join(', ');
+    return `${estimate.total}${perReplica ? ` (${perReplica})` : ''}`;
+}
 function decideNarratorSaturation(input) {
     const say = localize(input.language);
+    const first = sortAnswers(input.answers);
+    const second = input.secondAnswers ? sortAnswers(input.secondAnswers) : undefined;
+    const all = [...input.answers, ...(input.secondAnswers ?? [])];
     const total = input.answers.length;
-    const timedOut = input.answers.filter((answer) => answer.exchange.timedOut);
-    const overloaded = input.answers.filter((answer) => !answer.exchange.timedOut && answer.problem === undefined && isOverloadAnswer(answer));
-    const failed = input.answers.filter((answer) => !answer.exchange.timedOut &&
-        (answer.problem !== undefined || (answer.error !== undefined && answer.error !== LLM_LIMITED_ERROR)));
-    const answered = input.answers.filter((answer) => !timedOut.includes(answer) && !failed.includes(answer) && !overloaded.includes(answer));
-    const keys = input.answers.map((answer) => answer.cacheKey).filter((key) => !!key);
+    const sent = all.length;
+    const timedOut = [...first.timedOut, ...(second?.timedOut ?? [])];
+    const failed = [...first.failed, ...(second?.failed ?? [])];
+    const overloaded = [...first.overloaded, ...(second?.overloaded ?? [])];
+    const narrated = [...first.narrated, ...(second?.narrated ?? [])];
+    const answered = first.answered;
+    const keys = all.map((answer) => answer.cacheKey).filter((key) => !!key);
     const coalesced = keys.length - new Set(keys).size;
     const probeOk = input.probes.filter((probe) => probe.ok);
     const probeLatencies = probeOk.map((probe) => probe.exchange.durationMs);
     const probeMax = maxOf(probeLatencies);
     const probeFailures = input.probes.filter((probe) => !probe.ok);
     const increase = counterIncrease(input.overloadBefore, input.overloadAfter);
-    const latencies = input.answers.map((answer) => answer.exchange.durationMs);
-    const unread = input.overloadAfter.failure
-        ? describeMetricsFailure(input.overloadAfter.failure, say)
-        : describeMetricsSource(input.overloadAfter.source, say);
-    const metricText = !input.overloadAfter.reachable
-        ? say(`não lida (${unread})`, `not read (${unread})`)
-        : input.overloadAfter.value === undefined
-            ? say(`${input.overloadAfter.metric}{outcome="overload"} ausente`, `${input.overloadAfter.metric}{outcome="overload"} absent`)
-            : `${input.overloadAfter.metric}{outcome="overload"} +${increase}`;
+    const latencies = all.map((answer) => answer.exchange.durationMs);
+    const refusalMax = maxOf(overloaded.map((answer) => answer.exchange.durationMs));
+    const limit = input.narratorMaxConcurrency;
+    const capacity = limit * input.replicas;
+    // Each burst is timed from its own origin: the most in flight is the larger of the two.
+    const inFlight = [first, ...(second ? [second] : [])]
+        .map((burst) => narrationsInFlight(burst.narrated))
+        .reduce((a, b) => (b.total > a.total ? b : a));
+    const watermark = input.inFlightHighWatermark;
+    const watermarkMax = watermark ? maxOf([...watermark.values()]) : undefined;
+    const proof = metricEvidence(say, input.overloadBefore, input.overloadAfter);
+    const metricMissing = proof.kind === 'missing' ? proof.why : undefined;
+    // Missing evidence is said once, by the rule's own words, at the head of the reason.
+    const metricText = metricMissing === undefined ? `${input.overloadAfter.metric}{outcome="overload"} +${increase}` : '';
+    const watermarkText = watermark && watermark.size > 0
+        ? `${OPTIONAL_METRICS.narratorInFlightMax} max ${watermarkMax} (${[...watermark.entries()].map(([replica, value]) => `${replica} ${value}`).join(', ')})`
+        : `${notCrossCheckedText(OPTIONAL_METRICS.narratorInFlightMax, say)}${input.inFlightHighWatermarkNote ? ` (${input.inFlightHighWatermarkNote})` : ''}`;
     const evidence = [
         {
             kind: 'facts',
-            title: say('Rajada de perguntas para o LLM', 'Burst of LLM-bound questions'),
+            title: say('Rajadas de perguntas para o LLM', 'Bursts of LLM-bound questions'),
             facts: [
                 { label: say('perguntas distintas', 'distinct questions'), value: total },
                 {
                     label: say('limite do narrador por réplica', 'narrator limit per replica'),
-                    value: input.narratorMaxConcurrency === 0 ? say('sem limite', 'none') : input.narratorMaxConcurrency,
+                    value: limit === 0 ? say('sem limite', 'none') : limit,
                 },
                 { label: say('dispersão do disparo', 'dispatch spread'), value: formatMilliseconds(input.dispatchSpreadMs) },
                 { label: say('respondidas pelo narrador', 'answered by the narrator'), value: answered.length },
                 {
                     label: say('sobrecarga (overload ou llm_concurrency_limited)', 'overload (flag or llm_concurrency_limited)'),
-                    value: overloaded.length,
+                    value: first.overloaded.length,
                 },
-                { label: say('outras falhas', 'other failures'), value: failed.length },
+                { label: say('outras falhas', 'other failures'), value: first.failed.length },
                 {
                     label: say(`sem resposta em ${formatSeconds(input.timeoutMs)}`, `no answer within ${formatSeconds(input.timeoutMs)}`),
-                    value: timedOut.length,
+                    value: first.timedOut.length,
                 },
+                ...(second
+                    ? [
+                        {
+                            label: say('segunda rajada: narradas / sobrecarga', 'second burst: narrated / overload'),
+                            value: `${second.narrated.length} / ${second.overloaded.length} (${input.secondAnswers.length})`,
+                        },
+                    ]
+                    : []),
                 {
                     label: say('latência p50 / max', 'latency p50 / max'),
                     value: `${formatMilliseconds(percentile(latencies, 50))} / ${formatMilliseconds(maxOf(latencies))}`,
                 },
+                {
+                    label: say('recusas: mais lenta (limite)', 'refusals: slowest (bound)'),
+                    value: `${formatMilliseconds(refusalMax)}${input.refusalBudgetMs !== undefined ? ` (${formatMilliseconds(input.refusalBudgetMs)})` : ''}`,
+                },
+                {
+                    label: say(`narrações simultâneas pelo tempo (${inFlight.basis === 'llm_ms' ? 'llm_ms' : 'requisição'})`, `narrations in flight by timing (${inFlight.basis === 'llm_ms' ? 'llm_ms' : 'request'})`),
+                    value: `${describeInFlight(inFlight)}; ${say('capacidade', 'capacity')} ${limit === 0 ? '∞' : `${limit} × ${input.replicas} = ${capacity}`}`,
+                },
+                { label: say('pico nas métricas', 'peak by the metrics'), value: watermarkText },
+                {
+                    label: say('chamadas ao LLM (contador) / narradas', 'LLM calls (counter) / narrated'),
+                    value: `${input.llmCallsIncrease ?? '?'} / ${narrated.length}`,
+                },
                 { label: say('perguntas que coalesceram', 'questions that coalesced'), value: coalesced },
                 {
-                    label: say('sondas /healthz durante a rajada', '/healthz probes during the burst'),
+                    label: say('sondas /healthz durante as rajadas', '/healthz probes during the bursts'),
                     value: `${probeOk.length}/${input.probes.length} ok, p50 ${formatMilliseconds(percentile(probeLatencies, 50))}, max ${formatMilliseconds(probeMax)} (${say('orçamento', 'budget')} ${formatMilliseconds(input.healthzBudgetMs)})`,
                 },
-                { label: say('métrica', 'metric'), value: metricText },
+                { label: say('métrica', 'metric'), value: metricMissing ?? metricText },
             ],
         },
         {
             kind: 'chart',
-            title: say(`Resultado das ${total} perguntas da rajada`, `Outcome of the burst's ${total} asks`),
+            title: say(`Resultado das ${sent} perguntas das rajadas`, `Outcome of the bursts' ${sent} asks`),
             chart: {
                 type: 'pie',
                 slices: [
-                    { label: say('respondidas', 'answered'), value: answered.length },
+                    {
+                        label: say('respondidas', 'answered'),
+                        value: sent - overloaded.length - failed.length - timedOut.length,
+                    },
                     { label: say('sobrecarga', 'overload'), value: overloaded.length },
                     { label: say('outras falhas', 'other failures'), value: failed.length },
                     { label: say('sem resposta a tempo', 'no answer in time'), value: timedOut.length },
@@ -97873,8 +99583,8 @@ function decideNarratorSaturation(input) {
                 say('latência', 'latency'),
                 say('problema', 'problem'),
             ],
-            rows: input.answers.map((answer, index) => [
-                index + 1,
+            rows: all.map((answer, index) => [
+                index < total ? index + 1 : `2.${index - total + 1}`,
                 answer.replica ?? '?',
                 answer.overload === undefined ? '?' : answer.overload,
                 answer.error ?? '',
@@ -97884,33 +99594,53 @@ function decideNarratorSaturation(input) {
             ]),
         },
     ];
-    const measures = measured({ overloads: overloaded.length, slowestHealthzMs: probeMax });
+    const measures = measured({ overloads: first.overloaded.length, slowestHealthzMs: probeMax });
     const fail = (reason) => ({ status: 'fail', reason, evidence, measures });
     const warn = (reason) => ({ status: 'warn', reason, evidence, measures });
     if (timedOut.length > 0)
-        return fail(say(`${timedOut.length}/${total} perguntas não terminaram em ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`, `${timedOut.length}/${total} asks did not complete within ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`));
+        return fail(say(`${timedOut.length}/${sent} perguntas não terminaram em ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`, `${timedOut.length}/${sent} asks did not complete within ${formatSeconds(input.timeoutMs)}: ${summarizeProblems(timedOut.map((answer) => answer.problem ?? '?'))}`));
     if (failed.length > 0) {
         const problems = summarizeProblems(failed.map((answer) => answer.problem ?? `${say('erro', 'error')} ${answer.error}`));
-        return fail(say(`${failed.length}/${total} perguntas falharam fora da sobrecarga prevista: ${problems}`, `${failed.length}/${total} asks failed outside the designed overload: ${problems}`));
+        return fail(say(`${failed.length}/${sent} perguntas falharam fora da sobrecarga prevista: ${problems}`, `${failed.length}/${sent} asks failed outside the designed overload: ${problems}`));
     }
     if (probeFailures.length > 0)
         return fail(say(`/healthz falhou durante a rajada (${probeFailures.length}/${input.probes.length}): ${summarizeProblems(probeFailures.map((probe) => probe.problem ?? '?'))}`, `/healthz failed during the burst (${probeFailures.length}/${input.probes.length}): ${summarizeProblems(probeFailures.map((probe) => probe.problem ?? '?'))}`));
     if (probeMax !== undefined && probeMax > input.healthzBudgetMs)
         return fail(say(`/healthz ficou lento durante a rajada: max ${formatMilliseconds(probeMax)} acima de ${formatMilliseconds(input.healthzBudgetMs)}`, `/healthz slowed down during the burst: max ${formatMilliseconds(probeMax)} above ${formatMilliseconds(input.healthzBudgetMs)}`));
-    if (overloaded.length === 0) {
-        const capacity = input.narratorMaxConcurrency * input.replicas;
-        if (input.narratorMaxConcurrency > 0 && total <= capacity)
-            return warn(say(`nenhuma sobrecarga, mas a rajada (${total}) não passa da capacidade do narrador (${input.narratorMaxConcurrency} × ${input.replicas} réplicas): aumente narrator-burst`, `no overload, but the burst (${total}) does not exceed the narrator's capacity (${input.narratorMaxConcurrency} × ${input.replicas} replicas): raise narrator-burst`));
+    if (first.overloaded.length === 0) {
+        if (limit > 0 && total <= capacity)
+            return warn(say(`nenhuma sobrecarga, mas a rajada (${total}) não passa da capacidade do narrador (${limit} × ${input.replicas} réplicas): aumente narrator-burst`, `no overload, but the burst (${total}) does not exceed the narrator's capacity (${limit} × ${input.replicas} replicas): raise narrator-burst`));
         return fail(say(`nenhuma das ${total} perguntas simultâneas ao LLM foi recusada ou degradada: o limite do narrador não está em vigor`, `none of the ${total} simultaneous LLM-bound asks was refused or degraded: the narrator limit is not enforced`));
     }
-    const summary = say(`${overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; /healthz max ${formatMilliseconds(probeMax)} durante a rajada; ${metricText}`, `${overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; /healthz max ${formatMilliseconds(probeMax)} during the burst; ${metricText}`);
-    if (input.metricsOffered && (increase === undefined || increase <= 0))
+    if (input.refusalBudgetMs !== undefined && refusalMax !== undefined && refusalMax > input.refusalBudgetMs)
+        return fail(say(`recusas lentas: a mais lenta das ${overloaded.length} recusas levou ${formatMilliseconds(refusalMax)}, acima de ${formatMilliseconds(input.refusalBudgetMs)} (esperam numa fila antes de ouvir "sobrecarga")`, `slow refusals: the slowest of ${overloaded.length} refusals took ${formatMilliseconds(refusalMax)}, above ${formatMilliseconds(input.refusalBudgetMs)} (they wait in a queue before being told "overload")`));
+    if (limit > 0) {
+        const overReplica = [...inFlight.perReplica.entries()].filter(([, count]) => count > limit);
+        if (overReplica.length > 0 || inFlight.total > capacity)
+            return fail(say(`narrações simultâneas acima do limite pelo tempo: ${describeInFlight(inFlight)}, limite ${limit} por réplica (${limit} × ${input.replicas} = ${capacity})`, `narrations in flight above the limit by timing: ${describeInFlight(inFlight)}, limit ${limit} per replica (${limit} × ${input.replicas} = ${capacity})`));
+        if (watermark && watermarkMax !== undefined && watermarkMax > limit)
+            return fail(say(`a própria métrica do stage mostra narrações acima do limite: ${watermarkText}, limite ${limit} por réplica`, `the stage's own metric shows narrations above the limit: ${watermarkText}, limit ${limit} per replica`));
+    }
+    if (input.llmCallsIncrease !== undefined && input.llmCallsIncrease > narrated.length)
+        return fail(say(`o LLM foi chamado ${input.llmCallsIncrease} vezes para ${narrated.length} respostas narradas: ${input.llmCallsIncrease - narrated.length} perguntas recusadas (ou sinalizadas como sobrecarga) chegaram ao LLM`, `the LLM was called ${input.llmCallsIncrease} times for ${narrated.length} narrated answers: ${input.llmCallsIncrease - narrated.length} asks refused (or flagged as overload) still reached the LLM`));
+    if (increase !== undefined && metricMissing === undefined && increase < overloaded.length)
+        return fail(say(`as respostas mostram ${overloaded.length} sobrecargas, mas ${input.overloadAfter.metric}{outcome="overload"} cresceu só +${increase}: a métrica não conta as recusas`, `the answers show ${overloaded.length} overloads, but ${input.overloadAfter.metric}{outcome="overload"} grew only +${increase}: the metric does not count the refusals`));
+    if (second && second.narrated.length === 0)
+        return fail(say(`a segunda rajada, depois da primeira, não teve nenhuma pergunta narrada (${second.overloaded.length}/${input.secondAnswers.length} recusadas): as vagas do narrador não são liberadas`, `the second burst, after the first had ended, got no ask narrated (${second.overloaded.length}/${input.secondAnswers.length} refused): the narrator's permits are not released`));
+    const summary = say(`${first.overloaded.length}/${total} perguntas simultâneas ao LLM sinalizaram sobrecarga e ${answered.length} foram respondidas, todas em ${formatSeconds(input.timeoutMs)}; recusas em até ${formatMilliseconds(refusalMax)}; no máximo ${inFlight.total} narrações simultâneas (capacidade ${limit === 0 ? '∞' : capacity})${second ? `; a segunda rajada narrou ${second.narrated.length}` : ''}; /healthz max ${formatMilliseconds(probeMax)} durante as rajadas${metricText ? `; ${metricText}` : ''}`, `${first.overloaded.length}/${total} simultaneous LLM-bound asks signalled overload and ${answered.length} were answered, all within ${formatSeconds(input.timeoutMs)}; refusals within ${formatMilliseconds(refusalMax)}; at most ${inFlight.total} narrations in flight (capacity ${limit === 0 ? '∞' : capacity})${second ? `; the second burst narrated ${second.narrated.length}` : ''}; /healthz max ${formatMilliseconds(probeMax)} during the bursts${metricText ? `; ${metricText}` : ''}`);
+    if (proof.kind === 'missing')
+        return {
+            ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+            metricEvidenceMissing: proof.why,
+        };
+    if (increase === undefined || increase <= 0)
         return warn(say(`${summary}: a métrica não confirma a sobrecarga`, `${summary}: the metric does not confirm the overload`));
     if (answered.length === 0)
         return warn(say(`${summary}: nenhuma pergunta chegou a ser narrada`, `${summary}: no ask was narrated at all`));
     if (coalesced > 0)
         return warn(say(`${summary}; ${coalesced} perguntas coalesceram (não eram distintas para o stage)`, `${summary}; ${coalesced} asks coalesced (not distinct to the stage)`));
-    return { status: 'pass', reason: summary, evidence, measures };
+    const notCrossChecked = watermark && watermark.size > 0 ? '' : `; ${watermarkText}`;
+    return { status: 'pass', reason: `${summary}${notCrossChecked}`, evidence, measures };
 }
 /** GET /healthz one after another until `stop` resolves; each probe bounded by `timeoutMs`. */
 async function probeHealthzUntil(context, stop, timeoutMs) {
@@ -97928,43 +99658,82 @@ async function probeHealthzUntil(context, stop, timeoutMs) {
     } while (!stopped && !context.signal.aborted);
     return readings;
 }
-const narratorSaturationCheck = async (context) => {
-    const { options, logger, runToken } = context;
-    const reader = metricsOf(context.driver);
-    const labels = { outcome: OVERLOAD_OUTCOME };
-    const overloadBefore = await readCounter(reader, options.narratorRequestsMetric, labels);
-    const questions = saturationQuestions(options.llmQuestions, options.narratorBurst, runToken);
-    const requests = questions.map((question, index) => {
-        const body = {
-            question,
-            conversation_id: `gate-${runToken}-ns-${index + 1}`,
-            client_id: `gate-${runToken}-ns-${index + 1}`,
-            nickname: 'stagegate',
-        };
+/** The burst's asks: distinct questions from distinct clients, so none coalesces with another. */
+function burstRequests(questions, runToken, round) {
+    return questions.map((question, index) => {
+        const id = `gate-${runToken}-ns${round === 1 ? '' : round}-${index + 1}`;
+        const body = { question, conversation_id: id, client_id: id, nickname: 'stagegate' };
         return { method: 'POST', path: ROUTES.ask, body };
     });
-    logger.info(`narrator-saturation: ${requests.length} distinct LLM-bound asks at once, /healthz probed every ${PROBE_INTERVAL_MS} ms`);
+}
+/** One burst with /healthz probed all along; the probes are bounded like the burst's requests. */
+async function burstWithProbes(context, round) {
+    const { options, runToken } = context;
+    const questions = saturationQuestions(options.llmQuestions, options.narratorBurst, runToken, round);
     let finishBurst = () => undefined;
     const burstDone = new Promise((resolve) => {
         finishBurst = resolve;
     });
     // A probe slower than twice the budget is cut off: it already fails the check, no need to wait longer.
     const probing = probeHealthzUntil(context, burstDone, Math.min(options.requestTimeoutSeconds * 1000, options.healthzLatencyBudgetMs * 2));
-    const burst = await context.burst(requests).finally(finishBurst);
+    const burst = await context.burst(burstRequests(questions, runToken, round)).finally(finishBurst);
     const probes = await probing;
     const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer', 'overload']));
-    const overloadAfter = await readCounter(reader, options.narratorRequestsMetric, labels);
+    return { burst, probes, answers };
+}
+/** The counters this check reads, before or after the bursts. */
+async function readNarratorCounters(context) {
+    const reader = metricsOf(context.driver);
+    const metric = context.options.narratorRequestsMetric;
+    const overload = await readCounter(reader, metric, { outcome: OVERLOAD_OUTCOME });
+    // readCounter settled the source just now: the other outcomes are read without waiting again.
+    let llmCalls;
+    let watermark;
+    let watermarkNote;
+    if (reader && overload.reachable) {
+        try {
+            const values = await Promise.all(narrator_saturation_LLM_CALL_OUTCOMES.map((outcome) => bounded(reader.sum(metric, { outcome }), narrator_saturation_READ_TIMEOUT_MS, 'read')));
+            llmCalls = values.every((value) => value === undefined)
+                ? undefined
+                : values.reduce((sum, value) => sum + (value ?? 0), 0);
+            const peaks = await bounded(reader.perReplica(OPTIONAL_METRICS.narratorInFlightMax), narrator_saturation_READ_TIMEOUT_MS, 'read');
+            watermark = peaks.size > 0 ? peaks : undefined;
+        }
+        catch (error) {
+            watermarkNote = error.message;
+        }
+    }
+    else
+        watermarkNote = reader
+            ? undefined
+            : localize(context.options.language)('sem fonte de métricas', 'no metrics source');
+    return { reader, overload, llmCalls, watermark, watermarkNote };
+}
+const narratorSaturationCheck = async (context) => {
+    const { options, logger } = context;
+    const before = await readNarratorCounters(context);
+    logger.info(`narrator-saturation: 2 bursts of ${options.narratorBurst} distinct LLM-bound asks at once, /healthz probed every ${PROBE_INTERVAL_MS} ms`);
+    const first = await burstWithProbes(context, 1);
+    const second = await burstWithProbes(context, 2);
+    const after = await readNarratorCounters(context);
+    const llmCallsIncrease = after.llmCalls !== undefined ? after.llmCalls - (before.llmCalls ?? 0) : undefined;
     const outcome = decideNarratorSaturation({
-        answers,
-        probes,
+        answers: first.answers,
+        secondAnswers: second.answers,
+        probes: [...first.probes, ...second.probes],
         timeoutMs: options.requestTimeoutSeconds * 1000,
         healthzBudgetMs: options.healthzLatencyBudgetMs,
+        // A refusal is about as cheap as a health check: it must come back within twice its budget.
+        refusalBudgetMs: options.healthzLatencyBudgetMs * 2,
         narratorMaxConcurrency: options.narratorMaxConcurrency,
         replicas: options.replicas,
-        metricsOffered: reader !== undefined,
-        overloadBefore,
-        overloadAfter,
-        dispatchSpreadMs: burst.dispatchSpreadMs,
+        metricsOffered: before.reader !== undefined,
+        overloadBefore: before.overload,
+        overloadAfter: after.overload,
+        llmCallsIncrease,
+        inFlightHighWatermark: after.watermark,
+        inFlightHighWatermarkNote: after.watermarkNote,
+        dispatchSpreadMs: first.burst.dispatchSpreadMs,
         language: options.language,
     });
     return { id: 'narrator-saturation', ...outcome, durationMs: 0 };
@@ -97985,6 +99754,39 @@ const narratorSaturationCheck = async (context) => {
 
 
 
+
+/**
+ * Answers that are not answers: a stage's fallback sentences (nothing found, try again, unavailable).
+ * A follower served one of these with `plan_cache_hit: true` read the cache before the leader wrote it.
+ */
+const FALLBACK_ANSWER = /n[ãa]o encontrei|n[ãa]o (foi|[ée]) poss[íi]vel|tente (de )?novo|indispon[íi]vel|sem dados|no data|not found|try again/i;
+/** Why an answer text is not a valid answer, or undefined when it is one. */
+function invalidAnswer(text, say) {
+    if (text === null || text === undefined || text.trim() === '')
+        return say('resposta vazia', 'an empty answer');
+    const fallback = FALLBACK_ANSWER.exec(text);
+    if (fallback)
+        return say(`uma frase de fallback ("${fallback[0]}…")`, `a fallback sentence ("${fallback[0]}…")`);
+    return undefined;
+}
+/** A counter's growth, or why it cannot cross-check (an optional metric not exposed says so). */
+function crossCheck(before, after, say) {
+    if (!before || !after)
+        return { text: say('não lido', 'not read') };
+    const proof = metricEvidence(say, before, after);
+    if (proof.kind === 'missing')
+        return {
+            text: after.reachable && after.value === undefined
+                ? notCrossCheckedText(after.metric, say)
+                : metricEvidenceMissingText(proof.why, say),
+        };
+    const increase = counterIncrease(before, after);
+    return { increase, text: `${after.metric}${labelsText(after)} +${increase}` };
+}
+function labelsText(reading) {
+    const labels = Object.entries(reading.labels ?? {});
+    return labels.length ? `{${labels.map(([k, v]) => `${k}="${v}"`).join(',')}}` : '';
+}
 function decideSingleFlight(input) {
     const say = localize(input.language);
     const total = input.answers.length;
@@ -97994,14 +99796,32 @@ function decideSingleFlight(input) {
     const hits = usable.filter((answer) => answer.cacheHit === true);
     const keys = [...new Set(usable.map((answer) => answer.cacheKey).filter((key) => !!key))];
     const leader = misses.length === 1 ? misses[0] : undefined;
-    const latencies = usable.map((answer) => answer.exchange.durationMs);
+    // Followers' latency is what single-flight promises: a follower waits for one execution, no more.
+    const latencies = (hits.length > 0 ? hits : usable).map((answer) => answer.exchange.durationMs);
+    const leaderText = leader?.answer?.trim();
+    const leaderInvalid = leader ? invalidAnswer(leader.answer, say) : undefined;
+    const invalidFollowers = hits
+        .map((answer) => invalidAnswer(answer.answer, say))
+        .filter((why) => why !== undefined);
+    const distinctAnswers = [...new Set(usable.map((answer) => (answer.answer ?? '').trim()))];
+    const differentFollowers = hits.filter((answer) => (answer.answer ?? '').trim() !== leaderText);
+    const servedBy = [...new Set(usable.map((answer) => answer.replica ?? '?'))].sort();
+    const second = input.secondRound ?? [];
+    const secondServedBy = [...new Set(second.map((answer) => answer.replica ?? '?'))].sort();
+    const secondBroken = second.filter((answer) => answer.problem !== undefined || answer.error !== undefined);
+    const secondMisses = second.filter((answer) => !secondBroken.includes(answer) && answer.cacheHit !== true);
+    const secondDifferent = second.filter((answer) => !secondBroken.includes(answer) && (answer.answer ?? '').trim() !== leaderText);
+    const llm = crossCheck(input.llmBefore, input.llmAfter, say);
+    const sql = crossCheck(input.sqlBefore, input.sqlAfter, say);
     const p50 = percentile(latencies, 50);
     const p95 = percentile(latencies, 95);
     const max = maxOf(latencies);
     const leaderMs = leader?.exchange.durationMs;
     const budget = leaderMs === undefined ? undefined : leaderMs * input.latencyBudgetFactor + input.latencyBudgetMs;
-    const increase = counterIncrease(input.metricBefore, input.metricAfter);
-    const metricText = describeMetric(input.metricBefore, input.metricAfter, increase, say);
+    const proof = metricEvidence(say, input.metricBefore, input.metricAfter);
+    // Only a source that sums this stage's replicas can count executions (a partial one would lie).
+    const increase = proof.kind === 'read' ? counterIncrease(input.metricBefore, input.metricAfter) : undefined;
+    const metricText = describeMetric(input.metricBefore, input.metricAfter, counterIncrease(input.metricBefore, input.metricAfter), say);
     const evidence = [
         {
             kind: 'facts',
@@ -98019,10 +99839,29 @@ function decideSingleFlight(input) {
                 { label: say('falhas', 'failures'), value: failed.length },
                 { label: say('chaves de cache', 'cache keys'), value: keys.join(', ') || '-' },
                 { label: say('execuções pesadas (métrica)', 'heavy executions (metric)'), value: metricText },
+                {
+                    label: say('chamadas ao LLM (métrica própria)', "LLM calls (the LLM's own counter)"),
+                    value: llm.text,
+                },
+                {
+                    label: say('execuções SQL (métrica própria)', "SQL executions (SQL's own counter)"),
+                    value: sql.text,
+                },
+                {
+                    label: say('réplicas que serviram a rajada', 'replicas that served the burst'),
+                    value: servedBy.join(', '),
+                },
+                { label: say('respostas distintas', 'distinct answers'), value: distinctAnswers.length },
+                {
+                    label: say('segunda rodada (uma por vez)', 'second round (one at a time)'),
+                    value: second.length
+                        ? `${second.length - secondMisses.length - secondBroken.length}/${second.length} hits, ${say('réplicas', 'replicas')} ${secondServedBy.join(', ')}`
+                        : '-',
+                },
                 { label: say('latência do líder', "leader's latency"), value: formatMilliseconds(leaderMs) },
                 { label: 'p50 / p95 / max', value: `${formatMilliseconds(p50)} / ${formatMilliseconds(p95)} / ${formatMilliseconds(max)}` },
                 {
-                    label: say('orçamento p95', 'p95 budget'),
+                    label: say('limite do p95 dos seguidores', "followers' p95 bound"),
                     value: budget === undefined
                         ? '-'
                         : `${formatMilliseconds(budget)} (${say('líder', 'leader')} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms)`,
@@ -98094,10 +99933,35 @@ function decideSingleFlight(input) {
     if (misses.length > 1)
         return fail(say(`${misses.length} de ${total} perguntas idênticas executaram (plan_cache_hit = false): sem single-flight entre as requisições simultâneas; métrica: ${metricText}`, `${misses.length} of ${total} identical asks executed (plan_cache_hit = false): no single-flight across simultaneous requests; metric: ${metricText}`));
     if (increase !== undefined && increase > 1)
-        return fail(say(`1 miss nas respostas, mas ${metricText}: mais de uma execução pesada para a rajada`, `1 miss in the answers, but ${metricText}: more than one heavy execution for the burst`));
-    const summary = say(`1 execução e ${hits.length} hits para ${total} perguntas idênticas simultâneas (dispersão ${formatMilliseconds(input.burst.dispatchSpreadMs)}); métrica: ${metricText}; p95 ${formatMilliseconds(p95)} (líder ${formatMilliseconds(leaderMs)})`, `1 execution and ${hits.length} hits for ${total} identical simultaneous asks (spread ${formatMilliseconds(input.burst.dispatchSpreadMs)}); metric: ${metricText}; p95 ${formatMilliseconds(p95)} (leader ${formatMilliseconds(leaderMs)})`);
-    if (increase === 0 || (input.metricAfter.reachable && input.metricAfter.value === undefined))
+        return fail(say(`1 miss nas respostas, mas ${metricText}: mais de uma execução pesada para a rajada e sua segunda rodada`, `1 miss in the answers, but ${metricText}: more than one heavy execution for the burst and its second round`));
+    if (leaderInvalid)
+        return fail(say(`o líder respondeu ${leaderInvalid}: não há resposta válida para compartilhar`, `the leader answered ${leaderInvalid}: there is no valid answer to share`));
+    if (invalidFollowers.length > 0)
+        return fail(say(`${invalidFollowers.length}/${hits.length} seguidores com ${input.cacheHitPath} = true responderam ${summarizeProblems(invalidFollowers)}: um hit que não é a resposta do líder (leram o cache antes de o líder gravar)`, `${invalidFollowers.length}/${hits.length} followers with ${input.cacheHitPath} = true answered ${summarizeProblems(invalidFollowers)}: a hit that is not the leader's answer (they read the cache before the leader wrote it)`));
+    if (differentFollowers.length > 0)
+        return fail(say(`${distinctAnswers.length} respostas diferentes para uma pergunta: ${differentFollowers.length}/${hits.length} hits não são a resposta do líder, embora digam ${input.cacheHitPath} = true`, `${distinctAnswers.length} different answers for one question: ${differentFollowers.length}/${hits.length} hits are not the leader's answer, though they say ${input.cacheHitPath} = true`));
+    for (const [name, counter] of [
+        ['LLM', llm],
+        ['SQL', sql],
+    ])
+        if (counter.increase !== undefined && counter.increase > 1)
+            return fail(say(`as respostas dizem 1 execução, mas o contador do próprio ${name} diz ${counter.text}: ${name} rodou mais de uma vez para ${total} perguntas idênticas`, `the answers say 1 execution, but ${name}'s own counter says ${counter.text}: ${name} ran more than once for ${total} identical asks`));
+    if (secondBroken.length > 0)
+        return fail(say(`a segunda rodada falhou: ${summarizeProblems(secondBroken.map((answer) => answer.problem ?? `erro ${answer.error}`))}`, `the second round failed: ${summarizeProblems(secondBroken.map((answer) => answer.problem ?? `error ${answer.error}`))}`));
+    if (secondMisses.length > 0)
+        return fail(say(`${secondMisses.length}/${second.length} perguntas da segunda rodada, uma por vez após a rajada, não foram hits (réplicas ${[...new Set(secondMisses.map((a) => a.replica ?? '?'))].join(', ')}): a entrada não foi gravada, não é compartilhada entre réplicas ou não foi mantida`, `${secondMisses.length}/${second.length} asks of the second round, one at a time after the burst, were not hits (replicas ${[...new Set(secondMisses.map((a) => a.replica ?? '?'))].join(', ')}): the entry was not stored, is not shared across replicas, or was not kept`));
+    if (secondDifferent.length > 0)
+        return fail(say(`${secondDifferent.length}/${second.length} hits da segunda rodada deram outra resposta que a do líder`, `${secondDifferent.length}/${second.length} hits of the second round gave another answer than the leader's`));
+    const summary = say(`1 execução e ${hits.length} hits com a resposta do líder para ${total} perguntas idênticas simultâneas em ${servedBy.join(', ')} (dispersão ${formatMilliseconds(input.burst.dispatchSpreadMs)}); segunda rodada ${second.length - secondMisses.length}/${second.length} hits em ${secondServedBy.join(', ') || '-'}; métrica: ${metricText}; LLM: ${llm.text}; SQL: ${sql.text}; p95 dos seguidores ${formatMilliseconds(p95)} (limite ${formatMilliseconds(budget)}, líder ${formatMilliseconds(leaderMs)})`, `1 execution and ${hits.length} hits with the leader's answer for ${total} identical simultaneous asks on ${servedBy.join(', ')} (spread ${formatMilliseconds(input.burst.dispatchSpreadMs)}); second round ${second.length - secondMisses.length}/${second.length} hits on ${secondServedBy.join(', ') || '-'}; metric: ${metricText}; LLM: ${llm.text}; SQL: ${sql.text}; followers' p95 ${formatMilliseconds(p95)} (bound ${formatMilliseconds(budget)}, leader ${formatMilliseconds(leaderMs)})`);
+    if (proof.kind === 'missing')
+        return {
+            ...warn(`${metricEvidenceMissingText(proof.why, say)}; ${summary}`),
+            metricEvidenceMissing: proof.why,
+        };
+    if (increase === 0)
         return warn(say(`${summary}; a métrica não confirma a execução`, `${summary}; the metric does not confirm the execution`));
+    if ((input.replicas ?? 1) > 1 && servedBy.length === 1)
+        return warn(say(`a rajada foi servida por uma só réplica (${servedBy[0]}) de ${input.replicas}: o single-flight entre réplicas não foi exercitado; ${summary}`, `the burst was served by one replica only (${servedBy[0]}) of ${input.replicas}: single-flight across replicas was not exercised; ${summary}`));
     if (budget !== undefined && p95 !== undefined && p95 > budget)
         return warn(say(`explosão de latência: p95 ${formatMilliseconds(p95)} acima do orçamento ${formatMilliseconds(budget)} (líder ${formatMilliseconds(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`, `latency explosion: p95 ${formatMilliseconds(p95)} above the budget ${formatMilliseconds(budget)} (leader ${formatMilliseconds(leaderMs)} × ${input.latencyBudgetFactor} + ${input.latencyBudgetMs} ms); ${summary}`));
     if (leaderMs !== undefined &&
@@ -98117,23 +99981,49 @@ function describeMetric(before, after, increase, say) {
         return say(`${after.metric} ausente em ${source}`, `${after.metric} absent from ${source}`);
     return say(`${after.metric} +${increase} (soma das réplicas, ${source})`, `${after.metric} +${increase} (sum over replicas, ${source})`);
 }
+/** How many asks the second round sends, one at a time: enough to visit every replica twice. */
+function secondRoundSize(replicas) {
+    return Math.min(8, Math.max(3, replicas * 2));
+}
 const planCacheSingleFlightCheck = async (context) => {
     const { options, logger, runToken } = context;
     const reader = metricsOf(context.driver);
-    const metricBefore = await readCounter(reader, options.heavyExecutionsMetric);
-    const requests = Array.from({ length: options.singleFlightBurst }, (_, index) => {
-        const body = {
-            question: options.publicQuestion,
-            conversation_id: `gate-${runToken}-sf-${index + 1}`,
-            client_id: `gate-${runToken}-sf-${index + 1}`,
-            nickname: 'stagegate',
-        };
-        return { method: 'POST', path: ROUTES.ask, body };
+    const llmCalls = { outcome: 'ok' };
+    const readAll = () => Promise.all([
+        readCounter(reader, options.heavyExecutionsMetric),
+        readCounter(reader, options.narratorRequestsMetric, llmCalls),
+        readCounter(reader, OPTIONAL_METRICS.sqlExecutions),
+    ]);
+    const [metricBefore, llmBefore, sqlBefore] = await readAll();
+    const askBody = (tag) => ({
+        question: options.publicQuestion,
+        conversation_id: `gate-${runToken}-${tag}`,
+        client_id: `gate-${runToken}-${tag}`,
+        nickname: 'stagegate',
     });
-    logger.info(`plan-cache-single-flight: ${requests.length} identical asks at once ("${options.publicQuestion}")`);
+    const requests = Array.from({ length: options.singleFlightBurst }, (_, index) => ({
+        method: 'POST',
+        path: ROUTES.ask,
+        body: askBody(`sf-${index + 1}`),
+    }));
+    logger.info(`plan-cache-single-flight: ${requests.length} identical asks at once ("${options.publicQuestion}"), then ${secondRoundSize(options.replicas)} one at a time`);
     const burst = await context.burst(requests);
-    const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']));
-    const metricAfter = await readCounter(reader, options.heavyExecutionsMetric);
+    const fields = ['answer', 'cacheHit', 'cacheKey'];
+    const answers = burst.exchanges.map((exchange) => readAskAnswer(exchange, options, [...fields]));
+    // One at a time, after the burst: the entry must have been stored, be shared by every replica, and kept.
+    const secondRound = [];
+    // Not after a burst that already failed, and not past a failed ask: a broken stage is not waited on twice.
+    const burstFailed = answers.some((answer) => answer.problem !== undefined || answer.error !== undefined);
+    for (let index = 0; !burstFailed && index < secondRoundSize(options.replicas); index++) {
+        if (context.signal.aborted)
+            break;
+        const exchange = await context.http.postJson(ROUTES.ask, askBody(`sf2-${index + 1}`));
+        const answer = readAskAnswer(exchange, options, [...fields]);
+        secondRound.push(answer);
+        if (answer.problem !== undefined || answer.error !== undefined)
+            break;
+    }
+    const [metricAfter, llmAfter, sqlAfter] = await readAll();
     const outcome = decideSingleFlight({
         question: options.publicQuestion,
         answers,
@@ -98144,6 +100034,12 @@ const planCacheSingleFlightCheck = async (context) => {
         latencyBudgetMs: options.latencyBudgetMs,
         cacheHitPath: options.cacheHitPath,
         language: options.language,
+        replicas: options.replicas,
+        secondRound,
+        llmBefore,
+        llmAfter,
+        sqlBefore,
+        sqlAfter,
     });
     return { id: 'plan-cache-single-flight', ...outcome, durationMs: 0 };
 };
@@ -98271,27 +100167,176 @@ function decidePrivateIsolation(input) {
         evidence,
     };
 }
+/** The private question without a possessive: a stage that classifies it public shares it. */
+const PLAIN_PRIVATE_QUESTION = 'Quais FIIs eu tenho?';
+/**
+ * Fresh clients of this run, besides client-a and client-b: ids no earlier run used. `demo-…` ids open
+ * a sample portfolio of their own on the reference stage (a stage with real accounts gives them data too).
+ */
+const FRESH_CLIENTS = ['demo-{run}-c', 'demo-{run}-d'];
+/** A client id or nickname, found as a whole word (so `client-a` is not found in `client-ab`). */
+function holdsName(text, name) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
+}
+/**
+ * Every response searched whole (`meta` included) for the other clients' identifying data: their
+ * nickname, their id, or their own figures (tickers and numbers found in every answer they got and in
+ * no other client's answers).
+ */
+function decideConcurrentIsolation(asks, say) {
+    const clients = [...new Set(asks.map((entry) => entry.client))];
+    const answersOf = (client) => asks.filter((entry) => entry.client === client);
+    const own = new Map();
+    for (const client of clients) {
+        const sets = answersOf(client).map((entry) => privateTokens(entry.answer.answer ?? ''));
+        own.set(client, [...(sets[0] ?? [])].filter((token) => sets.every((set) => set.has(token))));
+    }
+    const exclusive = new Map();
+    for (const client of clients)
+        exclusive.set(client, own
+            .get(client)
+            .filter((token) => clients.every((other) => other === client || !own.get(other).includes(token))));
+    const nicknames = new Map(asks.map((entry) => [entry.client, entry.nickname]));
+    const leaks = [];
+    for (const entry of asks) {
+        const body = entry.answer.exchange.body ?? '';
+        const bodyTokens = privateTokens(body);
+        for (const other of clients) {
+            if (other === entry.client)
+                continue;
+            const found = [];
+            if (holdsName(body, nicknames.get(other)))
+                found.push(nicknames.get(other));
+            if (holdsName(body, other))
+                found.push(other);
+            const figures = exclusive.get(other).filter((token) => bodyTokens.has(token));
+            if (figures.length >= Math.min(2, exclusive.get(other).length) && figures.length > 0)
+                found.push(...figures);
+            if (found.length > 0)
+                leaks.push(say(`${entry.phase === 'concurrent' ? 'em paralelo' : 'em sequência'}, "${entry.question}" de ${entry.client} traz dados de ${other}: ${found.join(' ')}`, `${entry.phase}, "${entry.question}" of ${entry.client} holds ${other}'s data: ${found.join(' ')}`));
+        }
+    }
+    const concurrent = asks.filter((entry) => entry.phase === 'concurrent');
+    const sharedKeys = [];
+    for (const question of new Set(concurrent.map((entry) => entry.question))) {
+        const byKey = new Map();
+        for (const entry of concurrent.filter((item) => item.question === question && item.answer.cacheKey))
+            byKey.set(entry.answer.cacheKey, [...(byKey.get(entry.answer.cacheKey) ?? []), entry.client]);
+        for (const [key, holders] of byKey)
+            if (new Set(holders).size > 1)
+                sharedKeys.push(`"${question}": ${holders.join(', ')} → ${key}`);
+    }
+    const broken = concurrent.filter((entry) => entry.answer.problem !== undefined || entry.answer.error !== undefined);
+    const evidence = [
+        {
+            kind: 'table',
+            title: say('Perguntas privadas em paralelo, resposta inteira (meta incluído)', 'Private asks at once, whole response (meta included)'),
+            columns: [
+                say('cliente', 'client'),
+                say('pergunta', 'question'),
+                say('réplica', 'replica'),
+                'hit',
+                say('chave', 'key'),
+                say('resposta', 'answer'),
+            ],
+            rows: concurrent.map((entry) => [
+                entry.client,
+                entry.question,
+                entry.answer.replica ?? '?',
+                entry.answer.cacheHit === undefined ? '?' : entry.answer.cacheHit,
+                entry.answer.cacheKey ?? '?',
+                entry.answer.problem ?? entry.answer.error ?? (entry.answer.answer ?? '').slice(0, 120),
+            ]),
+        },
+        {
+            kind: 'facts',
+            title: say('Dados que identificam cada cliente', "Each client's identifying data"),
+            facts: clients.map((client) => ({
+                label: client,
+                value: `${nicknames.get(client)} ${exclusive.get(client).join(' ')}`.trim(),
+            })),
+        },
+    ];
+    if (broken.length > 0)
+        return {
+            evidence,
+            failure: say(`perguntas privadas em paralelo falharam: ${summarizeProblems(broken.map((entry) => entry.answer.problem ?? `erro ${entry.answer.error}`))}`, `private asks at once failed: ${summarizeProblems(broken.map((entry) => entry.answer.problem ?? `error ${entry.answer.error}`))}`),
+        };
+    if (sharedKeys.length > 0)
+        return {
+            evidence,
+            failure: say(`clientes diferentes receberam a mesma chave de cache para uma pergunta privada (${sharedKeys.join('; ')}): a pergunta foi tratada como pública ou coalescida entre clientes`, `different clients got the same cache key for a private question (${sharedKeys.join('; ')}): the question was treated as public or coalesced across clients`),
+        };
+    if (leaks.length > 0)
+        return { evidence, failure: `${summarizeProblems(leaks, 2)}` };
+    return { evidence };
+}
 const privateIsolationCheck = async (context) => {
     const { options, http, logger, runToken } = context;
+    const say = localize(options.language);
     const clientA = resolveClientId(options.clientA, runToken);
     const clientB = resolveClientId(options.clientB, runToken);
+    const fresh = FRESH_CLIENTS.map((template) => resolveClientId(template, runToken));
     const nicknameA = `Ana-${runToken}`;
-    const ask = async (client, nickname, turn) => {
-        const body = {
-            question: options.privateQuestion,
-            conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
-            client_id: client,
-            nickname,
-        };
-        const exchange = await http.postJson(ROUTES.ask, body);
-        return readAskAnswer(exchange, options, ['answer', 'cacheHit', 'cacheKey']);
-    };
-    logger.info(`private-isolation: "${options.privateQuestion}" as ${clientA}, then ${clientB}, then ${clientA} again`);
+    const nicknames = new Map([
+        [clientA, nicknameA],
+        [clientB, `Bruno-${runToken}`],
+        [fresh[0], `Caio-${runToken}`],
+        [fresh[1], `Davi-${runToken}`],
+    ]);
+    const body = (client, question, turn) => ({
+        question,
+        conversation_id: `gate-${runToken}-pi-${client}-${turn}`.slice(0, 128),
+        client_id: client,
+        nickname: nicknames.get(client),
+    });
+    const fields = ['answer', 'cacheHit', 'cacheKey'];
+    const ask = async (client, turn) => readAskAnswer(await http.postJson(ROUTES.ask, body(client, options.privateQuestion, String(turn))), options, [...fields]);
+    logger.info(`private-isolation: "${options.privateQuestion}" as ${clientA}, ${clientB}, ${clientA} in turn; then it and "${PLAIN_PRIVATE_QUESTION}" as ${[...nicknames.keys()].join(', ')} at once`);
     // In order, one at a time: B must come after A's answer is cached, and A's repeat after B.
-    const a1 = await ask(clientA, nicknameA, 1);
-    const b = await ask(clientB, `Bruno-${runToken}`, 1);
-    const a2 = await ask(clientA, nicknameA, 2);
-    const outcome = decidePrivateIsolation({
+    const a1 = await ask(clientA, 1);
+    const b = await ask(clientB, 1);
+    const a2 = await ask(clientA, 2);
+    // Then every client and both phrasings at once: a stage that coalesces private asks shows it here.
+    const questions = [options.privateQuestion, PLAIN_PRIVATE_QUESTION];
+    const plan = [...nicknames.keys()].flatMap((client) => questions.map((question) => ({ client, question })));
+    const burst = await context.burst(plan.map(({ client, question }, index) => ({
+        method: 'POST',
+        path: ROUTES.ask,
+        body: body(client, question, `c${index + 1}`),
+    })));
+    const asks = [
+        {
+            client: clientA,
+            nickname: nicknameA,
+            question: options.privateQuestion,
+            phase: 'sequential',
+            answer: a1,
+        },
+        {
+            client: clientB,
+            nickname: nicknames.get(clientB),
+            question: options.privateQuestion,
+            phase: 'sequential',
+            answer: b,
+        },
+        {
+            client: clientA,
+            nickname: nicknameA,
+            question: options.privateQuestion,
+            phase: 'sequential',
+            answer: a2,
+        },
+        ...plan.map(({ client, question }, index) => ({
+            client,
+            question,
+            nickname: nicknames.get(client),
+            phase: 'concurrent',
+            answer: readAskAnswer(burst.exchanges[index], options, [...fields]),
+        })),
+    ];
+    const sequential = decidePrivateIsolation({
         question: options.privateQuestion,
         clientA,
         clientB,
@@ -98301,7 +100346,20 @@ const privateIsolationCheck = async (context) => {
         a2,
         language: options.language,
     });
-    return { id: 'private-isolation', ...outcome, durationMs: 0 };
+    const concurrent = decideConcurrentIsolation(asks, say);
+    const evidence = [...sequential.evidence, ...concurrent.evidence];
+    if (sequential.status === 'fail')
+        return { id: 'private-isolation', ...sequential, evidence, durationMs: 0 };
+    if (concurrent.failure)
+        return { id: 'private-isolation', status: 'fail', reason: concurrent.failure, evidence, durationMs: 0 };
+    const scope = say(`; ${asks.length} perguntas privadas de ${nicknames.size} clientes (2 novos nesta execução), em sequência e em paralelo, com e sem possessivo: nenhuma resposta, meta incluído, traz dados de outro cliente`, `; ${asks.length} private asks from ${nicknames.size} clients (2 fresh this run), in turn and at once, possessive and not: no response, meta included, holds another client's data`);
+    return {
+        id: 'private-isolation',
+        ...sequential,
+        reason: `${sequential.reason}${scope}`,
+        evidence,
+        durationMs: 0,
+    };
 };
 
 ;// CONCATENATED MODULE: ./src/checks/stage-up.ts
@@ -98557,195 +100615,15 @@ const stageUpCheck = async (context) => {
 
 
 
+
 const CHECKS = {
     'stage-up': stageUpCheck,
     'load-balancing': loadBalancingCheck,
     'plan-cache-single-flight': planCacheSingleFlightCheck,
     'private-isolation': privateIsolationCheck,
     'narrator-saturation': narratorSaturationCheck,
+    'chat-capacity': chatCapacityCheck,
 };
-
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-// EXTERNAL MODULE: ../main/node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(2480);
-;// CONCATENATED MODULE: ./src/http/gate-http-client.ts
-/**
- * The gate's HTTP client: every request bounded by a timeout and by the run's abort signal, bodies read
- * up to a limit (a stage answering a huge or endless body cannot exhaust the gate), and failures returned
- * as data instead of thrown, so a check can say exactly what the stage did.
- */
-
-
-
-
-const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
-/** Join a base URL (possibly with a path prefix) and a route. */
-function joinUrl(baseUrl, path) {
-    const base = new URL(baseUrl);
-    const prefix = base.pathname.replace(/\/+$/, '');
-    return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, base.origin);
-}
-function flattenHeaders(raw) {
-    const headers = {};
-    for (const [name, value] of Object.entries(raw)) {
-        if (value === undefined)
-            continue;
-        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return headers;
-}
-/** Why a request produced no response, as data (see describeRequestFailure for the words). */
-function requestFailureOf(error, timeoutMs, runSignal) {
-    const err = error;
-    if (runSignal?.aborted) {
-        // The run's signal says why it stopped: the global deadline, or a cancellation from outside.
-        const reason = runSignal.reason?.message;
-        return reason === undefined ? { kind: 'aborted' } : { kind: 'aborted', reason };
-    }
-    if (err?.name === 'TimeoutError' ||
-        err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-        err?.code === 'UND_ERR_BODY_TIMEOUT' ||
-        err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
-        err?.name === 'AbortError')
-        return { kind: 'timeout', timeoutMs };
-    if (err?.code === 'ECONNREFUSED')
-        return { kind: 'refused' };
-    if (err?.code === 'ECONNRESET' || err?.code === 'UND_ERR_SOCKET')
-        return { kind: 'closed' };
-    if (err?.code === 'ENOTFOUND')
-        return { kind: 'host-not-found' };
-    return { kind: 'other', code: err?.code ?? err?.message ?? String(error) };
-}
-/** Read a body stream up to `limit` bytes; stop reading (and drop the rest) beyond it. */
-async function readLimited(body, limit) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of body) {
-        const room = limit - size;
-        if (chunk.length > room) {
-            chunks.push(chunk.subarray(0, room));
-            body.destroy?.();
-            return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-    }
-    return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-}
-function parseJsonBody(text, truncated) {
-    const failed = (jsonFailure) => ({ jsonFailure, jsonError: describeJsonFailure(jsonFailure) });
-    if (text.trim() === '')
-        return failed('empty');
-    if (truncated)
-        return failed('truncated');
-    try {
-        return { json: JSON.parse(text) };
-    }
-    catch {
-        return failed('invalid');
-    }
-}
-/**
- * One request on a given dispatcher, never throwing: the exchange carries the response or the error.
- * `origin` is the performance.now() value that `startedAtMs` is measured from.
- */
-async function exchangeOnce(options) {
-    const started = external_node_perf_hooks_.performance.now();
-    // An explicit controller and timer rather than AbortSignal.any/timeout: the timer must fire even if
-    // the request never reaches the socket, and must be cleared once the exchange is over.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), options.timeoutMs);
-    const onRunAbort = () => controller.abort(options.runSignal?.reason);
-    if (options.runSignal?.aborted)
-        onRunAbort();
-    else
-        options.runSignal?.addEventListener('abort', onRunAbort, { once: true });
-    const signal = controller.signal;
-    const base = {
-        method: options.method,
-        path: options.path,
-        startedAtMs: started - options.origin,
-    };
-    try {
-        const response = await (0,node_modules_undici/* request */.Em)(options.url, {
-            dispatcher: options.dispatcher,
-            method: options.method,
-            body: options.body,
-            headers: options.headers,
-            signal,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-        });
-        const { text, truncated } = await readLimited(response.body, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
-        const headers = flattenHeaders(response.headers);
-        return {
-            ...base,
-            status: response.statusCode,
-            headers,
-            body: text,
-            bodyTruncated: truncated,
-            ...parseJsonBody(text, truncated),
-            timedOut: false,
-            durationMs: external_node_perf_hooks_.performance.now() - started,
-        };
-    }
-    catch (error) {
-        const failure = requestFailureOf(error, options.timeoutMs, options.runSignal);
-        return {
-            ...base,
-            headers: {},
-            body: '',
-            bodyTruncated: false,
-            failure,
-            error: describeRequestFailure(failure),
-            timedOut: failure.kind === 'timeout' || failure.kind === 'aborted',
-            durationMs: external_node_perf_hooks_.performance.now() - started,
-        };
-    }
-    finally {
-        clearTimeout(timer);
-        options.runSignal?.removeEventListener('abort', onRunAbort);
-    }
-}
-function createGateHttpClient(options) {
-    // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
-    const agent = new node_modules_undici/* Agent */.g6({
-        connections: 64,
-        connectTimeout: options.timeoutMs,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-    });
-    const origin = external_node_perf_hooks_.performance.now();
-    const send = (method, path, body, request) => exchangeOnce({
-        dispatcher: agent,
-        url: joinUrl(options.baseUrl, path),
-        method,
-        path,
-        body,
-        headers: request.headers,
-        timeoutMs: request.timeoutMs ?? options.timeoutMs,
-        runSignal: options.signal,
-        bodyLimitBytes: options.bodyLimitBytes,
-        origin,
-    });
-    return {
-        baseUrl: options.baseUrl,
-        timeoutMs: options.timeoutMs,
-        get: (path, request = {}) => send('GET', path, undefined, request),
-        postJson: (path, body, request = {}) => send('POST', path, JSON.stringify(body), {
-            ...request,
-            headers: { 'content-type': 'application/json', ...request.headers },
-        }),
-        close: () => closeDispatcher(agent),
-    };
-}
-/** Close gracefully, but never wait more than `graceMs` for requests that still hang. */
-async function closeDispatcher(dispatcher, graceMs = 1000) {
-    const outcome = await settleWithin(dispatcher.close(), { limitMs: graceMs });
-    if (outcome.kind !== 'done')
-        await dispatcher.destroy().catch(() => undefined);
-}
 
 ;// CONCATENATED MODULE: ./src/kit/gate-logger.ts
 const silentLogger = { info() { }, warn() { }, debug() { }, group: (_title, body) => body() };
@@ -98802,8 +100680,6 @@ async function preflight(settings, deps = {}) {
     }
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/gate/run-bounds.ts
 /**
  * The gate's one global deadline, and every bound derived from it, in one place. The boot and the checks
@@ -99299,6 +101175,7 @@ function messages(say) {
             'plan-cache-single-flight': say('Cache de planos e single-flight', 'Plan cache and single-flight'),
             'private-isolation': say('Isolamento de dados privados', 'Private data isolation'),
             'narrator-saturation': say('Saturação do narrador', 'Narrator saturation'),
+            'chat-capacity': say('Capacidade de chat', 'Chat capacity'),
         },
         statusWord: {
             pass: say('passou', 'passed'),
@@ -99311,6 +101188,8 @@ function messages(say) {
             readyWithWarnings: (warned) => say(`Stage pronto para chat multiusuário, com ${warned} ${warned === 1 ? 'verificação degradada' : 'verificações degradadas'}.`, `Stage ready for multi-user chat, with ${warned} degraded ${warned === 1 ? 'check' : 'checks'}.`),
             notReady: (failed, ids) => say(`Stage não pronto para chat multiusuário: ${failed} ${failed === 1 ? 'verificação falhou' : 'verificações falharam'} (${ids}).`, `Stage not ready for multi-user chat: ${failed} ${failed === 1 ? 'check' : 'checks'} failed (${ids}).`),
             bootFailed: say('Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.', 'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.'),
+            capacity: (users, percentile, sloMs) => say(`Pronto para chat multiusuário: ${users} ${users === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a p${percentile} ≤ ${sloMs} ms.`, `Ready for multi-user chat: ${users} simultaneous ${users === 1 ? 'user' : 'users'} at p${percentile} ≤ ${sloMs} ms.`),
+            metricEvidenceMissing: (ids) => say(`Evidência de métrica ausente em ${ids}: confirmado só pelas respostas.`, `Metric evidence was missing in ${ids}: confirmed by answers only.`),
         },
         evidence: say('Evidência', 'Evidence'),
         factColumns: ['Item', say('Valor', 'Value')],
@@ -99344,6 +101223,8 @@ function checkName(messages, id) {
 ;// CONCATENATED MODULE: ./src/report/conclusion.ts
 /** The one-sentence conclusion both renderers end with, derived from the verdict and the statuses. */
 
+
+
 /** The mark of each status, wherever a report shows one. */
 const STATUS_EMOJI = {
     pass: '✅',
@@ -99353,15 +101234,31 @@ const STATUS_EMOJI = {
 };
 /** Plain text (not escaped): only check ids and fixed words go into it. */
 function conclusionText(report) {
+    return [checksConclusion(report), askConclusion(report)].filter((part) => part !== '').join(' ');
+}
+function checksConclusion(report) {
     const m = messagesFor(report.language);
     if (report.verdict === 'boot-failed')
         return m.conclusion.bootFailed;
+    const verdict = verdictSentence(report, m);
+    const unproven = report.checks.filter((c) => c.metricEvidenceMissing !== undefined);
+    if (unproven.length === 0)
+        return verdict;
+    return `${verdict} ${m.conclusion.metricEvidenceMissing(unproven.map((c) => c.id).join(', '))}`;
+}
+function verdictSentence(report, m) {
     const failed = report.checks.filter((c) => c.status === 'fail');
     const warned = report.checks.filter((c) => c.status === 'warn');
     if (report.verdict === 'ready') {
-        return warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
+        const sentence = warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
+        const capacity = capacityHeld(report);
+        return capacity
+            ? `${sentence} ${m.conclusion.capacity(capacity.users, capacity.percentile, capacity.sloMs)}`
+            : sentence;
     }
-    // Not ready without a failure means the fail policy counts warnings.
+    // Not ready without a failure: the asks' error budget was exceeded, or the fail policy counts warnings.
+    if (failed.length === 0 && asksOverBudget(report.asks))
+        return localize(report.language)('Stage não pronto para chat multiusuário: perguntas falharam.', 'Stage not ready for multi-user chat: asks failed.');
     const blocking = failed.length > 0 ? failed : warned;
     return m.conclusion.notReady(blocking.length, blocking.map((c) => c.id).join(', '));
 }
@@ -99371,8 +101268,108 @@ function verdictEmoji(report) {
         return '❌';
     return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
 }
+/** The users chat-capacity held, with its SLO, when it ran and held some (its measures carry them). */
+function capacityHeld(report) {
+    const capacity = report.checks.find((check) => check.id === 'chat-capacity');
+    if (!capacity || (capacity.status !== 'pass' && capacity.status !== 'warn'))
+        return undefined;
+    const users = capacity.measures?.capacityUsersHeld;
+    const sloMs = capacity.measures?.capacitySloP95Ms;
+    const percentile = capacity.measures?.capacityAttainmentPct;
+    if (users === undefined || users <= 0 || sloMs === undefined || percentile === undefined)
+        return undefined;
+    return { users, percentile, sloMs };
+}
+/** The run's asks in one sentence (errors anywhere): how many were sent, how many failed, the budget. */
+function askConclusion(report) {
+    const asks = report.asks;
+    if (!asks)
+        return '';
+    const say = localize(report.language);
+    const over = asksOverBudget(asks);
+    const where = asks.checks
+        .filter((entry) => entry.failed > 0)
+        .map((entry) => `${entry.check} ${entry.failed}`)
+        .join(', ');
+    const counted = say(`${asks.sent} perguntas /ask na execução, ${asks.failed} falharam${where ? ` (${where})` : ''}; orçamento de erros ${asks.budget}`, `${asks.sent} /ask requests over the run, ${asks.failed} failed${where ? ` (${where})` : ''}; error budget ${asks.budget}`);
+    return over
+        ? say(`${counted}: acima do orçamento, a execução falha.`, `${counted}: above the budget, the run fails.`)
+        : `${counted}.`;
+}
+
+;// CONCATENATED MODULE: ./src/gate/ask-tally.ts
+/**
+ * Errors anywhere: every `POST /ask` any check sends goes through here, so the run can say how many
+ * asks were sent and how many failed — whatever each check makes of its own answers — and hold that
+ * against the error budget. A stage that fails one ask in twenty fails the run even when every check
+ * happened to look past that ask.
+ */
+
+
+
+/** How many distinct failure descriptions the report keeps (grouped, most frequent first). */
+const PROBLEMS_SHOWN = 3;
+class AskTally {
+    paths;
+    budget;
+    byCheck = new Map();
+    problems = [];
+    constructor(paths, budget) {
+        this.paths = paths;
+        this.budget = budget;
+    }
+    record(check, exchange) {
+        const counts = this.byCheck.get(check) ?? { sent: 0, failed: 0 };
+        counts.sent += 1;
+        const failure = askFailure(exchange, this.paths);
+        if (failure !== undefined) {
+            counts.failed += 1;
+            this.problems.push(failure);
+        }
+        this.byCheck.set(check, counts);
+    }
+    /** The HTTP client as one check sees it: its asks are counted, everything else passes through. */
+    client(check, http) {
+        return {
+            baseUrl: http.baseUrl,
+            timeoutMs: http.timeoutMs,
+            get: (path, options) => http.get(path, options),
+            postJson: async (path, body, options) => {
+                const exchange = await http.postJson(path, body, options);
+                if (path === ROUTES.ask)
+                    this.record(check, exchange);
+                return exchange;
+            },
+            close: () => http.close(),
+        };
+    }
+    /** A burst as one check fires it: its asks are counted. */
+    burst(check, fire) {
+        return async (requests) => {
+            const result = await fire(requests);
+            result.exchanges.forEach((exchange, index) => {
+                if (requests[index]?.path === ROUTES.ask)
+                    this.record(check, exchange);
+            });
+            return result;
+        };
+    }
+    account() {
+        const checks = [...this.byCheck.entries()].map(([check, counts]) => ({ check, ...counts }));
+        const sent = checks.reduce((sum, entry) => sum + entry.sent, 0);
+        const failed = checks.reduce((sum, entry) => sum + entry.failed, 0);
+        return {
+            sent,
+            failed,
+            budget: this.budget,
+            checks,
+            ...(this.problems.length > 0 ? { problems: summarizeProblems(this.problems, PROBLEMS_SHOWN) } : {}),
+        };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/gate/steps/run-checks.ts
+
 
 
 
@@ -99409,11 +101406,26 @@ function checkOptionsOf(settings) {
         narratorMaxConcurrency: settings.narratorMaxConcurrency,
         healthzLatencyBudgetMs: settings.healthzLatencyBudgetMs,
         requestTimeoutSeconds: settings.requestTimeoutSeconds,
+        capacity: {
+            targetUsers: settings.capacityTargetUsers,
+            sloMs: settings.capacitySloP95Ms,
+            attainment: settings.capacityAttainment,
+            thinkTimeMs: settings.capacityThinkTimeMs,
+            budgetSeconds: settings.capacityBudgetSeconds,
+            maxRequests: settings.capacityMaxRequests,
+            maxUsers: settings.capacityMaxUsers,
+            mix: {
+                public: settings.capacityPublicShare,
+                private: settings.capacityPrivateShare,
+                narrated: settings.capacityNarratedShare,
+            },
+        },
     };
 }
 /** Every check's result, in CHECK_IDS order, and the time each one that ran took. */
 async function runChecks(step) {
     const { logger } = step;
+    const tally = new AskTally(step.options, step.errorBudget);
     const results = [];
     const phases = [];
     const http = step.stageServes
@@ -99430,7 +101442,7 @@ async function runChecks(step) {
             if (skipped)
                 result = skipped;
             else {
-                result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http));
+                result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http, tally));
                 phases.push({ name: id, durationMs: result.durationMs });
             }
             results.push(result);
@@ -99441,7 +101453,10 @@ async function runChecks(step) {
     finally {
         await http?.close().catch(() => undefined);
     }
-    return { results, phases };
+    const asks = tally.account();
+    if (asks.sent > 0)
+        logger.info(`asks over the run: ${asks.sent} sent, ${asks.failed} failed (error budget ${asks.budget})`);
+    return { results, phases, ...(asks.sent > 0 ? { asks } : {}) };
 }
 /** The skipped result of a check that is not to run now, or undefined when it runs. */
 function skippedResult(step, id) {
@@ -99465,20 +101480,20 @@ function skippedResult(step, id) {
     }
     return undefined;
 }
-async function runOneCheck(step, id, http) {
+async function runOneCheck(step, id, http, tally) {
     const { bounds, say, options } = step;
     const started = step.clock.now();
     // Called inside an async function, so a check that throws at once crashes like any other.
     const running = (async () => step.checks[id]({
         options,
         driver: step.driver,
-        http: http ?? notBootedClient,
-        burst: (requests) => fireBurst({
+        http: http ? tally.client(id, http) : notBootedClient,
+        burst: tally.burst(id, (requests) => fireBurst({
             baseUrl: http?.baseUrl ?? step.baseUrl,
             requests,
             timeoutMs: options.requestTimeoutSeconds * 1000,
             signal: bounds.signal,
-        }),
+        })),
         logger: step.logger,
         signal: bounds.signal,
         boot: step.boot,
@@ -99627,6 +101642,7 @@ async function runGate(settings, deps) {
     // Booted, or partly booted with a gateway that serves: the checks run (stage-up says what is missing).
     let stageServes = false;
     let results = [];
+    let asks;
     let serviceLogs;
     try {
         const bootStarted = clock.now();
@@ -99654,12 +101670,14 @@ async function runGate(settings, deps) {
             baseUrl,
             createHttpClient,
             runToken: deps.runToken ?? newRunToken(),
+            errorBudget: settings.errorBudget,
             bounds,
             logger,
             clock,
             say,
         });
         results = checked.results;
+        asks = checked.asks;
         phases.push(...checked.phases);
         // The newest lines of every service's log, when something did not pass (before the teardown
         // removes them; the whole logs go to the log dir at teardown). Bounded by what is left of the
@@ -99686,7 +101704,7 @@ async function runGate(settings, deps) {
     }
     return {
         version: REPORT_FORMAT_VERSION,
-        verdict: decideVerdict(results, stageServes, settings.failOn),
+        verdict: decideVerdict(results, stageServes, settings.failOn, asks),
         worst: worstStatus(results.map((result) => result.status)),
         checks: results,
         stage: {
@@ -99700,6 +101718,7 @@ async function runGate(settings, deps) {
         phases,
         language: settings.language,
         ...(serviceLogs ? { serviceLogs } : {}),
+        ...(asks ? { asks } : {}),
     };
 }
 
@@ -100019,7 +102038,7 @@ function trendMessages(say) {
     return {
         title: say('Comparado com a linha de base', 'Compared with the baseline'),
         baselineLine: (startedAt, driver, replicas, verdict) => say(`Linha de base: relatório de ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'réplica' : 'réplicas'} · ${VERDICT_PT[verdict]}`, `Baseline: report of ${startedAt} · driver ${driver} · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} · ${verdict}`),
-        rule: (factor, minGrowth) => say(`Regressão: uma verificação pior que antes, mais execuções pesadas, ou o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}).`, `Regression: a check worse than before, more heavy executions, or the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}).`),
+        rule: (factor, minGrowth) => say(`Regressão: uma verificação pior que antes, mais execuções pesadas, o p95 da rajada acima de ${factor}× o da linha de base (e ao menos +${minGrowth}), ou menos usuários sustentados que a faixa de ruído (−25 % e mais de 2 usuários).`, `Regression: a check worse than before, more heavy executions, the burst p95 above ${factor}× the baseline's (and by at least ${minGrowth}), or fewer users held than the noise band allows (−25 % and more than 2 users).`),
         noBaseline: (reason) => say(`Sem linha de base para comparar: ${reason}`, `No baseline to compare with: ${reason}`),
         refused: (reason) => say(`Linha de base não usada: ${reason}`, `Baseline not used: ${reason}`),
         regressions: (count) => say(`${count} ${count === 1 ? 'regressão' : 'regressões'} contra a linha de base`, `${count} ${count === 1 ? 'regression' : 'regressions'} against the baseline`),
@@ -100039,6 +102058,10 @@ function trendMessages(say) {
             leaderMs: say('latência do líder', "leader's latency"),
             overloads: say('sobrecargas', 'overloads'),
             slowestHealthzMs: say('/healthz mais lento', 'slowest /healthz'),
+            capacityUsersHeld: say('usuários sustentados', 'users held'),
+            capacityUsersFailed: say('usuários em que falhou', 'users at which it failed'),
+            capacitySloP95Ms: say('SLO de latência da capacidade', 'capacity latency SLO'),
+            capacityAttainmentPct: say('% de respostas no SLO exigida', '% of answers within the SLO required'),
         },
         regression: say('regressão', 'regression'),
         same: say('igual', 'same'),
@@ -100575,6 +102598,11 @@ function distinctLabels(labels) {
         return count === 1 ? label : `${label} (${count})`;
     });
 }
+/** The top of the value axis: the largest value drawn, and at least 1 (an axis from 0 to 0 draws nothing). */
+function axisTop(chart) {
+    const values = chart.series.flatMap((series) => chart.categories.map((_, index) => Number(chartNumber(series.values[index]))));
+    return String(Math.max(1, ...values));
+}
 function barsSource(title, chart) {
     if (chart.categories.length === 0 || chart.series.length === 0)
         return undefined;
@@ -100583,7 +102611,9 @@ function barsSource(title, chart) {
         'xychart-beta',
         `    title "${mermaidLabel(title, TITLE_MAX_CHARS)}"`,
         `    x-axis "${mermaidLabel(chart.xTitle)}" [${categories.map((label) => `"${label}"`).join(', ')}]`,
-        `    y-axis "${mermaidLabel(chart.yTitle)}"`,
+        // From zero, always: Mermaid otherwise starts the axis at the smallest value, and a bar of 6 beside
+        // bars of 7 looks like nothing at all.
+        `    y-axis "${mermaidLabel(chart.yTitle)}" 0 --> ${axisTop(chart)}`,
         ...chart.series.map((series) => `    bar [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`),
     ].join('\n');
 }

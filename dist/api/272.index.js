@@ -1,8 +1,8 @@
-export const id = 366;
-export const ids = [366];
+export const id = 272;
+export const ids = [272];
 export const modules = {
 
-/***/ 47655:
+/***/ 31223:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -19,7 +19,7 @@ exports.execAsync = util.promisify(child_process.exec);
 
 /***/ }),
 
-/***/ 60366:
+/***/ 37272:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -29,20 +29,21 @@ exports.execAsync = util.promisify(child_process.exec);
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const fs_1 = __webpack_require__(79896);
-const execAsync_1 = __webpack_require__(47655);
-const api_1 = __webpack_require__(87610);
+const execAsync_1 = __webpack_require__(31223);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
     try {
-        const result = await fs_1.promises.readFile('/etc/hostid', { encoding: 'utf8' });
-        return result.trim();
-    }
-    catch (e) {
-        api_1.diag.debug(`error reading machine id: ${e}`);
-    }
-    try {
-        const result = await (0, execAsync_1.execAsync)('kenv -q smbios.system.uuid');
-        return result.stdout.trim();
+        const result = await (0, execAsync_1.execAsync)('ioreg -rd1 -c "IOPlatformExpertDevice"');
+        const idLine = result.stdout
+            .split('\n')
+            .find(line => line.includes('IOPlatformUUID'));
+        if (!idLine) {
+            return undefined;
+        }
+        const parts = idLine.split('" = "');
+        if (parts.length === 2) {
+            return parts[1].slice(0, -1);
+        }
     }
     catch (e) {
         api_1.diag.debug(`error reading machine id: ${e}`);
@@ -50,7 +51,7 @@ async function getMachineId() {
     return undefined;
 }
 exports.getMachineId = getMachineId;
-//# sourceMappingURL=getMachineId-bsd.js.map
+//# sourceMappingURL=getMachineId-darwin.js.map
 
 /***/ })
 

@@ -1,8 +1,8 @@
-export const id = 760;
-export const ids = [760];
+export const id = 54;
+export const ids = [54];
 export const modules = {
 
-/***/ 3279:
+/***/ 14239:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -19,7 +19,7 @@ exports.execAsync = util.promisify(child_process.exec);
 
 /***/ }),
 
-/***/ 53760:
+/***/ 10054:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -29,21 +29,20 @@ exports.execAsync = util.promisify(child_process.exec);
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const execAsync_1 = __webpack_require__(3279);
-const api_1 = __webpack_require__(87610);
+const fs_1 = __webpack_require__(79896);
+const execAsync_1 = __webpack_require__(14239);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
     try {
-        const result = await (0, execAsync_1.execAsync)('ioreg -rd1 -c "IOPlatformExpertDevice"');
-        const idLine = result.stdout
-            .split('\n')
-            .find(line => line.includes('IOPlatformUUID'));
-        if (!idLine) {
-            return undefined;
-        }
-        const parts = idLine.split('" = "');
-        if (parts.length === 2) {
-            return parts[1].slice(0, -1);
-        }
+        const result = await fs_1.promises.readFile('/etc/hostid', { encoding: 'utf8' });
+        return result.trim();
+    }
+    catch (e) {
+        api_1.diag.debug(`error reading machine id: ${e}`);
+    }
+    try {
+        const result = await (0, execAsync_1.execAsync)('kenv -q smbios.system.uuid');
+        return result.stdout.trim();
     }
     catch (e) {
         api_1.diag.debug(`error reading machine id: ${e}`);
@@ -51,7 +50,7 @@ async function getMachineId() {
     return undefined;
 }
 exports.getMachineId = getMachineId;
-//# sourceMappingURL=getMachineId-darwin.js.map
+//# sourceMappingURL=getMachineId-bsd.js.map
 
 /***/ })
 

@@ -1,8 +1,8 @@
-export const id = 141;
-export const ids = [141];
+export const id = 168;
+export const ids = [168];
 export const modules = {
 
-/***/ 3279:
+/***/ 14239:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -19,7 +19,7 @@ exports.execAsync = util.promisify(child_process.exec);
 
 /***/ }),
 
-/***/ 7141:
+/***/ 17168:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -29,20 +29,20 @@ exports.execAsync = util.promisify(child_process.exec);
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const process = __webpack_require__(932);
-const execAsync_1 = __webpack_require__(3279);
-const api_1 = __webpack_require__(87610);
+const execAsync_1 = __webpack_require__(14239);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
-    const args = 'QUERY HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Cryptography /v MachineGuid';
-    let command = '%windir%\\System32\\REG.exe';
-    if (process.arch === 'ia32' && 'PROCESSOR_ARCHITEW6432' in process.env) {
-        command = '%windir%\\sysnative\\cmd.exe /c ' + command;
-    }
     try {
-        const result = await (0, execAsync_1.execAsync)(`${command} ${args}`);
-        const parts = result.stdout.split('REG_SZ');
+        const result = await (0, execAsync_1.execAsync)('ioreg -rd1 -c "IOPlatformExpertDevice"');
+        const idLine = result.stdout
+            .split('\n')
+            .find(line => line.includes('IOPlatformUUID'));
+        if (!idLine) {
+            return undefined;
+        }
+        const parts = idLine.split('" = "');
         if (parts.length === 2) {
-            return parts[1].trim();
+            return parts[1].slice(0, -1);
         }
     }
     catch (e) {
@@ -51,7 +51,7 @@ async function getMachineId() {
     return undefined;
 }
 exports.getMachineId = getMachineId;
-//# sourceMappingURL=getMachineId-win.js.map
+//# sourceMappingURL=getMachineId-darwin.js.map
 
 /***/ })
 

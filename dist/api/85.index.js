@@ -1,8 +1,8 @@
-export const id = 582;
-export const ids = [582];
+export const id = 85;
+export const ids = [85];
 export const modules = {
 
-/***/ 3279:
+/***/ 14239:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -19,7 +19,7 @@ exports.execAsync = util.promisify(child_process.exec);
 
 /***/ }),
 
-/***/ 18582:
+/***/ 36085:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -29,20 +29,21 @@ exports.execAsync = util.promisify(child_process.exec);
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const fs_1 = __webpack_require__(79896);
-const execAsync_1 = __webpack_require__(3279);
-const api_1 = __webpack_require__(87610);
+const process = __webpack_require__(932);
+const execAsync_1 = __webpack_require__(14239);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
-    try {
-        const result = await fs_1.promises.readFile('/etc/hostid', { encoding: 'utf8' });
-        return result.trim();
-    }
-    catch (e) {
-        api_1.diag.debug(`error reading machine id: ${e}`);
+    const args = 'QUERY HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Cryptography /v MachineGuid';
+    let command = '%windir%\\System32\\REG.exe';
+    if (process.arch === 'ia32' && 'PROCESSOR_ARCHITEW6432' in process.env) {
+        command = '%windir%\\sysnative\\cmd.exe /c ' + command;
     }
     try {
-        const result = await (0, execAsync_1.execAsync)('kenv -q smbios.system.uuid');
-        return result.stdout.trim();
+        const result = await (0, execAsync_1.execAsync)(`${command} ${args}`);
+        const parts = result.stdout.split('REG_SZ');
+        if (parts.length === 2) {
+            return parts[1].trim();
+        }
     }
     catch (e) {
         api_1.diag.debug(`error reading machine id: ${e}`);
@@ -50,7 +51,7 @@ async function getMachineId() {
     return undefined;
 }
 exports.getMachineId = getMachineId;
-//# sourceMappingURL=getMachineId-bsd.js.map
+//# sourceMappingURL=getMachineId-win.js.map
 
 /***/ })
 

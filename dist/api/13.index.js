@@ -1,8 +1,8 @@
-export const id = 688;
-export const ids = [688];
+export const id = 13;
+export const ids = [13];
 export const modules = {
 
-/***/ 47655:
+/***/ 31223:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -19,7 +19,7 @@ exports.execAsync = util.promisify(child_process.exec);
 
 /***/ }),
 
-/***/ 47688:
+/***/ 80013:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -29,20 +29,20 @@ exports.execAsync = util.promisify(child_process.exec);
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const execAsync_1 = __webpack_require__(47655);
-const api_1 = __webpack_require__(87610);
+const process = __webpack_require__(932);
+const execAsync_1 = __webpack_require__(31223);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
+    const args = 'QUERY HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Cryptography /v MachineGuid';
+    let command = '%windir%\\System32\\REG.exe';
+    if (process.arch === 'ia32' && 'PROCESSOR_ARCHITEW6432' in process.env) {
+        command = '%windir%\\sysnative\\cmd.exe /c ' + command;
+    }
     try {
-        const result = await (0, execAsync_1.execAsync)('ioreg -rd1 -c "IOPlatformExpertDevice"');
-        const idLine = result.stdout
-            .split('\n')
-            .find(line => line.includes('IOPlatformUUID'));
-        if (!idLine) {
-            return undefined;
-        }
-        const parts = idLine.split('" = "');
+        const result = await (0, execAsync_1.execAsync)(`${command} ${args}`);
+        const parts = result.stdout.split('REG_SZ');
         if (parts.length === 2) {
-            return parts[1].slice(0, -1);
+            return parts[1].trim();
         }
     }
     catch (e) {
@@ -51,7 +51,7 @@ async function getMachineId() {
     return undefined;
 }
 exports.getMachineId = getMachineId;
-//# sourceMappingURL=getMachineId-darwin.js.map
+//# sourceMappingURL=getMachineId-win.js.map
 
 /***/ })
 

@@ -1,8 +1,8 @@
-export const id = 0;
-export const ids = [0];
+export const id = 544;
+export const ids = [544];
 export const modules = {
 
-/***/ 81000:
+/***/ 15544:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12,7 +12,7 @@ export const modules = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const api_1 = __webpack_require__(87610);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
     api_1.diag.debug('could not read machine-id: unsupported platform');
     return undefined;

@@ -1,8 +1,8 @@
-export const id = 109;
-export const ids = [109];
+export const id = 421;
+export const ids = [421];
 export const modules = {
 
-/***/ 16109:
+/***/ 10421:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13,7 +13,7 @@ exports.getMachineId = void 0;
  * SPDX-License-Identifier: Apache-2.0
  */
 const fs_1 = __webpack_require__(79896);
-const api_1 = __webpack_require__(87610);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
     const paths = ['/etc/machine-id', '/var/lib/dbus/machine-id'];
     for (const path of paths) {

@@ -1,8 +1,8 @@
-export const id = 877;
-export const ids = [877];
+export const id = 878;
+export const ids = [878];
 export const modules = {
 
-/***/ 47655:
+/***/ 31223:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -19,7 +19,7 @@ exports.execAsync = util.promisify(child_process.exec);
 
 /***/ }),
 
-/***/ 14877:
+/***/ 30878:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -29,21 +29,20 @@ exports.execAsync = util.promisify(child_process.exec);
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getMachineId = void 0;
-const process = __webpack_require__(932);
-const execAsync_1 = __webpack_require__(47655);
-const api_1 = __webpack_require__(87610);
+const fs_1 = __webpack_require__(79896);
+const execAsync_1 = __webpack_require__(31223);
+const api_1 = __webpack_require__(63914);
 async function getMachineId() {
-    const args = 'QUERY HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Cryptography /v MachineGuid';
-    let command = '%windir%\\System32\\REG.exe';
-    if (process.arch === 'ia32' && 'PROCESSOR_ARCHITEW6432' in process.env) {
-        command = '%windir%\\sysnative\\cmd.exe /c ' + command;
+    try {
+        const result = await fs_1.promises.readFile('/etc/hostid', { encoding: 'utf8' });
+        return result.trim();
+    }
+    catch (e) {
+        api_1.diag.debug(`error reading machine id: ${e}`);
     }
     try {
-        const result = await (0, execAsync_1.execAsync)(`${command} ${args}`);
-        const parts = result.stdout.split('REG_SZ');
-        if (parts.length === 2) {
-            return parts[1].trim();
-        }
+        const result = await (0, execAsync_1.execAsync)('kenv -q smbios.system.uuid');
+        return result.stdout.trim();
     }
     catch (e) {
         api_1.diag.debug(`error reading machine id: ${e}`);
@@ -51,7 +50,7 @@ async function getMachineId() {
     return undefined;
 }
 exports.getMachineId = getMachineId;
-//# sourceMappingURL=getMachineId-win.js.map
+//# sourceMappingURL=getMachineId-bsd.js.map
 
 /***/ })
 
