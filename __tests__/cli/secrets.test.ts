@@ -86,6 +86,7 @@ test('a stage echoing GITHUB_TOKEN and MY_API_SECRET: neither reaches stdout, st
       ['plan-cache-single-flight', 'skipped'],
       ['private-isolation', 'skipped'],
       ['narrator-saturation', 'skipped'],
+      ['chat-capacity', 'skipped'],
     ],
   );
   const loadBalancing = report.checks[1]!;
