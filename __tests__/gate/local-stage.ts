@@ -61,11 +61,13 @@ export async function gateOnLocalStage(
   }
 }
 
-export function statusesOf(report: GateReport): Record<CheckId, CheckStatus> {
-  return Object.fromEntries(report.checks.map((check) => [check.id, check.status])) as Record<
-    CheckId,
-    CheckStatus
-  >;
+/** The status of every check the run selected (one it skipped as not selected is left out). */
+export function statusesOf(report: GateReport): Partial<Record<CheckId, CheckStatus>> {
+  return Object.fromEntries(
+    report.checks
+      .filter((check) => !/^not selected/.test(check.reason))
+      .map((check) => [check.id, check.status]),
+  );
 }
 
 export function reasonOf(report: GateReport, id: CheckId): string {

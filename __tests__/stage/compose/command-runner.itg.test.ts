@@ -132,6 +132,19 @@ function fakeDocker(dir: string): { bin: string; calls: string } {
   ]
     .map((entry) => JSON.stringify(entry))
     .join('\n');
+  // `config --format json`, read before the boot: the reference file's services as compose resolves them,
+  // with the narrator limit the driver probes with passed through (the shell fills it in).
+  const healthcheck = { test: ['CMD', 'true'] };
+  const published = (port: number) => [{ host_ip: '127.0.0.1', target: port, published: String(port) }];
+  const config = JSON.stringify({
+    name: 'stagegate',
+    services: {
+      api: { environment: { NARRATOR_MAX_CONCURRENCY: 'NARRATOR_VALUE', PORT: '8080' }, healthcheck },
+      gateway: { image: 'haproxy', ports: published(8000), healthcheck },
+      redis: { image: 'redis', healthcheck },
+      prometheus: { image: 'prom/prometheus', ports: published(9090), healthcheck },
+    },
+  }).replace('NARRATOR_VALUE', '$NARRATOR_MAX_CONCURRENCY');
   mkdirSync(bin);
   script(
     bin,
@@ -139,6 +152,10 @@ function fakeDocker(dir: string): { bin: string; calls: string } {
     `echo "$*" >> "${calls}"
 case "$*" in
   "compose version") echo "Docker Compose version v2.29.1" ;;
+  *" config --format json") cat <<EOF
+${config}
+EOF
+  ;;
   *" ps --all --format json") cat <<'EOF'
 ${ps}
 EOF
