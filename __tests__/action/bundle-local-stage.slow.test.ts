@@ -7,7 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CHECK_IDS, type GateReport } from '../../src/report/model.js';
+import type { GateReport } from '../../src/report/model.js';
+import { CHECKS_WITHOUT_CAPACITY } from '../support/gate-checks.js';
 import { checkSections, mermaidBlocks, parseChart } from '../report/mermaid-parser.js';
 import { removeRunDir, runEntry, type EntryRun } from './run-entry.js';
 
@@ -56,9 +57,15 @@ test("the bundle's log folds boot, each check, teardown and publish; each check'
   const lines = run.stdout.split('\n');
   const folds = foldsOf(lines);
   const titles = folds.map((fold) => fold.title);
-  assert.deepEqual(titles, ['boot', ...CHECK_IDS.map((id) => `check ${id}`), 'teardown', 'publish']);
+  // The checks this run selected: every one but chat-capacity (the tests' default, __tests__/support).
+  assert.deepEqual(titles, [
+    'boot',
+    ...CHECKS_WITHOUT_CAPACITY.map((id) => `check ${id}`),
+    'teardown',
+    'publish',
+  ]);
   const inside = (index: number) => folds.some((fold) => index > fold.start && index < fold.end);
-  for (const id of CHECK_IDS) {
+  for (const id of CHECKS_WITHOUT_CAPACITY) {
     const fold = folds.find((candidate) => candidate.title === `check ${id}`)!;
     assert.ok(fold.end - fold.start > 1, `the fold of ${id} holds its progress lines`);
     const result = lines.findIndex((line) => new RegExp(`^(✅|⚠️|❌) ${id}: `).test(line));
@@ -109,7 +116,7 @@ test('the job summary of this real run draws a valid Mermaid chart for load-bala
   const outcomes = await chartOf('narrator-saturation');
   assert.ok(outcomes.type === 'pie', 'narrator: a pie');
   const total = [...outcomes.slices.values()].reduce((sum, value) => sum + value, 0);
-  assert.equal(total, 10, "the slices add up to the burst's asks");
+  assert.equal(total, 20, "the slices add up to the two bursts' asks (2 × narrator-burst 10)");
   assert.ok((outcomes.slices.get('overload') ?? 0) > 0, 'overload is one of the slices');
 
   for (const block of mermaidBlocks(run.summary)) await parseChart(block);
