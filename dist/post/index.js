@@ -52585,9 +52585,16 @@ class ExternalStageDriver {
             },
         ];
         try {
-            // A job Prometheus does not have is said at once, with the jobs it does have: no wait for a
-            // scrape that can never come.
-            const jobs = [...new Set((await reader.activeTargets()).map((target) => target.job))].sort();
+            // A job Prometheus does not have is said without waiting for a scrape that can never come, with the
+            // jobs it does have. A Prometheus with no target at all is still discovering them (just started):
+            // that one gets the bounded wait first.
+            const jobsNow = async () => [...new Set((await reader.activeTargets()).map((target) => target.job))].sort();
+            let jobs = await jobsNow();
+            if (jobs.length === 0)
+                await pollUntil(async () => (jobs = await jobsNow()).length > 0, {
+                    deadline: Date.now() + (this.options.replicaSettleMs ?? 10_000),
+                    intervalMs: 250,
+                });
             if (!jobs.includes(this.apiService))
                 return summary('absent', { kind: 'prometheus-no-target', job: this.apiService, jobsFound: jobs });
             // So that a replica that died a moment ago reads as down: one scrape of each target newer than
