@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { AskResponseSchema, METRICS, REPLICA_HEADER } from '../../src/contract/index.js';
+import { AskResponseSchema, METRICS, OPTIONAL_METRICS, REPLICA_HEADER } from '../../src/contract/index.js';
 import {
   ask,
   askBody,
@@ -80,6 +80,17 @@ test(
     assert.equal(new Set(replies.map((r) => r.body.meta.replica)).size, 3);
     const followers = await sumOverReplicas(replicas, METRICS.singleFlight, { role: 'follower' });
     assert.ok(followers >= 1, `followers counted (${followers})`);
+    // What chat-capacity reads to name the plan cache as a bottleneck: the followers' wait (they all
+    // waited for a leader held ~1.5 s by the simulator) and every Redis command's round trip.
+    const waited = await sumOverReplicas(replicas, OPTIONAL_METRICS.singleFlightWaitSeconds);
+    assert.ok(waited >= followers * 0.5, `followers waited ${waited} s in all (${followers} followers)`);
+    const commands = await sumOverReplicas(replicas, `${OPTIONAL_METRICS.redisCommandDuration}_count`);
+    const seconds = await sumOverReplicas(replicas, `${OPTIONAL_METRICS.redisCommandDuration}_sum`);
+    t.diagnostic(
+      `Redis: ${commands} commands timed, ${seconds.toFixed(3)} s in all; followers waited ${waited.toFixed(2)} s`,
+    );
+    assert.ok(commands >= 20, `every ask ran Redis commands (${commands} timed)`);
+    assert.ok(seconds > 0 && seconds / commands < 0.5, `mean round trip ${seconds / commands} s`);
   },
 );
 

@@ -51,6 +51,7 @@ const REQUIRED_FIGURES = [
   'verdict.phase.teardown',
   'memory.idle',
   'memory.after-asks',
+  'capacity.limit-1.held',
 ];
 
 test('the smoke bench produces every figure, and single-flight holds', { timeout: 150_000 }, async () => {
@@ -97,6 +98,11 @@ test('the smoke bench produces every figure, and single-flight holds', { timeout
   for (const id of ['wrk.ask-vs-healthz', 'wrk.ask-p99-vs-healthz-p99', 'wrk.ask-redis-per-request'])
     assert.match(byId.get(id)!.target?.verdict ?? '', /^(PASS|MISS)$/, id);
   assert.equal(results.details.timeToVerdict[0]?.verdict, 'ready');
+  // The capacity search ran on a healthy stage: a measured range (no target, so never ❌).
+  const [capacity] = results.details.capacity ?? [];
+  assert.ok(capacity, 'no capacity run was measured');
+  assert.notEqual(capacity.status, 'fail', capacity.reason);
+  assert.ok(capacity.steps.length >= 1, capacity.reason);
 
   // The markdown names every figure, with a PASS or MISS next to each target.
   const markdown = renderMarkdown(results);

@@ -25,10 +25,17 @@ import { recordThroughputFigures } from './throughput-figures.js';
 import { ensureWrk, wrkGenerator } from './wrk.js';
 import { measureTimeToVerdict, type VerdictMeasurement } from './time-to-verdict-bench.js';
 import { measureComposeStage, type ComposeMeasurement } from './compose-bench.js';
+import {
+  CAPACITY_VARIANTS,
+  measureCapacity,
+  recordCapacityFigures,
+  type CapacityMeasurement,
+  type CapacityProfile,
+} from './capacity-bench.js';
 
 export interface BenchProfile {
   /** `scale-out`: only the 10-replica section (`npm run bench -- --scale-out`). */
-  name: 'full' | 'smoke' | 'scale-out';
+  name: 'full' | 'smoke' | 'scale-out' | 'capacity';
   repetitions: number;
   burstSizes: number[];
   throughput: { connections: number; durationMs: number; warmupMs: number };
@@ -44,7 +51,14 @@ export interface BenchProfile {
   composeRepetitions: number;
   /** The 10-replica stage; the smoke run leaves it to __tests__/bench/scale-out.slow.test.ts. */
   scaleOut?: ScaleOutProfile;
+  /** The chat-capacity check on fresh local stages, by narrator limit. */
+  capacity?: CapacityProfile;
 }
+
+const CAPACITY: CapacityProfile = {
+  variants: CAPACITY_VARIANTS.map((variant) => variant.id),
+  repetitions: 3,
+};
 
 const SCALE_OUT: ScaleOutProfile = {
   replicas: 10,
@@ -52,6 +66,19 @@ const SCALE_OUT: ScaleOutProfile = {
   repetitions: 3,
   narratorAsks: 60,
   narratorLimit: 2,
+};
+
+/** A profile that runs one section only: every other section's sizes at zero. */
+const ONE_SECTION: Omit<BenchProfile, 'name' | 'repetitions'> = {
+  burstSizes: [],
+  throughput: { connections: 0, durationMs: 0, warmupMs: 0 },
+  throughputRounds: 0,
+  wrk: { threads: 0, connections: 0, durationMs: 0, warmupMs: 0 },
+  wrkRounds: 0,
+  memoryAsks: 0,
+  gateBurstSize: 0,
+  verdictRepetitions: 0,
+  composeRepetitions: 0,
 };
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
@@ -68,6 +95,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     verdictRepetitions: 3,
     composeRepetitions: 2,
     scaleOut: SCALE_OUT,
+    capacity: CAPACITY,
   },
   smoke: {
     name: 'smoke',
@@ -81,21 +109,11 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     gateBurstSize: 20,
     verdictRepetitions: 1,
     composeRepetitions: 0,
+    // One short search: the harness works end to end; the figures come from the full run.
+    capacity: { variants: ['limit-1'], repetitions: 1, budgetSeconds: 6 },
   },
-  'scale-out': {
-    name: 'scale-out',
-    repetitions: SCALE_OUT.repetitions,
-    burstSizes: [],
-    throughput: { connections: 0, durationMs: 0, warmupMs: 0 },
-    throughputRounds: 0,
-    wrk: { threads: 0, connections: 0, durationMs: 0, warmupMs: 0 },
-    wrkRounds: 0,
-    memoryAsks: 0,
-    gateBurstSize: 0,
-    verdictRepetitions: 0,
-    composeRepetitions: 0,
-    scaleOut: SCALE_OUT,
-  },
+  'scale-out': { ...ONE_SECTION, name: 'scale-out', repetitions: SCALE_OUT.repetitions, scaleOut: SCALE_OUT },
+  capacity: { ...ONE_SECTION, name: 'capacity', repetitions: CAPACITY.repetitions, capacity: CAPACITY },
 };
 
 export interface BenchResults {
@@ -125,6 +143,7 @@ export interface BenchResults {
     stageBootMs: Record<StageFlavour, number>;
     scaleOut?: ScaleOutMeasurement;
     compose?: ComposeMeasurement;
+    capacity?: CapacityMeasurement[];
   };
 }
 
@@ -142,7 +161,7 @@ const SECTIONS = {
   throughput: 'Cached /ask throughput (closed loop)',
   wrkThroughput: 'Cached /ask throughput, wrk (C load generator, same loads)',
   gateBurst: "The gate's burst (src/http/burst.ts)",
-  verdict: 'Time to verdict (five checks, local stage)',
+  verdict: 'Time to verdict (five checks, local stage; chat-capacity has its own section)',
   compose:
     'The compose stage on a real Docker Engine (images built here; Grafana and Tempo not booted) beside the local stage',
   memory: 'Memory of one api replica',
@@ -188,6 +207,11 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
   if (profile.name === 'scale-out' && profile.scaleOut) {
     details.scaleOut = await measureScaleOut(profile.scaleOut, () => coldQuestion(questionIndex++), log);
     recordScaleOutFigures(book, details.scaleOut);
+    return results();
+  }
+  if (profile.name === 'capacity') {
+    details.capacity = await runCapacity(profile.capacity!, log);
+    recordCapacityFigures(book, details.capacity);
     return results();
   }
 
@@ -288,12 +312,30 @@ export async function runBench(profile: BenchProfile, hooks: BenchHooks = {}): P
     }
     if (profile.composeRepetitions > 0)
       details.compose = await measureComposeStage(profile.composeRepetitions, log);
+    if (profile.capacity) details.capacity = await runCapacity(profile.capacity, log);
   } finally {
     await control.stop();
   }
 
   recordFigures(book, details, profile);
   return results();
+}
+
+/** Variants interleaved (1, 4, queue, then again), so a noisy minute of the machine hits them alike. */
+async function runCapacity(
+  profile: CapacityProfile,
+  log: (line: string) => void,
+): Promise<CapacityMeasurement[]> {
+  const measurements: CapacityMeasurement[] = [];
+  for (let repetition = 0; repetition < profile.repetitions; repetition++)
+    for (const variant of CAPACITY_VARIANTS.filter((entry) => profile.variants.includes(entry.id))) {
+      const measured = await measureCapacity(variant, repetition, profile.budgetSeconds);
+      measurements.push(measured);
+      log(
+        `capacity, ${variant.label} #${repetition + 1}: ${measured.status}, held ${measured.held} / failed ${measured.failed ?? '–'} (${measured.steps.join('; ')}); bottleneck: ${measured.bottleneck}`,
+      );
+    }
+  return measurements;
 }
 
 function recordFigures(book: FigureBook, details: BenchResults['details'], profile: BenchProfile): void {
@@ -462,6 +504,7 @@ function recordFigures(book: FigureBook, details: BenchResults['details'], profi
   }
 
   recordComposeFigures(book, details);
+  if (details.capacity) recordCapacityFigures(book, details.capacity);
 
   const mem = SECTIONS.memory;
   for (const m of details.memory) {

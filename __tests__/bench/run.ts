@@ -5,6 +5,7 @@
  *   npm run bench                 # full: a few minutes
  *   npm run bench -- --smoke      # tiny variant (what CI runs through bench-smoke.test.ts)
  *   npm run bench -- --scale-out  # only the 10-replica section: results/scale-out.json and .md
+ *   npm run bench -- --capacity   # only chat-capacity by narrator limit: results/capacity.json and .md
  *   npm run bench -- --out DIR    # write elsewhere;  --no-write: print only
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ interface BenchArgs {
   outDir: string | undefined;
 }
 
-const USAGE = 'usage: npm run bench [-- --smoke | --scale-out] [--out DIR | --no-write]';
+const USAGE = 'usage: npm run bench [-- --smoke | --scale-out | --capacity] [--out DIR | --no-write]';
 
 function parseBenchArgs(argv: string[], defaultOut: string): BenchArgs {
   let profile = PROFILES.full;
@@ -28,6 +29,7 @@ function parseBenchArgs(argv: string[], defaultOut: string): BenchArgs {
     const arg = argv[index]!;
     if (arg === '--smoke') profile = PROFILES.smoke;
     else if (arg === '--scale-out') profile = PROFILES['scale-out'];
+    else if (arg === '--capacity') profile = PROFILES.capacity;
     else if (arg === '--no-write') outDir = undefined;
     else if (arg === '--out') {
       const value = argv[++index];
@@ -57,8 +59,8 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${markdown}`);
   if (args.outDir) {
     await mkdir(args.outDir, { recursive: true });
-    // The scale-out run has its own files: it does not replace the whole bench's last table.
-    const name = args.profile.name === 'scale-out' ? 'scale-out' : 'latest';
+    // A one-section run has its own files: it does not replace the whole bench's last table.
+    const name = args.profile.name === 'full' || args.profile.name === 'smoke' ? 'latest' : args.profile.name;
     await writeFile(join(args.outDir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(args.outDir, `${name}.md`), markdown);
     log(`wrote ${join(args.outDir, `${name}.json`)} and ${name}.md`);

@@ -25,7 +25,7 @@ test(`the README is at most ${README_MAX_LINES} lines`, () => {
 test('the README shows the picture of a real job summary, a PNG in docs/images', () => {
   const image = /!\[[^\]]+\]\((docs\/images\/report-summary\.png)\)/.exec(readme)?.[1];
   assert.ok(image, 'the README embeds docs/images/report-summary.png');
-  for (const picture of [image, 'docs/images/report-comment-trend.png']) {
+  for (const picture of [image, 'docs/images/report-comment-trend.png', 'docs/images/report-capacity.png']) {
     const bytes = readFileSync(join(REPO_ROOT, picture));
     assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], picture);
     assert.ok(bytes.length > 20_000, `${picture} holds a rendered report, not a placeholder`);

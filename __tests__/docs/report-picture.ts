@@ -1,10 +1,11 @@
 /**
- * `npm run docs:report-picture` (through .ci/report-picture, which does the set-up): the two pictures of
- * the report in docs/images/, made from real runs of the action on the local stage and rendered as
+ * `npm run docs:report-picture` (through .ci/report-picture, which does the set-up): the three pictures
+ * of the report in docs/images/, made from real runs of the action on the local stage and rendered as
  * GitHub shows them.
  *
  * 1. The action's entry runs on the local stage as the runner runs it (INPUT_* variables, the runner's
- *    files): its job summary is the first picture.
+ *    files): its job summary is the first picture, and chat-capacity's section of it, its evidence
+ *    opened (the steps, the charts of p95 and attainment by users, the bottleneck), the third.
  * 2. It runs again with single-flight switched off in the replicas (SINGLE_FLIGHT_ENABLED=false, what a
  *    pull request that broke it would boot), the first run's JSON report as its baseline; the CLI's
  *    publish mode then prints, as a dry run, the exact PR comment it would post for that report with
@@ -32,6 +33,8 @@ import { REPO_ROOT, removeRunDir, runEntry, type EntryRun } from '../action/run-
 const IMAGES_DIR = join(REPO_ROOT, 'docs', 'images');
 export const SUMMARY_PICTURE = join(IMAGES_DIR, 'report-summary.png');
 export const COMMENT_PICTURE = join(IMAGES_DIR, 'report-comment-trend.png');
+/** chat-capacity's section alone, its evidence opened: the steps, the two charts, the bottleneck. */
+export const CAPACITY_PICTURE = join(IMAGES_DIR, 'report-capacity.png');
 const CHROMIUM = process.env['CHROMIUM_BIN'] ?? '/usr/bin/chromium';
 /** The check whose evidence is shown opened, as a reader would click it. */
 const OPENED_CHECK = 'plan-cache-single-flight';
@@ -121,7 +124,16 @@ body { margin: 0; padding: 16px; background: #f6f8fa; width: ${PAGE_WIDTH}px; }
 <article class="markdown-body">${body}</article></div></body></html>`;
 }
 
-async function photograph(html: string, file: string, openCheck?: string): Promise<void> {
+/**
+ * `openCheck`: that check's first evidence is opened; `onlyThatCheck`: the picture is cut to its
+ * heading and that evidence, instead of the whole page.
+ */
+async function photograph(
+  html: string,
+  file: string,
+  openCheck?: string,
+  onlyThatCheck = false,
+): Promise<void> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-background-networking'],
@@ -160,9 +172,29 @@ async function photograph(html: string, file: string, openCheck?: string): Promi
         while (node && node.tagName !== 'DETAILS' && node.tagName !== 'H4') node = node.nextElementSibling;
         if (node?.tagName !== 'DETAILS') return false;
         node.setAttribute('open', '');
+        heading?.setAttribute('id', 'stagegate-opened-check');
+        node.setAttribute('id', 'stagegate-opened-evidence');
         return true;
       }, openCheck);
       if (!opened) throw new Error(`${file}: no evidence of ${openCheck} to open`);
+      if (onlyThatCheck) {
+        const top = await page.locator('#stagegate-opened-check').boundingBox();
+        const bottom = await page.locator('#stagegate-opened-evidence').boundingBox();
+        if (!top || !bottom) throw new Error(`${file}: ${openCheck}'s section has no size`);
+        const frame = (await page.locator('.frame').boundingBox())!;
+        await page.screenshot({
+          path: file,
+          fullPage: true,
+          clip: {
+            x: frame.x,
+            y: top.y - 8,
+            width: frame.width,
+            height: bottom.y + bottom.height - top.y + 16,
+          },
+        });
+        console.error(`report-picture: wrote ${file}`);
+        return;
+      }
     }
     await page.locator('.frame').screenshot({ path: file });
     console.error(`report-picture: wrote ${file}`);
@@ -192,6 +224,12 @@ async function main(): Promise<void> {
       githubPage('stagegate summary', await markdownToHtml(baseline.summary)),
       SUMMARY_PICTURE,
       OPENED_CHECK,
+    );
+    await photograph(
+      githubPage('stagegate summary', await markdownToHtml(baseline.summary)),
+      CAPACITY_PICTURE,
+      'chat-capacity',
+      true,
     );
     const comment = await commentBody(broken.outputs['report-json']!, baseline.outputs['report-json']!);
     await photograph(

@@ -81,7 +81,9 @@ const SHARED = new Set(
   `a b api boot bytes cache compose driver exporter false gate gateway get global haproxy healthz hit hits
   host http json html local logs log max miss misses ms ollama overload prometheus real s stage tickers
   ttl up url do no p item chat checks ids stagegate ok base job pod
-  backend bench cpu lag llm redis slo streaming wilson workers sql true fallback ask post as meta`.split(/\s+/),
+  backend bench cpu lag llm redis slo streaming wilson workers sql true fallback ask post as meta`.split(
+    /\s+/,
+  ),
 );
 const ACCENTED = /[áàâãéêíóôõúüç]/i;
 

@@ -69938,6 +69938,8 @@ class ApiMetrics {
     narratorPermitWait;
     llmRequestDuration;
     narratorInFlightMax;
+    redisCommandDuration;
+    singleFlightWait;
     /** LLM calls in flight now, and the most ever at once (the high-watermark's value). */
     narratorInFlightNow = 0;
     narratorInFlightPeak = 0;
@@ -70046,6 +70048,17 @@ class ApiMetrics {
             registers,
         });
         this.narratorInFlightMax.set(0);
+        this.redisCommandDuration = new prom_client.Histogram({
+            name: OPTIONAL_METRICS.redisCommandDuration,
+            help: 'Round trip of each Redis command of the plan cache and single-flight, in seconds.',
+            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+            registers,
+        });
+        this.singleFlightWait = new prom_client.Counter({
+            name: OPTIONAL_METRICS.singleFlightWaitSeconds,
+            help: "Seconds single-flight followers spent waiting for a leader's result.",
+            registers,
+        });
         (0,prom_client.collectDefaultMetrics)({ register: this.registry });
     }
     /** One LLM call started (+1) or ended (-1): the in-flight gauge and its high-watermark follow. */
@@ -70865,6 +70878,8 @@ class RedisPlanLocks {
     }
 }
 
+;// CONCATENATED MODULE: external "node:perf_hooks"
+const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
 // EXTERNAL MODULE: ./node_modules/ioredis/built/index.js
 var built = __nccwpck_require__(67796);
 ;// CONCATENATED MODULE: ./src/kit/poll.ts
@@ -70917,6 +70932,7 @@ function pause(ms, signal) {
 
 
 
+
 function connectRedis(options) {
     const base = {
         enableOfflineQueue: false,
@@ -70934,6 +70950,8 @@ function connectRedis(options) {
         autoResubscribe: true,
         // Subscriptions are long-lived; a command timeout would only apply to (un)subscribe replies.
     });
+    if (options.commandTimed)
+        timeCommands(commands, options.commandTimed);
     for (const [role, client] of [
         ['commands', commands],
         ['subscriber', subscriber],
@@ -70956,6 +70974,20 @@ function connectRedis(options) {
             subscriber.disconnect();
         },
     };
+}
+/**
+ * Times every command of a client at the one place all of them pass (ioredis's sendCommand), so no
+ * call site of the plan cache, the lock or the channels can forget to: from the moment it is handed to
+ * the connection to its reply or its failure (a timeout included).
+ */
+function timeCommands(client, observe) {
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command, stream) => {
+        const started = external_node_perf_hooks_namespaceObject.performance.now();
+        const done = () => observe((external_node_perf_hooks_namespaceObject.performance.now() - started) / 1000);
+        command.promise.then(done, done);
+        return send(command, stream);
+    });
 }
 /** Log transitions only (not every failed reconnect), so an outage is a few lines, not a flood. */
 function watchState(client, role, logger) {
@@ -71408,8 +71440,10 @@ class SingleFlight {
             observer.cacheLookup('bypass');
         else
             observer.cacheLookup(outcome.planCacheHit ? 'hit' : 'miss');
-        if (outcome.role === 'follower')
+        if (outcome.role === 'follower') {
             observer.role('follower');
+            observer.followerWaited?.(outcome.waitMs / 1000);
+        }
         if (outcome.role === 'leader')
             observer.role(outcome.takeover ? 'takeover' : 'leader');
     }
@@ -71919,6 +71953,7 @@ async function main() {
         commandTimeoutMs: config.redisCommandTimeoutMs,
         replicaId: config.replicaId,
         logger,
+        commandTimed: (seconds) => metrics.redisCommandDuration.observe(seconds),
     });
     const memory = planMemory(config, metrics);
     const singleFlight = new SingleFlight({
@@ -71936,6 +71971,7 @@ async function main() {
         observer: {
             cacheLookup: (result) => metrics.planCacheRequests.inc({ result }),
             role: (role) => metrics.singleFlight.inc({ role }),
+            followerWaited: (seconds) => metrics.singleFlightWait.inc(seconds),
         },
         logger,
     });

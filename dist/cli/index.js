@@ -88355,7 +88355,7 @@ const GATE_OPTION_ROWS = {
     capacityBudgetSeconds: wholeNumber({
         min: 2,
         max: 3600,
-        default: 30,
+        default: 45,
         unit: 'seconds',
         description: 'chat-capacity: time the capacity search may take; it stops sending then, and its last answers come within one request timeout.',
     }),
@@ -97804,7 +97804,14 @@ function findBottleneck(input) {
             why: input.metricsUnread,
         };
     const permitPerAskMs = s.permitWaitSeconds !== undefined ? (s.permitWaitSeconds * 1000) / asks : undefined;
-    if ((s.narratorOverloads ?? 0) > (s.llmBusy ?? 0) ||
+    const llmMean = meanMs(s.llmSeconds, s.llmCalls);
+    const llmMeanHeld = meanMs(h.llmSeconds, h.llmCalls);
+    const llmSlowed = llmMean !== undefined && llmMeanHeld !== undefined && llmMean >= LLM_SLOWDOWN * llmMeanHeld;
+    // What made the answers fail decides between the two: refusals (degraded answers) are the
+    // semaphore's; late answers while the LLM's own calls slowed down are the backend's, even when the
+    // permits those slow calls held made the semaphore refuse some too.
+    const lateFromLlm = llmSlowed && failing.counts.late > failing.counts.degraded;
+    if ((!lateFromLlm && (s.narratorOverloads ?? 0) > (s.llmBusy ?? 0)) ||
         (permitPerAskMs ?? 0) >= WAIT_SHARE_OF_SLO * input.sloMs)
         return {
             kind: 'named',
@@ -97813,11 +97820,8 @@ function findBottleneck(input) {
                 ? say(`semáforo do narrador: ${s.narratorOverloads ?? 0} sobrecargas (${SIGNAL_METRIC.narratorOverloads}); espera por vaga não verificada: ${SIGNAL_METRIC.permitWaitSeconds} não exposta`, `narrator semaphore: ${s.narratorOverloads ?? 0} overloads (${SIGNAL_METRIC.narratorOverloads}); permit wait not cross-checked: ${SIGNAL_METRIC.permitWaitSeconds} not exposed`)
                 : say(`semáforo do narrador: ${s.narratorOverloads ?? 0} sobrecargas e ${round(permitPerAskMs)} ms por pergunta esperando uma vaga (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`, `narrator semaphore: ${s.narratorOverloads ?? 0} overloads and ${round(permitPerAskMs)} ms per ask waiting for a permit (${SIGNAL_METRIC.narratorOverloads}, ${SIGNAL_METRIC.permitWaitSeconds})`),
         };
-    const llmMean = meanMs(s.llmSeconds, s.llmCalls);
-    const llmMeanHeld = meanMs(h.llmSeconds, h.llmCalls);
     const llmTrouble = (s.llmBusy ?? 0) + (s.llmErrors ?? 0);
-    if (llmTrouble > 0 ||
-        (llmMean !== undefined && llmMeanHeld !== undefined && llmMean >= LLM_SLOWDOWN * llmMeanHeld))
+    if (llmTrouble > 0 || llmSlowed)
         return {
             kind: 'named',
             part: 'llm',
@@ -97899,14 +97903,14 @@ function decidePhaseB(input) {
         return {
             calledFor: true,
             parts,
-            line: say(`fase B indicada: fila ou workers para o ${bottleneck.part === 'narrator' ? 'narrador' : 'LLM'}${streaming ? `, e streaming (o LLM leva ${percent} % de uma resposta narrada)` : ''} — ${bottleneck.evidence}${cachedSlow ? `; perguntas em cache também ficaram lentas (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`, `phase B called for: a queue or workers for the ${bottleneck.part === 'narrator' ? 'narrator' : 'LLM'}${streaming ? `, and streaming (the LLM takes ${percent} % of a narrated answer)` : ''} — ${bottleneck.evidence}${cachedSlow ? `; cached questions slowed down too (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`),
+            line: say(`fase B indicada: fila ou workers para o ${bottleneck.part === 'narrator' ? 'narrador' : 'LLM'}${streaming ? `, e streaming (o LLM leva ${percent} % de uma resposta narrada)` : ''}${cachedSlow ? `; perguntas em cache também ficaram lentas (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`, `phase B called for: a queue or workers for the ${bottleneck.part === 'narrator' ? 'narrator' : 'LLM'}${streaming ? `, and streaming (the LLM takes ${percent} % of a narrated answer)` : ''}${cachedSlow ? `; cached questions slowed down too (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`),
         };
     }
     if (streaming)
         return {
             calledFor: true,
             parts: ['streaming'],
-            line: say(`fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas); o limite visto foi: ${bottleneck.evidence}`, `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms); the limit seen: ${bottleneck.evidence}`),
+            line: say(`fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas), seja qual for o limite visto`, `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms), whatever the limit seen`),
         };
     const part = {
         'plan-cache': say('o Redis / cache de planos', 'Redis / the plan cache'),
@@ -97916,7 +97920,7 @@ function decidePhaseB(input) {
     return {
         calledFor: false,
         parts: [],
-        line: say(`fase B não indicada: o limite é ${part}, que se resolve sem filas nem streaming — ${bottleneck.evidence}`, `phase B not called for: the limit is ${part}, which is solved without queues or streaming — ${bottleneck.evidence}`),
+        line: say(`fase B não indicada: o limite é ${part}, que se resolve sem filas nem streaming`, `phase B not called for: the limit is ${part}, which is solved without queues or streaming`),
     };
 }
 
@@ -97952,8 +97956,13 @@ function countBy(labels) {
  * gate itself was the limit (generator-bound) is never judged at all.
  */
 
-/** 1.645: a one-sided 95 % bound, so "held" means the attainment is above target with 95 % confidence. */
-const WILSON_Z = 1.645;
+/**
+ * 1.2816: a one-sided 90 % bound, so "held" means the attainment is above target with 90 % confidence.
+ * Not 95 %: proving a share of 95 % then takes 32 good answers in a row instead of 52, and a stage whose
+ * share sits a little above the target (a narrator that refuses now and then) can be proven within a
+ * budget of under a minute on a 2-core runner; 90 % is still far from a coin flip.
+ */
+const WILSON_Z = 1.2816;
 /** Below this many answers no level is judged: the bound could not tell anything. */
 const MIN_JUDGED_ANSWERS = 10;
 /** Wilson score interval of `good` successes in `total` trials, at `z`. */
@@ -98021,13 +98030,12 @@ function answersToConfirm(target, z = WILSON_Z) {
 
 ;// CONCATENATED MODULE: ./src/checks/chat-capacity/capacity-search.ts
 /**
- * The bounded search for the most users a stage holds: double the users until a level fails, then
- * bisect between the highest level held and the lowest that failed, then run the highest held level
- * again to confirm it. It never starts a step after its time budget (so it ends within the budget plus
- * one request timeout), never sends more than its request budget, and stops at once when a level's
- * answers are broken (5xx, no answer): the stage is already past its limit. Levels below one that held
- * are taken as held (more users never make a stage faster), so a low level that had too few answers to
- * judge does not stop the climb.
+ * The bounded search for the most users a stage holds: double the users until a level falls short of
+ * the target, then bisect between the highest level that met it and the lowest that fell short, then
+ * run the highest level that met it again. It never starts a step after its time budget (so it ends
+ * within the budget plus one request timeout), never sends more than its request budget, and stops at
+ * once when a level's answers are broken (5xx, no answer): the stage is already past its limit. The
+ * steps only steer the search; what it proves comes from all the answers together (provenLevels).
  */
 
 
@@ -98035,13 +98043,104 @@ function answersToConfirm(target, z = WILSON_Z) {
 function resolvedGap(held, failed) {
     return failed - held <= Math.max(1, Math.ceil(held / 6));
 }
+/**
+ * What the answers prove, pooled across levels. More users never make a stage faster, so every level
+ * above L has an attainment at most L's: the answers of L and the levels just above it, pooled, have an
+ * expected share of good answers at most L's, and their lower Wilson bound reaching the target proves L
+ * held. Symmetrically, L and the levels just below it have attainments at least L's: their pooled upper
+ * bound below the target proves L failed. One short step near the knee then no longer hides what the
+ * levels around it show together. Generator-bound steps are never counted (the gate was the limit).
+ */
+function provenLevels(steps, target) {
+    const byLevel = new Map();
+    for (const step of steps) {
+        if (step.judgement === 'generator-bound')
+            continue;
+        const level = byLevel.get(step.users) ?? { good: 0, total: 0 };
+        level.good += step.counts.good;
+        level.total += step.samples.length;
+        byLevel.set(step.users, level);
+    }
+    const levels = [...byLevel.keys()].sort((a, b) => a - b);
+    const pool = (from, to) => {
+        let good = 0;
+        let total = 0;
+        for (let index = from; index <= to; index += 1) {
+            const level = byLevel.get(levels[index]);
+            good += level.good;
+            total += level.total;
+        }
+        return { from: levels[from], to: levels[to], good, total, bound: Number.NaN };
+    };
+    let failed;
+    search: for (let index = 0; index < levels.length; index += 1)
+        for (let from = index; from >= 0; from -= 1) {
+            const pooled = pool(from, index);
+            const { upper } = wilsonBounds(pooled.good, pooled.total);
+            if (pooled.total >= MIN_JUDGED_ANSWERS && upper < target) {
+                failed = { ...pooled, bound: upper };
+                break search;
+            }
+        }
+    let held;
+    search: for (let index = levels.length - 1; index >= 0; index -= 1) {
+        if (failed && levels[index] >= failed.to)
+            continue;
+        for (let to = index; to < levels.length && (!failed || levels[to] < failed.to); to += 1) {
+            const pooled = pool(index, to);
+            const { lower } = wilsonBounds(pooled.good, pooled.total);
+            if (pooled.total >= MIN_JUDGED_ANSWERS && lower >= target) {
+                held = { ...pooled, bound: lower };
+                break search;
+            }
+        }
+    }
+    return {
+        held: held?.from ?? 0,
+        ...(held ? { heldBy: held } : {}),
+        ...(failed ? { failed: failed.to, failedBy: failed } : {}),
+    };
+}
+/** Room kept on the estimate of a re-check's time: a level's share is only known from a short step. */
+const RECHECK_MARGIN = 1.5;
+/**
+ * The level to re-check: the highest that met the target whose proof the time left can still buy.
+ * Proving a share p above the target t takes about z²·p(1−p)/(p−t)² answers (32 at the least for
+ * 95 %), and a level gives answers at the rate its own steps did; a level just below the knee (p barely
+ * above t) may need minutes, a lower one seconds. When none fits, the one whose proof is nearest.
+ */
+function recheckTarget(steps, looksHeld, target, remainingMs) {
+    const levels = [...new Set(steps.map((step) => step.users))]
+        .filter((users) => users <= looksHeld)
+        .sort((a, b) => b - a);
+    let nearest;
+    for (const users of levels) {
+        const own = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
+        const total = own.reduce((sum, step) => sum + step.samples.length, 0);
+        const good = own.reduce((sum, step) => sum + step.counts.good, 0);
+        const ms = own.reduce((sum, step) => sum + step.durationMs, 0);
+        if (total === 0 || ms <= 0)
+            continue;
+        // Never quite 1: a short run of good answers does not make the next ones certain.
+        const share = Math.min(0.995, good / total);
+        if (share <= target)
+            continue;
+        const needed = Math.max(answersToConfirm(target), Math.ceil((WILSON_Z * WILSON_Z * share * (1 - share)) / (share - target) ** 2));
+        const needMs = (Math.max(0, needed - total) / total) * ms * RECHECK_MARGIN;
+        if (needMs <= remainingMs)
+            return users;
+        if (!nearest || needMs < nearest.ms)
+            nearest = { users, ms: needMs };
+    }
+    return nearest?.users ?? looksHeld;
+}
 async function searchCapacity(plan, runLevel) {
     const steps = [];
-    /** The highest level proven held (its lower bound reached the target). */
-    let held = 0;
+    const rechecks = [];
     /** The highest level whose answers met the target so far, proven or not: where bisection starts. */
     let looksHeld = 0;
-    let failed;
+    /** The lowest level whose answers fell short of it, proven or not. */
+    let short;
     const roomFor = () => {
         if (plan.signal.aborted)
             return 'aborted';
@@ -98051,83 +98150,108 @@ async function searchCapacity(plan, runLevel) {
             return 'request-budget';
         return undefined;
     };
-    const finish = (end, confirmed = false, broken) => ({
-        steps,
-        held,
-        failed,
-        confirmed,
-        broken,
-        end,
-    });
+    /** A level's share of good answers over all its runs so far (a re-run adds to the first). */
+    const pooledShare = (users) => {
+        const runs = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
+        const total = runs.reduce((sum, step) => sum + step.samples.length, 0);
+        return total === 0 ? undefined : runs.reduce((sum, step) => sum + step.counts.good, 0) / total;
+    };
+    const meets = (step) => {
+        const share = pooledShare(step.users);
+        return share !== undefined && share >= plan.target;
+    };
+    const finish = (end, broken) => {
+        const proof = provenLevels(steps, plan.target);
+        const failed = broken ? Math.min(proof.failed ?? broken.users, broken.users) : proof.failed;
+        const held = Math.min(proof.held, (failed ?? Infinity) - 1);
+        const again = rechecks.filter((step) => step.users >= held && meets(step));
+        return {
+            steps,
+            held: Math.max(0, held),
+            failed,
+            short: short ?? failed,
+            proof,
+            confirmed: held > 0 && again.length > 0,
+            broken,
+            end,
+        };
+    };
     const isBroken = (step) => brokenAnswers(step.counts) > 0 && step.judgement === 'failed';
-    const meets = (step) => step.attainment !== undefined && step.attainment >= plan.target;
     /**
      * Runs a level; one that was generator-bound, or below the target without proof, is run once more
-     * (a 2-core runner has moments of noise). Undefined when the search must end; the reason is in `ended`.
+     * (a 2-core runner has moments of noise; the two runs are pooled). Undefined when the search must
+     * end; the reason is in `ended`.
      */
     let ended;
-    const level = async (users, prove) => {
+    const level = async (users, mode) => {
         for (let attempt = 1;; attempt += 1) {
             const blocked = roomFor();
             if (blocked) {
                 ended = finish(blocked);
                 return undefined;
             }
-            const step = await runLevel(users, prove);
+            const step = await runLevel(users, mode);
             steps.push(step);
+            if (mode === 'recheck')
+                rechecks.push(step);
             if (isBroken(step)) {
-                failed = Math.min(failed ?? users, users);
-                ended = finish('broken', false, step);
+                short = Math.min(short ?? users, users);
+                ended = finish('broken', step);
                 return undefined;
             }
-            const unsure = step.judgement === 'generator-bound' || (step.judgement === 'indeterminate' && !meets(step));
+            const bound = step.judgement === 'generator-bound';
+            const unsure = bound || (step.judgement === 'indeterminate' && !meets(step));
             if (!unsure)
                 return step;
             if (attempt >= 2) {
+                if (!bound)
+                    return step;
                 ended = finish('undecided');
                 return undefined;
             }
         }
     };
-    // Climb: double until a level fails, or the ceiling.
+    /** Whether another climb or bisection step still leaves the re-check its reserve. */
+    const roomBeforeRecheck = () => looksHeld === 0 || external_node_perf_hooks_.performance.now() + plan.minStepMs + (plan.recheckReserveMs ?? 0) <= plan.deadline;
+    /** A level is taken as past the knee when its answers fell short of the target, proven or not. */
+    const fellShort = (step) => step.judgement === 'failed' || !meets(step);
+    // Climb: double until a level falls short, or the ceiling.
     for (let users = Math.min(plan.startUsers, plan.maxUsers);; users = Math.min(users * 2, plan.maxUsers)) {
-        const step = await level(users, false);
+        const step = await level(users, 'climb');
         if (!step)
             return ended;
-        if (step.judgement === 'failed') {
-            failed = users;
+        if (fellShort(step)) {
+            short = users;
             break;
         }
-        if (step.judgement === 'held')
-            held = users;
         looksHeld = users;
-        if (users >= plan.maxUsers)
+        if (users >= plan.maxUsers || !roomBeforeRecheck())
             break;
     }
-    // Bisect between the highest level that met the target and the lowest that failed; each level proven.
-    while (failed !== undefined && !resolvedGap(looksHeld, failed)) {
-        const mid = Math.floor((looksHeld + failed) / 2);
-        const step = await level(mid, true);
+    // Bisect between the highest level that met the target and the lowest that fell short.
+    let ceiling = short;
+    while (ceiling !== undefined && !resolvedGap(looksHeld, ceiling) && roomBeforeRecheck()) {
+        const mid = Math.floor((looksHeld + ceiling) / 2);
+        const step = await level(mid, 'prove');
         if (!step)
             return ended;
-        if (step.judgement === 'failed')
-            failed = mid;
-        else {
-            if (step.judgement === 'held')
-                held = mid;
-            looksHeld = mid;
+        if (fellShort(step)) {
+            ceiling = mid;
+            short = Math.min(short ?? mid, mid);
         }
+        else
+            looksHeld = mid;
     }
-    // Re-check the highest level that held (or met the target without proof yet), run until proven.
-    const end = failed === undefined ? 'max-users' : 'resolved';
+    // Re-check the highest level that met the target and that the time left can prove, run until its
+    // answers decide it.
+    const end = short === undefined ? 'max-users' : 'resolved';
     if (looksHeld === 0)
         return finish(end);
-    const again = await level(looksHeld, true);
+    const target = recheckTarget(steps, looksHeld, plan.target, plan.deadline - external_node_perf_hooks_.performance.now());
+    const again = await level(target, 'recheck');
     if (!again)
         return ended;
-    if (again.judgement === 'held')
-        held = looksHeld;
-    return finish(end, again.judgement === 'held' && held === looksHeld);
+    return finish(end);
 }
 
 ;// CONCATENATED MODULE: ./src/checks/check-context.ts
@@ -98174,6 +98298,17 @@ function describeBottleneck(bottleneck, say) {
             return say(`não identificável pelas métricas que este stage expõe (${bottleneck.why}); ${bottleneck.missing.slice(0, 4).join(', ')} o tornariam identificável`, `not identifiable from the metrics this stage exposes (${bottleneck.why}); ${bottleneck.missing.slice(0, 4).join(', ')} would make it identifiable`);
     }
 }
+const poolText = (pooled) => `${pooled.from === pooled.to ? pooled.from : `${pooled.from}–${pooled.to}`}u: ${pooled.good}/${pooled.total}`;
+/** Which levels' answers, pooled, proved the range (more users never make a stage faster). */
+function describeProof(proof, say) {
+    const held = proof.heldBy
+        ? say(`sustentou ${proof.held}: respostas boas dos níveis ${poolText(proof.heldBy)}, limite inferior ${percent(proof.heldBy.bound)}`, `held ${proof.held}: good answers of levels ${poolText(proof.heldBy)}, lower bound ${percent(proof.heldBy.bound)}`)
+        : say('nenhum nível provado sustentado', 'no level proven held');
+    const failed = proof.failedBy
+        ? say(`falhou ${proof.failed}: níveis ${poolText(proof.failedBy)}, limite superior ${percent(proof.failedBy.bound)}`, `failed ${proof.failed}: levels ${poolText(proof.failedBy)}, upper bound ${percent(proof.failedBy.bound)}`)
+        : say('nenhum nível provado falho', 'no level proven failed');
+    return `${held}; ${failed}`;
+}
 function evidenceOf(input, range) {
     const { search, options, say } = input;
     const steps = search.steps;
@@ -98186,6 +98321,7 @@ function evidenceOf(input, range) {
             title: say('Capacidade de chat', 'Chat capacity'),
             facts: [
                 { label: say('capacidade (sustentou / falhou)', 'capacity (held / failed)'), value: range },
+                { label: say('prova', 'proof'), value: describeProof(search.proof, say) },
                 {
                     label: say('nível mais alto reconfirmado', 'highest level confirmed again'),
                     value: search.held === 0 ? '-' : search.confirmed ? say('sim', 'yes') : say('não', 'no'),
@@ -98196,7 +98332,7 @@ function evidenceOf(input, range) {
                 },
                 {
                     label: 'SLO',
-                    value: say(`${percent(options.attainment)} das respostas completas, sem degradação nem erro, em até ${formatMilliseconds(options.sloMs)} (limite de Wilson unilateral de 95 %)`, `${percent(options.attainment)} of answers complete, not degraded, not an error, within ${formatMilliseconds(options.sloMs)} (one-sided 95 % Wilson bound)`),
+                    value: say(`${percent(options.attainment)} das respostas completas, sem degradação nem erro, em até ${formatMilliseconds(options.sloMs)} (limite de Wilson unilateral de 90 %)`, `${percent(options.attainment)} of answers complete, not degraded, not an error, within ${formatMilliseconds(options.sloMs)} (one-sided 90 % Wilson bound)`),
                 },
                 {
                     label: say('usuários virtuais', 'virtual users'),
@@ -98314,8 +98450,9 @@ function decideCapacity(input) {
             : '';
     const target = options.targetUsers;
     if (target === 0) {
-        if (search.held === 0)
-            return outcome('warn', say(`nenhum nível de usuários sustentou o SLO (${slo})${unsureText}${tail}`, `no level of users held the SLO (${slo})${unsureText}${tail}`));
+        // Measure only: the range is the finding, whatever it is — unless nothing at all was proven.
+        if (search.held === 0 && search.failed === undefined)
+            return outcome('warn', say(`nenhum nível de usuários provou sustentar nem falhar o SLO (${slo})${unsureText}${tail}`, `no level of users was proven to hold or to fail the SLO (${slo})${unsureText}${tail}`));
         return outcome('pass', `${held}${unsureText}${tail}`);
     }
     if (search.held >= target && search.confirmed)
@@ -98323,11 +98460,8 @@ function decideCapacity(input) {
     if (search.failed !== undefined &&
         search.failed <= target &&
         search.held < target &&
-        boundSteps.length === 0) {
-        const failing = search.steps.find((step) => step.users === search.failed && step.judgement === 'failed');
-        if (failing)
-            return outcome('fail', say(`abaixo do alvo de ${target} usuários: ${held}${tail}`, `below the target of ${target} users: ${held}${tail}`));
-    }
+        boundSteps.length === 0)
+        return outcome('fail', say(`abaixo do alvo de ${target} usuários: ${held}${tail}`, `below the target of ${target} users: ${held}${tail}`));
     return outcome('warn', say(`alvo de ${target} usuários não confirmado: ${held}${search.held >= target ? ', mas a reconfirmação não sustentou' : ''}${unsureText}${tail}`, `target of ${target} users not confirmed: ${held}${search.held >= target ? ', but the re-check did not hold' : ''}${unsureText}${tail}`));
 }
 
@@ -98513,9 +98647,11 @@ async function runStep(plan, send) {
 
 /** A designed refusal of the narrator: a degraded answer, not an error. */
 const LLM_LIMITED = 'llm_concurrency_limited';
+/** Share of the time budget kept for the re-check of the highest level that met the target. */
+const RECHECK_SHARE = 0.3;
 /** How long each level runs, from the search's time budget: short enough for several levels. */
 function stepTimes(budgetMs, thinkTimeMs) {
-    const minMs = Math.min(8000, Math.max(1000, budgetMs / 10));
+    const minMs = Math.min(8000, Math.max(1000, budgetMs / 12));
     const rampMs = Math.min(minMs / 2, Math.max(300, thinkTimeMs));
     return { rampMs, minMs, maxMs: minMs * 3 };
 }
@@ -98582,15 +98718,20 @@ const chatCapacityCheck = async (context) => {
             target: capacity.attainment,
             deadline,
             minStepMs: times.rampMs + times.minMs,
+            recheckReserveMs: budgetMs * RECHECK_SHARE,
             requestsLeft: () => requests.used < capacity.maxRequests,
             signal,
-        }, async (users, prove) => {
+        }, async (users, mode) => {
             const index = snapshots.length;
             const room = () => Math.max(500, Math.min(5000, deadline - external_node_perf_hooks_.performance.now()));
             const before = reader && !metricsUnread ? await takeSnapshot(reader, room()) : undefined;
             const step = await runStep({
                 users,
                 ...times,
+                // The re-check may use what is left of the budget (less the snapshot after it).
+                maxMs: mode === 'recheck'
+                    ? Math.max(times.maxMs, deadline - external_node_perf_hooks_.performance.now() - times.rampMs - 1000)
+                    : times.maxMs,
                 thinkTimeMs: capacity.thinkTimeMs,
                 sloMs: capacity.sloMs,
                 target: capacity.attainment,
@@ -98598,7 +98739,7 @@ const chatCapacityCheck = async (context) => {
                 requests,
                 mix: capacity.mix,
                 signal,
-                prove,
+                prove: mode !== 'climb',
             }, sendFor(index + 1));
             const after = reader && !metricsUnread ? await takeSnapshot(reader, room()) : undefined;
             const failure = after?.failure ?? before?.failure;
@@ -98612,17 +98753,20 @@ const chatCapacityCheck = async (context) => {
     finally {
         await closeDispatcher(agent);
     }
-    const signalsAt = (users, judgement) => {
-        if (users === undefined)
+    /** The step of a level that shows it best: the worst run of a failing level, the best of a held one. */
+    const signalsAt = (users, worst) => {
+        const at = search.steps
+            .map((step, index) => ({ step, index }))
+            .filter(({ step }) => step.users === users && step.judgement !== 'generator-bound')
+            .sort((a, b) => ((a.step.attainment ?? 0) - (b.step.attainment ?? 0)) * (worst ? 1 : -1))[0];
+        if (!at)
             return { step: undefined, signals: {} };
-        const index = search.steps.findIndex((step) => step.users === users && step.judgement === judgement);
-        if (index < 0)
-            return { step: undefined, signals: {} };
-        const shot = snapshots[index];
-        return { step: search.steps[index], signals: signalsBetween(shot?.before, shot?.after) };
+        const shot = snapshots[at.index];
+        return { step: at.step, signals: signalsBetween(shot?.before, shot?.after) };
     };
-    const failing = signalsAt(search.broken?.users ?? search.failed, 'failed');
-    const held = signalsAt(search.held || undefined, 'held');
+    // Saturation is read where the answers first fell short, proven or not: the metrics say why.
+    const failing = signalsAt(search.broken?.users ?? search.short, true);
+    const held = signalsAt(search.held || undefined, false);
     const bottleneck = findBottleneck({
         failing: failing.step,
         failingSignals: failing.signals,
@@ -101196,6 +101340,7 @@ function messages(say) {
             notReady: (failed, ids) => say(`Stage não pronto para chat multiusuário: ${failed} ${failed === 1 ? 'verificação falhou' : 'verificações falharam'} (${ids}).`, `Stage not ready for multi-user chat: ${failed} ${failed === 1 ? 'check' : 'checks'} failed (${ids}).`),
             bootFailed: say('Stage não pronto para chat multiusuário: o stage não pôde ser iniciado, então nenhuma verificação pôde provar nada.', 'Stage not ready for multi-user chat: the stage could not be booted, so no check could prove anything.'),
             capacity: (users, percentile, sloMs) => say(`Pronto para chat multiusuário: ${users} ${users === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a p${percentile} ≤ ${sloMs} ms.`, `Ready for multi-user chat: ${users} simultaneous ${users === 1 ? 'user' : 'users'} at p${percentile} ≤ ${sloMs} ms.`),
+            capacityBelow: (failed, percentile, sloMs) => say(`Capacidade: menos de ${failed} usuários simultâneos a p${percentile} ≤ ${sloMs} ms (nenhum nível menor provado).`, `Capacity: fewer than ${failed} simultaneous users at p${percentile} ≤ ${sloMs} ms (no lower level proven).`),
             metricEvidenceMissing: (ids) => say(`Evidência de métrica ausente em ${ids}: confirmado só pelas respostas.`, `Metric evidence was missing in ${ids}: confirmed by answers only.`),
         },
         evidence: say('Evidência', 'Evidence'),
@@ -101258,10 +101403,15 @@ function verdictSentence(report, m) {
     const warned = report.checks.filter((c) => c.status === 'warn');
     if (report.verdict === 'ready') {
         const sentence = warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
-        const capacity = capacityHeld(report);
-        return capacity
-            ? `${sentence} ${m.conclusion.capacity(capacity.users, capacity.percentile, capacity.sloMs)}`
-            : sentence;
+        const capacity = capacityMeasured(report);
+        if (!capacity)
+            return sentence;
+        const { users, failed, percentile, sloMs } = capacity;
+        if (users > 0)
+            return `${sentence} ${m.conclusion.capacity(users, percentile, sloMs)}`;
+        return failed === undefined
+            ? sentence
+            : `${sentence} ${m.conclusion.capacityBelow(failed, percentile, sloMs)}`;
     }
     // Not ready without a failure: the asks' error budget was exceeded, or the fail policy counts warnings.
     if (failed.length === 0 && asksOverBudget(report.asks))
@@ -101275,17 +101425,18 @@ function verdictEmoji(report) {
         return '❌';
     return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
 }
-/** The users chat-capacity held, with its SLO, when it ran and held some (its measures carry them). */
-function capacityHeld(report) {
+/** The users chat-capacity held (and failed), with its SLO, when it ran (its measures carry them). */
+function capacityMeasured(report) {
     const capacity = report.checks.find((check) => check.id === 'chat-capacity');
     if (!capacity || (capacity.status !== 'pass' && capacity.status !== 'warn'))
         return undefined;
     const users = capacity.measures?.capacityUsersHeld;
     const sloMs = capacity.measures?.capacitySloP95Ms;
     const percentile = capacity.measures?.capacityAttainmentPct;
-    if (users === undefined || users <= 0 || sloMs === undefined || percentile === undefined)
+    const failed = capacity.measures?.capacityUsersFailed;
+    if (users === undefined || sloMs === undefined || percentile === undefined)
         return undefined;
-    return { users, percentile, sloMs };
+    return { users, failed, percentile, sloMs };
 }
 /** The run's asks in one sentence (errors anywhere): how many were sent, how many failed, the budget. */
 function askConclusion(report) {
@@ -102401,9 +102552,10 @@ function renderHelp() {
     const out = [
         'Usage: stagegate [flags]',
         '',
-        'Boots a multi-replica chat API stage, runs five checks (stage-up, load-balancing,',
-        'plan-cache-single-flight, private-isolation, narrator-saturation) and says whether it is ready',
-        'for multi-user chat. Progress goes to stderr, the report to stdout.',
+        'Boots a multi-replica chat API stage, runs six checks (stage-up, load-balancing,',
+        'plan-cache-single-flight, private-isolation, narrator-saturation, chat-capacity) and says whether',
+        'it is ready for multi-user chat, and for how many users. Progress goes to stderr, the report',
+        'to stdout.',
         '',
         'Examples:',
         '  stagegate --driver local                    # the reference stage as local processes',

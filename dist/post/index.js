@@ -55005,7 +55005,7 @@ const GATE_OPTION_ROWS = {
     capacityBudgetSeconds: wholeNumber({
         min: 2,
         max: 3600,
-        default: 30,
+        default: 45,
         unit: 'seconds',
         description: 'chat-capacity: time the capacity search may take; it stops sending then, and its last answers come within one request timeout.',
     }),

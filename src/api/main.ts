@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     commandTimeoutMs: config.redisCommandTimeoutMs,
     replicaId: config.replicaId,
     logger,
+    commandTimed: (seconds) => metrics.redisCommandDuration.observe(seconds),
   });
   const memory = planMemory(config, metrics);
   const singleFlight = new SingleFlight({
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     observer: {
       cacheLookup: (result) => metrics.planCacheRequests.inc({ result }),
       role: (role) => metrics.singleFlight.inc({ role }),
+      followerWaited: (seconds) => metrics.singleFlightWait.inc(seconds),
     },
     logger,
   });

@@ -39,6 +39,8 @@ export class ApiMetrics {
   readonly narratorPermitWait: Counter;
   readonly llmRequestDuration: Histogram<'outcome'>;
   readonly narratorInFlightMax: Gauge;
+  readonly redisCommandDuration: Histogram;
+  readonly singleFlightWait: Counter;
   /** LLM calls in flight now, and the most ever at once (the high-watermark's value). */
   private narratorInFlightNow = 0;
   private narratorInFlightPeak = 0;
@@ -142,6 +144,17 @@ export class ApiMetrics {
       registers,
     });
     this.narratorInFlightMax.set(0);
+    this.redisCommandDuration = new Histogram({
+      name: OPTIONAL_METRICS.redisCommandDuration,
+      help: 'Round trip of each Redis command of the plan cache and single-flight, in seconds.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.singleFlightWait = new Counter({
+      name: OPTIONAL_METRICS.singleFlightWaitSeconds,
+      help: "Seconds single-flight followers spent waiting for a leader's result.",
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -5,7 +5,9 @@
  * clients reconnect on their own, so caching resumes when Redis returns.
  */
 import { settleWithin } from '../kit/settle.js';
-import { Redis, type RedisOptions } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { Redis, type Command, type RedisOptions } from 'ioredis';
+import type { WriteableStream } from 'ioredis/built/types.js';
 import type { Logger } from '../kit/json-logger.js';
 import { pollUntil } from '../kit/poll.js';
 
@@ -24,6 +26,8 @@ export function connectRedis(options: {
   commandTimeoutMs: number;
   replicaId: string;
   logger: Logger;
+  /** Each command's round trip on the command connection, answered or failed (a metric). */
+  commandTimed?: (seconds: number) => void;
 }): RedisConnections {
   const base: RedisOptions = {
     enableOfflineQueue: false,
@@ -41,6 +45,7 @@ export function connectRedis(options: {
     autoResubscribe: true,
     // Subscriptions are long-lived; a command timeout would only apply to (un)subscribe replies.
   });
+  if (options.commandTimed) timeCommands(commands, options.commandTimed);
   for (const [role, client] of [
     ['commands', commands],
     ['subscriber', subscriber],
@@ -63,6 +68,21 @@ export function connectRedis(options: {
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * Times every command of a client at the one place all of them pass (ioredis's sendCommand), so no
+ * call site of the plan cache, the lock or the channels can forget to: from the moment it is handed to
+ * the connection to its reply or its failure (a timeout included).
+ */
+function timeCommands(client: Redis, observe: (seconds: number) => void): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command: Command, stream?: WriteableStream) => {
+    const started = performance.now();
+    const done = () => observe((performance.now() - started) / 1000);
+    command.promise.then(done, done);
+    return send(command, stream);
+  }) as typeof client.sendCommand;
 }
 
 /** Log transitions only (not every failed reconnect), so an outage is a few lines, not a flood. */

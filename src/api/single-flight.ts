@@ -52,6 +52,8 @@ export interface SingleFlightOptions {
 export interface SingleFlightObserver {
   cacheLookup(result: PlanCacheResult): void;
   role(role: SingleFlightRole): void;
+  /** A follower waited this long for a leader's result. */
+  followerWaited?(seconds: number): void;
 }
 
 /** Redis as single-flight sees it: three narrow parts, so it can be driven in-process by a stand-in. */
@@ -131,7 +133,10 @@ export class SingleFlight {
     const { observer } = this.deps;
     if (!outcome.cacheAvailable) observer.cacheLookup('bypass');
     else observer.cacheLookup(outcome.planCacheHit ? 'hit' : 'miss');
-    if (outcome.role === 'follower') observer.role('follower');
+    if (outcome.role === 'follower') {
+      observer.role('follower');
+      observer.followerWaited?.(outcome.waitMs / 1000);
+    }
     if (outcome.role === 'leader') observer.role(outcome.takeover ? 'takeover' : 'leader');
   }
 

@@ -34,9 +34,10 @@ export function renderHelp(): string {
   const out: string[] = [
     'Usage: stagegate [flags]',
     '',
-    'Boots a multi-replica chat API stage, runs five checks (stage-up, load-balancing,',
-    'plan-cache-single-flight, private-isolation, narrator-saturation) and says whether it is ready',
-    'for multi-user chat. Progress goes to stderr, the report to stdout.',
+    'Boots a multi-replica chat API stage, runs six checks (stage-up, load-balancing,',
+    'plan-cache-single-flight, private-isolation, narrator-saturation, chat-capacity) and says whether',
+    'it is ready for multi-user chat, and for how many users. Progress goes to stderr, the report',
+    'to stdout.',
     '',
     'Examples:',
     '  stagegate --driver local                    # the reference stage as local processes',

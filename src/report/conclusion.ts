@@ -31,10 +31,13 @@ function verdictSentence(report: GateReport, m: ReturnType<typeof messagesFor>):
   const warned = report.checks.filter((c) => c.status === 'warn');
   if (report.verdict === 'ready') {
     const sentence = warned.length > 0 ? m.conclusion.readyWithWarnings(warned.length) : m.conclusion.ready;
-    const capacity = capacityHeld(report);
-    return capacity
-      ? `${sentence} ${m.conclusion.capacity(capacity.users, capacity.percentile, capacity.sloMs)}`
-      : sentence;
+    const capacity = capacityMeasured(report);
+    if (!capacity) return sentence;
+    const { users, failed, percentile, sloMs } = capacity;
+    if (users > 0) return `${sentence} ${m.conclusion.capacity(users, percentile, sloMs)}`;
+    return failed === undefined
+      ? sentence
+      : `${sentence} ${m.conclusion.capacityBelow(failed, percentile, sloMs)}`;
   }
   // Not ready without a failure: the asks' error budget was exceeded, or the fail policy counts warnings.
   if (failed.length === 0 && asksOverBudget(report.asks))
@@ -52,15 +55,18 @@ export function verdictEmoji(report: GateReport): string {
   return report.checks.some((c) => c.status === 'warn') ? '⚠️' : '✅';
 }
 
-/** The users chat-capacity held, with its SLO, when it ran and held some (its measures carry them). */
-function capacityHeld(report: GateReport): { users: number; percentile: number; sloMs: number } | undefined {
+/** The users chat-capacity held (and failed), with its SLO, when it ran (its measures carry them). */
+function capacityMeasured(
+  report: GateReport,
+): { users: number; failed?: number; percentile: number; sloMs: number } | undefined {
   const capacity = report.checks.find((check) => check.id === 'chat-capacity');
   if (!capacity || (capacity.status !== 'pass' && capacity.status !== 'warn')) return undefined;
   const users = capacity.measures?.capacityUsersHeld;
   const sloMs = capacity.measures?.capacitySloP95Ms;
   const percentile = capacity.measures?.capacityAttainmentPct;
-  if (users === undefined || users <= 0 || sloMs === undefined || percentile === undefined) return undefined;
-  return { users, percentile, sloMs };
+  const failed = capacity.measures?.capacityUsersFailed;
+  if (users === undefined || sloMs === undefined || percentile === undefined) return undefined;
+  return { users, failed, percentile, sloMs };
 }
 
 /** The run's asks in one sentence (errors anywhere): how many were sent, how many failed, the budget. */

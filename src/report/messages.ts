@@ -21,6 +21,8 @@ export interface Messages {
     bootFailed: string;
     /** The number a ready verdict carries when chat-capacity measured it (appended after the sentence). */
     capacity: (users: number, percentile: number, sloMs: number) => string;
+    /** When no level was proven held but one was proven failed: the number is an upper bound. */
+    capacityBelow: (failed: number, percentile: number, sloMs: number) => string;
     /** Appended to the verdict line when a check's metric evidence was missing (the missing-metric rule). */
     metricEvidenceMissing: (ids: string) => string;
   };
@@ -97,6 +99,11 @@ function messages(say: Say): Messages {
         say(
           `Pronto para chat multiusuário: ${users} ${users === 1 ? 'usuário simultâneo' : 'usuários simultâneos'} a p${percentile} ≤ ${sloMs} ms.`,
           `Ready for multi-user chat: ${users} simultaneous ${users === 1 ? 'user' : 'users'} at p${percentile} ≤ ${sloMs} ms.`,
+        ),
+      capacityBelow: (failed, percentile, sloMs) =>
+        say(
+          `Capacidade: menos de ${failed} usuários simultâneos a p${percentile} ≤ ${sloMs} ms (nenhum nível menor provado).`,
+          `Capacity: fewer than ${failed} simultaneous users at p${percentile} ≤ ${sloMs} ms (no lower level proven).`,
         ),
       metricEvidenceMissing: (ids) =>
         say(

@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { decidePhaseB, findBottleneck } from '../../../src/checks/chat-capacity/bottleneck.js';
-import { searchCapacity, type SearchPlan } from '../../../src/checks/chat-capacity/capacity-search.js';
+import {
+  provenLevels,
+  recheckTarget,
+  searchCapacity,
+  type SearchPlan,
+} from '../../../src/checks/chat-capacity/capacity-search.js';
 import { decideCapacity } from '../../../src/checks/chat-capacity/capacity-verdict.js';
 import type { GeneratorLoad } from '../../../src/checks/chat-capacity/generator-watch.js';
 import {
@@ -51,13 +56,13 @@ function step(users: number, good: number, late = 0, generator = calm): StepResu
   });
 }
 
-test('the Wilson bound: wide on few answers, narrow on many; 52 good answers prove 95 %', () => {
+test('the Wilson bound: wide on few answers, narrow on many; 32 good answers prove 95 %', () => {
   const few = wilsonBounds(10, 10);
   const many = wilsonBounds(1000, 1000);
   assert.ok(few.lower < 0.95 && many.lower > 0.99);
-  assert.equal(answersToConfirm(0.95), 52);
-  assert.ok(wilsonBounds(52, 52).lower >= 0.95);
-  assert.ok(wilsonBounds(51, 51).lower < 0.95);
+  assert.equal(answersToConfirm(0.95), 32);
+  assert.ok(wilsonBounds(32, 32).lower >= 0.95);
+  assert.ok(wilsonBounds(31, 31).lower < 0.95);
   const half = wilsonBounds(50, 100);
   assert.ok(half.lower < 0.5 && half.upper > 0.5);
 });
@@ -106,6 +111,41 @@ test('the search doubles, bisects, re-checks, and reports the range around the k
   assert.equal(result.confirmed, true);
   assert.equal(levels.at(-1), result.held, 'the highest level held is run again');
   assert.equal(result.end, 'resolved');
+});
+
+test('answers pooled across levels prove what no single short step can, and never across the knee', () => {
+  // Each level alone is too short to prove 95 % (its bound needs 32 good answers) ...
+  const steps = [step(2, 12), step(4, 12), step(8, 12), step(16, 10, 10)];
+  assert.deepEqual(
+    steps.map((each) => each.judgement),
+    ['indeterminate', 'indeterminate', 'indeterminate', 'failed'],
+  );
+  // ... but 2, 4 and 8 users together gave 36 good answers of 36: 2 users held (every level above it is
+  // at most as good), 4–8 pooled (24/24) is still short of proof, and the failing level is never pooled in.
+  const proof = provenLevels(steps, 0.95);
+  assert.equal(proof.held, 2);
+  assert.deepEqual(proof.heldBy && [proof.heldBy.from, proof.heldBy.to, proof.heldBy.good], [2, 8, 36]);
+  assert.equal(proof.failed, 16);
+  // A second run of 8 users, as the re-check gives, proves 8.
+  assert.equal(provenLevels([...steps, step(8, 40)], 0.95).held, 8);
+  // Falling short is proven across the levels below it too, never above: 22/24 then 20/24 is short of 95 %.
+  const near = [step(4, 22, 2), step(8, 20, 4)];
+  assert.equal(provenLevels(near, 0.95).failed, 8);
+  assert.equal(provenLevels(near, 0.95).held, 0);
+});
+
+test('the re-check goes to the highest level the time left can prove, else the one nearest its proof', () => {
+  const at = (users: number, good: number, late: number) => ({
+    ...step(users, good, late),
+    durationMs: 4000,
+  });
+  // 8 users met 95 % barely (29/30): proving it takes ~190 answers, ~32 s at their pace (with the
+  // margin); 4 users (14/14) need 18 more, ~8 s. With 15 s left, 4 is re-checked; with a minute, 8.
+  const steps = [at(2, 8, 0), at(4, 14, 0), at(8, 29, 1), at(16, 50, 20)];
+  assert.equal(recheckTarget(steps, 8, 0.95, 15_000), 4);
+  assert.equal(recheckTarget(steps, 8, 0.95, 60_000), 8);
+  // Nothing fits: the level whose proof is nearest (4 needs the fewest seconds), not the highest.
+  assert.equal(recheckTarget(steps, 8, 0.95, 100), 4);
 });
 
 test('the search stops at once on broken answers, at its time budget and at its request budget', async () => {
@@ -168,6 +208,31 @@ test('the bottleneck is named from the metrics, with the numbers; phase B follow
     narratorLimit: 1,
     say: en,
   });
+  // Late answers while the LLM's own calls slowed 3×: the backend, though its slow calls made the
+  // semaphore refuse a few too; refusals that outnumber the late answers stay the semaphore's.
+  const slowLlm = { narratorOverloads: 3, llmBusy: 0, llmSeconds: 30, llmCalls: 10 };
+  const llm = findBottleneck({
+    failing,
+    failingSignals: slowLlm,
+    heldSignals: { llmSeconds: 10, llmCalls: 10 },
+    sloMs: 2000,
+    say: en,
+  });
+  assert.ok(llm.kind === 'named' && llm.part === 'llm', JSON.stringify(llm));
+  const refusals = Array.from({ length: 10 }, () => ({
+    kind: 'narrated' as const,
+    answerClass: 'degraded' as const,
+    latencyMs: 30,
+  }));
+  const refused = judgeStep({ ...failing, samples: [...samples(40), ...refusals], target: 0.95 });
+  const semaphore = findBottleneck({
+    failing: refused,
+    failingSignals: slowLlm,
+    heldSignals: { llmSeconds: 10, llmCalls: 10 },
+    sloMs: 2000,
+    say: en,
+  });
+  assert.ok(semaphore.kind === 'named' && semaphore.part === 'narrator', JSON.stringify(semaphore));
   assert.equal(phaseB.calledFor, true);
   assert.deepEqual(phaseB.parts, ['queue-or-workers', 'streaming']);
   assert.match(phaseB.line, /phase B called for: a queue or workers for the narrator, and streaming/);
@@ -212,18 +277,28 @@ test('the bottleneck is named from the metrics, with the numbers; phase B follow
 
 const capacityOptions = checkOptionsOf(parseGateSettings({})).capacity;
 
-function verdict(held: number, failed: number | undefined, confirmed: boolean, targetUsers: number) {
-  const steps = [step(held, 80), ...(failed ? [step(failed, 40, 40)] : []), step(held, 80)];
+/** chat-capacity's outcome for a search that ran `steps` and proved `held` / `failed`. */
+function outcomeOf(
+  steps: StepResult[],
+  range: { held: number; failed?: number; confirmed: boolean },
+  targetUsers = 0,
+  say = en,
+) {
   return decideCapacity({
-    search: { steps, held, failed, confirmed, end: 'resolved' },
+    search: { steps, ...range, end: 'resolved', proof: provenLevels(steps, 0.95) },
     bottleneck: { kind: 'none-reached' },
-    phaseB: { calledFor: false, parts: [], line: 'phase B not called for by the measures' },
+    phaseB: { calledFor: false, parts: [], line: '-' },
     options: { ...capacityOptions, targetUsers },
     requestTimeoutMs: 30_000,
     elapsedMs: 20_000,
     requestsSent: 900,
-    say: en,
+    say,
   });
+}
+
+function verdict(held: number, failed: number | undefined, confirmed: boolean, targetUsers: number) {
+  const steps = [step(held, 80), ...(failed ? [step(failed, 40, 40)] : []), step(held, 80)];
+  return outcomeOf(steps, { held, failed, confirmed }, targetUsers);
 }
 
 test('against a target: ✅ held and confirmed at or above it, ⚠️ inside the range, ❌ clearly below; none: the number passes', () => {
@@ -248,22 +323,8 @@ test('against a target: ✅ held and confirmed at or above it, ⚠️ inside the
 
 for (const language of ['pt-BR', 'en'] as const) {
   test(`${language}: the job-summary section parses as Mermaid, axes from zero; the conclusion carries the number`, async () => {
-    const outcome = decideCapacity({
-      search: {
-        steps: [step(2, 80), step(4, 80), step(8, 20, 40), step(6, 80), step(6, 80)],
-        held: 6,
-        failed: 8,
-        confirmed: true,
-        end: 'resolved',
-      },
-      bottleneck: { kind: 'none-reached' },
-      phaseB: { calledFor: false, parts: [], line: '-' },
-      options: capacityOptions,
-      requestTimeoutMs: 30_000,
-      elapsedMs: 20_000,
-      requestsSent: 900,
-      say: localize(language),
-    });
+    const steps = [step(2, 80), step(4, 80), step(8, 20, 40), step(6, 80), step(6, 80)];
+    const outcome = outcomeOf(steps, { held: 6, failed: 8, confirmed: true }, 0, localize(language));
     const report = {
       ...sampleReport({ language, verdict: 'ready' }),
       checks: [{ id: 'chat-capacity' as const, ...outcome, durationMs: 20_000 }],
@@ -286,3 +347,19 @@ for (const language of ['pt-BR', 'en'] as const) {
     );
   });
 }
+
+test('no level proven held but one proven failed: the conclusion gives the upper bound, never "0 users"', () => {
+  const steps = [step(2, 20), step(4, 20, 20)];
+  const outcome = outcomeOf(steps, { held: 0, failed: 4, confirmed: false });
+  assert.equal(outcome.status, 'pass', 'measure only: the range is the finding');
+  const report = {
+    ...sampleReport({ language: 'en', verdict: 'ready' }),
+    checks: [{ id: 'chat-capacity' as const, ...outcome, durationMs: 20_000 }],
+  };
+  const markdown = renderMarkdown(report);
+  assert.match(
+    markdown,
+    /Capacity: fewer than 4 simultaneous users at p95 ≤ 2000 ms \(no lower level proven\)\./,
+  );
+  assert.doesNotMatch(markdown, /0 simultaneous users/);
+});

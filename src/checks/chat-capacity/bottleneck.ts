@@ -70,8 +70,16 @@ export function findBottleneck(input: BottleneckInput): Bottleneck {
     };
 
   const permitPerAskMs = s.permitWaitSeconds !== undefined ? (s.permitWaitSeconds * 1000) / asks : undefined;
+  const llmMean = meanMs(s.llmSeconds, s.llmCalls);
+  const llmMeanHeld = meanMs(h.llmSeconds, h.llmCalls);
+  const llmSlowed =
+    llmMean !== undefined && llmMeanHeld !== undefined && llmMean >= LLM_SLOWDOWN * llmMeanHeld;
+  // What made the answers fail decides between the two: refusals (degraded answers) are the
+  // semaphore's; late answers while the LLM's own calls slowed down are the backend's, even when the
+  // permits those slow calls held made the semaphore refuse some too.
+  const lateFromLlm = llmSlowed && failing.counts.late > failing.counts.degraded;
   if (
-    (s.narratorOverloads ?? 0) > (s.llmBusy ?? 0) ||
+    (!lateFromLlm && (s.narratorOverloads ?? 0) > (s.llmBusy ?? 0)) ||
     (permitPerAskMs ?? 0) >= WAIT_SHARE_OF_SLO * input.sloMs
   )
     return {
@@ -89,13 +97,8 @@ export function findBottleneck(input: BottleneckInput): Bottleneck {
             ),
     };
 
-  const llmMean = meanMs(s.llmSeconds, s.llmCalls);
-  const llmMeanHeld = meanMs(h.llmSeconds, h.llmCalls);
   const llmTrouble = (s.llmBusy ?? 0) + (s.llmErrors ?? 0);
-  if (
-    llmTrouble > 0 ||
-    (llmMean !== undefined && llmMeanHeld !== undefined && llmMean >= LLM_SLOWDOWN * llmMeanHeld)
-  )
+  if (llmTrouble > 0 || llmSlowed)
     return {
       kind: 'named',
       part: 'llm',
@@ -222,8 +225,8 @@ export function decidePhaseB(input: {
       calledFor: true,
       parts,
       line: say(
-        `fase B indicada: fila ou workers para o ${bottleneck.part === 'narrator' ? 'narrador' : 'LLM'}${streaming ? `, e streaming (o LLM leva ${percent} % de uma resposta narrada)` : ''} — ${bottleneck.evidence}${cachedSlow ? `; perguntas em cache também ficaram lentas (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`,
-        `phase B called for: a queue or workers for the ${bottleneck.part === 'narrator' ? 'narrator' : 'LLM'}${streaming ? `, and streaming (the LLM takes ${percent} % of a narrated answer)` : ''} — ${bottleneck.evidence}${cachedSlow ? `; cached questions slowed down too (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`,
+        `fase B indicada: fila ou workers para o ${bottleneck.part === 'narrator' ? 'narrador' : 'LLM'}${streaming ? `, e streaming (o LLM leva ${percent} % de uma resposta narrada)` : ''}${cachedSlow ? `; perguntas em cache também ficaram lentas (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`,
+        `phase B called for: a queue or workers for the ${bottleneck.part === 'narrator' ? 'narrator' : 'LLM'}${streaming ? `, and streaming (the LLM takes ${percent} % of a narrated answer)` : ''}${cachedSlow ? `; cached questions slowed down too (p95 ${Math.round(publicP95)} ms)` : ''}${knob}`,
       ),
     };
   }
@@ -232,8 +235,8 @@ export function decidePhaseB(input: {
       calledFor: true,
       parts: ['streaming'],
       line: say(
-        `fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas); o limite visto foi: ${bottleneck.evidence}`,
-        `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms); the limit seen: ${bottleneck.evidence}`,
+        `fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas), seja qual for o limite visto`,
+        `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms), whatever the limit seen`,
       ),
     };
   const part = {
@@ -245,8 +248,8 @@ export function decidePhaseB(input: {
     calledFor: false,
     parts: [],
     line: say(
-      `fase B não indicada: o limite é ${part}, que se resolve sem filas nem streaming — ${bottleneck.evidence}`,
-      `phase B not called for: the limit is ${part}, which is solved without queues or streaming — ${bottleneck.evidence}`,
+      `fase B não indicada: o limite é ${part}, que se resolve sem filas nem streaming`,
+      `phase B not called for: the limit is ${part}, which is solved without queues or streaming`,
     ),
   };
 }

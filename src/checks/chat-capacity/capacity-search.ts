@@ -1,14 +1,20 @@
 /**
- * The bounded search for the most users a stage holds: double the users until a level fails, then
- * bisect between the highest level held and the lowest that failed, then run the highest held level
- * again to confirm it. It never starts a step after its time budget (so it ends within the budget plus
- * one request timeout), never sends more than its request budget, and stops at once when a level's
- * answers are broken (5xx, no answer): the stage is already past its limit. Levels below one that held
- * are taken as held (more users never make a stage faster), so a low level that had too few answers to
- * judge does not stop the climb.
+ * The bounded search for the most users a stage holds: double the users until a level falls short of
+ * the target, then bisect between the highest level that met it and the lowest that fell short, then
+ * run the highest level that met it again. It never starts a step after its time budget (so it ends
+ * within the budget plus one request timeout), never sends more than its request budget, and stops at
+ * once when a level's answers are broken (5xx, no answer): the stage is already past its limit. The
+ * steps only steer the search; what it proves comes from all the answers together (provenLevels).
  */
 import { performance } from 'node:perf_hooks';
-import { brokenAnswers, type StepResult } from './step-judge.js';
+import {
+  MIN_JUDGED_ANSWERS,
+  WILSON_Z,
+  answersToConfirm,
+  brokenAnswers,
+  wilsonBounds,
+  type StepResult,
+} from './step-judge.js';
 
 export interface SearchPlan {
   startUsers: number;
@@ -19,21 +25,36 @@ export interface SearchPlan {
   deadline: number;
   /** Shortest time a step needs to say anything; no step starts with less left. */
   minStepMs: number;
+  /**
+   * Time kept for the re-check of the highest level that met the target: the climb and the bisection
+   * stop early rather than eat it, since the re-check is what proves the number reported.
+   */
+  recheckReserveMs?: number;
   /** Whether the request budget still has room for a step. */
   requestsLeft(): boolean;
   signal: AbortSignal;
 }
 
-/** Runs one level; `prove`: keep going (up to the step's longest) until the answers decide it. */
-export type RunLevel = (users: number, prove: boolean) => Promise<StepResult>;
+/**
+ * How long a level runs: `climb` only until its answers meet the target or decide it; `prove` until
+ * they decide it, up to a step's longest; `recheck` (the highest level that met the target, run
+ * again) until they decide it, for as long as the time budget allows: that is the number reported.
+ */
+export type LevelMode = 'climb' | 'prove' | 'recheck';
+
+export type RunLevel = (users: number, mode: LevelMode) => Promise<StepResult>;
 
 export interface SearchResult {
   steps: StepResult[];
-  /** Most users held (0: none). */
+  /** Most users proven held, the answers of its level and those above pooled (0: none). */
   held: number;
-  /** Fewest users that failed; undefined when no level failed. */
+  /** Fewest users proven failed; undefined when no level was. */
   failed?: number;
-  /** The re-run of the highest held level held too. */
+  /** The lowest level whose answers fell short of the target, proven or not: where saturation began. */
+  short?: number;
+  /** What proved `held` and `failed`: the levels pooled and their answers. */
+  proof: LevelProof;
+  /** The re-check, at or above the level held, met the target again. */
   confirmed: boolean;
   /** The first level whose answers were broken (5xx, no answer), where the search stopped. */
   broken?: StepResult;
@@ -41,18 +62,131 @@ export interface SearchResult {
   end: 'resolved' | 'max-users' | 'time-budget' | 'request-budget' | 'broken' | 'undecided' | 'aborted';
 }
 
+/** Answers of a run of levels, pooled. */
+export interface PooledLevels {
+  from: number;
+  to: number;
+  good: number;
+  total: number;
+  /** The pooled Wilson bound that decided: lower for held, upper for failed. */
+  bound: number;
+}
+
+export interface LevelProof {
+  held: number;
+  heldBy?: PooledLevels;
+  failed?: number;
+  failedBy?: PooledLevels;
+}
+
 /** Bisection stops when held and failed are this close: within one user, or a sixth of the held level. */
 export function resolvedGap(held: number, failed: number): boolean {
   return failed - held <= Math.max(1, Math.ceil(held / 6));
 }
 
+/**
+ * What the answers prove, pooled across levels. More users never make a stage faster, so every level
+ * above L has an attainment at most L's: the answers of L and the levels just above it, pooled, have an
+ * expected share of good answers at most L's, and their lower Wilson bound reaching the target proves L
+ * held. Symmetrically, L and the levels just below it have attainments at least L's: their pooled upper
+ * bound below the target proves L failed. One short step near the knee then no longer hides what the
+ * levels around it show together. Generator-bound steps are never counted (the gate was the limit).
+ */
+export function provenLevels(steps: StepResult[], target: number): LevelProof {
+  const byLevel = new Map<number, { good: number; total: number }>();
+  for (const step of steps) {
+    if (step.judgement === 'generator-bound') continue;
+    const level = byLevel.get(step.users) ?? { good: 0, total: 0 };
+    level.good += step.counts.good;
+    level.total += step.samples.length;
+    byLevel.set(step.users, level);
+  }
+  const levels = [...byLevel.keys()].sort((a, b) => a - b);
+  const pool = (from: number, to: number): PooledLevels => {
+    let good = 0;
+    let total = 0;
+    for (let index = from; index <= to; index += 1) {
+      const level = byLevel.get(levels[index]!)!;
+      good += level.good;
+      total += level.total;
+    }
+    return { from: levels[from]!, to: levels[to]!, good, total, bound: Number.NaN };
+  };
+  let failed: PooledLevels | undefined;
+  search: for (let index = 0; index < levels.length; index += 1)
+    for (let from = index; from >= 0; from -= 1) {
+      const pooled = pool(from, index);
+      const { upper } = wilsonBounds(pooled.good, pooled.total);
+      if (pooled.total >= MIN_JUDGED_ANSWERS && upper < target) {
+        failed = { ...pooled, bound: upper };
+        break search;
+      }
+    }
+  let held: PooledLevels | undefined;
+  search: for (let index = levels.length - 1; index >= 0; index -= 1) {
+    if (failed && levels[index]! >= failed.to) continue;
+    for (let to = index; to < levels.length && (!failed || levels[to]! < failed.to); to += 1) {
+      const pooled = pool(index, to);
+      const { lower } = wilsonBounds(pooled.good, pooled.total);
+      if (pooled.total >= MIN_JUDGED_ANSWERS && lower >= target) {
+        held = { ...pooled, bound: lower };
+        break search;
+      }
+    }
+  }
+  return {
+    held: held?.from ?? 0,
+    ...(held ? { heldBy: held } : {}),
+    ...(failed ? { failed: failed.to, failedBy: failed } : {}),
+  };
+}
+
+/** Room kept on the estimate of a re-check's time: a level's share is only known from a short step. */
+const RECHECK_MARGIN = 1.5;
+
+/**
+ * The level to re-check: the highest that met the target whose proof the time left can still buy.
+ * Proving a share p above the target t takes about z²·p(1−p)/(p−t)² answers (32 at the least for
+ * 95 %), and a level gives answers at the rate its own steps did; a level just below the knee (p barely
+ * above t) may need minutes, a lower one seconds. When none fits, the one whose proof is nearest.
+ */
+export function recheckTarget(
+  steps: StepResult[],
+  looksHeld: number,
+  target: number,
+  remainingMs: number,
+): number {
+  const levels = [...new Set(steps.map((step) => step.users))]
+    .filter((users) => users <= looksHeld)
+    .sort((a, b) => b - a);
+  let nearest: { users: number; ms: number } | undefined;
+  for (const users of levels) {
+    const own = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
+    const total = own.reduce((sum, step) => sum + step.samples.length, 0);
+    const good = own.reduce((sum, step) => sum + step.counts.good, 0);
+    const ms = own.reduce((sum, step) => sum + step.durationMs, 0);
+    if (total === 0 || ms <= 0) continue;
+    // Never quite 1: a short run of good answers does not make the next ones certain.
+    const share = Math.min(0.995, good / total);
+    if (share <= target) continue;
+    const needed = Math.max(
+      answersToConfirm(target),
+      Math.ceil((WILSON_Z * WILSON_Z * share * (1 - share)) / (share - target) ** 2),
+    );
+    const needMs = (Math.max(0, needed - total) / total) * ms * RECHECK_MARGIN;
+    if (needMs <= remainingMs) return users;
+    if (!nearest || needMs < nearest.ms) nearest = { users, ms: needMs };
+  }
+  return nearest?.users ?? looksHeld;
+}
+
 export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Promise<SearchResult> {
   const steps: StepResult[] = [];
-  /** The highest level proven held (its lower bound reached the target). */
-  let held = 0;
+  const rechecks: StepResult[] = [];
   /** The highest level whose answers met the target so far, proven or not: where bisection starts. */
   let looksHeld = 0;
-  let failed: number | undefined;
+  /** The lowest level whose answers fell short of it, proven or not. */
+  let short: number | undefined;
 
   const roomFor = (): SearchResult['end'] | undefined => {
     if (plan.signal.aborted) return 'aborted';
@@ -60,76 +194,101 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
     if (!plan.requestsLeft()) return 'request-budget';
     return undefined;
   };
-  const finish = (end: SearchResult['end'], confirmed = false, broken?: StepResult): SearchResult => ({
-    steps,
-    held,
-    failed,
-    confirmed,
-    broken,
-    end,
-  });
+  /** A level's share of good answers over all its runs so far (a re-run adds to the first). */
+  const pooledShare = (users: number): number | undefined => {
+    const runs = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
+    const total = runs.reduce((sum, step) => sum + step.samples.length, 0);
+    return total === 0 ? undefined : runs.reduce((sum, step) => sum + step.counts.good, 0) / total;
+  };
+  const meets = (step: StepResult) => {
+    const share = pooledShare(step.users);
+    return share !== undefined && share >= plan.target;
+  };
+  const finish = (end: SearchResult['end'], broken?: StepResult): SearchResult => {
+    const proof = provenLevels(steps, plan.target);
+    const failed = broken ? Math.min(proof.failed ?? broken.users, broken.users) : proof.failed;
+    const held = Math.min(proof.held, (failed ?? Infinity) - 1);
+    const again = rechecks.filter((step) => step.users >= held && meets(step));
+    return {
+      steps,
+      held: Math.max(0, held),
+      failed,
+      short: short ?? failed,
+      proof,
+      confirmed: held > 0 && again.length > 0,
+      broken,
+      end,
+    };
+  };
   const isBroken = (step: StepResult) => brokenAnswers(step.counts) > 0 && step.judgement === 'failed';
-  const meets = (step: StepResult) => step.attainment !== undefined && step.attainment >= plan.target;
 
   /**
    * Runs a level; one that was generator-bound, or below the target without proof, is run once more
-   * (a 2-core runner has moments of noise). Undefined when the search must end; the reason is in `ended`.
+   * (a 2-core runner has moments of noise; the two runs are pooled). Undefined when the search must
+   * end; the reason is in `ended`.
    */
   let ended: SearchResult | undefined;
-  const level = async (users: number, prove: boolean): Promise<StepResult | undefined> => {
+  const level = async (users: number, mode: LevelMode): Promise<StepResult | undefined> => {
     for (let attempt = 1; ; attempt += 1) {
       const blocked = roomFor();
       if (blocked) {
         ended = finish(blocked);
         return undefined;
       }
-      const step = await runLevel(users, prove);
+      const step = await runLevel(users, mode);
       steps.push(step);
+      if (mode === 'recheck') rechecks.push(step);
       if (isBroken(step)) {
-        failed = Math.min(failed ?? users, users);
-        ended = finish('broken', false, step);
+        short = Math.min(short ?? users, users);
+        ended = finish('broken', step);
         return undefined;
       }
-      const unsure =
-        step.judgement === 'generator-bound' || (step.judgement === 'indeterminate' && !meets(step));
+      const bound = step.judgement === 'generator-bound';
+      const unsure = bound || (step.judgement === 'indeterminate' && !meets(step));
       if (!unsure) return step;
       if (attempt >= 2) {
+        if (!bound) return step;
         ended = finish('undecided');
         return undefined;
       }
     }
   };
+  /** Whether another climb or bisection step still leaves the re-check its reserve. */
+  const roomBeforeRecheck = () =>
+    looksHeld === 0 || performance.now() + plan.minStepMs + (plan.recheckReserveMs ?? 0) <= plan.deadline;
+  /** A level is taken as past the knee when its answers fell short of the target, proven or not. */
+  const fellShort = (step: StepResult) => step.judgement === 'failed' || !meets(step);
 
-  // Climb: double until a level fails, or the ceiling.
+  // Climb: double until a level falls short, or the ceiling.
   for (let users = Math.min(plan.startUsers, plan.maxUsers); ; users = Math.min(users * 2, plan.maxUsers)) {
-    const step = await level(users, false);
+    const step = await level(users, 'climb');
     if (!step) return ended!;
-    if (step.judgement === 'failed') {
-      failed = users;
+    if (fellShort(step)) {
+      short = users;
       break;
     }
-    if (step.judgement === 'held') held = users;
     looksHeld = users;
-    if (users >= plan.maxUsers) break;
+    if (users >= plan.maxUsers || !roomBeforeRecheck()) break;
   }
 
-  // Bisect between the highest level that met the target and the lowest that failed; each level proven.
-  while (failed !== undefined && !resolvedGap(looksHeld, failed)) {
-    const mid = Math.floor((looksHeld + failed) / 2);
-    const step = await level(mid, true);
+  // Bisect between the highest level that met the target and the lowest that fell short.
+  let ceiling = short;
+  while (ceiling !== undefined && !resolvedGap(looksHeld, ceiling) && roomBeforeRecheck()) {
+    const mid = Math.floor((looksHeld + ceiling) / 2);
+    const step = await level(mid, 'prove');
     if (!step) return ended!;
-    if (step.judgement === 'failed') failed = mid;
-    else {
-      if (step.judgement === 'held') held = mid;
-      looksHeld = mid;
-    }
+    if (fellShort(step)) {
+      ceiling = mid;
+      short = Math.min(short ?? mid, mid);
+    } else looksHeld = mid;
   }
 
-  // Re-check the highest level that held (or met the target without proof yet), run until proven.
-  const end = failed === undefined ? 'max-users' : 'resolved';
+  // Re-check the highest level that met the target and that the time left can prove, run until its
+  // answers decide it.
+  const end = short === undefined ? 'max-users' : 'resolved';
   if (looksHeld === 0) return finish(end);
-  const again = await level(looksHeld, true);
+  const target = recheckTarget(steps, looksHeld, plan.target, plan.deadline - performance.now());
+  const again = await level(target, 'recheck');
   if (!again) return ended!;
-  if (again.judgement === 'held') held = looksHeld;
-  return finish(end, again.judgement === 'held' && held === looksHeld);
+  return finish(end);
 }

@@ -11,7 +11,7 @@ import { summarizeProblems } from '../ask-answer.js';
 import { measured, type CapacityOptions, type CheckOutcome } from '../check-context.js';
 import { ms, type Say } from '../localize.js';
 import type { Bottleneck, PhaseB } from './bottleneck.js';
-import type { SearchResult } from './capacity-search.js';
+import type { LevelProof, PooledLevels, SearchResult } from './capacity-search.js';
 import type { StepJudgement, StepResult } from './step-judge.js';
 
 export interface CapacityVerdictInput {
@@ -58,6 +58,26 @@ function describeBottleneck(bottleneck: Bottleneck, say: Say): string {
   }
 }
 
+const poolText = (pooled: PooledLevels) =>
+  `${pooled.from === pooled.to ? pooled.from : `${pooled.from}–${pooled.to}`}u: ${pooled.good}/${pooled.total}`;
+
+/** Which levels' answers, pooled, proved the range (more users never make a stage faster). */
+function describeProof(proof: LevelProof, say: Say): string {
+  const held = proof.heldBy
+    ? say(
+        `sustentou ${proof.held}: respostas boas dos níveis ${poolText(proof.heldBy)}, limite inferior ${percent(proof.heldBy.bound)}`,
+        `held ${proof.held}: good answers of levels ${poolText(proof.heldBy)}, lower bound ${percent(proof.heldBy.bound)}`,
+      )
+    : say('nenhum nível provado sustentado', 'no level proven held');
+  const failed = proof.failedBy
+    ? say(
+        `falhou ${proof.failed}: níveis ${poolText(proof.failedBy)}, limite superior ${percent(proof.failedBy.bound)}`,
+        `failed ${proof.failed}: levels ${poolText(proof.failedBy)}, upper bound ${percent(proof.failedBy.bound)}`,
+      )
+    : say('nenhum nível provado falho', 'no level proven failed');
+  return `${held}; ${failed}`;
+}
+
 function evidenceOf(input: CapacityVerdictInput, range: string): Evidence[] {
   const { search, options, say } = input;
   const steps = search.steps;
@@ -70,6 +90,7 @@ function evidenceOf(input: CapacityVerdictInput, range: string): Evidence[] {
       title: say('Capacidade de chat', 'Chat capacity'),
       facts: [
         { label: say('capacidade (sustentou / falhou)', 'capacity (held / failed)'), value: range },
+        { label: say('prova', 'proof'), value: describeProof(search.proof, say) },
         {
           label: say('nível mais alto reconfirmado', 'highest level confirmed again'),
           value: search.held === 0 ? '-' : search.confirmed ? say('sim', 'yes') : say('não', 'no'),
@@ -82,8 +103,8 @@ function evidenceOf(input: CapacityVerdictInput, range: string): Evidence[] {
         {
           label: 'SLO',
           value: say(
-            `${percent(options.attainment)} das respostas completas, sem degradação nem erro, em até ${ms(options.sloMs)} (limite de Wilson unilateral de 95 %)`,
-            `${percent(options.attainment)} of answers complete, not degraded, not an error, within ${ms(options.sloMs)} (one-sided 95 % Wilson bound)`,
+            `${percent(options.attainment)} das respostas completas, sem degradação nem erro, em até ${ms(options.sloMs)} (limite de Wilson unilateral de 90 %)`,
+            `${percent(options.attainment)} of answers complete, not degraded, not an error, within ${ms(options.sloMs)} (one-sided 90 % Wilson bound)`,
           ),
         },
         {
@@ -239,12 +260,13 @@ export function decideCapacity(input: CapacityVerdictInput): CheckOutcome {
         : '';
   const target = options.targetUsers;
   if (target === 0) {
-    if (search.held === 0)
+    // Measure only: the range is the finding, whatever it is — unless nothing at all was proven.
+    if (search.held === 0 && search.failed === undefined)
       return outcome(
         'warn',
         say(
-          `nenhum nível de usuários sustentou o SLO (${slo})${unsureText}${tail}`,
-          `no level of users held the SLO (${slo})${unsureText}${tail}`,
+          `nenhum nível de usuários provou sustentar nem falhar o SLO (${slo})${unsureText}${tail}`,
+          `no level of users was proven to hold or to fail the SLO (${slo})${unsureText}${tail}`,
         ),
       );
     return outcome('pass', `${held}${unsureText}${tail}`);
@@ -259,17 +281,14 @@ export function decideCapacity(input: CapacityVerdictInput): CheckOutcome {
     search.failed <= target &&
     search.held < target &&
     boundSteps.length === 0
-  ) {
-    const failing = search.steps.find((step) => step.users === search.failed && step.judgement === 'failed');
-    if (failing)
-      return outcome(
-        'fail',
-        say(
-          `abaixo do alvo de ${target} usuários: ${held}${tail}`,
-          `below the target of ${target} users: ${held}${tail}`,
-        ),
-      );
-  }
+  )
+    return outcome(
+      'fail',
+      say(
+        `abaixo do alvo de ${target} usuários: ${held}${tail}`,
+        `below the target of ${target} users: ${held}${tail}`,
+      ),
+    );
   return outcome(
     'warn',
     say(

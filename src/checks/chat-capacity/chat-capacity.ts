@@ -23,12 +23,15 @@ import { requestBudget, runStep, type AskOutcome, type SendAsk } from './virtual
 /** A designed refusal of the narrator: a degraded answer, not an error. */
 const LLM_LIMITED = 'llm_concurrency_limited' satisfies ErrorCode;
 
+/** Share of the time budget kept for the re-check of the highest level that met the target. */
+const RECHECK_SHARE = 0.3;
+
 /** How long each level runs, from the search's time budget: short enough for several levels. */
 export function stepTimes(
   budgetMs: number,
   thinkTimeMs: number,
 ): { rampMs: number; minMs: number; maxMs: number } {
-  const minMs = Math.min(8000, Math.max(1000, budgetMs / 10));
+  const minMs = Math.min(8000, Math.max(1000, budgetMs / 12));
   const rampMs = Math.min(minMs / 2, Math.max(300, thinkTimeMs));
   return { rampMs, minMs, maxMs: minMs * 3 };
 }
@@ -109,10 +112,11 @@ export const chatCapacityCheck: Check = async (context) => {
         target: capacity.attainment,
         deadline,
         minStepMs: times.rampMs + times.minMs,
+        recheckReserveMs: budgetMs * RECHECK_SHARE,
         requestsLeft: () => requests.used < capacity.maxRequests,
         signal,
       },
-      async (users, prove) => {
+      async (users, mode) => {
         const index = snapshots.length;
         const room = () => Math.max(500, Math.min(5000, deadline - performance.now()));
         const before = reader && !metricsUnread ? await takeSnapshot(reader, room()) : undefined;
@@ -120,6 +124,11 @@ export const chatCapacityCheck: Check = async (context) => {
           {
             users,
             ...times,
+            // The re-check may use what is left of the budget (less the snapshot after it).
+            maxMs:
+              mode === 'recheck'
+                ? Math.max(times.maxMs, deadline - performance.now() - times.rampMs - 1000)
+                : times.maxMs,
             thinkTimeMs: capacity.thinkTimeMs,
             sloMs: capacity.sloMs,
             target: capacity.attainment,
@@ -127,7 +136,7 @@ export const chatCapacityCheck: Check = async (context) => {
             requests,
             mix: capacity.mix,
             signal,
-            prove,
+            prove: mode !== 'climb',
           },
           sendFor(index + 1),
         );
@@ -144,15 +153,19 @@ export const chatCapacityCheck: Check = async (context) => {
   } finally {
     await closeDispatcher(agent);
   }
-  const signalsAt = (users: number | undefined, judgement: 'held' | 'failed') => {
-    if (users === undefined) return { step: undefined, signals: {} as Signals };
-    const index = search.steps.findIndex((step) => step.users === users && step.judgement === judgement);
-    if (index < 0) return { step: undefined, signals: {} as Signals };
-    const shot = snapshots[index];
-    return { step: search.steps[index], signals: signalsBetween(shot?.before, shot?.after) };
+  /** The step of a level that shows it best: the worst run of a failing level, the best of a held one. */
+  const signalsAt = (users: number | undefined, worst: boolean) => {
+    const at = search.steps
+      .map((step, index) => ({ step, index }))
+      .filter(({ step }) => step.users === users && step.judgement !== 'generator-bound')
+      .sort((a, b) => ((a.step.attainment ?? 0) - (b.step.attainment ?? 0)) * (worst ? 1 : -1))[0];
+    if (!at) return { step: undefined, signals: {} as Signals };
+    const shot = snapshots[at.index];
+    return { step: at.step, signals: signalsBetween(shot?.before, shot?.after) };
   };
-  const failing = signalsAt(search.broken?.users ?? search.failed, 'failed');
-  const held = signalsAt(search.held || undefined, 'held');
+  // Saturation is read where the answers first fell short, proven or not: the metrics say why.
+  const failing = signalsAt(search.broken?.users ?? search.short, true);
+  const held = signalsAt(search.held || undefined, false);
   const bottleneck = findBottleneck({
     failing: failing.step,
     failingSignals: failing.signals,
