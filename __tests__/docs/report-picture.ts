@@ -57,7 +57,8 @@ async function runGateOnLocalStage(
   console.error(`report-picture: ${name}: running the action on the local stage …`);
   const run = await runEntry({
     entry: 'src/action/main.ts',
-    inputs: { driver: 'local', 'pr-comment': 'false', 'fail-on': 'never', ...inputs },
+    // Every check, as a user's run has them by default (the tests' runs leave chat-capacity out).
+    inputs: { driver: 'local', checks: 'all', 'pr-comment': 'false', 'fail-on': 'never', ...inputs },
     env,
     timeoutMs: GATE_RUN_TIMEOUT_MS,
   });
@@ -145,6 +146,46 @@ async function photograph(
     // Everything the page needs is inline: nothing may be fetched.
     await page.route('**/*', (route) => route.abort());
     await page.setContent(html, { waitUntil: 'load' });
+    if (openCheck) {
+      // The first evidence of that check: the <details> after its heading.
+      const opened = await page.evaluate(
+        ({ id, all }) => {
+          // The page's DOM, typed as far as used here (the project's types carry no DOM library).
+          interface PageElement {
+            tagName: string;
+            textContent: string | null;
+            nextElementSibling: PageElement | null;
+            setAttribute(name: string, value: string): void;
+          }
+          const page = globalThis as unknown as {
+            document: { querySelectorAll(s: string): Iterable<PageElement> };
+          };
+          const heading = [...page.document.querySelectorAll('h4')].find((h) => h.textContent?.includes(id));
+          let node = heading?.nextElementSibling;
+          while (node && node.tagName !== 'DETAILS' && node.tagName !== 'H4') node = node.nextElementSibling;
+          if (node?.tagName !== 'DETAILS') return false;
+          node.setAttribute('open', '');
+          heading?.setAttribute('id', 'stagegate-opened-check');
+          node.setAttribute('id', 'stagegate-opened-evidence');
+          // Cut to that check: every evidence of it opened (its charts too), the last one marked.
+          for (
+            let next = node.nextElementSibling;
+            all && next && next.tagName !== 'H4';
+            next = next.nextElementSibling
+          )
+            if (next.tagName === 'DETAILS') {
+              next.setAttribute('open', '');
+              node.setAttribute('id', '');
+              next.setAttribute('id', 'stagegate-opened-evidence');
+              node = next;
+            }
+          return true;
+        },
+        { id: openCheck, all: onlyThatCheck },
+      );
+      if (!opened) throw new Error(`${file}: no evidence of ${openCheck} to open`);
+    }
+    // Drawn once the evidence is open, as GitHub draws a chart the reader opens.
     await page.addScriptTag({ content: mermaidScript });
     await page.evaluate(async () => {
       const mermaid = (globalThis as unknown as { mermaid: MermaidApi }).mermaid;
@@ -154,47 +195,23 @@ async function photograph(
     const drawn = await page.locator('pre.mermaid svg').count();
     const blocks = await page.locator('pre.mermaid').count();
     if (drawn !== blocks) throw new Error(`${file}: Mermaid drew ${drawn} of ${blocks} charts`);
-    if (openCheck) {
-      // The first evidence of that check: the <details> after its heading.
-      const opened = await page.evaluate((id) => {
-        // The page's DOM, typed as far as used here (the project's types carry no DOM library).
-        interface PageElement {
-          tagName: string;
-          textContent: string | null;
-          nextElementSibling: PageElement | null;
-          setAttribute(name: string, value: string): void;
-        }
-        const page = globalThis as unknown as {
-          document: { querySelectorAll(s: string): Iterable<PageElement> };
-        };
-        const heading = [...page.document.querySelectorAll('h4')].find((h) => h.textContent?.includes(id));
-        let node = heading?.nextElementSibling;
-        while (node && node.tagName !== 'DETAILS' && node.tagName !== 'H4') node = node.nextElementSibling;
-        if (node?.tagName !== 'DETAILS') return false;
-        node.setAttribute('open', '');
-        heading?.setAttribute('id', 'stagegate-opened-check');
-        node.setAttribute('id', 'stagegate-opened-evidence');
-        return true;
-      }, openCheck);
-      if (!opened) throw new Error(`${file}: no evidence of ${openCheck} to open`);
-      if (onlyThatCheck) {
-        const top = await page.locator('#stagegate-opened-check').boundingBox();
-        const bottom = await page.locator('#stagegate-opened-evidence').boundingBox();
-        if (!top || !bottom) throw new Error(`${file}: ${openCheck}'s section has no size`);
-        const frame = (await page.locator('.frame').boundingBox())!;
-        await page.screenshot({
-          path: file,
-          fullPage: true,
-          clip: {
-            x: frame.x,
-            y: top.y - 8,
-            width: frame.width,
-            height: bottom.y + bottom.height - top.y + 16,
-          },
-        });
-        console.error(`report-picture: wrote ${file}`);
-        return;
-      }
+    if (openCheck && onlyThatCheck) {
+      const top = await page.locator('#stagegate-opened-check').boundingBox();
+      const bottom = await page.locator('#stagegate-opened-evidence').boundingBox();
+      if (!top || !bottom) throw new Error(`${file}: ${openCheck}'s section has no size`);
+      const frame = (await page.locator('.frame').boundingBox())!;
+      await page.screenshot({
+        path: file,
+        fullPage: true,
+        clip: {
+          x: frame.x,
+          y: top.y - 8,
+          width: frame.width,
+          height: bottom.y + bottom.height - top.y + 16,
+        },
+      });
+      console.error(`report-picture: wrote ${file}`);
+      return;
     }
     await page.locator('.frame').screenshot({ path: file });
     console.error(`report-picture: wrote ${file}`);

@@ -235,7 +235,7 @@ export function decidePhaseB(input: {
       calledFor: true,
       parts: ['streaming'],
       line: say(
-        `fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas), seja qual for o limite visto`,
+        `fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas), qualquer que seja o limite visto`,
         `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms), whatever the limit seen`,
       ),
     };
