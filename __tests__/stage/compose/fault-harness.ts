@@ -109,7 +109,7 @@ export function leftovers(): string[] {
 export type FaultMoment =
   /** When the check starts, plus a delay. */
   | { at: 'check-start'; afterMs: number }
-  /** When the check fires its burst of simultaneous requests, plus a delay. */
+  /** When the check fires its first burst of simultaneous requests, plus a delay. */
   | { at: 'burst'; afterMs: number };
 
 export interface InjectedFault {
@@ -135,8 +135,10 @@ export function withFault(check: Check, fault: InjectedFault, log: FaultLog): Ch
   return async (context: CheckContext) => {
     const started = Date.now();
     const say = (text: string) => log.lines.push(`+${Date.now() - started} ms: ${text}`);
-    let pending: Promise<void> = Promise.resolve();
+    let pending: Promise<void> | undefined;
+    // Once per check: a check with two bursts (narrator-saturation) meets the fault at its first.
     const fire = () => {
+      if (pending) return;
       pending = (async () => {
         await sleep(fault.moment.afterMs);
         try {
@@ -169,7 +171,7 @@ export function withFault(check: Check, fault: InjectedFault, log: FaultLog): Ch
     try {
       return await check(faulted);
     } finally {
-      await pending;
+      await (pending ?? Promise.resolve());
     }
   };
 }
