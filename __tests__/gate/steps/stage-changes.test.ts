@@ -48,7 +48,7 @@ test('a stage whose services cannot be read in time, or a run past its deadline,
   const started = Date.now();
   const said = await stageChangesSince(hanging, [row('api-1')], say, {
     signal: new AbortController().signal,
-    timeoutMs: 50,
+    timeoutMs: 50.7,
   });
   assert.equal(said, undefined);
   assert.ok(Date.now() - started < 1000);

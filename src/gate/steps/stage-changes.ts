@@ -52,12 +52,14 @@ export async function stageChangesSince(
   say: Say,
   bounds: { signal: AbortSignal; timeoutMs: number },
 ): Promise<string | undefined> {
-  if (bounds.signal.aborted || bounds.timeoutMs <= 0) return undefined;
+  // Whole milliseconds: AbortSignal.timeout refuses a fraction (what is left of a deadline often is).
+  const timeoutMs = Math.floor(bounds.timeoutMs);
+  if (bounds.signal.aborted || timeoutMs <= 0) return undefined;
   // The driver is asked to stop at either; the wait ends at either even if it does not.
-  const stop = AbortSignal.any([bounds.signal, AbortSignal.timeout(bounds.timeoutMs)]);
+  const stop = AbortSignal.any([bounds.signal, AbortSignal.timeout(timeoutMs)]);
   const now = await settleWithin(driver.services(stop), {
     signal: bounds.signal,
-    limitMs: bounds.timeoutMs,
+    limitMs: timeoutMs,
   });
   return now.kind === 'done' ? describeStageChanges(before, now.value, say) : undefined;
 }
