@@ -93,3 +93,17 @@ test("assessLeak counts only tokens stable across A's two answers", () => {
   assert.deepEqual(leak.aTokens, ['MXRF11', '1500']);
   assert.deepEqual(leak.shared, ['MXRF11']);
 });
+
+test('an uncached repeat of A while the stage says its cache is down names the cache, not the plans', () => {
+  const down = {
+    ...ask({ hit: false, key: 'plan:private:client-a', answer: A_TEXT }),
+    cacheAvailable: false,
+  };
+  const result = decidePrivateIsolation(input({ a2: down }));
+  assert.equal(result.status, 'warn');
+  assert.match(
+    result.reason,
+    /the stage's cache was unavailable \(cache_available: false on 1 of 3 answers\)/,
+  );
+  assert.doesNotMatch(result.reason, /private plans are not cached/);
+});

@@ -19,6 +19,8 @@ export type FloodKind =
 
 export interface FloodPlan {
   kind: FloodKind;
+  /** The gateway's address: loopback by default; on compose, the gateway container's own address. */
+  host?: string;
   port: number;
   /** Connections kept open at once (a closed one is replaced while the flood lasts, when `refill`). */
   connections: number;
@@ -33,7 +35,7 @@ export interface FloodResult {
   opened: number;
   /** Connections that could not be opened (refused, reset before connecting, connect timeout). */
   openFailures: number;
-  /** Connections the gateway closed before the flood ended, and how long it held each (ms). */
+  /** Connections the gateway closed before the flood ended, and how long it held each (ms, from connect). */
   releasedMs: number[];
   /** Connections still open when the flood ended (closed by the flood itself). */
   heldToEnd: number;
@@ -96,8 +98,8 @@ export async function runFlood(plan: FloodPlan): Promise<FloodResult> {
   const openOne = (): void => {
     if (ending) return;
     result.opened++;
-    const socket = net.connect({ host: '127.0.0.1', port: plan.port });
-    const openedAt = performance.now();
+    const socket = net.connect({ host: plan.host ?? '127.0.0.1', port: plan.port });
+    let connectedAt = 0;
     let connected = false;
     let answered: string | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -106,6 +108,7 @@ export async function runFlood(plan: FloodPlan): Promise<FloodResult> {
     });
     socket.on('connect', () => {
       connected = true;
+      connectedAt = performance.now();
       socket.setTimeout(0);
       open.add(socket);
       if (first.length > 0) socket.write(first);
@@ -126,7 +129,7 @@ export async function runFlood(plan: FloodPlan): Promise<FloodResult> {
       const key = answered ?? 'none';
       result.answers[key] = (result.answers[key] ?? 0) + 1;
       if (!ending) {
-        result.releasedMs.push(performance.now() - openedAt);
+        result.releasedMs.push(performance.now() - connectedAt);
         if (plan.refill && performance.now() < endsAt) openOne();
       }
     });
@@ -152,6 +155,7 @@ export interface UserFigures {
 
 /** One request on a new connection: its latency, or what went wrong. */
 function requestOnce(
+  host: string,
   port: number,
   method: 'GET' | 'POST',
   path: string,
@@ -162,7 +166,7 @@ function requestOnce(
   return new Promise((resolve) => {
     const req = http.request(
       {
-        host: '127.0.0.1',
+        host,
         port,
         method,
         path,
@@ -199,6 +203,7 @@ function requestOnce(
  * a new connection every time (a request that fails counts as an error, with what it was).
  */
 export async function measureUser(options: {
+  host?: string;
   port: number;
   method: 'GET' | 'POST';
   path: string;
@@ -212,6 +217,7 @@ export async function measureUser(options: {
   const worker = async () => {
     while (performance.now() < endsAt) {
       const outcome = await requestOnce(
+        options.host ?? '127.0.0.1',
         options.port,
         options.method,
         options.path,

@@ -42,6 +42,8 @@ export interface AskAnswer {
   cacheHit?: boolean;
   cacheKey?: string;
   overload?: boolean;
+  /** The reference contract's `meta.compute.cache_available`: false when the stage's cache was down. */
+  cacheAvailable?: boolean;
   /** Why this response cannot be used for the check; undefined when it can. */
   problem?: string;
   /** First difference from the reference contract's AskResponseSchema, for evidence. */
@@ -102,6 +104,8 @@ export function readAskAnswer(exchange: HttpExchange, paths: AskFieldPaths, requ
   const answer: AskAnswer = { ...base, contractIssue: firstContractIssue(json) };
   const bodyReplica = readPath(json, 'meta.replica');
   if (!answer.replica && typeof bodyReplica === 'string') answer.replica = bodyReplica;
+  const cacheAvailable = readPath(json, 'meta.compute.cache_available');
+  if (typeof cacheAvailable === 'boolean') answer.cacheAvailable = cacheAvailable;
   const error = readPath(json, paths.errorPath);
   if (typeof error === 'string' && error !== '') answer.error = error;
   const text = readPath(json, paths.answerPath);

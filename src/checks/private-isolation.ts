@@ -165,7 +165,15 @@ export function decidePrivateIsolation(input: PrivateIsolationInput): CheckOutco
         `B was already a hit on its own key (${b.cacheKey}), likely from an earlier run within the TTL`,
       ),
     );
-  if (a2.cacheHit !== true)
+  const cacheDown = [a1, b, a2].filter((answer) => answer.cacheAvailable === false).length;
+  if (a2.cacheHit !== true && cacheDown > 0)
+    warnings.push(
+      say(
+        `a repetição de A não veio do cache: o cache do stage estava indisponível (cache_available: false em ${cacheDown} de 3 respostas)`,
+        `A's repeat was not served from the cache: the stage's cache was unavailable (cache_available: false on ${cacheDown} of 3 answers)`,
+      ),
+    );
+  else if (a2.cacheHit !== true)
     warnings.push(
       say(
         'a repetição de A não veio do cache: o cache de planos privados não está em uso',

@@ -79,8 +79,16 @@ export function crashProgram(container: ServiceContainer, commandLineEnd: string
   const script =
     'for p in /proc/[0-9]*; do ' +
     `case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in *"${commandLineEnd} ") kill -9 \${p#/proc/} && echo killed;; esac; done 2>/dev/null`;
-  const said = docker(['exec', container.id, 'sh', '-c', script], 10_000);
-  if (!said.includes('killed')) throw new Error(`no process "…${commandLineEnd}" found in ${container.name}`);
+  const result = spawnSync('docker', ['exec', container.id, 'sh', '-c', script], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  // When the program is the container's main process, the exec dies with it (137) before it can say
+  // "killed": the kill happened (the caller checks the restart that follows).
+  if (result.status === 137 || (result.status === 0 && result.stdout.includes('killed'))) return;
+  throw new Error(
+    `no process "…${commandLineEnd}" killed in ${container.name}: exit ${result.status}: ${result.stderr.trim().slice(-300)}`,
+  );
 }
 
 /** How a container is doing: its state, and how many times Docker restarted it. */
@@ -109,7 +117,7 @@ export function leftovers(): string[] {
 export type FaultMoment =
   /** When the check starts, plus a delay. */
   | { at: 'check-start'; afterMs: number }
-  /** When the check fires its burst of simultaneous requests, plus a delay. */
+  /** When the check fires its first burst of simultaneous requests, plus a delay. */
   | { at: 'burst'; afterMs: number };
 
 export interface InjectedFault {
@@ -135,8 +143,10 @@ export function withFault(check: Check, fault: InjectedFault, log: FaultLog): Ch
   return async (context: CheckContext) => {
     const started = Date.now();
     const say = (text: string) => log.lines.push(`+${Date.now() - started} ms: ${text}`);
-    let pending: Promise<void> = Promise.resolve();
+    let pending: Promise<void> | undefined;
+    // Once per check: a check with two bursts (narrator-saturation) meets the fault at its first.
     const fire = () => {
+      if (pending) return;
       pending = (async () => {
         await sleep(fault.moment.afterMs);
         try {
@@ -169,7 +179,7 @@ export function withFault(check: Check, fault: InjectedFault, log: FaultLog): Ch
     try {
       return await check(faulted);
     } finally {
-      await pending;
+      await (pending ?? Promise.resolve());
     }
   };
 }

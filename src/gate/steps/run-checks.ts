@@ -17,6 +17,7 @@ import type { Clock } from '../clock.js';
 import { settleWithin } from '../../kit/settle.js';
 import type { RunBounds } from '../run-bounds.js';
 import { AskTally } from '../ask-tally.js';
+import { STAGE_CHANGES_TIMEOUT_MS, stageChangesSince } from './stage-changes.js';
 import type { AskAccount } from '../../report/model.js';
 import type { GateSettings } from '../settings.js';
 
@@ -116,6 +117,14 @@ export async function runChecks(step: ChecksStep): Promise<{
       else {
         result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http, tally));
         phases.push({ name: id, durationMs: result.durationMs });
+        // A check that met a broken stage sees only HTTP; the driver's view names what broke.
+        if ((result.status === 'fail' || result.status === 'warn') && id !== 'stage-up' && step.stageServes) {
+          const changed = await stageChangesSince(step.driver, step.boot.services, step.say, {
+            signal: step.bounds.signal,
+            timeoutMs: Math.min(STAGE_CHANGES_TIMEOUT_MS, step.bounds.msLeft()),
+          });
+          if (changed) result = { ...result, reason: `${result.reason}; ${changed}` };
+        }
       }
       results.push(result);
       if (result.status !== 'skipped' || step.selected.includes(id))
