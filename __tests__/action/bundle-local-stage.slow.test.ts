@@ -1,14 +1,14 @@
 /**
  * The action's committed bundle (dist/index.js), run as the runner runs it (INPUT_* variables, the
  * runner's files) against the local reference stage: the log folds each phase into a group with each
- * check's one-line result outside its fold, and the job summary of this real run draws a Mermaid chart
- * for the three checks that have one, each parsed by Mermaid itself.
+ * check's one-line result outside its fold, and the job summary of this real run draws its Mermaid
+ * charts (load-balancing, single-flight, the narrator burst, chat-capacity's two), each parsed by
+ * Mermaid itself. Every check runs, chat-capacity on a short budget: the bundle carries it too.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { GateReport } from '../../src/report/model.js';
-import { CHECKS_WITHOUT_CAPACITY } from '../support/gate-checks.js';
+import { CHECK_IDS, type GateReport } from '../../src/report/model.js';
 import { checkSections, mermaidBlocks, parseChart } from '../report/mermaid-parser.js';
 import { removeRunDir, runEntry, type EntryRun } from './run-entry.js';
 
@@ -17,7 +17,18 @@ let run: EntryRun;
 before(async () => {
   run = await runEntry({
     entry: 'dist/index.js',
-    inputs: { driver: 'local', language: 'en', 'pr-comment': 'false' },
+    inputs: {
+      driver: 'local',
+      language: 'en',
+      'pr-comment': 'false',
+      checks: 'all',
+      // A short search that proves its level (4 users asking fast, no narrated question to refuse):
+      // a ⚠️ would add the service logs' fold this test does not expect.
+      'capacity-budget-seconds': '6',
+      'capacity-max-users': '4',
+      'capacity-think-time-ms': '100',
+      'capacity-narrated-share': '0',
+    },
     timeoutMs: 300_000,
   });
 });
@@ -57,15 +68,9 @@ test("the bundle's log folds boot, each check, teardown and publish; each check'
   const lines = run.stdout.split('\n');
   const folds = foldsOf(lines);
   const titles = folds.map((fold) => fold.title);
-  // The checks this run selected: every one but chat-capacity (the tests' default, __tests__/support).
-  assert.deepEqual(titles, [
-    'boot',
-    ...CHECKS_WITHOUT_CAPACITY.map((id) => `check ${id}`),
-    'teardown',
-    'publish',
-  ]);
+  assert.deepEqual(titles, ['boot', ...CHECK_IDS.map((id) => `check ${id}`), 'teardown', 'publish']);
   const inside = (index: number) => folds.some((fold) => index > fold.start && index < fold.end);
-  for (const id of CHECKS_WITHOUT_CAPACITY) {
+  for (const id of CHECK_IDS) {
     const fold = folds.find((candidate) => candidate.title === `check ${id}`)!;
     assert.ok(fold.end - fold.start > 1, `the fold of ${id} holds its progress lines`);
     const result = lines.findIndex((line) => new RegExp(`^(✅|⚠️|❌) ${id}: `).test(line));
@@ -78,13 +83,13 @@ test("the bundle's log folds boot, each check, teardown and publish; each check'
   assert.ok(!titles.some((title) => title.startsWith('service logs')));
 });
 
-test('the job summary of this real run draws a valid Mermaid chart for load-balancing, single-flight and the narrator burst', async () => {
+test('the job summary of this real run draws valid Mermaid charts for load-balancing, single-flight, the narrator burst and chat-capacity', async () => {
   const report = JSON.parse(readFileSync(run.outputs['report-json']!, 'utf8')) as GateReport;
   const sections = checkSections(run.summary);
-  const chartOf = async (id: string) => {
+  const chartOf = async (id: string, index = 0, count = 1) => {
     const blocks = mermaidBlocks(sections.get(id) ?? '');
-    assert.equal(blocks.length, 1, `one chart in the ${id} section`);
-    return parseChart(blocks[0]!);
+    assert.equal(blocks.length, count, `${count} chart(s) in the ${id} section`);
+    return parseChart(blocks[index]!);
   };
 
   const spread = await chartOf('load-balancing');
@@ -118,6 +123,13 @@ test('the job summary of this real run draws a valid Mermaid chart for load-bala
   const total = [...outcomes.slices.values()].reduce((sum, value) => sum + value, 0);
   assert.equal(total, 20, "the slices add up to the two bursts' asks (2 × narrator-burst 10)");
   assert.ok((outcomes.slices.get('overload') ?? 0) > 0, 'overload is one of the slices');
+
+  // chat-capacity: p95 bars with the SLO as a line over them, and the share within the SLO; from zero.
+  const p95 = await chartOf('chat-capacity', 0, 2);
+  const attainment = await chartOf('chat-capacity', 1, 2);
+  assert.ok(p95.type === 'xychart' && attainment.type === 'xychart');
+  assert.deepEqual(p95.drawn, ['bar', 'line']);
+  assert.ok(p95.categories.length >= 1 && p95.yMin === 0 && attainment.yMin === 0);
 
   for (const block of mermaidBlocks(run.summary)) await parseChart(block);
 });

@@ -1,7 +1,7 @@
 /**
- * The reference stage's chat capacity (the gate's chat-capacity check, with its default options) on the
- * local stage, as `npm run gate:local` boots it: 3 replicas, the Ollama simulator. Three variants in
- * one run, each repeated on a fresh stage: the narrator limit at 1, at 4, and at 1 with the narrator's
+ * The reference stage's chat capacity (the gate's chat-capacity check, its options at their defaults but
+ * the time budget, which the profile sets) on the local stage, as `npm run gate:local` boots it: 3
+ * replicas, the Ollama simulator. Three variants in one run, each repeated on a fresh stage: the narrator limit at 1, at 4, and at 1 with the narrator's
  * bounded queue (NARRATOR_QUEUE_TIMEOUT_MS). Each run reports the range (held / failed), the bottleneck
  * the check named from the stage's metrics, and its phase-B line.
  *
@@ -131,7 +131,7 @@ const moreThanOne: Target = { text: '> 1', judgedOn: 'median', meets: (value) =>
 const everyTime: Target = { text: '= 1 every time', judgedOn: 'every', meets: (value) => value === 1 };
 
 export function recordCapacityFigures(book: FigureBook, measurements: CapacityMeasurement[]): void {
-  const section = "Chat capacity (the gate's chat-capacity, default options, local stage, Ollama simulator)";
+  const section = "Chat capacity (the gate's chat-capacity, local stage, Ollama simulator with 4 slots)";
   const heldMedian: Partial<Record<CapacityVariant['id'], number>> = {};
   for (const variant of CAPACITY_VARIANTS) {
     const runs = measurements.filter((entry) => entry.variant === variant.id);

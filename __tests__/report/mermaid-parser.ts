@@ -28,6 +28,8 @@ export type ParsedChart =
       title: string;
       categories: string[];
       series: number[][];
+      /** How each series is drawn, in the order Mermaid draws them: `bar` or `line`. */
+      drawn: string[];
       /** The value axis as Mermaid draws it: from `yMin` to `yMax`. */
       yMin: number;
       yMax: number;
@@ -56,6 +58,7 @@ export async function parseChart(source: string): Promise<ParsedChart> {
       title: data.title,
       categories: data.xAxis.categories ?? [],
       series: data.plots.map((plot) => plot.data.map(([, value]) => value)),
+      drawn: data.plots.map((plot) => plot.type),
       yMin: data.yAxis.min,
       yMax: data.yAxis.max,
     };

@@ -86966,7 +86966,7 @@ const EvidenceSchema = discriminatedUnion('kind', [
                 xTitle: schemas_string(),
                 yTitle: schemas_string(),
                 categories: list(schemas_string()),
-                series: list(object({ name: schemas_string(), values: list(finite) }), LIMITS.columns),
+                series: list(object({ name: schemas_string(), values: list(finite), drawn: literal('line').optional() }), LIMITS.columns),
             }),
             object({ type: literal('pie'), slices: list(object({ label: schemas_string(), value: finite })) }),
         ]),
@@ -97495,6 +97495,9 @@ function readAskAnswer(exchange, paths, required) {
     const bodyReplica = readPath(json, 'meta.replica');
     if (!answer.replica && typeof bodyReplica === 'string')
         answer.replica = bodyReplica;
+    const cacheAvailable = readPath(json, 'meta.compute.cache_available');
+    if (typeof cacheAvailable === 'boolean')
+        answer.cacheAvailable = cacheAvailable;
     const error = readPath(json, paths.errorPath);
     if (typeof error === 'string' && error !== '')
         answer.error = error;
@@ -97910,7 +97913,7 @@ function decidePhaseB(input) {
         return {
             calledFor: true,
             parts: ['streaming'],
-            line: say(`fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas), seja qual for o limite visto`, `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms), whatever the limit seen`),
+            line: say(`fase B indicada: streaming — o LLM leva ${percent} % de uma resposta narrada (timings.llm_ms das respostas), qualquer que seja o limite visto`, `phase B called for: streaming — the LLM takes ${percent} % of a narrated answer (the answers' timings.llm_ms), whatever the limit seen`),
         };
     const part = {
         'plan-cache': say('o Redis / cache de planos', 'Redis / the plan cache'),
@@ -98211,6 +98214,8 @@ async function searchCapacity(plan, runLevel) {
             }
         }
     };
+    /** The climb or the bisection stopped to leave the re-check its time, before it was done. */
+    let outOfTime = false;
     /** Whether another climb or bisection step still leaves the re-check its reserve. */
     const roomBeforeRecheck = () => looksHeld === 0 || external_node_perf_hooks_.performance.now() + plan.minStepMs + (plan.recheckReserveMs ?? 0) <= plan.deadline;
     /** A level is taken as past the knee when its answers fell short of the target, proven or not. */
@@ -98225,12 +98230,20 @@ async function searchCapacity(plan, runLevel) {
             break;
         }
         looksHeld = users;
-        if (users >= plan.maxUsers || !roomBeforeRecheck())
+        if (users >= plan.maxUsers)
             break;
+        if (!roomBeforeRecheck()) {
+            outOfTime = true;
+            break;
+        }
     }
     // Bisect between the highest level that met the target and the lowest that fell short.
     let ceiling = short;
-    while (ceiling !== undefined && !resolvedGap(looksHeld, ceiling) && roomBeforeRecheck()) {
+    while (ceiling !== undefined && !resolvedGap(looksHeld, ceiling)) {
+        if (!roomBeforeRecheck()) {
+            outOfTime = true;
+            break;
+        }
         const mid = Math.floor((looksHeld + ceiling) / 2);
         const step = await level(mid, 'prove');
         if (!step)
@@ -98244,7 +98257,7 @@ async function searchCapacity(plan, runLevel) {
     }
     // Re-check the highest level that met the target and that the time left can prove, run until its
     // answers decide it.
-    const end = short === undefined ? 'max-users' : 'resolved';
+    const end = outOfTime ? 'time-budget' : short === undefined ? 'max-users' : 'resolved';
     if (looksHeld === 0)
         return finish(end);
     const target = recheckTarget(steps, looksHeld, plan.target, plan.deadline - external_node_perf_hooks_.performance.now());
@@ -98357,17 +98370,18 @@ function evidenceOf(input, range) {
                 categories,
                 series: [
                     { name: 'p95', values: steps.map((step) => step.p95Ms ?? 0) },
-                    { name: 'SLO', values: steps.map(() => options.sloMs) },
+                    { name: 'SLO', values: steps.map(() => options.sloMs), drawn: 'line' },
                 ],
             },
         },
         {
             kind: 'chart',
-            title: say('Respostas no SLO por nível de usuários (%)', 'Answers within the SLO by level of users (%)'),
+            // In words: a chart's labels keep no "%" (Mermaid reads "%%" as the start of a comment).
+            title: say('Respostas no SLO por nível de usuários, em porcentagem', 'Answers within the SLO by level of users, in percent'),
             chart: {
                 type: 'bars',
                 xTitle: say('usuários', 'users'),
-                yTitle: '%',
+                yTitle: say('porcentagem', 'percent'),
                 categories,
                 series: [
                     { name: 'attainment', values: steps.map((step) => Math.round((step.attainment ?? 0) * 100)) },
@@ -100302,7 +100316,10 @@ function decidePrivateIsolation(input) {
         warnings.push(say('chaves de cache ausentes: não dá para comparar', 'cache keys missing: cannot compare them'));
     if (b.cacheHit === true)
         warnings.push(say(`B já era hit na própria chave (${b.cacheKey}), provavelmente de uma execução anterior dentro do TTL`, `B was already a hit on its own key (${b.cacheKey}), likely from an earlier run within the TTL`));
-    if (a2.cacheHit !== true)
+    const cacheDown = [a1, b, a2].filter((answer) => answer.cacheAvailable === false).length;
+    if (a2.cacheHit !== true && cacheDown > 0)
+        warnings.push(say(`a repetição de A não veio do cache: o cache do stage estava indisponível (cache_available: false em ${cacheDown} de 3 respostas)`, `A's repeat was not served from the cache: the stage's cache was unavailable (cache_available: false on ${cacheDown} of 3 answers)`));
+    else if (a2.cacheHit !== true)
         warnings.push(say('a repetição de A não veio do cache: o cache de planos privados não está em uso', "A's repeat was not served from the cache: private plans are not cached"));
     else if (a2.cacheKey !== a1.cacheKey)
         warnings.push(say(`a repetição de A usou outra chave (${a2.cacheKey})`, `A's repeat used another key (${a2.cacheKey})`));
@@ -101526,7 +101543,54 @@ class AskTally {
     }
 }
 
+;// CONCATENATED MODULE: ./src/gate/steps/stage-changes.ts
+
+/** How long reading the services may take after a check (a stage that hangs must not hang the gate). */
+const STAGE_CHANGES_TIMEOUT_MS = 5000;
+/** The services that changed since the boot, in words; undefined when none did. */
+function describeStageChanges(before, now, say) {
+    const nowByName = new Map(now.map((row) => [row.name, row]));
+    const beforeNames = new Set(before.map((row) => row.name));
+    const changes = [];
+    for (const row of before) {
+        const current = nowByName.get(row.name);
+        if (!current)
+            changes.push(say(`${row.name} sumiu`, `${row.name} is gone`));
+        else if (current.state !== row.state || current.health !== row.health)
+            changes.push(`${row.name} ${row.state}/${row.health} → ${stage_changes_describe(current)}`);
+    }
+    for (const row of now)
+        if (!beforeNames.has(row.name))
+            changes.push(say(`${row.name} novo (${stage_changes_describe(row)})`, `${row.name} is new (${stage_changes_describe(row)})`));
+    if (changes.length === 0)
+        return undefined;
+    return say(`o stage mudou desde o boot: ${changes.join('; ')}`, `the stage changed since the boot: ${changes.join('; ')}`);
+}
+/** A service's state now, with the driver's own words when it has them (Docker: `Exited (137) …`). */
+function stage_changes_describe(row) {
+    const detail = row.detail ? ` (${row.detail})` : '';
+    return `${row.state}/${row.health}${detail}`;
+}
+/**
+ * Reads the services now and says what changed since the boot; undefined when nothing did, when they
+ * cannot be read within `timeoutMs`, or once `signal` (the run's deadline) has fired.
+ */
+async function stageChangesSince(driver, before, say, bounds) {
+    // Whole milliseconds: AbortSignal.timeout refuses a fraction (what is left of a deadline often is).
+    const timeoutMs = Math.floor(bounds.timeoutMs);
+    if (bounds.signal.aborted || timeoutMs <= 0)
+        return undefined;
+    // The driver is asked to stop at either; the wait ends at either even if it does not.
+    const stop = AbortSignal.any([bounds.signal, AbortSignal.timeout(timeoutMs)]);
+    const now = await settleWithin(driver.services(stop), {
+        signal: bounds.signal,
+        limitMs: timeoutMs,
+    });
+    return now.kind === 'done' ? describeStageChanges(before, now.value, say) : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/steps/run-checks.ts
+
 
 
 
@@ -101602,6 +101666,15 @@ async function runChecks(step) {
             else {
                 result = await logger.group(`check ${id}`, () => runOneCheck(step, id, http, tally));
                 phases.push({ name: id, durationMs: result.durationMs });
+                // A check that met a broken stage sees only HTTP; the driver's view names what broke.
+                if ((result.status === 'fail' || result.status === 'warn') && id !== 'stage-up' && step.stageServes) {
+                    const changed = await stageChangesSince(step.driver, step.boot.services, step.say, {
+                        signal: step.bounds.signal,
+                        timeoutMs: Math.min(STAGE_CHANGES_TIMEOUT_MS, step.bounds.msLeft()),
+                    });
+                    if (changed)
+                        result = { ...result, reason: `${result.reason}; ${changed}` };
+                }
             }
             results.push(result);
             if (result.status !== 'skipped' || step.selected.includes(id))
@@ -102773,7 +102846,10 @@ function barsSource(title, chart) {
         // From zero, always: Mermaid otherwise starts the axis at the smallest value, and a bar of 6 beside
         // bars of 7 looks like nothing at all.
         `    y-axis "${mermaidLabel(chart.yTitle)}" 0 --> ${axisTop(chart)}`,
-        ...chart.series.map((series) => `    bar [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`),
+        // Bars first, lines after: a line is drawn over the bars, never hidden behind one.
+        ...[...chart.series]
+            .sort((a, b) => Number(a.drawn === 'line') - Number(b.drawn === 'line'))
+            .map((series) => `    ${series.drawn === 'line' ? 'line' : 'bar'} [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`),
     ].join('\n');
 }
 function pieSource(title, chart) {

@@ -54123,7 +54123,7 @@ const EvidenceSchema = discriminatedUnion('kind', [
                 xTitle: schemas_string(),
                 yTitle: schemas_string(),
                 categories: list(schemas_string()),
-                series: list(object({ name: schemas_string(), values: list(finite) }), LIMITS.columns),
+                series: list(object({ name: schemas_string(), values: list(finite), drawn: literal('line').optional() }), LIMITS.columns),
             }),
             object({ type: literal('pie'), slices: list(object({ label: schemas_string(), value: finite })) }),
         ]),

@@ -57,10 +57,13 @@ function barsSource(title: string, chart: Extract<Chart, { type: 'bars' }>): str
     // From zero, always: Mermaid otherwise starts the axis at the smallest value, and a bar of 6 beside
     // bars of 7 looks like nothing at all.
     `    y-axis "${mermaidLabel(chart.yTitle)}" 0 --> ${axisTop(chart)}`,
-    ...chart.series.map(
-      (series) =>
-        `    bar [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`,
-    ),
+    // Bars first, lines after: a line is drawn over the bars, never hidden behind one.
+    ...[...chart.series]
+      .sort((a, b) => Number(a.drawn === 'line') - Number(b.drawn === 'line'))
+      .map(
+        (series) =>
+          `    ${series.drawn === 'line' ? 'line' : 'bar'} [${chart.categories.map((_, index) => chartNumber(series.values[index])).join(', ')}]`,
+      ),
   ].join('\n');
 }
 

@@ -34,8 +34,9 @@ export type Evidence =
 
 /**
  * `bars`: one bar per category, for each series (series are drawn over each other, so a series that is
- * zero except at one category marks that category, e.g. the single-flight leader). `pie`: shares.
- * Labels may come from the stage: renderers sanitize them.
+ * zero except at one category marks that category, e.g. the single-flight leader); a series drawn as a
+ * `line` goes over the bars without hiding them (a limit beside the measured values, e.g. an SLO).
+ * `pie`: shares. Labels may come from the stage: renderers sanitize them.
  */
 export type Chart =
   | {
@@ -43,7 +44,7 @@ export type Chart =
       xTitle: string;
       yTitle: string;
       categories: string[];
-      series: Array<{ name: string; values: number[] }>;
+      series: Array<{ name: string; values: number[]; drawn?: 'line' }>;
     }
   | { type: 'pie'; slices: Array<{ label: string; value: number }> };
 

@@ -71,7 +71,10 @@ const EvidenceSchema = z.discriminatedUnion('kind', [
         xTitle: z.string(),
         yTitle: z.string(),
         categories: list(z.string()),
-        series: list(z.object({ name: z.string(), values: list(finite) }), LIMITS.columns),
+        series: list(
+          z.object({ name: z.string(), values: list(finite), drawn: z.literal('line').optional() }),
+          LIMITS.columns,
+        ),
       }),
       z.object({ type: z.literal('pie'), slices: list(z.object({ label: z.string(), value: finite })) }),
     ]),

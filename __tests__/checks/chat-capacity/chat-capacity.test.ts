@@ -148,6 +148,22 @@ test('the re-check goes to the highest level the time left can prove, else the o
   assert.equal(recheckTarget(steps, 8, 0.95, 100), 4);
 });
 
+test('the climb stops to leave the re-check its reserve, and says it ran out of time', async () => {
+  const levels: number[] = [];
+  const result = await searchCapacity(
+    plan({ deadline: performance.now() + 2500, minStepMs: 1000, recheckReserveMs: 1000 }),
+    async (users) => {
+      levels.push(users);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return step(users, 80);
+    },
+  );
+  // 2 and 4 users, then no room for 8 beside the reserve: the re-check of 4, and "time-budget".
+  assert.deepEqual(levels, [2, 4, 4]);
+  assert.equal(result.end, 'time-budget');
+  assert.equal(result.held, 4);
+});
+
 test('the search stops at once on broken answers, at its time budget and at its request budget', async () => {
   const broken = await searchCapacity(plan(), async (users) =>
     users < 8
@@ -333,12 +349,18 @@ for (const language of ['pt-BR', 'en'] as const) {
     const section = checkSections(markdown).get('chat-capacity')!;
     const blocks = mermaidBlocks(section);
     assert.equal(blocks.length, 2, 'p95 and attainment charts');
-    for (const block of blocks) {
-      const chart = await parseChart(block);
+    const charts = await Promise.all(blocks.map((block) => parseChart(block)));
+    for (const chart of charts) {
       assert.ok(chart.type === 'xychart');
       assert.equal(chart.categories.length, 5);
       assert.equal(chart.yMin, 0);
+      // Every word of the title survives the labels' safe alphabet (a "%" would be dropped).
+      assert.doesNotMatch(chart.title, /\(\s*\)|\?/, chart.title);
     }
+    // The SLO is a line over the p95 bars: as a second bar series it hid every p95 below it.
+    assert.ok(charts[0]!.type === 'xychart');
+    assert.deepEqual(charts[0]!.drawn, ['bar', 'line']);
+    assert.deepEqual(charts[0]!.series[1], [2000, 2000, 2000, 2000, 2000]);
     assert.match(
       markdown,
       language === 'en'

@@ -253,6 +253,8 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
       }
     }
   };
+  /** The climb or the bisection stopped to leave the re-check its time, before it was done. */
+  let outOfTime = false;
   /** Whether another climb or bisection step still leaves the re-check its reserve. */
   const roomBeforeRecheck = () =>
     looksHeld === 0 || performance.now() + plan.minStepMs + (plan.recheckReserveMs ?? 0) <= plan.deadline;
@@ -268,12 +270,20 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
       break;
     }
     looksHeld = users;
-    if (users >= plan.maxUsers || !roomBeforeRecheck()) break;
+    if (users >= plan.maxUsers) break;
+    if (!roomBeforeRecheck()) {
+      outOfTime = true;
+      break;
+    }
   }
 
   // Bisect between the highest level that met the target and the lowest that fell short.
   let ceiling = short;
-  while (ceiling !== undefined && !resolvedGap(looksHeld, ceiling) && roomBeforeRecheck()) {
+  while (ceiling !== undefined && !resolvedGap(looksHeld, ceiling)) {
+    if (!roomBeforeRecheck()) {
+      outOfTime = true;
+      break;
+    }
     const mid = Math.floor((looksHeld + ceiling) / 2);
     const step = await level(mid, 'prove');
     if (!step) return ended!;
@@ -285,7 +295,7 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
 
   // Re-check the highest level that met the target and that the time left can prove, run until its
   // answers decide it.
-  const end = short === undefined ? 'max-users' : 'resolved';
+  const end = outOfTime ? 'time-budget' : short === undefined ? 'max-users' : 'resolved';
   if (looksHeld === 0) return finish(end);
   const target = recheckTarget(steps, looksHeld, plan.target, plan.deadline - performance.now());
   const again = await level(target, 'recheck');

@@ -133,20 +133,21 @@ function evidenceOf(input: CapacityVerdictInput, range: string): Evidence[] {
         categories,
         series: [
           { name: 'p95', values: steps.map((step) => step.p95Ms ?? 0) },
-          { name: 'SLO', values: steps.map(() => options.sloMs) },
+          { name: 'SLO', values: steps.map(() => options.sloMs), drawn: 'line' },
         ],
       },
     },
     {
       kind: 'chart',
+      // In words: a chart's labels keep no "%" (Mermaid reads "%%" as the start of a comment).
       title: say(
-        'Respostas no SLO por nível de usuários (%)',
-        'Answers within the SLO by level of users (%)',
+        'Respostas no SLO por nível de usuários, em porcentagem',
+        'Answers within the SLO by level of users, in percent',
       ),
       chart: {
         type: 'bars',
         xTitle: say('usuários', 'users'),
-        yTitle: '%',
+        yTitle: say('porcentagem', 'percent'),
         categories,
         series: [
           { name: 'attainment', values: steps.map((step) => Math.round((step.attainment ?? 0) * 100)) },
