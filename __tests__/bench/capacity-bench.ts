@@ -151,7 +151,7 @@ export function recordCapacityFigures(book: FigureBook, measurements: CapacityMe
         {
           id: `${id}.held-deviation`,
           section,
-          label: `|held − median| ÷ allowed, ${variant.label}`,
+          label: `held's distance from the median ÷ allowed, ${variant.label}`,
           unit: 'ratio',
           target: withinAllowed,
         },
