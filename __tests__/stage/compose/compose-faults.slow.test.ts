@@ -46,7 +46,7 @@ import {
   type FloodPlan,
   type FloodRow,
 } from '../gateway-floods.js';
-import { BOOTABLE_SERVICES, COMPOSE_FILE } from './stage-here.js';
+import { BOOTABLE_SERVICES, COMPOSE_FILE, engineForTests } from './stage-here.js';
 
 const work = mkdtempSync(join(tmpdir(), 'stagegate-faults-'));
 const ENV_FILE = join(work, 'stage.env');
@@ -55,22 +55,7 @@ const GATEWAY = 'http://127.0.0.1:8000';
 const RUN_DEADLINE_SECONDS = 360;
 const RUN_BOUND_MS = (RUN_DEADLINE_SECONDS + 30) * 1000;
 
-function setUpEngine(): string | undefined {
-  const result = spawnSync('bash', ['.ci/compose-setup', ENV_FILE], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 20 * 60_000,
-  });
-  if (result.status === 0) return undefined;
-  const said = `${result.stdout}\n${result.stderr}`.trim().split('\n').at(-1) ?? '';
-  return result.error ? result.error.message : said || `exit ${result.status}`;
-}
-const engineProblem = setUpEngine();
-if (engineProblem)
-  console.log(
-    `\n!!! FAULTS ON COMPOSE NOT TESTED: no Docker Engine could be set up here: ${engineProblem} !!!\n`,
-  );
-const skip = engineProblem ? `no Docker Engine: ${engineProblem}` : false;
+const skip = engineForTests(ENV_FILE, 'FAULTS ON COMPOSE');
 
 function down(): void {
   spawnSync(

@@ -24,7 +24,7 @@ interface Answer {
   data?: { result?: Array<{ value?: [number, string] }> };
 }
 import { REPO_ROOT, runEntry } from '../../action/run-entry.js';
-import { BOOTABLE_SERVICES as SERVICES, COMPOSE_FILE as FILE } from './stage-here.js';
+import { BOOTABLE_SERVICES as SERVICES, COMPOSE_FILE as FILE, engineForTests } from './stage-here.js';
 
 const GATEWAY = 'http://127.0.0.1:8000';
 const PROMETHEUS = 'http://127.0.0.1:9090';
@@ -32,25 +32,7 @@ const work = mkdtempSync(join(tmpdir(), 'stagegate-compose-'));
 const ENV_FILE = join(work, 'stage.env');
 const DOCKERD_PIDFILE = join(work, 'dockerd.pid');
 
-/** Runs .ci/compose-setup (idempotent; starts dockerd only when none answers). */
-function setUpEngine(): string | undefined {
-  const result = spawnSync('bash', ['.ci/compose-setup', ENV_FILE], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 20 * 60_000,
-    env: { ...process.env, STAGEGATE_DOCKERD_PIDFILE: DOCKERD_PIDFILE },
-  });
-  if (result.status === 0) return undefined;
-  const said = `${result.stdout}\n${result.stderr}`.trim().split('\n').at(-1) ?? '';
-  return result.error ? result.error.message : said || `exit ${result.status}`;
-}
-
-const engineProblem = setUpEngine();
-if (engineProblem)
-  console.log(
-    `\n!!! COMPOSE STAGE NOT TESTED: no Docker Engine could be set up here: ${engineProblem} !!!\n`,
-  );
-const skip = engineProblem ? `no Docker Engine: ${engineProblem}` : false;
+const skip = engineForTests(ENV_FILE, 'COMPOSE STAGE', DOCKERD_PIDFILE);
 
 /** The env file's assignments (images built here), which compose interpolates. */
 function stageEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

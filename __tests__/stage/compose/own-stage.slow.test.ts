@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GateReport } from '../../../src/report/model.js';
 import { REPO_ROOT } from '../../action/run-entry.js';
+import { engineForTests } from './stage-here.js';
 
 const FILE = 'examples/stage-nginx/docker-compose.yaml';
 const CHECKS = [
@@ -27,24 +28,8 @@ const CHECKS = [
 const work = mkdtempSync(join(tmpdir(), 'stagegate-own-stage-'));
 const ENV_FILE = join(work, 'stage.env');
 
-/** .ci/compose-setup builds what is missing (the nginx image among them) and writes the env file. */
-function setUpEngine(): string | undefined {
-  const result = spawnSync('bash', ['.ci/compose-setup', ENV_FILE], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 20 * 60_000,
-    env: { ...process.env, STAGEGATE_DOCKERD_PIDFILE: join(work, 'dockerd.pid') },
-  });
-  if (result.status === 0) return undefined;
-  return (
-    result.error?.message ??
-    (`${result.stdout}\n${result.stderr}`.trim().split('\n').at(-1) || `exit ${result.status}`)
-  );
-}
-
-const engineProblem = setUpEngine();
-if (engineProblem) console.log(`\n!!! OWN STAGE NOT TESTED: no Docker Engine here: ${engineProblem} !!!\n`);
-const skip = engineProblem ? `no Docker Engine: ${engineProblem}` : false;
+// .ci/compose-setup builds what is missing (the nginx image among them) and writes the env file.
+const skip = engineForTests(ENV_FILE, 'OWN STAGE', join(work, 'dockerd.pid'));
 
 function down(): void {
   spawnSync(
