@@ -98035,7 +98035,7 @@ function answersToConfirm(target, z = WILSON_Z) {
 /**
  * The bounded search for the most users a stage holds: double the users until a level falls short of
  * the target, then bisect between the highest level that met it and the lowest that fell short, then
- * run the highest level that met it again. It never starts a step after its time budget (so it ends
+ * re-check the highest level that met it and that the time left can prove. It never starts a step after its time budget (so it ends
  * within the budget plus one request timeout), never sends more than its request budget, and stops at
  * once when a level's answers are broken (5xx, no answer): the stage is already past its limit. The
  * steps only steer the search; what it proves comes from all the answers together (provenLevels).
@@ -98661,7 +98661,7 @@ async function runStep(plan, send) {
 
 /** A designed refusal of the narrator: a degraded answer, not an error. */
 const LLM_LIMITED = 'llm_concurrency_limited';
-/** Share of the time budget kept for the re-check of the highest level that met the target. */
+/** Share of the time budget the climb and the bisection leave for the re-check, which proves the number. */
 const RECHECK_SHARE = 0.3;
 /** How long each level runs, from the search's time budget: short enough for several levels. */
 function stepTimes(budgetMs, thinkTimeMs) {

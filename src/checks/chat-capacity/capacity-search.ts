@@ -1,7 +1,7 @@
 /**
  * The bounded search for the most users a stage holds: double the users until a level falls short of
  * the target, then bisect between the highest level that met it and the lowest that fell short, then
- * run the highest level that met it again. It never starts a step after its time budget (so it ends
+ * re-check the highest level that met it and that the time left can prove. It never starts a step after its time budget (so it ends
  * within the budget plus one request timeout), never sends more than its request budget, and stops at
  * once when a level's answers are broken (5xx, no answer): the stage is already past its limit. The
  * steps only steer the search; what it proves comes from all the answers together (provenLevels).
@@ -37,8 +37,8 @@ export interface SearchPlan {
 
 /**
  * How long a level runs: `climb` only until its answers meet the target or decide it; `prove` until
- * they decide it, up to a step's longest; `recheck` (the highest level that met the target, run
- * again) until they decide it, for as long as the time budget allows: that is the number reported.
+ * they decide it, up to a step's longest; `recheck` (a level that met the target, run again: see
+ * recheckTarget) until they decide it, for as long as the time budget allows: it proves the number.
  */
 export type LevelMode = 'climb' | 'prove' | 'recheck';
 

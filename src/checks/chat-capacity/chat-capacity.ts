@@ -23,7 +23,7 @@ import { requestBudget, runStep, type AskOutcome, type SendAsk } from './virtual
 /** A designed refusal of the narrator: a degraded answer, not an error. */
 const LLM_LIMITED = 'llm_concurrency_limited' satisfies ErrorCode;
 
-/** Share of the time budget kept for the re-check of the highest level that met the target. */
+/** Share of the time budget the climb and the bisection leave for the re-check, which proves the number. */
 const RECHECK_SHARE = 0.3;
 
 /** How long each level runs, from the search's time budget: short enough for several levels. */
