@@ -100520,7 +100520,7 @@ const privateIsolationCheck = async (context) => {
         return { id: 'private-isolation', ...sequential, evidence, durationMs: 0 };
     if (concurrent.failure)
         return { id: 'private-isolation', status: 'fail', reason: concurrent.failure, evidence, durationMs: 0 };
-    const scope = say(`; ${asks.length} perguntas privadas de ${nicknames.size} clientes (2 novos nesta execução), em sequência e em paralelo, com e sem possessivo: nenhuma resposta, meta incluído, traz dados de outro cliente`, `; ${asks.length} private asks from ${nicknames.size} clients (2 fresh this run), in turn and at once, possessive and not: no response, meta included, holds another client's data`);
+    const scope = say(`; ${asks.length} perguntas privadas de ${nicknames.size} clientes (2 novos nesta execução), em sequência e em paralelo, com e sem possessivo: nenhuma resposta (nem o seu meta) traz dados de outro cliente`, `; ${asks.length} private asks from ${nicknames.size} clients (2 fresh this run), in turn and at once, possessive and not: no response (nor its meta) holds another client's data`);
     return {
         id: 'private-isolation',
         ...sequential,
