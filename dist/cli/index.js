@@ -98046,6 +98046,20 @@ function answersToConfirm(target, z = WILSON_Z) {
 function resolvedGap(held, failed) {
     return failed - held <= Math.max(1, Math.ceil(held / 6));
 }
+/** Every level's tally; generator-bound runs are never counted (the gate, not the stage, was the limit). */
+function tallyByLevel(steps) {
+    const byLevel = new Map();
+    for (const step of steps) {
+        if (step.judgement === 'generator-bound')
+            continue;
+        const level = byLevel.get(step.users) ?? { good: 0, total: 0, ms: 0 };
+        level.good += step.counts.good;
+        level.total += step.samples.length;
+        level.ms += step.durationMs;
+        byLevel.set(step.users, level);
+    }
+    return byLevel;
+}
 /**
  * What the answers prove, pooled across levels. More users never make a stage faster, so every level
  * above L has an attainment at most L's: the answers of L and the levels just above it, pooled, have an
@@ -98055,15 +98069,7 @@ function resolvedGap(held, failed) {
  * levels around it show together. Generator-bound steps are never counted (the gate was the limit).
  */
 function provenLevels(steps, target) {
-    const byLevel = new Map();
-    for (const step of steps) {
-        if (step.judgement === 'generator-bound')
-            continue;
-        const level = byLevel.get(step.users) ?? { good: 0, total: 0 };
-        level.good += step.counts.good;
-        level.total += step.samples.length;
-        byLevel.set(step.users, level);
-    }
+    const byLevel = tallyByLevel(steps);
     const levels = [...byLevel.keys()].sort((a, b) => a - b);
     const pool = (from, to) => {
         let good = 0;
@@ -98113,15 +98119,11 @@ const RECHECK_MARGIN = 1.5;
  * above t) may need minutes, a lower one seconds. When none fits, the one whose proof is nearest.
  */
 function recheckTarget(steps, looksHeld, target, remainingMs) {
-    const levels = [...new Set(steps.map((step) => step.users))]
-        .filter((users) => users <= looksHeld)
-        .sort((a, b) => b - a);
+    const byLevel = tallyByLevel(steps);
+    const levels = [...byLevel.keys()].filter((users) => users <= looksHeld).sort((a, b) => b - a);
     let nearest;
     for (const users of levels) {
-        const own = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
-        const total = own.reduce((sum, step) => sum + step.samples.length, 0);
-        const good = own.reduce((sum, step) => sum + step.counts.good, 0);
-        const ms = own.reduce((sum, step) => sum + step.durationMs, 0);
+        const { good, total, ms } = byLevel.get(users);
         if (total === 0 || ms <= 0)
             continue;
         // Never quite 1: a short run of good answers does not make the next ones certain.
@@ -98153,15 +98155,10 @@ async function searchCapacity(plan, runLevel) {
             return 'request-budget';
         return undefined;
     };
-    /** A level's share of good answers over all its runs so far (a re-run adds to the first). */
-    const pooledShare = (users) => {
-        const runs = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
-        const total = runs.reduce((sum, step) => sum + step.samples.length, 0);
-        return total === 0 ? undefined : runs.reduce((sum, step) => sum + step.counts.good, 0) / total;
-    };
+    /** A level's share of good answers over all its runs so far meets the target. */
     const meets = (step) => {
-        const share = pooledShare(step.users);
-        return share !== undefined && share >= plan.target;
+        const level = tallyByLevel(steps).get(step.users);
+        return level !== undefined && level.total > 0 && level.good / level.total >= plan.target;
     };
     const finish = (end, broken) => {
         const proof = provenLevels(steps, plan.target);

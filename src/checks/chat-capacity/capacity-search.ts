@@ -84,6 +84,27 @@ export function resolvedGap(held: number, failed: number): boolean {
   return failed - held <= Math.max(1, Math.ceil(held / 6));
 }
 
+/** The answers of one level over all its runs (a re-run adds to the first), and the time they took. */
+interface LevelTally {
+  good: number;
+  total: number;
+  ms: number;
+}
+
+/** Every level's tally; generator-bound runs are never counted (the gate, not the stage, was the limit). */
+function tallyByLevel(steps: StepResult[]): Map<number, LevelTally> {
+  const byLevel = new Map<number, LevelTally>();
+  for (const step of steps) {
+    if (step.judgement === 'generator-bound') continue;
+    const level = byLevel.get(step.users) ?? { good: 0, total: 0, ms: 0 };
+    level.good += step.counts.good;
+    level.total += step.samples.length;
+    level.ms += step.durationMs;
+    byLevel.set(step.users, level);
+  }
+  return byLevel;
+}
+
 /**
  * What the answers prove, pooled across levels. More users never make a stage faster, so every level
  * above L has an attainment at most L's: the answers of L and the levels just above it, pooled, have an
@@ -93,14 +114,7 @@ export function resolvedGap(held: number, failed: number): boolean {
  * levels around it show together. Generator-bound steps are never counted (the gate was the limit).
  */
 export function provenLevels(steps: StepResult[], target: number): LevelProof {
-  const byLevel = new Map<number, { good: number; total: number }>();
-  for (const step of steps) {
-    if (step.judgement === 'generator-bound') continue;
-    const level = byLevel.get(step.users) ?? { good: 0, total: 0 };
-    level.good += step.counts.good;
-    level.total += step.samples.length;
-    byLevel.set(step.users, level);
-  }
+  const byLevel = tallyByLevel(steps);
   const levels = [...byLevel.keys()].sort((a, b) => a - b);
   const pool = (from: number, to: number): PooledLevels => {
     let good = 0;
@@ -156,15 +170,11 @@ export function recheckTarget(
   target: number,
   remainingMs: number,
 ): number {
-  const levels = [...new Set(steps.map((step) => step.users))]
-    .filter((users) => users <= looksHeld)
-    .sort((a, b) => b - a);
+  const byLevel = tallyByLevel(steps);
+  const levels = [...byLevel.keys()].filter((users) => users <= looksHeld).sort((a, b) => b - a);
   let nearest: { users: number; ms: number } | undefined;
   for (const users of levels) {
-    const own = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
-    const total = own.reduce((sum, step) => sum + step.samples.length, 0);
-    const good = own.reduce((sum, step) => sum + step.counts.good, 0);
-    const ms = own.reduce((sum, step) => sum + step.durationMs, 0);
+    const { good, total, ms } = byLevel.get(users)!;
     if (total === 0 || ms <= 0) continue;
     // Never quite 1: a short run of good answers does not make the next ones certain.
     const share = Math.min(0.995, good / total);
@@ -194,15 +204,10 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
     if (!plan.requestsLeft()) return 'request-budget';
     return undefined;
   };
-  /** A level's share of good answers over all its runs so far (a re-run adds to the first). */
-  const pooledShare = (users: number): number | undefined => {
-    const runs = steps.filter((step) => step.users === users && step.judgement !== 'generator-bound');
-    const total = runs.reduce((sum, step) => sum + step.samples.length, 0);
-    return total === 0 ? undefined : runs.reduce((sum, step) => sum + step.counts.good, 0) / total;
-  };
+  /** A level's share of good answers over all its runs so far meets the target. */
   const meets = (step: StepResult) => {
-    const share = pooledShare(step.users);
-    return share !== undefined && share >= plan.target;
+    const level = tallyByLevel(steps).get(step.users);
+    return level !== undefined && level.total > 0 && level.good / level.total >= plan.target;
   };
   const finish = (end: SearchResult['end'], broken?: StepResult): SearchResult => {
     const proof = provenLevels(steps, plan.target);
