@@ -21,6 +21,7 @@ import {
   describe,
   getStatus,
   post,
+  postOnSocket,
   type Exchange,
 } from '../fixtures/gateway-requests.js';
 
@@ -307,7 +308,10 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   test(`hostile body through the gateway: ${c.name} → ${c.status}${c.error ? ` ${c.error}` : ''}`, async () => {
-    const reply = await post(`${driver.baseUrl}/ask`, c.body, {
+    // The gateway refuses those on their headers and may close before the body is written: read its
+    // answer off the socket rather than lose it to the failed write.
+    const send = c.byGateway ? postOnSocket : post;
+    const reply = await send(`${driver.baseUrl}/ask`, c.body, {
       contentType: c.contentType,
       timeoutMs: 10_000,
     });
