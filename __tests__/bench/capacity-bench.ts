@@ -52,6 +52,9 @@ export interface CapacityMeasurement {
   held: number;
   /** Undefined when no level was proven failed. */
   failed?: number;
+  /** What the levels' own answers proved, and the curve through all of them (the report's facts). */
+  proof: string;
+  curve: string;
   bottleneck: string;
   phaseB: string;
   /** Each step: users, answers, attainment, judgement. */
@@ -105,6 +108,8 @@ export async function measureCapacity(
       ...(check.measures?.capacityUsersFailed === undefined
         ? {}
         : { failed: check.measures.capacityUsersFailed }),
+      proof: fact(check, 'proof'),
+      curve: fact(check, 'curve through all levels'),
       bottleneck: fact(check, 'bottleneck'),
       phaseB: fact(check, 'phase B'),
       steps: stepsOf(check),

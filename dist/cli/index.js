@@ -98031,15 +98031,141 @@ function answersToConfirm(target, z = WILSON_Z) {
     return Math.ceil((z * z * target) / (1 - target));
 }
 
+;// CONCATENATED MODULE: ./src/checks/chat-capacity/capacity-estimate.ts
+/**
+ * The capacity estimated from every level's answers at once: the share of good answers as a logistic
+ * curve of the logarithm of the number of users, the dose-response model of probit analysis (Finney),
+ * fitted by Firth's penalised likelihood so that levels where every answer was good do not push the
+ * slope to infinity. Why a model at all: a stage whose share of good answers falls slowly with users (a
+ * narrator that refuses now and then at any load) sits a point or two above the target over a wide range
+ * of levels, and no single level — nor a few pooled — gathers the hundreds of answers that would prove
+ * it; the curve through all of them does, and where it crosses the target is repeatable run to run.
+ *
+ * What it claims is bounded like the rest of the search: a level is held when the curve's lower
+ * pointwise bound there (one-sided, the search's z) reaches the target, and only levels within the range
+ * the search ran (no extrapolation). It never claims a level failed: between two levels run, a cliff
+ * can stand anywhere, and a smooth curve would place a failure where none was seen (a stage that holds 7
+ * users and fails at 8 looks, from levels 4 and 8, like one that fails at 6); failures stay proven by
+ * the levels' own answers. When the
+ * levels scatter more than binomial noise allows, the bounds widen by that factor (quasi-binomial); when
+ * they reject the curve outright (Pearson's χ² beyond its 99th percentile: a cliff, not a slope), it
+ * claims nothing.
+ */
+
+/** Levels below which a two-parameter curve cannot be told from the answers (and its scatter not measured). */
+const MIN_ESTIMATE_LEVELS = 3;
+const logistic = (x) => 1 / (1 + Math.exp(-x));
+/** The normal quantile of a 1 % misfit test: a curve the levels reject at 1 % is not used. */
+const MISFIT_Z = 2.3263;
+/** The χ² quantile with `freedom` degrees of freedom at normal quantile `z` (Wilson–Hilferty). */
+function chiSquareQuantile(freedom, z) {
+    const spread = 2 / (9 * freedom);
+    return freedom * (1 - spread + z * Math.sqrt(spread)) ** 3;
+}
+/** Firth-penalised logistic regression of good/total on x (Newton-Raphson on the modified score). */
+function fitFirth(points) {
+    let intercept = 0;
+    let slope = 0;
+    for (let iteration = 0; iteration < 100; iteration += 1) {
+        let iii = 0;
+        let iis = 0;
+        let iss = 0;
+        const probabilities = points.map((point) => logistic(intercept + slope * point.x));
+        points.forEach((point, index) => {
+            const p = probabilities[index];
+            const weight = point.total * p * (1 - p);
+            iii += weight;
+            iis += weight * point.x;
+            iss += weight * point.x * point.x;
+        });
+        const determinant = iii * iss - iis * iis;
+        if (!(determinant > 1e-12))
+            return undefined;
+        const [vii, vis, vss] = [iss / determinant, -iis / determinant, iii / determinant];
+        let scoreI = 0;
+        let scoreS = 0;
+        points.forEach((point, index) => {
+            const p = probabilities[index];
+            const weight = point.total * p * (1 - p);
+            // Leverage of this level: Firth's correction adds half of it as a good and half as a bad answer.
+            const leverage = weight * (vii + 2 * vis * point.x + vss * point.x * point.x);
+            const residual = point.good - point.total * p + leverage * (0.5 - p);
+            scoreI += residual;
+            scoreS += residual * point.x;
+        });
+        const stepI = vii * scoreI + vis * scoreS;
+        const stepS = vis * scoreI + vss * scoreS;
+        // Newton steps on the log-odds scale are capped: far from the answer the curvature misleads.
+        const scale = Math.min(1, 5 / Math.max(Math.abs(stepI), Math.abs(stepS)));
+        intercept += stepI * scale;
+        slope += stepS * scale;
+        if (Math.abs(stepI) + Math.abs(stepS) < 1e-9)
+            return { intercept, slope, vii, vis, vss };
+    }
+    return undefined;
+}
+function estimateCapacity(levels, target, z = WILSON_Z) {
+    const used = levels.filter((level) => level.total > 0 && level.users > 0);
+    const answers = used.reduce((sum, level) => sum + level.total, 0);
+    if (used.length < MIN_ESTIMATE_LEVELS)
+        return { kind: 'none', why: `${used.length} level(s) with answers, ${MIN_ESTIMATE_LEVELS} needed` };
+    const points = used.map((level) => ({ x: Math.log2(level.users), good: level.good, total: level.total }));
+    const fit = fitFirth(points);
+    if (!fit)
+        return { kind: 'none', why: 'the curve could not be fitted to the answers' };
+    if (!(fit.slope < 0))
+        return { kind: 'none', why: 'the share of good answers does not fall as users are added' };
+    // Scatter beyond binomial noise (Pearson's χ² over its degrees of freedom) widens every bound.
+    const pearson = points.reduce((sum, point) => {
+        const p = logistic(fit.intercept + fit.slope * point.x);
+        const expected = point.total * p;
+        return sum + (point.good - expected) ** 2 / Math.max(1e-9, expected * (1 - p));
+    }, 0);
+    const freedom = points.length - 2;
+    // A curve the levels reject (a cliff, a stage that recovers with more users) claims nothing: the
+    // levels' own proof stands alone. Milder scatter widens the bounds instead.
+    if (pearson > chiSquareQuantile(freedom, MISFIT_Z))
+        return {
+            kind: 'none',
+            why: `the levels do not follow a smooth curve (χ² ${pearson.toFixed(1)} on ${freedom} degrees of freedom)`,
+        };
+    const dispersion = Math.max(1, pearson / freedom);
+    const bounds = (users) => {
+        const x = Math.log2(users);
+        const centre = fit.intercept + fit.slope * x;
+        const spread = z * Math.sqrt(dispersion * Math.max(0, fit.vii + 2 * fit.vis * x + fit.vss * x * x));
+        return { lower: logistic(centre - spread), upper: logistic(centre + spread) };
+    };
+    const lowest = Math.min(...used.map((level) => level.users));
+    const highest = Math.max(...used.map((level) => level.users));
+    let held = 0;
+    for (let users = lowest; users <= highest && bounds(users).lower >= target; users += 1)
+        held = users;
+    const logit = Math.log(target / (1 - target));
+    return {
+        kind: 'estimated',
+        estimate: {
+            users: 2 ** ((logit - fit.intercept) / fit.slope),
+            held,
+            slopePerDoubling: fit.slope,
+            dispersion,
+            levels: used.length,
+            answers,
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/checks/chat-capacity/capacity-search.ts
 /**
  * The bounded search for the most users a stage holds: double the users until a level falls short of
  * the target, then bisect between the highest level that met it and the lowest that fell short, then
- * re-check the highest level that met it and that the time left can prove. It never starts a step after its time budget (so it ends
- * within the budget plus one request timeout), never sends more than its request budget, and stops at
- * once when a level's answers are broken (5xx, no answer): the stage is already past its limit. The
- * steps only steer the search; what it proves comes from all the answers together (provenLevels).
+ * re-check the level held so far. It never starts a step after its time budget (so it ends within the
+ * budget plus one request timeout), never sends more than its request budget, and stops at once when a
+ * level's answers are broken (5xx, no answer): the stage is already past its limit. The steps only
+ * steer the search; what it claims comes from all the answers together: pooled across levels
+ * (provenLevels) and through one curve (capacity-estimate.ts), combined by combineRange.
  */
+
 
 
 /** Bisection stops when held and failed are this close: within one user, or a sixth of the held level. */
@@ -98110,6 +98236,24 @@ function provenLevels(steps, target) {
         ...(failed ? { failed: failed.to, failedBy: failed } : {}),
     };
 }
+/** The curve through every level's answers (generator-bound runs never counted). */
+function estimateOf(steps, target) {
+    const levels = [...tallyByLevel(steps)].map(([users, { good, total }]) => ({ users, good, total }));
+    return estimateCapacity(levels, target);
+}
+/**
+ * The range reported. The held end takes whichever reaches further, the levels' proof or the curve (it
+ * sees all the answers at once, the proof only the levels pooled), but never at or above a level proven
+ * failed; the failed end is the levels' proof alone, or a broken level (5xx, no answer), which has failed
+ * whatever the answers around it say.
+ */
+function combineRange(proof, estimate, brokenUsers) {
+    const known = [proof.failed, brokenUsers].filter((value) => value !== undefined);
+    const failed = known.length > 0 ? Math.min(...known) : undefined;
+    const curveHeld = estimate.kind === 'estimated' ? estimate.estimate.held : 0;
+    const held = Math.min(Math.max(proof.held, curveHeld), (failed ?? Infinity) - 1);
+    return { held: Math.max(0, held), ...(failed === undefined ? {} : { failed }) };
+}
 /** Room kept on the estimate of a re-check's time: a level's share is only known from a short step. */
 const RECHECK_MARGIN = 1.5;
 /**
@@ -98139,6 +98283,30 @@ function recheckTarget(steps, looksHeld, target, remainingMs) {
     }
     return nearest?.users ?? looksHeld;
 }
+/**
+ * Where the re-check runs, and the level held just before it. With a curve through the answers, where
+ * it crosses the target: answers there narrow its bounds the most, and a level of many users gives many
+ * answers a second (a re-check at 2 users gathers a tenth of what 16 do in the same time); never below
+ * the level held so far, never at or above a level that fell short, never above every level run.
+ * Without a curve, the level held so far; with none, the highest level that looks held and that the
+ * time left can prove.
+ */
+function recheckLevel(steps, at) {
+    const estimate = estimateOf(steps, at.target);
+    const proof = provenLevels(steps, at.target);
+    const heldBefore = combineRange(proof, estimate).held;
+    if (estimate.kind === 'estimated') {
+        // Below the lowest level that fell short; when none did, no higher than the highest that met the
+        // target: the re-check confirms, it does not explore past the levels run.
+        const below = Math.min(proof.failed ?? Infinity, at.short ?? at.looksHeld + 1, at.maxUsers + 1) - 1;
+        const crossing = Math.round(Number.isFinite(estimate.estimate.users) ? estimate.estimate.users : below);
+        const users = Math.max(heldBefore, 1, Math.min(crossing, below));
+        return { users, heldBefore };
+    }
+    if (heldBefore > 0)
+        return { users: heldBefore, heldBefore };
+    return { users: recheckTarget(steps, at.looksHeld, at.target, at.remainingMs), heldBefore };
+}
 async function searchCapacity(plan, runLevel) {
     const steps = [];
     const rechecks = [];
@@ -98160,18 +98328,24 @@ async function searchCapacity(plan, runLevel) {
         const level = tallyByLevel(steps).get(step.users);
         return level !== undefined && level.total > 0 && level.good / level.total >= plan.target;
     };
+    /** The level held just before the re-check (0: none, or no re-check yet). */
+    let heldBeforeRecheck = 0;
     const finish = (end, broken) => {
         const proof = provenLevels(steps, plan.target);
-        const failed = broken ? Math.min(proof.failed ?? broken.users, broken.users) : proof.failed;
-        const held = Math.min(proof.held, (failed ?? Infinity) - 1);
+        const estimate = estimateOf(steps, plan.target);
+        const { held, failed } = combineRange(proof, estimate, broken?.users);
+        // Confirmed: a re-check at or above the level held met the target again, or, run higher up where
+        // the curve crosses the target, left the level held where it was or raised it.
         const again = rechecks.filter((step) => step.users >= held && meets(step));
+        const kept = rechecks.length > 0 && heldBeforeRecheck > 0 && held >= heldBeforeRecheck;
         return {
             steps,
-            held: Math.max(0, held),
+            held,
             failed,
             short: short ?? failed,
             proof,
-            confirmed: held > 0 && again.length > 0,
+            estimate,
+            confirmed: held > 0 && (again.length > 0 || kept),
             broken,
             end,
         };
@@ -98252,12 +98426,18 @@ async function searchCapacity(plan, runLevel) {
         else
             looksHeld = mid;
     }
-    // Re-check the highest level that met the target and that the time left can prove, run until its
-    // answers decide it.
+    // Re-check, run until its answers decide it or the budget ends.
     const end = outOfTime ? 'time-budget' : short === undefined ? 'max-users' : 'resolved';
     if (looksHeld === 0)
         return finish(end);
-    const target = recheckTarget(steps, looksHeld, plan.target, plan.deadline - external_node_perf_hooks_.performance.now());
+    const { users: target, heldBefore } = recheckLevel(steps, {
+        target: plan.target,
+        looksHeld,
+        short,
+        maxUsers: plan.maxUsers,
+        remainingMs: plan.deadline - external_node_perf_hooks_.performance.now(),
+    });
+    heldBeforeRecheck = heldBefore;
     const again = await level(target, 'recheck');
     if (!again)
         return ended;
@@ -98319,6 +98499,29 @@ function describeProof(proof, say) {
         : say('nenhum nível provado falho', 'no level proven failed');
     return `${held}; ${failed}`;
 }
+const users = (count) => (count >= 10 ? Math.round(count) : Math.round(count * 10) / 10);
+/** The curve through all the levels' answers: where it crosses the target and the range it holds. */
+function describeEstimate(estimate, target, say) {
+    if (estimate.kind === 'none')
+        return say(`nenhuma (${estimate.why})`, `none (${estimate.why})`);
+    const { estimate: curve } = estimate;
+    const held = curve.held > 0
+        ? say(`sustenta ${curve.held} (seu limite inferior)`, `holds ${curve.held} (its lower bound)`)
+        : say('não sustenta o nível mais baixo', 'does not hold the lowest level');
+    const spread = curve.dispersion > 1.05
+        ? say(`, dispersão ${curve.dispersion.toFixed(1)}× a binomial`, `, scatter ${curve.dispersion.toFixed(1)}× binomial`)
+        : '';
+    return say(`${percent(target)} em ~${users(curve.users)} usuários; ${held}; logística no log dos usuários, ${curve.levels} níveis, ${curve.answers} respostas${spread}`, `${percent(target)} at ~${users(curve.users)} users; ${held}; logistic in log users, ${curve.levels} levels, ${curve.answers} answers${spread}`);
+}
+/** Where the held end came from: the levels' pooled proof or the curve through all of them. */
+function heldSource(search, say) {
+    if (search.held === 0)
+        return say('nenhum nível sustentado', 'no level held');
+    const byCurve = search.estimate.kind === 'estimated' && search.held > search.proof.held;
+    return byCurve
+        ? say('sustentou: pela curva por todos os níveis', 'held: by the curve through all levels')
+        : say('sustentou: provado pelos níveis', 'held: proven by the levels');
+}
 function evidenceOf(input, range) {
     const { search, options, say } = input;
     const steps = search.steps;
@@ -98332,6 +98535,10 @@ function evidenceOf(input, range) {
             facts: [
                 { label: say('capacidade (sustentou / falhou)', 'capacity (held / failed)'), value: range },
                 { label: say('prova', 'proof'), value: describeProof(search.proof, say) },
+                {
+                    label: say('curva por todos os níveis', 'curve through all levels'),
+                    value: describeEstimate(search.estimate, options.attainment, say),
+                },
                 {
                     label: say('nível mais alto reconfirmado', 'highest level confirmed again'),
                     value: search.held === 0 ? '-' : search.confirmed ? say('sim', 'yes') : say('não', 'no'),
@@ -98420,7 +98627,7 @@ function evidenceOf(input, range) {
 function decideCapacity(input) {
     const { search, options, say } = input;
     const failedText = search.failed === undefined ? say('nenhum nível falhou', 'no level failed') : String(search.failed);
-    const range = `${search.held} / ${failedText}`;
+    const range = `${search.held} / ${failedText} (${heldSource(search, say)})`;
     const evidence = evidenceOf(input, range);
     const measures = measured({
         capacityUsersHeld: search.held,
@@ -98777,7 +98984,9 @@ const chatCapacityCheck = async (context) => {
     };
     // Saturation is read where the answers first fell short, proven or not: the metrics say why.
     const failing = signalsAt(search.broken?.users ?? search.short, true);
-    const held = signalsAt(search.held || undefined, false);
+    // The level held may come from the curve and never have run itself: the highest level run at or below it.
+    const heldRun = Math.max(0, ...search.steps.map((step) => step.users).filter((users) => users <= search.held));
+    const held = signalsAt(heldRun || undefined, false);
     const bottleneck = findBottleneck({
         failing: failing.step,
         failingSignals: failing.signals,

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { decidePhaseB, findBottleneck } from '../../../src/checks/chat-capacity/bottleneck.js';
 import {
+  estimateOf,
   provenLevels,
+  recheckLevel,
   recheckTarget,
   searchCapacity,
   type SearchPlan,
@@ -146,6 +148,34 @@ test('the re-check goes to the highest level the time left can prove, else the o
   assert.equal(recheckTarget(steps, 8, 0.95, 60_000), 8);
   // Nothing fits: the level whose proof is nearest (4 needs the fewest seconds), not the highest.
   assert.equal(recheckTarget(steps, 8, 0.95, 100), 4);
+});
+
+test('with a curve through the answers, the re-check runs where it crosses the target, below any level that fell short', () => {
+  // A bench run at narrator limit 1, before its re-check: a slow slope, nothing proven above 2 users.
+  const steps = [
+    step(2, 13),
+    step(4, 24, 1),
+    step(8, 56, 1),
+    step(16, 114, 6),
+    step(32, 237, 18),
+    step(24, 262, 19),
+  ];
+  const at = { target: 0.95, looksHeld: 16, short: 24, maxUsers: 128, remainingMs: 20_000 };
+  const chosen = recheckLevel(steps, at);
+  // (In the bench run the old choice, the highest level the time left could prove, was 2 users.)
+  assert.ok(chosen.users >= 12 && chosen.users <= 20, String(chosen.users));
+  assert.ok(chosen.heldBefore <= chosen.users);
+  // Never at or above a level that fell short, whatever the curve says.
+  assert.ok(recheckLevel(steps, { ...at, short: 10 }).users <= 9);
+  // No level fell short yet (the climb ran out of time at 64 users, every level good): the curve's
+  // crossing lies beyond the levels run, and the re-check stays at the highest one.
+  const climbing = [8, 16, 32].map((users) => step(users, users * 6)).concat([step(64, 380, 10)]);
+  assert.equal(recheckLevel(climbing, { ...at, looksHeld: 64, short: undefined }).users, 64);
+  // A cliff rejects the curve: the level held so far is run again.
+  const cliff = [2, 4, 8, 16, 20]
+    .map((users) => step(users, 80))
+    .concat([step(24, 40, 40), step(32, 40, 40)]);
+  assert.deepEqual(recheckLevel(cliff, { ...at, looksHeld: 20 }), { users: 20, heldBefore: 20 });
 });
 
 test('the climb stops to leave the re-check its reserve, and says it ran out of time', async () => {
@@ -301,7 +331,13 @@ function outcomeOf(
   say = en,
 ) {
   return decideCapacity({
-    search: { steps, ...range, end: 'resolved', proof: provenLevels(steps, 0.95) },
+    search: {
+      steps,
+      ...range,
+      end: 'resolved',
+      proof: provenLevels(steps, 0.95),
+      estimate: estimateOf(steps, 0.95),
+    },
     bottleneck: { kind: 'none-reached' },
     phaseB: { calledFor: false, parts: [], line: '-' },
     options: { ...capacityOptions, targetUsers },

@@ -1,12 +1,14 @@
 /**
  * The bounded search for the most users a stage holds: double the users until a level falls short of
  * the target, then bisect between the highest level that met it and the lowest that fell short, then
- * re-check the highest level that met it and that the time left can prove. It never starts a step after its time budget (so it ends
- * within the budget plus one request timeout), never sends more than its request budget, and stops at
- * once when a level's answers are broken (5xx, no answer): the stage is already past its limit. The
- * steps only steer the search; what it proves comes from all the answers together (provenLevels).
+ * re-check the level held so far. It never starts a step after its time budget (so it ends within the
+ * budget plus one request timeout), never sends more than its request budget, and stops at once when a
+ * level's answers are broken (5xx, no answer): the stage is already past its limit. The steps only
+ * steer the search; what it claims comes from all the answers together: pooled across levels
+ * (provenLevels) and through one curve (capacity-estimate.ts), combined by combineRange.
  */
 import { performance } from 'node:perf_hooks';
+import { estimateCapacity, type EstimateOutcome } from './capacity-estimate.js';
 import {
   MIN_JUDGED_ANSWERS,
   WILSON_Z,
@@ -46,15 +48,20 @@ export type RunLevel = (users: number, mode: LevelMode) => Promise<StepResult>;
 
 export interface SearchResult {
   steps: StepResult[];
-  /** Most users proven held, the answers of its level and those above pooled (0: none). */
+  /**
+   * Most users held (0: none): the higher of what the levels' own answers prove (proof) and what the
+   * curve through all of them holds (estimate), never at or above a level proven failed.
+   */
   held: number;
-  /** Fewest users proven failed; undefined when no level was. */
+  /** Fewest users proven failed by the levels' answers, or the level that broke; undefined when none. */
   failed?: number;
   /** The lowest level whose answers fell short of the target, proven or not: where saturation began. */
   short?: number;
-  /** What proved `held` and `failed`: the levels pooled and their answers. */
+  /** What the levels' answers prove, pooled (model-free). */
   proof: LevelProof;
-  /** The re-check, at or above the level held, met the target again. */
+  /** The curve through every level's answers and the level it holds (capacity-estimate.ts). */
+  estimate: EstimateOutcome;
+  /** The re-check met the target again at or above the level held, or left that level no lower. */
   confirmed: boolean;
   /** The first level whose answers were broken (5xx, no answer), where the search stopped. */
   broken?: StepResult;
@@ -155,6 +162,30 @@ export function provenLevels(steps: StepResult[], target: number): LevelProof {
   };
 }
 
+/** The curve through every level's answers (generator-bound runs never counted). */
+export function estimateOf(steps: StepResult[], target: number): EstimateOutcome {
+  const levels = [...tallyByLevel(steps)].map(([users, { good, total }]) => ({ users, good, total }));
+  return estimateCapacity(levels, target);
+}
+
+/**
+ * The range reported. The held end takes whichever reaches further, the levels' proof or the curve (it
+ * sees all the answers at once, the proof only the levels pooled), but never at or above a level proven
+ * failed; the failed end is the levels' proof alone, or a broken level (5xx, no answer), which has failed
+ * whatever the answers around it say.
+ */
+export function combineRange(
+  proof: LevelProof,
+  estimate: EstimateOutcome,
+  brokenUsers?: number,
+): { held: number; failed?: number } {
+  const known = [proof.failed, brokenUsers].filter((value): value is number => value !== undefined);
+  const failed = known.length > 0 ? Math.min(...known) : undefined;
+  const curveHeld = estimate.kind === 'estimated' ? estimate.estimate.held : 0;
+  const held = Math.min(Math.max(proof.held, curveHeld), (failed ?? Infinity) - 1);
+  return { held: Math.max(0, held), ...(failed === undefined ? {} : { failed }) };
+}
+
 /** Room kept on the estimate of a re-check's time: a level's share is only known from a short step. */
 const RECHECK_MARGIN = 1.5;
 
@@ -190,6 +221,33 @@ export function recheckTarget(
   return nearest?.users ?? looksHeld;
 }
 
+/**
+ * Where the re-check runs, and the level held just before it. With a curve through the answers, where
+ * it crosses the target: answers there narrow its bounds the most, and a level of many users gives many
+ * answers a second (a re-check at 2 users gathers a tenth of what 16 do in the same time); never below
+ * the level held so far, never at or above a level that fell short, never above every level run.
+ * Without a curve, the level held so far; with none, the highest level that looks held and that the
+ * time left can prove.
+ */
+export function recheckLevel(
+  steps: StepResult[],
+  at: { target: number; looksHeld: number; short?: number; maxUsers: number; remainingMs: number },
+): { users: number; heldBefore: number } {
+  const estimate = estimateOf(steps, at.target);
+  const proof = provenLevels(steps, at.target);
+  const heldBefore = combineRange(proof, estimate).held;
+  if (estimate.kind === 'estimated') {
+    // Below the lowest level that fell short; when none did, no higher than the highest that met the
+    // target: the re-check confirms, it does not explore past the levels run.
+    const below = Math.min(proof.failed ?? Infinity, at.short ?? at.looksHeld + 1, at.maxUsers + 1) - 1;
+    const crossing = Math.round(Number.isFinite(estimate.estimate.users) ? estimate.estimate.users : below);
+    const users = Math.max(heldBefore, 1, Math.min(crossing, below));
+    return { users, heldBefore };
+  }
+  if (heldBefore > 0) return { users: heldBefore, heldBefore };
+  return { users: recheckTarget(steps, at.looksHeld, at.target, at.remainingMs), heldBefore };
+}
+
 export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Promise<SearchResult> {
   const steps: StepResult[] = [];
   const rechecks: StepResult[] = [];
@@ -209,18 +267,24 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
     const level = tallyByLevel(steps).get(step.users);
     return level !== undefined && level.total > 0 && level.good / level.total >= plan.target;
   };
+  /** The level held just before the re-check (0: none, or no re-check yet). */
+  let heldBeforeRecheck = 0;
   const finish = (end: SearchResult['end'], broken?: StepResult): SearchResult => {
     const proof = provenLevels(steps, plan.target);
-    const failed = broken ? Math.min(proof.failed ?? broken.users, broken.users) : proof.failed;
-    const held = Math.min(proof.held, (failed ?? Infinity) - 1);
+    const estimate = estimateOf(steps, plan.target);
+    const { held, failed } = combineRange(proof, estimate, broken?.users);
+    // Confirmed: a re-check at or above the level held met the target again, or, run higher up where
+    // the curve crosses the target, left the level held where it was or raised it.
     const again = rechecks.filter((step) => step.users >= held && meets(step));
+    const kept = rechecks.length > 0 && heldBeforeRecheck > 0 && held >= heldBeforeRecheck;
     return {
       steps,
-      held: Math.max(0, held),
+      held,
       failed,
       short: short ?? failed,
       proof,
-      confirmed: held > 0 && again.length > 0,
+      estimate,
+      confirmed: held > 0 && (again.length > 0 || kept),
       broken,
       end,
     };
@@ -298,11 +362,17 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
     } else looksHeld = mid;
   }
 
-  // Re-check the highest level that met the target and that the time left can prove, run until its
-  // answers decide it.
+  // Re-check, run until its answers decide it or the budget ends.
   const end = outOfTime ? 'time-budget' : short === undefined ? 'max-users' : 'resolved';
   if (looksHeld === 0) return finish(end);
-  const target = recheckTarget(steps, looksHeld, plan.target, plan.deadline - performance.now());
+  const { users: target, heldBefore } = recheckLevel(steps, {
+    target: plan.target,
+    looksHeld,
+    short,
+    maxUsers: plan.maxUsers,
+    remainingMs: plan.deadline - performance.now(),
+  });
+  heldBeforeRecheck = heldBefore;
   const again = await level(target, 'recheck');
   if (!again) return ended!;
   return finish(end);

@@ -11,6 +11,7 @@ import { summarizeProblems } from '../ask-answer.js';
 import { measured, type CapacityOptions, type CheckOutcome } from '../check-context.js';
 import { ms, type Say } from '../localize.js';
 import type { Bottleneck, PhaseB } from './bottleneck.js';
+import type { EstimateOutcome } from './capacity-estimate.js';
 import type { LevelProof, PooledLevels, SearchResult } from './capacity-search.js';
 import type { StepJudgement, StepResult } from './step-judge.js';
 
@@ -78,6 +79,38 @@ function describeProof(proof: LevelProof, say: Say): string {
   return `${held}; ${failed}`;
 }
 
+const users = (count: number) => (count >= 10 ? Math.round(count) : Math.round(count * 10) / 10);
+
+/** The curve through all the levels' answers: where it crosses the target and the range it holds. */
+function describeEstimate(estimate: EstimateOutcome, target: number, say: Say): string {
+  if (estimate.kind === 'none') return say(`nenhuma (${estimate.why})`, `none (${estimate.why})`);
+  const { estimate: curve } = estimate;
+  const held =
+    curve.held > 0
+      ? say(`sustenta ${curve.held} (seu limite inferior)`, `holds ${curve.held} (its lower bound)`)
+      : say('não sustenta o nível mais baixo', 'does not hold the lowest level');
+  const spread =
+    curve.dispersion > 1.05
+      ? say(
+          `, dispersão ${curve.dispersion.toFixed(1)}× a binomial`,
+          `, scatter ${curve.dispersion.toFixed(1)}× binomial`,
+        )
+      : '';
+  return say(
+    `${percent(target)} em ~${users(curve.users)} usuários; ${held}; logística no log dos usuários, ${curve.levels} níveis, ${curve.answers} respostas${spread}`,
+    `${percent(target)} at ~${users(curve.users)} users; ${held}; logistic in log users, ${curve.levels} levels, ${curve.answers} answers${spread}`,
+  );
+}
+
+/** Where the held end came from: the levels' pooled proof or the curve through all of them. */
+function heldSource(search: SearchResult, say: Say): string {
+  if (search.held === 0) return say('nenhum nível sustentado', 'no level held');
+  const byCurve = search.estimate.kind === 'estimated' && search.held > search.proof.held;
+  return byCurve
+    ? say('sustentou: pela curva por todos os níveis', 'held: by the curve through all levels')
+    : say('sustentou: provado pelos níveis', 'held: proven by the levels');
+}
+
 function evidenceOf(input: CapacityVerdictInput, range: string): Evidence[] {
   const { search, options, say } = input;
   const steps = search.steps;
@@ -91,6 +124,10 @@ function evidenceOf(input: CapacityVerdictInput, range: string): Evidence[] {
       facts: [
         { label: say('capacidade (sustentou / falhou)', 'capacity (held / failed)'), value: range },
         { label: say('prova', 'proof'), value: describeProof(search.proof, say) },
+        {
+          label: say('curva por todos os níveis', 'curve through all levels'),
+          value: describeEstimate(search.estimate, options.attainment, say),
+        },
         {
           label: say('nível mais alto reconfirmado', 'highest level confirmed again'),
           value: search.held === 0 ? '-' : search.confirmed ? say('sim', 'yes') : say('não', 'no'),
@@ -194,7 +231,7 @@ export function decideCapacity(input: CapacityVerdictInput): CheckOutcome {
   const { search, options, say } = input;
   const failedText =
     search.failed === undefined ? say('nenhum nível falhou', 'no level failed') : String(search.failed);
-  const range = `${search.held} / ${failedText}`;
+  const range = `${search.held} / ${failedText} (${heldSource(search, say)})`;
   const evidence = evidenceOf(input, range);
   const measures = measured({
     capacityUsersHeld: search.held,

@@ -165,7 +165,12 @@ export const chatCapacityCheck: Check = async (context) => {
   };
   // Saturation is read where the answers first fell short, proven or not: the metrics say why.
   const failing = signalsAt(search.broken?.users ?? search.short, true);
-  const held = signalsAt(search.held || undefined, false);
+  // The level held may come from the curve and never have run itself: the highest level run at or below it.
+  const heldRun = Math.max(
+    0,
+    ...search.steps.map((step) => step.users).filter((users) => users <= search.held),
+  );
+  const held = signalsAt(heldRun || undefined, false);
   const bottleneck = findBottleneck({
     failing: failing.step,
     failingSignals: failing.signals,
