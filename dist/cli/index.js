@@ -98509,7 +98509,7 @@ function describeEstimate(estimate, target, say) {
         ? say(`sustenta ${curve.held} (seu limite inferior)`, `holds ${curve.held} (its lower bound)`)
         : say('não sustenta o nível mais baixo', 'does not hold the lowest level');
     const spread = curve.dispersion > 1.05
-        ? say(`, dispersão ${curve.dispersion.toFixed(1)}× a binomial`, `, scatter ${curve.dispersion.toFixed(1)}× binomial`)
+        ? say(`, dispersão ${curve.dispersion.toFixed(1)}× a do acaso`, `, scatter ${curve.dispersion.toFixed(1)}× binomial`)
         : '';
     return say(`${percent(target)} em ~${users(curve.users)} usuários; ${held}; logística no log dos usuários, ${curve.levels} níveis, ${curve.answers} respostas${spread}`, `${percent(target)} at ~${users(curve.users)} users; ${held}; logistic in log users, ${curve.levels} levels, ${curve.answers} answers${spread}`);
 }

@@ -92,7 +92,7 @@ function describeEstimate(estimate: EstimateOutcome, target: number, say: Say): 
   const spread =
     curve.dispersion > 1.05
       ? say(
-          `, dispersão ${curve.dispersion.toFixed(1)}× a binomial`,
+          `, dispersão ${curve.dispersion.toFixed(1)}× a do acaso`,
           `, scatter ${curve.dispersion.toFixed(1)}× binomial`,
         )
       : '';
