@@ -310,12 +310,22 @@ test(
       before.every((id) => afterScale.includes(id)),
       'the three replicas were not recreated',
     );
+    // While the gateway takes the new replica in, a request may fail (one clean-clone run saw a bare
+    // "fetch failed" here): the wait tolerates and records that; once four replicas answer, twenty
+    // requests in a row must all succeed.
+    const blips: string[] = [];
     const seen = await waitFor(
-      () => replicasBehindGateway(20),
+      () =>
+        replicasBehindGateway(20).catch((error: Error & { cause?: { code?: string; message?: string } }) => {
+          blips.push(`${error.message} (${error.cause?.code ?? error.cause?.message ?? 'no cause'})`);
+          return new Map<string, number>();
+        }),
       (replicas) => replicas.size === 4,
       30_000,
     );
-    assert.equal(seen.size, 4, `gateway: ${[...seen.entries()]}`);
+    if (blips.length > 0) t.diagnostic(`while scaling out: ${blips.join('; ')}`);
+    assert.equal(seen.size, 4, `gateway: ${[...seen.entries()]}; failures: ${blips.join('; ') || 'none'}`);
+    assert.equal((await replicasBehindGateway(20)).size, 4, 'after the scale-out every request is served');
     assert.equal(
       await waitFor(
         () => promQuery('count(up{job="api"} == 1)'),
