@@ -10,7 +10,9 @@ import { gateOnLocalStage, reasonOf, statusesOf } from './local-stage.js';
 
 test('a replica that always fails /healthz → the stage boots in part and is checked: ❌ stage-up naming api-2, the rest runs on api-1 and api-3, not ready, nothing left running', async (t) => {
   const { report, elapsedMs, leftRunning, logLines } = await gateOnLocalStage({
-    settings: { bootTimeoutSeconds: 8 },
+    // Long enough for a healthy replica on a loaded 2-core runner (8 s once left api-1 unhealthy in a
+    // clean-clone run at load average 11); api-2 never gets healthy, so the test waits all of it.
+    settings: { bootTimeoutSeconds: 20 },
     local: { replicaEnv: { 2: { FAULT_INJECTION: 'healthz-fail' } } },
   });
   const statuses = statusesOf(report);
