@@ -58,7 +58,7 @@ test("a failed boot fails with the driver's reason", () => {
   assert.match(outcome.reason, /could not be booted: api-2 exited \(code 1\)/);
 });
 
-test('a partly booted stage fails like any check: what is down now, then the boot reason; never "could not be booted"', () => {
+test('a partly booted stage fails like any check: the boot reason when it ended, then what is down after it; never "could not be booted"', () => {
   const rows = healthyRows.map((entry) =>
     entry.name === 'api-2' ? row('api', 'api-2', 'running', 'unhealthy') : entry,
   );
@@ -73,7 +73,7 @@ test('a partly booted stage fails like any check: what is down now, then the boo
   assert.equal(outcome.status, 'fail');
   assert.equal(
     outcome.reason,
-    'api: 2/3 replicas running and healthy (api-2 running/unhealthy); boot incomplete: docker compose up failed (exit 1): container api-2 is unhealthy',
+    'boot incomplete when it ended: docker compose up failed (exit 1): container api-2 is unhealthy; read after the boot: api: 2/3 replicas running and healthy (api-2 running/unhealthy)',
   );
   const table = outcome.evidence.find((evidence) => evidence.kind === 'table');
   assert.equal(table?.kind === 'table' && table.rows.length, rows.length, 'the services table is shown');
@@ -85,9 +85,15 @@ test('a partly booted stage fails like any check: what is down now, then the boo
   // Every service healthy by now (a replica that was only slow): still ❌, the boot did not succeed.
   const late = decideStageUp(input({ boot, services: healthyRows }));
   assert.equal(late.status, 'fail');
-  assert.match(late.reason, /^boot incomplete: docker compose up failed/);
+  assert.equal(
+    late.reason,
+    'boot incomplete when it ended: docker compose up failed (exit 1): container api-2 is unhealthy; read after the boot: every required service running and healthy',
+  );
   const portuguese = decideStageUp(input({ boot, services: rows, language: 'pt-BR' }));
-  assert.match(portuguese.reason, /; boot incompleto: docker compose up failed/);
+  assert.match(
+    portuguese.reason,
+    /^boot incompleto ao terminar: docker compose up failed.*; lido após o boot: api: 2\/3 réplicas/,
+  );
   assert.doesNotMatch(portuguese.reason, /não pôde ser iniciado/);
 });
 

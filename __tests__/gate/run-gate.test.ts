@@ -153,7 +153,7 @@ test('a partly booted stage whose gateway serves is checked: stage-up ❌ with t
   });
   assert.equal(
     report.checks[0]!.reason,
-    'api: 2/3 replicas running and healthy (api-2 running/unhealthy); boot incomplete: 2 of 3 api replicas healthy (api-1, api-3), the gateway serving over them; api-2 was not healthy',
+    'boot incomplete when it ended: 2 of 3 api replicas healthy (api-1, api-3), the gateway serving over them; api-2 was not healthy; read after the boot: api: 2/3 replicas running and healthy (api-2 running/unhealthy)',
   );
   assert.equal(gateway.requests, 1, 'one probe of the gateway');
   assert.ok(logger.lines.some((line) => /partly booted, but the gateway answers \(.*HTTP 200\)/.test(line)));

@@ -98138,9 +98138,13 @@ function estimateCapacity(levels, target, z = WILSON_Z) {
     };
     const lowest = Math.min(...used.map((level) => level.users));
     const highest = Math.max(...used.map((level) => level.users));
+    // The curve falls with users, so a level it holds vouches for every level below it. Its bounds are
+    // widest at the ends of the levels run: the lowest level may lie outside the lower bound's reach
+    // while a middle one, with answers on both sides, lies within it.
     let held = 0;
-    for (let users = lowest; users <= highest && bounds(users).lower >= target; users += 1)
-        held = users;
+    for (let users = lowest; users <= highest; users += 1)
+        if (bounds(users).lower >= target)
+            held = users;
     const logit = Math.log(target / (1 - target));
     return {
         kind: 'estimated',
@@ -98242,17 +98246,21 @@ function estimateOf(steps, target) {
     return estimateCapacity(levels, target);
 }
 /**
- * The range reported. The held end takes whichever reaches further, the levels' proof or the curve (it
- * sees all the answers at once, the proof only the levels pooled), but never at or above a level proven
- * failed; the failed end is the levels' proof alone, or a broken level (5xx, no answer), which has failed
- * whatever the answers around it say.
+ * The range reported. The held end is the curve's when the levels follow one and it holds a level: it
+ * sees every answer at once, where the levels' proof picks the one level that happened to gather enough
+ * good answers, and with a dozen levels run one of them is lucky (17 users held on 125 good answers of
+ * 125, one level below 18 users failing at 93 %, in a bench run whose curve held 15). The levels' proof
+ * stands alone when there is no curve (a cliff, too few levels) or the curve holds none of the levels.
+ * Never at or above a level proven failed; the failed end is the levels' proof alone, or a broken level
+ * (5xx, no answer), which has failed whatever the answers around it say.
  */
 function combineRange(proof, estimate, brokenUsers) {
     const known = [proof.failed, brokenUsers].filter((value) => value !== undefined);
     const failed = known.length > 0 ? Math.min(...known) : undefined;
     const curveHeld = estimate.kind === 'estimated' ? estimate.estimate.held : 0;
-    const held = Math.min(Math.max(proof.held, curveHeld), (failed ?? Infinity) - 1);
-    return { held: Math.max(0, held), ...(failed === undefined ? {} : { failed }) };
+    const heldBy = curveHeld > 0 ? 'curve' : 'levels';
+    const held = Math.min(heldBy === 'curve' ? curveHeld : proof.held, (failed ?? Infinity) - 1);
+    return { held: Math.max(0, held), ...(failed === undefined ? {} : { failed }), heldBy };
 }
 /** Room kept on the estimate of a re-check's time: a level's share is only known from a short step. */
 const RECHECK_MARGIN = 1.5;
@@ -98333,7 +98341,7 @@ async function searchCapacity(plan, runLevel) {
     const finish = (end, broken) => {
         const proof = provenLevels(steps, plan.target);
         const estimate = estimateOf(steps, plan.target);
-        const { held, failed } = combineRange(proof, estimate, broken?.users);
+        const { held, failed, heldBy } = combineRange(proof, estimate, broken?.users);
         // Confirmed: a re-check at or above the level held met the target again, or, run higher up where
         // the curve crosses the target, left the level held where it was or raised it.
         const again = rechecks.filter((step) => step.users >= held && meets(step));
@@ -98341,6 +98349,7 @@ async function searchCapacity(plan, runLevel) {
         return {
             steps,
             held,
+            heldBy,
             failed,
             short: short ?? failed,
             proof,
@@ -98517,8 +98526,7 @@ function describeEstimate(estimate, target, say) {
 function heldSource(search, say) {
     if (search.held === 0)
         return say('nenhum nível sustentado', 'no level held');
-    const byCurve = search.estimate.kind === 'estimated' && search.held > search.proof.held;
-    return byCurve
+    return search.heldBy === 'curve'
         ? say('sustentou: pela curva por todos os níveis', 'held: by the curve through all levels')
         : say('sustentou: provado pelos níveis', 'held: proven by the levels');
 }
@@ -100935,9 +100943,14 @@ function decideStageUp(input) {
         notes.push(say(`${notBooted.join(', ')}: não iniciados neste boot (fora da lista de serviços a iniciar)`, `${notBooted.join(', ')}: not booted (left out by services)`));
     const noteText = notes.length ? `; ${notes.join('; ')}` : '';
     if (!input.boot.ok) {
-        // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
-        const bootProblem = say(`boot incompleto: ${input.boot.reason ?? 'motivo desconhecido'}`, `boot incomplete: ${input.boot.reason ?? 'unknown reason'}`);
-        return { status: 'fail', reason: [...problems, bootProblem].join('; ') + noteText, evidence };
+        // Partly booted: the checks ran on what serves, but the boot itself did not succeed. Two readings,
+        // each named with its moment: the boot's reason was read when it ended, the services after it, and a
+        // slow replica may have become healthy in between (1 of 3 healthy then, 2 of 3 now).
+        const bootProblem = say(`boot incompleto ao terminar: ${input.boot.reason ?? 'motivo desconhecido'}`, `boot incomplete when it ended: ${input.boot.reason ?? 'unknown reason'}`);
+        const afterBoot = problems.length
+            ? say(`lido após o boot: ${problems.join('; ')}`, `read after the boot: ${problems.join('; ')}`)
+            : say('lido após o boot: todos os serviços exigidos rodando e saudáveis', 'read after the boot: every required service running and healthy');
+        return { status: 'fail', reason: `${bootProblem}; ${afterBoot}${noteText}`, evidence };
     }
     if (problems.length > 0)
         return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };

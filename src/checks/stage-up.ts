@@ -272,12 +272,20 @@ export function decideStageUp(input: StageUpInput): CheckOutcome {
 
   const noteText = notes.length ? `; ${notes.join('; ')}` : '';
   if (!input.boot.ok) {
-    // Partly booted: the checks ran on what serves, but the boot itself did not succeed.
+    // Partly booted: the checks ran on what serves, but the boot itself did not succeed. Two readings,
+    // each named with its moment: the boot's reason was read when it ended, the services after it, and a
+    // slow replica may have become healthy in between (1 of 3 healthy then, 2 of 3 now).
     const bootProblem = say(
-      `boot incompleto: ${input.boot.reason ?? 'motivo desconhecido'}`,
-      `boot incomplete: ${input.boot.reason ?? 'unknown reason'}`,
+      `boot incompleto ao terminar: ${input.boot.reason ?? 'motivo desconhecido'}`,
+      `boot incomplete when it ended: ${input.boot.reason ?? 'unknown reason'}`,
     );
-    return { status: 'fail', reason: [...problems, bootProblem].join('; ') + noteText, evidence };
+    const afterBoot = problems.length
+      ? say(`lido após o boot: ${problems.join('; ')}`, `read after the boot: ${problems.join('; ')}`)
+      : say(
+          'lido após o boot: todos os serviços exigidos rodando e saudáveis',
+          'read after the boot: every required service running and healthy',
+        );
+    return { status: 'fail', reason: `${bootProblem}; ${afterBoot}${noteText}`, evidence };
   }
   if (problems.length > 0) return { status: 'fail', reason: `${problems.join('; ')}${noteText}`, evidence };
   const summary = say(

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { decidePhaseB, findBottleneck } from '../../../src/checks/chat-capacity/bottleneck.js';
 import {
+  combineRange,
   estimateOf,
   provenLevels,
   recheckLevel,
@@ -337,6 +338,7 @@ function outcomeOf(
       end: 'resolved',
       proof: provenLevels(steps, 0.95),
       estimate: estimateOf(steps, 0.95),
+      heldBy: combineRange(provenLevels(steps, 0.95), estimateOf(steps, 0.95)).heldBy,
     },
     bottleneck: { kind: 'none-reached' },
     phaseB: { calledFor: false, parts: [], line: '-' },

@@ -33,6 +33,7 @@ import {
   lockHolder,
   netemMissing,
   onlyContainerOf,
+  settleHealth,
   sleep,
   stateOf,
   withFault,
@@ -54,6 +55,8 @@ const GATEWAY = 'http://127.0.0.1:8000';
 /** The gate's own deadline for each run (its default is 1200 s), and the bound the test holds it to. */
 const RUN_DEADLINE_SECONDS = 360;
 const RUN_BOUND_MS = (RUN_DEADLINE_SECONDS + 30) * 1000;
+/** How long a run waits for the stage the fault before left to be healthy again before it boots. */
+const SETTLE_BOUND_MS = 90_000;
 
 const skip = engineForTests(ENV_FILE, 'FAULTS ON COMPOSE');
 
@@ -98,7 +101,13 @@ async function gateRun(
   runs++;
   // Every run starts cold, as on a new stage: the kept Redis still holds the runs before's plans (the
   // fixed private clients' among them), which the checks would rightly call "already a hit".
-  if (runs > 1) forgetPlans();
+  if (runs > 1) {
+    forgetPlans();
+    // The fault before may have left a replica unhealthy for a while; this run starts on a whole stage.
+    const unhealthy = await settleHealth(SETTLE_BOUND_MS);
+    if (unhealthy.length > 0)
+      console.log(`still not healthy after ${SETTLE_BOUND_MS / 1000} s: ${unhealthy.join(', ')}`);
+  }
   const settings = parseGateSettings({
     driver: 'compose',
     services: BOOTABLE_SERVICES,

@@ -102,6 +102,29 @@ export function stateOf(container: ServiceContainer): { status: string; restarts
   return { status: status!, restarts: Number(restarts) };
 }
 
+/**
+ * Waits, up to `boundMs`, until no running container of the project is starting or unhealthy, and
+ * returns the names of those still not healthy then. A fault can leave a replica unhealthy for a while
+ * after it ends (Redis paused 8 s: its /healthz fails until the next probes pass), and the next run's
+ * `compose up --wait` fails at once on an unhealthy container rather than waiting for it to recover.
+ * Stopped containers are not waited for: `up` starts them again.
+ */
+export async function settleHealth(boundMs: number): Promise<string[]> {
+  const notHealthy = () =>
+    ['starting', 'unhealthy'].flatMap((health) =>
+      docker(['ps', '--format', '{{.Names}}', '--filter', PROJECT_LABEL, '--filter', `health=${health}`])
+        .split('\n')
+        .filter(Boolean),
+    );
+  const until = Date.now() + boundMs;
+  let waiting = notHealthy();
+  while (waiting.length > 0 && Date.now() < until) {
+    await sleep(1000);
+    waiting = notHealthy();
+  }
+  return waiting;
+}
+
 /** Everything that still carries the project's label (containers, networks, volumes). */
 export function leftovers(): string[] {
   const list = (args: string[]) =>

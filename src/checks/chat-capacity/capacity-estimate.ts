@@ -139,8 +139,11 @@ export function estimateCapacity(levels: LevelAnswers[], target: number, z = WIL
   };
   const lowest = Math.min(...used.map((level) => level.users));
   const highest = Math.max(...used.map((level) => level.users));
+  // The curve falls with users, so a level it holds vouches for every level below it. Its bounds are
+  // widest at the ends of the levels run: the lowest level may lie outside the lower bound's reach
+  // while a middle one, with answers on both sides, lies within it.
   let held = 0;
-  for (let users = lowest; users <= highest && bounds(users).lower >= target; users += 1) held = users;
+  for (let users = lowest; users <= highest; users += 1) if (bounds(users).lower >= target) held = users;
   const logit = Math.log(target / (1 - target));
   return {
     kind: 'estimated',

@@ -49,10 +49,12 @@ export type RunLevel = (users: number, mode: LevelMode) => Promise<StepResult>;
 export interface SearchResult {
   steps: StepResult[];
   /**
-   * Most users held (0: none): the higher of what the levels' own answers prove (proof) and what the
-   * curve through all of them holds (estimate), never at or above a level proven failed.
+   * Most users held (0: none): what the curve through all the levels' answers holds (estimate) when the
+   * levels follow one, else what their own answers prove (proof); never at or above a level proven failed.
    */
   held: number;
+  /** Which of the two the held end came from (combineRange). */
+  heldBy: HeldSource;
   /** Fewest users proven failed by the levels' answers, or the level that broke; undefined when none. */
   failed?: number;
   /** The lowest level whose answers fell short of the target, proven or not: where saturation began. */
@@ -168,22 +170,29 @@ export function estimateOf(steps: StepResult[], target: number): EstimateOutcome
   return estimateCapacity(levels, target);
 }
 
+/** Where the held end of the range came from. */
+export type HeldSource = 'curve' | 'levels';
+
 /**
- * The range reported. The held end takes whichever reaches further, the levels' proof or the curve (it
- * sees all the answers at once, the proof only the levels pooled), but never at or above a level proven
- * failed; the failed end is the levels' proof alone, or a broken level (5xx, no answer), which has failed
- * whatever the answers around it say.
+ * The range reported. The held end is the curve's when the levels follow one and it holds a level: it
+ * sees every answer at once, where the levels' proof picks the one level that happened to gather enough
+ * good answers, and with a dozen levels run one of them is lucky (17 users held on 125 good answers of
+ * 125, one level below 18 users failing at 93 %, in a bench run whose curve held 15). The levels' proof
+ * stands alone when there is no curve (a cliff, too few levels) or the curve holds none of the levels.
+ * Never at or above a level proven failed; the failed end is the levels' proof alone, or a broken level
+ * (5xx, no answer), which has failed whatever the answers around it say.
  */
 export function combineRange(
   proof: LevelProof,
   estimate: EstimateOutcome,
   brokenUsers?: number,
-): { held: number; failed?: number } {
+): { held: number; failed?: number; heldBy: HeldSource } {
   const known = [proof.failed, brokenUsers].filter((value): value is number => value !== undefined);
   const failed = known.length > 0 ? Math.min(...known) : undefined;
   const curveHeld = estimate.kind === 'estimated' ? estimate.estimate.held : 0;
-  const held = Math.min(Math.max(proof.held, curveHeld), (failed ?? Infinity) - 1);
-  return { held: Math.max(0, held), ...(failed === undefined ? {} : { failed }) };
+  const heldBy: HeldSource = curveHeld > 0 ? 'curve' : 'levels';
+  const held = Math.min(heldBy === 'curve' ? curveHeld : proof.held, (failed ?? Infinity) - 1);
+  return { held: Math.max(0, held), ...(failed === undefined ? {} : { failed }), heldBy };
 }
 
 /** Room kept on the estimate of a re-check's time: a level's share is only known from a short step. */
@@ -272,7 +281,7 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
   const finish = (end: SearchResult['end'], broken?: StepResult): SearchResult => {
     const proof = provenLevels(steps, plan.target);
     const estimate = estimateOf(steps, plan.target);
-    const { held, failed } = combineRange(proof, estimate, broken?.users);
+    const { held, failed, heldBy } = combineRange(proof, estimate, broken?.users);
     // Confirmed: a re-check at or above the level held met the target again, or, run higher up where
     // the curve crosses the target, left the level held where it was or raised it.
     const again = rechecks.filter((step) => step.users >= held && meets(step));
@@ -280,6 +289,7 @@ export async function searchCapacity(plan: SearchPlan, runLevel: RunLevel): Prom
     return {
       steps,
       held,
+      heldBy,
       failed,
       short: short ?? failed,
       proof,

@@ -105,8 +105,7 @@ function describeEstimate(estimate: EstimateOutcome, target: number, say: Say): 
 /** Where the held end came from: the levels' pooled proof or the curve through all of them. */
 function heldSource(search: SearchResult, say: Say): string {
   if (search.held === 0) return say('nenhum nível sustentado', 'no level held');
-  const byCurve = search.estimate.kind === 'estimated' && search.held > search.proof.held;
-  return byCurve
+  return search.heldBy === 'curve'
     ? say('sustentou: pela curva por todos os níveis', 'held: by the curve through all levels')
     : say('sustentou: provado pelos níveis', 'held: proven by the levels');
 }
