@@ -98046,10 +98046,9 @@ function answersToConfirm(target, z = WILSON_Z) {
  * the search ran (no extrapolation). It never claims a level failed: between two levels run, a cliff
  * can stand anywhere, and a smooth curve would place a failure where none was seen (a stage that holds 7
  * users and fails at 8 looks, from levels 4 and 8, like one that fails at 6); failures stay proven by
- * the levels' own answers. When the
- * levels scatter more than binomial noise allows, the bounds widen by that factor (quasi-binomial); when
- * they reject the curve outright (Pearson's χ² beyond its 99th percentile: a cliff, not a slope), it
- * claims nothing.
+ * the levels' own answers. When the levels scatter more than binomial noise allows, the bounds widen by
+ * that factor (quasi-binomial); when they reject the curve outright (Pearson's χ² beyond its 99th
+ * percentile: a cliff, not a slope), it claims nothing.
  */
 
 /** Levels below which a two-parameter curve cannot be told from the answers (and its scatter not measured). */
