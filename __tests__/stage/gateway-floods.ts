@@ -251,6 +251,12 @@ export interface FloodRow {
   /** The gateway's current sessions once the flood ended, and how long they took to drain to 0. */
   drainedMs: number | undefined;
   sessionsLeft: number;
+  /**
+   * The longest the measuring process's own event loop stalled while the row was measured (ms;
+   * undefined: not watched). A stall of seconds (the process or the machine not scheduled) shows as
+   * latency and timeouts that the gateway never caused.
+   */
+  measurerLagMs?: number;
 }
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)} ms`);
@@ -258,8 +264,8 @@ const ms = (value: number | undefined) => (value === undefined ? '–' : `${Math
 /** The floods' table in Markdown (docs/faults-on-compose.md carries a copy of a measured one). */
 export function floodTable(rows: FloodRow[]): string {
   const header =
-    '| flood | /healthz p50 / p99 | cached /ask p50 / p99 | legitimate errors | flood connections released (p50 / p99) | gateway answered | held after the flood |\n' +
-    '|---|---|---|---|---|---|---|';
+    '| flood | /healthz p50 / p99 | cached /ask p50 / p99 | legitimate errors | flood connections released (p50 / p99) | gateway answered | held after the flood | measurer stalled (max) |\n' +
+    '|---|---|---|---|---|---|---|---|';
   const lines = rows.map((row) => {
     const released = row.floods.flatMap((flood) => flood.releasedMs);
     const answers = row.floods
@@ -294,6 +300,7 @@ export function floodTable(rows: FloodRow[]): string {
         : row.sessionsLeft === 0
           ? `0 sessions (drained in ${ms(row.drainedMs)})`
           : `${row.sessionsLeft} sessions still open`,
+      ms(row.measurerLagMs),
     ].join(' | ');
   });
   return [header, ...lines.map((line) => `| ${line} |`)].join('\n');

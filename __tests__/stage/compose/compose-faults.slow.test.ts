@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CHECKS } from '../../../src/checks/index.js';
 import { driverChoiceFor } from '../../../src/gate/driver-choice.js';
 import { runGate } from '../../../src/gate/run-gate.js';
@@ -55,6 +56,8 @@ const GATEWAY = 'http://127.0.0.1:8000';
 /** The gate's own deadline for each run (its default is 1200 s), and the bound the test holds it to. */
 const RUN_DEADLINE_SECONDS = 360;
 const RUN_BOUND_MS = (RUN_DEADLINE_SECONDS + 30) * 1000;
+/** A flood row whose measuring process's event loop stalled longer than this is run again (once). */
+const MEASURER_STALL_MS = 1000;
 /** How long a run waits for the stage the fault before left to be healthy again before it boots. */
 const SETTLE_BOUND_MS = 90_000;
 
@@ -543,12 +546,28 @@ test(
       },
     ];
     for (const { flood, plans: floodPlans } of plans) {
-      const floods = Promise.all(floodPlans.map(runFlood));
-      // Measured once the flood is at full strength, and ended before it stops.
-      await sleep(1500);
-      const [healthz, cachedAsk] = await user(FLOOD_MS - 2500);
-      const results = await floods;
-      rows.push({ flood, healthz, cachedAsk, floods: results, ...(await drain()) });
+      // A flood whose measuring process stalled (its own event loop late by over a second: this
+      // process or the whole machine not scheduled, as on a loaded 2-core runner) measured the
+      // stall, not the gateway: that row is kept in the table as not counted, and the flood runs once
+      // more. A stall while the gateway alone is slow leaves the loop on time, and fails below.
+      for (let attempt = 1; ; attempt++) {
+        const watch = monitorEventLoopDelay({ resolution: 20 });
+        watch.enable();
+        const floods = Promise.all(floodPlans.map(runFlood));
+        // Measured once the flood is at full strength, and ended before it stops.
+        await sleep(1500);
+        const [healthz, cachedAsk] = await user(FLOOD_MS - 2500);
+        const results = await floods;
+        watch.disable();
+        const measurerLagMs = watch.max / 1e6;
+        const measured = { healthz, cachedAsk, floods: results, measurerLagMs, ...(await drain()) };
+        if (measurerLagMs > MEASURER_STALL_MS && attempt === 1) {
+          rows.push({ flood: `(not counted: the measurer stalled) ${flood}`, ...measured });
+          continue;
+        }
+        rows.push({ flood, ...measured });
+        break;
+      }
     }
     const table = floodTable(rows);
     console.log(`\n${table}\n`);
@@ -567,7 +586,9 @@ test(
     assert.ok(stalled.releasedMs.length > 0, table);
     assert.ok((quantile(stalled.releasedMs, 0.99) ?? 0) < 10_000, table);
     assert.ok((stalled.answers['408'] ?? 0) > 0, table);
+    // Slow headers are cut at `timeout http-request` (5 s) too: released, and within 10 s.
     const slow = row('slow headers').floods[0]!;
+    assert.ok(slow.releasedMs.length > 0, table);
     assert.ok((quantile(slow.releasedMs, 0.99) ?? 0) < 10_000, table);
     // Idle keep-alive connections are closed at `timeout http-keep-alive` (10 s).
     const idle = row('1,000 idle').floods[0]!;
