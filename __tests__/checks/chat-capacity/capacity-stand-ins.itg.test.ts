@@ -65,12 +65,27 @@ const lawSettings = {
   requestTimeoutSeconds: 5,
 };
 
+/** A fact of chat-capacity's "Chat capacity" evidence, by its label. */
+function capacityFact(check: CheckResult, label: string): string {
+  for (const evidence of check.evidence)
+    if (evidence.kind === 'facts')
+      for (const fact of evidence.facts) if (fact.label === label) return String(fact.value);
+  return '';
+}
+
 test('C slots of service time S hold about C·(X+Z)/S users, and twice the slots about twice the users', async (t) => {
   const expected = (slots: number) => (slots * (400 + 400)) / 100;
   const one = await capacityRun({ slots: 2, serviceMs: 100 }, lawSettings);
   t.diagnostic(`C=2: ${one.check.status} — ${one.check.reason} (${one.elapsedMs} ms, ${one.asks} asks)`);
   const two = await capacityRun({ slots: 4, serviceMs: 100 }, lawSettings);
   t.diagnostic(`C=4: ${two.check.status} — ${two.check.reason} (${two.elapsedMs} ms, ${two.asks} asks)`);
+  for (const [name, run] of [
+    ['C=2', one],
+    ['C=4', two],
+  ] as const)
+    t.diagnostic(
+      `${name}: proof ${capacityFact(run.check, 'proof')}; curve ${capacityFact(run.check, 'curve through all levels')}`,
+    );
   for (const [run, slots] of [
     [one, 2],
     [two, 4],
@@ -83,9 +98,22 @@ test('C slots of service time S hold about C·(X+Z)/S users, and twice the slots
       `C=${slots}: the range ${held}–${failed} must contain ${law} within ±25 %`,
     );
   }
-  const ratio =
-    (two.check.measures?.capacityUsersHeld ?? 0) / Math.max(1, one.check.measures?.capacityUsersHeld ?? 0);
-  assert.ok(ratio >= 1.6 && ratio <= 2.4, `doubling C gives ×${ratio.toFixed(2)} the users held`);
+  // The capacity each run reports is compared where the curve through its levels crosses the target
+  // (the report's "95.0 % at ~N users"), not by the held ends: a held end is that curve's lower bound,
+  // and C=2 gives fewer answers than C=4 in the same time, so its bound sits further below its
+  // crossing (a CI run under load: held 11 and 27, ×2.45, while the crossings stood at about 14 and 29).
+  // A run without a curve is compared by its range's geometric middle.
+  const estimateOf = (run: typeof one) => {
+    const crossing = /at ~(\d+(?:\.\d+)?) users/.exec(capacityFact(run.check, 'curve through all levels'));
+    if (crossing) return Number(crossing[1]);
+    const { capacityUsersHeld: held = 0, capacityUsersFailed: failed = held } = run.check.measures ?? {};
+    return Math.sqrt(held * failed);
+  };
+  const ratio = estimateOf(two) / Math.max(1, estimateOf(one));
+  assert.ok(
+    ratio >= 1.6 && ratio <= 2.4,
+    `doubling C gives ×${ratio.toFixed(2)} the users (${estimateOf(one)} → ${estimateOf(two)})`,
+  );
 });
 
 const quick = {
