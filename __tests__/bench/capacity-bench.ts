@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { runGate } from '../../src/gate/run-gate.js';
 import { parseGateSettings } from '../../src/gate/settings.js';
 import type { CheckResult } from '../../src/report/model.js';
+import { factOf } from '../support/check-facts.js';
 import { LocalStageDriver } from '../../src/stage/local/local-driver.js';
 import type { FigureBook, Target } from './figures.js';
 import { spreadOf } from './stats.js';
@@ -63,14 +64,7 @@ export interface CapacityMeasurement {
   checkMs: number;
 }
 
-function fact(check: CheckResult, label: string): string {
-  for (const evidence of check.evidence)
-    if (evidence.kind === 'facts') {
-      const found = evidence.facts.find((entry) => entry.label === label);
-      if (found) return String(found.value);
-    }
-  return '?';
-}
+const fact = (check: CheckResult, label: string): string => factOf(check, label) ?? '?';
 
 function stepsOf(check: CheckResult): string[] {
   const table = check.evidence.find((evidence) => evidence.kind === 'table');

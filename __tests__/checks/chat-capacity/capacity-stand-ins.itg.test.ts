@@ -17,6 +17,7 @@ import { runGate } from '../../../src/gate/run-gate.js';
 import { parseGateSettings, type GateSettingsInput } from '../../../src/gate/settings.js';
 import type { CheckResult, GateReport } from '../../../src/report/model.js';
 import { ExternalStageDriver } from '../../../src/stage/external/external-driver.js';
+import { factOf } from '../../support/check-facts.js';
 import { startCapacityStandIn, type CapacityStandInOptions } from '../../fixtures/capacity-stand-in.js';
 
 async function capacityRun(
@@ -65,13 +66,8 @@ const lawSettings = {
   requestTimeoutSeconds: 5,
 };
 
-/** A fact of chat-capacity's "Chat capacity" evidence, by its label. */
-function capacityFact(check: CheckResult, label: string): string {
-  for (const evidence of check.evidence)
-    if (evidence.kind === 'facts')
-      for (const fact of evidence.facts) if (fact.label === label) return String(fact.value);
-  return '';
-}
+/** A fact of chat-capacity's "Chat capacity" evidence, by its label ('' when absent). */
+const capacityFact = (check: CheckResult, label: string): string => factOf(check, label) ?? '';
 
 test('C slots of service time S hold about C·(X+Z)/S users, and twice the slots about twice the users', async (t) => {
   const expected = (slots: number) => (slots * (400 + 400)) / 100;
