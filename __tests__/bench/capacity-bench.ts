@@ -70,7 +70,9 @@ function stepsOf(check: CheckResult): string[] {
   const table = check.evidence.find((evidence) => evidence.kind === 'table');
   if (table?.kind !== 'table') return [];
   // #, users, answers, p50, p95, within SLO [bounds], degraded, errors, no answer, generator load, result
-  return table.rows.map((row) => `${row[1]}u ${row[2]} answers ${row[5]} ${row[10]}`);
+  return table.rows.map(
+    (row) => `${row[1]}u ${row[2]} answers ${row[5]} degraded ${row[6]} p95 ${row[4]} ${row[10]}`,
+  );
 }
 
 export async function measureCapacity(

@@ -98162,9 +98162,10 @@ function estimateCapacity(levels, target, z = WILSON_Z) {
 /**
  * The bounded search for the most users a stage holds: double the users until a level falls short of
  * the target, then bisect between the highest level that met it and the lowest that fell short, then
- * re-check the level held so far. It never starts a step after its time budget (so it ends within the
- * budget plus one request timeout), never sends more than its request budget, and stops at once when a
- * level's answers are broken (5xx, no answer): the stage is already past its limit. The steps only
+ * re-check the level held so far, then refine the range while the budget lasts (refineLevel). It never
+ * starts a step after its time budget (so it ends within the budget plus one request timeout), never
+ * sends more than its request budget, and stops at once when a level's answers are broken (5xx, no
+ * answer): the stage is already past its limit. The steps only
  * steer the search; what it claims comes from all the answers together: pooled across levels
  * (provenLevels) and through one curve (capacity-estimate.ts), combined by combineRange.
  */
@@ -98314,6 +98315,43 @@ function recheckLevel(steps, at) {
         return { users: heldBefore, heldBefore };
     return { users: recheckTarget(steps, at.looksHeld, at.target, at.remainingMs), heldBefore };
 }
+/**
+ * The next level the search runs after its re-check, or undefined when the range needs no more answers.
+ * Why it goes on at all: where the share of good answers falls slowly with users (a narrator that
+ * refuses a share of narrations growing with the load), one re-check leaves the held end a third apart
+ * from one run to the next on the same stage (11–19 users at narrator limit 1 in the bench); every
+ * answer more near the knee narrows it. In order:
+ * - the curve holds a level the levels' answers prove failed: that level again, whose answers settle
+ *   which is right (one short run near the knee fails often by chance: one-sided 90 % bounds, tried at
+ *   every level and every run of levels);
+ * - the range is wider than the bisection would leave it (or nothing failed yet though a level fell
+ *   short): where the curve crosses the target, between the two ends;
+ * - a level proven failed that has not been run again: once, as the held level was (a false failure is
+ *   as costly as a false hold: it caps the held end below it).
+ */
+/** Refining steps at most: the budgets bound them already; this bounds a stage that answers at once. */
+const MAX_REFINE_STEPS = 24;
+function refineLevel(steps, at) {
+    const proof = provenLevels(steps, at.target);
+    const estimate = estimateOf(steps, at.target);
+    const { held, failed } = combineRange(proof, estimate);
+    if (held === 0)
+        return undefined;
+    const curve = estimate.kind === 'estimated' ? estimate.estimate : undefined;
+    if (curve && proof.failed !== undefined && curve.held >= proof.failed)
+        return { users: proof.failed, failedRecheck: true };
+    const wide = failed === undefined ? at.short !== undefined && held < at.maxUsers : !resolvedGap(held, failed);
+    if (wide) {
+        const crossing = curve && Number.isFinite(curve.users) ? Math.round(curve.users) : held;
+        return {
+            users: Math.max(held, Math.min(crossing, (failed ?? at.maxUsers + 1) - 1)),
+            failedRecheck: false,
+        };
+    }
+    if (proof.failed !== undefined && !at.failedRechecked.has(proof.failed))
+        return { users: proof.failed, failedRecheck: true };
+    return undefined;
+}
 async function searchCapacity(plan, runLevel) {
     const steps = [];
     const rechecks = [];
@@ -98449,6 +98487,17 @@ async function searchCapacity(plan, runLevel) {
     const again = await level(target, 'recheck');
     if (!again)
         return ended;
+    // Refine while the budgets last: more answers where they narrow the range most (refineLevel).
+    const failedRechecked = new Set();
+    for (let refined = 0; refined < MAX_REFINE_STEPS; refined += 1) {
+        const next = refineLevel(steps, { target: plan.target, short, maxUsers: plan.maxUsers, failedRechecked });
+        if (next === undefined)
+            break;
+        if (next.failedRecheck)
+            failedRechecked.add(next.users);
+        if (!(await level(next.users, 'prove')))
+            return ended;
+    }
     return finish(end);
 }
 

@@ -13,6 +13,7 @@ import {
   provenLevels,
   recheckLevel,
   recheckTarget,
+  refineLevel,
   searchCapacity,
   type SearchPlan,
 } from '../../../src/checks/chat-capacity/capacity-search.js';
@@ -112,7 +113,9 @@ test('the search doubles, bisects, re-checks, and reports the range around the k
   assert.ok(result.held <= 21 && result.failed! > 21, `${result.held}–${result.failed}`);
   assert.ok(result.failed! - result.held <= Math.ceil(result.held / 6));
   assert.equal(result.confirmed, true);
-  assert.equal(levels.at(-1), result.held, 'the highest level held is run again');
+  // The highest level held is run again, then the level proven failed, once (refineLevel).
+  assert.deepEqual(levels.slice(-2), [result.held, result.failed]);
+  assert.equal(levels.filter((users) => users === result.failed).length, 2);
   assert.equal(result.end, 'resolved');
 });
 
@@ -177,6 +180,43 @@ test('with a curve through the answers, the re-check runs where it crosses the t
     .map((users) => step(users, 80))
     .concat([step(24, 40, 40), step(32, 40, 40)]);
   assert.deepEqual(recheckLevel(cliff, { ...at, looksHeld: 20 }), { users: 20, heldBefore: 20 });
+});
+
+test('after the re-check, the search runs where the range needs answers: the disputed level, the knee, the failed end once', () => {
+  const at = { target: 0.95, maxUsers: 128, failedRechecked: new Set<number>() };
+  // The bench run above after its re-check: held 2 (the curve's lower bound, so few answers low down),
+  // failed 24. Wide: the next answers go where the curve crosses the target, between the two ends.
+  const slope = [
+    step(2, 13),
+    step(4, 24, 1),
+    step(8, 56, 1),
+    step(16, 114, 6),
+    step(32, 237, 18),
+    step(24, 262, 19),
+  ];
+  assert.deepEqual(refineLevel(slope, { ...at, short: 24 }), { users: 15, failedRecheck: false });
+  // One short run at 16 users failed (100 of 109) while 20 and 24 users, with ten times the answers,
+  // hold the curve above it: 16 users again, whose answers settle which is right.
+  const disputed = [
+    step(2, 20),
+    step(4, 40),
+    step(8, 80, 1),
+    step(16, 100, 9),
+    step(32, 300, 20),
+    step(24, 800, 30),
+    step(20, 900, 30),
+    step(12, 400, 8),
+  ];
+  assert.equal(provenLevels(disputed, 0.95).failed, 16);
+  assert.deepEqual(refineLevel(disputed, { ...at, short: 16 }), { users: 16, failedRecheck: true });
+  // A cliff, resolved (held 20, failed 22): the failed level is run once more, then nothing.
+  const cliff = [2, 4, 8, 16, 20]
+    .map((users) => step(users, 80))
+    .concat([step(24, 40, 40), step(32, 40, 40), step(22, 40, 40)]);
+  assert.deepEqual(refineLevel(cliff, { ...at, short: 22 }), { users: 22, failedRecheck: true });
+  assert.equal(refineLevel(cliff, { ...at, short: 22, failedRechecked: new Set([22]) }), undefined);
+  // Nothing held: nothing to refine.
+  assert.equal(refineLevel([step(2, 5, 20), step(4, 5, 40)], { ...at, short: 2 }), undefined);
 });
 
 test('the climb stops to leave the re-check its reserve, and says it ran out of time', async () => {
