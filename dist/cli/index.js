@@ -98165,9 +98165,9 @@ function estimateCapacity(levels, target, z = WILSON_Z) {
  * re-check the level held so far, then refine the range while the budget lasts (refineLevel). It never
  * starts a step after its time budget (so it ends within the budget plus one request timeout), never
  * sends more than its request budget, and stops at once when a level's answers are broken (5xx, no
- * answer): the stage is already past its limit. The steps only
- * steer the search; what it claims comes from all the answers together: pooled across levels
- * (provenLevels) and through one curve (capacity-estimate.ts), combined by combineRange.
+ * answer): the stage is already past its limit. The steps only steer the search; what it claims comes
+ * from all the answers together: pooled across levels (provenLevels) and through one curve
+ * (capacity-estimate.ts), combined by combineRange.
  */
 
 
@@ -98315,12 +98315,14 @@ function recheckLevel(steps, at) {
         return { users: heldBefore, heldBefore };
     return { users: recheckTarget(steps, at.looksHeld, at.target, at.remainingMs), heldBefore };
 }
+/** Refining steps at most: the budgets bound them already; this bounds a stage that answers at once. */
+const MAX_REFINE_STEPS = 24;
 /**
  * The next level the search runs after its re-check, or undefined when the range needs no more answers.
  * Why it goes on at all: where the share of good answers falls slowly with users (a narrator that
  * refuses a share of narrations growing with the load), one re-check leaves the held end a third apart
  * from one run to the next on the same stage (11–19 users at narrator limit 1 in the bench); every
- * answer more near the knee narrows it. In order:
+ * answer more near the knee narrows it (capacity-repeatability.test.ts measures how much). In order:
  * - the curve holds a level the levels' answers prove failed: that level again, whose answers settle
  *   which is right (one short run near the knee fails often by chance: one-sided 90 % bounds, tried at
  *   every level and every run of levels);
@@ -98329,8 +98331,6 @@ function recheckLevel(steps, at) {
  * - a level proven failed that has not been run again: once, as the held level was (a false failure is
  *   as costly as a false hold: it caps the held end below it).
  */
-/** Refining steps at most: the budgets bound them already; this bounds a stage that answers at once. */
-const MAX_REFINE_STEPS = 24;
 function refineLevel(steps, at) {
     const proof = provenLevels(steps, at.target);
     const estimate = estimateOf(steps, at.target);

@@ -164,7 +164,7 @@ test('on a steadily falling stage, three repeats of the search hold within ±25 
 test('on the narrator-limited stage (a floor at 85 %), the held end stays a lower bound, and spreads wider', async () => {
   const { median, above, text } = describe(await ninetySearches(narratorStage));
   // What this shape costs is printed, not asserted: about one triple in two within ±25 % in 180 s,
-  // where the bench needs three in three (docs/chat-capacity.md; why issue 18 stays open).
+  // where the bench needs three in three (docs/chat-capacity.md, "Figures").
   console.log(text);
   assert.ok(above <= 14, `${above} of 90 held ends above the knee`);
   assert.ok(median <= KNEE_USERS && median >= 0.5 * KNEE_USERS, `median ${median}`);

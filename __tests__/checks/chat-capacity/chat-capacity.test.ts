@@ -154,16 +154,22 @@ test('the re-check goes to the highest level the time left can prove, else the o
   assert.equal(recheckTarget(steps, 8, 0.95, 100), 4);
 });
 
+/** A bench run at narrator limit 1, before its re-check: a slow slope, nothing proven above 2 users. */
+const benchBeforeRecheck = () => [
+  step(2, 13),
+  step(4, 24, 1),
+  step(8, 56, 1),
+  step(16, 114, 6),
+  step(32, 237, 18),
+  step(24, 262, 19),
+];
+
+/** A cliff between 20 and `failing` users (every level past it at half its answers good). */
+const cliffTo = (...failing: number[]) =>
+  [2, 4, 8, 16, 20].map((users) => step(users, 80)).concat(failing.map((users) => step(users, 40, 40)));
+
 test('with a curve through the answers, the re-check runs where it crosses the target, below any level that fell short', () => {
-  // A bench run at narrator limit 1, before its re-check: a slow slope, nothing proven above 2 users.
-  const steps = [
-    step(2, 13),
-    step(4, 24, 1),
-    step(8, 56, 1),
-    step(16, 114, 6),
-    step(32, 237, 18),
-    step(24, 262, 19),
-  ];
+  const steps = benchBeforeRecheck();
   const at = { target: 0.95, looksHeld: 16, short: 24, maxUsers: 128, remainingMs: 20_000 };
   const chosen = recheckLevel(steps, at);
   // (In the bench run the old choice, the highest level the time left could prove, was 2 users.)
@@ -176,25 +182,17 @@ test('with a curve through the answers, the re-check runs where it crosses the t
   const climbing = [8, 16, 32].map((users) => step(users, users * 6)).concat([step(64, 380, 10)]);
   assert.equal(recheckLevel(climbing, { ...at, looksHeld: 64, short: undefined }).users, 64);
   // A cliff rejects the curve: the level held so far is run again.
-  const cliff = [2, 4, 8, 16, 20]
-    .map((users) => step(users, 80))
-    .concat([step(24, 40, 40), step(32, 40, 40)]);
-  assert.deepEqual(recheckLevel(cliff, { ...at, looksHeld: 20 }), { users: 20, heldBefore: 20 });
+  assert.deepEqual(recheckLevel(cliffTo(24, 32), { ...at, looksHeld: 20 }), { users: 20, heldBefore: 20 });
 });
 
 test('after the re-check, the search runs where the range needs answers: the disputed level, the knee, the failed end once', () => {
   const at = { target: 0.95, maxUsers: 128, failedRechecked: new Set<number>() };
-  // The bench run above after its re-check: held 2 (the curve's lower bound, so few answers low down),
-  // failed 24. Wide: the next answers go where the curve crosses the target, between the two ends.
-  const slope = [
-    step(2, 13),
-    step(4, 24, 1),
-    step(8, 56, 1),
-    step(16, 114, 6),
-    step(32, 237, 18),
-    step(24, 262, 19),
-  ];
-  assert.deepEqual(refineLevel(slope, { ...at, short: 24 }), { users: 15, failedRecheck: false });
+  // The bench run's levels above: held 2 (the curve's lower bound, few answers low down), failed 24.
+  // Wide: the next answers go where the curve crosses the target, between the two ends.
+  assert.deepEqual(refineLevel(benchBeforeRecheck(), { ...at, short: 24 }), {
+    users: 15,
+    failedRecheck: false,
+  });
   // One short run at 16 users failed (100 of 109) while 20 and 24 users, with ten times the answers,
   // hold the curve above it: 16 users again, whose answers settle which is right.
   const disputed = [
@@ -210,9 +208,7 @@ test('after the re-check, the search runs where the range needs answers: the dis
   assert.equal(provenLevels(disputed, 0.95).failed, 16);
   assert.deepEqual(refineLevel(disputed, { ...at, short: 16 }), { users: 16, failedRecheck: true });
   // A cliff, resolved (held 20, failed 22): the failed level is run once more, then nothing.
-  const cliff = [2, 4, 8, 16, 20]
-    .map((users) => step(users, 80))
-    .concat([step(24, 40, 40), step(32, 40, 40), step(22, 40, 40)]);
+  const cliff = cliffTo(24, 32, 22);
   assert.deepEqual(refineLevel(cliff, { ...at, short: 22 }), { users: 22, failedRecheck: true });
   assert.equal(refineLevel(cliff, { ...at, short: 22, failedRechecked: new Set([22]) }), undefined);
   // Nothing held: nothing to refine.

@@ -4,9 +4,9 @@
  * re-check the level held so far, then refine the range while the budget lasts (refineLevel). It never
  * starts a step after its time budget (so it ends within the budget plus one request timeout), never
  * sends more than its request budget, and stops at once when a level's answers are broken (5xx, no
- * answer): the stage is already past its limit. The steps only
- * steer the search; what it claims comes from all the answers together: pooled across levels
- * (provenLevels) and through one curve (capacity-estimate.ts), combined by combineRange.
+ * answer): the stage is already past its limit. The steps only steer the search; what it claims comes
+ * from all the answers together: pooled across levels (provenLevels) and through one curve
+ * (capacity-estimate.ts), combined by combineRange.
  */
 import { performance } from 'node:perf_hooks';
 import { estimateCapacity, type EstimateOutcome } from './capacity-estimate.js';
@@ -258,12 +258,15 @@ export function recheckLevel(
   return { users: recheckTarget(steps, at.looksHeld, at.target, at.remainingMs), heldBefore };
 }
 
+/** Refining steps at most: the budgets bound them already; this bounds a stage that answers at once. */
+export const MAX_REFINE_STEPS = 24;
+
 /**
  * The next level the search runs after its re-check, or undefined when the range needs no more answers.
  * Why it goes on at all: where the share of good answers falls slowly with users (a narrator that
  * refuses a share of narrations growing with the load), one re-check leaves the held end a third apart
  * from one run to the next on the same stage (11–19 users at narrator limit 1 in the bench); every
- * answer more near the knee narrows it. In order:
+ * answer more near the knee narrows it (capacity-repeatability.test.ts measures how much). In order:
  * - the curve holds a level the levels' answers prove failed: that level again, whose answers settle
  *   which is right (one short run near the knee fails often by chance: one-sided 90 % bounds, tried at
  *   every level and every run of levels);
@@ -272,9 +275,6 @@ export function recheckLevel(
  * - a level proven failed that has not been run again: once, as the held level was (a false failure is
  *   as costly as a false hold: it caps the held end below it).
  */
-/** Refining steps at most: the budgets bound them already; this bounds a stage that answers at once. */
-export const MAX_REFINE_STEPS = 24;
-
 export function refineLevel(
   steps: StepResult[],
   at: { target: number; short?: number; maxUsers: number; failedRechecked: ReadonlySet<number> },
