@@ -1,7 +1,7 @@
 /**
  * The trend on real runs of the local reference stage (real redis, haproxy, API replicas, simulator):
  * a healthy run is the baseline; a run with single-flight turned off in the API replicas (the CLI, with
- * --baseline-report) reports plan-cache-single-flight ✅ → ❌ and heavy executions 1 → 20 as
+ * --baseline-report) reports plan-cache-single-flight ✅ → ❌ and heavy executions 1 → ~20 as
  * regressions; a run of the unchanged stage (the action's main entry, baseline-report) reports none.
  */
 import { test } from 'node:test';
@@ -42,7 +42,7 @@ test('run 1, the healthy stage: its JSON report records one heavy execution (the
   baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as GateReport;
 });
 
-test('run 2, single-flight off (CLI, --baseline-report): ✅ → ❌ and executions 1 → 20, called regressions', async (t) => {
+test('run 2, single-flight off (CLI, --baseline-report): ✅ → ❌ and executions 1 → ~20, called regressions', async (t) => {
   assert.ok(baseline, 'run 1 wrote the baseline');
   const currentPath = join(dir, 'current.json');
   let stdout = '';
@@ -60,15 +60,22 @@ test('run 2, single-flight off (CLI, --baseline-report): ✅ → ❌ and executi
   assert.equal(code, 1, `the gate fails the broken stage\n${stdout}\n${stderr}`);
   const current = JSON.parse(readFileSync(currentPath, 'utf8')) as GateReport;
   assert.equal(statusesOf(current)['plan-cache-single-flight'], 'fail');
-  assert.equal(measuresOf(current)?.heavyExecutions, 20);
+  // Single-flight off: each ask of the burst of 20 that arrives before the first execution has put the
+  // plan in the cache executes on its own: 20 on a quiet machine, 19 in a clean-clone run whose burst
+  // spread past the first execution. The trend is read with the number this run measured.
+  const executions = measuresOf(current)?.heavyExecutions ?? 0;
+  assert.ok(executions >= 15 && executions <= 20, `heavy executions ${executions}`);
+  const [n, plus] = [executions, executions - 1];
 
   for (const line of stdout.slice(stdout.indexOf('📊')).trimEnd().split('\n')) t.diagnostic(line);
   // The terminal: the regressions first, in one plain line, then the rows with arrows and sizes.
   assert.match(
     stdout,
-    /🔺 \d+ regressions? against the baseline: plan-cache-single-flight ✅ → ❌; plan-cache-single-flight: heavy executions 1 → 20, ▲ \+19 \(×20\)/,
+    new RegExp(
+      `🔺 \\d+ regressions? against the baseline: plan-cache-single-flight ✅ → ❌; plan-cache-single-flight: heavy executions 1 → ${n}, ▲ \\+${plus} \\(×${n}\\)`,
+    ),
   );
-  assert.match(stdout, /heavy executions\s+1\s+20\s+▲ \+19 \(×20\) 🔺 regression/);
+  assert.match(stdout, new RegExp(`heavy executions\\s+1\\s+${n}\\s+▲ \\+${plus} \\(×${n}\\) 🔺 regression`));
   assert.match(stderr, /trend: \d+ regressions? against the baseline: plan-cache-single-flight ✅ → ❌/);
 
   // The summary and the comment: the same, as markdown.
@@ -77,7 +84,7 @@ test('run 2, single-flight off (CLI, --baseline-report): ✅ → ❌ and executi
     trend.regressions.slice(0, 2).map((r) => [r.check, r.what, r.before, r.after]),
     [
       ['plan-cache-single-flight', 'status', 'pass', 'fail'],
-      ['plan-cache-single-flight', 'heavyExecutions', 1, 20],
+      ['plan-cache-single-flight', 'heavyExecutions', 1, n],
     ],
   );
   const markdown = renderMarkdown(current, { trend });
@@ -89,7 +96,10 @@ test('run 2, single-flight off (CLI, --baseline-report): ✅ → ❌ and executi
     markdown,
     /\| Plan cache and single-flight \(plan-cache-single-flight\) \| status \| ✅ \| ❌ \| 🔺 regression \|/,
   );
-  assert.match(markdown, /\| {3}\| heavy executions \| 1 \| 20 \| ▲ \+19 \(×20\) 🔺 regression \|/);
+  assert.match(
+    markdown,
+    new RegExp(`\\| {3}\\| heavy executions \\| 1 \\| ${n} \\| ▲ \\+${plus} \\(×${n}\\) 🔺 regression \\|`),
+  );
 });
 
 test('run 3, the unchanged stage (the action, baseline-report): no regression', async (t) => {
