@@ -44,6 +44,20 @@ export interface CapacityProfile {
   repetitions: number;
   /** capacity-budget-seconds; undefined: the gate's default. */
   budgetSeconds?: number;
+  /** capacity-budget-seconds of a variant, over budgetSeconds. */
+  budgetSecondsOf?: Partial<Record<CapacityVariant['id'], number>>;
+}
+
+/**
+ * Requests a second of the time budget: the search's request budget, set so that its time budget always
+ * ends it first (the local stage answers 20 asks a second at most here; the gate's default of 4,000
+ * requests would end a 600 s search at limit 1 two-thirds of the way).
+ */
+const REQUESTS_PER_BUDGET_SECOND = 30;
+
+/** The time budget a variant's searches get in `profile` (undefined: the gate's default). */
+export function budgetOf(profile: CapacityProfile, variant: CapacityVariant['id']): number | undefined {
+  return profile.budgetSecondsOf?.[variant] ?? profile.budgetSeconds;
 }
 
 export interface CapacityMeasurement {
@@ -62,6 +76,8 @@ export interface CapacityMeasurement {
   steps: string[];
   reason: string;
   checkMs: number;
+  /** The search's time budget (undefined: the gate's default). */
+  budgetSeconds?: number;
 }
 
 const fact = (check: CheckResult, label: string): string => factOf(check, label) ?? '?';
@@ -85,7 +101,12 @@ export async function measureCapacity(
     language: 'en',
     checks: ['stage-up', 'chat-capacity'],
     narratorMaxConcurrency: variant.narratorLimit,
-    ...(budgetSeconds === undefined ? {} : { capacityBudgetSeconds: budgetSeconds }),
+    ...(budgetSeconds === undefined
+      ? {}
+      : {
+          capacityBudgetSeconds: budgetSeconds,
+          capacityMaxRequests: budgetSeconds * REQUESTS_PER_BUDGET_SECOND,
+        }),
   });
   const driver = new LocalStageDriver();
   const started = performance.now();
@@ -111,6 +132,7 @@ export async function measureCapacity(
       steps: stepsOf(check),
       reason: check.reason,
       checkMs: check.durationMs || performance.now() - started,
+      ...(budgetSeconds === undefined ? {} : { budgetSeconds }),
     };
   } finally {
     // runGate tears down; this only guards against a bug leaving processes behind.
@@ -173,7 +195,8 @@ export function recordCapacityFigures(book: FigureBook, measurements: CapacityMe
       }
     book.note(
       `${id}.held`,
-      runs.map((run) => `#${run.repetition + 1}: ${run.held} / ${run.failed ?? '–'}`).join(', '),
+      runs.map((run) => `#${run.repetition + 1}: ${run.held} / ${run.failed ?? '–'}`).join(', ') +
+        (runs[0]!.budgetSeconds === undefined ? '' : ` (${runs[0]!.budgetSeconds} s a search)`),
     );
   }
   const one = heldMedian['limit-1'];

@@ -86,7 +86,7 @@ async function searchOnce(
       let good = 0;
       let total = 0;
       // As runStep: ends at its longest, at the deadline, or from its shortest on once its answers
-      // decide the level (a climbing step: once they meet the target).
+      // decide the level (a climbing step: once they meet the target; a gathering step: never).
       for (let judged = 0; ;) {
         clock.now += 50;
         judged += 50;
@@ -96,7 +96,7 @@ async function searchOnce(
             if (random() < stage(users)) good += 1;
           }
         if (clock.now >= deadline || judged >= maxMs) break;
-        if (judged < times.minMs || total < MIN_JUDGED_ANSWERS) continue;
+        if (judged < times.minMs || total < MIN_JUDGED_ANSWERS || mode === 'gather') continue;
         const { lower, upper } = wilsonBounds(good, total);
         if (lower >= TARGET || upper < TARGET || (mode === 'climb' && good / total >= TARGET)) break;
       }
@@ -125,28 +125,31 @@ function threeWithin(three: number[]): boolean {
   return three.every((users) => Math.abs(users - median) <= Math.max(2, 0.25 * median));
 }
 
-/** Ninety searches of 180 s on `stage`, on a virtual clock: the held ends, in order. */
-async function ninetySearches(stage: Stage): Promise<number[]> {
+/** Ninety searches of `budgetMs` (the bench's 180 s unless said) on `stage`, on a virtual clock: the held ends, in order. */
+async function ninetySearches(stage: Stage, budgetMs = 180_000): Promise<number[]> {
   const clock = { now: 0 };
   const real = performance.now;
   performance.now = () => clock.now;
   const held: number[] = [];
   try {
     const random = seeded(20261202);
-    for (let run = 0; run < 90; run += 1) held.push(await searchOnce(stage, 180_000, random, clock));
+    for (let run = 0; run < 90; run += 1) held.push(await searchOnce(stage, budgetMs, random, clock));
   } finally {
     performance.now = real;
   }
   return held;
 }
 
-function describe(held: number[]): { median: number; within: number; above: number; text: string } {
+function describe(
+  held: number[],
+  budgetMs = 180_000,
+): { median: number; within: number; above: number; text: string } {
   const triples = Array.from({ length: 30 }, (_, index) => held.slice(index * 3, index * 3 + 3));
   const within = triples.filter(threeWithin).length;
   const sorted = [...held].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const above = held.filter((users) => users > KNEE_USERS).length;
-  const text = `held over 90 searches of 180 s: ${sorted.join(' ')}; ${within} of 30 triples within ±25 %, ${above} above the knee`;
+  const text = `held over 90 searches of ${budgetMs / 1000} s: ${sorted.join(' ')}; ${within} of 30 triples within ±25 %, ${above} above the knee`;
   return { median, within, above, text };
 }
 
@@ -163,9 +166,19 @@ test('on a steadily falling stage, three repeats of the search hold within ±25 
 
 test('on the narrator-limited stage (a floor at 85 %), the held end stays a lower bound, and spreads wider', async () => {
   const { median, above, text } = describe(await ninetySearches(narratorStage));
-  // What this shape costs is printed, not asserted: about one triple in two within ±25 % in 180 s,
-  // where the bench needs three in three (docs/chat-capacity.md, "Figures").
+  // What this shape costs in 180 s is printed, not asserted: one triple in two within ±25 % at best,
+  // where the bench needs three in three; the next test gives it the bench's budget at limit 1.
   console.log(text);
   assert.ok(above <= 14, `${above} of 90 held ends above the knee`);
   assert.ok(median <= KNEE_USERS && median >= 0.5 * KNEE_USERS, `median ${median}`);
+});
+
+test('on the narrator-limited stage, searches of 600 s (the bench budget at limit 1) hold within ±25 % four times in five', async () => {
+  const { median, within, above, text } = describe(await ninetySearches(narratorStage, 600_000), 600_000);
+  console.log(text);
+  assert.ok(above <= 14, `${above} of 90 held ends above the knee`);
+  assert.ok(median <= KNEE_USERS && median >= 0.6 * KNEE_USERS, `median ${median}`);
+  // 300 searches a design in the study behind it: 0.82–0.86 of triples within, 0.65–0.74 before the
+  // search gathered at the knee and steered its bisection by the curve (docs/chat-capacity.md).
+  assert.ok(within >= 21, `${within} of 30 triples of repeats within ±25 % of their median`);
 });

@@ -13,6 +13,7 @@ import {
   provenLevels,
   recheckLevel,
   recheckTarget,
+  bisectLevel,
   refineLevel,
   searchCapacity,
   type SearchPlan,
@@ -108,7 +109,9 @@ test('the search doubles, bisects, re-checks, and reports the range around the k
     levels.push(users);
     return users <= 21 ? step(users, 80) : step(users, 40, 40);
   });
-  assert.deepEqual(levels.slice(0, 6), [2, 4, 8, 16, 32, 24]);
+  assert.deepEqual(levels.slice(0, 5), [2, 4, 8, 16, 32]);
+  // Then between 16 and 32, where the curve through the answers so far crosses 95 % (bisectLevel).
+  assert.ok(levels[5]! > 16 && levels[5]! < 32, `${levels[5]}`);
   // The knee is between 21 and 22: the range holds it, as close as a sixth of the level held.
   assert.ok(result.held <= 21 && result.failed! > 21, `${result.held}–${result.failed}`);
   assert.ok(result.failed! - result.held <= Math.ceil(result.held / 6));
@@ -211,8 +214,35 @@ test('after the re-check, the search runs where the range needs answers: the dis
   const cliff = cliffTo(24, 32, 22);
   assert.deepEqual(refineLevel(cliff, { ...at, short: 22 }), { users: 22, failedRecheck: true });
   assert.equal(refineLevel(cliff, { ...at, short: 22, failedRechecked: new Set([22]) }), undefined);
-  // Nothing held: nothing to refine.
+  // Nothing held and no curve (two levels): nothing to refine.
   assert.equal(refineLevel([step(2, 5, 20), step(4, 5, 40)], { ...at, short: 2 }), undefined);
+  // Nothing held yet (each level too short to prove 95 %), but a curve crossing at 9 users: there.
+  const unproven = [step(2, 9), step(4, 12), step(8, 28, 1), step(16, 40, 4)];
+  assert.equal(provenLevels(unproven, 0.95).held, 0);
+  assert.deepEqual(refineLevel(unproven, { ...at, short: 16 }), { users: 9, failedRecheck: false });
+});
+
+test('the bisection goes where the curve crosses the target, and stops when it crosses below the bracket', () => {
+  const at = { target: 0.95 };
+  // No curve (three levels, a cliff at 8): the middle of the bracket.
+  assert.equal(
+    bisectLevel([step(2, 13), step(4, 26), step(8, 20, 20)], { ...at, looksHeld: 4, ceiling: 8 }),
+    5,
+  );
+  // A curve crossing at ~25 users between 16 (held) and 32 (short): 25, not 24.
+  const steep = [step(2, 13), step(4, 26), step(8, 57), step(16, 116), step(32, 200, 40)];
+  assert.equal(bisectLevel(steep, { ...at, looksHeld: 16, ceiling: 32 }), 25);
+  // A bench run at narrator limit 1: 32 users met 95 % by chance (224 of 233), 64 fell short; the curve
+  // crosses at ~28, below the bracket: no bisection (it ran 48, 40 and 36 users, all failing).
+  const lucky = [
+    step(2, 13),
+    step(4, 26),
+    step(8, 56, 1),
+    step(16, 115, 6),
+    step(32, 224, 9),
+    step(64, 433, 45),
+  ];
+  assert.equal(bisectLevel(lucky, { ...at, looksHeld: 32, ceiling: 64 }), undefined);
 });
 
 test('the climb stops to leave the re-check its reserve, and says it ran out of time', async () => {

@@ -30,6 +30,7 @@ import {
   crashProgram,
   degradeLink,
   docker,
+  gatewayServerEvents,
   leftovers,
   lockHolder,
   netemMissing,
@@ -507,6 +508,7 @@ test(
     rows.push({ flood: 'no flood', healthz, cachedAsk, floods: [], drainedMs: 0, sessionsLeft: 0 });
 
     const FLOOD_MS = 9000;
+    const floodsBegan = new Date().toISOString();
     const plans: Array<{ flood: string; plans: FloodPlan[] }> = [
       {
         flood: 'slow headers (500 slowloris connections, a header line a second)',
@@ -551,6 +553,7 @@ test(
       // stall, not the gateway: that row is kept in the table as not counted, and the flood runs once
       // more. A stall while the gateway alone is slow leaves the loop on time, and fails below.
       for (let attempt = 1; ; attempt++) {
+        console.log(`${new Date().toISOString()} flood: ${flood}`);
         const watch = monitorEventLoopDelay({ resolution: 20 });
         watch.enable();
         const floods = Promise.all(floodPlans.map(runFlood));
@@ -569,7 +572,9 @@ test(
         break;
       }
     }
-    const table = floodTable(rows);
+    // The table, and what the gateway said of its replicas meanwhile: every assertion below quotes both.
+    const events = gatewayServerEvents(floodsBegan);
+    const table = `${floodTable(rows)}\n\ngateway's server events since ${floodsBegan}:\n${events.join('\n') || '(none)'}`;
     console.log(`\n${table}\n`);
 
     // The published port (docker-proxy) was left alone by the floods, and still answers.

@@ -58,6 +58,26 @@ export function onlyContainerOf(service: string): ServiceContainer {
 }
 
 /**
+ * What the gateway said of its servers since `since` (an ISO time), with Docker's timestamps: each
+ * replica its health checks took out or put back, with HAProxy's reason ("Layer7 timeout"), and the
+ * backend left with none. Kept beside a flood's table: a row where legitimate users got 503s or nothing
+ * cannot otherwise be told from one where the replicas were stopped (a clean-clone run once had the
+ * 1,000 keep-alive row end in 35 × 503 and 675 unanswered, and its log was gone with the engine).
+ */
+export function gatewayServerEvents(since: string): string[] {
+  const gateway = onlyContainerOf('gateway');
+  const result = spawnSync('docker', ['logs', '--timestamps', '--since', since, gateway.id], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) return [`(docker logs failed: ${result.error?.message ?? result.stderr.trim()})`];
+  return `${result.stdout}\n${result.stderr}`
+    .split('\n')
+    .filter((line) => /Server api\/|has no server available/.test(line));
+}
+
+/**
  * The replica (its hostname) holding a single-flight lock in Redis right now, if any: the reference
  * api's lock token is `<replica id>:<uuid>` (src/api/single-flight.ts).
  */

@@ -124,6 +124,8 @@ export const chatCapacityCheck: Check = async (context) => {
           {
             users,
             ...times,
+            // A gathering step runs its longest whatever its answers say (LevelMode).
+            minMs: mode === 'gather' ? times.maxMs : times.minMs,
             // The re-check may use what is left of the budget (less the snapshot after it).
             maxMs:
               mode === 'recheck'
