@@ -224,7 +224,9 @@ test('after the re-check, the search runs where the range needs answers: the dis
 
 test('the bisection goes where the curve crosses the target, and stops when it crosses below the bracket', () => {
   const at = { target: 0.95 };
-  // No curve (three levels, a cliff at 8): the middle of the bracket.
+  // No curve (two levels: three are needed): the middle of the bracket.
+  assert.equal(bisectLevel([step(4, 26), step(8, 20, 20)], { ...at, looksHeld: 4, ceiling: 8 }), 6);
+  // A third level gives a curve, steep (a cliff between 4 and 8), crossing at ~4.8: 5, not 6.
   assert.equal(
     bisectLevel([step(2, 13), step(4, 26), step(8, 20, 20)], { ...at, looksHeld: 4, ceiling: 8 }),
     5,
