@@ -7,6 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { METRICS } from '../../src/contract/index.js';
 import { DEFAULT_LLM_QUESTIONS } from '../../src/gate/options/option-values.js';
 import { bootReferenceStage, pidOf, rssKib, sumMetric } from '../fixtures/reference-stage.js';
@@ -144,6 +146,19 @@ test(
           )
           .join('; '),
     );
+    // What the gateway logged: each request's line has a 4-letter termination state before its
+    // connection counts (`----` when normal; `D---`, `SD--`… say who ended it), and the servers' UP/DOWN
+    // events. A request lost with no line here was lost on the client's side of the gateway.
+    const gatewayLog = driver.workDir
+      ? readFileSync(join(driver.workDir, 'gateway.log'), 'utf8').split('\n')
+      : [];
+    const logged = gatewayLog.filter((line) => / [A-Z-]{4} \d+\/\d+\/\d+\/\d+\/\d+ /.test(line));
+    const abnormal = logged.filter((line) => !/ ---- /.test(line));
+    const serverEvents = gatewayLog.filter((line) => /Server api\/|has no server available/.test(line));
+    t.diagnostic(
+      `gateway: ${logged.length} requests logged, ${abnormal.length} ended abnormally; server events ${serverEvents.length}`,
+    );
+    for (const line of [...abnormal, ...serverEvents].slice(0, 20)) t.diagnostic(`  ${line}`);
     t.diagnostic(
       `heavy executions ${await sumMetric(driver, METRICS.heavyExecutions)}, narrator overloads ` +
         `${await sumMetric(driver, METRICS.narratorLlmRequests, { outcome: 'overload' })}`,

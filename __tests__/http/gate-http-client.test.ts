@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fireBurst } from '../../src/http/burst.js';
-import { createGateHttpClient } from '../../src/http/gate-http-client.js';
+import { createGateHttpClient, IDLE_CONNECTION_MAX_MS } from '../../src/http/gate-http-client.js';
 import { findFreePort } from '../../src/stage/local/process.js';
 
 async function listen(
@@ -123,4 +123,27 @@ test('the run signal aborts requests in flight; refused connections and huge bod
   const refused = createGateHttpClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
   t.after(() => refused.close());
   assert.equal((await refused.get('/healthz')).error, 'connection refused');
+});
+
+test('an idle connection is closed by the gate within its own bound, however long the stage says it lives', async (t) => {
+  // Node's server says `Keep-Alive: timeout=65` with this setting, as the reference api does.
+  const { server, url } = await listen((_req, res) => res.end('ok'));
+  server.keepAliveTimeout = 65_000;
+  t.after(() => close(server));
+  const closed = new Promise<number>((resolve) =>
+    server.on('connection', (socket) => socket.on('close', () => resolve(performance.now()))),
+  );
+  const client = createGateHttpClient({ baseUrl: url, timeoutMs: 5000 });
+  t.after(() => client.close());
+  const exchange = await client.get('/healthz');
+  assert.equal(exchange.headers['keep-alive'], 'timeout=65');
+  const answered = performance.now();
+  const idleMs = await Promise.race([
+    closed.then((at) => at - answered),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), IDLE_CONNECTION_MAX_MS + 5000)),
+  ]);
+  assert.ok(
+    idleMs !== undefined,
+    `the gate still holds the idle connection ${IDLE_CONNECTION_MAX_MS + 5000} ms on`,
+  );
 });

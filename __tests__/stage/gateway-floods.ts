@@ -305,3 +305,47 @@ export function floodTable(rows: FloodRow[]): string {
   });
   return [header, ...lines.map((line) => `| ${line} |`)].join('\n');
 }
+
+/** What a keep-alive client is told about an idle connection, and what the gateway does with one. */
+export interface IdleKeepAlive {
+  status: string;
+  /** The `Keep-Alive: timeout=N` the answer carried, in ms (undefined: none). */
+  advertisedMs: number | undefined;
+  /** How long the connection stayed open after the answer, idle, until the gateway closed it (ms). */
+  closedAfterMs: number | undefined;
+}
+
+/**
+ * One GET on a raw keep-alive connection, then nothing: reads the answer's Keep-Alive hint and waits (up
+ * to `waitMs`) for the gateway to close the idle connection. A client trusting the hint reuses the
+ * connection until then; a gateway that closes it earlier loses the request sent as it closes.
+ */
+export function idleKeepAlive(port: number, waitMs: number, host = '127.0.0.1'): Promise<IdleKeepAlive> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let head = '';
+    let answeredAt: number | undefined;
+    let closedAfterMs: number | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const advertised = /\r\nkeep-alive:\s*timeout=(\d+)/i.exec(head)?.[1];
+      resolve({
+        status: /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 'none',
+        advertisedMs: advertised === undefined ? undefined : Number(advertised) * 1000,
+        closedAfterMs,
+      });
+    };
+    const timer = setTimeout(finish, waitMs);
+    socket.on('connect', () => socket.write('GET /healthz HTTP/1.1\r\nHost: stage\r\n\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      answeredAt ??= performance.now();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (answeredAt !== undefined) closedAfterMs ??= performance.now() - answeredAt;
+      finish();
+    });
+  });
+}

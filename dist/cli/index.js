@@ -97260,6 +97260,15 @@ function bodySnippet(exchange, maxChars = 80, say = inEnglish) {
 
 
 const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+/**
+ * The longest the gate keeps a connection idle for reuse, whatever the stage's `Keep-Alive: timeout=N`
+ * says (undici trusts that hint up to 10 minutes by default). A proxy may pass on its backend's hint: the
+ * reference gateway passed on the api's 65 s and closed idle connections at 10 s, and a client busy when
+ * the close came then sent its request into the closed connection (Node's own fetch lost 200 POSTs of
+ * 200 that way in a reproduction; undici's Client, the gate's, lost none, but the gate's verdict must not
+ * hang on that). 4 s is undici's own idle time when no hint comes.
+ */
+const IDLE_CONNECTION_MAX_MS = 4000;
 /** Join a base URL (possibly with a path prefix) and a route. */
 function joinUrl(baseUrl, path) {
     const base = new URL(baseUrl);
@@ -97392,6 +97401,7 @@ function createGateHttpClient(options) {
     // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
     const agent = new node_modules_undici/* Agent */.g6({
         connections: 64,
+        keepAliveMaxTimeout: IDLE_CONNECTION_MAX_MS,
         connectTimeout: options.timeoutMs,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
@@ -98979,7 +98989,11 @@ const chatCapacityCheck = async (context) => {
     const budgetMs = capacity.budgetSeconds * 1000;
     const times = stepTimes(budgetMs, capacity.thinkTimeMs);
     // Its own connections, as many as users: a shared pool would queue users inside the gate.
-    const agent = new node_modules_undici/* Agent */.g6({ connections: capacity.maxUsers + 4, connectTimeout: timeoutMs });
+    const agent = new node_modules_undici/* Agent */.g6({
+        connections: capacity.maxUsers + 4,
+        connectTimeout: timeoutMs,
+        keepAliveMaxTimeout: IDLE_CONNECTION_MAX_MS,
+    });
     const origin = external_node_perf_hooks_.performance.now();
     const reader = metricsOf(context.driver);
     const requests = requestBudget(capacity.maxRequests);

@@ -29,6 +29,16 @@ export interface GateHttpClient {
 
 const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 
+/**
+ * The longest the gate keeps a connection idle for reuse, whatever the stage's `Keep-Alive: timeout=N`
+ * says (undici trusts that hint up to 10 minutes by default). A proxy may pass on its backend's hint: the
+ * reference gateway passed on the api's 65 s and closed idle connections at 10 s, and a client busy when
+ * the close came then sent its request into the closed connection (Node's own fetch lost 200 POSTs of
+ * 200 that way in a reproduction; undici's Client, the gate's, lost none, but the gate's verdict must not
+ * hang on that). 4 s is undici's own idle time when no hint comes.
+ */
+export const IDLE_CONNECTION_MAX_MS = 4000;
+
 export interface HttpClientOptions {
   baseUrl: string;
   /** Default timeout of a request: headers and the whole body. */
@@ -190,6 +200,7 @@ export function createGateHttpClient(options: HttpClientOptions): GateHttpClient
   // One keep-alive agent for the sequential requests; bursts use their own connections (burst.ts).
   const agent = new Agent({
     connections: 64,
+    keepAliveMaxTimeout: IDLE_CONNECTION_MAX_MS,
     connectTimeout: options.timeoutMs,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,

@@ -97,3 +97,12 @@ test('a shared file missing a marker or a bind variable is refused with a messag
     /not a valid HAProxy server name/,
   );
 });
+
+test('the gateway tells clients its own idle keep-alive timeout, not a replica’s', () => {
+  const shared = readFileSync(resolveReferenceStage().haproxyConfig, 'utf8');
+  const idleSeconds = /^\s*timeout http-keep-alive (\d+)s$/m.exec(shared)?.[1];
+  const advertised = /^\s*http-response set-header Keep-Alive timeout=(\d+)$/m.exec(shared)?.[1];
+  assert.ok(idleSeconds, 'timeout http-keep-alive is set in seconds');
+  // A client that believes a longer one reuses connections the gateway is closing (no answer at all).
+  assert.equal(advertised, idleSeconds);
+});

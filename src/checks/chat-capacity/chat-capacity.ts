@@ -7,7 +7,12 @@
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { ROUTES, type AskRequest, type ErrorCode } from '../../contract/index.js';
-import { closeDispatcher, exchangeOnce, joinUrl } from '../../http/gate-http-client.js';
+import {
+  closeDispatcher,
+  exchangeOnce,
+  IDLE_CONNECTION_MAX_MS,
+  joinUrl,
+} from '../../http/gate-http-client.js';
 import { describeMetricsFailure, describeMetricsSource } from '../../stage/stage-words.js';
 import { readAskAnswer, readPath } from '../ask-answer.js';
 import type { Check, CheckContext } from '../check-context.js';
@@ -65,7 +70,11 @@ export const chatCapacityCheck: Check = async (context) => {
   const budgetMs = capacity.budgetSeconds * 1000;
   const times = stepTimes(budgetMs, capacity.thinkTimeMs);
   // Its own connections, as many as users: a shared pool would queue users inside the gate.
-  const agent = new Agent({ connections: capacity.maxUsers + 4, connectTimeout: timeoutMs });
+  const agent = new Agent({
+    connections: capacity.maxUsers + 4,
+    connectTimeout: timeoutMs,
+    keepAliveMaxTimeout: IDLE_CONNECTION_MAX_MS,
+  });
   const origin = performance.now();
   const reader = metricsOf(context.driver);
   const requests = requestBudget(capacity.maxRequests);
