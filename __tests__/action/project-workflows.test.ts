@@ -131,6 +131,10 @@ test('stage-official.yml: the seed procedure (the real-engine test’s script), 
   const down = stepIndex(job, (s) => /down -v/.test(s.run ?? ''));
   const gate = stepIndex(job, (s) => s.uses === './');
   assert.ok(procedure >= 0 && procedure < down && down < gate, 'procedure, teardown, then the action');
+  // On the procedure's stage, before its teardown: a scale-out 3 → 4 under traffic that loses nothing.
+  const scaleOut = stepIndex(job, (s) => s.run === 'bash .ci/scale-out-probe');
+  assert.ok(procedure < scaleOut && scaleOut < down, 'the scale-out probe runs on the procedure’s stage');
+  assert.match(read('.ci/scale-out-probe'), /up -d --no-recreate --scale api=4 --wait api/);
   assert.equal(job.steps[gate]!.id, 'gate');
   for (const name of Object.keys(job.steps[gate]!.with ?? {}))
     assert.ok(ALL_INPUT_NAMES.includes(name), name);
